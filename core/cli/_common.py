@@ -1,0 +1,56 @@
+"""Pieces shared by the CLI commands: output formats, problem printing, exit codes."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable
+from typing import Any, NoReturn
+
+import click
+
+from ..errors import Problem
+
+EXIT_OK = 0
+EXIT_INVALID = 1
+EXIT_USAGE = 2
+
+
+def format_option(*choices: str, default: str | None = None):
+    """``--format`` with the given choices (first one is the default)."""
+    return click.option("--format", "fmt", type=click.Choice(list(choices)),
+                        default=default or choices[0], show_default=True,
+                        help="输出格式 / output format")
+
+
+def echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def echo_problems(problems: Iterable[Problem], *, err: bool = True) -> None:
+    """Print problems one per line as ``FILE:LINE:COL: CODE message``."""
+    for p in problems:
+        prefix = "" if p.is_error else ("warning: " if _en() else "警告：")
+        click.echo(prefix + p.format(), err=err)
+
+
+def fail(problems: list[Problem], fmt: str = "text") -> NoReturn:
+    """Report *problems* (text to stderr, or JSON to stdout) and exit 1."""
+    if fmt == "json":
+        echo_json({"valid": False, "errors": [p.to_json() for p in problems if p.is_error],
+                   "warnings": [p.to_json() for p in problems if not p.is_error]})
+    else:
+        echo_problems(problems)
+    sys.exit(EXIT_INVALID)
+
+
+def _en() -> bool:
+    from ..i18n import get_lang
+
+    return get_lang() == "en"
+
+
+def db_url(ctx: click.Context) -> str | None:
+    """The ``--db`` URL given to the main group (or JOINTCHECK_DB), if any."""
+    root = ctx.find_root()
+    return (root.obj or {}).get("db_url")

@@ -1,0 +1,149 @@
+"""Located, coded problems: the one shape every error and warning of jointcheck takes.
+
+A :class:`Problem` names the file, line and column (1-based) of the YAML node at fault, the
+path inside the document, a stable code, what is wrong and how to fix it. Codes never change
+meaning once released; docs/errors.md lists them.
+
+Code ranges:
+    JC1xx  files and YAML syntax          JC2xx  schema errors
+    JC3xx  cross-document checks          JC4xx  plugins
+    JC5xx  findings and classification    JC6xx  library imports (core.libraries)
+    JC7xx  store, audit and draw (core.store, core.draw)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .i18n import get_lang
+
+# code -> (zh template, en template)
+CODES: dict[str, tuple[str, str]] = {
+    # files and YAML
+    "JC101": ("YAML 语法错误：{detail}", "YAML syntax error: {detail}"),
+    "JC102": ("重复的键“{key}”（第一次出现在第 {first_line} 行）",
+              "duplicate key '{key}' (first defined on line {first_line})"),
+    "JC103": ("文件不是 UTF-8 编码：{detail}", "file is not UTF-8 encoded: {detail}"),
+    "JC104": ("无法读取文件：{detail}", "cannot read file: {detail}"),
+    "JC105": ("文档为空", "the document is empty"),
+    "JC106": ("无法识别的文档：顶层应包含 {expected} 之一", "unrecognised document: expected one of {expected} at the top level"),
+    "JC107": ("不支持的 YAML 标签或锚点：{detail}", "unsupported YAML tag or alias: {detail}"),
+    # schema
+    "JC201": ("未知的键“{key}”", "unknown key '{key}'"),
+    "JC202": ("缺少必填的键“{key}”", "missing required key '{key}'"),
+    "JC203": ("类型错误：应为 {expected}，实际为 {actual}", "wrong type: expected {expected}, got {actual}"),
+    "JC204": ("取值 {value} 不在允许的范围内：{allowed}", "value {value} is not one of {allowed}"),
+    "JC205": ("取值 {value} 格式不正确：{detail}", "value {value} has the wrong format: {detail}"),
+    "JC206": ("取值 {value} 超出范围：{detail}", "value {value} is out of range: {detail}"),
+    "JC207": ("列表不符合要求：{detail}", "list is not valid: {detail}"),
+    "JC299": ("不符合模式：{detail}", "does not match the schema: {detail}"),
+    # cross-document
+    "JC301": ("检查事项编号“{item}”重复（已在 {other} 中声明）", "duplicate item id '{item}' (already declared in {other})"),
+    "JC302": ("实施方案引用了未知的部门“{department}”", "the campaign names an unknown department '{department}'"),
+    "JC303": ("实施方案引用了部门“{department}”未声明的检查事项“{item}”",
+              "the campaign names item '{item}' that department '{department}' does not declare"),
+    "JC304": ("检查事项移交给未知的部门“{department}”", "the item is referred to an unknown department '{department}'"),
+    "JC305": ("检查事项“{item}”没有法律依据", "item '{item}' has no legal basis"),
+    "JC306": ("部门代码“{department}”被多个插件声明：{sources}", "department code '{department}' is declared by several plugins: {sources}"),
+    "JC307": ("关联事项“{ref}”不存在", "related item '{ref}' does not exist"),
+    "JC308": ("牵头部门“{department}”不在参加部门之中", "lead department '{department}' is not among the participating departments"),
+    "JC309": ("分类规则引用了未定义的抽查结果代码 {result}", "the policy names an undefined result code {result}"),
+    "JC310": ("处理结果“{disposition}”未在分类规则中定义", "disposition '{disposition}' is not defined by the policy"),
+    "JC311": ("实施方案引用了未知的分类规则“{policy}”", "the campaign names an unknown policy '{policy}'"),
+    "JC312": ("日期区间无效：结束日期 {end} 早于开始日期 {start}", "invalid period: end {end} is before start {start}"),
+    # plugins
+    "JC401": ("插件“{plugin}”无法导入：{detail}", "plugin '{plugin}' failed to import: {detail}"),
+    "JC402": ("插件“{plugin}”的钩子 {hook} 出错：{detail}", "plugin '{plugin}' raised in hook {hook}: {detail}"),
+    "JC403": ("插件“{plugin}”声明的部门配置无效", "plugin '{plugin}' declares an invalid department"),
+    "JC404": ("插件“{plugin}”的钩子 {hook} 返回了无效的值：{detail}", "plugin '{plugin}' returned an invalid value from hook {hook}: {detail}"),
+    # findings
+    "JC501": ("部门“{department}”缺少适用检查事项的检查结果：{items}", "department '{department}' has no answer for applicable items: {items}"),
+    "JC502": ("部门“{department}”没有检查事项“{item}”", "department '{department}' has no item '{item}'"),
+    "JC503": ("部门“{department}”未参加本次抽查", "department '{department}' does not take part in this campaign"),
+    "JC504": ("检查事项“{item}”不适用于该检查对象，却被记为“{result}”", "item '{item}' does not apply to this target but is answered '{result}'"),
+    "JC505": ("处理结果调整必须说明理由", "a change of disposition needs a reason"),
+}
+
+# code -> (zh hint, en hint): how to fix it, pyxform style.
+HINTS: dict[str, tuple[str, str]] = {
+    "JC101": ("请检查该行附近的缩进、冒号和引号。", "Please check indentation, colons and quotes near that line."),
+    "JC102": ("请删除或重命名其中一个。", "Please either remove one of them or rename it."),
+    "JC103": ("请将文件另存为 UTF-8 编码。", "Please save the file as UTF-8."),
+    "JC202": ("请添加该键。", "Please add the key."),
+    "JC301": ("请为其中一个事项换一个唯一的编号。", "Please give one of the items a unique id."),
+    "JC305": ("请在 legal_basis.duty 中至少列出一条法律依据。", "Please list at least one entry under legal_basis.duty."),
+    "JC401": ("请检查插件是否正确安装（pip install），或卸载该插件。", "Please check the plugin is installed correctly (pip install), or uninstall it."),
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One located error or warning."""
+
+    code: str
+    message: str
+    file: str | None = None
+    line: int | None = None
+    column: int | None = None
+    path: str = ""
+    hint: str | None = None
+    severity: str = "error"  # "error" | "warning"
+    plugin: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == "error"
+
+    def location(self) -> str:
+        parts = [self.file or "<unknown>"]
+        if self.line is not None:
+            parts.append(str(self.line))
+            parts.append(str(self.column or 1))
+        return ":".join(parts)
+
+    def format(self) -> str:
+        """``FILE:LINE:COL: CODE message`` (plus the path and the hint)."""
+        text = f"{self.location()}: {self.code} {self.message}"
+        if self.path:
+            text += f" [{self.path}]"
+        if self.hint:
+            text += f" — {self.hint}"
+        return text
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "code": self.code,
+            "path": self.path,
+            "message": self.message,
+        }
+        if self.hint:
+            data["hint"] = self.hint
+        if self.plugin:
+            data["plugin"] = self.plugin
+        return data
+
+
+def problem(code: str, *, hint: str | None = None, severity: str = "error",
+            file: str | None = None, line: int | None = None, column: int | None = None,
+            path: str = "", plugin: str | None = None, **params: Any) -> Problem:
+    """Build a :class:`Problem` from the code catalogue, rendered in the active language."""
+    zh, en = CODES[code]
+    lang_en = get_lang() == "en"
+    message = (en if lang_en else zh).format(**params)
+    if hint is None and code in HINTS:
+        hint = HINTS[code][1 if lang_en else 0]
+    return Problem(code=code, message=message, file=file, line=line, column=column,
+                   path=path, hint=hint, severity=severity, plugin=plugin)
+
+
+class ConfigError(Exception):
+    """Raised with the problems that make a document or command input unusable."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(p.format() for p in problems))

@@ -1,0 +1,161 @@
+"""Safe YAML loading that remembers where every value came from.
+
+Only the safe subset of YAML is accepted (no Python tags). Duplicate keys are errors
+(ComplianceAsCode style), as are undecodable bytes. Every value's position is kept, keyed
+by its path inside the document, so that schema and cross-document errors can name
+``file:line:column``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import ConfigError, Problem, problem
+
+try:  # libyaml is much faster when present
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - depends on the pyyaml build
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+Path_ = tuple[str | int, ...]
+
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_STR = "tag:yaml.org,2002:str"
+
+
+@dataclass
+class Document:
+    """A loaded YAML (or JSON) document with the positions of its nodes."""
+
+    data: Any
+    file: str
+    # path -> (line, column), both 1-based: where the value at that path starts
+    positions: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    # path -> (line, column) of the *key* naming that path (mappings only)
+    key_positions: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+
+    def where(self, path: Path_, *, key: bool = False) -> tuple[int | None, int | None]:
+        """Best position for *path*: itself, else its nearest ancestor."""
+        table = self.key_positions if key else self.positions
+        p = tuple(path)
+        while True:
+            if p in table:
+                return table[p]
+            if key and p in self.positions:
+                return self.positions[p]
+            if not p:
+                return (None, None)
+            p = p[:-1]
+
+    def problem(self, code: str, path: Path_ = (), *, key: bool = False, **kw: Any) -> Problem:
+        line, column = self.where(path, key=key)
+        return problem(code, file=self.file, line=line, column=column,
+                       path=json_path(path), **kw)
+
+
+def json_path(path: Path_) -> str:
+    """``("items", 3, "legal_basis")`` -> ``/items/3/legal_basis`` (JSON Pointer)."""
+    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
+
+
+class _Builder:
+    def __init__(self, file: str):
+        self.file = file
+        self.positions: dict[Path_, tuple[int, int]] = {}
+        self.key_positions: dict[Path_, tuple[int, int]] = {}
+        self.problems: list[Problem] = []
+        self._constructor = yaml.SafeConstructor()
+
+    def build(self, node: yaml.Node, path: Path_) -> Any:
+        mark = node.start_mark
+        self.positions[path] = (mark.line + 1, mark.column + 1)
+        if isinstance(node, yaml.MappingNode):
+            result: dict[Any, Any] = {}
+            first_line: dict[Any, int] = {}
+            for key_node, value_node in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    self._fail("JC107", key_node, path, detail="<<")
+                    continue
+                if not isinstance(key_node, yaml.ScalarNode):
+                    self._fail("JC107", key_node, path, detail="complex key")
+                    continue
+                key = self._scalar(key_node, path)
+                if not isinstance(key, str | int | bool) or key is None:
+                    key = str(key)
+                if key in result:
+                    km = key_node.start_mark
+                    self.problems.append(problem(
+                        "JC102", file=self.file, line=km.line + 1, column=km.column + 1,
+                        path=json_path(path + (key,)), key=key, first_line=first_line[key]))
+                    continue
+                first_line[key] = key_node.start_mark.line + 1
+                km = key_node.start_mark
+                self.key_positions[path + (key,)] = (km.line + 1, km.column + 1)
+                result[key] = self.build(value_node, path + (key,))
+            return result
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(child, path + (i,)) for i, child in enumerate(node.value)]
+        return self._scalar(node, path)
+
+    def _scalar(self, node: yaml.Node, path: Path_) -> Any:
+        if node.tag == _TIMESTAMP:
+            return node.value  # keep dates as text: schemas check their format
+        if node.tag == _STR:
+            return node.value
+        try:
+            return self._constructor.construct_object(node, deep=True)
+        except yaml.constructor.ConstructorError as exc:
+            self._fail("JC107", node, path, detail=str(exc.problem or exc))
+            return None
+
+    def _fail(self, code: str, node: yaml.Node, path: Path_, **params: Any) -> None:
+        m = node.start_mark
+        self.problems.append(problem(code, file=self.file, line=m.line + 1,
+                                     column=m.column + 1, path=json_path(path), **params))
+
+
+def decode(raw: bytes, file: str) -> str:
+    """Decode UTF-8 (with or without BOM); raise :class:`ConfigError` JC103 otherwise."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise ConfigError([problem("JC103", file=file, line=line, column=column,
+                                   detail=f"byte 0x{raw[exc.start]:02x}")]) from None
+
+
+def loads(text: str, file: str = "<string>") -> Document:
+    """Parse YAML (JSON is YAML) text into a :class:`Document`, or raise :class:`ConfigError`."""
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        detail = " ".join(str(x) for x in (exc.context, exc.problem) if x)
+        raise ConfigError([problem(
+            "JC101", file=file, line=mark.line + 1 if mark else None,
+            column=mark.column + 1 if mark else None, detail=detail or str(exc))]) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError([problem("JC101", file=file, detail=str(exc))]) from None
+    if node is None:
+        raise ConfigError([problem("JC105", file=file, line=1, column=1)])
+    builder = _Builder(file)
+    data = builder.build(node, ())
+    if builder.problems:
+        raise ConfigError(builder.problems)
+    return Document(data=data, file=file, positions=builder.positions,
+                    key_positions=builder.key_positions)
+
+
+def load_file(path: str | Path, display: str | None = None) -> Document:
+    """Read and parse a YAML/JSON file; every failure is a :class:`ConfigError`."""
+    name = display or str(path)
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        raise ConfigError([problem("JC104", file=name, detail=exc.strerror or str(exc))]) from None
+    return loads(decode(raw, name), name)
