@@ -1,0 +1,389 @@
+"""The store: one SQLite file by default, PostgreSQL when it grows (DESIGN.md principle 5).
+
+Everything that needs the database goes through this module::
+
+    engine = open_store(url)              # clear StoreError if missing / unreachable / behind
+    with begin_write(engine) as conn:     # one writer at a time, across processes
+        conn.execute(...)
+        audit.append(conn, "targets.import", {...})
+
+The schema changes only through Alembic migrations (``core/store/migrations``), applied by
+:func:`upgrade` (``jointcheck db upgrade``). ``sqlalchemy`` and ``alembic`` are imported
+inside the functions so that importing this module stays light (DESIGN.md principle 8).
+
+Problem codes JC701–JC709 belong to this module (the audit log uses JC711–JC719, see
+``core/store/audit.py``).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import Problem
+from ..i18n import get_lang
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sqlalchemy import Connection, Engine
+
+DEFAULT_URL = "sqlite:///jointcheck.db"
+ENV_VAR = "JOINTCHECK_DB"
+BUSY_TIMEOUT_MS = 30_000
+# Key of the PostgreSQL transaction-level advisory lock taken by begin_write():
+# the first 8 bytes of SHA-256("jointcheck.write") as a signed 64-bit integer.
+PG_WRITE_LOCK_KEY = -2938196087366406071
+# Execution option set on connections handed out by begin_write().
+WRITE_OPTION = "jointcheck_write"
+
+# code -> (zh template, en template)
+CODES: dict[str, tuple[str, str]] = {
+    "JC701": ("数据库不存在", "the database does not exist"),
+    "JC702": ("无法连接数据库：{detail}", "cannot connect to the database: {detail}"),
+    "JC703": ("数据库尚未初始化（没有任何迁移记录）",
+              "the database is not initialised (no migration has been applied)"),
+    "JC704": ("数据库的结构版本 {current} 落后于本软件所需的 {head}",
+              "the database is at schema revision {current}, behind this software's {head}"),
+    "JC705": ("数据库的结构版本 {current} 比本软件新（本软件最新为 {head}）",
+              "the database is at schema revision {current}, newer than this software ({head})"),
+    "JC706": ("无法使用该数据库：{detail}", "cannot use the database: {detail}"),
+    "JC707": ("不支持的数据库 URL", "unsupported database URL"),
+}
+
+HINTS: dict[str, tuple[str, str]] = {
+    "JC701": ("请先运行 jointcheck db upgrade 创建数据库，或用 --db / JOINTCHECK_DB 指定正确的数据库。",
+              "Please run `jointcheck db upgrade` to create it, or point --db / JOINTCHECK_DB "
+              "at the right database."),
+    "JC702": ("请检查数据库服务是否已启动、主机、端口、用户名和密码是否正确。",
+              "Please check that the database server is running and that host, port, user "
+              "and password are right."),
+    "JC703": ("请先运行 jointcheck db upgrade。", "Please run `jointcheck db upgrade` first."),
+    "JC704": ("请先运行 jointcheck db upgrade。", "Please run `jointcheck db upgrade` first."),
+    "JC705": ("请升级 jointcheck 到与该数据库相符的版本，或改用其他数据库。",
+              "Please upgrade jointcheck to the version that wrote this database, or use "
+              "another database."),
+    "JC706": ("请确认该文件是 jointcheck 的数据库，且有读写权限。",
+              "Please check that the file is a jointcheck database and that it is readable "
+              "and writable."),
+    "JC707": ("请使用 sqlite:///文件路径 或 postgresql+psycopg://用户@主机/数据库。",
+              "Please use sqlite:///PATH or postgresql+psycopg://USER@HOST/DATABASE."),
+}
+
+
+def store_problem(code: str, catalogue: dict[str, tuple[str, str]] | None = None,
+                  hints: dict[str, tuple[str, str]] | None = None, *, file: str | None = None,
+                  path: str = "", **params: Any) -> Problem:
+    """Build a :class:`~jointcheck.core.errors.Problem` from this module's catalogue."""
+    catalogue = CODES if catalogue is None else catalogue
+    hints = HINTS if hints is None else hints
+    en = get_lang() == "en"
+    zh_t, en_t = catalogue[code]
+    message = (en_t if en else zh_t).format(**params)
+    hint = None
+    if code in hints:
+        hint = hints[code][1 if en else 0]
+    return Problem(code=code, message=message, file=file, path=path, hint=hint)
+
+
+class StoreError(Exception):
+    """The store cannot be used. ``.problem`` says why and how to fix it.
+
+    The CLI prints ``problem.format()`` and exits 1 (no traceback).
+    """
+
+    def __init__(self, problem: Problem):
+        self.problem = problem
+        super().__init__(problem.format())
+
+    @property
+    def code(self) -> str:
+        return self.problem.code
+
+
+def _error(code: str, url: str, **params: Any) -> StoreError:
+    shown = safe_url(url)
+    return StoreError(store_problem(code, file=shown, url=shown, **params))
+
+
+# --------------------------------------------------------------------------- URLs
+
+
+def resolve_url(url: str | None = None) -> str:
+    """The database URL to use: *url*, else ``$JOINTCHECK_DB``, else :data:`DEFAULT_URL`.
+
+    A bare filesystem path becomes a SQLite URL; ``postgresql://`` and ``postgres://``
+    select the psycopg (3) driver.
+    """
+    value = (url or "").strip() or os.environ.get(ENV_VAR, "").strip() or DEFAULT_URL
+    if "://" not in value:
+        return "sqlite:///" + value
+    scheme, rest = value.split("://", 1)
+    if scheme in ("postgresql", "postgres", "postgresql+psycopg2"):
+        return "postgresql+psycopg://" + rest
+    return value
+
+
+def safe_url(url: str) -> str:
+    """*url* with any password replaced by ``***`` (for messages and ``db status``)."""
+    try:
+        from sqlalchemy.engine import make_url
+
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # a URL too broken to parse: hide anything between ':' and '@'
+        import re
+
+        return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
+
+
+def _backend(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    try:
+        name = make_url(url).get_backend_name()
+    except Exception as exc:
+        raise _error("JC707", url) from exc
+    if name not in ("sqlite", "postgresql"):
+        raise _error("JC707", url)
+    return name
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite URL (``None`` for an in-memory database or another engine)."""
+    from sqlalchemy.engine import make_url
+
+    u = make_url(url)
+    if u.get_backend_name() != "sqlite" or not u.database or u.database == ":memory:":
+        return None
+    if u.database.startswith("file:"):
+        return None
+    return Path(u.database)
+
+
+# --------------------------------------------------------------------------- engines
+
+
+def create_engine_for(url: str | None = None) -> Engine:
+    """An Engine for *url* (see :func:`resolve_url`).
+
+    SQLite: WAL journal, ``foreign_keys=ON``, a 30 s busy timeout, and transactions that
+    SQLAlchemy controls (so that :func:`begin_write` can issue ``BEGIN IMMEDIATE``).
+    PostgreSQL: the psycopg 3 driver with a 10 s connect timeout.
+    """
+    import sqlalchemy as sa
+
+    url = resolve_url(url)
+    backend = _backend(url)
+    if backend == "sqlite":
+        engine = sa.create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+
+        @sa.event.listens_for(engine, "connect")
+        def _on_connect(dbapi_conn: Any, record: Any) -> None:
+            # Let SQLAlchemy's "begin" event below emit BEGIN, not the driver.
+            dbapi_conn.isolation_level = None
+            cur = dbapi_conn.cursor()
+            try:
+                cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+                cur.execute("PRAGMA foreign_keys = ON")
+                mode = cur.execute("PRAGMA journal_mode").fetchone()
+                if mode and str(mode[0]).lower() not in ("wal", "memory"):
+                    cur.execute("PRAGMA journal_mode = WAL")
+            finally:
+                cur.close()
+
+        @sa.event.listens_for(engine, "begin")
+        def _on_begin(conn: Any) -> None:
+            if conn.get_execution_options().get(WRITE_OPTION):
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            else:
+                conn.exec_driver_sql("BEGIN")
+
+        return engine
+    u = sa.engine.make_url(url)
+    connect_args: dict[str, Any] = {}
+    if "connect_timeout" not in u.query:
+        connect_args["connect_timeout"] = 10
+    return sa.create_engine(url, connect_args=connect_args, pool_pre_ping=True)
+
+
+@contextmanager
+def begin_write(engine: Engine) -> Iterator[Connection]:
+    """A Connection in a transaction that holds the store's write lock from the start.
+
+    SQLite: ``BEGIN IMMEDIATE`` (waits up to the busy timeout for another writer).
+    PostgreSQL: a transaction-level advisory lock, :data:`PG_WRITE_LOCK_KEY`.
+    Commits on normal exit, rolls back on an exception. Imports, draws and audit appends
+    use it so that concurrent processes serialise instead of interleaving.
+    """
+    from sqlalchemy import text
+
+    with engine.connect() as conn:
+        conn.execution_options(**{WRITE_OPTION: True})
+        with conn.begin():
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                             {"key": PG_WRITE_LOCK_KEY})
+            yield conn
+
+
+def utcnow() -> datetime:
+    """The current time as an aware UTC datetime (microsecond precision)."""
+    return datetime.now(UTC)
+
+
+# --------------------------------------------------------------------------- migrations
+
+
+def migrations_dir() -> Path:
+    """The Alembic script directory shipped inside the package."""
+    return Path(__file__).resolve().parent / "migrations"
+
+
+def alembic_config(url: str | None = None):
+    """A programmatic Alembic ``Config`` (no alembic.ini needed)."""
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(migrations_dir()))
+    cfg.set_main_option("path_separator", "os")
+    if url is not None:
+        # ConfigParser interpolation: escape '%' (URL-encoded passwords).
+        cfg.set_main_option("sqlalchemy.url", resolve_url(url).replace("%", "%%"))
+    return cfg
+
+
+def head_revision() -> str:
+    """The newest migration this software knows."""
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def known_revisions() -> set[str]:
+    from alembic.script import ScriptDirectory
+
+    return {s.revision for s in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+
+
+def current_revision(conn: Connection) -> str | None:
+    """The revision the database is at (``None``: never migrated)."""
+    from alembic.runtime.migration import MigrationContext
+
+    return MigrationContext.configure(conn).get_current_revision()
+
+
+def _connect_error(url: str, exc: Exception) -> StoreError:
+    """Translate a driver error met while connecting into a StoreError."""
+    detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0] if str(exc) else ""
+    low = detail.lower()
+    if "does not exist" in low and "database" in low:
+        return _error("JC701", url)
+    if "not a database" in low or "unable to open" in low or "readonly" in low \
+            or "disk i/o" in low or "malformed" in low:
+        return _error("JC706", url, detail=detail)
+    return _error("JC702", url, detail=detail or type(exc).__name__)
+
+
+def upgrade(url: str | None = None) -> list[str]:
+    """Apply every pending migration; return the revisions applied, oldest first.
+
+    Creates a missing SQLite file (this is the one command that may). Runs inside
+    :func:`begin_write`, so two processes upgrading at once do not collide, and a failed
+    migration leaves the database as it was.
+    """
+    from alembic import command
+    from alembic.script import ScriptDirectory
+    from sqlalchemy.exc import DBAPIError
+
+    url = resolve_url(url)
+    _backend(url)
+    path = sqlite_path(url)
+    if path is not None and not path.parent.exists():
+        raise _error("JC706", url, detail=f"{path.parent}: directory does not exist"
+                     if get_lang() == "en" else f"目录 {path.parent} 不存在")
+    cfg = alembic_config(url)
+    script = ScriptDirectory.from_config(cfg)
+    head = script.get_current_head()
+    engine = create_engine_for(url)
+    try:
+        try:
+            with begin_write(engine) as conn:
+                before = current_revision(conn)
+                if before is not None and before not in known_revisions():
+                    raise _error("JC705", url, current=before, head=head)
+                if before == head:
+                    return []
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "head")
+                applied = [s.revision for s in script.iterate_revisions(head, before)]
+                return list(reversed(applied))
+        except DBAPIError as exc:
+            raise _connect_error(url, exc) from exc
+    finally:
+        engine.dispose()
+
+
+def open_store(url: str | None = None) -> Engine:
+    """The Engine of an existing, up-to-date store, or a :class:`StoreError` saying why not.
+
+    Never creates anything: a missing SQLite file is reported (JC701), not created.
+    """
+    from sqlalchemy.exc import DBAPIError
+
+    url = resolve_url(url)
+    _backend(url)
+    path = sqlite_path(url)
+    if path is not None and not path.is_file():
+        raise _error("JC701", url)
+    engine = create_engine_for(url)
+    try:
+        with engine.connect() as conn:
+            current = current_revision(conn)
+    except DBAPIError as exc:
+        engine.dispose()
+        raise _connect_error(url, exc) from exc
+    if current is None:
+        engine.dispose()
+        raise _error("JC703", url)
+    head = head_revision()
+    if current != head:
+        engine.dispose()
+        if current in known_revisions():
+            raise _error("JC704", url, current=current, head=head)
+        raise _error("JC705", url, current=current, head=head)
+    return engine
+
+
+def status(url: str | None = None) -> dict[str, Any]:
+    """What ``db status`` shows: URL (no password), current and head revision, state.
+
+    ``state`` is one of ``ok``, ``missing``, ``unreachable``, ``uninitialised``,
+    ``behind``, ``ahead``, ``unusable``; ``problem`` carries the StoreError's problem.
+    """
+    url = resolve_url(url)
+    info: dict[str, Any] = {"url": safe_url(url), "current": None, "head": head_revision(),
+                            "state": "ok", "problem": None}
+    try:
+        engine = open_store(url)
+    except StoreError as exc:
+        info["problem"] = exc.problem
+        info["state"] = {"JC701": "missing", "JC702": "unreachable", "JC703": "uninitialised",
+                         "JC704": "behind", "JC705": "ahead"}.get(exc.code, "unusable")
+        if exc.code in ("JC704", "JC705"):
+            engine = create_engine_for(url)
+            try:
+                with engine.connect() as conn:
+                    info["current"] = current_revision(conn)
+            finally:
+                engine.dispose()
+        return info
+    try:
+        with engine.connect() as conn:
+            info["current"] = current_revision(conn)
+    finally:
+        engine.dispose()
+    return info

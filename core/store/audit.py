@@ -1,0 +1,273 @@
+"""The append-only, hash-chained audit log (table ``audit_log``).
+
+Every import, draw and (later) submission, amendment and referral change appends one entry
+inside the transaction that makes the change, so the entry and the change commit together::
+
+    with begin_write(engine) as conn:
+        ...                                   # the change itself
+        audit.append(conn, "targets.import", {"file": "targets.csv", "added": 12})
+
+Each entry carries ``payload_digest = SHA-256(canonical(payload))`` and
+``hash = SHA-256(canonical([seq, at, actor, action, payload_digest, prev_hash]))``, where
+``prev_hash`` is the previous entry's ``hash`` (64 zeros for entry 1). docs/audit.md
+specifies the canonical form precisely enough for a third party to verify a log.
+
+:func:`verify` detects an edited entry (payload, digest, any hashed field or the hash
+itself), a deleted entry (a gap in ``seq`` or a broken ``prev_hash`` link) and a reordered
+chain. Deleting the *last* entries leaves a shorter chain that is still consistent; only
+a head recorded outside the database (``jointcheck audit head``, checked with
+``audit verify --anchor SEQ:HASH``) can show that.
+
+Problem codes JC711–JC719 belong to this module.
+"""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import json
+import os
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from ..errors import Problem
+from . import WRITE_OPTION, safe_url, store_problem, utcnow
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sqlalchemy import Connection
+
+GENESIS_HASH = "0" * 64
+ACTOR_ENV = "JOINTCHECK_ACTOR"
+
+CODES: dict[str, tuple[str, str]] = {
+    "JC711": ("审计日志第 {seq} 条的内容已被修改（内容摘要不符）",
+              "audit entry {seq} was edited: its payload does not match its digest"),
+    "JC712": ("审计日志第 {seq} 条已被修改（条目哈希不符）",
+              "audit entry {seq} was edited: its hash does not match its fields"),
+    "JC713": ("审计日志缺少第 {first}–{last} 条（已被删除）",
+              "audit entries {first}–{last} are missing (deleted)"),
+    "JC714": ("审计日志第 {seq} 条与前一条的链接断开（前一条被删除、替换或顺序被调换）",
+              "audit entry {seq} does not link to the entry before it (an entry was deleted, "
+              "replaced or reordered)"),
+    "JC715": ("审计日志不包含锚定的第 {seq} 条（日志末尾可能被删除）",
+              "the audit log has no entry {seq}, the recorded anchor (its tail may have been "
+              "deleted)"),
+    "JC716": ("审计日志第 {seq} 条与锚定的哈希不符",
+              "audit entry {seq} does not match the recorded anchor hash"),
+    "JC717": ("锚点格式不正确：{value}", "malformed anchor: {value}"),
+}
+
+HINTS: dict[str, tuple[str, str]] = {
+    "JC711": ("审计日志只能追加，不能修改；请从备份恢复数据库并调查修改来源。",
+              "The audit log is append-only; please restore the database from a backup and "
+              "investigate who changed it."),
+    "JC712": ("审计日志只能追加，不能修改；请从备份恢复数据库并调查修改来源。",
+              "The audit log is append-only; please restore the database from a backup and "
+              "investigate who changed it."),
+    "JC713": ("请从备份恢复数据库并调查删除来源。",
+              "Please restore the database from a backup and investigate the deletion."),
+    "JC714": ("请从备份恢复数据库并调查修改来源。",
+              "Please restore the database from a backup and investigate the change."),
+    "JC715": ("请从备份恢复数据库并调查删除来源。",
+              "Please restore the database from a backup and investigate the deletion."),
+    "JC716": ("请从备份恢复数据库并调查修改来源。",
+              "Please restore the database from a backup and investigate the change."),
+    "JC717": ("锚点的格式为 序号:哈希，例如 12:3f5a…（由 jointcheck audit head 输出）。",
+              "An anchor is SEQ:HASH, e.g. 12:3f5a… (as printed by `jointcheck audit head`)."),
+}
+
+
+def audit_problem(code: str, *, file: str | None = None, path: str = "",
+                  **params: Any) -> Problem:
+    return store_problem(code, CODES, HINTS, file=file, path=path, **params)
+
+
+# --------------------------------------------------------------------------- canonical form
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return format_time(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, (set, frozenset)):
+        return sorted(value)
+    raise TypeError(f"audit payload value of type {type(value).__name__} is not JSON")
+
+
+def canonical_json(value: Any) -> bytes:
+    """The canonical serialisation: JSON, keys sorted, no whitespace, UTF-8, no NaN.
+
+    Non-JSON values in a payload are converted once, before hashing and storing:
+    datetime -> :func:`format_time`, date -> ISO 8601, Decimal -> str, set -> sorted list.
+    """
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"),
+                      allow_nan=False, default=_json_default).encode("utf-8")
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def format_time(at: datetime) -> str:
+    """``YYYY-MM-DDTHH:MM:SS.ffffffZ`` in UTC (a naive value is taken as UTC)."""
+    at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+    return at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def payload_digest(payload: Any) -> str:
+    return sha256_hex(canonical_json(payload))
+
+
+def entry_hash(seq: int, at: datetime | str, actor: str, action: str, digest: str,
+               prev_hash: str) -> str:
+    """SHA-256 of the canonical JSON array ``[seq, at, actor, action, digest, prev_hash]``."""
+    at_text = at if isinstance(at, str) else format_time(at)
+    return sha256_hex(canonical_json([seq, at_text, actor, action, digest, prev_hash]))
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def actor() -> str:
+    """Who is acting: ``$JOINTCHECK_ACTOR``, else the operating-system user name."""
+    name = os.environ.get(ACTOR_ENV, "").strip()
+    if name:
+        return name
+    try:
+        return getpass.getuser()
+    except Exception:  # no user name (some containers): the numeric id is still honest
+        return f"uid:{os.getuid()}" if hasattr(os, "getuid") else "unknown"
+
+
+_default_actor = actor
+
+
+def append(conn: Connection, action: str, payload: dict[str, Any],
+           actor: str | None = None) -> int:
+    """Append one entry inside the caller's :func:`~jointcheck.core.store.begin_write`
+    transaction and return its ``seq``.
+
+    The entry commits or rolls back with the change it records. Raises ``RuntimeError``
+    when *conn* was not obtained from ``begin_write`` (the chain needs the write lock).
+    """
+    from sqlalchemy import insert, select
+
+    from .models import audit_log
+
+    if not conn.get_execution_options().get(WRITE_OPTION) or not conn.in_transaction():
+        raise RuntimeError("audit.append() must run inside store.begin_write()")
+    if not isinstance(payload, dict):
+        raise TypeError("audit payload must be a dict")
+    who = actor if actor else _default_actor()
+    raw = canonical_json(payload)
+    stored = json.loads(raw)  # what is stored is exactly what was hashed
+    digest = sha256_hex(raw)
+    last = conn.execute(
+        select(audit_log.c.seq, audit_log.c.hash).order_by(audit_log.c.seq.desc()).limit(1)
+    ).first()
+    seq = (last.seq + 1) if last else 1
+    prev = last.hash if last else GENESIS_HASH
+    at = utcnow()
+    conn.execute(insert(audit_log).values(
+        seq=seq, at=at, actor=who, action=action, payload=stored, payload_digest=digest,
+        prev_hash=prev, hash=entry_hash(seq, at, who, action, digest, prev),
+    ))
+    return seq
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def entries(conn: Connection, *, limit: int | None = None, newest_first: bool = False
+            ) -> Iterator[dict[str, Any]]:
+    """Entries as dicts (``at`` as the canonical UTC string), by ``seq``."""
+    from sqlalchemy import select
+
+    from .models import audit_log
+
+    order = audit_log.c.seq.desc() if newest_first else audit_log.c.seq
+    query = select(audit_log).order_by(order)
+    if limit is not None:
+        query = query.limit(limit)
+    for row in conn.execute(query):
+        yield {"seq": row.seq, "at": format_time(row.at), "actor": row.actor,
+               "action": row.action, "payload": row.payload,
+               "payload_digest": row.payload_digest, "prev_hash": row.prev_hash,
+               "hash": row.hash}
+
+
+def head(conn: Connection) -> tuple[int, str] | None:
+    """``(seq, hash)`` of the newest entry — record it outside the database as an anchor."""
+    from sqlalchemy import select
+
+    from .models import audit_log
+
+    row = conn.execute(select(audit_log.c.seq, audit_log.c.hash)
+                       .order_by(audit_log.c.seq.desc()).limit(1)).first()
+    return (row.seq, row.hash) if row else None
+
+
+def parse_anchor(text: str) -> tuple[int, str]:
+    """``"SEQ:HASH"`` -> ``(seq, hash)``; ValueError with a JC717 problem otherwise."""
+    seq_text, sep, hash_text = text.strip().partition(":")
+    hash_text = hash_text.strip().lower()
+    if (not sep or not seq_text.strip().isdigit() or len(hash_text) != 64
+            or any(c not in "0123456789abcdef" for c in hash_text)):
+        raise ValueError(audit_problem("JC717", value=text).format())
+    return int(seq_text), hash_text
+
+
+def verify(conn: Connection, anchors: list[tuple[int, str]] | None = None) -> list[Problem]:
+    """Check the whole chain; return its problems in ``seq`` order (empty: intact).
+
+    Each problem's ``path`` is ``audit_log[seq=N]`` and ``extra["seq"]`` is N, so the
+    first problem names the first bad entry. *anchors* are ``(seq, hash)`` pairs recorded
+    earlier (see :func:`head`); each must still be in the chain, unchanged.
+    """
+    url = safe_url(conn.engine.url.render_as_string(hide_password=False))
+    problems: list[Problem] = []
+
+    def report(code: str, seq: int, **params: Any) -> None:
+        p = audit_problem(code, file=url, path=f"audit_log[seq={seq}]", seq=seq, **params)
+        p.extra["seq"] = seq
+        problems.append(p)
+
+    wanted = dict(anchors or [])
+    expected_seq = 1
+    prev_hash = GENESIS_HASH
+    last_seq = 0
+    for e in entries(conn):
+        seq = e["seq"]
+        if seq != expected_seq:
+            if seq > expected_seq:
+                report("JC713", expected_seq, first=expected_seq, last=seq - 1)
+            else:  # duplicate or decreasing seq: cannot happen with the primary key
+                report("JC714", seq)
+        if e["prev_hash"] != prev_hash:
+            report("JC714", seq)
+        if payload_digest(e["payload"]) != e["payload_digest"]:
+            report("JC711", seq)
+        if entry_hash(seq, e["at"], e["actor"], e["action"], e["payload_digest"],
+                      e["prev_hash"]) != e["hash"]:
+            report("JC712", seq)
+        if seq in wanted and wanted[seq] != e["hash"]:
+            report("JC716", seq)
+        expected_seq = seq + 1
+        prev_hash = e["hash"]
+        last_seq = seq
+    for seq in sorted(s for s in wanted if s > last_seq):
+        report("JC715", seq)
+    # one problem per (code, seq); keep seq order, JC713 before others at the same seq
+    seen: set[tuple[str, int]] = set()
+    unique = []
+    for p in sorted(problems, key=lambda p: (p.extra["seq"], p.code)):
+        key = (p.code, p.extra["seq"])
+        if key not in seen:
+            seen.add(key)
+            unique.append(p)
+    return unique

@@ -1,0 +1,100 @@
+"""Shared fixtures.
+
+Database fixtures run every store test on each engine available:
+
+- ``sqlite`` always (a fresh file under ``tmp_path``);
+- ``postgresql`` when ``JOINTCHECK_TEST_PG_URL`` is set (``.ci/run`` sets it): each test
+  gets a fresh, empty schema of that database, selected through the URL's
+  ``options=-csearch_path=...`` and dropped afterwards.
+
+``db_url`` is an empty, un-migrated database; ``store_url`` is one upgraded to the newest
+migration. ``db_engine_name`` says which engine a test runs on. ``sqlite_url`` is for the
+few tests that need a SQLite file in particular.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+PG_ENV = "JOINTCHECK_TEST_PG_URL"
+
+
+def _engines() -> list[str]:
+    return ["sqlite", "postgresql"] if os.environ.get(PG_ENV, "").strip() else ["sqlite"]
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No test sees the developer's database, language or actor settings."""
+    from jointcheck.core.i18n import set_lang
+
+    for name in ("JOINTCHECK_DB", "JOINTCHECK_LANG", "JOINTCHECK_ACTOR"):
+        monkeypatch.delenv(name, raising=False)
+    set_lang(None)
+    yield
+    set_lang(None)
+
+
+def pg_base_url() -> str:
+    """The PostgreSQL URL of the test database (psycopg 3 driver)."""
+    from jointcheck.core.store import resolve_url
+
+    return resolve_url(os.environ[PG_ENV].strip())
+
+
+def _pg_schema_url(schema: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    url = make_url(pg_base_url()).update_query_dict({"options": f"-csearch_path={schema}"})
+    return url.render_as_string(hide_password=False)
+
+
+def _pg_admin(statement: str) -> None:
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(pg_base_url(), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("SET lock_timeout = '20s'")
+            conn.exec_driver_sql(statement)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(params=_engines())
+def db_engine_name(request: pytest.FixtureRequest) -> str:
+    """``"sqlite"`` or ``"postgresql"``: the engine this test runs on."""
+    return request.param
+
+
+@pytest.fixture
+def db_url(db_engine_name: str, tmp_path) -> Iterator[str]:
+    """A fresh, empty (un-migrated) database URL on each available engine."""
+    if db_engine_name == "sqlite":
+        yield f"sqlite:///{tmp_path / 'jointcheck.db'}"
+        return
+    schema = f"jc_test_{uuid.uuid4().hex[:12]}"
+    _pg_admin(f'CREATE SCHEMA "{schema}"')
+    try:
+        yield _pg_schema_url(schema)
+    finally:
+        _pg_admin(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+@pytest.fixture
+def store_url(db_url: str) -> str:
+    """Like ``db_url`` but already upgraded to the newest migration."""
+    from jointcheck.core.store import upgrade
+
+    upgrade(db_url)
+    return db_url
+
+
+@pytest.fixture
+def sqlite_url(tmp_path) -> str:
+    """An empty SQLite file URL (SQLite-only tests)."""
+    return f"sqlite:///{tmp_path / 'jointcheck.db'}"
