@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
-    from .classify import DepartmentResult, DepartmentFindings
+    from .classify import DepartmentFindings, DepartmentResult
     from .errors import Problem
     from .model import Checklist, Item, Policy
 

@@ -51,8 +51,9 @@ class Document:
                 return (None, None)
             p = p[:-1]
 
-    def problem(self, code: str, path: Path_ = (), *, key: bool = False, **kw: Any) -> Problem:
-        line, column = self.where(path, key=key)
+    def problem(self, code: str, path: Path_ = (), *, at_key: bool = False, **kw: Any) -> Problem:
+        """A :class:`Problem` located at *path* (at its key with *at_key*)."""
+        line, column = self.where(path, key=at_key)
         return problem(code, file=self.file, line=line, column=column,
                        path=json_path(path), **kw)
 
@@ -68,7 +69,7 @@ class _Builder:
         self.positions: dict[Path_, tuple[int, int]] = {}
         self.key_positions: dict[Path_, tuple[int, int]] = {}
         self.problems: list[Problem] = []
-        self._constructor = yaml.SafeConstructor()
+        self._constructor = yaml.constructor.SafeConstructor()
 
     def build(self, node: yaml.Node, path: Path_) -> Any:
         mark = node.start_mark

@@ -1,0 +1,244 @@
+"""Result classification (DOMAIN.md §4), driven by the policy data.
+
+Per department: the first policy rule that holds gives one of the 抽查结果; the
+处理结果 are the union of those declared by the non-compliant items, plus what the rule
+adds, adjusted by the officer's recorded changes (each with a reason). A plugin may
+override one department's classification through ``jointcheck_classify_department``; the
+override is named in every output. The enterprise's joint result is its departments' most
+serious result in the policy's ``joint_order``.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .conditions import evaluate
+from .errors import Problem
+from .i18n import translator
+from .model import Checklist, Item, Policy
+from .plugins import PluginHost
+from .yamlload import Document
+
+_ = translator({"did_you_mean": ("您是不是想写“{guess}”？", "Did you mean '{guess}'?")})
+
+
+def _did_you_mean(guess: str) -> str:
+    return _("did_you_mean", guess=guess)
+
+
+@dataclass
+class DepartmentFindings:
+    """One department's answers for one enterprise."""
+
+    department: str
+    outcome: str  # inspected | unreachable | refused
+    items: dict[str, dict[str, Any]]
+    target: dict[str, Any]
+    disposition_changes: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class DepartmentResult:
+    code: int
+    text: str
+    dispositions: list[str]
+    rule: str | None = None
+    overridden_by: str | None = None
+    applicable: list[str] = field(default_factory=list)
+    noncompliant: list[str] = field(default_factory=list)
+    disposition_changes: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "result": {"code": self.code, "text": self.text},
+            "dispositions": self.dispositions,
+            "rule": self.rule,
+            "applicable_items": self.applicable,
+            "noncompliant_items": self.noncompliant,
+        }
+        if self.overridden_by:
+            data["overridden_by"] = self.overridden_by
+        if self.disposition_changes:
+            data["disposition_changes"] = self.disposition_changes
+        return data
+
+
+@dataclass
+class JointResult:
+    code: int
+    text: str
+    departments: dict[str, DepartmentResult]
+    problems: list[Problem] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "departments": {c: r.to_json() for c, r in self.departments.items()},
+            "joint": {"code": self.code, "text": self.text},
+        }
+
+
+def item_applies(item: Item, target: Mapping[str, Any], host: PluginHost | None) -> bool:
+    """Whether *item* applies to *target*: a plugin's decision, else the declared condition
+    (an attribute the target does not state counts as applying: the inspector answers)."""
+    if host is not None:
+        _plugin, decided = host.call_first("jointcheck_item_applies", department=item.department,
+                                           item=item, target=target)
+        if decided is not None:
+            return bool(decided)
+    return evaluate(item.applicability, target) is not False
+
+
+def check_findings(doc: Document, checklist: Checklist, host: PluginHost | None = None) -> list[Problem]:
+    """Problems that make a findings document unusable with *checklist* (schema first)."""
+    from .schema_check import validate_document
+
+    problems = validate_document(doc, "findings")
+    if problems:
+        return problems
+    data = doc.data
+    target = data.get("target") or {}
+    answered = data.get("departments") or {}
+    participating = {d.code for d in checklist.departments}
+    policy = checklist.policy
+    for code in answered:
+        if code not in participating:
+            problems.append(doc.problem("JC503", ("departments", code), at_key=True,
+                                        department=code))
+    for dept in checklist.departments:
+        given = (answered.get(dept.code) or {}).get("items") or {}
+        items = {i.id: i for i in checklist.items_of(dept.code)}
+        for item_id in given:
+            if item_id not in items:
+                guess = difflib.get_close_matches(item_id, list(items), n=1)
+                problems.append(doc.problem("JC502", ("departments", dept.code, "items", item_id),
+                                            at_key=True, department=dept.code, item=item_id,
+                                            hint=_did_you_mean(guess[0]) if guess else None))
+        missing = []
+        for item in items.values():
+            applies = item_applies(item, target, host)
+            answer = given.get(item.id)
+            if not applies and answer and answer["result"] != "not_applicable":
+                problems.append(doc.problem("JC504", ("departments", dept.code, "items", item.id),
+                                            at_key=True, item=item.key, result=answer["result"]))
+            if applies and answer is None and data["outcome"] == "inspected":
+                missing.append(item.id)
+        if missing:
+            path = ("departments", dept.code) if dept.code in answered else ("departments",)
+            problems.append(doc.problem("JC501", path, at_key=dept.code in answered,
+                                        department=dept.code, items=", ".join(missing)))
+        changes = (answered.get(dept.code) or {}).get("disposition_changes") or []
+        for j, change in enumerate(changes):
+            if change["disposition"] not in policy.dispositions:
+                problems.append(doc.problem(
+                    "JC310", ("departments", dept.code, "disposition_changes", j, "disposition"),
+                    disposition=change["disposition"]))
+    return problems
+
+
+def _rule_holds(when: Mapping[str, Any], outcome: str, applicable: list[Item],
+                noncompliant: list[tuple[Item, dict[str, Any]]]) -> bool:
+    for test, value in when.items():
+        if test == "outcome":
+            ok = outcome == value
+        elif test == "no_applicable_items":
+            ok = outcome == "inspected" and not applicable
+        elif test == "noncompliant_declared":
+            ok = any(item.declared_result == value for item, _a in noncompliant)
+        elif test == "noncompliant_not_corrected":
+            ok = any(not a.get("corrected_on_site", False) for _i, a in noncompliant)
+        elif test == "all_noncompliant_corrected":
+            ok = bool(noncompliant) and all(a.get("corrected_on_site", False)
+                                            for _i, a in noncompliant)
+        elif test == "any_noncompliant":
+            ok = bool(noncompliant) == value
+        elif test == "always":
+            ok = True
+        else:  # pragma: no cover - the schema admits no other test
+            raise ValueError(f"unknown policy test {test!r}")
+        if not ok:
+            return False
+    return True
+
+
+def classify_department(findings: DepartmentFindings, items: list[Item], policy: Policy,
+                        host: PluginHost | None = None) -> DepartmentResult:
+    """The policy's classification of one department (before any plugin override)."""
+    applicable: list[Item] = []
+    noncompliant: list[tuple[Item, dict[str, Any]]] = []
+    for item in items:
+        answer = findings.items.get(item.id)
+        if not item_applies(item, findings.target, host):
+            continue
+        if answer is not None and answer["result"] == "not_applicable":
+            continue
+        applicable.append(item)
+        if answer is not None and answer["result"] == "noncompliant":
+            noncompliant.append((item, answer))
+    for rule in policy.rules:
+        if _rule_holds(rule["when"], findings.outcome, applicable, noncompliant):
+            break
+    else:  # the policy has no catch-all rule: nothing found is "no problem"
+        rule = {"id": None, "result": 1}
+    # an item corrected on the spot contributes only what the rule adds (责令改正)
+    declared = {d for item, a in noncompliant if not a.get("corrected_on_site", False)
+                for d in item.dispositions}
+    declared |= set(rule.get("add_dispositions", []))
+    for change in findings.disposition_changes:
+        if change["action"] == "add":
+            declared.add(change["disposition"])
+        else:
+            declared.discard(change["disposition"])
+    order = {d: i for i, d in enumerate(policy.dispositions)}
+    return DepartmentResult(
+        code=rule["result"], text=policy.results[rule["result"]],
+        dispositions=sorted(declared, key=lambda d: (order.get(d, len(order)), d)),
+        rule=rule["id"], applicable=[i.id for i in applicable],
+        noncompliant=[i.id for i, _a in noncompliant],
+        disposition_changes=list(findings.disposition_changes))
+
+
+def joint_result(results: Mapping[str, DepartmentResult], policy: Policy) -> tuple[int, str]:
+    """The most serious department result in the policy's joint order."""
+    rank = {code: i for i, code in enumerate(policy.joint_order)}
+    code = min((r.code for r in results.values()), key=lambda c: rank.get(c, len(rank)))
+    return code, policy.results[code]
+
+
+def classify(data: Mapping[str, Any], checklist: Checklist,
+             host: PluginHost | None = None) -> JointResult:
+    """Classify one enterprise's (checked) findings against *checklist*."""
+    policy = checklist.policy
+    target = dict(data.get("target") or {})
+    answered = data.get("departments") or {}
+    results: dict[str, DepartmentResult] = {}
+    problems: list[Problem] = []
+    for dept in checklist.departments:
+        given = answered.get(dept.code) or {}
+        findings = DepartmentFindings(
+            department=dept.code, outcome=data["outcome"], items=dict(given.get("items") or {}),
+            target=target, disposition_changes=list(given.get("disposition_changes") or []))
+        items = checklist.items_of(dept.code)
+        result = classify_department(findings, items, policy, host)
+        if host is not None:
+            before = len(host.problems)
+            plugin, override = host.call_first(
+                "jointcheck_classify_department", department=dept.code, findings=findings,
+                items=items, policy=policy, default=result)
+            problems.extend(host.problems[before:])
+            if override is not None:
+                if isinstance(override, DepartmentResult) and override.code in policy.results:
+                    override.overridden_by = plugin
+                    override.text = policy.results[override.code]
+                    result = override
+                else:
+                    from .errors import problem
+
+                    problems.append(problem("JC404", plugin=plugin,
+                                            hook="jointcheck_classify_department",
+                                            detail=repr(override)))
+        results[dept.code] = result
+    code, text = joint_result(results, policy)
+    return JointResult(code=code, text=text, departments=results, problems=problems)

@@ -1,0 +1,104 @@
+"""``jointcheck checklist``: a campaign's merged joint checklist (联合检查记录表)."""
+
+from __future__ import annotations
+
+import click
+
+from ..i18n import translator
+from ._common import echo_json, fail, format_option, render_table
+
+_ = translator({
+    "title": ("联合检查记录表 — {title}", "Joint checklist — {title}"),
+    "fingerprint": ("指纹（SHA-256）：{fp}", "fingerprint (SHA-256): {fp}"),
+    "summary": ("共 {n} 个检查事项，{d} 个检查单位", "{n} items from {d} departments"),
+    "h_seq": ("序号", "No."),
+    "h_dept": ("检查单位", "Department"),
+    "h_id": ("事项编号", "Item id"),
+    "h_title": ("抽查事项", "抽查事项 (item)"),
+    "h_applies": ("适用条件", "Applies when"),
+    "h_basis": ("法律依据", "Legal basis"),
+    "h_penalty": ("处罚依据", "Penalty basis"),
+    "h_guidance": ("检查指引", "Guidance"),
+    "h_source": ("来源", "Source"),
+    "always": ("均适用", "always"),
+    "none": ("（无）", "(none)"),
+})
+
+
+def describe_condition(cond: dict | None) -> str:
+    if not cond:
+        return _("always")
+    if "all" in cond:
+        return " 且 ".join(describe_condition(c) for c in cond["all"])
+    if "any" in cond:
+        return " 或 ".join(describe_condition(c) for c in cond["any"])
+    if "not" in cond:
+        return f"非（{describe_condition(cond['not'])}）"
+    attr = cond["attribute"]
+    for op, sym in (("equals", "="), ("in", "∈"), ("not_in", "∉")):
+        if op in cond:
+            value = cond[op]
+            if value is True:
+                return attr
+            return f"{attr} {sym} {value}"
+    if "present" in cond:
+        return f"{attr} {'已知' if cond['present'] else '未知'}"
+    return attr
+
+
+@click.command(help="显示实施方案合并后的联合检查记录表事项（默认：示例实施方案）。\n\n"
+                    "Show the merged joint checklist of CAMPAIGN (default: the example).")
+@click.argument("campaign", required=False, type=click.Path(path_type=str))
+@format_option("table", "json", "yaml", "markdown")
+@click.option("--strict", is_flag=True, help="插件问题视为错误 / plugin problems are errors")
+def checklist(campaign: str | None, fmt: str, strict: bool) -> None:
+    from ..config import open_campaign
+    from ..errors import ConfigError
+    from ..merge import checklist_json, format_citation, merge
+
+    try:
+        config, camp = open_campaign(campaign, strict=strict)
+        merged = merge(config, camp)
+    except ConfigError as exc:
+        fail(exc.problems, "json" if fmt == "json" else "text")
+    data = checklist_json(merged)
+    if fmt == "json":
+        echo_json(data)
+        return
+    if fmt == "yaml":
+        import yaml
+
+        click.echo(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), nl=False)
+        return
+
+    def basis(item: dict, key: str) -> str:
+        cites = item["legal_basis"].get(key) or []
+        return "；".join(format_citation(c) for c in cites) or _("none")
+
+    if fmt == "markdown":
+        lines = [f"# {_('title', title=camp.title)}", ""]
+        if camp.data.get("document_number"):
+            lines += [camp.data["document_number"], ""]
+        current = None
+        for item in data["items"]:
+            if item["department"] != current:
+                current = item["department"]
+                lines += [f"## {item['department_name']}", ""]
+            lines += [f"### {item['seq']}. {item['title']}", "",
+                      f"- {_('h_id')}: `{item['department']}.{item['id']}`",
+                      f"- {_('h_applies')}: {describe_condition(item['applicability'])}",
+                      f"- {_('h_basis')}: {basis(item, 'duty')}",
+                      f"- {_('h_penalty')}: {basis(item, 'penalty')}"]
+            if item.get("guidance"):
+                lines.append(f"- {_('h_guidance')}: {item['guidance']}")
+            lines.append("")
+        lines.append(_("fingerprint", fp=merged.fingerprint))
+        click.echo("\n".join(lines))
+        return
+    click.echo(_("title", title=camp.title))
+    rows = [[i["seq"], i["department_name"], i["id"], i["title"],
+             describe_condition(i["applicability"])] for i in data["items"]]
+    click.echo(render_table([_("h_seq"), _("h_dept"), _("h_id"), _("h_title"), _("h_applies")],
+                            rows))
+    click.echo(_("summary", n=len(merged.items), d=len(merged.departments)))
+    click.echo(_("fingerprint", fp=merged.fingerprint))

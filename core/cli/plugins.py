@@ -1,0 +1,42 @@
+"""``jointcheck plugins``: the installed department plugins and the hooks they implement."""
+
+from __future__ import annotations
+
+import click
+
+from ..i18n import translator
+from ._common import echo_json, format_option
+
+_ = translator({
+    "none": ("没有安装任何插件", "no plugins installed"),
+    "builtin": ("内置", "built-in"),
+    "items": ("{n} 个检查事项", "{n} items"),
+    "hooks": ("钩子", "hooks"),
+    "from": ("来源", "from"),
+    "failed": ("加载失败", "FAILED"),
+})
+
+
+@click.command(help="列出已安装的部门插件：名称、版本、部门、事项数、实现的钩子、加载位置。\n\n"
+                    "List installed plugins with their departments, hooks and origin.")
+@format_option("text", "json")
+def plugins(fmt: str) -> None:
+    from ..config import load_configuration
+
+    config = load_configuration()
+    infos = sorted(config.host.infos.values(), key=lambda i: i.name) if config.host else []
+    if fmt == "json":
+        echo_json({"plugins": [i.to_json() for i in infos]})
+        return
+    if not infos:
+        click.echo(_("none"))
+    for info in infos:
+        tag = f" [{_('builtin')}]" if info.builtin else ""
+        version = f" {info.version}" if info.version else ""
+        click.echo(f"{info.name}{version}{tag}")
+        for code, name, count in info.departments:
+            click.echo(f"  {code}  {name}  {_('items', n=count)}")
+        click.echo(f"  {_('hooks')}: {', '.join(info.hooks) or '-'}")
+        click.echo(f"  {_('from')}: {info.file or info.module}")
+        if info.error:
+            click.echo(f"  {_('failed')}: {info.error.format()}")

@@ -1,0 +1,46 @@
+"""``jointcheck validate``: check installed plugins and configuration files."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from ..i18n import translator
+from ._common import EXIT_INVALID, echo_json, echo_problems, format_option
+
+_ = translator({
+    "ok": ("校验通过：{plugins} 个插件，{departments} 个部门，{items} 个检查事项，{files} 个文件；{warnings} 个警告",
+           "valid: {plugins} plugins, {departments} departments, {items} items, {files} files; {warnings} warnings"),
+    "bad": ("校验未通过：{errors} 个错误，{warnings} 个警告",
+            "invalid: {errors} errors, {warnings} warnings"),
+    "help_strict": ("插件加载失败等问题也视为错误", "treat plugin failures as errors"),
+})
+
+
+@click.command(help="校验已安装插件及给定的部门（department）、实施方案（campaign）、分类规则（policy）文件或目录。\n\n"
+                    "Validate the installed plugins and the given files or directories.")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@format_option("text", "json")
+@click.option("--strict", is_flag=True, help=_("help_strict"))
+def validate(paths: tuple[str, ...], fmt: str, strict: bool) -> None:
+    from ..validate import validate_all
+
+    config, _checklists = validate_all(paths, strict=strict)
+    problems = config.problems
+    errors = [p for p in problems if p.is_error]
+    warnings = [p for p in problems if not p.is_error]
+    if fmt == "json":
+        echo_json({"valid": not errors, "errors": [p.to_json() for p in errors],
+                   "warnings": [p.to_json() for p in warnings]})
+    else:
+        echo_problems(problems, err=False)
+        if errors:
+            click.echo(_("bad", errors=len(errors), warnings=len(warnings)))
+        else:
+            plugins = len(config.host.infos) if config.host else 0
+            items = sum(len(d.items) for d in config.departments.values())
+            click.echo(_("ok", plugins=plugins, departments=len(config.departments), items=items,
+                         files=len(paths), warnings=len(warnings)))
+    if errors:
+        sys.exit(EXIT_INVALID)

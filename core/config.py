@@ -1,0 +1,424 @@
+"""Loading and validating the configuration: departments, campaigns and policies.
+
+Sources are the installed plugins (each contributes a department declaration through the
+``jointcheck_department`` hook) and any files or directories an administrator names. Every
+document is schema-checked with located errors (core.schema_check), then the whole set is
+cross-checked: duplicate item ids, unknown departments and items, referrals to unknown
+departments, items without legal basis, two plugins claiming one department code...
+
+Problems that come from an installed plugin are warnings (the plugin is skipped and the
+others still load) unless ``strict`` is set, which makes them errors.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError, Problem, problem
+from .model import Campaign, Department, Item, Policy, Source
+from .plugins import PluginHost, load_plugins
+from .schema_check import validate_document
+from .yamlload import Document, load_file
+
+DOC_EXTENSIONS = (".yaml", ".yml", ".json")
+# top-level key that identifies each kind of document
+KIND_KEYS = {"department": "department", "campaign": "campaign", "policy": "policy",
+             "findings": "outcome"}
+DEFAULT_POLICY_ID = "default"
+
+
+def default_policy_path() -> Path:
+    return Path(__file__).with_name("data") / "default-policy.yaml"
+
+
+def detect_kind(doc: Document) -> str | None:
+    if not isinstance(doc.data, Mapping):
+        return None
+    for kind, key in KIND_KEYS.items():
+        if key in doc.data:
+            return kind
+    return None
+
+
+@dataclass
+class Configuration:
+    """Everything loaded, with the problems found on the way."""
+
+    departments: dict[str, Department] = field(default_factory=dict)
+    campaigns: list[Campaign] = field(default_factory=list)
+    policies: dict[str, Policy] = field(default_factory=dict)
+    documents: dict[str, Document] = field(default_factory=dict)
+    host: PluginHost | None = None
+    strict: bool = False
+    _problems: list[Problem] = field(default_factory=list)
+
+    def add(self, problems: Iterable[Problem], plugin: str | None = None) -> None:
+        for p in problems:
+            if plugin and not p.plugin:
+                p = dataclasses.replace(p, plugin=plugin)
+            self._problems.append(p)
+
+    @property
+    def problems(self) -> list[Problem]:
+        """All problems; plugin problems are warnings unless strict."""
+        found = list(self._problems)
+        if self.host:
+            found = list(self.host.problems) + found
+        out = []
+        for p in found:
+            if (p.plugin and p.severity == "error" and not self.strict
+                    and not p.extra.get("reported")):
+                p = dataclasses.replace(p, severity="warning")
+            out.append(p)
+        return out
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.is_error]
+
+    def at(self, file: str | None, path: tuple[Any, ...], code: str, *, at_key: bool = False,
+           plugin: str | None = None, **params: Any) -> Problem:
+        """A problem located at *path* of the document loaded from *file*."""
+        doc = self.documents.get(file or "")
+        if doc is None:
+            return problem(code, file=file, plugin=plugin, **params)
+        p = doc.problem(code, path, at_key=at_key, **params)
+        return dataclasses.replace(p, plugin=plugin) if plugin else p
+
+    def policy(self, ref: str = DEFAULT_POLICY_ID) -> Policy:
+        return self.policies[ref]
+
+
+# -- parsing single documents ------------------------------------------------------------
+
+def _read(path: Path, display: str | None = None) -> tuple[Document | None, list[Problem]]:
+    try:
+        return load_file(path, display), []
+    except ConfigError as exc:
+        return None, exc.problems
+
+
+def parse_department(doc: Document, plugin: str | None = None) -> tuple[Department | None, list[Problem]]:
+    problems = validate_document(doc, "department")
+    if problems:
+        return None, problems
+    data = doc.data
+    code = data["department"]["code"]
+    items = tuple(
+        Item(department=code, id=raw["id"], title=raw["title"], data=raw,
+             source=Source(plugin, doc.file, doc.where(("items", i))[0]), declared_index=i)
+        for i, raw in enumerate(data["items"])
+    )
+    return Department(code=code, name=data["department"]["name"], data=data, items=items,
+                      source=Source(plugin, doc.file, doc.where(("department",))[0])), []
+
+
+def parse_campaign(doc: Document) -> tuple[Campaign | None, list[Problem]]:
+    problems = validate_document(doc, "campaign")
+    if problems:
+        return None, problems
+    return Campaign(data=doc.data["campaign"],
+                    source=Source(None, doc.file, doc.where(("campaign",))[0])), []
+
+
+def parse_policy(doc: Document) -> tuple[Policy | None, list[Problem]]:
+    problems = validate_document(doc, "policy")
+    if problems:
+        return None, problems
+    policy = Policy(id=doc.data["policy"]["id"], data=doc.data,
+                    source=Source(None, doc.file, doc.where(("policy",))[0]))
+    return policy, _check_policy(doc, policy)
+
+
+def _check_policy(doc: Document, policy: Policy) -> list[Problem]:
+    codes = set(policy.results)
+    problems = []
+    for i, rule in enumerate(policy.rules):
+        if rule["result"] not in codes:
+            problems.append(doc.problem("JC309", ("rules", i, "result"), result=rule["result"]))
+        declared = rule["when"].get("noncompliant_declared")
+        if declared is not None and declared not in codes:
+            problems.append(doc.problem("JC309", ("rules", i, "when", "noncompliant_declared"),
+                                        result=declared))
+        for j, d in enumerate(rule.get("add_dispositions", [])):
+            if d not in policy.dispositions:
+                problems.append(doc.problem("JC310", ("rules", i, "add_dispositions", j),
+                                            disposition=d))
+    for i, c in enumerate(policy.joint_order):
+        if c not in codes:
+            problems.append(doc.problem("JC309", ("joint_order", i), result=c))
+    for c in sorted(codes - set(policy.joint_order)):
+        problems.append(doc.problem("JC309", ("joint_order",), result=c))
+    return problems
+
+
+# -- loading the whole configuration ----------------------------------------------------
+
+def iter_document_files(paths: Iterable[str | Path]) -> list[Path]:
+    """Files named, and YAML/JSON files found under directories named, in sorted order."""
+    found: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found.extend(sorted(p for p in path.rglob("*")
+                                if p.suffix.lower() in DOC_EXTENSIONS and p.is_file()
+                                and not any(part.startswith(".") for part in p.parts)))
+        else:
+            found.append(path)
+    return found
+
+
+def load_configuration(paths: Iterable[str | Path] = (), *, plugins: bool = True,
+                       host: PluginHost | None = None, strict: bool = False) -> Configuration:
+    """Load the installed plugins' departments, the default policy and the given files."""
+    config = Configuration(strict=strict)
+    config.host = host if host is not None else (load_plugins() if plugins else None)
+
+    policy_doc, probs = _read(default_policy_path())
+    config.add(probs)
+    if policy_doc is not None:
+        config.documents[policy_doc.file] = policy_doc
+        policy, probs = parse_policy(policy_doc)
+        config.add(probs)
+        if policy:
+            config.policies[policy.id] = policy
+
+    # departments contributed by plugins, in plugin-name order
+    claimed: dict[str, list[Department]] = {}
+    if config.host is not None:
+        for plugin, value in config.host.call_each("jointcheck_department"):
+            dept = _department_from_hook(config, plugin, value)
+            if dept is not None:
+                claimed.setdefault(dept.code, []).append(dept)
+    for code, depts in claimed.items():
+        config.departments[code] = depts[0]
+        if len(depts) > 1:
+            sources = ", ".join(f"{d.source.plugin} ({d.source.file})" for d in depts)
+            for d in depts[1:]:
+                config.add([config.at(d.source.file, ("department", "code"), "JC306",
+                                      plugin=d.source.plugin, department=code, sources=sources)])
+
+    # files named on the command line
+    plugin_files = {str(Path(d.source.file).resolve()) for ds in claimed.values() for d in ds
+                    if d.source.file}
+    given: dict[str, Department] = {}
+    for path in iter_document_files(paths):
+        if str(path.resolve()) in plugin_files:
+            continue  # an installed plugin's own declaration, already loaded
+        doc, probs = _read(path)
+        config.add(probs)
+        if doc is None:
+            continue
+        config.documents[doc.file] = doc
+        kind = detect_kind(doc)
+        if kind == "department":
+            dept, probs = parse_department(doc)
+            config.add(probs)
+            if dept is None:
+                continue
+            if dept.code in given:
+                config.add([doc.problem("JC306", ("department", "code"), department=dept.code,
+                                        sources=f"{given[dept.code].source.file}, {doc.file}")])
+                continue
+            if dept.code in config.departments:
+                old = config.departments[dept.code]
+                config.add([dataclasses.replace(
+                    doc.problem("JC306", ("department", "code"), department=dept.code,
+                                sources=f"{old.source.plugin} ({old.source.file}), {doc.file}"),
+                    severity="warning")])
+            given[dept.code] = dept
+            config.departments[dept.code] = dept
+        elif kind == "campaign":
+            campaign, probs = parse_campaign(doc)
+            config.add(probs)
+            if campaign:
+                config.campaigns.append(campaign)
+        elif kind == "policy":
+            policy, probs = parse_policy(doc)
+            config.add(probs)
+            if policy:
+                config.policies[policy.id] = policy
+        elif kind == "findings":
+            continue  # findings are checked by `jointcheck classify`
+        else:
+            config.add([doc.problem("JC106", expected="department, campaign, policy")])
+
+    config.add(cross_check(config))
+    return config
+
+
+def _department_from_hook(config: Configuration, plugin: str, value: Any) -> Department | None:
+    if value is None:
+        return None
+    if isinstance(value, str | Path):
+        doc, probs = _read(Path(value))
+        if doc is None:
+            config.add(probs, plugin=plugin)
+            return None
+    elif isinstance(value, Mapping):
+        info = config.host.infos.get(plugin) if config.host else None
+        doc = Document(data=dict(value), file=(info.file if info else None) or f"<{plugin}>")
+    else:
+        config.add([problem("JC404", plugin=plugin, hook="jointcheck_department",
+                            detail=type(value).__name__)])
+        return None
+    config.documents[doc.file] = doc
+    dept, probs = parse_department(doc, plugin=plugin)
+    if probs:
+        config.add([problem("JC403", file=doc.file, plugin=plugin)] + probs, plugin=plugin)
+    if dept is not None and config.host is not None and plugin in config.host.infos:
+        config.host.infos[plugin].departments.append((dept.code, dept.name, len(dept.items)))
+    return dept
+
+
+# -- cross-document checks -----------------------------------------------------------------
+
+def cross_check(config: Configuration) -> list[Problem]:
+    problems: list[Problem] = []
+    known = config.departments
+    default = config.policies.get(DEFAULT_POLICY_ID)
+    for dept in known.values():
+        plugin = dept.source.plugin
+        seen: dict[str, Item] = {}
+        for item in dept.items:
+            file, i = item.source.file, item.declared_index
+            if item.id in seen:
+                problems.append(config.at(file, ("items", i, "id"), "JC301", plugin=plugin,
+                                          item=item.id, other=f"{file}:{seen[item.id].source.line}"))
+            else:
+                seen[item.id] = item
+            if not item.legal_basis.get("duty") and not item.legal_basis.get("penalty"):
+                problems.append(config.at(file, ("items", i), "JC305", plugin=plugin,
+                                          item=item.key))
+            refer = item.noncompliance.get("refer_to")
+            if refer and refer not in known:
+                problems.append(config.at(file, ("items", i, "noncompliance", "refer_to"),
+                                          "JC304", plugin=plugin, department=refer))
+            for j, ref in enumerate(item.data.get("related", [])):
+                d, _sep, other = ref.partition(".")
+                if d in known and not any(x.id == other for x in known[d].items):
+                    problems.append(config.at(file, ("items", i, "related", j), "JC307",
+                                              plugin=plugin, ref=ref))
+            if default is not None:
+                problems.extend(_item_policy_problems(config, item, default))
+    for campaign in config.campaigns:
+        problems.extend(_campaign_problems(config, campaign))
+    return problems
+
+
+def _item_policy_problems(config: Configuration, item: Item, policy: Policy) -> list[Problem]:
+    out = []
+    file, i, plugin = item.source.file, item.declared_index, item.source.plugin
+    if item.declared_result not in policy.results:
+        out.append(config.at(file, ("items", i, "noncompliance", "result"), "JC309",
+                             plugin=plugin, result=item.declared_result))
+    for j, d in enumerate(item.dispositions):
+        if d not in policy.dispositions:
+            out.append(config.at(file, ("items", i, "noncompliance", "dispositions", j),
+                                 "JC310", plugin=plugin, disposition=d))
+    return out
+
+
+def _campaign_problems(config: Configuration, campaign: Campaign) -> list[Problem]:
+    file = campaign.source.file
+    data = campaign.data
+    known = config.departments
+    out = []
+
+    def unknown(path: tuple[Any, ...], code: str, at_key: bool = False) -> None:
+        if code not in known:
+            out.append(config.at(file, ("campaign",) + path, "JC302", at_key=at_key,
+                                 department=code))
+
+    for i, code in enumerate(campaign.departments):
+        unknown(("departments", i), code)
+    unknown(("lead_department",), campaign.lead_department)
+    if campaign.lead_department not in campaign.departments:
+        out.append(config.at(file, ("campaign", "lead_department"), "JC308",
+                             department=campaign.lead_department))
+    leader = (data.get("team") or {}).get("leader_from")
+    if leader:
+        unknown(("team", "leader_from"), leader)
+    for code in data.get("officers") or {}:
+        unknown(("officers", code), code, at_key=True)
+    for code, sel in (data.get("selection") or {}).items():
+        unknown(("selection", code), code, at_key=True)
+        if code not in known:
+            continue
+        ids = {item.id for item in known[code].items}
+        for key in ("include", "exclude"):
+            values = sel.get(key)
+            if not isinstance(values, list):
+                continue
+            for j, item_id in enumerate(values):
+                if item_id not in ids:
+                    out.append(config.at(file, ("campaign", "selection", code, key, j), "JC303",
+                                         department=code, item=item_id))
+    ref = campaign.policy_ref
+    if ref not in config.policies and not _policy_path(campaign).is_file():
+        out.append(config.at(file, ("campaign", "policy"), "JC311", policy=ref))
+    period = data.get("period")
+    if period:
+        try:
+            start, end = date.fromisoformat(period["start"]), date.fromisoformat(period["end"])
+        except ValueError as exc:
+            out.append(config.at(file, ("campaign", "period"), "JC205",
+                                 value=f"{period['start']}..{period['end']}", detail=str(exc)))
+        else:
+            if end < start:
+                out.append(config.at(file, ("campaign", "period", "end"), "JC312",
+                                     start=start, end=end))
+    return out
+
+
+def _policy_path(campaign: Campaign) -> Path:
+    base = Path(campaign.source.file).parent if campaign.source.file else Path.cwd()
+    return base / campaign.policy_ref
+
+
+def policy_for(config: Configuration, campaign: Campaign | None) -> Policy:
+    """The classification policy a campaign names (the default one without a campaign)."""
+    ref = campaign.policy_ref if campaign else DEFAULT_POLICY_ID
+    if ref in config.policies:
+        return config.policies[ref]
+    assert campaign is not None
+    doc = load_file(_policy_path(campaign))
+    config.documents[doc.file] = doc
+    policy, problems = parse_policy(doc)
+    if problems or policy is None:
+        raise ConfigError(problems)
+    config.policies[ref] = policy
+    return policy
+
+
+# -- convenience for commands ------------------------------------------------------------------
+
+def open_campaign(path: str | Path | None = None, *, strict: bool = False,
+                  host: PluginHost | None = None) -> tuple[Configuration, Campaign]:
+    """Load the configuration with one campaign (``None``: the shipped example) and check it.
+
+    Raises :class:`ConfigError` with every error found in the campaign file or in what it
+    refers to (unknown departments, items, policy); plugin problems are errors only when
+    *strict*.
+    """
+    from jointcheck.examples import example_path
+
+    path = Path(path) if path is not None else example_path()
+    config = load_configuration([path], strict=strict, host=host)
+    errors = config.errors
+    if errors:
+        raise ConfigError(errors)
+    if not config.campaigns:
+        raise ConfigError([problem("JC106", file=str(path), line=1, column=1,
+                                   expected="campaign")])
+    return config, config.campaigns[-1]
+
+
+def load_campaign(path: str | Path | None = None, *, strict: bool = False) -> Campaign:
+    """The checked campaign at *path* (``None``: the shipped example); see :func:`open_campaign`."""
+    return open_campaign(path, strict=strict)[1]

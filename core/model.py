@@ -1,0 +1,173 @@
+"""The in-memory model: departments, items, campaigns, policies and the merged checklist.
+
+Everything here is built from validated documents (core.config); the raw mapping is kept
+as ``data`` so that snapshots (DESIGN.md principle 4) store exactly what was declared.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a declaration came from: provenance for every item."""
+
+    plugin: str | None
+    file: str | None
+    line: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"plugin": self.plugin, "file": self.file, "line": self.line}
+
+
+@dataclass(frozen=True)
+class Item:
+    department: str
+    id: str
+    title: str
+    data: dict[str, Any]
+    source: Source
+    declared_index: int
+
+    @property
+    def key(self) -> str:
+        return f"{self.department}.{self.id}"
+
+    @property
+    def applicability(self) -> dict[str, Any] | None:
+        return self.data.get("applicability")
+
+    @property
+    def noncompliance(self) -> dict[str, Any]:
+        return self.data.get("noncompliance") or {}
+
+    @property
+    def declared_result(self) -> int:
+        return int(self.noncompliance.get("result", 8))
+
+    @property
+    def dispositions(self) -> list[str]:
+        return list(self.noncompliance.get("dispositions", []))
+
+    @property
+    def legal_basis(self) -> dict[str, list[dict[str, Any]]]:
+        return self.data.get("legal_basis") or {}
+
+
+@dataclass(frozen=True)
+class Department:
+    code: str
+    name: str
+    data: dict[str, Any]
+    items: tuple[Item, ...]
+    source: Source
+
+
+@dataclass(frozen=True)
+class Policy:
+    id: str
+    data: dict[str, Any]
+    source: Source
+
+    @property
+    def results(self) -> dict[int, str]:
+        return {r["code"]: r["text"] for r in self.data["results"]}
+
+    @property
+    def dispositions(self) -> list[str]:
+        return list(self.data["dispositions"])
+
+    @property
+    def rules(self) -> list[dict[str, Any]]:
+        return list(self.data["rules"])
+
+    @property
+    def joint_order(self) -> list[int]:
+        return list(self.data["joint_order"])
+
+
+@dataclass(frozen=True)
+class Campaign:
+    """A validated 实施方案 (the mapping under ``campaign:``)."""
+
+    data: dict[str, Any]
+    source: Source
+
+    @property
+    def id(self) -> str:
+        return self.data["id"]
+
+    @property
+    def kind(self) -> str:
+        return self.data.get("kind") or self.data["id"]
+
+    @property
+    def title(self) -> str:
+        return self.data["title"]
+
+    @property
+    def lead_department(self) -> str:
+        return self.data["lead_department"]
+
+    @property
+    def departments(self) -> list[str]:
+        return list(self.data["departments"])
+
+    @property
+    def sample(self) -> dict[str, Any]:
+        return dict(self.data["sample"])
+
+    @property
+    def scope_filter(self) -> dict[str, Any] | None:
+        return (self.data.get("scope") or {}).get("filter")
+
+    def officers_for(self, department: str) -> dict[str, Any]:
+        """``{"count": n, "qualifications": [...]}`` for a department (count defaults to 2)."""
+        spec = dict((self.data.get("officers") or {}).get(department) or {})
+        spec.setdefault("count", 2)
+        spec.setdefault("qualifications", [])
+        return spec
+
+    @property
+    def cross_jurisdiction(self) -> bool:
+        return bool((self.data.get("team") or {}).get("cross_jurisdiction", False))
+
+    @property
+    def leader_department(self) -> str:
+        return (self.data.get("team") or {}).get("leader_from") or self.lead_department
+
+    @property
+    def exclude_inspected_this_year(self) -> bool:
+        return bool((self.data.get("exclusion") or {}).get("inspected_this_year_same_kind", True))
+
+    @property
+    def year(self) -> int:
+        period = self.data.get("period")
+        if period:
+            return date.fromisoformat(period["start"]).year
+        return date.today().year
+
+    @property
+    def policy_ref(self) -> str:
+        return self.data.get("policy") or "default"
+
+
+@dataclass
+class Checklist:
+    """The merged joint checklist (联合检查记录表) of one campaign."""
+
+    campaign: Campaign | None
+    departments: list[Department]
+    items: list[Item]
+    policy: Policy
+    fingerprint: str
+    selection: dict[str, list[str]] = field(default_factory=dict)
+
+    def items_of(self, department: str) -> list[Item]:
+        return [i for i in self.items if i.department == department]
+
+    def department(self, code: str) -> Department | None:
+        return next((d for d in self.departments if d.code == code), None)
