@@ -45,7 +45,7 @@ CODES: dict[str, tuple[str, str]] = {
               "the campaign names item '{item}' that department '{department}' does not declare"),
     "JC304": ("检查事项移交给未知的部门“{department}”", "the item is referred to an unknown department '{department}'"),
     "JC305": ("检查事项“{item}”没有法律依据", "item '{item}' has no legal basis"),
-    "JC306": ("部门代码“{department}”被多个插件声明：{sources}", "department code '{department}' is declared by several plugins: {sources}"),
+    "JC306": ("部门代码“{department}”被重复声明：{sources}", "department code '{department}' is declared more than once: {sources}"),
     "JC307": ("关联事项“{ref}”不存在", "related item '{ref}' does not exist"),
     "JC308": ("牵头部门“{department}”不在参加部门之中", "lead department '{department}' is not among the participating departments"),
     "JC309": ("分类规则引用了未定义的抽查结果代码 {result}", "the policy names an undefined result code {result}"),
@@ -134,7 +134,7 @@ def problem(code: str, *, hint: str | None = None, severity: str = "error",
     """Build a :class:`Problem` from the code catalogue, rendered in the active language."""
     zh, en = CODES[code]
     lang_en = get_lang() == "en"
-    message = (en if lang_en else zh).format(**params)
+    message = (en if lang_en else zh).format(plugin=plugin, **params)
     if hint is None and code in HINTS:
         hint = HINTS[code][1 if lang_en else 0]
     return Problem(code=code, message=message, file=file, line=line, column=column,

@@ -25,6 +25,9 @@ Path_ = tuple[str | int, ...]
 
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 _STR = "tag:yaml.org,2002:str"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+_SCALARS = {_STR, _TIMESTAMP} | {f"tag:yaml.org,2002:{t}" for t in ("int", "float", "bool", "null")}
 
 
 @dataclass
@@ -74,6 +77,9 @@ class _Builder:
     def build(self, node: yaml.Node, path: Path_) -> Any:
         mark = node.start_mark
         self.positions[path] = (mark.line + 1, mark.column + 1)
+        if node.tag not in (_MAP, _SEQ) and node.tag not in _SCALARS:
+            self._fail("JC107", node, path, detail=node.tag)
+            return None
         if isinstance(node, yaml.MappingNode):
             result: dict[Any, Any] = {}
             first_line: dict[Any, int] = {}
@@ -81,7 +87,7 @@ class _Builder:
                 if key_node.tag == "tag:yaml.org,2002:merge":
                     self._fail("JC107", key_node, path, detail="<<")
                     continue
-                if not isinstance(key_node, yaml.ScalarNode):
+                if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in _SCALARS:
                     self._fail("JC107", key_node, path, detail="complex key")
                     continue
                 key = self._scalar(key_node, path)
@@ -107,11 +113,7 @@ class _Builder:
             return node.value  # keep dates as text: schemas check their format
         if node.tag == _STR:
             return node.value
-        try:
-            return self._constructor.construct_object(node, deep=True)
-        except yaml.constructor.ConstructorError as exc:
-            self._fail("JC107", node, path, detail=str(exc.problem or exc))
-            return None
+        return self._constructor.construct_object(node, deep=True)
 
     def _fail(self, code: str, node: yaml.Node, path: Path_, **params: Any) -> None:
         m = node.start_mark
