@@ -1,0 +1,280 @@
+"""The content of the two built-in department plugins and of the example campaign.
+
+The expected titles are copied from DOMAIN.md §3 (附件4 联合检查记录表 of 鹤双随机办〔2020〕19号):
+they are printed on the record form and published, so they must match character for
+character, in the order of the form.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+
+from jointcheck.core.conditions import evaluate
+from jointcheck.core.yamlload import load_file
+from jointcheck.examples import example_path
+from jointcheck.plugins import emergency_mgmt, market_supervision
+from jointcheck.schemas import load_schema
+
+EMERGENCY_TITLES = [
+    "建立风险管控和隐患排查治理制度，开展风险辨识、分级管控和事故隐患排查治理情况的检查",
+    "对安全设备的维护、保养、定期检查情况的检查",
+    "建立和落实安全生产责任制、安全生产规章制度和操作规程、作业规程情况的检查",
+    "依法设置安全生产管理机构和配备安全生产管理人员情况的检查",
+]
+MARKET_TITLES = [
+    "是否配备安全管理机构或配备专兼职管理人员",
+    "是否按规定建立安全管理制度和岗位安全责任制",
+    "是否制定特种设备应急专项预案并有演练记录",
+    "是否建立设备档案，档案是否齐全",
+    "在用特种设备是否在检验有效期内",
+    "在用特种设备是否按规定进行日常维护保养或者定期自行检查并有记录",
+    "特种设备安全管理人员和作业人员证件是否在有效期内",
+    "是否有特种设备作业人员培训记录",
+]
+
+SAFETY_LAW = "中华人民共和国安全生产法"
+SE_LAW = "中华人民共和国特种设备安全法"
+SE_REGULATION = "特种设备安全监察条例"
+EDITIONS = {SAFETY_LAW: "2021年修正", SE_LAW: "2013", SE_REGULATION: "2009年修订"}
+
+
+def _declaration(module) -> dict:
+    path = Path(module.jointcheck_department())
+    assert path.is_file(), path
+    return load_file(path).data
+
+
+@pytest.fixture(scope="module")
+def emergency() -> dict:
+    return _declaration(emergency_mgmt)
+
+
+@pytest.fixture(scope="module")
+def market() -> dict:
+    return _declaration(market_supervision)
+
+
+def _cites(item: dict, kind: str) -> list[tuple[str, str, str | None]]:
+    return [(c["law"], c["article"], c.get("clause")) for c in item["legal_basis"][kind]]
+
+
+# -- schema validity ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("module", [emergency_mgmt, market_supervision])
+def test_department_declarations_validate_against_the_schema(module):
+    validator = Draft202012Validator(load_schema("department"))
+    errors = [f"{list(e.absolute_path)}: {e.message}"
+              for e in validator.iter_errors(_declaration(module))]
+    assert errors == []
+
+
+def test_example_campaign_validates_against_the_campaign_schema():
+    department, campaign = load_schema("department"), load_schema("campaign")
+    registry = Registry().with_resources(
+        [(s["$id"], Resource.from_contents(s)) for s in (department, campaign)])
+    validator = Draft202012Validator(campaign, registry=registry)
+    data = load_file(example_path()).data
+    errors = [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(data)]
+    assert errors == []
+
+
+# -- the departments and their 12 items ----------------------------------------------------
+
+def test_department_codes_and_names(emergency, market):
+    assert emergency["department"]["code"] == "emergency_mgmt"
+    assert emergency["department"]["name"] == "应急管理局"
+    assert emergency["department"]["full_name"] == "市应急管理局"
+    assert market["department"]["code"] == "market_supervision"
+    assert market["department"]["name"] == "市市场监管局"
+    assert market["department"]["full_name"] == "市市场监督管理局"
+
+
+def test_titles_are_verbatim_and_in_the_order_of_the_form(emergency, market):
+    assert [i["title"] for i in emergency["items"]] == EMERGENCY_TITLES
+    assert [i["title"] for i in market["items"]] == MARKET_TITLES
+
+
+def test_item_ids_are_the_stable_ones(emergency, market):
+    assert [i["id"] for i in emergency["items"]] == [
+        "risk_control", "equipment_maintenance", "responsibility_system", "safety_organization"]
+    assert [i["id"] for i in market["items"]] == [
+        "se_organization", "se_rules", "se_emergency_plan", "se_equipment_files",
+        "se_inspection_validity", "se_maintenance_records", "se_certificates",
+        "se_training_records"]
+
+
+def test_declared_order_matches_the_list_order(emergency, market):
+    for decl in (emergency, market):
+        assert [i["order"] for i in decl["items"]] == list(range(1, len(decl["items"]) + 1))
+
+
+def test_every_item_has_a_duty_citation_and_an_inspection_method(emergency, market):
+    for item in emergency["items"] + market["items"]:
+        assert item["legal_basis"]["duty"], item["id"]
+        assert item["method"] == "实地检查"
+        assert item["group"]
+        # one step per line, each a complete sentence (no line broken mid-sentence)
+        for line in item["guidance"].splitlines():
+            assert line.endswith(("；", "。")), (item["id"], line)
+
+
+def test_citations_name_the_verified_law_editions(emergency, market):
+    article = re.compile(r"^第[一二三四五六七八九十百零]+条$")
+    for decl, laws in ((emergency, {SAFETY_LAW}), (market, {SE_LAW, SE_REGULATION})):
+        for item in decl["items"]:
+            for kind in ("duty", "penalty"):
+                for cite in item["legal_basis"][kind]:
+                    assert cite["law"] in laws, (item["id"], cite)
+                    assert cite["edition"] == EDITIONS[cite["law"]], (item["id"], cite)
+                    # one citation per article: never "第四条; 第二十二条" in one entry
+                    assert article.match(cite["article"]), (item["id"], cite)
+
+
+def test_legal_basis_of_the_verified_table(emergency, market):
+    items = {i["id"]: i for i in emergency["items"] + market["items"]}
+    assert _cites(items["risk_control"], "duty") == [
+        (SAFETY_LAW, "第四十一条", None), (SAFETY_LAW, "第四条", None),
+        (SAFETY_LAW, "第二十一条", "第五项")]
+    assert _cites(items["risk_control"], "penalty") == [
+        (SAFETY_LAW, "第一百零一条", "第四、五项"), (SAFETY_LAW, "第九十七条", "第五项"),
+        (SAFETY_LAW, "第一百零二条", None)]
+    assert _cites(items["equipment_maintenance"], "duty") == [(SAFETY_LAW, "第三十六条", "第二款")]
+    assert _cites(items["equipment_maintenance"], "penalty") == [
+        (SAFETY_LAW, "第九十九条", "第二、三项")]
+    assert _cites(items["responsibility_system"], "duty") == [
+        (SAFETY_LAW, "第四条", None), (SAFETY_LAW, "第二十一条", "第一、二项"),
+        (SAFETY_LAW, "第二十二条", None), (SAFETY_LAW, "第四十四条", None)]
+    assert _cites(items["responsibility_system"], "penalty") == [(SAFETY_LAW, "第九十四条", None)]
+    assert _cites(items["safety_organization"], "duty") == [
+        (SAFETY_LAW, "第二十四条", None), (SAFETY_LAW, "第二十五条", None),
+        (SAFETY_LAW, "第二十七条", None)]
+    assert _cites(items["safety_organization"], "penalty") == [
+        (SAFETY_LAW, "第九十七条", "第一项")]
+
+    assert _cites(items["se_organization"], "duty") == [
+        (SE_LAW, "第三十六条", None), (SE_LAW, "第十三条", "第二款"),
+        (SE_REGULATION, "第三十三条", None)]
+    assert _cites(items["se_organization"], "penalty") == [
+        (SE_LAW, "第八十六条", "第一项"), (SE_LAW, "第八十七条", "第一项")]
+    assert _cites(items["se_rules"], "duty") == [(SE_LAW, "第三十四条", None),
+                                                 (SE_LAW, "第七条", None)]
+    assert _cites(items["se_rules"], "penalty") == []  # none found: left empty on purpose
+    assert _cites(items["se_emergency_plan"], "duty") == [
+        (SE_LAW, "第六十九条", "第三款"), (SE_REGULATION, "第六十五条", None)]
+    assert _cites(items["se_emergency_plan"], "penalty") == [(SE_LAW, "第八十三条", "第六项")]
+    assert _cites(items["se_equipment_files"], "duty") == [
+        (SE_LAW, "第三十五条", None), (SE_LAW, "第二十四条", None),
+        (SE_REGULATION, "第二十六条", None)]
+    assert _cites(items["se_equipment_files"], "penalty") == [(SE_LAW, "第八十三条", "第二项")]
+    assert _cites(items["se_inspection_validity"], "duty") == [
+        (SE_LAW, "第四十条", None), (SE_LAW, "第十五条", None)]
+    assert _cites(items["se_inspection_validity"], "penalty") == [
+        (SE_LAW, "第八十三条", "第四项"), (SE_LAW, "第八十四条", "第一项")]
+    assert _cites(items["se_maintenance_records"], "duty") == [
+        (SE_LAW, "第三十九条", "第一、二款"), (SE_REGULATION, "第二十七条", None)]
+    assert _cites(items["se_maintenance_records"], "penalty") == [
+        (SE_LAW, "第八十三条", "第三项")]
+    assert _cites(items["se_certificates"], "duty") == [
+        (SE_LAW, "第十四条", None), (SE_REGULATION, "第三十八条", None)]
+    assert _cites(items["se_certificates"], "penalty") == [(SE_LAW, "第八十六条", "第二项")]
+    assert _cites(items["se_training_records"], "duty") == [
+        (SE_LAW, "第十三条", "第二款"), (SE_REGULATION, "第三十九条", None)]
+    assert _cites(items["se_training_records"], "penalty") == [(SE_LAW, "第八十六条", "第三项")]
+
+
+def test_market_items_apply_only_to_users_of_special_equipment(emergency, market):
+    for item in market["items"]:
+        condition = item["applicability"]
+        assert condition == {"attribute": "uses_special_equipment", "equals": True}
+        assert evaluate(condition, {"uses_special_equipment": True}) is True
+        assert evaluate(condition, {"uses_special_equipment": False}) is False
+    for item in emergency["items"]:
+        assert "applicability" not in item  # the emergency items apply to every enterprise
+
+
+def test_noncompliance_refers_to_the_own_department(emergency, market):
+    for decl in (emergency, market):
+        code = decl["department"]["code"]
+        for item in decl["items"]:
+            nc = item["noncompliance"]
+            assert nc["result"] == 8
+            assert nc["refer_to"] == code
+            assert "责令改正" in nc["dispositions"]
+            # a case (立案处理) is proposed exactly where a penalty article exists
+            assert ("立案处理" in nc["dispositions"]) == bool(item["legal_basis"]["penalty"])
+
+
+def test_related_links_are_symmetric_and_resolve(emergency, market):
+    keys = {f"{d['department']['code']}.{i['id']}" for d in (emergency, market) for i in d["items"]}
+    links = {(f"{d['department']['code']}.{i['id']}", ref)
+             for d in (emergency, market) for i in d["items"] for ref in i.get("related", [])}
+    assert ("emergency_mgmt.safety_organization", "market_supervision.se_organization") in links
+    assert ("emergency_mgmt.equipment_maintenance",
+            "market_supervision.se_maintenance_records") in links
+    for source, target in links:
+        assert target in keys
+        assert (target, source) in links
+        assert source.split(".")[0] != target.split(".")[0]  # links cross departments
+
+
+# -- the example campaign --------------------------------------------------------------------
+
+def test_example_campaign_reproduces_the_source_document():
+    c = load_file(example_path()).data["campaign"]
+    assert c["id"] == "hebi-2020-industrial-safety"
+    assert c["document_number"] == "鹤双随机办〔2020〕19号"
+    assert c["title"] == "鹤壁市工业企业安全生产监督检查“双随机、一公开”跨部门联合抽查实施方案"
+    assert c["lead_department"] == "emergency_mgmt"
+    assert c["departments"] == ["emergency_mgmt", "market_supervision"]
+    assert c["period"] == {"start": "2020-07-01", "end": "2020-07-31"}
+    assert c["scope"]["description"] == "市区已登记注册，处于存续状态的工业企业"
+    assert c["sample"] == {"count": 1}
+    assert c["officers"]["market_supervision"] == {"count": 2,
+                                                   "qualifications": ["特种设备安全监察"]}
+    assert c["team"]["leader_from"] == c["lead_department"]
+
+
+def test_example_campaign_scope_filter_keeps_going_industrial_concerns():
+    scope = load_file(example_path()).data["campaign"]["scope"]["filter"]
+    assert evaluate(scope, {"status": "存续", "industry": "工业"}) is True
+    assert evaluate(scope, {"status": "在业", "industry": "工业"}) is True
+    assert evaluate(scope, {"status": "注销", "industry": "工业"}) is False
+    assert evaluate(scope, {"status": "吊销", "industry": "工业"}) is False
+    assert evaluate(scope, {"status": "存续", "industry": "批发和零售业"}) is False
+
+
+def test_example_campaign_deadlines_keep_their_units():
+    deadlines = {d["id"]: d for d in load_file(example_path()).data["campaign"]["deadlines"]}
+    got = {k: (d["days"], d["unit"], d["from"], d.get("confirmed", True))
+           for k, d in deadlines.items()}
+    assert got == {
+        "records_to_office": (10, "calendar_days", "inspection_end", True),
+        "referral_letter": (10, "calendar_days", "joint_inspection_end", True),
+        "case_decision": (7, "calendar_days", "referral_received", True),
+        "case_result_report": (20, "working_days", "case_closed", True),
+        "publication": (20, "working_days", "results_formed", False),
+    }
+    assert "《关于移交双随机抽查有关问题的函》" in deadlines["referral_letter"]["title"]
+
+
+def test_example_campaign_ships_inside_the_package():
+    path = example_path()
+    assert path.name == "hebi-2020-industrial-safety.yaml"
+    assert path.is_file()
+
+
+def test_jointcheck_validate_accepts_the_builtins_and_the_example_strictly():
+    from click.testing import CliRunner
+
+    from jointcheck.core.cli import main
+
+    result = CliRunner().invoke(main, ["validate", "--strict", "--format", "json",
+                                       str(example_path())])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == {"valid": True, "errors": [], "warnings": []}
