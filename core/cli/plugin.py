@@ -1,0 +1,70 @@
+"""``jointcheck plugin new CODE --name 名称 [--dir DIR]``: scaffold a department plugin."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from ..i18n import translator
+from ._common import EXIT_OK
+
+_ = translator({
+    "bad_code": ("部门代码“{code}”无效：应以小写字母开头，只含小写字母、数字和下划线（如 fire_safety）",
+                 "invalid department code '{code}': it must start with a lowercase letter and "
+                 "contain only lowercase letters, digits and underscores (e.g. fire_safety)"),
+    "long_code": ("部门代码“{code}”过长：最多 {max} 个字符",
+                  "department code '{code}' is too long: at most {max} characters"),
+    "empty_name": ("部门名称不能为空：请用 --name 给出记录表上的中文名称（如 --name 市消防救援支队）",
+                   "the department name is empty: give the Chinese name of the record form "
+                   "with --name (e.g. --name 市消防救援支队)"),
+    "bad_name": ("部门名称“{name}”含有换行或控制字符", "department name '{name}' contains a line break or control character"),
+    "long_name": ("部门名称过长：最多 {max} 个字符", "the department name is too long: at most {max} characters"),
+    "exists": ("“{path}”已存在，未做任何修改：请换一个目录（--dir）或先移走它",
+               "'{path}' already exists and was left untouched: choose another --dir or move it away first"),
+    "parent_not_dir": ("“{path}”不是目录", "'{path}' is not a directory"),
+    "os_error": ("无法写入“{path}”：{detail}（未留下任何文件）",
+                 "cannot write '{path}': {detail} (nothing was left behind)"),
+    "created": ("已创建部门插件 {root}（部门代码 {code}，名称 {name}）：",
+                "created the department plugin {root} (code {code}, name {name}):"),
+    "next": ("下一步：\n"
+             "  1. 编辑 {declaration}：填写抽查事项，替换示例事项和“待替换”的法律依据；\n"
+             "  2. 校验：jointcheck validate {declaration}\n"
+             "  3. 安装：pip install -e '{root}[test]'，然后运行 jointcheck plugins 确认已加载。",
+             "Next:\n"
+             "  1. edit {declaration}: write the items, replace the example item and the "
+             "placeholder legal basis (待替换);\n"
+             "  2. validate: jointcheck validate {declaration}\n"
+             "  3. install: pip install -e '{root}[test]', then check it with jointcheck plugins."),
+})
+
+
+@click.group(help="部门插件开发工具。\n\nDepartment plugin tools.")
+def plugin() -> None:
+    pass
+
+
+@plugin.command(help="生成一个可用 pip 安装的部门插件包 jointcheck-CODE/（pyproject、部门声明 YAML、测试、README）。"
+                     "CODE 为部门代码，如 fire_safety。\n\n"
+                     "Scaffold a pip-installable department plugin package jointcheck-CODE/ "
+                     "(pyproject with the entry point, a YAML declaration, a test, a README).")
+@click.argument("code")
+@click.option("--name", required=True, metavar="名称",
+              help="部门名称（记录表上的中文名称）/ department name as on the record form")
+@click.option("--dir", "directory", default=".", show_default=True,
+              type=click.Path(path_type=Path),
+              help="在此目录下创建 / create the package in this directory")
+def new(code: str, name: str, directory: Path) -> None:
+    from ..scaffold import ScaffoldError, create
+
+    try:
+        result = create(code, name, directory)
+    except ScaffoldError as exc:
+        click.echo(_(exc.key, **exc.params), err=True)
+        sys.exit(exc.exit_code)
+    click.echo(_("created", root=result.root, code=result.code, name=name.strip()))
+    for rel in result.files:
+        click.echo(f"  {result.root / rel}")
+    click.echo(_("next", declaration=result.declaration, root=result.root))
+    sys.exit(EXIT_OK)
