@@ -8,7 +8,7 @@ import click
 
 from ..i18n import translator
 from ._common import EXIT_INVALID, echo_json, echo_problems, format_option
-from .db import open_store_or_exit
+from .db import display_width, open_store_or_exit
 
 _ = translator({
     "group": ("审计日志", "Audit log"),
@@ -92,10 +92,11 @@ def list_(ctx: click.Context, limit: int, fmt: str) -> None:
         return
     header = [_("seq"), _("at"), _("actor"), _("action"), _("hash")]
     table = [[str(r["seq"]), r["at"], r["actor"], r["action"], r["hash"][:16]] for r in rows]
-    widths = [max(_width(x) for x in col) for col in zip(header, *table, strict=False)]
+    widths = [max(display_width(x) for x in col) for col in zip(header, *table, strict=True)]
     for line in [header, *table]:
-        click.echo("  ".join(cell + " " * (w - _width(cell)) for cell, w in zip(line, widths,
-                                                                                strict=True)))
+        cells = [cell + " " * (w - display_width(cell)) for cell, w in zip(line, widths,
+                                                                             strict=True)]
+        click.echo("  ".join(cells).rstrip())
 
 
 @audit.command(help=_("head"))
@@ -114,9 +115,3 @@ def head(ctx: click.Context) -> None:
         sys.exit(EXIT_INVALID)
     click.echo(f"{h[0]}:{h[1]}")
 
-
-def _width(text: str) -> int:
-    """Display width: CJK characters take two columns."""
-    import unicodedata
-
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)

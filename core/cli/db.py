@@ -86,10 +86,17 @@ def status(ctx: click.Context, fmt: str) -> None:
     else:
         rows = [(_("url"), info["url"]), (_("current"), info["current"] or _("none")),
                 (_("head"), info["head"]), (_("state"), _(info["state"]))]
-        width = max(len(k) for k, _v in rows)
+        width = max(display_width(k) for k, _v in rows)
         for key, value in rows:
-            click.echo(f"{key.ljust(width)}  {value}")
+            click.echo(f"{key}{' ' * (width - display_width(key))}  {value}")
         if problem:
             echo_problems([problem])
     if info["state"] != "ok":
         sys.exit(EXIT_INVALID)
+
+
+def display_width(text: str) -> int:
+    """Columns *text* takes in a terminal: CJK characters take two."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
