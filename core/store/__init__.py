@@ -33,9 +33,11 @@ if TYPE_CHECKING:  # pragma: no cover
 DEFAULT_URL = "sqlite:///jointcheck.db"
 ENV_VAR = "JOINTCHECK_DB"
 BUSY_TIMEOUT_MS = 30_000
-# Key of the PostgreSQL transaction-level advisory lock taken by begin_write():
-# the first 8 bytes of SHA-256("jointcheck.write") as a signed 64-bit integer.
-PG_WRITE_LOCK_KEY = -2938196087366406071
+# The PostgreSQL transaction-level advisory lock taken by begin_write() has two int4 keys:
+# this constant (the first 4 bytes of SHA-256("jointcheck.write"), signed) and
+# hashtext(current_schema()), so stores in different schemas of one database do not
+# wait for each other.
+PG_WRITE_LOCK_KEY = 1142784370
 # Execution option set on connections handed out by begin_write().
 WRITE_OPTION = "jointcheck_write"
 
@@ -213,7 +215,8 @@ def begin_write(engine: Engine) -> Iterator[Connection]:
     """A Connection in a transaction that holds the store's write lock from the start.
 
     SQLite: ``BEGIN IMMEDIATE`` (waits up to the busy timeout for another writer).
-    PostgreSQL: a transaction-level advisory lock, :data:`PG_WRITE_LOCK_KEY`.
+    PostgreSQL: a transaction-level advisory lock on (:data:`PG_WRITE_LOCK_KEY`,
+    ``hashtext(current_schema())``).
     Commits on normal exit, rolls back on an exception. Imports, draws and audit appends
     use it so that concurrent processes serialise instead of interleaving.
     """
@@ -223,7 +226,7 @@ def begin_write(engine: Engine) -> Iterator[Connection]:
         conn.execution_options(**{WRITE_OPTION: True})
         with conn.begin():
             if conn.dialect.name == "postgresql":
-                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key, hashtext(current_schema()))"),
                              {"key": PG_WRITE_LOCK_KEY})
             yield conn
 
