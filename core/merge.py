@@ -29,14 +29,14 @@ def canonical_json(value: Any) -> bytes:
 def fingerprint(departments: list[Department], items: list[Item], policy: Policy,
                 campaign: Campaign | None) -> str:
     """SHA-256 over what the checklist says (not where it was loaded from)."""
+    by_department: dict[str, list[dict[str, Any]]] = {d.code: [] for d in departments}
+    for item in items:
+        by_department[item.department].append(item.data)
     content = {
         "version": FINGERPRINT_VERSION,
         "campaign": campaign.id if campaign else None,
-        "departments": [
-            {"code": d.code, "name": d.name,
-             "items": [i.data for i in items if i.department == d.code]}
-            for d in departments
-        ],
+        "departments": [{"code": d.code, "name": d.name, "items": by_department[d.code]}
+                        for d in departments],
         "policy": policy.data,
     }
     return hashlib.sha256(canonical_json(content)).hexdigest()

@@ -73,8 +73,22 @@ def _fmt(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+@cache
+def _fast_validator(name: str):
+    """A compiled jsonschema-rs validator: answers "valid?" ~100x faster than jsonschema,
+    which is then asked only about invalid documents, for located messages."""
+    import jsonschema_rs
+
+    from jointcheck.schemas import NAMES, load_schema
+
+    registry = jsonschema_rs.Registry([(load_schema(n)["$id"], load_schema(n)) for n in NAMES])
+    return jsonschema_rs.validator_for(load_schema(name), registry=registry)
+
+
 def validate_document(doc: Document, schema: str) -> list[Problem]:
     """All schema problems of *doc* against the named schema, in document order."""
+    if _fast_validator(schema).is_valid(doc.data):
+        return []
     validator = _validator(schema)
     problems: list[Problem] = []
     for error in validator.iter_errors(doc.data):

@@ -75,45 +75,58 @@ class _Builder:
         self._constructor = yaml.constructor.SafeConstructor()
 
     def build(self, node: yaml.Node, path: Path_) -> Any:
-        mark = node.start_mark
-        self.positions[path] = (mark.line + 1, mark.column + 1)
-        if node.tag not in (_MAP, _SEQ) and node.tag not in _SCALARS:
-            self._fail("JC107", node, path, detail=node.tag)
-            return None
-        if isinstance(node, yaml.MappingNode):
-            result: dict[Any, Any] = {}
-            first_line: dict[Any, int] = {}
-            for key_node, value_node in node.value:
-                if key_node.tag == "tag:yaml.org,2002:merge":
-                    self._fail("JC107", key_node, path, detail="<<")
-                    continue
-                if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in _SCALARS:
-                    self._fail("JC107", key_node, path, detail="complex key")
-                    continue
-                key = self._scalar(key_node, path)
-                if not isinstance(key, str | int | bool) or key is None:
-                    key = str(key)
-                if key in result:
+        # hot path: ~1 call per value of every declaration; keep lookups local
+        positions = self.positions
+        key_positions = self.key_positions
+        scalar = self._scalar
+
+        def walk(node: yaml.Node, path: Path_) -> Any:
+            mark = node.start_mark
+            positions[path] = (mark.line + 1, mark.column + 1)
+            tag = node.tag
+            if tag == _STR:
+                return node.value
+            if tag == _MAP:
+                result: dict[Any, Any] = {}
+                for key_node, value_node in node.value:
+                    key_tag = key_node.tag
+                    if key_tag == _STR:
+                        key = key_node.value
+                    elif key_tag in _SCALARS and isinstance(key_node, yaml.ScalarNode):
+                        key = scalar(key_node, path)
+                        if key is None or not isinstance(key, str | int | bool):
+                            key = str(key)
+                    else:
+                        self._fail("JC107", key_node, path,
+                                   detail="<<" if key_tag.endswith(":merge") else "complex key")
+                        continue
+                    sub = path + (key,)
                     km = key_node.start_mark
-                    self.problems.append(problem(
-                        "JC102", file=self.file, line=km.line + 1, column=km.column + 1,
-                        path=json_path(path + (key,)), key=key, first_line=first_line[key]))
-                    continue
-                first_line[key] = key_node.start_mark.line + 1
-                km = key_node.start_mark
-                self.key_positions[path + (key,)] = (km.line + 1, km.column + 1)
-                result[key] = self.build(value_node, path + (key,))
-            return result
-        if isinstance(node, yaml.SequenceNode):
-            return [self.build(child, path + (i,)) for i, child in enumerate(node.value)]
-        return self._scalar(node, path)
+                    if key in result:
+                        first = key_positions[sub][0]
+                        self.problems.append(problem(
+                            "JC102", file=self.file, line=km.line + 1, column=km.column + 1,
+                            path=json_path(sub), key=key, first_line=first))
+                        continue
+                    key_positions[sub] = (km.line + 1, km.column + 1)
+                    result[key] = walk(value_node, sub)
+                return result
+            if tag == _SEQ:
+                return [walk(child, path + (i,)) for i, child in enumerate(node.value)]
+            if tag in _SCALARS and isinstance(node, yaml.ScalarNode):
+                return scalar(node, path)
+            self._fail("JC107", node, path, detail=tag)
+            return None
+
+        return walk(node, path)
 
     def _scalar(self, node: yaml.Node, path: Path_) -> Any:
         if node.tag == _TIMESTAMP:
             return node.value  # keep dates as text: schemas check their format
         if node.tag == _STR:
             return node.value
-        return self._constructor.construct_object(node, deep=True)
+        construct = self._constructor.yaml_constructors[node.tag]
+        return construct(self._constructor, node)
 
     def _fail(self, code: str, node: yaml.Node, path: Path_, **params: Any) -> None:
         m = node.start_mark
@@ -154,11 +167,73 @@ def loads(text: str, file: str = "<string>") -> Document:
                     key_positions=builder.key_positions)
 
 
+# -- parse cache -------------------------------------------------------------------------
+#
+# Parsing is the slowest step of loading many declarations (libyaml builds a Python node per
+# value). A parsed document depends only on the file's bytes, so it is cached under the
+# SHA-256 of those bytes (plus this loader's version): a changed file is a new key, and a
+# damaged or unreadable cache entry is simply ignored. Documents with errors are never
+# cached. JOINTCHECK_CACHE_DIR moves the cache; JOINTCHECK_NO_CACHE=1 turns it off.
+
+_CACHE_VERSION = b"jc-yaml-1"
+
+
+def cache_dir() -> Path | None:
+    """Where parsed documents are cached, or ``None`` when caching is off."""
+    import os
+
+    if os.environ.get("JOINTCHECK_NO_CACHE", "").strip() not in ("", "0"):
+        return None
+    configured = os.environ.get("JOINTCHECK_CACHE_DIR", "").strip()
+    if configured:
+        return Path(configured)
+    base = os.environ.get("XDG_CACHE_HOME", "").strip() or str(Path.home() / ".cache")
+    return Path(base) / "jointcheck" / "yaml"
+
+
+def _cache_get(path: Path, name: str) -> Document | None:
+    import marshal
+
+    try:
+        data, positions, key_positions = marshal.loads(path.read_bytes())
+    except (OSError, ValueError, EOFError, TypeError):
+        return None
+    return Document(data=data, file=name, positions=positions, key_positions=key_positions)
+
+
+def _cache_put(path: Path, doc: Document) -> None:
+    import marshal
+    import os
+    import tempfile
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(marshal.dumps((doc.data, doc.positions, doc.key_positions)))
+        os.replace(tmp, path)  # atomic: readers see the old entry or the whole new one
+    except (OSError, ValueError):
+        pass  # an unwritable cache only costs speed
+
+
 def load_file(path: str | Path, display: str | None = None) -> Document:
     """Read and parse a YAML/JSON file; every failure is a :class:`ConfigError`."""
+    import hashlib
+
     name = display or str(path)
     try:
         raw = Path(path).read_bytes()
     except OSError as exc:
         raise ConfigError([problem("JC104", file=name, detail=exc.strerror or str(exc))]) from None
-    return loads(decode(raw, name), name)
+    root = cache_dir()
+    entry = None
+    if root is not None:
+        key = hashlib.sha256(_CACHE_VERSION + raw).hexdigest()
+        entry = root / key[:2] / f"{key}.marshal"
+        cached = _cache_get(entry, name)
+        if cached is not None:
+            return cached
+    doc = loads(decode(raw, name), name)
+    if entry is not None:
+        _cache_put(entry, doc)
+    return doc

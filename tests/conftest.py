@@ -27,13 +27,19 @@ def _engines() -> list[str]:
     return ["sqlite", "postgresql"] if os.environ.get(PG_ENV, "").strip() else ["sqlite"]
 
 
+@pytest.fixture(scope="session")
+def _parse_cache_dir(tmp_path_factory: pytest.TempPathFactory):
+    return tmp_path_factory.mktemp("parse-cache")
+
+
 @pytest.fixture(autouse=True)
-def _isolated_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """No test sees the developer's database, language or actor settings."""
+def _isolated_environment(monkeypatch: pytest.MonkeyPatch, _parse_cache_dir) -> Iterator[None]:
+    """No test sees the developer's database, language, actor or parse-cache settings."""
     from jointcheck.core.i18n import set_lang
 
-    for name in ("JOINTCHECK_DB", "JOINTCHECK_LANG", "JOINTCHECK_ACTOR"):
+    for name in ("JOINTCHECK_DB", "JOINTCHECK_LANG", "JOINTCHECK_ACTOR", "JOINTCHECK_NO_CACHE"):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("JOINTCHECK_CACHE_DIR", str(_parse_cache_dir))
     set_lang(None)
     yield
     set_lang(None)
