@@ -25,6 +25,16 @@ _ = translator({
 })
 
 
+def attribute_label(name: str) -> str:
+    """The verbatim Chinese header of a target field or attribute (e.g. 使用特种设备)."""
+    from ..libraries.fields import TARGET_FIELDS
+
+    for f in TARGET_FIELDS:
+        if name in (f.column, f.attribute):
+            return f.header
+    return name
+
+
 def describe_condition(cond: dict | None) -> str:
     if not cond:
         return _("always")
@@ -34,12 +44,14 @@ def describe_condition(cond: dict | None) -> str:
         return " 或 ".join(describe_condition(c) for c in cond["any"])
     if "not" in cond:
         return f"非（{describe_condition(cond['not'])}）"
-    attr = cond["attribute"]
+    attr = attribute_label(cond["attribute"])
     for op, sym in (("equals", "="), ("in", "∈"), ("not_in", "∉")):
         if op in cond:
             value = cond[op]
-            if value is True:
-                return attr
+            if isinstance(value, bool):
+                value = "是" if value else "否"
+            elif isinstance(value, list):
+                value = "、".join(map(str, value))
             return f"{attr} {sym} {value}"
     if "present" in cond:
         return f"{attr} {'已知' if cond['present'] else '未知'}"

@@ -1,0 +1,171 @@
+"""``jointcheck demo``: the whole path on the example campaign, end to end.
+
+Validate the installed plugins and the example campaign (鹤双随机办〔2020〕19号), show the
+plugins and the merged joint checklist, write synthetic target and officer libraries, import
+them into the embedded store, commit to a seed and run the draw, show the drawn teams, and
+classify a sample finding for the first drawn enterprise.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from ..i18n import translator
+from ._common import EXIT_INVALID, db_url, echo_problems
+
+_ = translator({
+    "step": ("== {n}. {title} ==", "== {n}. {title} =="),
+    "s_validate": ("校验插件与示例实施方案", "Validate plugins and the example campaign"),
+    "s_plugins": ("已安装的部门插件", "Installed department plugins"),
+    "s_checklist": ("联合检查记录表（合并后的检查事项）", "The merged joint checklist"),
+    "s_libraries": ("名录库：生成样例数据并导入", "Libraries: write sample data and import it"),
+    "s_draw": ("双随机抽取：先公布承诺，再抽取", "The draw: publish the commitment, then draw"),
+    "s_classify": ("分类：第一户企业的样例检查结果", "Classify a sample finding for the first enterprise"),
+    "valid": ("校验通过：{departments} 个部门，{items} 个检查事项", "valid: {departments} departments, {items} items"),
+    "store": ("数据库：{url}", "store: {url}"),
+    "written": ("已生成：{targets}、{officers}", "written: {targets}, {officers}"),
+    "imported": ("{label}：新增 {added}，更新 {updated}，未变 {unchanged}",
+                 "{label}: {added} added, {updated} updated, {unchanged} unchanged"),
+    "targets": ("检查对象名录库", "targets"),
+    "officers": ("执法检查人员名录库", "officers"),
+    "commitment": ("承诺（SHA-256，抽取前公布）：{value}", "commitment (SHA-256, publish before the draw): {value}"),
+    "seed": ("种子（抽取后公布）：{seed}", "seed (publish after the draw): {seed}"),
+    "drawn": ("抽取记录 #{id}：抽中 {n} 户", "draw #{id}: {n} enterprises drawn"),
+    "verify": ("复核：jointcheck draw verify {id}", "replay it: jointcheck draw verify {id}"),
+    "finding": ("样例检查结果：{name}（{code}），使用特种设备：{special}",
+                "sample finding: {name} ({code}), uses special equipment: {special}"),
+    "yes": ("是", "yes"),
+    "no": ("否", "no"),
+    "nothing": ("没有抽中任何企业，跳过分类", "nothing was drawn; classification skipped"),
+})
+
+
+def _step(n: int, key: str) -> None:
+    click.echo("")
+    click.echo(_("step", n=n, title=_(key)))
+
+
+@click.command(help="演示：在示例实施方案上走完整个流程（校验、合并、名录库、抽取、分类）。\n\n"
+                    "Demo: the whole path on the example campaign.")
+@click.option("--dir", "outdir", default="demo-output", show_default=True,
+              type=click.Path(file_okay=False, path_type=Path),
+              help="样例名录库的输出目录 / where the sample libraries are written")
+@click.option("--targets", default=2000, show_default=True, type=click.IntRange(1))
+@click.option("--officers", default=80, show_default=True, type=click.IntRange(4))
+@click.option("--seed", default=None, help="抽取种子（默认随机生成）/ draw seed (default: fresh)")
+@click.pass_context
+def demo(ctx: click.Context, outdir: Path, targets: int, officers: int, seed: str | None) -> None:
+    from ..classify import classify
+    from ..config import open_campaign
+    from ..errors import ConfigError
+    from ..merge import merge
+    from ..validate import validate_all
+    from .checklist import checklist
+    from .classify import render_text
+    from .plugins import plugins
+
+    _step(1, "s_validate")
+    from jointcheck.examples import example_path
+
+    config, _checklists = validate_all([example_path()])
+    echo_problems(config.problems, err=False)
+    if config.errors:
+        sys.exit(EXIT_INVALID)
+    click.echo(_("valid", departments=len(config.departments),
+                 items=sum(len(d.items) for d in config.departments.values())))
+
+    _step(2, "s_plugins")
+    ctx.invoke(plugins, fmt="text")
+
+    _step(3, "s_checklist")
+    ctx.invoke(checklist, campaign=None, fmt="table", strict=False)
+
+    try:
+        config, campaign = open_campaign()
+        merged = merge(config, campaign)
+    except ConfigError as exc:
+        echo_problems(exc.problems)
+        sys.exit(EXIT_INVALID)
+
+    _step(4, "s_libraries")
+    from ..draw.service import DrawError, commit, run_draw, team_lines
+    from ..libraries.importer import import_file
+    from ..libraries.messages import LibraryError
+    from ..libraries.sample import write_sample
+    from ..store import StoreError, open_store, resolve_url, safe_url, upgrade
+
+    url = resolve_url(db_url(ctx))
+    click.echo(_("store", url=safe_url(url)))
+    try:
+        upgrade(url)
+        engine = open_store(url)
+    except StoreError as exc:
+        echo_problems([exc.problem])
+        sys.exit(EXIT_INVALID)
+    targets_path, officers_path = write_sample(outdir, targets=targets, officers=officers,
+                                               seed=2020)
+    click.echo(_("written", targets=targets_path, officers=officers_path))
+    for kind, path in (("targets", targets_path), ("officers", officers_path)):
+        try:
+            report = import_file(engine, kind, path)
+        except LibraryError as exc:
+            echo_problems(exc.problems)
+            sys.exit(EXIT_INVALID)
+        click.echo(_("imported", label=_(kind), added=report.added, updated=report.updated,
+                     unchanged=report.unchanged))
+
+    _step(5, "s_draw")
+    try:
+        committed = commit(engine, campaign, seed)
+        click.echo(_("commitment", value=committed.commitment))
+        record = run_draw(engine, campaign, seed or committed.seed)
+    except DrawError as exc:
+        echo_problems(exc.problems)
+        sys.exit(EXIT_INVALID)
+    click.echo(_("seed", seed=record.seed))
+    click.echo(_("drawn", id=record.id, n=len(record.result["targets"])))
+    names = {d.code: d.name for d in merged.departments}
+    for line in team_lines(engine, record, names):
+        click.echo(line)
+    click.echo(_("verify", id=record.id))
+
+    _step(6, "s_classify")
+    if not record.result["targets"]:
+        click.echo(_("nothing"))
+        return
+    finding, target = _sample_finding(engine, merged, record)
+    click.echo(_("finding", name=target["name"], code=target["credit_code"],
+                 special=_("yes") if finding["target"]["uses_special_equipment"] else _("no")))
+    result = classify(finding, merged, config.host)
+    click.echo("\n".join(render_text(result, merged)))
+
+
+def _sample_finding(engine, checklist, record) -> tuple[dict, dict]:
+    """Findings for the first drawn enterprise: one problem corrected on the spot for the
+    lead department, one left for follow-up for the special-equipment department."""
+    from sqlalchemy import select
+
+    from ..store.models import targets
+
+    code = record.result["targets"][0]["credit_code"]
+    with engine.connect() as conn:
+        row = conn.execute(select(targets).where(targets.c.credit_code == code)).mappings().one()
+    special = bool((row["attributes"] or {}).get("uses_special_equipment", False))
+    departments: dict = {}
+    for dept in checklist.departments:
+        items = {}
+        for n, item in enumerate(checklist.items_of(dept.code)):
+            if item.applicability and not special:
+                continue
+            answer = {"result": "compliant"}
+            if n == 0:
+                answer = {"result": "noncompliant", "corrected_on_site": dept.code == checklist.campaign.lead_department,
+                          "note": "现场发现台账记录不全"}
+            items[item.id] = answer
+        departments[dept.code] = {"items": items}
+    finding = {"outcome": "inspected", "target": {"uses_special_equipment": special},
+               "departments": departments}
+    return finding, dict(row)
