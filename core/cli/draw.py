@@ -1,0 +1,365 @@
+"""``jointcheck draw``: commit to a seed, run the draw, show, export and verify draws.
+
+The algorithm is specified in docs/draw.md; see core/draw for the implementation.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..i18n import translator
+from ._common import EXIT_INVALID, echo_json, echo_problems, fail, format_option
+from .db import open_store_or_exit
+
+_ = translator({
+    "group": ("双随机抽取：承诺、抽取、查看、导出、复核",
+              "The random draw: commit, run, show, export, verify"),
+    "campaign_arg": ("实施方案文件（省略时使用自带的示例实施方案）",
+                     "campaign file (the shipped example when omitted)"),
+    "commit": ("生成（或使用给定的）种子，记录并输出需在抽取前公布的承诺值 SHA-256(种子)",
+               "Make (or take) a seed; record and print its commitment SHA-256(seed), to "
+               "publish before the draw"),
+    "seed_commit": ("使用给定的种子（默认生成一个新的随机种子）",
+                    "use this seed (default: a fresh random seed)"),
+    "run": ("按实施方案抽取检查对象和执法检查人员，并保存抽取记录",
+            "Draw targets and officers for a campaign and record the draw"),
+    "seed_run": ("抽取种子（须与此前记录的承诺一致）", "the seed (must match a recorded commitment)"),
+    "no_commitment": ("不要求事先记录的承诺（不推荐：无法证明种子是事先确定的）",
+                      "do not require a recorded commitment (not recommended: nothing shows "
+                      "the seed was fixed beforehand)"),
+    "date_opt": ("执法证有效期的判断日期（默认：实施方案的抽查开始日期）",
+                 "date certificates must be valid on (default: the campaign period's start)"),
+    "show": ("显示一次抽取的记录和抽中的检查组", "Show a recorded draw and its teams"),
+    "list": ("列出已保存的抽取记录", "List recorded draws"),
+    "export": ("导出抽取记录（供第三方复核，不含个人信息）",
+               "Export a draw for third-party verification (no personal data)"),
+    "output": ("输出文件（默认输出到标准输出）", "output file (default: standard output)"),
+    "verify": ("重放抽取并与记录比较：一致返回 0，否则指出第一处不同并返回 1",
+               "Replay a draw and compare with its record: 0 when consistent, else the first "
+               "difference and 1"),
+    "file_opt": ("draw export 导出的抽取文件（与 --targets、--officers 一起使用）",
+                 "a file written by `draw export` (with --targets and --officers)"),
+    "targets_opt": ("检查对象名录库文件（CSV 或 XLSX）", "target library file (CSV or XLSX)"),
+    "officers_opt": ("执法检查人员名录库文件（CSV 或 XLSX）", "officer library file (CSV or XLSX)"),
+    "encoding_opt": ("名录库文件的编码（默认自动识别）", "encoding of the library files (default: detected)"),
+    "mapping_opt": ("列名映射文件（YAML）", "column mapping file (YAML)"),
+    "campaign_opt": ("只列出该实施方案编号的抽取", "only draws of this campaign id"),
+    "bad_date": ("日期格式应为 YYYY-MM-DD：{value}", "a date is YYYY-MM-DD: {value}"),
+    "verify_args": ("请给出抽取记录编号 ID，或同时给出 --file、--targets 和 --officers",
+                    "give a draw ID, or all of --file, --targets and --officers"),
+    "commitment": ("承诺值（请在抽取前公布）：{value}", "commitment (publish it before the draw): {value}"),
+    "seed_secret": ("种子（抽取前务必保密，抽取时使用）：{value}",
+                    "seed (keep it SECRET until the draw, then draw with it): {value}"),
+    "seed_given": ("已使用给定的种子计算承诺；抽取前请继续对种子保密。",
+                   "the commitment of the given seed; keep the seed secret until the draw."),
+    "recorded": ("已记录承诺（第 {id} 号），实施方案 {campaign}", "commitment {id} recorded for campaign {campaign}"),
+    "already": ("该承诺此前已记录（第 {id} 号），实施方案 {campaign}",
+                "this commitment was already recorded ({id}) for campaign {campaign}"),
+    "next": ("抽取时运行：jointcheck draw run {campaign_arg}--seed <种子>",
+             "to draw, run: jointcheck draw run {campaign_arg}--seed <SEED>"),
+    "drawn_head": ("抽取记录第 {id} 号：{campaign}（{year} 年），抽中 {n} 户，符合条件 {eligible} 户",
+                   "draw {id}: {campaign} ({year}), {n} drawn of {eligible} eligible"),
+    "strata": ("分层：{strata}", "strata: {strata}"),
+    "stratum_all": ("全部", "all"),
+    "seed_line": ("种子：{seed}", "seed: {seed}"),
+    "commitment_line": ("承诺：{value}", "commitment: {value}"),
+    "no_commitment_line": ("承诺：无（--no-commitment）", "commitment: none (--no-commitment)"),
+    "fp_line": ("名录库指纹：检查对象 {t}，执法检查人员 {o}",
+                "library fingerprints: targets {t}, officers {o}"),
+    "algo_line": ("算法版本：{v}；抽取日期：{d}；结果摘要：{r}",
+                  "algorithm: {v}; draw date: {d}; result digest: {r}"),
+    "created_line": ("记录时间：{at}；操作人：{actor}", "recorded: {at} by {actor}"),
+    "verify_hint": ("复核：jointcheck draw verify {id}", "verify with: jointcheck draw verify {id}"),
+    "none": ("还没有抽取记录", "no draw has been recorded"),
+    "exported": ("已导出抽取记录第 {id} 号到 {path}", "draw {id} exported to {path}"),
+    "consistent": ("一致", "一致 (consistent)"),
+    "inconsistent": ("不一致", "不一致 (inconsistent)"),
+    "col_id": ("编号", "id"), "col_campaign": ("实施方案", "campaign"), "col_year": ("年度", "year"),
+    "col_at": ("时间（UTC）", "time (UTC)"), "col_n": ("抽取户数", "drawn"),
+    "col_commit": ("承诺", "commitment"),
+    "warning": ("提示：{text}", "note: {text}"),
+})
+
+
+def _campaign_or_exit(path: str | None, fmt: str = "text"):
+    """(configuration, campaign) for CAMPAIGN, or the located problems printed and exit 1."""
+    from ..config import open_campaign
+    from ..errors import ConfigError
+
+    try:
+        return open_campaign(path)
+    except ConfigError as exc:
+        fail(exc.problems, fmt)
+
+
+def _department_names(config: Any) -> dict[str, str]:
+    names = {}
+    for code, dept in (getattr(config, "departments", None) or {}).items():
+        names[code] = getattr(dept, "name", None) or code
+    return names
+
+
+def _installed_department_names() -> dict[str, str]:
+    """Department names from the installed plugins (best effort, for `show`)."""
+    try:
+        from ..config import load_configuration
+
+        return _department_names(load_configuration([]))
+    except Exception:  # display only: fall back to the officers' unit or the code
+        return {}
+
+
+def _parse_date(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise click.BadParameter(_("bad_date", value=value), param_hint="--date") from None
+
+
+def _draw_error(exc: Exception, fmt: str = "text") -> None:
+    fail(list(exc.problems), fmt)  # type: ignore[attr-defined]
+
+
+@click.group(help=_("group"))
+def draw() -> None:
+    pass
+
+
+@draw.command(help=_("commit"))
+@click.argument("campaign", required=False, metavar="[CAMPAIGN]")
+@click.option("--seed", default=None, help=_("seed_commit"))
+@format_option("text", "json")
+@click.pass_context
+def commit(ctx: click.Context, campaign: str | None, seed: str | None, fmt: str) -> None:
+    from ..draw.algorithm import DrawError
+    from ..draw.service import commit as do_commit
+
+    _config, camp = _campaign_or_exit(campaign, fmt)
+    engine = open_store_or_exit(ctx)
+    try:
+        outcome = do_commit(engine, camp, seed.strip() if seed is not None else None)
+    except DrawError as exc:
+        _draw_error(exc, fmt)
+    finally:
+        engine.dispose()
+    if fmt == "json":
+        echo_json({"campaign_id": outcome.campaign_id, "commitment": outcome.commitment,
+                   "commitment_id": outcome.id, "seed": outcome.seed,
+                   "seed_is_secret": True, "already_recorded": outcome.already_recorded})
+        return
+    key = "already" if outcome.already_recorded else "recorded"
+    click.echo(_(key, id=outcome.id, campaign=outcome.campaign_id))
+    click.echo(_("commitment", value=outcome.commitment))
+    if outcome.seed is not None:
+        click.echo(_("seed_secret", value=outcome.seed))
+    else:
+        click.echo(_("seed_given"))
+    click.echo(_("next", campaign_arg=f"{campaign} " if campaign else ""))
+
+
+@draw.command(help=_("run"))
+@click.argument("campaign", required=False, metavar="[CAMPAIGN]")
+@click.option("--seed", required=True, help=_("seed_run"))
+@click.option("--no-commitment", is_flag=True, help=_("no_commitment"))
+@click.option("--date", "on_date", default=None, metavar="YYYY-MM-DD", help=_("date_opt"))
+@format_option("text", "json")
+@click.pass_context
+def run(ctx: click.Context, campaign: str | None, seed: str, no_commitment: bool,
+        on_date: str | None, fmt: str) -> None:
+    from ..draw.algorithm import DrawError
+    from ..draw.service import display_rows, run_draw
+
+    when = _parse_date(on_date)
+    config, camp = _campaign_or_exit(campaign, fmt)
+    names = _department_names(config)
+    engine = open_store_or_exit(ctx)
+    try:
+        try:
+            record = run_draw(engine, camp, seed.strip(), commitment_required=not no_commitment,
+                              on_date=when)
+        except DrawError as exc:
+            _draw_error(exc, fmt)
+        if fmt == "json":
+            echo_json({**record.export(), "teams": display_rows(engine, record, names),
+                       "warnings": record.warnings})
+            return
+        _print_record(engine, record, names)
+        click.echo(_("verify_hint", id=record.id))
+    finally:
+        engine.dispose()
+
+
+def _print_record(engine: Any, record: Any, names: dict[str, str]) -> None:
+    from ..draw.service import team_lines
+    from ..store.audit import format_time
+
+    res = record.result
+    click.echo(_("drawn_head", id=record.id, campaign=record.campaign_id, year=record.year,
+                 n=len(record.drawn), eligible=res.get("eligible")))
+    strata = "；".join(
+        f"{s.get('grade') or _('stratum_all')} {s.get('drawn')}/{s.get('eligible')}"
+        + (f"（{s['ratio']}）" if s.get("ratio") else "")
+        for s in res.get("strata") or [])
+    click.echo(_("strata", strata=strata))
+    click.echo(_("seed_line", seed=record.seed))
+    if record.commitment:
+        click.echo(_("commitment_line", value=record.commitment))
+    else:
+        click.echo(_("no_commitment_line"))
+    click.echo(_("fp_line", t=record.targets_fingerprint, o=record.officers_fingerprint))
+    click.echo(_("algo_line", v=record.algorithm_version, d=record.parameters.get("date"),
+                 r=record.result_digest))
+    if record.created_at is not None:
+        click.echo(_("created_line", at=format_time(record.created_at), actor=record.actor))
+    for text in record.warnings:
+        click.echo(_("warning", text=text))
+    click.echo("")
+    for line in team_lines(engine, record, names):
+        click.echo(line)
+
+
+@draw.command(help=_("show"))
+@click.argument("draw_id", type=int, metavar="ID")
+@format_option("text", "json")
+@click.pass_context
+def show(ctx: click.Context, draw_id: int, fmt: str) -> None:
+    from ..draw.algorithm import DrawError
+    from ..draw.service import display_rows, load_draw
+
+    engine = open_store_or_exit(ctx)
+    try:
+        try:
+            record = load_draw(engine, draw_id)
+        except DrawError as exc:
+            _draw_error(exc, fmt)
+        names = _installed_department_names()
+        if fmt == "json":
+            echo_json({**record.export(), "actor": record.actor,
+                       "teams": display_rows(engine, record, names)})
+            return
+        _print_record(engine, record, names)
+    finally:
+        engine.dispose()
+
+
+@draw.command(name="list", help=_("list"))
+@click.option("--campaign", "campaign_id", default=None, help=_("campaign_opt"))
+@format_option("table", "json")
+@click.pass_context
+def list_(ctx: click.Context, campaign_id: str | None, fmt: str) -> None:
+    from ..draw.service import _pad, _width, list_draws
+
+    engine = open_store_or_exit(ctx)
+    try:
+        records = list_draws(engine, campaign_id)
+    finally:
+        engine.dispose()
+    if fmt == "json":
+        echo_json([r.summary() for r in records])
+        return
+    if not records:
+        click.echo(_("none"))
+        return
+    header = [_("col_id"), _("col_campaign"), _("col_year"), _("col_at"), _("col_n"),
+              _("col_commit")]
+    rows = []
+    for r in records:
+        s = r.summary()
+        rows.append([str(s["id"]), s["campaign_id"], str(s["year"]), s["created_at"] or "",
+                     str(s["drawn"]), (s["commitment"] or "-")[:16]])
+    widths = [max(_width(x) for x in col) for col in zip(header, *rows, strict=True)]
+    for line in [header, *rows]:
+        click.echo("  ".join(_pad(c, w) for c, w in zip(line, widths, strict=True)).rstrip())
+
+
+@draw.command(help=_("export"))
+@click.argument("draw_id", type=int, metavar="ID")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
+              help=_("output"))
+@click.pass_context
+def export(ctx: click.Context, draw_id: int, output: str | None) -> None:
+    from ..draw.algorithm import DrawError
+    from ..draw.service import load_draw
+
+    engine = open_store_or_exit(ctx)
+    try:
+        record = load_draw(engine, draw_id)
+    except DrawError as exc:
+        _draw_error(exc)
+    finally:
+        engine.dispose()
+    text = json.dumps(record.export(), ensure_ascii=False, indent=2) + "\n"
+    if output is None or output == "-":
+        click.echo(text, nl=False)
+        return
+    tmp = Path(output).with_name(Path(output).name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(output)
+    click.echo(_("exported", id=draw_id, path=output), err=True)
+
+
+@draw.command(help=_("verify"))
+@click.argument("draw_id", type=int, required=False, metavar="[ID]")
+@click.option("--file", "draw_file", type=click.Path(dir_okay=False), default=None,
+              help=_("file_opt"))
+@click.option("--targets", "targets_file", type=click.Path(dir_okay=False), default=None,
+              help=_("targets_opt"))
+@click.option("--officers", "officers_file", type=click.Path(dir_okay=False), default=None,
+              help=_("officers_opt"))
+@click.option("--encoding", default=None, help=_("encoding_opt"))
+@click.option("--mapping", type=click.Path(dir_okay=False), default=None, help=_("mapping_opt"))
+@format_option("text", "json")
+@click.pass_context
+def verify(ctx: click.Context, draw_id: int | None, draw_file: str | None,
+           targets_file: str | None, officers_file: str | None, encoding: str | None,
+           mapping: str | None, fmt: str) -> None:
+    from ..draw.algorithm import DrawError
+    from ..draw.service import read_export, verify_files, verify_stored
+
+    from_files = draw_file is not None or targets_file is not None or officers_file is not None
+    if from_files == (draw_id is not None) or (
+            from_files and None in (draw_file, targets_file, officers_file)):
+        raise click.UsageError(_("verify_args"))
+    try:
+        if from_files:
+            from ..libraries.messages import LibraryError
+
+            data = read_export(draw_file)  # type: ignore[arg-type]
+            try:
+                report = verify_files(data, targets_file, officers_file,  # type: ignore[arg-type]
+                                      encoding=encoding, mapping=mapping)
+            except LibraryError as exc:
+                if fmt == "json":
+                    echo_json({"consistent": False,
+                               "errors": [p.format() for p in exc.problems]})
+                else:
+                    echo_problems(exc.problems)  # type: ignore[arg-type]
+                sys.exit(EXIT_INVALID)
+        else:
+            engine = open_store_or_exit(ctx)
+            try:
+                report = verify_stored(engine, draw_id)  # type: ignore[arg-type]
+            finally:
+                engine.dispose()
+    except DrawError as exc:
+        _draw_error(exc, fmt)
+    if fmt == "json":
+        echo_json(report.to_json())
+    elif report.ok:
+        click.echo(_("consistent"))
+    else:
+        click.echo(_("inconsistent"))
+        for line in report.differences:
+            click.echo(f"  {line}")
+        for line in report.notes:
+            click.echo(f"  {line}")
+    if not report.ok:
+        sys.exit(EXIT_INVALID)

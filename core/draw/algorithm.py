@@ -1,0 +1,822 @@
+"""The draw (双随机) as a pure function: no database, no clock, no unseeded randomness.
+
+``draw(seed, targets, officers, parameters)`` depends only on the seed, the eligible
+targets and the officer pool *as sets*, the parameters and :data:`ALGORITHM_VERSION`
+(DESIGN.md principle 6). docs/draw.md specifies every byte that goes into a hash, so a
+third party can re-implement it; the summary:
+
+- rank of a target = HMAC-SHA256(key = UTF-8 seed, msg = UTF-8 ``"target" US code``)
+  (US = U+001F), compared as bytes, ties broken by credit code;
+- strata: one stratum (count / ratio) or one per listed credit-risk grade (by_grade), in
+  code-point order of the grade; ``k = ceil(ratio × N)`` in exact decimal arithmetic; the
+  k smallest ranks of each stratum are drawn; 抽取序号 runs 1..n by stratum then rank;
+- officers: for each drawn target in order and each participating department in campaign
+  order, the candidates (eligible, not avoiding) sorted by certificate number are indexed
+  by ``int(HMAC(seed, "officer" US code US department US i)) mod n`` for i = 0, 1, 2, …,
+  skipping indexes already chosen, until the department's count is reached;
+- fingerprints: SHA-256 over ``"<key>:<row_digest>\\n"`` lines sorted by key.
+
+Problem codes JC721–JC739 belong to the draw (this module and core.draw.service).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+import hmac
+import json
+import math
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from itertools import islice
+from operator import eq, itemgetter
+from typing import Any, NamedTuple
+
+from ..conditions import evaluate
+from ..errors import Problem
+from ..i18n import get_lang
+
+ALGORITHM_VERSION = "jc-draw-1"
+SUPPORTED_VERSIONS = (ALGORITHM_VERSION,)
+US = "\x1f"  # the unit separator between the fields of a hashed message
+MIN_OFFICERS = 2  # 行政处罚法 第四十二条: no fewer than two enforcement officers
+MAX_SEED_CHARS = 256
+
+# code -> (zh template, en template)
+CODES: dict[str, tuple[str, str]] = {
+    "JC721": ("没有符合条件的检查对象（名录库中 {total} 户，经抽查范围筛选和本年度已抽取排除后为 0 户）",
+              "no eligible target ({total} in the library, none left after the scope filter "
+              "and the exclusion of targets drawn earlier this year)"),
+    "JC722": ("抽取数量 {count} 大于符合条件的检查对象数 {eligible}",
+              "the sample count {count} is larger than the {eligible} eligible targets"),
+    "JC723": ("部门“{department}”每户只抽取 {count} 名执法人员，少于《中华人民共和国行政处罚法》第四十二条要求的两名",
+              "department '{department}' sends {count} officer(s) per target, fewer than the "
+              "two required by 行政处罚法 第四十二条"),
+    "JC724": ("组长所在部门“{department}”不在参加部门之中", "the team leader's department "
+              "'{department}' is not among the participating departments"),
+    "JC725": ("第 {seq} 号检查对象 {credit_code}：部门“{department}”需要 {needed} 名执法人员，"
+              "符合条件的只有 {available} 名（{account}）",
+              "target no. {seq} {credit_code}: department '{department}' needs {needed} "
+              "officer(s), only {available} qualify ({account})"),
+    "JC726": ("另有 {more} 处人员不足未列出", "{more} more shortfall(s) not listed"),
+    "JC727": ("检查对象名录中统一社会信用代码 {key} 重复", "duplicate credit code {key} in the target list"),
+    "JC728": ("执法检查人员名录中执法证号 {key} 重复", "duplicate certificate number {key} in the officer list"),
+    "JC729": ("种子无效：{detail}", "invalid seed: {detail}"),
+    "JC730": ("不支持的抽取算法版本“{version}”（本软件支持 {supported}）",
+              "unsupported draw algorithm version '{version}' (this software supports {supported})"),
+    "JC731": ("抽取参数无效：{detail}", "invalid draw parameters: {detail}"),
+}
+
+HINTS: dict[str, tuple[str, str]] = {
+    "JC721": ("请检查实施方案的 scope.filter 与名录库的登记状态、行业等字段，或先导入检查对象名录库。",
+              "Please check the campaign's scope.filter against the library's status, industry "
+              "and other fields, or import the target library first."),
+    "JC722": ("请减小 sample.count，或改用 sample.ratio。",
+              "Please lower sample.count, or use sample.ratio instead."),
+    "JC723": ("请将实施方案中 officers.{department}.count 设为 2 或以上。",
+              "Please set officers.{department}.count to 2 or more in the campaign."),
+    "JC724": ("请将 team.leader_from 设为 departments 中的一个部门。",
+              "Please set team.leader_from to one of the departments."),
+    "JC725": ("请补充该部门在岗、执法证有效且具备所需资格的执法人员，或调整实施方案的人员要求；抽取未保存任何结果。",
+              "Please add active officers with valid certificates and the required "
+              "qualifications to that department, or relax the campaign's requirements; "
+              "nothing was recorded."),
+}
+
+
+def draw_problem(code: str, *, file: str | None = None, path: str = "",
+                 **params: Any) -> Problem:
+    """A :class:`Problem` from this module's catalogue, in the active language."""
+    en = get_lang() == "en"
+    zh_t, en_t = CODES[code]
+    message = (en_t if en else zh_t).format(**params)
+    hint = None
+    if code in HINTS:
+        hint = HINTS[code][1 if en else 0].format(**params)
+    return Problem(code=code, message=message, file=file, path=path, hint=hint)
+
+
+class DrawError(Exception):
+    """The draw cannot be made (or replayed); ``.problems`` says why. Nothing is recorded."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(p.format() for p in problems))
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+class TargetEntry(NamedTuple):
+    """What the draw needs of one eligible target (any 4-tuple in this order will do)."""
+
+    credit_code: str
+    risk_grade: str | None
+    jurisdiction: str | None
+    row_digest: str
+
+
+@dataclass(frozen=True)
+class OfficerEntry:
+    """What the draw needs of one officer of a participating department."""
+
+    cert_no: str
+    department: str
+    active: bool
+    cert_expiry: date | None
+    qualifications: frozenset[str]
+    jurisdiction: str | None
+    conflicts: frozenset[str]
+    row_digest: str
+
+
+@dataclass(frozen=True)
+class Parameters:
+    """Everything besides the seed and the libraries that decides a draw.
+
+    ``exclusion`` says whether targets drawn earlier this year in a campaign of the same
+    kind are excluded; ``exclude`` lists them (sorted). ``sample`` is one of ``{"count": n}``, ``{"ratio": "0.01"}`` or
+    ``{"by_grade": {"A": "0.3", ...}}``; ratios are decimal strings. ``officers`` maps department -> ``{"count": n, "qualifications": [...]}``.
+    """
+
+    campaign_id: str
+    campaign_kind: str
+    year: int
+    date: date
+    scope_filter: Mapping[str, Any] | None
+    exclusion: bool
+    exclude: tuple[str, ...]
+    sample: Mapping[str, Any]
+    departments: tuple[str, ...]
+    officers: Mapping[str, Mapping[str, Any]]
+    cross_jurisdiction: bool
+    leader_department: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "campaign_id": self.campaign_id,
+            "campaign_kind": self.campaign_kind,
+            "year": self.year,
+            "date": self.date.isoformat(),
+            "scope_filter": self.scope_filter,
+            "exclusion": self.exclusion,
+            "exclude": sorted(self.exclude),
+            "sample": dict(self.sample),
+            "departments": list(self.departments),
+            "officers": {d: {"count": int(o["count"]),
+                             "qualifications": sorted(o.get("qualifications") or [])}
+                         for d, o in self.officers.items()},
+            "cross_jurisdiction": self.cross_jurisdiction,
+            "leader_department": self.leader_department,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Parameters:
+        try:
+            return cls(
+                campaign_id=str(data["campaign_id"]),
+                campaign_kind=str(data["campaign_kind"]),
+                year=int(data["year"]),
+                date=date.fromisoformat(str(data["date"])),
+                scope_filter=data.get("scope_filter"),
+                exclusion=bool(data.get("exclusion", bool(data.get("exclude")))),
+                exclude=tuple(sorted(str(c) for c in data.get("exclude") or ())),
+                sample=dict(data["sample"]),
+                departments=tuple(str(d) for d in data["departments"]),
+                officers={str(d): {"count": int(o["count"]),
+                                   "qualifications": sorted(o.get("qualifications") or [])}
+                          for d, o in data["officers"].items()},
+                cross_jurisdiction=bool(data["cross_jurisdiction"]),
+                leader_department=str(data["leader_department"]),
+            )
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise DrawError([draw_problem("JC731", detail=f"{type(exc).__name__}: {exc}")]) from exc
+
+
+def ratio_text(value: Any) -> str:
+    """A ratio as its exact decimal text: 0.01 -> "0.01", 1 -> "1" (never an exponent).
+
+    A float is taken at its shortest round-tripping representation (``repr``), which is the
+    decimal text written in the campaign file.
+    """
+    if isinstance(value, bool):
+        raise ValueError(f"not a ratio: {value!r}")
+    if isinstance(value, float):
+        value = repr(value)
+    try:
+        d = Decimal(str(value))
+    except InvalidOperation:
+        raise ValueError(f"not a decimal number: {value!r}") from None
+    if not d.is_finite() or d <= 0 or d > 1:
+        raise ValueError(f"a ratio must be > 0 and <= 1: {value!r}")
+    text = format(d, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
+def sample_size(ratio: str, population: int) -> int:
+    """``ceil(ratio × population)`` in exact decimal arithmetic (0 for an empty stratum)."""
+    return math.ceil(Decimal(ratio) * population)
+
+
+def check_seed(seed: str) -> str:
+    """The seed as used, or DrawError JC729: 1–256 characters, no surrounding blanks."""
+    detail = None
+    if not isinstance(seed, str) or not seed:
+        detail = "为空" if get_lang() != "en" else "empty"
+    elif seed != seed.strip():
+        detail = ("首尾不能有空白字符" if get_lang() != "en"
+                  else "leading or trailing whitespace")
+    elif len(seed) > MAX_SEED_CHARS:
+        detail = (f"长度超过 {MAX_SEED_CHARS} 个字符" if get_lang() != "en"
+                  else f"longer than {MAX_SEED_CHARS} characters")
+    elif any(ord(c) < 0x20 or ord(c) == 0x7F for c in seed):
+        detail = "含有控制字符" if get_lang() != "en" else "contains control characters"
+    if detail:
+        raise DrawError([draw_problem("JC729", detail=detail)])
+    return seed
+
+
+def commitment_of(seed: str) -> str:
+    """The published commitment to a seed: lowercase hex SHA-256 of its UTF-8 bytes."""
+    return hashlib.sha256(seed.encode("utf-8")).hexdigest()
+
+
+# --------------------------------------------------------------------------- hashing
+
+
+def keyed_hasher(seed: str, prefix: str) -> Callable[[bytes], bytes]:
+    """``f(m) = HMAC-SHA256(key=UTF-8 seed, msg=UTF-8 prefix + m)`` with precomputed pads.
+
+    Equal to ``hmac.digest(seed, prefix + m, "sha256")`` (RFC 2104), about twice as fast
+    because the keyed inner and outer states are computed once.
+    """
+    key = seed.encode("utf-8")
+    if len(key) > 64:
+        key = hashlib.sha256(key).digest()
+    key = key.ljust(64, b"\0")
+    inner = hashlib.sha256(bytes(b ^ 0x36 for b in key))
+    inner.update(prefix.encode("utf-8"))
+    outer = hashlib.sha256(bytes(b ^ 0x5C for b in key))
+
+    def digest(message: bytes) -> bytes:
+        i = inner.copy()
+        i.update(message)
+        o = outer.copy()
+        o.update(i.digest())
+        return o.digest()
+
+    return digest
+
+
+def target_rank(seed: str, credit_code: str) -> bytes:
+    """The rank of one target (reference implementation, for docs and tests)."""
+    return hmac.digest(seed.encode("utf-8"), f"target{US}{credit_code}".encode(), "sha256")
+
+
+def officer_index(seed: str, credit_code: str, department: str, i: int, n: int) -> int:
+    """The i-th candidate index for (target, department) among *n* candidates."""
+    msg = f"officer{US}{credit_code}{US}{department}{US}{i}".encode()
+    return int.from_bytes(hmac.digest(seed.encode("utf-8"), msg, "sha256"), "big") % n
+
+
+def canonical_json(value: Any) -> bytes:
+    """JSON with sorted keys, no whitespace, UTF-8 (the form every digest is taken of)."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"),
+                      allow_nan=False).encode("utf-8")
+
+
+def result_digest(result: Mapping[str, Any]) -> str:
+    return hashlib.sha256(canonical_json(result)).hexdigest()
+
+
+# --------------------------------------------------------------------------- eligibility
+
+
+TARGET_COLUMNS = (
+    "credit_code", "name", "reg_no", "legal_rep", "address", "business_address", "phone",
+    "jurisdiction", "registration_authority", "entity_type", "business_scope", "region",
+    "established", "status", "industry", "risk_grade", "attributes",
+)
+
+
+def in_scope(scope_filter: Mapping[str, Any] | None, row: Mapping[str, Any]) -> bool:
+    """Whether a target row (columns of the targets table) is within the campaign's scope.
+
+    Every column is present in the mapping evaluated (missing ones as ``None``), so an
+    unknown value reads the same from a file and from the store; unknown counts as out of
+    scope.
+    """
+    if not scope_filter:
+        return True
+    attrs = {c: row.get(c) for c in TARGET_COLUMNS}
+    if not isinstance(attrs["attributes"], Mapping):
+        attrs["attributes"] = {}
+    return evaluate(scope_filter, attrs) is True
+
+
+def eligible_targets(rows: Iterable[Mapping[str, Any]], parameters: Parameters,
+                     digest: Callable[[Mapping[str, Any]], str] | None = None
+                     ) -> tuple[list[TargetEntry], int]:
+    """The eligible targets among library *rows*, and how many rows there were.
+
+    A row is eligible when it is in scope (:func:`in_scope`) and its credit code is not in
+    ``parameters.exclude``. *digest* computes a row's digest when the row carries no
+    ``row_digest``.
+    """
+    excluded = set(parameters.exclude)
+    out: list[TargetEntry] = []
+    total = 0
+    for row in rows:
+        total += 1
+        code = row["credit_code"]
+        if code in excluded or not in_scope(parameters.scope_filter, row):
+            continue
+        rd = row.get("row_digest") or (digest(row) if digest else None)
+        if not rd:
+            raise ValueError(f"no row digest for {code}")
+        out.append(TargetEntry(code, row.get("risk_grade"), row.get("jurisdiction"), rd))
+    return out, total
+
+
+def officer_entry(row: Mapping[str, Any], row_digest: str | None = None) -> OfficerEntry:
+    """An :class:`OfficerEntry` from an officer row (store or file)."""
+    expiry = row.get("cert_expiry")
+    if isinstance(expiry, str):
+        expiry = date.fromisoformat(expiry) if expiry.strip() else None
+    return OfficerEntry(
+        cert_no=str(row["cert_no"]),
+        department=str(row["department"]),
+        active=bool(row.get("active", True)),
+        cert_expiry=expiry,
+        qualifications=frozenset(_str_list(row.get("qualifications"))),
+        jurisdiction=row.get("jurisdiction"),
+        conflicts=frozenset(_str_list(row.get("conflicts"))),
+        row_digest=row_digest or row["row_digest"],
+    )
+
+
+def _str_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [v.strip() for v in value.replace("；", ";").replace(",", ";").split(";")
+                if v.strip()]
+    return [str(v).strip() for v in value if str(v).strip()]
+
+
+# --------------------------------------------------------------------------- officers
+
+
+STAGES = ("department", "active", "certificate", "qualified", "jurisdiction", "conflict")
+_STAGE_LABELS = {
+    "department": ("在册", "on file"),
+    "active": ("在岗", "active"),
+    "certificate": ("执法证在有效期内", "certificate valid"),
+    "qualified": ("具备所需资格", "qualified"),
+    "jurisdiction": ("非检查对象所在辖区", "other jurisdiction"),
+    "conflict": ("无回避关系", "no declared conflict"),
+}
+
+
+@dataclass
+class Pool:
+    """One department's officers who may be drawn at all on the draw date."""
+
+    department: str
+    count: int
+    qualifications: tuple[str, ...]
+    officers: list[OfficerEntry]  # sorted by cert_no
+    funnel: dict[str, int]  # stage -> officers left after it (department .. qualified)
+
+
+def officer_pools(officers: Iterable[OfficerEntry], parameters: Parameters) -> dict[str, Pool]:
+    """Per participating department: active, certificate valid on the draw date, qualified."""
+    by_dept: dict[str, list[OfficerEntry]] = {d: [] for d in parameters.departments}
+    seen: set[str] = set()
+    for o in officers:
+        if o.cert_no in seen:
+            raise DrawError([draw_problem("JC728", key=o.cert_no)])
+        seen.add(o.cert_no)
+        if o.department in by_dept:
+            by_dept[o.department].append(o)
+    pools = {}
+    for dept in parameters.departments:
+        spec = parameters.officers.get(dept) or {"count": MIN_OFFICERS, "qualifications": []}
+        required = frozenset(spec.get("qualifications") or ())
+        members = by_dept[dept]
+        funnel = {"department": len(members)}
+        members = [o for o in members if o.active]
+        funnel["active"] = len(members)
+        members = [o for o in members
+                   if o.cert_expiry is not None and o.cert_expiry >= parameters.date]
+        funnel["certificate"] = len(members)
+        members = [o for o in members if required <= o.qualifications]
+        funnel["qualified"] = len(members)
+        members.sort(key=lambda o: o.cert_no)
+        pools[dept] = Pool(dept, int(spec["count"]), tuple(sorted(required)), members, funnel)
+    return pools
+
+
+def funnel_text(funnel: Mapping[str, int]) -> str:
+    en = get_lang() == "en"
+    return " → ".join(f"{_STAGE_LABELS[s][1 if en else 0]} {funnel[s]}"
+                      for s in STAGES if s in funnel)
+
+
+# --------------------------------------------------------------------------- the draw
+
+
+@dataclass(frozen=True)
+class TeamMember:
+    department: str
+    cert_no: str
+    leader: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {"department": self.department, "cert_no": self.cert_no, "leader": self.leader}
+
+
+@dataclass(frozen=True)
+class DrawnTarget:
+    seq: int
+    credit_code: str
+    stratum: str | None
+    rank: str  # hex of the target's HMAC
+    jurisdiction: str | None
+    team: tuple[TeamMember, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"seq": self.seq, "credit_code": self.credit_code, "stratum": self.stratum,
+                "rank": self.rank, "team": [m.to_json() for m in self.team]}
+
+
+@dataclass
+class DrawResult:
+    """The outcome of :func:`draw`; :meth:`to_json` is what is stored and digested."""
+
+    targets: list[DrawnTarget]
+    strata: list[dict[str, Any]]
+    eligible: int
+    unsampled: dict[str, int]  # grade (or "" for none) -> eligible targets of unlisted grades
+    officers_eligible: dict[str, int]
+    targets_fingerprint: str
+    officers_fingerprint: str
+    warnings: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "algorithm_version": ALGORITHM_VERSION,
+            "eligible": self.eligible,
+            "strata": self.strata,
+            "unsampled": self.unsampled,
+            "officers_eligible": self.officers_eligible,
+            "targets": [t.to_json() for t in self.targets],
+        }
+
+    @property
+    def digest(self) -> str:
+        return result_digest(self.to_json())
+
+
+def check_parameters(parameters: Parameters, *, file: str | None = None) -> None:
+    """Parameter problems that make any draw impossible (DrawError)."""
+    problems = []
+    if parameters.leader_department not in parameters.departments:
+        problems.append(draw_problem("JC724", file=file, path="campaign.team.leader_from",
+                                     department=parameters.leader_department))
+    for dept in parameters.departments:
+        spec = parameters.officers.get(dept) or {}
+        count = int(spec.get("count", MIN_OFFICERS))
+        if count < MIN_OFFICERS:
+            problems.append(draw_problem("JC723", file=file,
+                                         path=f"campaign.officers.{dept}.count",
+                                         department=dept, count=count))
+    sample = parameters.sample
+    modes = [k for k in ("count", "ratio", "by_grade") if k in sample]
+    if len(modes) != 1:
+        problems.append(draw_problem("JC731", file=file, path="campaign.sample",
+                                     detail="sample needs exactly one of count, ratio, by_grade"))
+    else:
+        try:
+            if "count" in sample and int(sample["count"]) < 1:
+                raise ValueError("count must be >= 1")
+            if "ratio" in sample:
+                ratio_text(sample["ratio"])
+            if "by_grade" in sample:
+                if not sample["by_grade"]:
+                    raise ValueError("by_grade is empty")
+                for r in sample["by_grade"].values():
+                    ratio_text(r)
+        except (TypeError, ValueError) as exc:
+            problems.append(draw_problem("JC731", file=file, path="campaign.sample",
+                                         detail=str(exc)))
+    if problems:
+        raise DrawError(problems)
+
+
+@dataclass
+class TargetDraw:
+    """The first stage of a draw: which targets, in which order (抽取序号 = position + 1)."""
+
+    drawn: list[tuple[str | None, bytes, str]]  # (stratum grade, rank, credit_code)
+    strata: list[dict[str, Any]]
+    eligible: int
+    unsampled: dict[str, int]
+    targets_fingerprint: str
+
+
+def fingerprint(keys: list[str], digests: list[str]) -> str:
+    """SHA-256 hex of the UTF-8 text: each key + LF in order, then each digest + LF.
+
+    *keys* must be in ascending code-point order, *digests* in the same order.
+    """
+    if not keys:
+        return hashlib.sha256(b"").hexdigest()
+    text = "\n".join(keys) + "\n" + "\n".join(digests) + "\n"
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _set_fingerprint(entries: list[Any]) -> tuple[str | None, str]:
+    """``(first duplicate credit code or None, fingerprint)`` of ``(code, _, digest)`` rows."""
+    ordered = sorted(entries, key=itemgetter(0))
+    codes = list(map(itemgetter(0), ordered))
+    duplicate = None
+    if any(map(eq, codes, islice(codes, 1, None))):
+        duplicate = next(a for a, b in zip(codes, codes[1:], strict=False) if a == b)
+    return duplicate, fingerprint(codes, list(map(itemgetter(2), ordered)))
+
+
+PARALLEL_THRESHOLD = 100_000
+PARALLEL_ENV = "JOINTCHECK_DRAW_PARALLEL"
+
+
+def _beside(fn: Callable[[Any], Any], arg: Any, parallel: bool) -> Callable[[], Any]:
+    """Start ``fn(arg)`` in a forked child process and return a function that waits for
+    its (picklable) result; compute it in this process when forking is not available,
+    not wanted (``JOINTCHECK_DRAW_PARALLEL=0``) or fails. Only the speed depends on this.
+
+    The child inherits *arg* by copy-on-write, touches no database connection or file
+    of the parent, and leaves with ``os._exit``.
+    """
+    import os
+    import sys
+
+    if (not parallel or sys.platform != "linux" or (os.cpu_count() or 1) < 2
+            or os.environ.get(PARALLEL_ENV, "1").strip() == "0"):
+        value = fn(arg)
+        return lambda: value
+    import pickle
+
+    try:
+        r, w = os.pipe()
+        pid = os.fork()
+    except OSError:
+        value = fn(arg)
+        return lambda: value
+    if pid == 0:  # the child
+        code = 0
+        try:
+            os.close(r)
+            payload = pickle.dumps(fn(arg))
+            view = memoryview(payload)
+            while view:
+                view = view[os.write(w, view):]
+        except BaseException:
+            code = 1
+        finally:
+            os._exit(code)
+    os.close(w)
+
+    def wait() -> Any:
+        chunks = []
+        try:
+            while True:
+                chunk = os.read(r, 1 << 16)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+        finally:
+            os.close(r)
+            _, status = os.waitpid(pid, 0)
+        if status == 0 and chunks:
+            return pickle.loads(b"".join(chunks))
+        return fn(arg)  # the child failed: do it here
+
+    return wait
+
+
+def draw_targets(seed: str, targets: Iterable[tuple[str, str | None, str]],
+                 parameters: Parameters, *, total_targets: int | None = None,
+                 file: str | None = None) -> TargetDraw:
+    """Stage 1: rank the eligible targets ``(credit_code, risk_grade, row_digest)``.
+
+    The result does not depend on the order of *targets*; a duplicate credit code is an
+    error (JC727), so is an empty set (JC721) or a count larger than the set (JC722).
+    """
+    check_seed(seed)
+    check_parameters(parameters, file=file)
+    entries = targets if isinstance(targets, list) else list(targets)
+    if not entries:
+        raise DrawError([draw_problem("JC721", file=file, path="campaign.scope",
+                                      total=total_targets if total_targets is not None else 0)])
+    # The fingerprint (sort, duplicate check, hash) runs beside the ranking on large sets.
+    fingerprinted = _beside(_set_fingerprint, entries, len(entries) >= PARALLEL_THRESHOLD)
+
+    sample = parameters.sample
+    strata_spec: list[tuple[str | None, str | None, int | None]]  # (grade, ratio, count)
+    if "by_grade" in sample:
+        strata_spec = [(g, ratio_text(sample["by_grade"][g]), None)
+                       for g in sorted(sample["by_grade"])]
+    elif "ratio" in sample:
+        strata_spec = [(None, ratio_text(sample["ratio"]), None)]
+    else:
+        strata_spec = [(None, None, int(sample["count"]))]
+    grades = [g for g, _, _ in strata_spec] if "by_grade" in sample else None
+    ranked, unsampled = _rank(seed, entries, grades)
+    duplicate, targets_fp = fingerprinted()
+    if duplicate is not None:
+        raise DrawError([draw_problem("JC727", key=duplicate)])
+    count = strata_spec[0][2]
+    if count is not None and count > len(entries):
+        raise DrawError([draw_problem("JC722", file=file, path="campaign.sample.count",
+                                      count=count, eligible=len(entries))])
+
+    drawn: list[tuple[str | None, bytes, str]] = []
+    strata = []
+    for grade, ratio, count in strata_spec:
+        members = ranked[grade]
+        k = count if count is not None else sample_size(ratio or "0", len(members))
+        best = heapq.nsmallest(k, members)  # (rank, credit_code): ties broken by code
+        drawn.extend((grade, r, code) for r, code in best)
+        strata.append({"grade": grade, "ratio": ratio, "eligible": len(members),
+                       "drawn": len(best)})
+    return TargetDraw(drawn, strata, len(entries), unsampled, targets_fp)
+
+
+def draw_officers(seed: str, stage: TargetDraw, jurisdictions: Mapping[str, str | None],
+                  officers: Iterable[OfficerEntry], parameters: Parameters, *,
+                  file: str | None = None, max_reported: int = 20) -> DrawResult:
+    """Stage 2: a team for every drawn target (*jurisdictions*: credit code -> 管辖单位)."""
+    pools = officer_pools(officers, parameters)
+    members = sorted((o.cert_no, o.row_digest) for p in pools.values() for o in p.officers)
+    officers_fp = fingerprint([c for c, _ in members], [d for _, d in members])
+    conflicts: dict[str, set[str]] = {}
+    for pool in pools.values():
+        for o in pool.officers:
+            for code in o.conflicts:
+                conflicts.setdefault(code, set()).add(o.cert_no)
+    cache: dict[tuple[str, str | None], list[OfficerEntry]] = {}
+    cross = parameters.cross_jurisdiction
+
+    def candidates(pool: Pool, code: str, jurisdiction: str | None
+                   ) -> tuple[list[OfficerEntry], dict[str, int]]:
+        key = (pool.department, jurisdiction if cross else None)
+        lst = cache.get(key)
+        if lst is None:
+            if cross and jurisdiction:
+                lst = [o for o in pool.officers if o.jurisdiction != jurisdiction]
+            else:
+                lst = pool.officers
+            cache[key] = lst
+        funnel = dict(pool.funnel)
+        if cross:
+            funnel["jurisdiction"] = len(lst)
+        avoid = conflicts.get(code)
+        if avoid:
+            lst = [o for o in lst if o.cert_no not in avoid]
+        funnel["conflict"] = len(lst)
+        return lst, funnel
+
+    index_of = keyed_hasher(seed, f"officer{US}")
+    results: list[DrawnTarget] = []
+    shortfalls: list[Problem] = []
+    for seq, (grade, rank, code) in enumerate(stage.drawn, start=1):
+        jurisdiction = jurisdictions.get(code)
+        team: list[TeamMember] = []
+        for dept in parameters.departments:
+            pool = pools[dept]
+            cands, funnel = candidates(pool, code, jurisdiction)
+            n = len(cands)
+            if n < pool.count:
+                shortfalls.append(draw_problem(
+                    "JC725", file=file, path=f"campaign.officers.{dept}", seq=seq,
+                    credit_code=code, department=dept, needed=pool.count,
+                    available=n, account=funnel_text(funnel)))
+                continue
+            chosen: list[int] = []
+            prefix = f"{code}{US}{dept}{US}".encode()
+            i = 0
+            while len(chosen) < pool.count:
+                idx = int.from_bytes(index_of(prefix + str(i).encode("ascii")), "big") % n
+                if idx not in chosen:
+                    chosen.append(idx)
+                i += 1
+            lead = dept == parameters.leader_department
+            team.extend(TeamMember(dept, cands[idx].cert_no, lead and j == 0)
+                        for j, idx in enumerate(chosen))
+        results.append(DrawnTarget(seq, code, grade, rank.hex(), jurisdiction, tuple(team)))
+    if shortfalls:
+        shown = shortfalls[:max_reported]
+        if len(shortfalls) > max_reported:
+            shown.append(draw_problem("JC726", file=file, more=len(shortfalls) - max_reported))
+        raise DrawError(shown)
+
+    return DrawResult(
+        targets=results, strata=stage.strata, eligible=stage.eligible,
+        unsampled=stage.unsampled,
+        officers_eligible={d: len(p.officers) for d, p in pools.items()},
+        targets_fingerprint=stage.targets_fingerprint, officers_fingerprint=officers_fp,
+    )
+
+
+def draw(seed: str, targets: Iterable[TargetEntry], officers: Iterable[OfficerEntry],
+         parameters: Parameters, *, total_targets: int | None = None,
+         file: str | None = None, max_reported: int = 20) -> DrawResult:
+    """Draw the targets and their teams. Raises :class:`DrawError` when it cannot.
+
+    *targets* is the eligible set as :class:`TargetEntry` (see :func:`eligible_targets`),
+    *officers* every officer of the libraries (only the participating departments' are
+    used). The result does not depend on the order of either.
+    """
+    entries = list(targets)
+    jurisdictions = {t[0]: t[2] for t in entries}
+    stage = draw_targets(seed, [(t[0], t[1], t[3]) for t in entries], parameters,
+                         total_targets=total_targets, file=file)
+    return draw_officers(seed, stage, jurisdictions, officers, parameters, file=file,
+                         max_reported=max_reported)
+
+
+def _rank(seed: str, entries: list[Any], grades: list[str] | None
+          ) -> tuple[dict[str | None, list[tuple[bytes, str]]], dict[str, int]]:
+    """``(rank, credit_code)`` of every target per stratum (a grade, or None for all), and
+    the number of targets per grade outside every stratum.
+
+    The hot loop of the draw: HMAC-SHA256 with precomputed pads, inlined.
+    """
+    key = seed.encode("utf-8")
+    if len(key) > 64:
+        key = hashlib.sha256(key).digest()
+    key = key.ljust(64, b"\0")
+    inner = hashlib.sha256(bytes(b ^ 0x36 for b in key))
+    inner.update(f"target{US}".encode())
+    outer = hashlib.sha256(bytes(b ^ 0x5C for b in key))
+    icopy, ocopy = inner.copy, outer.copy
+    if grades is None:
+        out: list[tuple[bytes, str]] = []
+        append = out.append
+        for t in entries:
+            code = t[0]
+            h = icopy()
+            h.update(code.encode("utf-8"))
+            o = ocopy()
+            o.update(h.digest())
+            append((o.digest(), code))
+        return {None: out}, {}
+    buckets: dict[str | None, list[tuple[bytes, str]]] = {g: [] for g in grades}
+    get = buckets.get
+    missed: dict[str, int] = {}
+    for t in entries:
+        bucket = get(t[1])
+        if bucket is None:
+            grade = t[1] or ""
+            missed[grade] = missed.get(grade, 0) + 1
+            continue
+        code = t[0]
+        h = icopy()
+        h.update(code.encode("utf-8"))
+        o = ocopy()
+        o.update(h.digest())
+        bucket.append((o.digest(), code))
+    return buckets, missed
+
+
+# --------------------------------------------------------------------------- comparing
+
+
+def first_difference(recorded: Mapping[str, Any], replayed: Mapping[str, Any]
+                     ) -> tuple[int | None, str, Any, Any] | None:
+    """The first difference between two stored results, or None when they are the same.
+
+    Returns ``(seq, what, recorded_value, replayed_value)`` where *what* is ``"target"``,
+    ``"team"``, ``"count"`` or ``"summary"`` (strata / eligible counts differ).
+    """
+    a = list(recorded.get("targets") or [])
+    b = list(replayed.get("targets") or [])
+    for x, y in zip(a, b, strict=False):
+        if x.get("credit_code") != y.get("credit_code") or x.get("seq") != y.get("seq"):
+            return (y.get("seq"), "target", x.get("credit_code"), y.get("credit_code"))
+        if x.get("team") != y.get("team"):
+            return (y.get("seq"), "team", x.get("team"), y.get("team"))
+        if x != y:
+            return (y.get("seq"), "target", x, y)
+    if len(a) != len(b):
+        return (min(len(a), len(b)) + 1, "count", len(a), len(b))
+    ra = {k: v for k, v in recorded.items() if k != "targets"}
+    rb = {k: v for k, v in replayed.items() if k != "targets"}
+    if ra != rb:
+        return (None, "summary", ra, rb)
+    return None

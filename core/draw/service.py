@@ -1,0 +1,868 @@
+"""The draw and the store: commitments, recording, showing, exporting and verifying draws.
+
+The pure algorithm is :mod:`core.draw.algorithm`; this module reads its inputs from the
+store (pushing what it can of the scope filter into SQL, without changing the result),
+records the outcome in one write transaction with an audit entry, and replays draws from
+the store or from exported files.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import Problem
+from ..i18n import get_lang, translator
+from ..model import Campaign
+from .algorithm import (
+    ALGORITHM_VERSION,
+    SUPPORTED_VERSIONS,
+    TARGET_COLUMNS,
+    DrawError,
+    DrawResult,
+    OfficerEntry,
+    Parameters,
+    check_seed,
+    commitment_of,
+    draw,
+    draw_officers,
+    draw_problem,
+    draw_targets,
+    eligible_targets,
+    first_difference,
+    in_scope,
+    officer_entry,
+    ratio_text,
+    result_digest,
+)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sqlalchemy import Connection, Engine
+
+EXPORT_FORMAT = "jointcheck-draw"
+EXPORT_VERSION = 1
+
+# Problem codes of this module (continuing algorithm.CODES).
+SERVICE_CODES: dict[str, tuple[str, str]] = {
+    "JC732": ("没有与该种子对应的承诺：SHA-256(种子) = {commitment}，实施方案“{campaign}”没有记录这个承诺",
+              "no commitment matches this seed: SHA-256(seed) = {commitment} was not recorded "
+              "for campaign '{campaign}'"),
+    "JC733": ("该种子的承诺已被第 {draw_id} 号抽取使用，一个种子只能抽取一次",
+              "the commitment of this seed was already used by draw {draw_id}; a seed draws once"),
+    "JC734": ("抽取记录 {draw_id} 不存在", "there is no draw {draw_id}"),
+    "JC735": ("抽取文件无效：{detail}", "invalid draw file: {detail}"),
+    "JC736": ("该承诺已被第 {draw_id} 号抽取使用", "this commitment was already used by draw {draw_id}"),
+}
+SERVICE_HINTS: dict[str, tuple[str, str]] = {
+    "JC732": ("请先运行 jointcheck draw commit 记录承诺并公布，抽取时使用同一个种子；"
+              "确需不经承诺抽取时加 --no-commitment。",
+              "Please run `jointcheck draw commit` first, publish the commitment and draw with "
+              "the same seed; add --no-commitment to draw without one."),
+    "JC733": ("请用 jointcheck draw commit 生成新的种子和承诺。",
+              "Please make a new seed and commitment with `jointcheck draw commit`."),
+    "JC734": ("请用 jointcheck draw list 查看已有的抽取记录。",
+              "Please list the recorded draws with `jointcheck draw list`."),
+    "JC735": ("请使用 jointcheck draw export 导出的文件。",
+              "Please use a file written by `jointcheck draw export`."),
+}
+
+
+def service_problem(code: str, *, file: str | None = None, path: str = "",
+                    **params: Any) -> Problem:
+    en = get_lang() == "en"
+    zh_t, en_t = SERVICE_CODES[code]
+    hint = SERVICE_HINTS[code][1 if en else 0] if code in SERVICE_HINTS else None
+    return Problem(code=code, message=(en_t if en else zh_t).format(**params), file=file,
+                   path=path, hint=hint)
+
+
+_ = translator({
+    "no_name": ("（名录库中已无此对象）", "(no longer in the library)"),
+    "no_officer": ("（名录库中已无此人）", "(no longer in the library)"),
+    "leader": ("组长", "leader"),
+    "seq": ("抽取序号", "No."),
+    "code": ("统一社会信用代码", "统一社会信用代码"),
+    "name": ("市场主体名称", "市场主体名称"),
+    "grade": ("信用风险等级", "信用风险等级"),
+    "team": ("检查人员", "检查人员"),
+    "commitment_mismatch": ("种子与承诺不符：SHA-256(种子) = {actual}，记录的承诺为 {recorded}",
+                            "the seed does not match its commitment: SHA-256(seed) = {actual}, "
+                            "recorded commitment {recorded}"),
+    "digest_mismatch": ("抽取结果在记录后被修改：结果摘要记录为 {recorded}，按记录的结果计算为 {actual}",
+                        "the result was changed after it was recorded: its digest is recorded "
+                        "as {recorded} but computes to {actual}"),
+    "fp_targets": ("检查对象名录库已变化：符合条件对象的指纹记录为 {recorded}，现为 {actual}（符合条件 {eligible} 户）",
+                   "the target library has changed: the eligible set's fingerprint was "
+                   "{recorded}, is now {actual} ({eligible} eligible)"),
+    "fp_officers": ("执法检查人员名录库已变化：可抽取人员的指纹记录为 {recorded}，现为 {actual}",
+                    "the officer library has changed: the eligible officers' fingerprint was "
+                    "{recorded}, is now {actual}"),
+    "diff_target": ("抽取结果不一致：第 {seq} 号（抽取序号）记录为 {recorded}，重放为 {replayed}",
+                    "the result differs: no. {seq} is {recorded} in the record, {replayed} "
+                    "when replayed"),
+    "diff_team": ("抽取结果不一致：第 {seq} 号的检查人员记录为 {recorded}，重放为 {replayed}",
+                  "the result differs: the team of no. {seq} is {recorded} in the record, "
+                  "{replayed} when replayed"),
+    "diff_count": ("抽取结果不一致：记录抽取 {recorded} 户，重放抽取 {replayed} 户",
+                   "the result differs: {recorded} target(s) recorded, {replayed} replayed"),
+    "diff_summary": ("抽取结果不一致：分层统计记录为 {recorded}，重放为 {replayed}",
+                     "the result differs: the strata were {recorded}, are {replayed} when "
+                     "replayed"),
+    "replay_failed": ("重放失败：{detail}", "the replay failed: {detail}"),
+    "draw_targets": ("draw_targets 表与抽取结果不符（第 {seq} 号）",
+                     "table draw_targets does not match the result (no. {seq})"),
+    "exclusion": ("排除名单与本年度此前同类抽取的记录不符：记录 {recorded} 户，现为 {actual} 户",
+                  "the exclusion list does not match the earlier draws of the same kind this "
+                  "year: {recorded} recorded, {actual} now"),
+    "version": ("不支持的抽取算法版本“{version}”", "unsupported algorithm version '{version}'"),
+    "same_result_anyway": ("（按现有名录库重放的抽取结果仍与记录一致）",
+                           "(replayed on the current libraries, the result is still the same)"),
+})
+
+
+# --------------------------------------------------------------------------- records
+
+
+@dataclass
+class DrawRecord:
+    """One recorded draw (a row of ``draws``)."""
+
+    id: int
+    campaign_id: str
+    campaign_kind: str
+    year: int
+    seed: str
+    commitment: str | None
+    algorithm_version: str
+    parameters: dict[str, Any]
+    targets_fingerprint: str
+    officers_fingerprint: str
+    result: dict[str, Any]
+    result_digest: str
+    created_at: datetime | None = None
+    actor: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def drawn(self) -> list[dict[str, Any]]:
+        return list(self.result.get("targets") or [])
+
+    def export(self) -> dict[str, Any]:
+        """Everything a third party needs to replay the draw; no personal data."""
+        from ..store.audit import format_time
+
+        return {
+            "format": EXPORT_FORMAT,
+            "format_version": EXPORT_VERSION,
+            "draw_id": self.id,
+            "campaign_id": self.campaign_id,
+            "campaign_kind": self.campaign_kind,
+            "year": self.year,
+            "created_at": format_time(self.created_at) if self.created_at else None,
+            "algorithm_version": self.algorithm_version,
+            "seed": self.seed,
+            "commitment": self.commitment,
+            "parameters": self.parameters,
+            "targets_fingerprint": self.targets_fingerprint,
+            "officers_fingerprint": self.officers_fingerprint,
+            "result": self.result,
+            "result_digest": self.result_digest,
+        }
+
+    def summary(self) -> dict[str, Any]:
+        from ..store.audit import format_time
+
+        return {"id": self.id, "campaign_id": self.campaign_id, "year": self.year,
+                "created_at": format_time(self.created_at) if self.created_at else None,
+                "drawn": len(self.drawn), "commitment": self.commitment,
+                "algorithm_version": self.algorithm_version}
+
+
+def _record_from_row(row: Any) -> DrawRecord:
+    return DrawRecord(
+        id=row.id, campaign_id=row.campaign_id, campaign_kind=row.campaign_kind,
+        year=row.year, seed=row.seed, commitment=row.commitment,
+        algorithm_version=row.algorithm_version, parameters=_json(row.parameters),
+        targets_fingerprint=row.targets_fingerprint,
+        officers_fingerprint=row.officers_fingerprint, result=_json(row.result),
+        result_digest=row.result_digest, created_at=row.created_at, actor=row.actor,
+    )
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+# --------------------------------------------------------------------------- parameters
+
+
+def draw_date(campaign: Campaign, on_date: date | None = None) -> date:
+    """The date certificates must be valid on: *on_date*, else the period start, else today."""
+    if on_date is not None:
+        return on_date
+    period = campaign.data.get("period")
+    if period and period.get("start"):
+        return date.fromisoformat(str(period["start"]))
+    return date.today()
+
+
+def build_parameters(campaign: Campaign, on_date: date, exclude: Iterable[str] = ()
+                     ) -> Parameters:
+    """The draw's :class:`Parameters` from a campaign (ratios as exact decimal text)."""
+    sample = campaign.sample
+    if "count" in sample:
+        spec: dict[str, Any] = {"count": int(sample["count"])}
+    elif "ratio" in sample:
+        spec = {"ratio": ratio_text(sample["ratio"])}
+    else:
+        spec = {"by_grade": {str(g): ratio_text(r) for g, r in sample["by_grade"].items()}}
+    departments = tuple(campaign.departments)
+    return Parameters(
+        campaign_id=campaign.id,
+        campaign_kind=campaign.kind,
+        year=campaign.year,
+        date=on_date,
+        scope_filter=campaign.scope_filter,
+        exclusion=campaign.exclude_inspected_this_year,
+        exclude=tuple(sorted(set(exclude))),
+        sample=spec,
+        departments=departments,
+        officers={d: {"count": int(campaign.officers_for(d)["count"]),
+                      "qualifications": sorted(campaign.officers_for(d)["qualifications"])}
+                  for d in departments},
+        cross_jurisdiction=campaign.cross_jurisdiction,
+        leader_department=campaign.leader_department,
+    )
+
+
+# --------------------------------------------------------------------------- SQL pushdown
+
+# Text columns a leaf condition may be pushed down to (compared as exact strings on both
+# engines, NULL meaning unknown exactly as in core.conditions).
+_TEXT_COLUMNS = frozenset(TARGET_COLUMNS) - {"attributes", "established"}
+
+
+def sql_filter(cond: Mapping[str, Any] | None, table: Any, *, scan: bool = False
+               ) -> tuple[Any, bool]:
+    """``(clause, exact)`` for a scope filter.
+
+    *clause* selects a superset of the rows :func:`~.algorithm.in_scope` accepts (``None``:
+    no restriction); *exact* says it selects exactly those rows, so that Python need not
+    evaluate the filter again. SQL's three-valued logic matches core.conditions' Kleene
+    logic for the leaves translated (string comparisons on text columns, ``present``).
+
+    *scan* compares ``column || ''`` instead of the column, which keeps SQLite from driving
+    the query through an index: scope filters select most of the library, and a full scan
+    of a million rows is about twice as fast as a million index lookups.
+    """
+    from sqlalchemy import and_, not_, or_
+
+    if not cond:
+        return None, True
+    if "all" in cond:
+        parts = [sql_filter(c, table, scan=scan) for c in cond["all"]]
+        clauses = [c for c, _ in parts if c is not None]
+        exact = all(e for _, e in parts)
+        return (and_(*clauses) if clauses else None), exact
+    if "any" in cond:
+        parts = [sql_filter(c, table, scan=scan) for c in cond["any"]]
+        if any(c is None for c, _ in parts):
+            return None, all(e for _, e in parts) and any(c is None and e for c, e in parts)
+        return or_(*[c for c, _ in parts]), all(e for _, e in parts)
+    if "not" in cond:
+        inner, exact = sql_filter(cond["not"], table, scan=scan)
+        if inner is None or not exact:
+            return None, False
+        return not_(inner), True
+    name = cond.get("attribute")
+    if name not in _TEXT_COLUMNS:
+        return None, False
+    col = table.c[name].concat("") if scan else table.c[name]
+    if "present" in cond:
+        return (col.is_not(None) if cond["present"] else col.is_(None)), True
+    if "equals" in cond and isinstance(cond["equals"], str):
+        return col == cond["equals"], True
+    for key in ("in", "not_in"):
+        if key in cond:
+            values = cond[key]
+            if values and all(isinstance(v, str) for v in values):
+                return (col.in_(values) if key == "in" else col.not_in(values)), True
+    return None, False
+
+
+# --------------------------------------------------------------------------- reading the store
+
+
+def _exclusions(conn: Connection, kind: str, year: int, before: int | None = None) -> list[str]:
+    """Credit codes drawn in draws of *kind* in *year* (those with id < *before*)."""
+    from sqlalchemy import select
+
+    from ..store.models import draw_targets, draws
+
+    q = (select(draw_targets.c.credit_code).distinct()
+         .join(draws, draws.c.id == draw_targets.c.draw_id)
+         .where(draws.c.campaign_kind == kind, draws.c.year == year))
+    if before is not None:
+        q = q.where(draws.c.id < before)
+    return sorted(conn.execute(q).scalars())
+
+
+def load_eligible_targets(conn: Connection, parameters: Parameters
+                          ) -> tuple[list[tuple[str, str | None, str]], int | None]:
+    """The eligible targets of the store as ``(credit_code, risk_grade, row_digest)``.
+
+    SQL narrows, Python decides when SQL cannot say exactly. Returns the entries and the
+    library size when it was counted (only when nothing is eligible, for the message).
+    """
+    from sqlalchemy import func, select
+
+    from ..conditions import attributes_used
+    from ..store.models import targets
+
+    clause, exact = sql_filter(parameters.scope_filter, targets,
+                               scan=conn.dialect.name == "sqlite")
+    base = [targets.c.credit_code, targets.c.risk_grade, targets.c.row_digest]
+    extra: list[str] = []
+    if not exact:
+        used = attributes_used(parameters.scope_filter)
+        extra = sorted(u for u in used if u in TARGET_COLUMNS and u not in
+                       ("credit_code", "risk_grade"))
+        if any(u not in TARGET_COLUMNS for u in used) and "attributes" not in extra:
+            extra.append("attributes")
+    q = select(*base, *[targets.c[c] for c in extra])
+    if clause is not None:
+        q = q.where(clause)
+    excluded = set(parameters.exclude)
+    out: list[tuple[str, str | None, str]] = []
+    append = out.append
+    result = conn.execute(q)
+    if exact:
+        rows = _fetch_all(result)
+        out = [r for r in rows if r[0] not in excluded] if excluded else rows
+    else:
+        names = ["credit_code", "risk_grade", "row_digest", *extra]
+        for values in result:
+            row = dict(zip(names, values, strict=True))
+            if row["credit_code"] in excluded or not in_scope(parameters.scope_filter, row):
+                continue
+            append((row["credit_code"], row["risk_grade"], row["row_digest"]))
+    total = None
+    if not out:
+        total = conn.execute(select(func.count()).select_from(targets)).scalar_one()
+    return out, total
+
+
+def _fetch_all(result: Any) -> list[tuple]:
+    """All rows of *result* as plain tuples, straight from the driver's cursor.
+
+    Both drivers (sqlite3, psycopg) return tuples of text for text columns; skipping
+    SQLAlchemy's row objects halves the time of reading a million targets.
+    """
+    cursor = getattr(result, "cursor", None)
+    if cursor is None:
+        return [tuple(r) for r in result]
+    try:
+        return cursor.fetchall()
+    finally:
+        result.close()
+
+
+def load_jurisdictions(conn: Connection, codes: Sequence[str]) -> dict[str, str | None]:
+    """管辖单位 of the given targets (only the drawn ones are needed)."""
+    from sqlalchemy import select
+
+    from ..store.models import targets
+
+    found: dict[str, str | None] = {}
+    for chunk in _chunks(list(codes)):
+        found.update((code, jur) for code, jur in conn.execute(
+            select(targets.c.credit_code, targets.c.jurisdiction)
+            .where(targets.c.credit_code.in_(list(chunk)))))
+    return found
+
+
+def replay(conn: Connection, seed: str, parameters: Parameters, *, file: str | None = None
+           ) -> DrawResult:
+    """Run the algorithm on the store's libraries (inside the caller's transaction)."""
+    entries, total = load_eligible_targets(conn, parameters)
+    stage = draw_targets(seed, entries, parameters, total_targets=total, file=file)
+    jurisdictions = load_jurisdictions(conn, [code for _, _, code in stage.drawn])
+    officer_rows = load_officers(conn, parameters.departments)
+    return draw_officers(seed, stage, jurisdictions, officer_rows, parameters, file=file)
+
+
+def load_officers(conn: Connection, departments: Sequence[str]) -> list[OfficerEntry]:
+    from sqlalchemy import select
+
+    from ..store.models import officers
+
+    q = select(officers.c.cert_no, officers.c.department, officers.c.active,
+               officers.c.cert_expiry, officers.c.qualifications, officers.c.jurisdiction,
+               officers.c.conflicts, officers.c.row_digest
+               ).where(officers.c.department.in_(list(departments)))
+    return [officer_entry(r._mapping) for r in conn.execute(q)]
+
+
+# --------------------------------------------------------------------------- commit
+
+
+@dataclass
+class Commitment:
+    campaign_id: str
+    commitment: str
+    seed: str | None  # only when this call generated it (to be kept secret)
+    fresh: bool
+    already_recorded: bool
+    id: int
+
+
+def new_seed() -> str:
+    """A fresh seed: 32 hexadecimal digits from the operating system's CSPRNG."""
+    return secrets.token_hex(16)
+
+
+def commit(engine: Engine, campaign: Campaign, seed: str | None = None) -> Commitment:
+    """Record SHA-256(seed) for *campaign* (a fresh seed when none is given).
+
+    Recording the same commitment twice is harmless (the existing row is reported); a
+    commitment already used by a draw is refused (JC736).
+    """
+    from sqlalchemy import insert, select
+
+    from ..store import audit, begin_write, utcnow
+    from ..store.models import commitments
+
+    fresh = seed is None
+    seed = new_seed() if seed is None else check_seed(seed)
+    value = commitment_of(seed)
+    with begin_write(engine) as conn:
+        row = conn.execute(select(commitments).where(
+            commitments.c.campaign_id == campaign.id,
+            commitments.c.commitment == value)).first()
+        if row is not None:
+            if row.used_by_draw is not None:
+                raise DrawError([service_problem("JC736", draw_id=row.used_by_draw)])
+            return Commitment(campaign.id, value, seed if fresh else None, fresh, True, row.id)
+        new_id = conn.execute(insert(commitments).values(
+            campaign_id=campaign.id, commitment=value, created_at=utcnow(),
+        ).returning(commitments.c.id)).scalar_one()
+        audit.append(conn, "draw.commit", {"campaign_id": campaign.id, "commitment": value,
+                                           "commitment_id": new_id})
+    return Commitment(campaign.id, value, seed if fresh else None, fresh, False, new_id)
+
+
+# --------------------------------------------------------------------------- run
+
+
+def run_draw(engine: Engine, campaign: Campaign, seed: str, *, commitment_required: bool = True,
+             on_date: date | None = None) -> DrawRecord:
+    """Draw targets and teams for *campaign* with *seed* and record the draw.
+
+    Everything happens in one write transaction: the commitment check (SHA-256(seed) must
+    be a recorded, unused commitment of the campaign unless *commitment_required* is
+    False), the exclusion of targets drawn earlier this year in a campaign of the same
+    kind, the draw, the ``draws`` and ``draw_targets`` rows, the commitment's use and the
+    audit entry. Raises :class:`DrawError` (nothing recorded) when the draw cannot be made.
+    """
+    from sqlalchemy import insert, select, update
+
+    from ..store import audit, begin_write, utcnow
+    from ..store.models import commitments, draw_targets, draws
+
+    seed = check_seed(seed)
+    value = commitment_of(seed)
+    when = draw_date(campaign, on_date)
+    file = campaign.source.file
+    with begin_write(engine) as conn:
+        row = conn.execute(select(commitments).where(
+            commitments.c.campaign_id == campaign.id,
+            commitments.c.commitment == value)).first()
+        if row is not None and row.used_by_draw is not None:
+            raise DrawError([service_problem("JC733", draw_id=row.used_by_draw)])
+        if row is None and commitment_required:
+            raise DrawError([service_problem("JC732", file=file, commitment=value,
+                                             campaign=campaign.id)])
+        exclude = (_exclusions(conn, campaign.kind, campaign.year)
+                   if campaign.exclude_inspected_this_year else [])
+        parameters = build_parameters(campaign, when, exclude)
+        result = replay(conn, seed, parameters, file=file)
+        stored = result.to_json()
+        digest = result_digest(stored)
+        who = audit.actor()
+        now = utcnow()
+        params_json = parameters.to_json()
+        draw_id = conn.execute(insert(draws).values(
+            campaign_id=campaign.id, campaign_kind=campaign.kind, year=parameters.year,
+            seed=seed, commitment=value if row is not None else None,
+            algorithm_version=ALGORITHM_VERSION, parameters=params_json,
+            targets_fingerprint=result.targets_fingerprint,
+            officers_fingerprint=result.officers_fingerprint, result=stored,
+            result_digest=digest, created_at=now, actor=who,
+        ).returning(draws.c.id)).scalar_one()
+        if result.targets:
+            conn.execute(insert(draw_targets), [
+                {"draw_id": draw_id, "seq": t.seq, "credit_code": t.credit_code}
+                for t in result.targets])
+        if row is not None:
+            conn.execute(update(commitments).where(commitments.c.id == row.id)
+                         .values(used_by_draw=draw_id))
+        audit.append(conn, "draw.run", {
+            "draw_id": draw_id, "campaign_id": campaign.id, "year": parameters.year,
+            "seed": seed, "commitment": value if row is not None else None,
+            "algorithm_version": ALGORITHM_VERSION,
+            "targets_fingerprint": result.targets_fingerprint,
+            "officers_fingerprint": result.officers_fingerprint,
+            "result_digest": digest, "drawn": len(result.targets),
+        }, actor=who)
+    record = DrawRecord(
+        id=draw_id, campaign_id=campaign.id, campaign_kind=campaign.kind,
+        year=parameters.year, seed=seed, commitment=value if row is not None else None,
+        algorithm_version=ALGORITHM_VERSION, parameters=params_json,
+        targets_fingerprint=result.targets_fingerprint,
+        officers_fingerprint=result.officers_fingerprint, result=stored,
+        result_digest=digest, created_at=now, actor=who,
+    )
+    record.warnings = _unsampled_warnings(result)
+    return record
+
+
+def _unsampled_warnings(result: DrawResult) -> list[str]:
+    if not result.unsampled:
+        return []
+    en = get_lang() == "en"
+    parts = ", ".join(f"{g or ('(none)' if en else '（无）')}: {n}"
+                      for g, n in sorted(result.unsampled.items()))
+    if en:
+        return [f"eligible targets of grades not listed in sample.by_grade were not sampled "
+                f"({parts})"]
+    return [f"信用风险等级未列入 sample.by_grade 的符合条件对象不参加抽取（{parts}）"]
+
+
+# --------------------------------------------------------------------------- reading draws
+
+
+def load_draw(engine: Engine, draw_id: int) -> DrawRecord:
+    from sqlalchemy import select
+
+    from ..store.models import draws
+
+    with engine.connect() as conn:
+        row = conn.execute(select(draws).where(draws.c.id == draw_id)).first()
+    if row is None:
+        raise DrawError([service_problem("JC734", draw_id=draw_id)])
+    return _record_from_row(row)
+
+
+def list_draws(engine: Engine, campaign_id: str | None = None) -> list[DrawRecord]:
+    from sqlalchemy import select
+
+    from ..store.models import draws
+
+    q = select(draws).order_by(draws.c.id)
+    if campaign_id:
+        q = q.where(draws.c.campaign_id == campaign_id)
+    with engine.connect() as conn:
+        return [_record_from_row(r) for r in conn.execute(q)]
+
+
+def _chunks(values: Sequence[str], size: int = 500) -> Iterable[Sequence[str]]:
+    for i in range(0, len(values), size):
+        yield values[i:i + size]
+
+
+def names_for(engine: Engine, record: DrawRecord) -> tuple[dict[str, str], dict[str, dict]]:
+    """Display data: target names by credit code, officer name/unit by cert_no.
+
+    Never reads phone or ID numbers.
+    """
+    from sqlalchemy import select
+
+    from ..store.models import officers, targets
+
+    codes = [t["credit_code"] for t in record.drawn]
+    certs = sorted({m["cert_no"] for t in record.drawn for m in t.get("team", [])})
+    target_names: dict[str, str] = {}
+    officer_info: dict[str, dict] = {}
+    with engine.connect() as conn:
+        for chunk in _chunks(codes):
+            for code, name in conn.execute(select(targets.c.credit_code, targets.c.name)
+                                           .where(targets.c.credit_code.in_(list(chunk)))):
+                target_names[code] = name
+        for chunk in _chunks(certs):
+            for r in conn.execute(select(officers.c.cert_no, officers.c.name, officers.c.unit)
+                                  .where(officers.c.cert_no.in_(list(chunk)))):
+                officer_info[r.cert_no] = {"name": r.name, "unit": r.unit}
+    return target_names, officer_info
+
+
+def display_rows(engine: Engine, record: DrawRecord,
+                 department_names: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
+    """The drawn targets with names and teams, for text and JSON output (no personal data)."""
+    target_names, officer_info = names_for(engine, record)
+    department_names = dict(department_names or {})
+    rows = []
+    for t in record.drawn:
+        team = []
+        members = sorted(t.get("team", []), key=lambda m: not m.get("leader"))
+        for m in members:
+            info = officer_info.get(m["cert_no"]) or {}
+            dept = m["department"]
+            team.append({
+                "name": info.get("name"), "cert_no": m["cert_no"], "department": dept,
+                "department_name": department_names.get(dept) or info.get("unit") or dept,
+                "leader": bool(m.get("leader")),
+            })
+        rows.append({"seq": t["seq"], "credit_code": t["credit_code"],
+                     "name": target_names.get(t["credit_code"]),
+                     "risk_grade": t.get("stratum"), "team": team})
+    return rows
+
+
+def _width(text: str) -> int:
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * max(0, width - _width(text))
+
+
+def team_lines(engine: Engine, record: DrawRecord,
+               department_names: Mapping[str, str] | None = None) -> list[str]:
+    """The drawn enterprises and their teams as a readable table, one string per line.
+
+    Columns: 抽取序号, 统一社会信用代码, 市场主体名称, 信用风险等级 (by_grade draws), 检查人员
+    (组长 first, each with the department). Phone and ID numbers are never shown.
+    """
+    rows = display_rows(engine, record, department_names)
+    with_grade = any(r["risk_grade"] is not None for r in rows)
+    header = [_("seq"), _("code"), _("name")] + ([_("grade")] if with_grade else []) + [_("team")]
+    table = []
+    for r in rows:
+        members = []
+        for m in r["team"]:
+            who = m["name"] or f"{m['cert_no']}{_('no_officer')}"
+            text = f"{who}（{m['department_name']}）"
+            if m["leader"]:
+                text = f"{_('leader')} {text}"
+            members.append(text)
+        cells = [str(r["seq"]), r["credit_code"], r["name"] or _("no_name")]
+        if with_grade:
+            cells.append(r["risk_grade"] or "")
+        cells.append("、".join(members))
+        table.append(cells)
+    widths = [max([_width(header[i])] + [_width(c[i]) for c in table])
+              for i in range(len(header) - 1)]
+    lines = ["  ".join(_pad(h, w) for h, w in zip(header, widths, strict=False)) + "  "
+             + header[-1]]
+    lines.append("  ".join("-" * w for w in widths) + "  " + "-" * _width(header[-1]))
+    for cells in table:
+        lines.append("  ".join(_pad(c, w) for c, w in zip(cells, widths, strict=False))
+                     + "  " + cells[-1])
+    return lines
+
+
+# --------------------------------------------------------------------------- verifying
+
+
+@dataclass
+class VerifyReport:
+    """The outcome of a replay: ``differences`` empty means 一致."""
+
+    draw_id: int | None
+    differences: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    targets_fingerprint: str | None = None
+    officers_fingerprint: str | None = None
+    replayed_digest: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.differences
+
+    def to_json(self) -> dict[str, Any]:
+        return {"draw_id": self.draw_id, "consistent": self.ok,
+                "differences": self.differences, "notes": self.notes,
+                "targets_fingerprint": self.targets_fingerprint,
+                "officers_fingerprint": self.officers_fingerprint,
+                "replayed_result_digest": self.replayed_digest}
+
+
+def _brief_team(team: Any) -> str:
+    if not isinstance(team, list):
+        return str(team)
+    parts = []
+    for m in team:
+        if isinstance(m, Mapping):
+            mark = "*" if m.get("leader") else ""
+            parts.append(f"{m.get('department')}:{m.get('cert_no')}{mark}")
+        else:
+            parts.append(str(m))
+    return "[" + ", ".join(parts) + "]"
+
+
+def _check_record(report: VerifyReport, data: Mapping[str, Any]) -> bool:
+    """Checks that need no replay; False when the record cannot be replayed at all."""
+    version = data.get("algorithm_version")
+    if version not in SUPPORTED_VERSIONS:
+        report.differences.append(_("version", version=version))
+        return False
+    seed = data.get("seed") or ""
+    if data.get("commitment") and commitment_of(seed) != data["commitment"]:
+        report.differences.append(_("commitment_mismatch", actual=commitment_of(seed),
+                                    recorded=data["commitment"]))
+    actual = result_digest(data.get("result") or {})
+    if actual != data.get("result_digest"):
+        report.differences.append(_("digest_mismatch", recorded=data.get("result_digest"),
+                                    actual=actual))
+    return True
+
+
+def _compare(report: VerifyReport, data: Mapping[str, Any],
+             result: DrawResult | DrawError) -> None:
+    if isinstance(result, DrawError):
+        report.differences.append(_("replay_failed", detail="; ".join(
+            p.message for p in result.problems)))
+        return
+    report.targets_fingerprint = result.targets_fingerprint
+    report.officers_fingerprint = result.officers_fingerprint
+    replayed = result.to_json()
+    report.replayed_digest = result_digest(replayed)
+    library_changed = False
+    if result.targets_fingerprint != data.get("targets_fingerprint"):
+        library_changed = True
+        report.differences.append(_("fp_targets", recorded=data.get("targets_fingerprint"),
+                                    actual=result.targets_fingerprint, eligible=result.eligible))
+    if result.officers_fingerprint != data.get("officers_fingerprint"):
+        library_changed = True
+        report.differences.append(_("fp_officers", recorded=data.get("officers_fingerprint"),
+                                    actual=result.officers_fingerprint))
+    diff = first_difference(data.get("result") or {}, replayed)
+    if diff is None:
+        if library_changed:
+            report.notes.append(_("same_result_anyway"))
+        return
+    seq, what, rec, rep = diff
+    if what == "team":
+        report.differences.append(_("diff_team", seq=seq, recorded=_brief_team(rec),
+                                    replayed=_brief_team(rep)))
+    elif what == "count":
+        report.differences.append(_("diff_count", recorded=rec, replayed=rep))
+    elif what == "summary":
+        report.differences.append(_("diff_summary", recorded=json.dumps(rec, ensure_ascii=False),
+                                    replayed=json.dumps(rep, ensure_ascii=False)))
+    else:
+        report.differences.append(_("diff_target", seq=seq, recorded=rec, replayed=rep))
+
+
+def verify_stored(engine: Engine, draw_id: int) -> VerifyReport:
+    """Replay draw *draw_id* on the store's current libraries and compare."""
+    from sqlalchemy import select
+
+    from ..store.models import draw_targets, draws
+
+    report = VerifyReport(draw_id)
+    with engine.connect() as conn:
+        row = conn.execute(select(draws).where(draws.c.id == draw_id)).first()
+        if row is None:
+            raise DrawError([service_problem("JC734", draw_id=draw_id)])
+        record = _record_from_row(row)
+        data = record.export()
+        if not _check_record(report, data):
+            return report
+        parameters = Parameters.from_json(record.parameters)
+        # the draw_targets rows must mirror the result
+        rows = conn.execute(select(draw_targets.c.seq, draw_targets.c.credit_code)
+                            .where(draw_targets.c.draw_id == draw_id)
+                            .order_by(draw_targets.c.seq)).all()
+        listed = [(t.get("seq"), t.get("credit_code")) for t in record.drawn]
+        for got, want in zip([tuple(r) for r in rows], listed, strict=False):
+            if got != want:
+                report.differences.append(_("draw_targets", seq=want[0]))
+                break
+        else:
+            if len(rows) != len(listed):
+                report.differences.append(_("draw_targets", seq=min(len(rows), len(listed)) + 1))
+        # the exclusion list must be what the earlier draws of the same kind drew
+        if parameters.exclusion:
+            earlier = _exclusions(conn, record.campaign_kind, record.year, before=draw_id)
+            if list(parameters.exclude) != earlier:
+                report.differences.append(_("exclusion", recorded=len(parameters.exclude),
+                                            actual=len(earlier)))
+        try:
+            result = replay(conn, record.seed, parameters)
+        except DrawError as exc:
+            result = exc
+    _compare(report, data, result)
+    return report
+
+
+def read_export(path: str | Path) -> dict[str, Any]:
+    """An exported draw file, checked for the keys a replay needs (DrawError JC735)."""
+    label = str(path)
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DrawError([service_problem("JC735", file=label, detail=str(exc))]) from None
+    if not isinstance(data, dict) or data.get("format") != EXPORT_FORMAT:
+        raise DrawError([service_problem("JC735", file=label,
+                                         detail=f'"format" is not "{EXPORT_FORMAT}"')])
+    missing = [k for k in ("algorithm_version", "seed", "parameters", "targets_fingerprint",
+                           "officers_fingerprint", "result", "result_digest")
+               if k not in data]
+    if missing:
+        raise DrawError([service_problem("JC735", file=label,
+                                         detail="missing " + ", ".join(missing))])
+    return data
+
+
+def verify_files(data: Mapping[str, Any], targets_path: str | Path, officers_path: str | Path,
+                 *, encoding: str | None = None, mapping: Any = None) -> VerifyReport:
+    """Replay an exported draw on libraries given as files (CSV / XLSX, as imported).
+
+    A library file with invalid rows raises the reader's LibraryError (every row problem).
+    """
+    from ..libraries.fields import row_digest
+    from ..libraries.messages import LibraryError
+    from ..libraries.reader import iter_rows
+
+    report = VerifyReport(data.get("draw_id"))
+    if not _check_record(report, data):
+        return report
+    parameters = Parameters.from_json(data["parameters"])
+    problems: list[Any] = []
+
+    def rows(kind: str, path: str | Path) -> Iterable[dict[str, Any]]:
+        for r in iter_rows(kind, path, encoding=encoding, mapping=mapping):
+            if r.data is None:
+                problems.extend(r.problems)
+            else:
+                yield r.data
+
+    entries, total = eligible_targets(rows("targets", targets_path), parameters,
+                                      digest=lambda row: row_digest("targets", row))
+    officer_rows = [officer_entry(r, row_digest("officers", r))
+                    for r in rows("officers", officers_path)
+                    if r.get("department") in parameters.departments]
+    if problems:
+        raise LibraryError(problems)
+    try:
+        result: DrawResult | DrawError = draw(str(data["seed"]), entries, officer_rows,
+                                              parameters, total_targets=total)
+    except DrawError as exc:
+        result = exc
+    _compare(report, data, result)
+    return report
+
+
+__all__ = [
+    "Commitment", "DrawError", "DrawRecord", "VerifyReport", "build_parameters", "commit",
+    "display_rows", "draw_date", "draw_problem", "list_draws", "load_draw", "read_export",
+    "run_draw", "team_lines", "verify_files", "verify_stored",
+]
