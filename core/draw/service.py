@@ -119,7 +119,6 @@ _ = translator({
     "exclusion": ("排除名单与本年度此前同类抽取的记录不符：记录 {recorded} 户，现为 {actual} 户",
                   "the exclusion list does not match the earlier draws of the same kind this "
                   "year: {recorded} recorded, {actual} now"),
-    "version": ("不支持的抽取算法版本“{version}”", "unsupported algorithm version '{version}'"),
     "same_result_anyway": ("（按现有名录库重放的抽取结果仍与记录一致）",
                            "(replayed on the current libraries, the result is still the same)"),
 })
@@ -708,11 +707,11 @@ def _brief_team(team: Any) -> str:
 
 
 def _check_record(report: VerifyReport, data: Mapping[str, Any]) -> bool:
-    """Checks that need no replay; False when the record cannot be replayed at all."""
+    """Checks that need no replay (DrawError JC730 for a version this software lacks)."""
     version = data.get("algorithm_version")
     if version not in SUPPORTED_VERSIONS:
-        report.differences.append(_("version", version=version))
-        return False
+        raise DrawError([draw_problem("JC730", version=version,
+                                      supported=", ".join(SUPPORTED_VERSIONS))])
     seed = data.get("seed") or ""
     if data.get("commitment") and commitment_of(seed) != data["commitment"]:
         report.differences.append(_("commitment_mismatch", actual=commitment_of(seed),
