@@ -1,0 +1,389 @@
+"""The fields of the two libraries: headers, required flags, parsers, and the row digest.
+
+Each :class:`Field` maps one column of core/store/models.py (or one key of a target's
+``attributes``) to the verbatim Chinese header of DOMAIN.md §5 and its aliases. A parser
+receives the stripped, non-empty text of a cell and returns the stored value, or raises
+:class:`Invalid` with a JC6xx code (core/libraries/messages.py).
+
+:func:`row_digest` is the SHA-256 of the canonical JSON of a normalised row (documented in
+docs/libraries.md). The importer stores it in ``row_digest``; the draw fingerprints
+libraries with it, so a row read from a file and the same row read back from the store give
+the same digest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from .codes import (
+    CREDIT_ALPHABET,
+    credit_code_check_char,
+    credit_code_problem,
+    id_number_check_char,
+    id_number_problem,
+    normalise_code,
+)
+
+KINDS = ("targets", "officers")
+
+
+class Invalid(Exception):
+    """A cell value that cannot be stored: a JC6xx *code* and its message parameters.
+
+    *overridable* marks a failing check character that a row may accept explicitly
+    (校验码例外 = 是); *normalised* is then the value to store.
+    """
+
+    def __init__(self, code: str, *, overridable: bool = False, normalised: Any = None,
+                 **params: Any):
+        super().__init__(code)
+        self.code = code
+        self.params = params
+        self.overridable = overridable
+        self.normalised = normalised
+
+
+# --- parsers ------------------------------------------------------------------------------
+
+def parse_credit_code(s: str) -> str:
+    code = normalise_code(s)
+    why = credit_code_problem(code)
+    if why is None:
+        return code
+    if why == "length":
+        raise Invalid("JC611", value=code, length=len(code))
+    if why == "alphabet":
+        raise Invalid("JC612", value=code)
+    raise Invalid("JC613", overridable=True, normalised=code, value=code,
+                  expected=credit_code_check_char(code[:17]))
+
+
+def parse_id_number(s: str) -> str:
+    code = normalise_code(s)
+    why = id_number_problem(code)
+    if why is None:
+        return code
+    if why in ("length", "format"):
+        raise Invalid("JC614", value=code)
+    if why == "birth_date":
+        raise Invalid("JC615", value=code)
+    raise Invalid("JC616", value=code, expected=id_number_check_char(code[:17]))
+
+
+_DATE_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
+
+
+def parse_date(s: str) -> date:
+    """``2020-07-01``, ``2020/7/1``, ``2020.07.01``, ``20200701``, ``2020年7月1日``; a
+    trailing midnight time (``2020-07-01 00:00:00``, as spreadsheets export) is dropped."""
+    try:
+        return date.fromisoformat(s)  # YYYY-MM-DD and YYYYMMDD: the fast path
+    except ValueError:
+        pass
+    text = s
+    if " " in text or "T" in text:
+        head, _, tail = text.replace("T", " ").partition(" ")
+        if tail.strip() in ("00:00:00", "00:00", "0:00:00", "0:00", "00:00:00.000"):
+            text = head
+    m = _DATE_RE.match(text)
+    if m:
+        try:
+            return date(int(m[1]), int(m[2]), int(m[3]))
+        except ValueError:
+            pass
+    raise Invalid("JC617", value=s)
+
+
+STATUSES = ("存续", "在业", "吊销", "注销", "迁出")
+_STATUS_ALIASES = {
+    "存续（在营、开业、在册）": "存续",
+    "存续(在营、开业、在册)": "存续",
+    "在营": "存续",
+    "开业": "存续",
+    "在册": "存续",
+    "吊销，未注销": "吊销",
+    "吊销,未注销": "吊销",
+    "吊销未注销": "吊销",
+    "吊销，已注销": "注销",
+    "吊销,已注销": "注销",
+    "已注销": "注销",
+    "已迁出": "迁出",
+}
+_STATUS_MAP = {**{s: s for s in STATUSES}, **_STATUS_ALIASES}
+
+
+def parse_status(s: str) -> str:
+    try:
+        return _STATUS_MAP[s]
+    except KeyError:
+        raise Invalid("JC618", value=s, allowed="/".join(STATUSES)) from None
+
+
+_TRUE = frozenset({"是", "有", "y", "yes", "true", "1", "√", "在岗"})
+_FALSE = frozenset({"否", "无", "n", "no", "false", "0", "×", "不在岗"})
+
+
+def parse_bool(s: str) -> bool:
+    low = s.lower()
+    if low in _TRUE:
+        return True
+    if low in _FALSE:
+        return False
+    raise Invalid("JC618", value=s, allowed="是/否")
+
+
+_GENDERS = {"男": "男", "女": "女", "男性": "男", "女性": "女", "m": "男", "f": "女"}
+
+
+def parse_gender(s: str) -> str:
+    try:
+        return _GENDERS[s.lower()]
+    except KeyError:
+        raise Invalid("JC618", value=s, allowed="男/女") from None
+
+
+def parse_grade(s: str) -> str:
+    """信用风险等级: free text of at most 8 characters (A/B/C/D in most provinces);
+    ASCII letters are upper-cased, a trailing 类/级 is dropped (``A类`` -> ``A``)."""
+    grade = s.upper()
+    if len(grade) > 1 and grade[-1] in "类级" and grade[:-1].isascii():
+        grade = grade[:-1]
+    return grade
+
+
+_LIST_SPLIT = re.compile(r"[；;、，,\n]+")
+
+
+def parse_list(s: str) -> list[str]:
+    """``特种设备安全监察；安全生产执法`` -> a list, blanks dropped, duplicates removed."""
+    seen: dict[str, None] = {}
+    for part in _LIST_SPLIT.split(s):
+        part = part.strip()
+        if part:
+            seen.setdefault(part, None)
+    return list(seen)
+
+
+def parse_conflicts(s: str) -> list[str]:
+    """回避对象: credit codes separated by ；/;/、/, — each must be a valid code."""
+    codes = [normalise_code(c) for c in parse_list(s)]
+    failing: list[str] = []
+    for code in codes:
+        why = credit_code_problem(code)
+        if why == "check":
+            failing.append(code)
+        elif why is not None:
+            raise Invalid("JC622", value=code)
+    if failing:
+        raise Invalid("JC622", overridable=True, normalised=codes, value=failing[0])
+    return codes
+
+
+_PHONE_OK = re.compile(r"^[0-9+\-()（）\s/、,，转]+$")
+
+
+def parse_phone(s: str) -> str:
+    if not _PHONE_OK.match(s):
+        raise Invalid("JC623", value=s)
+    return s
+
+
+_CODE_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+# --- the field tables -----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Field:
+    """One column of a library file."""
+
+    column: str  # a column of core/store/models.py, or "attributes.<name>"
+    headers: tuple[str, ...]  # the verbatim Chinese header first, then aliases
+    required: bool = False
+    parse: Callable[[str], Any] | None = None  # None: text kept as written (stripped)
+    max_len: int | None = None
+    default: Any = None  # the value when the cell is empty or the column absent
+
+    @property
+    def header(self) -> str:
+        return self.headers[0]
+
+    @property
+    def attribute(self) -> str | None:
+        """The key inside ``attributes`` for an attribute field, else None."""
+        return self.column[len("attributes."):] if self.column.startswith("attributes.") else None
+
+
+TARGET_FIELDS: tuple[Field, ...] = (
+    Field("credit_code", ("统一社会信用代码", "社会信用代码", "信用代码", "统一代码"),
+          required=True, parse=parse_credit_code),
+    Field("name", ("市场主体名称", "企业名称", "单位名称", "主体名称", "名称"), required=True),
+    Field("reg_no", ("注册号",), max_len=32),
+    Field("legal_rep", ("法定代表人", "法定代表人（负责人）", "法定代表人(负责人)",
+                        "法定代表人/负责人", "负责人", "法人")),
+    Field("address", ("地址", "住所", "注册地址", "住所（经营场所）", "住所(经营场所)")),
+    Field("business_address", ("经营地址", "经营场所", "生产经营地址", "实际经营地址")),
+    Field("phone", ("联系电话", "电话"), parse=parse_phone, max_len=32),
+    Field("jurisdiction", ("管辖单位", "管辖机关")),
+    Field("registration_authority", ("登记机关", "登记单位")),
+    Field("entity_type", ("市场主体类型", "企业类型", "主体类型", "类型")),
+    Field("business_scope", ("经营范围",)),
+    Field("region", ("行政区划", "所属区域", "区域")),
+    Field("established", ("成立日期", "成立时间"), parse=parse_date),
+    Field("status", ("登记状态", "经营状态", "企业状态", "状态"), required=True, parse=parse_status),
+    Field("industry", ("行业", "所属行业", "行业门类", "国民经济行业")),
+    Field("risk_grade", ("信用风险等级", "风险等级", "信用风险分类", "风险分类"),
+          parse=parse_grade, max_len=8),
+    Field("attributes.uses_special_equipment", ("使用特种设备", "是否使用特种设备", "特种设备"),
+          parse=parse_bool),
+)
+
+OFFICER_FIELDS: tuple[Field, ...] = (
+    Field("name", ("姓名",), required=True),
+    Field("gender", ("性别",), parse=parse_gender, max_len=4),
+    Field("unit", ("单位", "工作单位", "所在单位")),
+    Field("title", ("职务", "职务/职称", "职称")),
+    Field("cert_no", ("执法证号", "执法证件号", "执法证编号", "执法证件编号", "行政执法证号"),
+          required=True, parse=normalise_code, max_len=64),
+    Field("phone", ("手机号码", "手机号", "手机", "联系电话", "电话"), parse=parse_phone, max_len=32),
+    Field("id_number", ("身份证号", "身份证号码", "公民身份号码", "居民身份证号码"),
+          parse=parse_id_number),
+    # the department: a code, or a name resolved by the reader (see reader.Departments)
+    Field("department", ("部门", "部门代码", "所属部门"), max_len=64),
+    Field("cert_expiry", ("执法证有效期至", "有效期至", "执法证有效期"), parse=parse_date),
+    Field("qualifications", ("资格", "执法资格", "执法领域"), parse=parse_list, default=()),
+    Field("jurisdiction", ("管辖单位", "管辖区域")),
+    Field("active", ("在岗", "是否在岗"), parse=parse_bool, default=True),
+    Field("conflicts", ("回避对象", "回避企业"), parse=parse_conflicts, default=()),
+)
+
+FIELDS: dict[str, tuple[Field, ...]] = {"targets": TARGET_FIELDS, "officers": OFFICER_FIELDS}
+
+# the key a library refresh updates by
+KEY: dict[str, str] = {"targets": "credit_code", "officers": "cert_no"}
+
+# The row-level override of a failing check character (DOMAIN.md §5: "offer a per-row
+# override, do not silently accept"). 是 accepts the row's failing code(s).
+OVERRIDE_HEADERS: tuple[str, ...] = ("校验码例外", "校验例外")
+
+# Headers recognised and deliberately ignored: a sequence number, and the reason column of
+# a rejects file (so that a corrected rejects file can be imported again as it is).
+REASON_HEADER = "错误原因"
+IGNORED_HEADERS: dict[str, tuple[str, ...]] = {
+    "targets": ("序号", REASON_HEADER),
+    "officers": ("序号", REASON_HEADER),
+}
+
+# Columns in the canonical JSON of :func:`row_digest`, per kind.
+DIGEST_COLUMNS: dict[str, tuple[str, ...]] = {
+    "targets": (
+        "address", "attributes", "business_address", "business_scope", "check_override",
+        "credit_code", "entity_type", "established", "industry", "jurisdiction", "legal_rep",
+        "name", "phone", "reg_no", "region", "registration_authority", "risk_grade", "status",
+    ),
+    "officers": (
+        "active", "cert_expiry", "cert_no", "conflicts", "department", "gender", "id_number",
+        "jurisdiction", "name", "phone", "qualifications", "title", "unit",
+    ),
+}
+_BOOL_COLUMNS = frozenset({"check_override", "active"})
+_LIST_COLUMNS = frozenset({"qualifications", "conflicts"})
+_DATE_COLUMNS = frozenset({"established", "cert_expiry"})
+
+# Built-in departments: code -> verbatim names (the first is the one shown).
+BUILTIN_DEPARTMENTS: dict[str, tuple[str, ...]] = {
+    "emergency_mgmt": ("应急管理局", "市应急管理局", "应急管理部门"),
+    "market_supervision": ("市场监管局", "市市场监管局", "市场监督管理局", "市市场监督管理局",
+                           "市场监管部门"),
+}
+# A unit name containing exactly one of these keywords names that department.
+DEPARTMENT_KEYWORDS: dict[str, tuple[str, ...]] = {
+    "emergency_mgmt": ("应急管理",),
+    "market_supervision": ("市场监管", "市场监督管理"),
+}
+
+
+def is_department_code(s: str) -> bool:
+    return bool(_CODE_RE.match(s)) and len(s) <= 64
+
+
+_HEADER_DROP = re.compile(r"[\s\u3000\ufeff*＊]+|[（(]\s*必填\s*[)）]|[（(]\s*选填\s*[)）]")
+
+
+def normalise_header(h: Any) -> str:
+    """Header text as compared: blanks, BOM, ``*`` and ``（必填）`` removed; ASCII lower-cased."""
+    if h is None:
+        return ""
+    text = _HEADER_DROP.sub("", str(h))
+    return text.lower() if text.isascii() else text
+
+
+def header_table(kind: str) -> dict[str, Field]:
+    """normalised header -> field, for the verbatim headers, aliases and column names."""
+    table: dict[str, Field] = {}
+    for f in FIELDS[kind]:
+        for h in (*f.headers, f.column):
+            table.setdefault(normalise_header(h), f)
+    return table
+
+
+def field_for(kind: str, name: str) -> Field | None:
+    """The field a mapping target names: a column name, a verbatim header or an alias."""
+    return header_table(kind).get(normalise_header(name))
+
+
+# --- the row digest ---------------------------------------------------------------------------
+
+def _canonical_value(column: str, value: Any) -> Any:
+    if value is None or value == "":
+        if column in _LIST_COLUMNS:
+            return []
+        if column == "attributes":
+            return {}
+        if column in _BOOL_COLUMNS:
+            return column == "active"  # the stored defaults: active, no override
+        return None
+    if column in _DATE_COLUMNS:
+        if isinstance(value, datetime):
+            return value.date().isoformat()
+        if isinstance(value, date):
+            return value.isoformat()
+        return str(value)[:10]
+    if column in _BOOL_COLUMNS:
+        return bool(value)
+    if column in _LIST_COLUMNS or column == "attributes":
+        if isinstance(value, str):
+            value = json.loads(value)
+        return list(value) if column in _LIST_COLUMNS else dict(value)
+    return value
+
+
+def canonical_row(kind: str, row: Mapping[str, Any]) -> dict[str, Any]:
+    """The digested part of *row* (a reader row or a stored row), in canonical types."""
+    return {c: _canonical_value(c, row.get(c)) for c in DIGEST_COLUMNS[kind]}
+
+
+def canonical_json(kind: str, row: Mapping[str, Any]) -> str:
+    """The JSON array of the digested values in :data:`DIGEST_COLUMNS` order: no spaces,
+    non-ASCII characters as themselves, object keys (in ``attributes``) sorted."""
+    canon = canonical_row(kind, row)
+    return json.dumps([canon[c] for c in DIGEST_COLUMNS[kind]], ensure_ascii=False,
+                      sort_keys=True, separators=(",", ":"))
+
+
+def row_digest(kind: str, row: Mapping[str, Any]) -> str:
+    """SHA-256 (hex) of the canonical JSON of *row*; see docs/libraries.md."""
+    return hashlib.sha256(canonical_json(kind, row).encode("utf-8")).hexdigest()
+
+
+__all__ = [
+    "BUILTIN_DEPARTMENTS", "CREDIT_ALPHABET", "DIGEST_COLUMNS", "FIELDS", "KEY", "KINDS",
+    "OFFICER_FIELDS", "OVERRIDE_HEADERS", "TARGET_FIELDS", "Field", "Invalid", "canonical_json",
+    "canonical_row", "field_for", "header_table", "normalise_header", "row_digest",
+]

@@ -1,0 +1,442 @@
+"""Importing a library file into the store: all or nothing, as one upsert stream.
+
+:func:`import_file` streams the file through the reader (core/libraries/reader.py), which
+validates every row, in a background thread. Inside one
+:func:`~jointcheck.core.store.begin_write` transaction, this thread writes the valid rows
+in batches with the driver's ``executemany`` of one statement (:func:`upsert_sql`)::
+
+    INSERT INTO targets (...) VALUES (...)
+    ON CONFLICT (credit_code) DO UPDATE SET ... , updated_at = excluded.updated_at
+    WHERE targets.row_digest <> excluded.row_digest
+
+which is the same SQL on SQLite and PostgreSQL. The counts follow from two facts: the
+table's row count before and after gives ``added``; the driver's row count (rows inserted
+or actually updated — an unchanged row is a no-op) minus ``added`` gives ``updated``; the
+rest is ``unchanged``. (A staging table plus set-based statements was measured first: on
+SQLite it writes every row twice and was about 30% slower.)
+
+The audit entry is appended in the same transaction. A file with any bad row imports
+nothing (the transaction is rolled back) unless ``skip_invalid`` is set, in which case the
+good rows are imported and the bad ones written to ``rejects``.
+
+Rows of the store that are absent from the file are left as they are (a library refresh
+adds and updates; an enterprise that is gone carries 登记状态 注销 or 迁出): the report
+counts them as ``not_in_file``.
+"""
+
+from __future__ import annotations
+
+import csv
+import gc
+import hashlib
+import json
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .fields import DIGEST_COLUMNS, KEY, REASON_HEADER
+from .messages import LibraryError, RowProblem
+from .reader import CSV_SUFFIXES, LibraryFile, RowResult, open_library
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sqlalchemy import Connection, Engine
+
+BATCH = 10_000
+MAX_PROBLEMS = 10_000
+
+ProgressFn = Callable[[int, int], None]
+
+
+@dataclass
+class ImportReport:
+    """What an import did (or would have done)."""
+
+    kind: str
+    file: str
+    sha256: str = ""
+    encoding: str | None = None
+    rows: int = 0  # data rows read
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0  # rows with problems (skipped, or the reason nothing was imported)
+    not_in_file: int = 0  # rows of the store the file does not mention (left unchanged)
+    imported: bool = False  # False: nothing was written
+    problems: list[RowProblem] = field(default_factory=list)
+    problem_count: int = 0  # all problems, including those beyond ``problems``
+    warnings: list[RowProblem] = field(default_factory=list)
+    rejects_file: str | None = None
+    audit_seq: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.imported
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind, "file": self.file, "sha256": self.sha256,
+            "encoding": self.encoding, "imported": self.imported, "rows": self.rows,
+            "added": self.added, "updated": self.updated, "unchanged": self.unchanged,
+            "rejected": self.rejected, "not_in_file": self.not_in_file,
+            "problem_count": self.problem_count,
+            "problems": [p.to_json() for p in self.problems],
+            "warnings": [p.to_json() for p in self.warnings],
+            "rejects_file": self.rejects_file, "audit_seq": self.audit_seq,
+        }
+
+
+def _iso(d: date) -> str:
+    return d.isoformat()
+
+
+def _tuple_maker(kind: str, extra: tuple = ()) -> Callable[[list[Any]], list[Any]]:
+    """reader values (DIGEST_COLUMNS order) -> the parameters of the upsert: the values,
+    the digest, *extra*.
+
+    The hot path of a big import: one JSON encoding for the digest (same bytes as
+    :func:`fields.canonical_json`), cached encodings of the small JSON columns.
+    """
+    columns = DIGEST_COLUMNS[kind]
+    canonical = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"),
+                                 default=_iso).encode
+    sha = hashlib.sha256
+    dates = [i for i, c in enumerate(columns) if c in ("established", "cert_expiry")]
+    jsons = [i for i, c in enumerate(columns) if c in ("attributes", "qualifications", "conflicts")]
+
+    cache: dict[Any, str] = {}  # small JSON values recur: {"uses_special_equipment":true}
+
+    def to_json(value: Any) -> str:
+        if not value:
+            return "[]" if isinstance(value, list) else "{}"
+        try:
+            items = tuple(value.items()) if isinstance(value, dict) else tuple(value)
+            key = (type(value), items, tuple(map(type, value.values() if isinstance(value, dict)
+                                                 else value)))
+            text = cache.get(key)
+        except TypeError:  # an unhashable value: no caching
+            return canonical(value)
+        if text is None:
+            text = canonical(value)
+            if len(cache) < 4096:
+                cache[key] = text
+        return text
+
+    def make(values: list[Any]) -> list[Any]:
+        for i in dates:
+            d = values[i]
+            if d is not None:
+                values[i] = d.isoformat()
+        text = canonical(values)
+        for i in jsons:
+            values[i] = to_json(values[i])
+        values.append(sha(text.encode("utf-8")).hexdigest())
+        values.extend(extra)
+        return values
+
+    return make
+
+
+def _reason(problems: list[RowProblem]) -> str:
+    return "；".join(f"{p.column}: {p.code} {p.message}" if p.column else f"{p.code} {p.message}"
+                    for p in problems)
+
+
+class _Rejects:
+    """The rejects file: the original columns plus 错误原因, UTF-8 with BOM (Excel opens it)."""
+
+    def __init__(self, path: str | Path, headers: list[str]):
+        self.path = Path(path)
+        self.tmp = self.path.with_name(self.path.name + ".tmp")
+        self._f = open(self.tmp, "w", encoding="utf-8-sig", newline="")  # noqa: SIM115
+        self._w = csv.writer(self._f)
+        self._width = len(headers)
+        self._w.writerow([*headers, REASON_HEADER])
+
+    def write(self, cells: list[str], problems: list[RowProblem]) -> None:
+        row = list(cells[: self._width]) + [""] * (self._width - len(cells))
+        self._w.writerow([*row, _reason(problems)])
+
+    def commit(self) -> None:
+        self._f.close()
+        os.replace(self.tmp, self.path)
+
+    def discard(self) -> None:
+        self._f.close()
+        self.tmp.unlink(missing_ok=True)
+
+
+class _NothingImported(Exception):
+    """Raised inside the write transaction to roll it back."""
+
+
+def import_file(engine: Engine, kind: str, path: str | Path, *, encoding: str | None = None,
+                mapping: Any = None, sheet: str | None = None, skip_invalid: bool = False,
+                rejects: str | Path | None = None, allow_check_override: bool = True,
+                progress: ProgressFn | None = None, actor: str | None = None,
+                label: str | None = None, max_problems: int = MAX_PROBLEMS,
+                parallel: bool | None = None) -> ImportReport:
+    """Import a targets or officers file into the store; see the module docstring.
+
+    File-level problems raise :class:`~.messages.LibraryError`; row problems are in the
+    report (``imported`` False unless ``skip_invalid``). ``progress(done, total)`` is called
+    after every batch (bytes for CSV, rows for XLSX). ``parallel`` reads the file in a
+    child process (default: for CSV files of at least :data:`PARALLEL_MIN_BYTES`).
+    """
+    from ..store import audit, begin_write, utcnow
+
+    lib = open_library(kind, path, encoding=encoding, mapping=mapping, sheet=sheet,
+                       label=label, allow_check_override=allow_check_override)
+    report = ImportReport(kind=kind, file=lib.label, encoding=lib.encoding,
+                          warnings=list(lib.warnings))
+    if parallel is None:
+        parallel = lib.path.suffix.lower() in CSV_SUFFIXES and lib.total >= PARALLEL_MIN_BYTES
+    rej = _Rejects(rejects, lib.headers) if rejects is not None else None
+    try:
+        with begin_write(engine) as conn:
+            _load(conn, kind, lib, report, skip_invalid=skip_invalid, rejects=rej,
+                  progress=progress, max_problems=max_problems, now=utcnow(),
+                  parallel=parallel)
+            report.sha256 = lib.sha256 or _file_sha256(lib.path)
+            payload = {
+                "kind": kind, "file": lib.path.name, "sha256": report.sha256,
+                "rows": report.rows, "added": report.added, "updated": report.updated,
+                "unchanged": report.unchanged, "rejected": report.rejected,
+                "skip_invalid": skip_invalid, "encoding": lib.encoding,
+            }
+            report.audit_seq = audit.append(conn, f"{kind}.import", payload, actor=actor)
+            report.imported = True
+    except _NothingImported:
+        report.imported = False
+        report.added = report.updated = report.unchanged = 0
+    except BaseException:
+        if rej is not None:
+            rej.discard()
+        lib.close()
+        raise
+    if rej is not None:
+        rej.commit()
+        report.rejects_file = str(rejects)
+    if report.problem_count > len(report.problems):
+        from .messages import row_problem
+
+        report.warnings.append(row_problem("JC651", file=lib.label, severity="warning",
+                                           count=len(report.problems),
+                                           total=report.problem_count))
+    return report
+
+
+def _file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def upsert_sql(kind: str, dialect: str) -> str:
+    """``INSERT ... ON CONFLICT (key) DO UPDATE ... WHERE digest differs`` for *kind*.
+
+    The same statement runs on SQLite (>= 3.24) and PostgreSQL; only the parameter marks
+    differ. An unchanged row is a no-op and is not counted in the row count.
+    """
+    columns = [*DIGEST_COLUMNS[kind], "row_digest"]
+    names = ", ".join([*columns, "created_at", "updated_at"])
+    mark = "?" if dialect == "sqlite" else "%s"
+    marks = ", ".join([mark] * (len(columns) + 2))
+    key = KEY[kind]
+    sets = ", ".join(f"{c} = excluded.{c}" for c in columns if c != key)
+    return (f"INSERT INTO {kind} ({names}) VALUES ({marks}) "
+            f"ON CONFLICT ({key}) DO UPDATE SET {sets}, updated_at = excluded.updated_at "
+            f"WHERE {kind}.row_digest <> excluded.row_digest")
+
+
+# A CSV file at least this big is read in a child process (see _remote_batches).
+PARALLEL_MIN_BYTES = 8 << 20
+# SQLite page cache for the import connection (KiB): the unique index of a million-row
+# library then stays in memory; restored afterwards.
+SQLITE_IMPORT_CACHE_KIB = 64 * 1024
+
+Batch = tuple[list[list[Any]], list[RowResult], int]
+
+
+def _batches(lib: LibraryFile, make: Callable[[list[Any]], list[Any]]) -> Iterator[Batch]:
+    """Validated rows -> (upsert parameters, rejected rows, progress) in batches."""
+    batch: list[list[Any]] = []
+    bad: list[RowResult] = []
+    for rownum, values, problems, cells in lib.iter_values():
+        if values is not None:
+            batch.append(make(values))
+            if len(batch) >= BATCH:
+                yield batch, bad, lib.done
+                batch, bad = [], []
+        else:
+            bad.append(RowResult(rownum, None, problems or [], cells))
+            if len(bad) >= BATCH:
+                yield batch, bad, lib.done
+                batch, bad = [], []
+    yield batch, bad, lib.done
+
+
+def _child_main(spec: dict[str, Any], lang: str, out: Any, extra: tuple) -> None:
+    """The reader process: parse and validate the file, send batches through *out*.
+
+    Valid rows travel as :mod:`marshal` bytes (three times cheaper to write than pickle;
+    they are only str, bool and None), rejected rows and the end as pickles.
+    """
+    import gc
+    import marshal
+    import pickle
+
+    from ..i18n import set_lang
+
+    gc.disable()  # a short-lived process that builds no cycles
+    set_lang(lang)
+    try:
+        lib = open_library(**spec)
+        for batch, bad, done in _batches(lib, _tuple_maker(spec["kind"], extra)):
+            out.send_bytes(b"M" + marshal.dumps((batch, done)))
+            if bad:
+                out.send_bytes(b"P" + pickle.dumps(("bad", bad)))
+        out.send_bytes(b"P" + pickle.dumps(("end", lib.sha256)))
+    except LibraryError as exc:
+        out.send_bytes(b"P" + pickle.dumps(("library_error", exc.problems)))
+    except BaseException:  # reported by the parent as a RuntimeError
+        import traceback
+
+        out.send_bytes(b"P" + pickle.dumps(("error", traceback.format_exc())))
+    finally:
+        out.close()
+
+
+class _RemoteBatches:
+    """Batches from a child process that reads the file, so that parsing and validation
+    (Python) run on one core while the database works on another.
+
+    On a million-row file the Python side and the SQLite side take about the same time,
+    so the import takes little more than half as long as in one process.
+    """
+
+    def __init__(self, lib: LibraryFile, extra: tuple):
+        import multiprocessing
+
+        from ..i18n import get_lang
+
+        methods = multiprocessing.get_all_start_methods()
+        ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+        spec = {"kind": lib.kind, "path": str(lib.path), "encoding": lib.encoding,
+                "mapping": lib.mapping, "sheet": None, "label": lib.label,
+                "allow_check_override": lib.allow_check_override}
+        self._recv, send = ctx.Pipe(duplex=False)
+        self._proc = ctx.Process(target=_child_main, args=(spec, get_lang(), send, extra),
+                                 name="jointcheck-import-reader", daemon=True)
+        self._proc.start()
+        send.close()
+        self.sha256: str | None = None
+
+    def __iter__(self) -> Iterator[Batch]:
+        import marshal
+        import pickle
+
+        while True:
+            try:
+                msg = self._recv.recv_bytes()
+            except EOFError:
+                raise RuntimeError("the import's reader process ended unexpectedly") from None
+            if msg[:1] == b"M":
+                batch, done = marshal.loads(memoryview(msg)[1:])
+                yield batch, [], done
+                continue
+            tag, value = pickle.loads(memoryview(msg)[1:])
+            if tag == "bad":
+                yield [], value, 0
+            elif tag == "end":
+                self.sha256 = value
+                return
+            elif tag == "library_error":
+                raise LibraryError(value)
+            else:
+                raise RuntimeError(f"the import's reader process failed:\n{value}")
+
+    def close(self) -> None:
+        self._recv.close()
+        if self._proc.is_alive():
+            self._proc.terminate()
+        self._proc.join()
+
+
+def _load(conn: Connection, kind: str, lib: LibraryFile, report: ImportReport, *,
+          skip_invalid: bool, rejects: _Rejects | None, progress: ProgressFn | None,
+          max_problems: int, now: Any, parallel: bool) -> None:
+    """Stream the rows into the library table; fill in the report's counts."""
+    import sqlalchemy as sa
+
+    from ..store import models
+
+    table = getattr(models, kind)
+    dialect = conn.dialect.name
+    process = table.c.created_at.type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
+    stamp = process(now) if process else now  # exactly as SQLAlchemy itself stores it
+    before = conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
+    sql = upsert_sql(kind, dialect)
+    raw = conn.connection.driver_connection
+    cur = raw.cursor()
+    cache = None
+    if dialect == "sqlite":
+        cache = cur.execute("PRAGMA cache_size").fetchone()[0]
+        cur.execute(f"PRAGMA cache_size = -{SQLITE_IMPORT_CACHE_KIB}")
+
+    remote = _RemoteBatches(lib, (stamp, stamp)) if parallel else None
+    source = remote if remote is not None else _batches(lib, _tuple_maker(kind, (stamp, stamp)))
+    gc_was_enabled = gc.isenabled()
+    gc.disable()  # a million short-lived tuples: collections would only cost time
+    problems = report.problems
+    failed = False  # strict mode: stop writing after the first bad row, keep validating
+    rows = staged = changed = rejected = problem_count = 0
+    try:
+        for batch, bad, done in source:
+            rows += len(batch) + len(bad)
+            for result in bad:
+                rejected += 1
+                problem_count += len(result.problems)
+                room = max_problems - len(problems)
+                if room > 0:
+                    problems.extend(result.problems[:room])
+                if rejects is not None:
+                    rejects.write(result.raw, result.problems)
+            if bad and not skip_invalid:
+                failed = True
+            if batch and not failed:
+                cur.executemany(sql, batch)
+                staged += len(batch)
+                changed += max(cur.rowcount, 0)
+            if progress is not None and done:
+                progress(done, lib.total)
+    finally:
+        if remote is not None:
+            remote.close()
+            lib.sha256_override = remote.sha256
+        lib.close()
+        if cache is not None:
+            cur.execute(f"PRAGMA cache_size = {int(cache)}")
+        cur.close()
+        if gc_was_enabled:
+            gc.enable()
+    report.rows = rows
+    report.rejected = rejected
+    report.problem_count = problem_count
+    if progress is not None:
+        progress(lib.total, lib.total)
+    if failed:
+        raise _NothingImported
+    after = conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
+    added = int(after) - int(before)
+    report.added = added
+    report.updated = changed - added
+    report.unchanged = staged - changed
+    report.not_in_file = int(after) - staged
+
+
+__all__ = ["BATCH", "ImportReport", "import_file", "upsert_sql"]

@@ -1,0 +1,149 @@
+"""The JC6xx catalogue: problems of library files (检查对象名录库, 执法检查人员名录库).
+
+Same shape as core/errors.py: ``code -> (zh, en)`` templates plus optional hints. A problem
+found in a row is a :class:`RowProblem` and prints as ``FILE:ROW:COLUMN: CODE message``,
+where ROW is the 1-based row of the file (the header is row 1 in a plain file, the row
+number Excel shows) and COLUMN the header text as written in the file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import Problem
+from ..i18n import get_lang
+
+CODES: dict[str, tuple[str, str]] = {
+    # the file as a whole
+    "JC601": ("无法读取文件：{detail}", "cannot read the file: {detail}"),
+    "JC602": ("无法识别文件编码：{detail}", "cannot decode the file: {detail}"),
+    "JC603": ("不支持的文件类型“{suffix}”：请使用 .csv 或 .xlsx",
+              "unsupported file type '{suffix}': use .csv or .xlsx"),
+    "JC604": ("缺少必需的列：{missing}（文件中的列：{found}）",
+              "missing required column(s): {missing} (columns found: {found})"),
+    "JC605": ("列“{header}”与列“{other}”都对应字段“{field}”",
+              "columns '{header}' and '{other}' both map to field '{field}'"),
+    "JC606": ("映射文件无效：{detail}", "invalid mapping file: {detail}"),
+    "JC607": ("工作簿中没有名为“{sheet}”的工作表（已有：{sheets}）",
+              "the workbook has no sheet named '{sheet}' (sheets: {sheets})"),
+    "JC608": ("文件中没有表头行", "the file has no header row"),
+    "JC609": ("无法打开 Excel 工作簿：{detail}", "cannot open the Excel workbook: {detail}"),
+    # one value
+    "JC610": ("必填项为空", "required value is empty"),
+    "JC611": ("统一社会信用代码应为 18 位，实际为 {length} 位：{value}",
+              "统一社会信用代码 must have 18 characters, found {length}: {value}"),
+    "JC612": ("统一社会信用代码含有不允许的字符（不得含 I、O、S、V、Z 及符号）：{value}",
+              "统一社会信用代码 contains a character outside its alphabet (no I, O, S, V, Z or symbols): {value}"),
+    "JC613": ("统一社会信用代码校验码错误：{value} 的第 18 位应为“{expected}”",
+              "统一社会信用代码 check character is wrong: the 18th character of {value} should be '{expected}'"),
+    "JC614": ("身份证号格式错误（应为 17 位数字加 1 位数字或 X）：{value}",
+              "身份证号 has the wrong format (17 digits then a digit or X): {value}"),
+    "JC615": ("身份证号中的出生日期无效：{value}", "身份证号 carries an invalid birth date: {value}"),
+    "JC616": ("身份证号校验码错误：{value} 的第 18 位应为“{expected}”",
+              "身份证号 check character is wrong: the 18th character of {value} should be '{expected}'"),
+    "JC617": ("日期无效：{value}（应为 YYYY-MM-DD）", "invalid date: {value} (expected YYYY-MM-DD)"),
+    "JC618": ("取值“{value}”无效，应为：{allowed}", "invalid value '{value}'; expected one of: {allowed}"),
+    "JC619": ("{key}“{value}”与第 {other} 行重复", "{key} '{value}' duplicates row {other}"),
+    "JC620": ("内容过长：最多 {max} 个字符，实际 {length} 个", "value too long: at most {max} characters, found {length}"),
+    "JC621": ("无法确定部门：“{value}”（可填部门代码或名称：{known}）",
+              "cannot tell the department from '{value}' (give a department code or one of: {known})"),
+    "JC622": ("回避对象中的统一社会信用代码无效：{value}",
+              "回避对象 lists an invalid 统一社会信用代码: {value}"),
+    "JC623": ("电话号码格式错误：{value}", "invalid phone number: {value}"),
+    "JC624": ("本次导入不接受校验码例外（--no-check-override）",
+              "check-character overrides are refused for this import (--no-check-override)"),
+    "JC625": ("数字格式错误：{value}", "invalid number: {value}"),
+    # warnings
+    "JC650": ("忽略无法识别的列：{headers}", "ignoring unrecognised column(s): {headers}"),
+    "JC651": ("仅列出前 {count} 个问题（共 {total} 个）",
+              "problems after the first {count} are not listed ({total} problems in all)"),
+}
+
+HINTS: dict[str, tuple[str, str]] = {
+    "JC602": ("请将文件另存为 UTF-8 或 GB18030 编码，或用 --encoding 指定编码。",
+              "Please save the file as UTF-8 or GB18030, or name its encoding with --encoding."),
+    "JC604": ("请添加该列，或用 --mapping 文件把现有列名对应到字段。",
+              "Please either add the column or map an existing header to it with --mapping."),
+    "JC613": ("请核对代码；若确为早期试点时期的有效代码，请在该行“校验码例外”列填“是”。",
+              "Please check the code; if it is a genuine pilot-era code, put 是 in the row's 校验码例外 column."),
+    "JC616": ("请核对身份证号。", "Please check the ID number."),
+    "JC619": ("请删除或合并重复的行。", "Please either remove one of the rows or merge them."),
+    "JC621": ("请在“部门”列填写部门代码（如 emergency_mgmt），或在 --mapping 文件的 departments 中登记该名称。",
+              "Please either put a department code (e.g. emergency_mgmt) in the 部门 column or list the name under departments: in the --mapping file."),
+}
+
+
+def message(code: str, **params: Any) -> str:
+    """The message of *code* in the active language."""
+    zh, en = CODES[code]
+    return (en if get_lang() == "en" else zh).format(**params)
+
+
+def hint(code: str) -> str | None:
+    pair = HINTS.get(code)
+    if pair is None:
+        return None
+    return pair[1 if get_lang() == "en" else 0]
+
+
+@dataclass(frozen=True, slots=True)
+class RowProblem:
+    """One problem of a library file, located by row and column header."""
+
+    code: str
+    message: str
+    file: str
+    row: int | None = None
+    column: str | None = None  # the header as written in the file
+    column_index: int | None = None  # 1-based
+    hint: str | None = None
+    severity: str = "error"
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == "error"
+
+    def location(self) -> str:
+        parts = [self.file]
+        if self.row is not None:
+            parts.append(str(self.row))
+            if self.column:
+                parts.append(self.column)
+        return ":".join(parts)
+
+    def format(self, *, with_hint: bool = True) -> str:
+        """``FILE:ROW:COLUMN: CODE message`` (and the hint)."""
+        text = f"{self.location()}: {self.code} {self.message}"
+        if with_hint and self.hint:
+            text += f" — {self.hint}"
+        return text
+
+    def to_problem(self) -> Problem:
+        return Problem(code=self.code, message=self.message, file=self.file, line=self.row,
+                       column=self.column_index, path=self.column or "", hint=self.hint,
+                       severity=self.severity)
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"file": self.file, "row": self.row, "column": self.column,
+                                "code": self.code, "message": self.message,
+                                "severity": self.severity}
+        if self.hint:
+            data["hint"] = self.hint
+        return data
+
+
+def row_problem(code: str, *, file: str, row: int | None = None, column: str | None = None,
+                column_index: int | None = None, severity: str = "error",
+                **params: Any) -> RowProblem:
+    return RowProblem(code=code, message=message(code, **params), file=file, row=row,
+                      column=column, column_index=column_index, hint=hint(code),
+                      severity=severity)
+
+
+class LibraryError(Exception):
+    """A library file that cannot be read at all (encoding, headers, format...)."""
+
+    def __init__(self, problems: list[RowProblem]):
+        self.problems = problems
+        super().__init__("\n".join(p.format() for p in problems))
