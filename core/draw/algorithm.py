@@ -430,8 +430,7 @@ def funnel_text(funnel: Mapping[str, int]) -> str:
 # --------------------------------------------------------------------------- the draw
 
 
-@dataclass(frozen=True)
-class TeamMember:
+class TeamMember(NamedTuple):
     department: str
     cert_no: str
     leader: bool
@@ -440,8 +439,7 @@ class TeamMember:
         return {"department": self.department, "cert_no": self.cert_no, "leader": self.leader}
 
 
-@dataclass(frozen=True)
-class DrawnTarget:
+class DrawnTarget(NamedTuple):
     seq: int
     credit_code: str
     stratum: str | None
