@@ -391,6 +391,8 @@ def test_cli_commit_run_show_verify(stocked, store_url, tmp_path):
         assert header in out
     assert "鹤壁测试" in out and "应急" in out and "市监" in out
     assert "应急管理局" in out  # department names from the plugins
+    # grade D and targets without a grade are eligible but not listed in by_grade
+    assert "信用风险等级未列入 sample.by_grade 的符合条件对象不参加抽取" in out
     for r in officer_rows():  # never phone or ID numbers
         assert r["phone"] not in out and r["id_number"] not in out
     assert commitment in out

@@ -145,7 +145,10 @@ class DrawRecord:
     result_digest: str
     created_at: datetime | None = None
     actor: str | None = None
-    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def warnings(self) -> list[str]:
+        return unsampled_warnings(self.result)
 
     @property
     def drawn(self) -> list[dict[str, Any]]:
@@ -526,16 +529,17 @@ def run_draw(engine: Engine, campaign: Campaign, seed: str, *, commitment_requir
         officers_fingerprint=result.officers_fingerprint, result=stored,
         result_digest=digest, created_at=now, actor=who,
     )
-    record.warnings = _unsampled_warnings(result)
     return record
 
 
-def _unsampled_warnings(result: DrawResult) -> list[str]:
-    if not result.unsampled:
+def unsampled_warnings(result: Mapping[str, Any]) -> list[str]:
+    """A note when eligible targets of grades not listed in by_grade were not sampled."""
+    unsampled = result.get("unsampled") or {}
+    if not unsampled:
         return []
     en = get_lang() == "en"
     parts = ", ".join(f"{g or ('(none)' if en else '（无）')}: {n}"
-                      for g, n in sorted(result.unsampled.items()))
+                      for g, n in sorted(unsampled.items()))
     if en:
         return [f"eligible targets of grades not listed in sample.by_grade were not sampled "
                 f"({parts})"]
