@@ -274,7 +274,8 @@ def sql_filter(cond: Mapping[str, Any] | None, table: Any, *, scan: bool = False
     if "any" in cond:
         parts = [sql_filter(c, table, scan=scan) for c in cond["any"]]
         if any(c is None for c, _ in parts):
-            return None, all(e for _, e in parts) and any(c is None and e for c, e in parts)
+            # an exactly-true child makes the whole exactly true; otherwise a superset
+            return None, any(c is None and e for c, e in parts)
         return or_(*[c for c, _ in parts]), all(e for _, e in parts)
     if "not" in cond:
         inner, exact = sql_filter(cond["not"], table, scan=scan)
