@@ -338,6 +338,22 @@ def field_for(kind: str, name: str) -> Field | None:
     return header_table(kind).get(normalise_header(name))
 
 
+# --- personal data -----------------------------------------------------------------------------
+
+def mask_phone(phone: str) -> str:
+    """``13812345678`` -> ``138****5678``: the first 3 and last 4 characters stay."""
+    if len(phone) < 8:
+        return "*" * max(len(phone) - 2, 0) + phone[-2:]
+    return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
+
+
+def mask_id_number(number: str) -> str:
+    """``11010519491231002X`` -> ``110105********002X``: region code and last 4 stay."""
+    if len(number) < 11:
+        return "*" * len(number)
+    return number[:6] + "*" * (len(number) - 10) + number[-4:]
+
+
 # --- the row digest ---------------------------------------------------------------------------
 
 def _canonical_value(column: str, value: Any) -> Any:

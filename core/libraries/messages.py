@@ -54,6 +54,8 @@ CODES: dict[str, tuple[str, str]] = {
     "JC624": ("本次导入不接受校验码例外（--no-check-override）",
               "check-character overrides are refused for this import (--no-check-override)"),
     "JC625": ("数字格式错误：{value}", "invalid number: {value}"),
+    "JC626": ("未找到{key}为“{value}”的记录", "no row with {key} '{value}'"),
+    "JC630": ("数据库错误：{detail}", "database error: {detail}"),
     # warnings
     "JC650": ("忽略无法识别的列：{headers}", "ignoring unrecognised column(s): {headers}"),
     "JC651": ("仅列出前 {count} 个问题（共 {total} 个）",

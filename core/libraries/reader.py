@@ -265,10 +265,11 @@ def _decode_problem(path: Path, label: str, encoding: str, detected: bool) -> Li
         if where is None:
             continue
         offset, line, byte = where
+        shown = "UTF-8" if enc.replace("_", "-").lower().startswith("utf-8") else enc.upper()
         if en:
-            parts.append(f"not {enc.upper()}: byte 0x{byte:02x} at offset {offset} (line {line})")
+            parts.append(f"not {shown}: byte 0x{byte:02x} at offset {offset} (line {line})")
         else:
-            parts.append(f"不是 {enc.upper()} 编码：第 {offset} 字节（第 {line} 行）0x{byte:02x} 无法解码")
+            parts.append(f"不是 {shown} 编码：第 {offset} 字节（第 {line} 行）0x{byte:02x} 无法解码")
     detail = ("; " if en else "；").join(parts) or encoding
     return LibraryError([row_problem("JC602", file=label, detail=detail)])
 

@@ -29,6 +29,8 @@ DISTRICTS: tuple[tuple[str, str, int], ...] = (
     ("鹤壁经济技术开发区", "410671", 5),
     ("鹤壁市城乡一体化示范区", "410672", 3),
 )
+# 行政区划 as written in addresses: the two zones already carry the city's name
+REGIONS = {d[0]: ("河南省" if d[0].startswith("鹤壁") else "河南省鹤壁市") + d[0] for d in DISTRICTS}
 ROADS = ("淇河路", "九州路", "华山路", "黎阳路", "朝歌路", "兴鹤大街", "长江路", "泰山路", "嵩山路",
          "天山路", "湘江路", "红旗街", "卫河路", "鹤煤大道", "淇水大道", "钜桥路", "湘江东路", "黄河路")
 SURNAMES = ("王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "胡", "朱", "高",
@@ -210,9 +212,10 @@ def target_lines(n: int, rng: random.Random, *, chunk: int = 50_000):
             else:
                 place = "鹤壁市" + district
             number = int(ui * 997) + 1
-            address = f"河南省鹤壁市{district}{roads[i]}{number}号"
+            region = REGIONS[district]
+            address = f"{region}{roads[i]}{number}号"
             business_address = address if vi < 0.8 else \
-                f"河南省鹤壁市{district}{roads2[i]}{int(vi * 991) + 3}号"
+                f"{region}{roads2[i]}{int(vi * 991) + 3}号"
             phone = (f"0392-{2000000 + int(wi * 6000000)}" if ui < 0.6
                      else f"1{'3578'[int(vi * 4)]}{100000000 + int(wi * 899999999)}")
             authority = ("鹤壁市市场监督管理局" if district.startswith("鹤壁")
@@ -222,7 +225,7 @@ def target_lines(n: int, rng: random.Random, *, chunk: int = 50_000):
                 f"{base + i + 1},{code},{place}{trades[i]}{word}{form},"
                 f"{division}{100000000 + int(vi * 899999999)},"
                 f"{surnames[i]}{given1[i]}{given2[i]},{address},{business_address},{phone},"
-                f"{district},{authority},{entity_type},{scope},河南省鹤壁市{district},"
+                f"{district},{authority},{entity_type},{scope},{region},"
                 f"{days[int(wi * span)]},{statuses[i]},{industry},{grades[i]},{special},"
                 f"{override}\n")
         yield "".join(lines), codes

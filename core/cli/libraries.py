@@ -1,0 +1,506 @@
+"""``jointcheck targets`` and ``jointcheck officers``: import, list and show the libraries.
+
+Both groups share their code: the kind ("targets" or "officers") selects the fields, the
+key (统一社会信用代码 / 执法证号), the filters and the personal columns (手机号码, 身份证号
+of officers — masked unless ``--show-personal``).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import sys
+from typing import Any
+
+import click
+
+from ..i18n import get_lang, translator
+from ..libraries.fields import BUILTIN_DEPARTMENTS, FIELDS, KEY, mask_id_number, mask_phone
+from ._common import EXIT_INVALID, echo_json, format_option, render_table
+
+_ = translator({
+    "targets": ("检查对象名录库：导入、列出、查看", "Target library (检查对象名录库): import, list, show"),
+    "officers": ("执法检查人员名录库：导入、列出、查看",
+                 "Officer library (执法检查人员名录库): import, list, show"),
+    "import": ("导入 CSV 或 XLSX 文件（按{field}更新已有记录）",
+               "Import a CSV or XLSX file (rows are updated by {field})"),
+    "list": ("列出名录库中的记录", "List the library's rows"),
+    "show": ("查看一条记录的全部字段", "Show every field of one row"),
+    "opt_encoding": ("CSV 文件编码（默认自动识别 UTF-8 / GB18030）",
+                     "CSV encoding (default: detect UTF-8 / GB18030)"),
+    "opt_sheet": ("XLSX 工作表名称（默认第一个）", "XLSX sheet name (default: the first)"),
+    "opt_mapping": ("列名映射文件（YAML）", "column mapping file (YAML)"),
+    "opt_skip": ("跳过有问题的行，只导入正确的行", "skip bad rows and import the good ones"),
+    "opt_rejects": ("把有问题的行及原因写入此 CSV 文件", "write the bad rows and why to this CSV file"),
+    "opt_no_override": ("不接受“校验码例外”列（校验码错误的代码一律拒绝）",
+                        "refuse the 校验码例外 column (a failing check character is always rejected)"),
+    "opt_progress": ("显示进度条（默认仅在终端上显示）", "show a progress bar (default: only on a terminal)"),
+    "opt_status": ("登记状态（可重复）", "登记状态 (repeatable)"),
+    "opt_grade": ("信用风险等级（可重复）", "信用风险等级 (repeatable)"),
+    "opt_jurisdiction": ("管辖单位", "管辖单位 (jurisdiction)"),
+    "opt_industry": ("行业", "行业 (industry)"),
+    "opt_search": ("按名称或代码查找（包含该文字）", "find by name or code (contains the text)"),
+    "opt_limit": ("最多显示的条数（0 为全部；表格默认 50）",
+                  "show at most this many rows (0: all; tables default to 50)"),
+    "opt_department": ("部门（代码或名称）", "department (code or name)"),
+    "opt_active": ("只列出在岗 / 不在岗人员", "only officers on duty / not on duty"),
+    "opt_qualification": ("具有该资格（可重复，须全部具备）", "holding this qualification (repeatable, all required)"),
+    "opt_show_personal": ("显示完整的手机号码和身份证号（个人信息，请勿外传）",
+                          "show full 手机号码 and 身份证号 (personal data: do not publish)"),
+    "imported": ("已导入{label}“{file}”：新增 {added}，更新 {updated}，未变 {unchanged}（共 {rows} 行）",
+                 "imported {label} '{file}': {added} added, {updated} updated, {unchanged} unchanged ({rows} rows)"),
+    "skipped": ("已跳过 {n} 行有问题的行", "skipped {n} bad row(s)"),
+    "rejects": ("有问题的行及原因已写入 {path}", "the bad rows and why are in {path}"),
+    "not_in_file": ("名录库中另有 {n} 条记录不在本文件中，保持不变",
+                    "{n} row(s) of the library are not in this file and were left unchanged"),
+    "nothing": ("未导入任何数据：{n} 行有问题（共 {count} 个问题）。改正后重新导入，或用 --skip-invalid --rejects 出错行.csv 只导入正确的行",
+                "nothing was imported: {n} bad row(s) ({count} problems). Correct them and import again, or use --skip-invalid --rejects bad-rows.csv to import the good rows"),
+    "progress": ("导入中", "importing"),
+    "shown": ("仅显示前 {n} 条，共 {total} 条（--limit 0 显示全部）",
+              "showing the first {n} of {total} rows (--limit 0 shows all)"),
+    "total": ("共 {total} 条", "{total} rows"),
+    "empty": ("名录库中没有符合条件的记录", "no rows match"),
+    "label_targets": ("检查对象名录库", "the target library"),
+    "label_officers": ("执法检查人员名录库", "the officer library"),
+    "yes": ("是", "是"), "no": ("否", "否"),
+    "created_at": ("创建时间", "created"), "updated_at": ("更新时间", "updated"),
+    "row_digest": ("行摘要", "row digest"), "check_override": ("校验码例外", "校验码例外"),
+    "attributes": ("属性", "attributes"),
+})
+
+# Columns of the table view, per kind (the CSV and JSON outputs carry every column).
+TABLE_COLUMNS = {
+    "targets": ["credit_code", "name", "status", "risk_grade", "industry", "jurisdiction",
+                "attributes.uses_special_equipment"],
+    "officers": ["cert_no", "name", "gender", "department", "unit", "title", "phone",
+                 "cert_expiry", "qualifications", "jurisdiction", "active"],
+}
+PERSONAL = {"officers": ("phone", "id_number"), "targets": ()}
+MAX_CELL = 36  # display columns of a table cell before it is cut with …
+
+
+def _header(kind: str, column: str) -> str:
+    for f in FIELDS[kind]:
+        if f.column == column:
+            return f.header
+    if column in ("created_at", "updated_at", "row_digest", "check_override", "attributes"):
+        return _(column)
+    return column
+
+
+def _key_header(kind: str) -> str:
+    return _header(kind, KEY[kind])
+
+
+def _label(kind: str) -> str:
+    return _(f"label_{kind}")
+
+
+# --------------------------------------------------------------------------- groups
+
+@click.group(help=_("targets"))
+def targets() -> None:
+    pass
+
+
+@click.group(help=_("officers"))
+def officers() -> None:
+    pass
+
+
+def _import_command(kind: str) -> click.Command:
+    @click.argument("file", type=click.Path(dir_okay=False))
+    @click.option("--encoding", default=None, help=_("opt_encoding"))
+    @click.option("--sheet", default=None, help=_("opt_sheet"))
+    @click.option("--mapping", type=click.Path(dir_okay=False), default=None,
+                  help=_("opt_mapping"))
+    @click.option("--skip-invalid", is_flag=True, help=_("opt_skip"))
+    @click.option("--rejects", type=click.Path(dir_okay=False, writable=True), default=None,
+                  metavar="OUT.csv", help=_("opt_rejects"))
+    @click.option("--no-check-override", is_flag=True, help=_("opt_no_override"))
+    @click.option("--progress/--no-progress", default=None, help=_("opt_progress"))
+    @format_option("text", "json")
+    @click.pass_context
+    def import_(ctx: click.Context, file: str, encoding: str | None, sheet: str | None,
+                mapping: str | None, skip_invalid: bool, rejects: str | None,
+                no_check_override: bool, progress: bool | None, fmt: str) -> None:
+        _run_import(ctx, kind, file, encoding=encoding, sheet=sheet, mapping=mapping,
+                    skip_invalid=skip_invalid, rejects=rejects,
+                    allow_check_override=not no_check_override, progress=progress, fmt=fmt)
+
+    return click.command("import", help=_("import", field=_key_header(kind)))(import_)
+
+
+class _Progress:
+    """Progress on stderr: a click progress bar on a terminal (created on the first report,
+    when the size is known); with ``--progress`` elsewhere (a log file, CI), one line per
+    10%."""
+
+    def __init__(self) -> None:
+        self.bar: Any = None
+        self.tty = sys.stderr.isatty()
+        self.shown = -1
+
+    def __call__(self, done: int, total: int) -> None:
+        total = max(total, 1)
+        done = max(0, min(done, total))
+        if not self.tty:
+            tenth = done * 10 // total
+            if tenth > self.shown:
+                self.shown = tenth
+                click.echo(f"{_('progress')} {tenth * 10:3d}%", err=True)
+            return
+        if self.bar is None:
+            self.bar = click.progressbar(length=total, label=_("progress"), file=sys.stderr,
+                                         show_percent=True, show_eta=True)
+            self.bar.__enter__()
+        self.bar.update(done - self.bar.pos)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+
+def _echo_row_problems(problems: list[Any]) -> None:
+    """``FILE:ROW:COLUMN: CODE message`` per problem; each code's hint only once."""
+    hinted: set[str] = set()
+    for p in problems:
+        with_hint = p.code not in hinted
+        hinted.add(p.code)
+        prefix = "" if p.is_error else ("warning: " if get_lang() == "en" else "警告：")
+        click.echo(prefix + p.format(with_hint=with_hint), err=True)
+
+
+def _run_import(ctx: click.Context, kind: str, file: str, *, encoding: str | None,
+                sheet: str | None, mapping: str | None, skip_invalid: bool,
+                rejects: str | None, allow_check_override: bool, progress: bool | None,
+                fmt: str) -> None:
+    from sqlalchemy.exc import DBAPIError
+
+    from ..libraries.importer import import_file
+    from ..libraries.messages import LibraryError
+    from .db import open_store_or_exit
+
+    engine = open_store_or_exit(ctx)
+    show_progress = sys.stderr.isatty() if progress is None else progress
+    bar = _Progress() if show_progress and fmt == "text" else None
+    try:
+        try:
+            report = import_file(engine, kind, file, encoding=encoding, mapping=mapping,
+                                 sheet=sheet, skip_invalid=skip_invalid, rejects=rejects,
+                                 allow_check_override=allow_check_override, progress=bar)
+        finally:
+            if bar is not None:
+                bar.close()
+    except LibraryError as exc:
+        if fmt == "json":
+            echo_json({"imported": False, "errors": [p.to_json() for p in exc.problems]})
+        else:
+            _echo_row_problems(exc.problems)
+        sys.exit(EXIT_INVALID)
+    except (DBAPIError, _driver_errors()) as exc:
+        from ..libraries.messages import row_problem
+
+        detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        p = row_problem("JC630", file=file, detail=detail)
+        if fmt == "json":
+            echo_json({"imported": False, "errors": [p.to_json()]})
+        else:
+            _echo_row_problems([p])
+        sys.exit(EXIT_INVALID)
+    finally:
+        engine.dispose()
+
+    if fmt == "json":
+        echo_json(report.to_json())
+        sys.exit(0 if report.imported else EXIT_INVALID)
+    _echo_row_problems(report.warnings + report.problems)
+    if not report.imported:
+        click.echo(_("nothing", n=report.rejected, count=report.problem_count), err=True)
+        if report.rejects_file:
+            click.echo(_("rejects", path=report.rejects_file), err=True)
+        sys.exit(EXIT_INVALID)
+    click.echo(_("imported", label=_label(kind), file=file, added=report.added,
+                 updated=report.updated, unchanged=report.unchanged, rows=report.rows))
+    if report.rejected:
+        click.echo(_("skipped", n=report.rejected))
+    if report.rejects_file:
+        click.echo(_("rejects", path=report.rejects_file))
+    if report.not_in_file:
+        click.echo(_("not_in_file", n=report.not_in_file))
+
+
+def _driver_errors() -> tuple[type[BaseException], ...]:
+    """The drivers' own error classes (raw executemany raises them unwrapped)."""
+    import sqlite3
+
+    errors: list[type[BaseException]] = [sqlite3.Error]
+    try:
+        import psycopg
+
+        errors.append(psycopg.Error)
+    except ImportError:  # pragma: no cover - psycopg is a dependency
+        pass
+    return tuple(errors)
+
+
+targets.add_command(_import_command("targets"))
+officers.add_command(_import_command("officers"))
+
+
+# --------------------------------------------------------------------------- reading rows
+
+def _department_code(text: str) -> str:
+    from ..libraries.reader import Departments
+
+    return Departments().resolve(text.strip()) or text.strip()
+
+
+def department_name(code: str) -> str:
+    names = BUILTIN_DEPARTMENTS.get(code)
+    return names[0] if names else code
+
+
+def _query_rows(ctx: click.Context, kind: str, filters: dict[str, Any], search: str | None,
+                qualifications: tuple[str, ...]) -> list[dict[str, Any]]:
+    import sqlalchemy as sa
+
+    from ..store import models
+    from .db import open_store_or_exit
+
+    table = getattr(models, kind)
+    q = sa.select(table)
+    for column, values in filters.items():
+        if values is None or values == ():
+            continue
+        if isinstance(values, tuple):
+            q = q.where(table.c[column].in_(list(values)))
+        else:
+            q = q.where(table.c[column] == values)
+    if search:
+        pattern = f"%{search.strip()}%"
+        q = q.where(sa.or_(table.c.name.like(pattern), table.c[KEY[kind]].like(pattern.upper())))
+    q = q.order_by(table.c.id)
+    engine = open_store_or_exit(ctx)
+    try:
+        with engine.connect() as conn:
+            rows = [dict(r._mapping) for r in conn.execute(q)]
+    finally:
+        engine.dispose()
+    if qualifications:
+        wanted = set(qualifications)
+        rows = [r for r in rows if wanted <= set(r.get("qualifications") or [])]
+    return rows
+
+
+def _plain(value: Any, *, lists: str = "；") -> str:
+    """A stored value as the text an import file would carry."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, list):
+        return lists.join(str(v) for v in value)
+    if hasattr(value, "isoformat") and not hasattr(value, "hour"):
+        return value.isoformat()
+    return str(value)
+
+
+def _masked(kind: str, row: dict[str, Any], show_personal: bool) -> dict[str, Any]:
+    if show_personal or not PERSONAL[kind]:
+        return row
+    row = dict(row)
+    if row.get("phone"):
+        row["phone"] = mask_phone(row["phone"])
+    if row.get("id_number"):
+        row["id_number"] = mask_id_number(row["id_number"])
+    return row
+
+
+def _cell(kind: str, row: dict[str, Any], column: str) -> Any:
+    if column.startswith("attributes."):
+        return (row.get("attributes") or {}).get(column[len("attributes."):])
+    if column == "department":
+        return department_name(row["department"])
+    return row.get(column)
+
+
+def _cut(text: str) -> str:
+    from ._common import display_width
+
+    if display_width(text) <= MAX_CELL:
+        return text
+    out = ""
+    for ch in text:
+        if display_width(out + ch) > MAX_CELL - 1:
+            break
+        out += ch
+    return out + "…"
+
+
+def _export_columns(kind: str) -> list[str]:
+    """Every column, in the order of the field table (the import headers)."""
+    return [f.column for f in FIELDS[kind]] + (["check_override"] if kind == "targets" else [])
+
+
+def _json_row(kind: str, row: dict[str, Any]) -> dict[str, Any]:
+    out = {c: row.get(c) for c in _export_columns(kind) if not c.startswith("attributes.")}
+    if kind == "targets":
+        out["attributes"] = row.get("attributes") or {}
+    for c in ("established", "cert_expiry"):
+        if out.get(c) is not None:
+            out[c] = out[c].isoformat()
+    return out
+
+
+def _csv_text(kind: str, rows: list[dict[str, Any]]) -> str:
+    """CSV with the verbatim Chinese headers: a file ``import`` reads back."""
+    from ..libraries.fields import OVERRIDE_HEADERS
+
+    columns = _export_columns(kind)
+    headers = [OVERRIDE_HEADERS[0] if c == "check_override" else _header(kind, c)
+               for c in columns]
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(headers)
+    for row in rows:
+        values = []
+        for c in columns:
+            v = _cell(kind, row, c) if c.startswith("attributes.") else row.get(c)
+            if c == "check_override":
+                values.append("是" if v else "")
+            else:
+                values.append(_plain(v))
+        w.writerow(values)
+    return buf.getvalue()
+
+
+def _list_rows(ctx: click.Context, kind: str, rows: list[dict[str, Any]], limit: int | None,
+               fmt: str, show_personal: bool) -> None:
+    total = len(rows)
+    if limit is None and fmt == "table":
+        limit = 50
+    if limit:
+        rows = rows[:limit]
+    rows = [_masked(kind, r, show_personal) for r in rows]
+    if fmt == "json":
+        echo_json({"total": total, "rows": [_json_row(kind, r) for r in rows]})
+        return
+    if fmt == "csv":
+        text = _csv_text(kind, rows)
+        click.echo(text, nl=False)
+        return
+    if not rows:
+        click.echo(_("empty"))
+        return
+    columns = TABLE_COLUMNS[kind]
+    headers = [_header(kind, c) for c in columns]
+    body = [[_cut(_plain(_cell(kind, r, c), lists="、")) for c in columns] for r in rows]
+    click.echo(render_table(headers, body))
+    if len(rows) < total:
+        click.echo(_("shown", n=len(rows), total=total))
+    else:
+        click.echo(_("total", total=total))
+
+
+def _show(ctx: click.Context, kind: str, key: str, fmt: str, show_personal: bool) -> None:
+    from ..libraries.codes import normalise_code
+
+    value = normalise_code(key)
+    rows = _query_rows(ctx, kind, {KEY[kind]: value}, None, ())
+    if not rows:
+        from ..libraries.messages import row_problem
+
+        p = row_problem("JC626", file=KEY[kind], key=_key_header(kind), value=value)
+        if fmt == "json":
+            echo_json({"found": False, "errors": [p.to_json()]})
+        else:
+            click.echo(f"{p.code} {p.message}", err=True)
+        sys.exit(EXIT_INVALID)
+    row = _masked(kind, rows[0], show_personal)
+    if fmt == "json":
+        data = _json_row(kind, row)
+        data.update({"row_digest": row["row_digest"], "created_at": row["created_at"],
+                     "updated_at": row["updated_at"]})
+        echo_json(data)
+        return
+    lines: list[list[str]] = []
+    for f in FIELDS[kind]:
+        v = _cell(kind, row, f.column)
+        lines.append([f.header, _plain(v)])
+    if kind == "targets":
+        known = {f.attribute for f in FIELDS[kind] if f.attribute}
+        for name, v in sorted((row.get("attributes") or {}).items()):
+            if name not in known:
+                lines.append([f"{_('attributes')}.{name}", _plain(v)])
+        lines.append([_("check_override"), _plain(bool(row.get("check_override")))])
+    for c in ("created_at", "updated_at", "row_digest"):
+        lines.append([_(c), _plain(row.get(c))])
+    from ._common import display_width
+
+    width = max(display_width(k) for k, _v in lines)
+    for k, v in lines:
+        click.echo(f"{k}{' ' * (width - display_width(k))}  {v}")
+
+
+_show_personal = click.option("--show-personal", is_flag=True, help=_("opt_show_personal"))
+_limit = click.option("--limit", type=click.IntRange(min=0), default=None, help=_("opt_limit"))
+_search = click.option("--search", default=None, metavar="TEXT", help=_("opt_search"))
+
+
+@targets.command("list", help=_("list"))
+@click.option("--status", multiple=True, help=_("opt_status"))
+@click.option("--grade", multiple=True, help=_("opt_grade"))
+@click.option("--jurisdiction", default=None, help=_("opt_jurisdiction"))
+@click.option("--industry", default=None, help=_("opt_industry"))
+@_search
+@_limit
+@format_option("table", "json", "csv")
+@click.pass_context
+def targets_list(ctx: click.Context, status: tuple[str, ...], grade: tuple[str, ...],
+                 jurisdiction: str | None, industry: str | None, search: str | None,
+                 limit: int | None, fmt: str) -> None:
+    from ..libraries.fields import parse_grade
+
+    grades = tuple(parse_grade(g.strip()) for g in grade)
+    rows = _query_rows(ctx, "targets", {"status": status, "risk_grade": grades,
+                                        "jurisdiction": jurisdiction, "industry": industry},
+                       search, ())
+    _list_rows(ctx, "targets", rows, limit, fmt, True)
+
+
+@targets.command("show", help=_("show"))
+@click.argument("credit_code")
+@format_option("table", "json")
+@click.pass_context
+def targets_show(ctx: click.Context, credit_code: str, fmt: str) -> None:
+    _show(ctx, "targets", credit_code, fmt, True)
+
+
+@officers.command("list", help=_("list"))
+@click.option("--department", default=None, help=_("opt_department"))
+@click.option("--active/--inactive", default=None, help=_("opt_active"))
+@click.option("--qualification", multiple=True, help=_("opt_qualification"))
+@click.option("--jurisdiction", default=None, help=_("opt_jurisdiction"))
+@_search
+@_limit
+@_show_personal
+@format_option("table", "json", "csv")
+@click.pass_context
+def officers_list(ctx: click.Context, department: str | None, active: bool | None,
+                  qualification: tuple[str, ...], jurisdiction: str | None, search: str | None,
+                  limit: int | None, show_personal: bool, fmt: str) -> None:
+    dept = _department_code(department) if department else None
+    rows = _query_rows(ctx, "officers", {"department": dept, "active": active,
+                                         "jurisdiction": jurisdiction}, search, qualification)
+    _list_rows(ctx, "officers", rows, limit, fmt, show_personal)
+
+
+@officers.command("show", help=_("show"))
+@click.argument("cert_no")
+@_show_personal
+@format_option("table", "json")
+@click.pass_context
+def officers_show(ctx: click.Context, cert_no: str, show_personal: bool, fmt: str) -> None:
+    _show(ctx, "officers", cert_no, fmt, show_personal)
