@@ -159,8 +159,9 @@ def test_blank_lines_are_skipped_but_counted(tmp_path):
 
 
 def test_aliases_and_decorated_headers(tmp_path):
-    headers = ["社会信用代码", "企业名称*", "登记状态（必填）", "经营场所", "住所", "电话", "登记单位", "风险等级"]
-    row = [code(1), "鹤壁甲公司", "在营", "经营地", "住所地", "0392-1", "鹤壁市市场监督管理局", "a类"]
+    headers = ["社会信用代码", "企业名称*", "登记状态（必填）", "经营场所", "住所", "电话", "登记单位", "风险等级",
+               "法定代表人(负责人)"]
+    row = [code(1), "鹤壁甲公司", "在营", "经营地", "住所地", "0392-1", "鹤壁市市场监督管理局", "a类", "赵六"]
     results = rows_of("targets", write_csv(tmp_path / "t.csv", headers, [row]))
     data = results[0].data
     assert data["credit_code"] == code(1)
@@ -169,6 +170,7 @@ def test_aliases_and_decorated_headers(tmp_path):
     assert data["business_address"] == "经营地" and data["address"] == "住所地"
     assert data["registration_authority"] == "鹤壁市市场监督管理局"
     assert data["risk_grade"] == "A"
+    assert data["legal_rep"] == "赵六"  # ASCII brackets read as full-width ones
     assert data["attributes"] == {}  # 使用特种设备 unknown: absent, not False
 
 

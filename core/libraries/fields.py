@@ -225,9 +225,8 @@ TARGET_FIELDS: tuple[Field, ...] = (
           required=True, parse=parse_credit_code),
     Field("name", ("市场主体名称", "企业名称", "单位名称", "主体名称", "名称"), required=True),
     Field("reg_no", ("注册号",), max_len=32),
-    Field("legal_rep", ("法定代表人", "法定代表人（负责人）", "法定代表人(负责人)",
-                        "法定代表人/负责人", "负责人", "法人")),
-    Field("address", ("地址", "住所", "注册地址", "住所（经营场所）", "住所(经营场所)")),
+    Field("legal_rep", ("法定代表人", "法定代表人（负责人）", "法定代表人/负责人", "负责人", "法人")),
+    Field("address", ("地址", "住所", "注册地址", "住所（经营场所）")),
     Field("business_address", ("经营地址", "经营场所", "生产经营地址", "实际经营地址")),
     Field("phone", ("联系电话", "电话"), parse=parse_phone, max_len=32),
     Field("jurisdiction", ("管辖单位", "管辖机关")),
@@ -316,11 +315,15 @@ def is_department_code(s: str) -> bool:
 _HEADER_DROP = re.compile(r"[\s\u3000\ufeff*＊]+|[（(]\s*必填\s*[)）]|[（(]\s*选填\s*[)）]")
 
 
+_BRACKETS = str.maketrans("()", "（）")
+
+
 def normalise_header(h: Any) -> str:
-    """Header text as compared: blanks, BOM, ``*`` and ``（必填）`` removed; ASCII lower-cased."""
+    """Header text as compared: blanks, BOM, ``*`` and ``（必填）`` removed; ASCII brackets
+    as full-width ones; ASCII lower-cased."""
     if h is None:
         return ""
-    text = _HEADER_DROP.sub("", str(h))
+    text = _HEADER_DROP.sub("", str(h)).translate(_BRACKETS)
     return text.lower() if text.isascii() else text
 
 

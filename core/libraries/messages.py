@@ -53,7 +53,6 @@ CODES: dict[str, tuple[str, str]] = {
     "JC623": ("电话号码格式错误：{value}", "invalid phone number: {value}"),
     "JC624": ("本次导入不接受校验码例外（--no-check-override）",
               "check-character overrides are refused for this import (--no-check-override)"),
-    "JC625": ("数字格式错误：{value}", "invalid number: {value}"),
     "JC626": ("未找到{key}为“{value}”的记录", "no row with {key} '{value}'"),
     "JC630": ("数据库错误：{detail}", "database error: {detail}"),
     # warnings
@@ -70,6 +69,10 @@ HINTS: dict[str, tuple[str, str]] = {
     "JC613": ("请核对代码；若确为早期试点时期的有效代码，请在该行“校验码例外”列填“是”。",
               "Please check the code; if it is a genuine pilot-era code, put 是 in the row's 校验码例外 column."),
     "JC616": ("请核对身份证号。", "Please check the ID number."),
+    "JC622": ("请核对代码；若确为早期试点时期的有效代码，请在该行“校验码例外”列填“是”。",
+              "Please check the code; if it is a genuine pilot-era code, put 是 in the row's 校验码例外 column."),
+    "JC630": ("若数据库正被其他导入或抽取占用，请稍后重试。",
+              "If another import or draw holds the database, please try again when it is done."),
     "JC619": ("请删除或合并重复的行。", "Please either remove one of the rows or merge them."),
     "JC621": ("请在“部门”列填写部门代码（如 emergency_mgmt），或在 --mapping 文件的 departments 中登记该名称。",
               "Please either put a department code (e.g. emergency_mgmt) in the 部门 column or list the name under departments: in the --mapping file."),

@@ -1,0 +1,256 @@
+"""Benchmark: import 1,000,000 synthetic targets from CSV with full validation.
+
+Targets (issue 3): SQLite <= 20 s and <= 500 MB peak memory. The baseline, measured in the
+same run on the same file, is the ``sqlite3`` command-line tool's ``.import`` (no
+validation, no indexes, no digests: the floor of "CSV into SQLite"); the figure that matters
+is the ratio. Without the ``sqlite3`` binary (apt package sqlite3) the baseline falls back to
+Python's sqlite3 module ``executemany`` of the raw CSV rows, and says so.
+
+With ``--pg URL`` the same import runs on PostgreSQL (a fresh schema
+``jointcheck_bench_import`` of that database, dropped afterwards), against a baseline of
+psycopg ``COPY`` of the raw file into a table of text columns.
+
+How it is measured: the import runs in a child process (``import_file`` timed inside it,
+interpreter start-up excluded; the whole process is timed too). Memory is the peak, polled
+every 20 ms, of the summed PSS of the child and its own children (the importer reads the
+file in a second process for large files) — PSS counts pages shared after ``fork`` once —
+alongside ``getrusage(RUSAGE_CHILDREN).ru_maxrss``, the largest single process.
+
+The synthetic file (``jointcheck sample-data``, seed 2020) is cached under bench/out/import/
+(gitignored).
+
+    python bench/import_targets.py [N] [--pg URL] [--no-sqlite] [--seed S]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+OUT = Path(__file__).resolve().parent / "out" / "import"
+TARGET_SECONDS = 20.0
+TARGET_MB = 500.0
+PG_SCHEMA = "jointcheck_bench_import"
+
+CHILD = r"""
+import json, sys, time
+from jointcheck.core.store import open_store
+from jointcheck.core.libraries.importer import import_file
+engine = open_store(sys.argv[1])
+start = time.perf_counter()
+report = import_file(engine, "targets", sys.argv[2])
+elapsed = time.perf_counter() - start
+engine.dispose()
+print(json.dumps({"elapsed": elapsed, "imported": report.imported, "added": report.added,
+                  "rows": report.rows, "rejected": report.rejected}))
+"""
+
+
+def log(text: str = "") -> None:
+    print(text, flush=True)
+
+
+def sample_file(n: int, seed: str) -> Path:
+    from jointcheck.core.libraries.sample import write_sample
+
+    folder = OUT / f"targets-{n}-seed-{seed}"
+    path = folder / "targets.csv"
+    if path.is_file() and (folder / "complete").is_file():
+        log(f"using the cached sample file {path}")
+        return path
+    log(f"writing {n:,} synthetic targets (seed {seed}) to {path} ...")
+    start = time.perf_counter()
+    write_sample(folder, targets=n, officers=0, seed=seed)
+    (folder / "complete").write_text("ok\n")
+    log(f"  written in {time.perf_counter() - start:.1f} s, "
+        f"{path.stat().st_size / 1e6:.0f} MB")
+    return path
+
+
+def _pss_kib(pid: int) -> int:
+    """PSS of one process (KiB), or RSS where smaps_rollup is unavailable; 0 if gone."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _tree(pid: int) -> list[int]:
+    pids = [pid]
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return pids
+    for child in children:
+        pids.extend(_tree(int(child)))
+    return pids
+
+
+def measure_import(url: str, path: Path) -> dict:
+    """Run the import in a child process; wall time, import time, memory."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-c", CHILD, url, str(path)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    peak = 0
+    can_poll = Path("/proc").is_dir()
+    while proc.poll() is None:
+        if can_poll:
+            peak = max(peak, sum(_pss_kib(p) for p in _tree(proc.pid)))
+        time.sleep(0.02)
+    wall = time.perf_counter() - start
+    out, err = proc.communicate()
+    if proc.returncode != 0:
+        log(err)
+        raise SystemExit(f"the import failed (exit {proc.returncode})")
+    result = json.loads(out.strip().splitlines()[-1])
+    maxrss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    result.update(wall=wall, pss_mb=peak / 1024 if peak else None,
+                  maxrss_mb=max(maxrss, before) / 1024)
+    return result
+
+
+def sqlite_baseline(path: Path, workdir: Path) -> tuple[str, float]:
+    db = workdir / "baseline.db"
+    binary = shutil.which("sqlite3")
+    if binary:
+        start = time.perf_counter()
+        subprocess.run([binary, str(db), "-cmd", ".mode csv", f".import {path} raw_targets"],
+                       check=True, capture_output=True)
+        return "sqlite3 command-line tool .import (no validation)", time.perf_counter() - start
+    import csv
+    import sqlite3
+
+    label = ("sqlite3 binary NOT FOUND (apt install sqlite3); fallback: Python sqlite3 "
+             "executemany of the raw rows (no validation)")
+    start = time.perf_counter()
+    con = sqlite3.connect(db)
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        reader = csv.reader(f)
+        header = next(reader)
+        cols = ", ".join(f'"c{i}"' for i in range(len(header)))
+        con.execute(f"CREATE TABLE raw_targets ({cols})")
+        marks = ", ".join("?" for _ in header)
+        con.executemany(f"INSERT INTO raw_targets VALUES ({marks})", reader)
+    con.commit()
+    con.close()
+    return label, time.perf_counter() - start
+
+
+def pg_admin(url: str, statement: str) -> None:
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql(statement)
+    finally:
+        engine.dispose()
+
+
+def pg_schema_url(url: str, schema: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    from jointcheck.core.store import resolve_url
+
+    u = make_url(resolve_url(url)).update_query_dict({"options": f"-csearch_path={schema}"})
+    return u.render_as_string(hide_password=False)
+
+
+def pg_baseline(url: str, path: Path) -> tuple[str, float]:
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    from jointcheck.core.store import resolve_url
+
+    u = make_url(resolve_url(url))
+    conninfo = u.set(drivername="postgresql").render_as_string(hide_password=False)
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        header = f.readline().rstrip("\n").split(",")
+    cols = ", ".join(f"c{i} text" for i in range(len(header)))
+    start = time.perf_counter()
+    with psycopg.connect(conninfo, options=f"-csearch_path={PG_SCHEMA}") as conn:
+        with conn.cursor() as cur:
+            cur.execute(f"CREATE TABLE raw_targets ({cols})")
+            with open(path, "rb") as f, cur.copy(
+                    "COPY raw_targets FROM STDIN WITH (FORMAT csv, HEADER true)") as copy:
+                while chunk := f.read(1 << 20):
+                    copy.write(chunk)
+        conn.commit()
+    return "psycopg COPY of the raw file (no validation)", time.perf_counter() - start
+
+
+def report(engine: str, result: dict, baseline: tuple[str, float]) -> None:
+    label, base = baseline
+    ok_time = result["elapsed"] <= TARGET_SECONDS
+    memory = result["pss_mb"] if result["pss_mb"] is not None else result["maxrss_mb"]
+    ok_mem = memory <= TARGET_MB
+    log(f"\n== {engine} ==")
+    log(f"rows imported            {result['added']:,} of {result['rows']:,} "
+        f"(rejected {result['rejected']})")
+    log(f"import (full validation) {result['elapsed']:7.2f} s   target <= {TARGET_SECONDS:.0f} s"
+        f"   {'OK' if ok_time else 'MISSED'}")
+    log(f"  child process wall     {result['wall']:7.2f} s   (interpreter start-up included)")
+    if result["pss_mb"] is not None:
+        log(f"peak memory (PSS, sum)   {result['pss_mb']:7.0f} MB  target <= {TARGET_MB:.0f} MB"
+            f"  {'OK' if ok_mem else 'MISSED'}")
+    log(f"largest process (maxrss) {result['maxrss_mb']:7.0f} MB")
+    log(f"baseline                 {base:7.2f} s   {label}")
+    log(f"ratio import / baseline  {result['elapsed'] / base:7.2f} x")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("n", nargs="?", type=int, default=1_000_000)
+    parser.add_argument("--pg", metavar="URL", default=None, help="also run on PostgreSQL")
+    parser.add_argument("--no-sqlite", action="store_true", help="only PostgreSQL")
+    parser.add_argument("--seed", default="2020")
+    args = parser.parse_args()
+
+    from jointcheck.core.store import upgrade
+
+    path = sample_file(args.n, args.seed)
+    log(f"cores: {os.cpu_count()}, load average: "
+        f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    if not args.no_sqlite:
+        with tempfile.TemporaryDirectory(dir=OUT) as tmp:
+            work = Path(tmp)
+            url = f"sqlite:///{work / 'bench.db'}"
+            upgrade(url)
+            result = measure_import(url, path)
+            baseline = sqlite_baseline(path, work)
+            report("SQLite", result, baseline)
+    if args.pg:
+        pg_admin(args.pg, f'DROP SCHEMA IF EXISTS "{PG_SCHEMA}" CASCADE')
+        pg_admin(args.pg, f'CREATE SCHEMA "{PG_SCHEMA}"')
+        try:
+            url = pg_schema_url(args.pg, PG_SCHEMA)
+            upgrade(url)
+            result = measure_import(url, path)
+            baseline = pg_baseline(args.pg, path)
+            report("PostgreSQL", result, baseline)
+        finally:
+            pg_admin(args.pg, f'DROP SCHEMA IF EXISTS "{PG_SCHEMA}" CASCADE')
+
+
+if __name__ == "__main__":
+    main()
