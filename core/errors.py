@@ -77,6 +77,16 @@ HINTS: dict[str, tuple[str, str]] = {
 }
 
 
+def register(codes: dict[str, tuple[str, str]],
+             hints: dict[str, tuple[str, str]] | None = None) -> None:
+    """Add a module's own codes (and hints) to the catalogue; a code means one thing only."""
+    for code, pair in codes.items():
+        if CODES.get(code, pair) != pair:
+            raise ValueError(f"error code {code} is defined twice")
+        CODES[code] = pair
+    HINTS.update(hints or {})
+
+
 @dataclass(frozen=True)
 class Problem:
     """One located error or warning."""
@@ -136,7 +146,11 @@ def problem(code: str, *, hint: str | None = None, severity: str = "error",
     lang_en = get_lang() == "en"
     message = (en if lang_en else zh).format(plugin=plugin, **params)
     if hint is None and code in HINTS:
-        hint = HINTS[code][1 if lang_en else 0]
+        template = HINTS[code][1 if lang_en else 0]
+        try:
+            hint = template.format(plugin=plugin, **params)
+        except (KeyError, IndexError):
+            hint = template
     return Problem(code=code, message=message, file=file, line=line, column=column,
                    path=path, hint=hint, severity=severity, plugin=plugin)
 

@@ -35,7 +35,7 @@ from operator import eq, itemgetter
 from typing import Any, NamedTuple
 
 from ..conditions import evaluate
-from ..errors import Problem
+from ..errors import Problem, problem, register
 from ..i18n import get_lang
 
 ALGORITHM_VERSION = "jc-draw-1"
@@ -86,16 +86,7 @@ HINTS: dict[str, tuple[str, str]] = {
 }
 
 
-def draw_problem(code: str, *, file: str | None = None, path: str = "",
-                 **params: Any) -> Problem:
-    """A :class:`Problem` from this module's catalogue, in the active language."""
-    en = get_lang() == "en"
-    zh_t, en_t = CODES[code]
-    message = (en_t if en else zh_t).format(**params)
-    hint = None
-    if code in HINTS:
-        hint = HINTS[code][1 if en else 0].format(**params)
-    return Problem(code=code, message=message, file=file, path=path, hint=hint)
+register(CODES, HINTS)
 
 
 class DrawError(Exception):
@@ -192,7 +183,7 @@ class Parameters:
                 leader_department=str(data["leader_department"]),
             )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise DrawError([draw_problem("JC731", detail=f"{type(exc).__name__}: {exc}")]) from exc
+            raise DrawError([problem("JC731", detail=f"{type(exc).__name__}: {exc}")]) from exc
 
 
 def ratio_text(value: Any) -> str:
@@ -236,7 +227,7 @@ def check_seed(seed: str) -> str:
     elif any(ord(c) < 0x20 or ord(c) == 0x7F for c in seed):
         detail = "含有控制字符" if get_lang() != "en" else "contains control characters"
     if detail:
-        raise DrawError([draw_problem("JC729", detail=detail)])
+        raise DrawError([problem("JC729", detail=detail)])
     return seed
 
 
@@ -399,7 +390,7 @@ def officer_pools(officers: Iterable[OfficerEntry], parameters: Parameters) -> d
     seen: set[str] = set()
     for o in officers:
         if o.cert_no in seen:
-            raise DrawError([draw_problem("JC728", key=o.cert_no)])
+            raise DrawError([problem("JC728", key=o.cert_no)])
         seen.add(o.cert_no)
         if o.department in by_dept:
             by_dept[o.department].append(o)
@@ -484,19 +475,19 @@ def check_parameters(parameters: Parameters, *, file: str | None = None) -> None
     """Parameter problems that make any draw impossible (DrawError)."""
     problems = []
     if parameters.leader_department not in parameters.departments:
-        problems.append(draw_problem("JC724", file=file, path="campaign.team.leader_from",
+        problems.append(problem("JC724", file=file, path="campaign.team.leader_from",
                                      department=parameters.leader_department))
     for dept in parameters.departments:
         spec = parameters.officers.get(dept) or {}
         count = int(spec.get("count", MIN_OFFICERS))
         if count < MIN_OFFICERS:
-            problems.append(draw_problem("JC723", file=file,
+            problems.append(problem("JC723", file=file,
                                          path=f"campaign.officers.{dept}.count",
                                          department=dept, count=count))
     sample = parameters.sample
     modes = [k for k in ("count", "ratio", "by_grade") if k in sample]
     if len(modes) != 1:
-        problems.append(draw_problem("JC731", file=file, path="campaign.sample",
+        problems.append(problem("JC731", file=file, path="campaign.sample",
                                      detail="sample needs exactly one of count, ratio, by_grade"))
     else:
         try:
@@ -510,7 +501,7 @@ def check_parameters(parameters: Parameters, *, file: str | None = None) -> None
                 for r in sample["by_grade"].values():
                     ratio_text(r)
         except (TypeError, ValueError) as exc:
-            problems.append(draw_problem("JC731", file=file, path="campaign.sample",
+            problems.append(problem("JC731", file=file, path="campaign.sample",
                                          detail=str(exc)))
     if problems:
         raise DrawError(problems)
@@ -619,7 +610,7 @@ def draw_targets(seed: str, targets: Iterable[tuple[str, str | None, str]],
     check_parameters(parameters, file=file)
     entries = targets if isinstance(targets, list) else list(targets)
     if not entries:
-        raise DrawError([draw_problem("JC721", file=file, path="campaign.scope",
+        raise DrawError([problem("JC721", file=file, path="campaign.scope",
                                       total=total_targets if total_targets is not None else 0)])
     # The fingerprint (sort, duplicate check, hash) runs beside the ranking on large sets.
     fingerprinted = _beside(_set_fingerprint, entries, len(entries) >= PARALLEL_THRESHOLD)
@@ -637,10 +628,10 @@ def draw_targets(seed: str, targets: Iterable[tuple[str, str | None, str]],
     ranked, unsampled = _rank(seed, entries, grades)
     duplicate, targets_fp = fingerprinted()
     if duplicate is not None:
-        raise DrawError([draw_problem("JC727", key=duplicate)])
+        raise DrawError([problem("JC727", key=duplicate)])
     count = strata_spec[0][2]
     if count is not None and count > len(entries):
-        raise DrawError([draw_problem("JC722", file=file, path="campaign.sample.count",
+        raise DrawError([problem("JC722", file=file, path="campaign.sample.count",
                                       count=count, eligible=len(entries))])
 
     drawn: list[tuple[str | None, bytes, str]] = []
@@ -700,7 +691,7 @@ def draw_officers(seed: str, stage: TargetDraw, jurisdictions: Mapping[str, str 
             cands, funnel = candidates(pool, code, jurisdiction)
             n = len(cands)
             if n < pool.count:
-                shortfalls.append(draw_problem(
+                shortfalls.append(problem(
                     "JC725", file=file, path=f"campaign.officers.{dept}", seq=seq,
                     credit_code=code, department=dept, needed=pool.count,
                     available=n, account=funnel_text(funnel)))
@@ -720,7 +711,7 @@ def draw_officers(seed: str, stage: TargetDraw, jurisdictions: Mapping[str, str 
     if shortfalls:
         shown = shortfalls[:max_reported]
         if len(shortfalls) > max_reported:
-            shown.append(draw_problem("JC726", file=file, more=len(shortfalls) - max_reported))
+            shown.append(problem("JC726", file=file, more=len(shortfalls) - max_reported))
         raise DrawError(shown)
 
     return DrawResult(

@@ -18,7 +18,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import Problem
+from ..errors import problem, register
 from ..i18n import get_lang, translator
 from ..model import Campaign
 from .algorithm import (
@@ -33,7 +33,6 @@ from .algorithm import (
     commitment_of,
     draw,
     draw_officers,
-    draw_problem,
     draw_targets,
     eligible_targets,
     first_difference,
@@ -74,13 +73,7 @@ SERVICE_HINTS: dict[str, tuple[str, str]] = {
 }
 
 
-def service_problem(code: str, *, file: str | None = None, path: str = "",
-                    **params: Any) -> Problem:
-    en = get_lang() == "en"
-    zh_t, en_t = SERVICE_CODES[code]
-    hint = SERVICE_HINTS[code][1 if en else 0] if code in SERVICE_HINTS else None
-    return Problem(code=code, message=(en_t if en else zh_t).format(**params), file=file,
-                   path=path, hint=hint)
+register(SERVICE_CODES, SERVICE_HINTS)
 
 
 _ = translator({
@@ -465,7 +458,7 @@ def commit(engine: Engine, campaign: Campaign, seed: str | None = None) -> Commi
             commitments.c.commitment == value)).first()
         if row is not None:
             if row.used_by_draw is not None:
-                raise DrawError([service_problem("JC736", draw_id=row.used_by_draw)])
+                raise DrawError([problem("JC736", draw_id=row.used_by_draw)])
             return Commitment(campaign.id, value, seed if fresh else None, fresh, True, row.id)
         new_id = conn.execute(insert(commitments).values(
             campaign_id=campaign.id, commitment=value, created_at=utcnow(),
@@ -502,9 +495,9 @@ def run_draw(engine: Engine, campaign: Campaign, seed: str, *, commitment_requir
             commitments.c.campaign_id == campaign.id,
             commitments.c.commitment == value)).first()
         if row is not None and row.used_by_draw is not None:
-            raise DrawError([service_problem("JC733", draw_id=row.used_by_draw)])
+            raise DrawError([problem("JC733", draw_id=row.used_by_draw)])
         if row is None and commitment_required:
-            raise DrawError([service_problem("JC732", file=file, commitment=value,
+            raise DrawError([problem("JC732", file=file, commitment=value,
                                              campaign=campaign.id)])
         exclude = (_exclusions(conn, campaign.kind, campaign.year)
                    if campaign.exclude_inspected_this_year else [])
@@ -574,7 +567,7 @@ def load_draw(engine: Engine, draw_id: int) -> DrawRecord:
     with engine.connect() as conn:
         row = conn.execute(select(draws).where(draws.c.id == draw_id)).first()
     if row is None:
-        raise DrawError([service_problem("JC734", draw_id=draw_id)])
+        raise DrawError([problem("JC734", draw_id=draw_id)])
     return _record_from_row(row)
 
 
@@ -731,7 +724,7 @@ def _check_record(report: VerifyReport, data: Mapping[str, Any]) -> bool:
     """Checks that need no replay (DrawError JC730 for a version this software lacks)."""
     version = data.get("algorithm_version")
     if version not in SUPPORTED_VERSIONS:
-        raise DrawError([draw_problem("JC730", version=version,
+        raise DrawError([problem("JC730", version=version,
                                       supported=", ".join(SUPPORTED_VERSIONS))])
     seed = data.get("seed") or ""
     if data.get("commitment") and commitment_of(seed) != data["commitment"]:
@@ -791,7 +784,7 @@ def verify_stored(engine: Engine, draw_id: int) -> VerifyReport:
     with engine.connect() as conn:
         row = conn.execute(select(draws).where(draws.c.id == draw_id)).first()
         if row is None:
-            raise DrawError([service_problem("JC734", draw_id=draw_id)])
+            raise DrawError([problem("JC734", draw_id=draw_id)])
         record = _record_from_row(row)
         data = record.export()
         if not _check_record(report, data):
@@ -829,15 +822,15 @@ def read_export(path: str | Path) -> dict[str, Any]:
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise DrawError([service_problem("JC735", file=label, detail=str(exc))]) from None
+        raise DrawError([problem("JC735", file=label, detail=str(exc))]) from None
     if not isinstance(data, dict) or data.get("format") != EXPORT_FORMAT:
-        raise DrawError([service_problem("JC735", file=label,
+        raise DrawError([problem("JC735", file=label,
                                          detail=f'"format" is not "{EXPORT_FORMAT}"')])
     missing = [k for k in ("algorithm_version", "seed", "parameters", "targets_fingerprint",
                            "officers_fingerprint", "result", "result_digest")
                if k not in data]
     if missing:
-        raise DrawError([service_problem("JC735", file=label,
+        raise DrawError([problem("JC735", file=label,
                                          detail="missing " + ", ".join(missing))])
     return data
 
@@ -883,6 +876,6 @@ def verify_files(data: Mapping[str, Any], targets_path: str | Path, officers_pat
 
 __all__ = [
     "Commitment", "DrawError", "DrawRecord", "VerifyReport", "build_parameters", "commit",
-    "display_rows", "draw_date", "draw_problem", "list_draws", "load_draw", "read_export",
+    "display_rows", "draw_date", "list_draws", "load_draw", "read_export",
     "run_draw", "team_lines", "verify_files", "verify_stored",
 ]

@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import Problem
+from ..errors import Problem, problem, register
 from ..i18n import get_lang
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -75,19 +75,7 @@ HINTS: dict[str, tuple[str, str]] = {
 }
 
 
-def store_problem(code: str, catalogue: dict[str, tuple[str, str]] | None = None,
-                  hints: dict[str, tuple[str, str]] | None = None, *, file: str | None = None,
-                  path: str = "", **params: Any) -> Problem:
-    """Build a :class:`~jointcheck.core.errors.Problem` from this module's catalogue."""
-    catalogue = CODES if catalogue is None else catalogue
-    hints = HINTS if hints is None else hints
-    en = get_lang() == "en"
-    zh_t, en_t = catalogue[code]
-    message = (en_t if en else zh_t).format(**params)
-    hint = None
-    if code in hints:
-        hint = hints[code][1 if en else 0]
-    return Problem(code=code, message=message, file=file, path=path, hint=hint)
+register(CODES, HINTS)
 
 
 class StoreError(Exception):
@@ -107,7 +95,7 @@ class StoreError(Exception):
 
 def _error(code: str, url: str, **params: Any) -> StoreError:
     shown = safe_url(url)
-    return StoreError(store_problem(code, file=shown, url=shown, **params))
+    return StoreError(problem(code, file=shown, url=shown, **params))
 
 
 # --------------------------------------------------------------------------- URLs

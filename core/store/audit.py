@@ -32,8 +32,8 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from ..errors import Problem
-from . import WRITE_OPTION, safe_url, store_problem, utcnow
+from ..errors import Problem, problem, register
+from . import WRITE_OPTION, safe_url, utcnow
 
 if TYPE_CHECKING:  # pragma: no cover
     from sqlalchemy import Connection
@@ -79,9 +79,7 @@ HINTS: dict[str, tuple[str, str]] = {
 }
 
 
-def audit_problem(code: str, *, file: str | None = None, path: str = "",
-                  **params: Any) -> Problem:
-    return store_problem(code, CODES, HINTS, file=file, path=path, **params)
+register(CODES, HINTS)
 
 
 # --------------------------------------------------------------------------- canonical form
@@ -218,7 +216,7 @@ def parse_anchor(text: str) -> tuple[int, str]:
     hash_text = hash_text.strip().lower()
     if (not sep or not seq_text.strip().isdigit() or len(hash_text) != 64
             or any(c not in "0123456789abcdef" for c in hash_text)):
-        raise ValueError(audit_problem("JC717", value=text).format())
+        raise ValueError(problem("JC717", value=text).format())
     return int(seq_text), hash_text
 
 
@@ -233,7 +231,7 @@ def verify(conn: Connection, anchors: list[tuple[int, str]] | None = None) -> li
     problems: list[Problem] = []
 
     def report(code: str, seq: int, **params: Any) -> None:
-        p = audit_problem(code, file=url, path=f"audit_log[seq={seq}]", seq=seq, **params)
+        p = problem(code, file=url, path=f"audit_log[seq={seq}]", seq=seq, **params)
         p.extra["seq"] = seq
         problems.append(p)
 
