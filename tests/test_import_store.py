@@ -303,3 +303,23 @@ def test_two_processes_importing_at_once(store_url, tmp_path):
             assert [e["action"] for e in audit.entries(conn)] == ["targets.import"] * 2
     finally:
         engine.dispose()
+
+
+def test_a_failing_reader_process_is_a_clear_error(engine, tmp_path, monkeypatch):
+    from jointcheck.core.libraries import importer
+    from jointcheck.core.libraries.messages import LibraryError
+
+    def broken(kind, extra=()):
+        def make(values):
+            raise ValueError("boom")
+        return make
+
+    monkeypatch.setattr(importer, "_tuple_maker", broken)  # the forked child inherits it
+    path = targets_file(tmp_path / "t.csv", 3)
+    rejects = tmp_path / "rejects.csv"
+    with pytest.raises(LibraryError) as exc:
+        import_file(engine, "targets", path, parallel=True, rejects=rejects)
+    (p,) = exc.value.problems
+    assert p.code == "JC631" and p.message.endswith("ValueError: boom")
+    assert stored(engine, "targets") == [] and audit_entries(engine) == []
+    assert not rejects.exists() and not (tmp_path / "rejects.csv.tmp").exists()

@@ -243,3 +243,22 @@ def test_empty_listing(store_url):
 def test_officers_file_import_from_cli(store_url, tmp_path):
     result = run(store_url, "officers", "import", str(officers_file(tmp_path / "o.csv", 3)))
     assert result.stdout.startswith("已导入执法检查人员名录库")
+
+
+def test_a_locked_database_is_reported(sqlite_url, tmp_path, monkeypatch):
+    import sqlite3
+
+    from jointcheck.core import store
+
+    store.upgrade(sqlite_url)
+    monkeypatch.setattr(store, "BUSY_TIMEOUT_MS", 200)
+    holder = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"), isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another writer holds the lock
+    try:
+        result = run(sqlite_url, "targets", "import", str(targets_file(tmp_path / "t.csv", 2)))
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "JC630 数据库错误：database is locked" in result.stderr
+    assert "请稍后重试" in result.stderr

@@ -199,7 +199,7 @@ def _run_import(ctx: click.Context, kind: str, file: str, *, encoding: str | Non
         else:
             _echo_row_problems(exc.problems)
         sys.exit(EXIT_INVALID)
-    except (DBAPIError, _driver_errors()) as exc:
+    except (DBAPIError, *_driver_errors()) as exc:
         from ..libraries.messages import row_problem
 
         detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]

@@ -93,6 +93,29 @@ def _iso(d: date) -> str:
     return d.isoformat()
 
 
+def canonical_encoder() -> Callable[[Any], str]:
+    """``value -> canonical JSON text``, the same bytes as ``json.dumps(value,
+    ensure_ascii=False, sort_keys=True, separators=(",", ":"))`` (dates as ISO text).
+
+    Uses the C encoder of the json module directly when it is there: ``JSONEncoder.encode``
+    builds a new one on every call, which costs more than the encoding of a row.
+    """
+    from json import encoder as json_encoder
+
+    make = getattr(json_encoder, "c_make_encoder", None)
+    if make is None:  # pragma: no cover - a Python without the _json accelerator
+        return json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"),
+                                default=_iso).encode
+    c_encode = make(None, _iso, json_encoder.encode_basestring, None, ":", ",", True, False,
+                    True)
+    join = "".join
+
+    def encode(value: Any) -> str:
+        return join(c_encode(value, 0))
+
+    return encode
+
+
 def _tuple_maker(kind: str, extra: tuple = ()) -> Callable[[list[Any]], list[Any]]:
     """reader values (DIGEST_COLUMNS order) -> the parameters of the upsert: the values,
     the digest, *extra*.
@@ -101,8 +124,7 @@ def _tuple_maker(kind: str, extra: tuple = ()) -> Callable[[list[Any]], list[Any
     :func:`fields.canonical_json`), cached encodings of the small JSON columns.
     """
     columns = DIGEST_COLUMNS[kind]
-    canonical = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"),
-                                 default=_iso).encode
+    canonical = canonical_encoder()
     sha = hashlib.sha256
     dates = [i for i, c in enumerate(columns) if c in ("established", "cert_expiry")]
     jsons = [i for i, c in enumerate(columns) if c in ("attributes", "qualifications", "conflicts")]
@@ -366,7 +388,7 @@ def _child_main(spec: dict[str, Any], lang: str, out: Any, extra: tuple) -> None
         out.send_bytes(b"P" + pickle.dumps(("end", lib.sha256)))
     except LibraryError as exc:
         out.send_bytes(b"P" + pickle.dumps(("library_error", exc.problems)))
-    except BaseException:  # reported by the parent as a RuntimeError
+    except BaseException:  # reported by the parent as JC631
         import traceback
 
         out.send_bytes(b"P" + pickle.dumps(("error", traceback.format_exc())))
@@ -398,6 +420,13 @@ class _RemoteBatches:
         self._proc.start()
         send.close()
         self.sha256: str | None = None
+        self.child_traceback: str | None = None
+        self.label = lib.label
+
+    def _failed(self, detail: str) -> LibraryError:
+        from .messages import row_problem
+
+        return LibraryError([row_problem("JC631", file=self.label, detail=detail)])
 
     def __iter__(self) -> Iterator[Batch]:
         import marshal
@@ -407,7 +436,7 @@ class _RemoteBatches:
             try:
                 msg = self._recv.recv_bytes()
             except EOFError:
-                raise RuntimeError("the import's reader process ended unexpectedly") from None
+                raise self._failed("the reader process ended unexpectedly") from None
             if msg[:1] == b"M":
                 batch, done = marshal.loads(memoryview(msg)[1:])
                 yield batch, [], done
@@ -421,7 +450,8 @@ class _RemoteBatches:
             elif tag == "library_error":
                 raise LibraryError(value)
             else:
-                raise RuntimeError(f"the import's reader process failed:\n{value}")
+                self.child_traceback = value
+                raise self._failed(value.strip().splitlines()[-1])
 
     def close(self) -> None:
         self._recv.close()

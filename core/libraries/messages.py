@@ -55,6 +55,7 @@ CODES: dict[str, tuple[str, str]] = {
               "check-character overrides are refused for this import (--no-check-override)"),
     "JC626": ("未找到{key}为“{value}”的记录", "no row with {key} '{value}'"),
     "JC630": ("数据库错误：{detail}", "database error: {detail}"),
+    "JC631": ("读取文件的子进程出错：{detail}", "the process reading the file failed: {detail}"),
     # warnings
     "JC650": ("忽略无法识别的列：{headers}", "ignoring unrecognised column(s): {headers}"),
     "JC651": ("仅列出前 {count} 个问题（共 {total} 个）",

@@ -17,6 +17,7 @@ import codecs
 import csv
 import hashlib
 import io
+import itertools
 import operator
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -303,33 +304,36 @@ class _CsvSource:
         return self._raw.hash.hexdigest() if self._raw and self._raw.eof else None
 
     def rows(self) -> Iterator[tuple[int, list[str]]]:
+        """``(row number, cells)``; after the header, :meth:`LibraryFile.iter_values`
+        reads :attr:`reader` directly (numbering from :attr:`count`), one layer fewer."""
         raw = _CountingRaw(open(self.path, "rb"))  # noqa: SIM115 - closed below
         self._raw = raw
         text = io.TextIOWrapper(io.BufferedReader(raw, _CHUNK), encoding=self.encoding,
                                 errors="strict", newline="")
+        self.count = 0
         try:
             try:
                 first = text.readline()
             except UnicodeDecodeError:
-                raise _decode_problem(self.path, self.label, self.encoding, self.detected) from None
+                raise self.error(None) from None
             delimiter = "\t" if first.count("\t") > first.count(",") else ","
-            reader = csv.reader(_chain_first(first, text), delimiter=delimiter)
-            n = 0
+            self.reader = csv.reader(itertools.chain((first,), text), delimiter=delimiter)
             try:
-                for n, cells in enumerate(reader, start=1):  # noqa: B007 - n used below
-                    yield n, cells
-            except UnicodeDecodeError:
-                raise _decode_problem(self.path, self.label, self.encoding, self.detected) from None
-            except csv.Error as exc:
-                raise LibraryError([row_problem("JC601", file=self.label, row=n + 1,
-                                                detail=str(exc))]) from None
+                for cells in self.reader:
+                    self.count += 1
+                    yield self.count, cells
+            except (UnicodeDecodeError, csv.Error) as exc:
+                raise self.error(exc) from None
         finally:
             text.close()
 
-
-def _chain_first(first: str, rest: io.TextIOWrapper) -> Iterator[str]:
-    yield first
-    yield from rest
+    def error(self, exc: Exception | None, row: int | None = None) -> LibraryError:
+        """The LibraryError for an exception met while reading row *row*."""
+        if exc is None or isinstance(exc, UnicodeDecodeError):
+            return _decode_problem(self.path, self.label, self.encoding, self.detected)
+        return LibraryError([row_problem("JC601", file=self.label,
+                                         row=row if row is not None else self.count + 1,
+                                         detail=str(exc))])
 
 
 def _cell_text(value: Any) -> str:
@@ -678,8 +682,15 @@ class LibraryFile:
         slow = self._make_row
         getter = operator.itemgetter(*DIGEST_COLUMNS[self.kind])
         key_index = DIGEST_COLUMNS[self.kind].index(self._key)
+        source = self._source
+        if isinstance(source, _CsvSource) and self._pending_is_header_only():
+            # read the csv reader directly: no generator layer per row
+            rows: Iterator[tuple[int, list[str]]] = enumerate(source.reader, source.count + 1)
+        else:
+            rows = _chain(self._pending, self._rows)
+        rownum = 0
         try:
-            for rownum, cells in _chain(self._pending, self._rows):
+            for rownum, cells in rows:  # noqa: B007 - rownum is used after the loop
                 try:
                     values = fast(cells)
                     problems = None
@@ -702,8 +713,15 @@ class LibraryFile:
                     yield rownum, None, problems, cells
                 else:
                     yield rownum, values, None, cells
+        except (UnicodeDecodeError, csv.Error) as exc:
+            assert isinstance(source, _CsvSource)
+            raise source.error(exc, rownum + 1) from None
         finally:
             self._rows.close()
+
+    def _pending_is_header_only(self) -> bool:
+        """No rows were read ahead of the header (the header was the last row scanned)."""
+        return not self._pending and self._source.count == self.header_row
 
     def _key_of(self, cells: list[str]) -> str | None:
         """The key of a row with problems, when its key cell itself is well-formed."""
