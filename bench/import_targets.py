@@ -213,6 +213,8 @@ def report(engine: str, result: dict, baseline: tuple[str, float]) -> None:
     if result["pss_mb"] is not None:
         log(f"peak memory (PSS, sum)   {result['pss_mb']:7.0f} MB  target <= {TARGET_MB:.0f} MB"
             f"  {'OK' if ok_mem else 'MISSED'}")
+        if engine == "PostgreSQL":
+            log("  (the import's own processes; the PostgreSQL server's memory is not counted)")
     log(f"largest process (maxrss) {result['maxrss_mb']:7.0f} MB")
     log(f"baseline                 {base:7.2f} s   {label}")
     log(f"ratio import / baseline  {result['elapsed'] / base:7.2f} x")

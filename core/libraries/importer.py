@@ -32,6 +32,7 @@ import gc
 import hashlib
 import json
 import os
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -116,9 +117,9 @@ def canonical_encoder() -> Callable[[Any], str]:
     return encode
 
 
-def _tuple_maker(kind: str, extra: tuple = ()) -> Callable[[list[Any]], list[Any]]:
+def _tuple_maker(kind: str) -> Callable[[list[Any]], list[Any]]:
     """reader values (DIGEST_COLUMNS order) -> the parameters of the upsert: the values,
-    the digest, *extra*.
+    then the digest.
 
     The hot path of a big import: one JSON encoding for the digest (same bytes as
     :func:`fields.canonical_json`), cached encodings of the small JSON columns.
@@ -156,7 +157,6 @@ def _tuple_maker(kind: str, extra: tuple = ()) -> Callable[[list[Any]], list[Any
         for i in jsons:
             values[i] = to_json(values[i])
         values.append(sha(text.encode("utf-8")).hexdigest())
-        values.extend(extra)
         return values
 
     return make
@@ -259,41 +259,47 @@ def _file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+# The parameters of one row: the digested columns, then the digest. created_at and
+# updated_at are one literal per import (see upsert_sql), not parameters.
 IMPORT_COLUMNS: dict[str, list[str]] = {
-    kind: [*DIGEST_COLUMNS[kind], "row_digest", "created_at", "updated_at"]
-    for kind in DIGEST_COLUMNS
+    kind: [*DIGEST_COLUMNS[kind], "row_digest"] for kind in DIGEST_COLUMNS
 }
 STAGE_TABLE = "jc_import_stage"
+_STAMP_RE = re.compile(r"^[0-9][0-9 :.T+\-]*$")
 
 
-def upsert_sql(kind: str, dialect: str, *, source: str | None = None) -> str:
+def upsert_sql(kind: str, dialect: str, stamp: str, *, source: str | None = None) -> str:
     """``INSERT ... ON CONFLICT (key) DO UPDATE ... WHERE digest differs`` for *kind*.
 
     The rows come from parameters (``VALUES (?, ...)``) or, with *source*, from a
-    ``SELECT`` of that table. The statement is the same on SQLite (>= 3.24) and PostgreSQL
-    apart from the parameter marks. An unchanged row is a no-op, not counted as a change.
+    ``SELECT`` of that table; *stamp* (the import's time, as the store writes it) is the
+    ``created_at`` of new rows and the ``updated_at`` of changed ones. The statement is the
+    same on SQLite (>= 3.24) and PostgreSQL apart from the parameter marks. An unchanged row
+    is a no-op and is not counted as a change.
     """
+    if not _STAMP_RE.match(stamp):
+        raise ValueError(f"not a timestamp: {stamp!r}")
     columns = IMPORT_COLUMNS[kind]
     names = ", ".join(columns)
+    literal = f"'{stamp}'"
     if source is None:
         mark = "?" if dialect == "sqlite" else "%s"
-        rows = f"VALUES ({', '.join([mark] * len(columns))})"
+        rows = f"VALUES ({', '.join([mark] * len(columns))}, {literal}, {literal})"
     else:
-        rows = f"SELECT {names} FROM {source}"
+        rows = f"SELECT {names}, {literal}, {literal} FROM {source}"
     key = KEY[kind]
-    sets = ", ".join(f"{c} = excluded.{c}" for c in columns
-                     if c not in (key, "created_at"))
-    return (f"INSERT INTO {kind} ({names}) {rows} "
-            f"ON CONFLICT ({key}) DO UPDATE SET {sets} "
+    sets = ", ".join(f"{c} = excluded.{c}" for c in columns if c != key)
+    return (f"INSERT INTO {kind} ({names}, created_at, updated_at) {rows} "
+            f"ON CONFLICT ({key}) DO UPDATE SET {sets}, updated_at = excluded.updated_at "
             f"WHERE {kind}.row_digest <> excluded.row_digest")
 
 
 class _SqliteWriter:
     """SQLite: ``executemany`` of the upsert, batch by batch (the driver binds in C)."""
 
-    def __init__(self, conn: Connection, kind: str):
+    def __init__(self, conn: Connection, kind: str, stamp: str):
         self.raw_cursor = conn.connection.driver_connection.cursor()
-        self.sql = upsert_sql(kind, "sqlite")
+        self.sql = upsert_sql(kind, "sqlite", stamp)
         self.cache = self.raw_cursor.execute("PRAGMA cache_size").fetchone()[0]
         self.raw_cursor.execute(f"PRAGMA cache_size = -{SQLITE_IMPORT_CACHE_KIB}")
         self.changed = 0
@@ -314,8 +320,9 @@ class _PostgresWriter:
     """PostgreSQL: ``COPY`` into a temporary table, then the upsert as one
     ``INSERT ... SELECT`` (row-by-row statements are several times slower over a socket)."""
 
-    def __init__(self, conn: Connection, kind: str):
+    def __init__(self, conn: Connection, kind: str, stamp: str):
         self.kind = kind
+        self.stamp = stamp
         self.raw_cursor = conn.connection.driver_connection.cursor()
         names = ", ".join(IMPORT_COLUMNS[kind])
         self.raw_cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{STAGE_TABLE}")
@@ -329,7 +336,8 @@ class _PostgresWriter:
                 copy.write_row(row)
 
     def finish(self) -> int:
-        self.raw_cursor.execute(upsert_sql(self.kind, "postgresql", source=STAGE_TABLE))
+        self.raw_cursor.execute(upsert_sql(self.kind, "postgresql", self.stamp,
+                                           source=STAGE_TABLE))
         changed = max(self.raw_cursor.rowcount, 0)
         self.raw_cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{STAGE_TABLE}")
         return changed
@@ -365,7 +373,7 @@ def _batches(lib: LibraryFile, make: Callable[[list[Any]], list[Any]]) -> Iterat
     yield batch, bad, lib.done
 
 
-def _child_main(spec: dict[str, Any], lang: str, out: Any, extra: tuple) -> None:
+def _child_main(spec: dict[str, Any], lang: str, out: Any) -> None:
     """The reader process: parse and validate the file, send batches through *out*.
 
     Valid rows travel as :mod:`marshal` bytes (three times cheaper to write than pickle;
@@ -381,7 +389,7 @@ def _child_main(spec: dict[str, Any], lang: str, out: Any, extra: tuple) -> None
     set_lang(lang)
     try:
         lib = open_library(**spec)
-        for batch, bad, done in _batches(lib, _tuple_maker(spec["kind"], extra)):
+        for batch, bad, done in _batches(lib, _tuple_maker(spec["kind"])):
             out.send_bytes(b"M" + marshal.dumps((batch, done)))
             if bad:
                 out.send_bytes(b"P" + pickle.dumps(("bad", bad)))
@@ -404,7 +412,7 @@ class _RemoteBatches:
     so the import takes little more than half as long as in one process.
     """
 
-    def __init__(self, lib: LibraryFile, extra: tuple):
+    def __init__(self, lib: LibraryFile):
         import multiprocessing
 
         from ..i18n import get_lang
@@ -415,7 +423,7 @@ class _RemoteBatches:
                 "mapping": lib.mapping, "sheet": None, "label": lib.label,
                 "allow_check_override": lib.allow_check_override}
         self._recv, send = ctx.Pipe(duplex=False)
-        self._proc = ctx.Process(target=_child_main, args=(spec, get_lang(), send, extra),
+        self._proc = ctx.Process(target=_child_main, args=(spec, get_lang(), send),
                                  name="jointcheck-import-reader", daemon=True)
         self._proc.start()
         send.close()
@@ -475,10 +483,10 @@ def _load(conn: Connection, kind: str, lib: LibraryFile, report: ImportReport, *
     if not isinstance(stamp, str):  # PostgreSQL: ISO 8601 with the offset, cast by the server
         stamp = now.isoformat()
     before = conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
-    writer = _SqliteWriter(conn, kind) if dialect == "sqlite" else _PostgresWriter(conn, kind)
+    writer = (_SqliteWriter if dialect == "sqlite" else _PostgresWriter)(conn, kind, stamp)
 
-    remote = _RemoteBatches(lib, (stamp, stamp)) if parallel else None
-    source = remote if remote is not None else _batches(lib, _tuple_maker(kind, (stamp, stamp)))
+    remote = _RemoteBatches(lib) if parallel else None
+    source = remote if remote is not None else _batches(lib, _tuple_maker(kind))
     gc_was_enabled = gc.isenabled()
     gc.disable()  # a million short-lived tuples: collections would only cost time
     problems = report.problems
