@@ -323,3 +323,40 @@ def test_a_failing_reader_process_is_a_clear_error(engine, tmp_path, monkeypatch
     assert p.code == "JC631" and p.message.endswith("ValueError: boom")
     assert stored(engine, "targets") == [] and audit_entries(engine) == []
     assert not rejects.exists() and not (tmp_path / "rejects.csv.tmp").exists()
+
+
+def test_an_undecodable_byte_found_late_imports_nothing(engine, tmp_path):
+    from jointcheck.core.libraries.messages import LibraryError
+
+    path = targets_file(tmp_path / "t.csv", 30, encoding="gb18030")
+    path.write_bytes(path.read_bytes() + b"\xff\xfe\n")
+    for parallel in (False, True):
+        with pytest.raises(LibraryError) as exc:
+            import_file(engine, "targets", path, parallel=parallel)
+        assert exc.value.problems[0].code == "JC602"
+        assert "（第 32 行）0xff" in exc.value.problems[0].message
+        assert stored(engine, "targets") == [] and audit_entries(engine) == []
+
+
+def test_an_empty_file_and_a_header_only_file(engine, tmp_path):
+    from jointcheck.core.libraries.messages import LibraryError
+
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    with pytest.raises(LibraryError) as exc:
+        import_file(engine, "targets", empty)
+    assert exc.value.problems[0].code == "JC608"
+    header_only = write_csv(tmp_path / "h.csv", TARGET_HEADERS, [])
+    report = import_file(engine, "targets", header_only)
+    assert report.imported and report.rows == 0 and report.added == 0
+
+
+def test_an_unwritable_rejects_file(engine, tmp_path):
+    from jointcheck.core.libraries.messages import LibraryError
+
+    path = targets_file(tmp_path / "t.csv", 2)
+    with pytest.raises(LibraryError) as exc:
+        import_file(engine, "targets", path, skip_invalid=True,
+                    rejects=tmp_path / "no" / "such" / "dir.csv")
+    assert exc.value.problems[0].code == "JC632"
+    assert stored(engine, "targets") == []

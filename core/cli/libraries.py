@@ -215,7 +215,8 @@ def _run_import(ctx: click.Context, kind: str, file: str, *, encoding: str | Non
     if fmt == "json":
         echo_json(report.to_json())
         sys.exit(0 if report.imported else EXIT_INVALID)
-    _echo_row_problems(report.warnings + report.problems)
+    late = [w for w in report.warnings if w.code == "JC651"]  # "N more problems": last
+    _echo_row_problems([w for w in report.warnings if w.code != "JC651"] + report.problems + late)
     if not report.imported:
         click.echo(_("nothing", n=report.rejected, count=report.problem_count), err=True)
         if report.rejects_file:

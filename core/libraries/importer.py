@@ -216,7 +216,16 @@ def import_file(engine: Engine, kind: str, path: str | Path, *, encoding: str | 
                           warnings=list(lib.warnings))
     if parallel is None:
         parallel = lib.path.suffix.lower() in CSV_SUFFIXES and lib.total >= PARALLEL_MIN_BYTES
-    rej = _Rejects(rejects, lib.headers) if rejects is not None else None
+    rej = None
+    if rejects is not None:
+        try:
+            rej = _Rejects(rejects, lib.headers)
+        except OSError as exc:
+            from .messages import row_problem
+
+            lib.close()
+            raise LibraryError([row_problem("JC632", file=str(rejects),
+                                            detail=exc.strerror or str(exc))]) from None
     try:
         with begin_write(engine) as conn:
             _load(conn, kind, lib, report, skip_invalid=skip_invalid, rejects=rej,

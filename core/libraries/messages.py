@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import Problem
+from ..errors import Problem, register
 from ..i18n import get_lang
 
 CODES: dict[str, tuple[str, str]] = {
@@ -56,6 +56,7 @@ CODES: dict[str, tuple[str, str]] = {
     "JC626": ("未找到{key}为“{value}”的记录", "no row with {key} '{value}'"),
     "JC630": ("数据库错误：{detail}", "database error: {detail}"),
     "JC631": ("读取文件的子进程出错：{detail}", "the process reading the file failed: {detail}"),
+    "JC632": ("无法写入出错行文件：{detail}", "cannot write the rejects file: {detail}"),
     # warnings
     "JC650": ("忽略无法识别的列：{headers}", "ignoring unrecognised column(s): {headers}"),
     "JC651": ("仅列出前 {count} 个问题（共 {total} 个）",
@@ -78,6 +79,9 @@ HINTS: dict[str, tuple[str, str]] = {
     "JC621": ("请在“部门”列填写部门代码（如 emergency_mgmt），或在 --mapping 文件的 departments 中登记该名称。",
               "Please either put a department code (e.g. emergency_mgmt) in the 部门 column or list the name under departments: in the --mapping file."),
 }
+
+
+register(CODES, HINTS)  # one catalogue of codes for the whole project (core/errors.py)
 
 
 def message(code: str, **params: Any) -> str:
