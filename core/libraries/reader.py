@@ -25,6 +25,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
+from ..i18n import translator
 from .fields import (
     BUILTIN_DEPARTMENTS,
     DEPARTMENT_KEYWORDS,
@@ -43,6 +44,26 @@ from .fields import (
     parse_bool,
 )
 from .messages import LibraryError, RowProblem, row_problem
+
+# details of JC602 and JC606 (the mapping file)
+_ = translator({
+    "unknown_encoding": ("未知的编码“{encoding}”", "unknown encoding '{encoding}'"),
+    "top": ("顶层应为包含 columns: 和/或 departments: 的映射",
+            "the top level must be a mapping with columns: and/or departments:"),
+    "unknown_keys": ("未知的键 {keys}；应为 columns: 和 departments:",
+                     "unknown key(s) {keys}; expected columns: and departments:"),
+    "columns_type": ("columns: 应把表头名称对应到字段", "columns: must map header names to fields"),
+    "not_a_name": ("columns: {header}: 应为字段名，实际为 {value}",
+                   "columns: {header}: expected a field name, got {value}"),
+    "no_attributes": ("columns: {header}: 只有检查对象有属性（attributes）",
+                      "columns: {header}: only targets carry attributes"),
+    "unknown_field": ("columns: {header}: 未知的字段“{name}”（可用字段：{known}、attributes.<名称>）",
+                      "columns: {header}: unknown field '{name}' (fields: {known}, attributes.<name>)"),
+    "departments_type": ("departments: 应把名称对应到部门代码",
+                         "departments: must map names to department codes"),
+    "bad_code": ("departments: {name}: “{code}”不是部门代码（小写字母、数字和 _）",
+                 "departments: {name}: '{code}' is not a department code (lower-case letters, digits and _)"),
+})
 
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
@@ -112,44 +133,42 @@ def load_mapping(mapping: str | Path | Mapping[str, Any] | ColumnMapping | None,
         return LibraryError([row_problem("JC606", file=label, detail=detail)])
 
     if not isinstance(data, Mapping):
-        raise bad("the top level must be a mapping with columns: and/or departments:")
+        raise bad(_("top"))
     if kind in data and isinstance(data[kind], Mapping):
         data = data[kind]
     unknown = sorted(set(map(str, data)) - {"columns", "departments", *KINDS})
     if unknown:
-        raise bad(f"unknown key(s) {', '.join(unknown)}; expected columns: and departments:")
+        raise bad(_("unknown_keys", keys=", ".join(unknown)))
     result = ColumnMapping(source=label)
     columns = data.get("columns") or {}
     if not isinstance(columns, Mapping):
-        raise bad("columns: must map header names to fields")
+        raise bad(_("columns_type"))
     for header, target in columns.items():
         key = normalise_header(header)
         if target is None or (isinstance(target, str) and target.strip().lower() in ("", "ignore")):
             result.columns[key] = None
             continue
         if not isinstance(target, str):
-            raise bad(f"columns: {header}: expected a field name, got {target!r}")
+            raise bad(_("not_a_name", header=header, value=repr(target)))
         name = target.strip()
         f = field_for(kind, name)
         if f is not None:
             result.columns[key] = f.column
         elif name.startswith("attributes.") and is_department_code(name[len("attributes."):]):
             if kind != "targets":
-                raise bad(f"columns: {header}: only targets carry attributes")
+                raise bad(_("no_attributes", header=header))
             result.columns[key] = name
         elif normalise_header(name) in {normalise_header(h) for h in OVERRIDE_HEADERS}:
             result.columns[key] = "check_override"
         else:
             known = ", ".join(f.column for f in FIELDS[kind])
-            raise bad(f"columns: {header}: unknown field '{name}' (fields: {known}, "
-                      "attributes.<name>)")
+            raise bad(_("unknown_field", header=header, name=name, known=known))
     departments = data.get("departments") or {}
     if not isinstance(departments, Mapping):
-        raise bad("departments: must map names to department codes")
+        raise bad(_("departments_type"))
     for name, code in departments.items():
         if not isinstance(code, str) or not is_department_code(code):
-            raise bad(f"departments: {name}: '{code}' is not a department code "
-                      "(lower-case letters, digits and _)")
+            raise bad(_("bad_code", name=name, code=code))
         result.departments[str(name).strip()] = code
     return result
 
@@ -286,8 +305,8 @@ class _CsvSource:
             try:
                 codecs.lookup(encoding)
             except LookupError:
-                raise LibraryError([row_problem("JC602", file=label,
-                                                detail=f"unknown encoding '{encoding}'")]) from None
+                raise LibraryError([row_problem("JC602", file=label, detail=_(
+                    "unknown_encoding", encoding=encoding))]) from None
             if encoding.replace("_", "-").lower() in ("utf-8", "utf8"):
                 encoding = "utf-8-sig"  # a BOM is never data
         self.encoding = encoding
@@ -437,9 +456,7 @@ class LibraryFile:
             self._source: _CsvSource | _XlsxSource = _XlsxSource(self.path, self.label, sheet)
         elif suffix in CSV_SUFFIXES or suffix == "":
             self._source = _CsvSource(self.path, self.label, encoding)
-        elif suffix == ".xls":
-            raise LibraryError([row_problem("JC603", file=self.label, suffix=suffix)])
-        else:
+        else:  # .xls (BIFF) among others: openpyxl cannot read it; save it as .xlsx
             raise LibraryError([row_problem("JC603", file=self.label, suffix=suffix)])
         self.encoding = self._source.encoding
         self._rows = self._source.rows()
