@@ -9,8 +9,10 @@ in batches with the driver's ``executemany`` of one statement (:func:`upsert_sql
     ON CONFLICT (credit_code) DO UPDATE SET ... , updated_at = excluded.updated_at
     WHERE targets.row_digest <> excluded.row_digest
 
-which is the same SQL on SQLite and PostgreSQL (where the rows first go into a temporary
-table by ``COPY`` and the statement reads them with ``INSERT ... SELECT``). The counts follow from two facts: the
+which is the same SQL on SQLite and PostgreSQL (where each batch first goes into a
+temporary table by ``COPY`` and the statement reads it with ``INSERT ... SELECT``). For a
+big CSV file the reading and validation run in a child process (:class:`_RemoteBatches`),
+so that Python and the database work at the same time. The counts follow from two facts: the
 table's row count before and after gives ``added``; the driver's row count (rows inserted
 or actually updated — an unchanged row is a no-op) minus ``added`` gives ``updated``; the
 rest is ``unchanged``. (A staging table plus set-based statements was measured first: on
@@ -326,30 +328,32 @@ class _SqliteWriter:
 
 
 class _PostgresWriter:
-    """PostgreSQL: ``COPY`` into a temporary table, then the upsert as one
-    ``INSERT ... SELECT`` (row-by-row statements are several times slower over a socket)."""
+    """PostgreSQL: each batch goes by ``COPY`` into a temporary table, then the upsert as
+    ``INSERT ... SELECT`` from it (row-by-row statements are several times slower over a
+    socket). Batch by batch, so that the server works while the next batch is read."""
 
     def __init__(self, conn: Connection, kind: str, stamp: str):
-        self.kind = kind
-        self.stamp = stamp
         self.raw_cursor = conn.connection.driver_connection.cursor()
         names = ", ".join(IMPORT_COLUMNS[kind])
         self.raw_cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{STAGE_TABLE}")
         self.raw_cursor.execute(f"CREATE TEMPORARY TABLE {STAGE_TABLE} ON COMMIT DROP AS "
                                 f"SELECT {names} FROM {kind} WITH NO DATA")
         self.copy_sql = f"COPY {STAGE_TABLE} ({names}) FROM STDIN"
+        self.upsert = upsert_sql(kind, "postgresql", stamp, source=STAGE_TABLE)
+        self.changed = 0
 
     def write(self, batch: list[list[Any]]) -> None:
-        with self.raw_cursor.copy(self.copy_sql) as copy:
+        cur = self.raw_cursor
+        with cur.copy(self.copy_sql) as copy:
             for row in batch:
                 copy.write_row(row)
+        cur.execute(self.upsert)
+        self.changed += max(cur.rowcount, 0)
+        cur.execute(f"TRUNCATE {STAGE_TABLE}")
 
     def finish(self) -> int:
-        self.raw_cursor.execute(upsert_sql(self.kind, "postgresql", self.stamp,
-                                           source=STAGE_TABLE))
-        changed = max(self.raw_cursor.rowcount, 0)
         self.raw_cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{STAGE_TABLE}")
-        return changed
+        return self.changed
 
     def close(self) -> None:
         self.raw_cursor.close()
