@@ -8,8 +8,9 @@ of officers — masked unless ``--show-personal``).
 from __future__ import annotations
 
 import csv
-import io
+import json
 import sys
+import textwrap
 from typing import Any
 
 import click
@@ -263,12 +264,11 @@ def department_name(code: str) -> str:
     return names[0] if names else code
 
 
-def _query_rows(ctx: click.Context, kind: str, filters: dict[str, Any], search: str | None,
-                qualifications: tuple[str, ...]) -> list[dict[str, Any]]:
+def _select(kind: str, filters: dict[str, Any], search: str | None) -> Any:
+    """The SELECT of *kind* rows matching *filters* (column -> value or tuple of values)."""
     import sqlalchemy as sa
 
     from ..store import models
-    from .db import open_store_or_exit
 
     table = getattr(models, kind)
     q = sa.select(table)
@@ -282,17 +282,53 @@ def _query_rows(ctx: click.Context, kind: str, filters: dict[str, Any], search: 
     if search:
         pattern = f"%{search.strip()}%"
         q = q.where(sa.or_(table.c.name.like(pattern), table.c[KEY[kind]].like(pattern.upper())))
-    q = q.order_by(table.c.id)
-    engine = open_store_or_exit(ctx)
-    try:
-        with engine.connect() as conn:
-            rows = [dict(r._mapping) for r in conn.execute(q)]
-    finally:
-        engine.dispose()
-    if qualifications:
-        wanted = set(qualifications)
-        rows = [r for r in rows if wanted <= set(r.get("qualifications") or [])]
-    return rows
+    return q.order_by(table.c.id)
+
+
+class _Rows:
+    """The rows a listing shows, streamed from the store: ``total`` matching rows, and an
+    iterator over at most ``limit`` of them (SQL ``LIMIT`` and ``COUNT``; a filter SQL
+    cannot express — 资格, a JSON list — is applied while streaming)."""
+
+    def __init__(self, ctx: click.Context, kind: str, filters: dict[str, Any],
+                 search: str | None, limit: int | None,
+                 keep: Any = None):
+        self.ctx, self.kind, self.limit, self.keep = ctx, kind, limit, keep
+        self.query = _select(kind, filters, search)
+        self.total = 0
+
+    def __enter__(self) -> _Rows:
+        import sqlalchemy as sa
+
+        from .db import open_store_or_exit
+
+        self.engine = open_store_or_exit(self.ctx)
+        self.conn = self.engine.connect()
+        if self.keep is None:
+            count = sa.select(sa.func.count()).select_from(self.query.order_by(None).subquery())
+            self.total = self.conn.execute(count).scalar_one()
+            query = self.query.limit(self.limit) if self.limit else self.query
+            self.rows = (dict(r) for r in
+                         self.conn.execution_options(yield_per=2000).execute(query).mappings())
+        else:  # filter in Python: count while reading, keep the first `limit`
+            kept = []
+            for r in self.conn.execution_options(yield_per=2000).execute(self.query).mappings():
+                row = dict(r)
+                if self.keep(row):
+                    self.total += 1
+                    if not self.limit or len(kept) < self.limit:
+                        kept.append(row)
+            self.rows = iter(kept)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.conn.close()
+        self.engine.dispose()
+
+
+def _find(ctx: click.Context, kind: str, key: str) -> dict[str, Any] | None:
+    with _Rows(ctx, kind, {KEY[kind]: key}, None, 1) as found:
+        return next(found.rows, None)
 
 
 def _plain(value: Any, *, lists: str = "；") -> str:
@@ -355,62 +391,92 @@ def _json_row(kind: str, row: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _csv_text(kind: str, rows: list[dict[str, Any]]) -> str:
-    """CSV with the verbatim Chinese headers: a file ``import`` reads back."""
+def _csv_header(kind: str) -> tuple[list[str], list[str]]:
+    """(columns, verbatim headers) of a CSV export: a file ``import`` reads back."""
     from ..libraries.fields import OVERRIDE_HEADERS
 
     columns = _export_columns(kind)
     headers = [OVERRIDE_HEADERS[0] if c == "check_override" else _header(kind, c)
                for c in columns]
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(headers)
-    for row in rows:
-        values = []
-        for c in columns:
-            v = _cell(kind, row, c) if c.startswith("attributes.") else row.get(c)
-            if c == "check_override":
-                values.append("是" if v else "")
-            else:
-                values.append(_plain(v))
-        w.writerow(values)
-    return buf.getvalue()
+    return columns, headers
 
 
-def _list_rows(ctx: click.Context, kind: str, rows: list[dict[str, Any]], limit: int | None,
-               fmt: str, show_personal: bool) -> None:
-    total = len(rows)
-    if limit is None and fmt == "table":
-        limit = 50
-    if limit:
-        rows = rows[:limit]
-    rows = [_masked(kind, r, show_personal) for r in rows]
+def _csv_values(kind: str, columns: list[str], row: dict[str, Any]) -> list[str]:
+    values = []
+    for c in columns:
+        v = _cell(kind, row, c) if c.startswith("attributes.") else row.get(c)
+        if c == "check_override":
+            values.append("是" if v else "")
+        else:
+            values.append(_plain(v))
+    return values
+
+
+def _list_rows(kind: str, rows: _Rows, fmt: str, show_personal: bool) -> None:
+    """Print the listing; JSON and CSV stream row by row (a million rows fit in no list)."""
+    out = _Buffered()
+    try:
+        _write_rows(kind, rows, fmt, show_personal, out)
+    finally:
+        out.flush()
+
+
+class _Buffered:
+    """A text sink for csv.writer and JSON chunks, echoed (click.echo) 1,000 writes at a time."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+
+    def write(self, text: str) -> int:
+        self.parts.append(text)
+        if len(self.parts) >= 1000:
+            self.flush()
+        return len(text)
+
+    def flush(self) -> None:
+        if self.parts:
+            click.echo("".join(self.parts), nl=False)
+            self.parts = []
+
+
+def _write_rows(kind: str, rows: _Rows, fmt: str, show_personal: bool, out: _Buffered) -> None:
     if fmt == "json":
-        echo_json({"total": total, "rows": [_json_row(kind, r) for r in rows]})
+        out.write(f'{{\n  "total": {rows.total},\n  "rows": [')
+        sep = "\n"
+        for r in rows.rows:
+            text = json.dumps(_json_row(kind, _masked(kind, r, show_personal)),
+                              ensure_ascii=False, indent=2, default=str)
+            out.write(sep + textwrap.indent(text, "    "))
+            sep = ",\n"
+        out.write("\n  ]\n}\n" if sep != "\n" else "]\n}\n")
         return
     if fmt == "csv":
-        text = _csv_text(kind, rows)
-        click.echo(text, nl=False)
+        columns, headers = _csv_header(kind)
+        w = csv.writer(out, lineterminator="\n")
+        w.writerow(headers)
+        for r in rows.rows:
+            w.writerow(_csv_values(kind, columns, _masked(kind, r, show_personal)))
         return
-    if not rows:
+    shown = [_masked(kind, r, show_personal) for r in rows.rows]
+    if not shown:
         click.echo(_("empty"))
         return
     columns = TABLE_COLUMNS[kind]
     headers = [_header(kind, c) for c in columns]
-    body = [[_cut(_plain(_cell(kind, r, c), lists="、")) for c in columns] for r in rows]
+    body = [[_cut(_plain(_cell(kind, r, c), lists="、")) for c in columns] for r in shown]
     click.echo(render_table(headers, body))
-    if len(rows) < total:
-        click.echo(_("shown", n=len(rows), total=total))
+    if len(shown) < rows.total:
+        click.echo(_("shown", n=len(shown), total=rows.total))
     else:
-        click.echo(_("total", total=total))
+        click.echo(_("total", total=rows.total))
 
 
 def _show(ctx: click.Context, kind: str, key: str, fmt: str, show_personal: bool) -> None:
     from ..libraries.codes import normalise_code
 
     value = normalise_code(key)
-    rows = _query_rows(ctx, kind, {KEY[kind]: value}, None, ())
-    if not rows:
+    found = _find(ctx, kind, value)
+    if found is None:
         from ..libraries.messages import row_problem
 
         p = row_problem("JC626", file=KEY[kind], key=_key_header(kind), value=value)
@@ -419,7 +485,7 @@ def _show(ctx: click.Context, kind: str, key: str, fmt: str, show_personal: bool
         else:
             click.echo(f"{p.code} {p.message}", err=True)
         sys.exit(EXIT_INVALID)
-    row = _masked(kind, rows[0], show_personal)
+    row = _masked(kind, found, show_personal)
     if fmt == "json":
         data = _json_row(kind, row)
         data.update({"row_digest": row["row_digest"], "created_at": row["created_at"],
@@ -445,6 +511,13 @@ def _show(ctx: click.Context, kind: str, key: str, fmt: str, show_personal: bool
         click.echo(f"{k}{' ' * (width - display_width(k))}  {v}")
 
 
+def _default_limit(limit: int | None, fmt: str) -> int | None:
+    """--limit: 0 is everything; a table shows 50 rows unless told, JSON and CSV all."""
+    if limit is None:
+        return 50 if fmt == "table" else None
+    return limit or None
+
+
 _show_personal = click.option("--show-personal", is_flag=True, help=_("opt_show_personal"))
 _limit = click.option("--limit", type=click.IntRange(min=0), default=None, help=_("opt_limit"))
 _search = click.option("--search", default=None, metavar="TEXT", help=_("opt_search"))
@@ -465,10 +538,10 @@ def targets_list(ctx: click.Context, status: tuple[str, ...], grade: tuple[str, 
     from ..libraries.fields import parse_grade
 
     grades = tuple(parse_grade(g.strip()) for g in grade)
-    rows = _query_rows(ctx, "targets", {"status": status, "risk_grade": grades,
-                                        "jurisdiction": jurisdiction, "industry": industry},
-                       search, ())
-    _list_rows(ctx, "targets", rows, limit, fmt, True)
+    filters = {"status": status, "risk_grade": grades, "jurisdiction": jurisdiction,
+               "industry": industry}
+    with _Rows(ctx, "targets", filters, search, _default_limit(limit, fmt)) as rows:
+        _list_rows("targets", rows, fmt, True)
 
 
 @targets.command("show", help=_("show"))
@@ -493,9 +566,16 @@ def officers_list(ctx: click.Context, department: str | None, active: bool | Non
                   qualification: tuple[str, ...], jurisdiction: str | None, search: str | None,
                   limit: int | None, show_personal: bool, fmt: str) -> None:
     dept = _department_code(department) if department else None
-    rows = _query_rows(ctx, "officers", {"department": dept, "active": active,
-                                         "jurisdiction": jurisdiction}, search, qualification)
-    _list_rows(ctx, "officers", rows, limit, fmt, show_personal)
+    filters = {"department": dept, "active": active, "jurisdiction": jurisdiction}
+    keep = None
+    if qualification:
+        wanted = set(qualification)
+
+        def keep(row: dict[str, Any]) -> bool:
+            return wanted <= set(row.get("qualifications") or [])
+
+    with _Rows(ctx, "officers", filters, search, _default_limit(limit, fmt), keep) as rows:
+        _list_rows("officers", rows, fmt, show_personal)
 
 
 @officers.command("show", help=_("show"))
