@@ -451,3 +451,19 @@ def test_officer_digest_is_stable_across_formats(tmp_path):
     a = [row_digest("officers", r.data) for r in rows_of("officers", csv_path)]
     b = [row_digest("officers", r.data) for r in rows_of("officers", xlsx_path)]
     assert a == b and len(set(a)) == 4
+
+
+def test_crlf_lines_and_quoted_cells(tmp_path):
+    import csv
+
+    path = tmp_path / "t.csv"
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)  # \r\n line ends, quotes where needed
+        w.writerow(TARGET_HEADERS)
+        w.writerows([target_row(1), target_row(2, 市场主体名称='鹤壁"乙",有限公司\n二部'),
+                     target_row(3)])
+    assert b"\r\n" in path.read_bytes()
+    results = rows_of("targets", path)
+    assert [r.row for r in results] == [2, 3, 4]  # a record with a line break is one row
+    assert results[1].data["name"] == '鹤壁"乙",有限公司\n二部'
+    assert results[2].data["credit_code"] == code(3)

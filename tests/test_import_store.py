@@ -271,6 +271,7 @@ IMPORTER = textwrap.dedent("""
     from jointcheck.core.store import open_store
     from jointcheck.core.libraries.importer import import_file
     engine = open_store(sys.argv[1])
+    sys.stdin.readline()  # wait for the starting signal: both processes start together
     report = import_file(engine, "targets", sys.argv[2])
     print(json.dumps({"added": report.added, "updated": report.updated,
                       "unchanged": report.unchanged, "imported": report.imported}))
@@ -284,8 +285,13 @@ def test_two_processes_importing_at_once(store_url, tmp_path):
     a = targets_file(tmp_path / "a.csv", 1500, start=1)
     b = targets_file(tmp_path / "b.csv", 1500, start=1001)  # 500 rows in common
     procs = [subprocess.Popen([sys.executable, "-c", IMPORTER, store_url, str(p)],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
              for p in (a, b)]
+    for p in procs:
+        p.stdin.write("go\n")
+    for p in procs:
+        p.stdin.flush()
     outs = []
     for p in procs:
         out, err = p.communicate(timeout=120)
