@@ -344,8 +344,12 @@ def _campaign_problems(config: Configuration, campaign: Campaign) -> list[Proble
     leader = (data.get("team") or {}).get("leader_from")
     if leader:
         unknown(("team", "leader_from"), leader)
-    for code in data.get("officers") or {}:
+    for code, spec in (data.get("officers") or {}).items():
         unknown(("officers", code), code, at_key=True)
+        count = (spec or {}).get("count", 2)
+        if count < 2:
+            out.append(config.at(file, ("campaign", "officers", code, "count"), "JC313",
+                                 department=code, count=count))
     for code, sel in (data.get("selection") or {}).items():
         unknown(("selection", code), code, at_key=True)
         if code not in known:

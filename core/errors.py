@@ -52,6 +52,8 @@ CODES: dict[str, tuple[str, str]] = {
     "JC310": ("处理结果“{disposition}”未在分类规则中定义", "disposition '{disposition}' is not defined by the policy"),
     "JC311": ("实施方案引用了未知的分类规则“{policy}”", "the campaign names an unknown policy '{policy}'"),
     "JC312": ("日期区间无效：结束日期 {end} 早于开始日期 {start}", "invalid period: end {end} is before start {start}"),
+    "JC313": ("部门“{department}”每户只派 {count} 名执法人员，少于《中华人民共和国行政处罚法》第四十二条要求的两名",
+              "department '{department}' sends {count} officer(s) per target, fewer than the two required by 行政处罚法 第四十二条"),
     # plugins
     "JC401": ("插件“{plugin}”无法导入：{detail}", "plugin '{plugin}' failed to import: {detail}"),
     "JC402": ("插件“{plugin}”的钩子 {hook} 出错：{detail}", "plugin '{plugin}' raised in hook {hook}: {detail}"),
@@ -73,6 +75,7 @@ HINTS: dict[str, tuple[str, str]] = {
     "JC202": ("请添加该键。", "Please add the key."),
     "JC301": ("请为其中一个事项换一个唯一的编号。", "Please give one of the items a unique id."),
     "JC305": ("请在 legal_basis.duty 中至少列出一条法律依据。", "Please list at least one entry under legal_basis.duty."),
+    "JC313": ("请将 officers.{department}.count 设为 2 或以上。", "Please set officers.{department}.count to 2 or more."),
     "JC401": ("请检查插件是否正确安装（pip install），或卸载该插件。", "Please check the plugin is installed correctly (pip install), or uninstall it."),
 }
 

@@ -211,6 +211,22 @@ def test_lead_department_must_participate_and_period_order(tmp_path):
     assert ("JC311", 8, 11) in got
 
 
+def test_fewer_than_two_officers_per_department(tmp_path):
+    path = write(tmp_path, "c.yaml", """\
+        campaign:
+          id: c1
+          title: 测试
+          lead_department: emergency_mgmt
+          departments: [emergency_mgmt]
+          sample: {count: 1}
+          officers:
+            emergency_mgmt: {count: 1}
+        """)
+    (p,) = load_configuration([path]).errors
+    assert (p.code, p.line, p.column) == ("JC313", 8, 29)
+    assert "officers.emergency_mgmt.count" in p.hint
+
+
 def test_related_item_must_exist(tmp_path):
     path = write(tmp_path, "d.yaml", dept(items=GOOD_ITEM + "    related: [emergency_mgmt.nothing]\n"))
     got = codes_at(load_configuration([path]), "d.yaml")

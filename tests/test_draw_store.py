@@ -429,7 +429,7 @@ def test_cli_usage_errors(stocked, store_url, tmp_path):
     bad.write_text(campaign_file(tmp_path).read_text(encoding="utf-8")
                    .replace("count: 2", "count: 1", 1), encoding="utf-8")
     res = run_cli("draw", "run", str(bad), "--seed", "x", "--no-commitment", url=store_url)
-    assert res.exit_code == 1 and "JC723" in res.output and "第四十二条" in res.output
+    assert res.exit_code == 1 and "JC313" in res.output and "第四十二条" in res.output  # caught when the campaign is loaded
     assert count(stocked, draws) == 0
 
 
