@@ -10,6 +10,7 @@ from typing import Any, NoReturn
 import click
 
 from ..errors import Problem
+from ..text import display_width, render_table  # noqa: F401 - re-exported for the commands
 
 EXIT_OK = 0
 EXIT_INVALID = 1
@@ -54,26 +55,3 @@ def db_url(ctx: click.Context) -> str | None:
     """The ``--db`` URL given to the main group (or JOINTCHECK_DB), if any."""
     root = ctx.find_root()
     return (root.obj or {}).get("db_url")
-
-
-def display_width(text: str) -> int:
-    """Terminal columns of *text*: East Asian wide and full-width characters take two."""
-    import unicodedata
-
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def render_table(headers: list[str], rows: list[list[Any]]) -> str:
-    """A plain-text table aligned by display width (Chinese text lines up)."""
-    cells = [[("" if v is None else str(v)) for v in row] for row in rows]
-    widths = [display_width(h) for h in headers]
-    for row in cells:
-        for i, v in enumerate(row):
-            widths[i] = max(widths[i], display_width(v))
-
-    def line(values: list[str]) -> str:
-        return "  ".join(v + " " * (w - display_width(v)) for v, w in zip(values, widths, strict=True)).rstrip()
-
-    out = [line(headers), "  ".join("-" * w for w in widths)]
-    out.extend(line(row) for row in cells)
-    return "\n".join(out)

@@ -7,8 +7,9 @@ import sys
 import click
 
 from ..i18n import translator
+from ..text import table_lines
 from ._common import EXIT_INVALID, echo_json, echo_problems, format_option
-from .db import display_width, open_store_or_exit
+from .db import open_store_or_exit
 
 _ = translator({
     "group": ("审计日志", "Audit log"),
@@ -92,11 +93,7 @@ def list_(ctx: click.Context, limit: int, fmt: str) -> None:
         return
     header = [_("seq"), _("at"), _("actor"), _("action"), _("hash")]
     table = [[str(r["seq"]), r["at"], r["actor"], r["action"], r["hash"][:16]] for r in rows]
-    widths = [max(display_width(x) for x in col) for col in zip(header, *table, strict=True)]
-    for line in [header, *table]:
-        cells = [cell + " " * (w - display_width(cell)) for cell, w in zip(line, widths,
-                                                                             strict=True)]
-        click.echo("  ".join(cells).rstrip())
+    click.echo("\n".join(table_lines(header, table, rule=False)))
 
 
 @audit.command(help=_("head"))

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import click
 
 from ..i18n import translator
+from ..text import pairs_lines
 from ._common import EXIT_INVALID, db_url, echo_json, echo_problems, format_option
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -86,17 +87,8 @@ def status(ctx: click.Context, fmt: str) -> None:
     else:
         rows = [(_("url"), info["url"]), (_("current"), info["current"] or _("none")),
                 (_("head"), info["head"]), (_("state"), _(info["state"]))]
-        width = max(display_width(k) for k, _v in rows)
-        for key, value in rows:
-            click.echo(f"{key}{' ' * (width - display_width(key))}  {value}")
+        click.echo("\n".join(pairs_lines(rows)))
         if problem:
             echo_problems([problem])
     if info["state"] != "ok":
         sys.exit(EXIT_INVALID)
-
-
-def display_width(text: str) -> int:
-    """Columns *text* takes in a terminal: CJK characters take two."""
-    import unicodedata
-
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)

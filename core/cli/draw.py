@@ -255,7 +255,8 @@ def show(ctx: click.Context, draw_id: int, fmt: str) -> None:
 @format_option("table", "json")
 @click.pass_context
 def list_(ctx: click.Context, campaign_id: str | None, fmt: str) -> None:
-    from ..draw.service import _pad, _width, list_draws
+    from ..draw.service import list_draws
+    from ..text import table_lines
 
     engine = open_store_or_exit(ctx)
     try:
@@ -275,9 +276,7 @@ def list_(ctx: click.Context, campaign_id: str | None, fmt: str) -> None:
         s = r.summary()
         rows.append([str(s["id"]), s["campaign_id"], str(s["year"]), s["created_at"] or "",
                      str(s["drawn"]), (s["commitment"] or "-")[:16]])
-    widths = [max(_width(x) for x in col) for col in zip(header, *rows, strict=True)]
-    for line in [header, *rows]:
-        click.echo("  ".join(_pad(c, w) for c, w in zip(line, widths, strict=True)).rstrip())
+    click.echo("\n".join(table_lines(header, rows, rule=False)))
 
 
 @draw.command(help=_("export"))

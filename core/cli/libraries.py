@@ -504,11 +504,9 @@ def _show(ctx: click.Context, kind: str, key: str, fmt: str, show_personal: bool
         lines.append([_("check_override"), _plain(bool(row.get("check_override")))])
     for c in ("created_at", "updated_at", "row_digest"):
         lines.append([_(c), _plain(row.get(c))])
-    from ._common import display_width
+    from ..text import pairs_lines
 
-    width = max(display_width(k) for k, _v in lines)
-    for k, v in lines:
-        click.echo(f"{k}{' ' * (width - display_width(k))}  {v}")
+    click.echo("\n".join(pairs_lines(lines)))
 
 
 def _default_limit(limit: int | None, fmt: str) -> int | None:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import problem, register
 from ..i18n import get_lang, translator
 from ..model import Campaign
+from ..text import table_lines
 from .algorithm import (
     ALGORITHM_VERSION,
     SUPPORTED_VERSIONS,
@@ -636,16 +637,6 @@ def display_rows(engine: Engine, record: DrawRecord,
     return rows
 
 
-def _width(text: str) -> int:
-    import unicodedata
-
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
-def _pad(text: str, width: int) -> str:
-    return text + " " * max(0, width - _width(text))
-
-
 def team_lines(engine: Engine, record: DrawRecord,
                department_names: Mapping[str, str] | None = None) -> list[str]:
     """The drawn enterprises and their teams as a readable table, one string per line.
@@ -670,15 +661,7 @@ def team_lines(engine: Engine, record: DrawRecord,
             cells.append(r["risk_grade"] or "")
         cells.append("、".join(members))
         table.append(cells)
-    widths = [max([_width(header[i])] + [_width(c[i]) for c in table])
-              for i in range(len(header) - 1)]
-    lines = ["  ".join(_pad(h, w) for h, w in zip(header, widths, strict=False)) + "  "
-             + header[-1]]
-    lines.append("  ".join("-" * w for w in widths) + "  " + "-" * _width(header[-1]))
-    for cells in table:
-        lines.append("  ".join(_pad(c, w) for c, w in zip(cells, widths, strict=False))
-                     + "  " + cells[-1])
-    return lines
+    return table_lines(header, table)
 
 
 # --------------------------------------------------------------------------- verifying
