@@ -24,8 +24,13 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
+# Figures for the issues' speed and memory targets (see bench/*.py). With
+# JOINTCHECK_TEST_PG_URL set, the store benchmarks also run on PostgreSQL.
 bench: $(STAMP)
-	for f in bench/*.py; do $(BIN)/python $$f || exit 1; done
+	$(BIN)/python bench/startup.py
+	$(BIN)/python bench/load_validate_merge.py
+	$(BIN)/python bench/import_targets.py $${JOINTCHECK_TEST_PG_URL:+--pg "$$JOINTCHECK_TEST_PG_URL"}
+	$(BIN)/python bench/draw.py $${JOINTCHECK_TEST_PG_URL:+--pg "$$JOINTCHECK_TEST_PG_URL"}
 
 clean:
 	rm -rf $(VENV) build *.egg-info
