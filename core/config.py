@@ -20,10 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError, Problem, problem
+from .gcpause import gc_paused
 from .model import Campaign, Department, Item, Policy, Source
 from .plugins import PluginHost, load_plugins
 from .schema_check import validate_document
-from .yamlload import Document, load_file
+from .yamlload import Document, load_file, prefetch
 
 DOC_EXTENSIONS = (".yaml", ".yml", ".json")
 # top-level key that identifies each kind of document
@@ -96,7 +97,10 @@ class Configuration:
 
 # -- parsing single documents ------------------------------------------------------------
 
-def _read(path: Path, display: str | None = None) -> tuple[Document | None, list[Problem]]:
+def _read(path: Path, display: str | None = None,
+          parsed: dict[Path, Document] | None = None) -> tuple[Document | None, list[Problem]]:
+    if parsed and display is None and path in parsed:
+        return parsed[path], []
     try:
         return load_file(path, display), []
     except ConfigError as exc:
@@ -176,6 +180,12 @@ def iter_document_files(paths: Iterable[str | Path]) -> list[Path]:
 def load_configuration(paths: Iterable[str | Path] = (), *, plugins: bool = True,
                        host: PluginHost | None = None, strict: bool = False) -> Configuration:
     """Load the installed plugins' departments, the default policy and the given files."""
+    with gc_paused():  # many parsed documents, no cycles: see core/gcpause.py
+        return _load_configuration(paths, plugins=plugins, host=host, strict=strict)
+
+
+def _load_configuration(paths: Iterable[str | Path], *, plugins: bool,
+                        host: PluginHost | None, strict: bool) -> Configuration:
     config = Configuration(strict=strict)
     config.host = host if host is not None else (load_plugins() if plugins else None)
 
@@ -190,9 +200,12 @@ def load_configuration(paths: Iterable[str | Path] = (), *, plugins: bool = True
 
     # departments contributed by plugins, in plugin-name order
     claimed: dict[str, list[Department]] = {}
+    files = iter_document_files(paths)
+    declared = config.host.call_each("jointcheck_department") if config.host else []
+    parsed = prefetch([Path(v) for _p, v in declared if isinstance(v, str | Path)] + files)
     if config.host is not None:
-        for plugin, value in config.host.call_each("jointcheck_department"):
-            dept = _department_from_hook(config, plugin, value)
+        for plugin, value in declared:
+            dept = _department_from_hook(config, plugin, value, parsed)
             if dept is not None:
                 claimed.setdefault(dept.code, []).append(dept)
     for code, depts in claimed.items():
@@ -207,10 +220,10 @@ def load_configuration(paths: Iterable[str | Path] = (), *, plugins: bool = True
     plugin_files = {str(Path(d.source.file).resolve()) for ds in claimed.values() for d in ds
                     if d.source.file}
     given: dict[str, Department] = {}
-    for path in iter_document_files(paths):
+    for path in files:
         if str(path.resolve()) in plugin_files:
             continue  # an installed plugin's own declaration, already loaded
-        doc, probs = _read(path)
+        doc, probs = _read(path, parsed=parsed)
         config.add(probs)
         if doc is None:
             continue
@@ -252,11 +265,12 @@ def load_configuration(paths: Iterable[str | Path] = (), *, plugins: bool = True
     return config
 
 
-def _department_from_hook(config: Configuration, plugin: str, value: Any) -> Department | None:
+def _department_from_hook(config: Configuration, plugin: str, value: Any,
+                          parsed: dict[Path, Document] | None = None) -> Department | None:
     if value is None:
         return None
     if isinstance(value, str | Path):
-        doc, probs = _read(Path(value))
+        doc, probs = _read(Path(value), parsed=parsed)
         if doc is None:
             config.add(probs, plugin=plugin)
             return None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from typing import Any
 
 
@@ -72,11 +73,11 @@ class Policy:
     data: dict[str, Any]
     source: Source
 
-    @property
+    @cached_property
     def results(self) -> dict[int, str]:
         return {r["code"]: r["text"] for r in self.data["results"]}
 
-    @property
+    @cached_property
     def dispositions(self) -> list[str]:
         return list(self.data["dispositions"])
 

@@ -201,17 +201,20 @@ def _cache_get(path: Path, name: str) -> Document | None:
     return Document(data=data, file=name, positions=positions, key_positions=key_positions)
 
 
+_made_dirs: set[Path] = set()
+
+
 def _cache_put(path: Path, doc: Document) -> None:
     import marshal
     import os
-    import tempfile
 
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(marshal.dumps((doc.data, doc.positions, doc.key_positions)))
-        os.replace(tmp, path)  # atomic: readers see the old entry or the whole new one
+        if path.parent not in _made_dirs:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _made_dirs.add(path.parent)
+        tmp.write_bytes(marshal.dumps((doc.data, doc.positions, doc.key_positions)))
+        os.replace(tmp, path)  # atomic: readers see no entry or a whole one
     except (OSError, ValueError):
         pass  # an unwritable cache only costs speed
 
@@ -229,7 +232,7 @@ def load_file(path: str | Path, display: str | None = None) -> Document:
     entry = None
     if root is not None:
         key = hashlib.sha256(_CACHE_VERSION + raw).hexdigest()
-        entry = root / key[:2] / f"{key}.marshal"
+        entry = root / f"{key}.marshal"
         cached = _cache_get(entry, name)
         if cached is not None:
             return cached
@@ -237,3 +240,40 @@ def load_file(path: str | Path, display: str | None = None) -> Document:
     if entry is not None:
         _cache_put(entry, doc)
     return doc
+
+
+# Parsing many files at once (a city with 200 department plugins): on a multi-core machine a
+# forked child parses every other file into the cache while this process parses the rest;
+# loading then reads the child's share from the cache. Only where the cache is on and fork
+# exists; a child that fails only means those files are parsed again.
+PREFETCH_MIN_FILES = 16
+
+
+def prefetch(paths: list[Path]) -> dict[Path, Document]:
+    """Parse *paths* using two processes (best effort): the child's share lands in the parse
+    cache, this process's share is returned (documents with errors are left out)."""
+    import contextlib
+    import os
+
+    if (cache_dir() is None or len(paths) < PREFETCH_MIN_FILES or not hasattr(os, "fork")
+            or (os.cpu_count() or 1) < 2):
+        return {}
+    import sys
+
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:  # the child: its share into the cache, then leave without cleanup
+        try:
+            for path in paths[1::2]:
+                with contextlib.suppress(ConfigError):
+                    load_file(path)
+        finally:
+            os._exit(0)
+    parsed: dict[Path, Document] = {}
+    for path in paths[0::2]:
+        with contextlib.suppress(ConfigError):
+            parsed[path] = load_file(path)
+    os.waitpid(pid, 0)
+    return parsed
+

@@ -62,3 +62,27 @@ def test_errors_are_not_cached_and_unwritable_cache_is_harmless(tmp_path, monkey
 def test_cache_can_be_turned_off(monkeypatch):
     monkeypatch.setenv("JOINTCHECK_NO_CACHE", "1")
     assert cache_dir() is None
+
+
+def test_many_files_are_parsed_by_two_processes_with_the_same_results(tmp_path, monkeypatch):
+    from jointcheck.core.config import load_configuration
+    from jointcheck.core.yamlload import PREFETCH_MIN_FILES
+
+    monkeypatch.setenv("JOINTCHECK_CACHE_DIR", str(tmp_path / "cache"))
+    conf = tmp_path / "conf"
+    conf.mkdir()
+    n = PREFETCH_MIN_FILES + 4
+    for i in range(n):
+        (conf / f"d{i:02d}.yaml").write_text(TEXT.replace("fire", f"fire{i:02d}"), encoding="utf-8")
+    (conf / "d07.yaml").write_text(TEXT.replace("fire", "fire07") + "  - {id: a, title: 重}\n",
+                                   encoding="utf-8")
+    config = load_configuration([conf], plugins=False)
+    assert len(config.departments) == n
+    # every file was parsed once (by this process or the child) into the cache, and so
+    # was the built-in default policy
+    assert len(entries(tmp_path / "cache")) == n + 1
+    (dup,) = [p for p in config.problems if p.code == "JC301"]  # the duplicate id of d07 is found and located all the same
+    assert (dup.code, dup.file.endswith("d07.yaml"), dup.line) == ("JC301", True, 6)
+    fresh = load_configuration([conf], plugins=False)
+    assert {c: [i.data for i in d.items] for c, d in fresh.departments.items()} == {
+        c: [i.data for i in d.items] for c, d in config.departments.items()}

@@ -8,17 +8,16 @@ the store or from exported files.
 
 from __future__ import annotations
 
-import gc
 import json
 import secrets
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import problem, register
+from ..gcpause import gc_paused
 from ..i18n import get_lang, translator
 from ..model import Campaign
 from ..text import table_lines
@@ -388,25 +387,13 @@ def load_jurisdictions(conn: Connection, codes: Sequence[str]) -> dict[str, str 
 def replay(conn: Connection, seed: str, parameters: Parameters, *, file: str | None = None
            ) -> DrawResult:
     """Run the algorithm on the store's libraries (inside the caller's transaction)."""
-    with _no_gc():  # a million short-lived tuples: the cyclic GC would only walk them
+    with gc_paused():  # a million short-lived tuples: the cyclic GC would only walk them
         entries, total = load_eligible_targets(conn, parameters)
         stage = draw_targets(seed, entries, parameters, total_targets=total, file=file)
         del entries
     jurisdictions = load_jurisdictions(conn, [code for _, _, code in stage.drawn])
     officer_rows = load_officers(conn, parameters.departments)
     return draw_officers(seed, stage, jurisdictions, officer_rows, parameters, file=file)
-
-
-@contextmanager
-def _no_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector (reference counting still frees everything)."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def load_officers(conn: Connection, departments: Sequence[str]) -> list[OfficerEntry]:

@@ -30,7 +30,6 @@ counts them as ``not_in_file``.
 from __future__ import annotations
 
 import csv
-import gc
 import hashlib
 import json
 import os
@@ -41,6 +40,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..gcpause import gc_paused
 from .fields import DIGEST_COLUMNS, KEY, REASON_HEADER
 from .messages import LibraryError, RowProblem
 from .reader import CSV_SUFFIXES, LibraryFile, RowResult, open_library
@@ -500,38 +500,35 @@ def _load(conn: Connection, kind: str, lib: LibraryFile, report: ImportReport, *
 
     remote = _RemoteBatches(lib) if parallel else None
     source = remote if remote is not None else _batches(lib, _tuple_maker(kind))
-    gc_was_enabled = gc.isenabled()
-    gc.disable()  # a million short-lived tuples: collections would only cost time
-    problems = report.problems
-    failed = False  # strict mode: stop writing after the first bad row, keep validating
-    rows = staged = rejected = problem_count = 0
-    try:
-        for batch, bad, done in source:
-            rows += len(batch) + len(bad)
-            for result in bad:
-                rejected += 1
-                problem_count += len(result.problems)
-                room = max_problems - len(problems)
-                if room > 0:
-                    problems.extend(result.problems[:room])
-                if rejects is not None:
-                    rejects.write(result.raw, result.problems)
-            if bad and not skip_invalid:
-                failed = True
-            if batch and not failed:
-                writer.write(batch)
-                staged += len(batch)
-            if progress is not None and done:
-                progress(done, lib.total)
-        changed = 0 if failed else writer.finish()
-    finally:
-        if remote is not None:
-            remote.close()
-            lib.sha256_override = remote.sha256
-        lib.close()
-        writer.close()
-        if gc_was_enabled:
-            gc.enable()
+    with gc_paused():  # a million short-lived tuples: collections would only cost time
+        problems = report.problems
+        failed = False  # strict mode: stop writing after the first bad row, keep validating
+        rows = staged = rejected = problem_count = 0
+        try:
+            for batch, bad, done in source:
+                rows += len(batch) + len(bad)
+                for result in bad:
+                    rejected += 1
+                    problem_count += len(result.problems)
+                    room = max_problems - len(problems)
+                    if room > 0:
+                        problems.extend(result.problems[:room])
+                    if rejects is not None:
+                        rejects.write(result.raw, result.problems)
+                if bad and not skip_invalid:
+                    failed = True
+                if batch and not failed:
+                    writer.write(batch)
+                    staged += len(batch)
+                if progress is not None and done:
+                    progress(done, lib.total)
+            changed = 0 if failed else writer.finish()
+        finally:
+            if remote is not None:
+                remote.close()
+                lib.sha256_override = remote.sha256
+            lib.close()
+            writer.close()
     report.rows = rows
     report.rejected = rejected
     report.problem_count = problem_count
