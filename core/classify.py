@@ -10,23 +10,15 @@ serious result in the policy's ``joint_order``.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from .conditions import evaluate
-from .errors import Problem
-from .i18n import translator
+from .errors import Problem, did_you_mean
 from .model import Checklist, Item, Policy
 from .plugins import PluginHost
 from .yamlload import Document
-
-_ = translator({"did_you_mean": ("您是不是想写“{guess}”？", "Did you mean '{guess}'?")})
-
-
-def _did_you_mean(guess: str) -> str:
-    return _("did_you_mean", guess=guess)
 
 
 @dataclass
@@ -112,10 +104,9 @@ def check_findings(doc: Document, checklist: Checklist, host: PluginHost | None 
         items = {i.id: i for i in checklist.items_of(dept.code)}
         for item_id in given:
             if item_id not in items:
-                guess = difflib.get_close_matches(item_id, list(items), n=1)
                 problems.append(doc.problem("JC502", ("departments", dept.code, "items", item_id),
                                             at_key=True, department=dept.code, item=item_id,
-                                            hint=_did_you_mean(guess[0]) if guess else None))
+                                            hint=did_you_mean(item_id, list(items))))
         missing = []
         for item in items.values():
             applies = item_applies(item, target, host)

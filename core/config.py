@@ -19,7 +19,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError, Problem, problem
+from .errors import ConfigError, Problem, did_you_mean, problem
 from .gcpause import gc_paused
 from .model import Campaign, Department, Item, Policy, Source
 from .plugins import PluginHost, load_plugins
@@ -312,7 +312,8 @@ def cross_check(config: Configuration) -> list[Problem]:
             refer = item.noncompliance.get("refer_to")
             if refer and refer not in known:
                 problems.append(config.at(file, ("items", i, "noncompliance", "refer_to"),
-                                          "JC304", plugin=plugin, department=refer))
+                                          "JC304", plugin=plugin, department=refer,
+                                          hint=did_you_mean(refer, list(known))))
             for j, ref in enumerate(item.data.get("related", [])):
                 d, _sep, other = ref.partition(".")
                 if d in known and not any(x.id == other for x in known[d].items):
@@ -347,7 +348,7 @@ def _campaign_problems(config: Configuration, campaign: Campaign) -> list[Proble
     def unknown(path: tuple[Any, ...], code: str, at_key: bool = False) -> None:
         if code not in known:
             out.append(config.at(file, ("campaign",) + path, "JC302", at_key=at_key,
-                                 department=code))
+                                 department=code, hint=did_you_mean(code, list(known))))
 
     for i, code in enumerate(campaign.departments):
         unknown(("departments", i), code)
@@ -376,7 +377,8 @@ def _campaign_problems(config: Configuration, campaign: Campaign) -> list[Proble
             for j, item_id in enumerate(values):
                 if item_id not in ids:
                     out.append(config.at(file, ("campaign", "selection", code, key, j), "JC303",
-                                         department=code, item=item_id))
+                                         department=code, item=item_id,
+                                         hint=did_you_mean(item_id, sorted(ids))))
     ref = campaign.policy_ref
     if ref not in config.policies and not _policy_path(campaign).is_file():
         out.append(config.at(file, ("campaign", "policy"), "JC311", policy=ref))

@@ -90,6 +90,17 @@ def register(codes: dict[str, tuple[str, str]],
     HINTS.update(hints or {})
 
 
+def did_you_mean(word: object, candidates: list[str]) -> str | None:
+    """A "did you mean …?" hint for a misspelt key, id or value, or ``None``."""
+    import difflib
+
+    found = difflib.get_close_matches(str(word), candidates, n=1, cutoff=0.6)
+    if not found:
+        return None
+    return (f"Did you mean '{found[0]}'?" if get_lang() == "en"
+            else f"您是不是想写“{found[0]}”？")
+
+
 @dataclass(frozen=True)
 class Problem:
     """One located error or warning."""

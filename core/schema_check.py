@@ -7,17 +7,15 @@ and tells how to fix it ("did you mean `legal_basis`?").
 
 from __future__ import annotations
 
-import difflib
 import json
 from functools import cache
 from typing import Any
 
-from .errors import Problem
+from .errors import Problem, did_you_mean
 from .i18n import get_lang, translator
 from .yamlload import Document
 
 _ = translator({
-    "did_you_mean": ("您是不是想写“{guess}”？", "Did you mean '{guess}'?"),
     "allowed_keys": ("允许的键：{keys}", "Allowed keys: {keys}"),
     "allowed_values": ("请使用以下之一：{values}", "Please use one of: {values}"),
     "pattern": ("应匹配 {pattern}", "should match {pattern}"),
@@ -61,11 +59,6 @@ def _validator(name: str):
     resources = [(load_schema(n)["$id"], Resource.from_contents(load_schema(n))) for n in NAMES]
     registry = Registry().with_resources(resources)
     return Draft202012Validator(load_schema(name), registry=registry)
-
-
-def _guess(word: str, candidates: list[str]) -> str | None:
-    found = difflib.get_close_matches(word, candidates, n=1, cutoff=0.6)
-    return found[0] if found else None
 
 
 def _fmt(value: Any) -> str:
@@ -114,8 +107,7 @@ def _convert(doc: Document, schema: str, error: Any) -> list[Problem]:
         for key in error.instance:
             if key in error.schema.get("properties", {}):
                 continue
-            guess = _guess(str(key), allowed)
-            hint = _("did_you_mean", guess=guess) if guess else _("allowed_keys", keys=", ".join(allowed))
+            hint = did_you_mean(key, allowed) or _("allowed_keys", keys=", ".join(allowed))
             out.append(doc.problem("JC201", path + (key,), at_key=True, hint=hint, key=key))
         return out
     if kind in ("required", "dependentRequired"):
@@ -134,9 +126,7 @@ def _convert(doc: Document, schema: str, error: Any) -> list[Problem]:
         allowed = value if kind == "enum" else [value]
         hint = None
         if isinstance(error.instance, str):
-            guess = _guess(error.instance, [a for a in allowed if isinstance(a, str)])
-            if guess:
-                hint = _("did_you_mean", guess=guess)
+            hint = did_you_mean(error.instance, [a for a in allowed if isinstance(a, str)])
         if hint is None:
             hint = _("allowed_values", values=", ".join(_fmt(a) for a in allowed))
         return [doc.problem("JC204", path, value=_fmt(error.instance),

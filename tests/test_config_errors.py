@@ -180,6 +180,9 @@ def test_campaign_unknown_department_and_item(tmp_path):
     got = codes_at(config, "c.yaml")
     assert ("JC302", 5, 33) in got
     assert ("JC303", 8, 32) in got
+    hints = {p.code: p.hint for p in config.problems}
+    assert "emergency_mgmt" not in (hints["JC302"] or "")  # fire_rescue is nothing like it
+    assert "risk_control" in hints["JC303"]
 
 
 def test_referral_to_unknown_department_and_missing_legal_basis(tmp_path):
