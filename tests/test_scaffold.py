@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from distutil import make_dist
 from jsonschema import Draft202012Validator
 
 from jointcheck.core.cli import main
@@ -178,14 +179,8 @@ def test_an_installed_scaffold_is_discovered_through_its_entry_point(
     """What `pip install` of the generated package provides, without pip: a dist-info with
     the package's entry points, next to the module, on sys.path."""
     project = tomllib.loads((scaffold / "pyproject.toml").read_text(encoding="utf-8"))
-    info = scaffold / "jointcheck_fire_safety-0.1.0.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text(
-        f"Metadata-Version: 2.1\nName: {project['project']['name']}\nVersion: 0.1.0\n",
-        encoding="utf-8")
-    points = project["project"]["entry-points"]["jointcheck"]
-    (info / "entry_points.txt").write_text(
-        "[jointcheck]\n" + "".join(f"{k} = {v}\n" for k, v in points.items()), encoding="utf-8")
+    make_dist(scaffold, project["project"]["name"], project["project"]["entry-points"]["jointcheck"],
+              {}, version="0.1.0")
     monkeypatch.syspath_prepend(str(scaffold))
     try:
         result = CliRunner().invoke(main, ["plugins", "--format", "json"])
