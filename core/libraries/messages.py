@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import Problem, register
+from ..errors import register
 from ..i18n import get_lang
 
 CODES: dict[str, tuple[str, str]] = {
@@ -128,11 +128,6 @@ class RowProblem:
         if with_hint and self.hint:
             text += f" — {self.hint}"
         return text
-
-    def to_problem(self) -> Problem:
-        return Problem(code=self.code, message=self.message, file=self.file, line=self.row,
-                       column=self.column_index, path=self.column or "", hint=self.hint,
-                       severity=self.severity)
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"file": self.file, "row": self.row, "column": self.column,

@@ -895,23 +895,3 @@ def iter_rows(kind: str, path: str | Path, *, encoding: str | None = None, mappi
     """Every data row of a library file as a :class:`RowResult` (see :func:`open_library`)."""
     return iter(open_library(kind, path, encoding=encoding, mapping=mapping, sheet=sheet,
                              allow_check_override=allow_check_override))
-
-
-def read_valid_rows(kind: str, path: str | Path, **kw: Any) -> list[dict[str, Any]]:
-    """All rows of a file, or :class:`~.messages.LibraryError` with every row problem.
-
-    Convenience for callers that need a whole, valid library (e.g. replaying a draw).
-    """
-    rows: list[dict[str, Any]] = []
-    problems: list[RowProblem] = []
-    for r in iter_rows(kind, path, **kw):
-        if r.data is not None:
-            rows.append(r.data)
-        else:
-            problems.extend(r.problems)
-    if problems:
-        raise LibraryError(problems)
-    return rows
-
-
-ProgressCallback = Callable[[int], None]

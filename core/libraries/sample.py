@@ -107,11 +107,6 @@ def _half_tables(weights: tuple[int, ...]) -> tuple[list[int], list[int]]:
     return hi, lo
 
 
-def credit_codes(rng: random.Random, prefixes: list[str]) -> list[str]:
-    """One valid, distinct credit code per prefix (8 characters: type + 行政区划代码)."""
-    return _credit_codes_for(prefixes, rng.sample(range(10_000_000, 100_000_000), len(prefixes)))
-
-
 _TABLES: dict[str, tuple[list[int], list[int]]] = {}
 
 
@@ -142,10 +137,6 @@ def id_number(rng: random.Random, region: str, born: date, male: bool) -> str:
     seq = rng.randrange(0, 50) * 2 + (1 if male else 0)
     body = f"{region}{born:%Y%m%d}{rng.randrange(0, 10)}{seq:02d}"
     return body + ID_CHECK[sum(int(c) * w for c, w in zip(body, ID_WEIGHTS, strict=True)) % 11]
-
-
-def _weighted(rng: random.Random, items: tuple, k: int) -> list:
-    return rng.choices([i[0] for i in items], weights=[i[-1] for i in items], k=k)
 
 
 def _person_name(rng: random.Random) -> str:
