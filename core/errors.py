@@ -127,12 +127,12 @@ class Problem:
             parts.append(str(self.column or 1))
         return ":".join(parts)
 
-    def format(self) -> str:
+    def format(self, *, with_hint: bool = True) -> str:
         """``FILE:LINE:COL: CODE message`` (plus the path and the hint)."""
         text = f"{self.location()}: {self.code} {self.message}"
         if self.path:
             text += f" [{self.path}]"
-        if self.hint:
+        if with_hint and self.hint:
             text += f" — {self.hint}"
         return text
 

@@ -28,11 +28,17 @@ def echo_json(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
-def echo_problems(problems: Iterable[Problem], *, err: bool = True) -> None:
-    """Print problems one per line as ``FILE:LINE:COL: CODE message``."""
+def echo_problems(problems: Iterable[Problem], *, err: bool = True,
+                  hint_once: bool = False) -> None:
+    """Print problems one per line as ``FILE:LINE:COL: CODE message — hint``.
+
+    With *hint_once*, each code's hint is printed with its first problem only (a library
+    file can have thousands of rows with the same mistake)."""
+    hinted: set[str] = set()
     for p in problems:
         prefix = "" if p.is_error else ("warning: " if _en() else "警告：")
-        click.echo(prefix + p.format(), err=err)
+        click.echo(prefix + p.format(with_hint=not (hint_once and p.code in hinted)), err=err)
+        hinted.add(p.code)
 
 
 def fail(problems: list[Problem], fmt: str = "text") -> NoReturn:

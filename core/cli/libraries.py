@@ -15,9 +15,9 @@ from typing import Any
 
 import click
 
-from ..i18n import get_lang, translator
+from ..i18n import translator
 from ..libraries.fields import BUILTIN_DEPARTMENTS, FIELDS, KEY, mask_id_number, mask_phone
-from ._common import EXIT_INVALID, echo_json, format_option, render_table
+from ._common import EXIT_INVALID, echo_json, echo_problems, format_option, render_table
 
 _ = translator({
     "targets": ("检查对象名录库：导入、列出、查看", "Target library (检查对象名录库): import, list, show"),
@@ -163,16 +163,6 @@ class _Progress:
             self.bar = None
 
 
-def _echo_row_problems(problems: list[Any]) -> None:
-    """``FILE:ROW:COLUMN: CODE message`` per problem; each code's hint only once."""
-    hinted: set[str] = set()
-    for p in problems:
-        with_hint = p.code not in hinted
-        hinted.add(p.code)
-        prefix = "" if p.is_error else ("warning: " if get_lang() == "en" else "警告：")
-        click.echo(prefix + p.format(with_hint=with_hint), err=True)
-
-
 def _run_import(ctx: click.Context, kind: str, file: str, *, encoding: str | None,
                 sheet: str | None, mapping: str | None, skip_invalid: bool,
                 rejects: str | None, allow_check_override: bool, progress: bool | None,
@@ -198,7 +188,7 @@ def _run_import(ctx: click.Context, kind: str, file: str, *, encoding: str | Non
         if fmt == "json":
             echo_json({"imported": False, "errors": [p.to_json() for p in exc.problems]})
         else:
-            _echo_row_problems(exc.problems)
+            echo_problems(exc.problems, hint_once=True)
         sys.exit(EXIT_INVALID)
     except (DBAPIError, *_driver_errors()) as exc:
         from ..libraries.messages import row_problem
@@ -208,7 +198,7 @@ def _run_import(ctx: click.Context, kind: str, file: str, *, encoding: str | Non
         if fmt == "json":
             echo_json({"imported": False, "errors": [p.to_json()]})
         else:
-            _echo_row_problems([p])
+            echo_problems([p], hint_once=True)
         sys.exit(EXIT_INVALID)
     finally:
         engine.dispose()
@@ -217,7 +207,7 @@ def _run_import(ctx: click.Context, kind: str, file: str, *, encoding: str | Non
         echo_json(report.to_json())
         sys.exit(0 if report.imported else EXIT_INVALID)
     late = [w for w in report.warnings if w.code == "JC651"]  # "N more problems": last
-    _echo_row_problems([w for w in report.warnings if w.code != "JC651"] + report.problems + late)
+    echo_problems([w for w in report.warnings if w.code != "JC651"] + report.problems + late, hint_once=True)
     if not report.imported:
         click.echo(_("nothing", n=report.rejected, count=report.problem_count), err=True)
         if report.rejects_file:
