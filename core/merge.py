@@ -82,6 +82,7 @@ def merge(config: Configuration, campaign: Campaign | None = None) -> Checklist:
 def checklist_json(checklist: Checklist) -> dict[str, Any]:
     """The merged checklist as ``jointcheck checklist --format json`` prints it."""
     campaign = checklist.campaign
+    names = {d.code: d.name for d in checklist.departments}
     return {
         "campaign": {"id": campaign.id, "title": campaign.title,
                      "document_number": campaign.data.get("document_number")} if campaign else None,
@@ -93,7 +94,7 @@ def checklist_json(checklist: Checklist) -> dict[str, Any]:
             {
                 "seq": n,
                 "department": item.department,
-                "department_name": checklist.department(item.department).name,
+                "department_name": names[item.department],
                 "id": item.id,
                 "title": item.title,
                 "group": item.data.get("group"),

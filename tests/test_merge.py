@@ -106,3 +106,14 @@ def test_schema_command():
     data = json.loads(runner.invoke(main, ["schema", "campaign"]).output)
     assert data["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     assert runner.invoke(main, ["schema", "nope"]).exit_code == 2
+
+
+def test_checklist_table_in_english_has_no_chinese_connectives():
+    from jointcheck.core.cli.checklist import describe_condition
+    from jointcheck.core.i18n import set_lang
+
+    cond = {"all": [{"attribute": "uses_special_equipment", "equals": True},
+                    {"not": {"attribute": "status", "in": ["吊销", "注销"]}}]}
+    assert describe_condition(cond) == "使用特种设备 = 是 且 非（登记状态 ∈ 吊销、注销）"
+    set_lang("en")
+    assert describe_condition(cond) == "使用特种设备 = yes and not (登记状态 ∈ 吊销、注销)"

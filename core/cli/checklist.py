@@ -21,6 +21,13 @@ _ = translator({
     "h_guidance": ("检查指引", "Guidance"),
     "h_source": ("来源", "Source"),
     "always": ("均适用", "always"),
+    "and": (" 且 ", " and "),
+    "or": (" 或 ", " or "),
+    "not": ("非（{cond}）", "not ({cond})"),
+    "yes": ("是", "yes"),
+    "no": ("否", "no"),
+    "known": ("已知", "known"),
+    "unknown": ("未知", "unknown"),
     "none": ("（无）", "(none)"),
 })
 
@@ -39,22 +46,22 @@ def describe_condition(cond: dict | None) -> str:
     if not cond:
         return _("always")
     if "all" in cond:
-        return " 且 ".join(describe_condition(c) for c in cond["all"])
+        return _("and").join(describe_condition(c) for c in cond["all"])
     if "any" in cond:
-        return " 或 ".join(describe_condition(c) for c in cond["any"])
+        return _("or").join(describe_condition(c) for c in cond["any"])
     if "not" in cond:
-        return f"非（{describe_condition(cond['not'])}）"
+        return _("not", cond=describe_condition(cond["not"]))
     attr = attribute_label(cond["attribute"])
     for op, sym in (("equals", "="), ("in", "∈"), ("not_in", "∉")):
         if op in cond:
             value = cond[op]
             if isinstance(value, bool):
-                value = "是" if value else "否"
+                value = _("yes") if value else _("no")
             elif isinstance(value, list):
                 value = "、".join(map(str, value))
             return f"{attr} {sym} {value}"
     if "present" in cond:
-        return f"{attr} {'已知' if cond['present'] else '未知'}"
+        return f"{attr} {_('known') if cond['present'] else _('unknown')}"
     return attr
 
 
@@ -107,10 +114,19 @@ def checklist(campaign: str | None, fmt: str, strict: bool) -> None:
         lines.append(_("fingerprint", fp=merged.fingerprint))
         click.echo("\n".join(lines))
         return
-    click.echo(_("title", title=camp.title))
+    click.echo(table_text(merged, data))
+
+
+def table_text(merged, data: dict | None = None) -> str:
+    """The merged checklist as the table of ``jointcheck checklist`` (also shown by the demo)."""
+    from ..merge import checklist_json
+
+    data = data or checklist_json(merged)
     rows = [[i["seq"], i["department_name"], i["id"], i["title"],
              describe_condition(i["applicability"])] for i in data["items"]]
-    click.echo(render_table([_("h_seq"), _("h_dept"), _("h_id"), _("h_title"), _("h_applies")],
-                            rows))
-    click.echo(_("summary", n=len(merged.items), d=len(merged.departments)))
-    click.echo(_("fingerprint", fp=merged.fingerprint))
+    return "\n".join([
+        _("title", title=merged.campaign.title),
+        render_table([_("h_seq"), _("h_dept"), _("h_id"), _("h_title"), _("h_applies")], rows),
+        _("summary", n=len(merged.items), d=len(merged.departments)),
+        _("fingerprint", fp=merged.fingerprint),
+    ])

@@ -58,37 +58,30 @@ def _step(n: int, key: str) -> None:
 @click.option("--seed", default=None, help="抽取种子（默认随机生成）/ draw seed (default: fresh)")
 @click.pass_context
 def demo(ctx: click.Context, outdir: Path, targets: int, officers: int, seed: str | None) -> None:
-    from ..classify import classify
-    from ..config import open_campaign
-    from ..errors import ConfigError
-    from ..merge import merge
-    from ..validate import validate_all
-    from .checklist import checklist
-    from .classify import render_text
-    from .plugins import plugins
-
-    _step(1, "s_validate")
     from jointcheck.examples import example_path
 
-    config, _checklists = validate_all([example_path()])
+    from ..classify import classify
+    from ..validate import validate_all
+    from .checklist import table_text
+    from .classify import render_text
+    from .plugins import plugin_lines
+
+    _step(1, "s_validate")
+    # one load serves every step: the plugins, the merged checklist and the draw's campaign
+    config, checklists = validate_all([example_path()])
     echo_problems(config.problems, err=False)
-    if config.errors:
+    if config.errors or not checklists:
         sys.exit(EXIT_INVALID)
+    merged = checklists[0]
+    campaign = merged.campaign
     click.echo(_("valid", departments=len(config.departments),
                  items=sum(len(d.items) for d in config.departments.values())))
 
     _step(2, "s_plugins")
-    ctx.invoke(plugins, fmt="text")
+    click.echo("\n".join(plugin_lines(sorted(config.host.infos.values(), key=lambda i: i.name))))
 
     _step(3, "s_checklist")
-    ctx.invoke(checklist, campaign=None, fmt="table", strict=False)
-
-    try:
-        config, campaign = open_campaign()
-        merged = merge(config, campaign)
-    except ConfigError as exc:
-        echo_problems(exc.problems)
-        sys.exit(EXIT_INVALID)
+    click.echo(table_text(merged))
 
     _step(4, "s_libraries")
     from ..draw.service import DrawError, commit, run_draw, team_lines
@@ -136,36 +129,37 @@ def demo(ctx: click.Context, outdir: Path, targets: int, officers: int, seed: st
     if not record.result["targets"]:
         click.echo(_("nothing"))
         return
-    finding, target = _sample_finding(engine, merged, record)
+    finding, target = _sample_finding(engine, merged, record, config.host)
     click.echo(_("finding", name=target["name"], code=target["credit_code"],
                  special=_("yes") if finding["target"]["uses_special_equipment"] else _("no")))
     result = classify(finding, merged, config.host)
     click.echo("\n".join(render_text(result, merged)))
 
 
-def _sample_finding(engine, checklist, record) -> tuple[dict, dict]:
+def _sample_finding(engine, checklist, record, host) -> tuple[dict, dict]:
     """Findings for the first drawn enterprise: one problem corrected on the spot for the
     lead department, one left for follow-up for the special-equipment department."""
     from sqlalchemy import select
 
+    from ..classify import item_applies
     from ..store.models import targets
 
     code = record.result["targets"][0]["credit_code"]
     with engine.connect() as conn:
         row = conn.execute(select(targets).where(targets.c.credit_code == code)).mappings().one()
     special = bool((row["attributes"] or {}).get("uses_special_equipment", False))
+    target = {"uses_special_equipment": special}
     departments: dict = {}
     for dept in checklist.departments:
         items = {}
-        for n, item in enumerate(checklist.items_of(dept.code)):
-            if item.applicability and not special:
-                continue
+        applicable = [i for i in checklist.items_of(dept.code) if item_applies(i, target, host)]
+        for n, item in enumerate(applicable):
             answer = {"result": "compliant"}
             if n == 0:
-                answer = {"result": "noncompliant", "corrected_on_site": dept.code == checklist.campaign.lead_department,
+                lead = dept.code == checklist.campaign.lead_department
+                answer = {"result": "noncompliant", "corrected_on_site": lead,
                           "note": "现场发现台账记录不全"}
             items[item.id] = answer
         departments[dept.code] = {"items": items}
-    finding = {"outcome": "inspected", "target": {"uses_special_equipment": special},
-               "departments": departments}
+    finding = {"outcome": "inspected", "target": target, "departments": departments}
     return finding, dict(row)

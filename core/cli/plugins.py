@@ -28,15 +28,22 @@ def plugins(fmt: str) -> None:
     if fmt == "json":
         echo_json({"plugins": [i.to_json() for i in infos]})
         return
+    click.echo("\n".join(plugin_lines(infos)))
+
+
+def plugin_lines(infos: list) -> list[str]:
+    """The text listing of ``jointcheck plugins`` (also shown by the demo)."""
     if not infos:
-        click.echo(_("none"))
+        return [_("none")]
+    lines = []
     for info in infos:
         tag = f" [{_('builtin')}]" if info.builtin else ""
         version = f" {info.version}" if info.version else ""
-        click.echo(f"{info.name}{version}{tag}")
+        lines.append(f"{info.name}{version}{tag}")
         for code, name, count in info.departments:
-            click.echo(f"  {code}  {name}  {_('items', n=count)}")
-        click.echo(f"  {_('hooks')}: {', '.join(info.hooks) or '-'}")
-        click.echo(f"  {_('from')}: {info.file or info.module}")
+            lines.append(f"  {code}  {name}  {_('items', n=count)}")
+        lines.append(f"  {_('hooks')}: {', '.join(info.hooks) or '-'}")
+        lines.append(f"  {_('from')}: {info.file or info.module}")
         if info.error:
-            click.echo(f"  {_('failed')}: {info.error.format()}")
+            lines.append(f"  {_('failed')}: {info.error.format()}")
+    return lines
