@@ -72,8 +72,7 @@ class Configuration:
             found = list(self.host.problems) + found
         out = []
         for p in found:
-            if (p.plugin and p.severity == "error" and not self.strict
-                    and not p.extra.get("reported")):
+            if p.plugin and p.severity == "error" and not self.strict and not p.reported_by:
                 p = dataclasses.replace(p, severity="warning")
             out.append(p)
         return out

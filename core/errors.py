@@ -113,7 +113,11 @@ class Problem:
     path: str = ""
     hint: str | None = None
     severity: str = "error"  # "error" | "warning"
-    plugin: str | None = None
+    plugin: str | None = None  # the installed plugin whose contribution is at fault
+    # set when a plugin's jointcheck_validate hook reported this about the configuration:
+    # it keeps its severity (a plugin failure is softened to a warning unless --strict)
+    reported_by: str | None = None
+    # machine-readable details for callers (e.g. the audit entry's seq)
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property

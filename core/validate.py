@@ -44,6 +44,6 @@ def run_validation_hooks(config: Configuration, checklist: Checklist) -> list[Pr
                                  detail=type(value).__name__))
             continue
         # what a plugin reports about the configuration keeps its severity (not softened)
-        found.extend(dataclasses.replace(p, plugin=p.plugin or plugin,
-                                         extra={**p.extra, "reported": True}) for p in value)
+        found.extend(dataclasses.replace(p, plugin=p.plugin or plugin, reported_by=plugin)
+                     for p in value)
     return found
