@@ -9,7 +9,7 @@ import click
 from ..i18n import translator
 from ..text import table_lines
 from ._common import EXIT_INVALID, echo_json, echo_problems, format_option
-from .db import open_store_or_exit
+from .db import store_engine
 
 _ = translator({
     "group": ("审计日志", "Audit log"),
@@ -49,14 +49,10 @@ def verify(ctx: click.Context, anchors: tuple[str, ...], fmt: str) -> None:
             parsed.append(log.parse_anchor(text))
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--anchor") from None
-    engine = open_store_or_exit(ctx)
-    try:
-        with engine.connect() as conn:
-            problems = log.verify(conn, parsed)
-            head = log.head(conn)
-            count = sum(1 for _e in log.entries(conn))
-    finally:
-        engine.dispose()
+    with store_engine(ctx) as engine, engine.connect() as conn:
+        problems = log.verify(conn, parsed)
+        head = log.head(conn)
+        count = sum(1 for _e in log.entries(conn))
     head_text = f"{head[0]}:{head[1]}" if head else None
     if fmt == "json":
         echo_json({"intact": not problems, "entries": count, "head": head_text,
@@ -79,12 +75,8 @@ def verify(ctx: click.Context, anchors: tuple[str, ...], fmt: str) -> None:
 def list_(ctx: click.Context, limit: int, fmt: str) -> None:
     from ..store import audit as log
 
-    engine = open_store_or_exit(ctx)
-    try:
-        with engine.connect() as conn:
-            rows = list(log.entries(conn, limit=limit, newest_first=True))
-    finally:
-        engine.dispose()
+    with store_engine(ctx) as engine, engine.connect() as conn:
+        rows = list(log.entries(conn, limit=limit, newest_first=True))
     if fmt == "json":
         echo_json(rows)
         return
@@ -101,12 +93,8 @@ def list_(ctx: click.Context, limit: int, fmt: str) -> None:
 def head(ctx: click.Context) -> None:
     from ..store import audit as log
 
-    engine = open_store_or_exit(ctx)
-    try:
-        with engine.connect() as conn:
-            h = log.head(conn)
-    finally:
-        engine.dispose()
+    with store_engine(ctx) as engine, engine.connect() as conn:
+        h = log.head(conn)
     if h is None:
         click.echo(_("empty"), err=True)
         sys.exit(EXIT_INVALID)

@@ -7,6 +7,8 @@ store's Engine or print a clear error and exit 1.
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 import click
@@ -48,6 +50,16 @@ def open_store_or_exit(ctx: click.Context) -> Engine:
     except StoreError as exc:
         echo_problems([exc.problem])
         sys.exit(EXIT_INVALID)
+
+
+@contextmanager
+def store_engine(ctx: click.Context) -> Iterator[Engine]:
+    """``with store_engine(ctx) as engine:`` — :func:`open_store_or_exit`, disposed after."""
+    engine = open_store_or_exit(ctx)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
 
 
 @click.group(help=_("group"))

@@ -15,7 +15,7 @@ import click
 
 from ..i18n import translator
 from ._common import EXIT_INVALID, echo_json, echo_problems, fail, format_option
-from .db import open_store_or_exit
+from .db import store_engine
 
 _ = translator({
     "group": ("双随机抽取：承诺、抽取、查看、导出、复核",
@@ -143,13 +143,11 @@ def commit(ctx: click.Context, campaign: str | None, seed: str | None, fmt: str)
     from ..draw.service import commit as do_commit
 
     _config, camp = _campaign_or_exit(campaign, fmt)
-    engine = open_store_or_exit(ctx)
-    try:
-        outcome = do_commit(engine, camp, seed.strip() if seed is not None else None)
-    except DrawError as exc:
-        _draw_error(exc, fmt)
-    finally:
-        engine.dispose()
+    with store_engine(ctx) as engine:
+        try:
+            outcome = do_commit(engine, camp, seed.strip() if seed is not None else None)
+        except DrawError as exc:
+            _draw_error(exc, fmt)
     if fmt == "json":
         echo_json({"campaign_id": outcome.campaign_id, "commitment": outcome.commitment,
                    "commitment_id": outcome.id, "seed": outcome.seed,
@@ -180,8 +178,7 @@ def run(ctx: click.Context, campaign: str | None, seed: str, no_commitment: bool
     when = _parse_date(on_date)
     config, camp = _campaign_or_exit(campaign, fmt)
     names = _department_names(config)
-    engine = open_store_or_exit(ctx)
-    try:
+    with store_engine(ctx) as engine:
         try:
             record = run_draw(engine, camp, seed.strip(), commitment_required=not no_commitment,
                               on_date=when)
@@ -193,8 +190,6 @@ def run(ctx: click.Context, campaign: str | None, seed: str, no_commitment: bool
             return
         _print_record(engine, record, names)
         click.echo(_("verify_hint", id=record.id))
-    finally:
-        engine.dispose()
 
 
 def _print_record(engine: Any, record: Any, names: dict[str, str]) -> None:
@@ -234,8 +229,7 @@ def show(ctx: click.Context, draw_id: int, fmt: str) -> None:
     from ..draw.algorithm import DrawError
     from ..draw.service import display_rows, load_draw
 
-    engine = open_store_or_exit(ctx)
-    try:
+    with store_engine(ctx) as engine:
         try:
             record = load_draw(engine, draw_id)
         except DrawError as exc:
@@ -246,8 +240,6 @@ def show(ctx: click.Context, draw_id: int, fmt: str) -> None:
                        "teams": display_rows(engine, record, names)})
             return
         _print_record(engine, record, names)
-    finally:
-        engine.dispose()
 
 
 @draw.command(name="list", help=_("list"))
@@ -258,11 +250,8 @@ def list_(ctx: click.Context, campaign_id: str | None, fmt: str) -> None:
     from ..draw.service import list_draws
     from ..text import table_lines
 
-    engine = open_store_or_exit(ctx)
-    try:
+    with store_engine(ctx) as engine:
         records = list_draws(engine, campaign_id)
-    finally:
-        engine.dispose()
     if fmt == "json":
         echo_json([r.summary() for r in records])
         return
@@ -288,13 +277,11 @@ def export(ctx: click.Context, draw_id: int, output: str | None) -> None:
     from ..draw.algorithm import DrawError
     from ..draw.service import load_draw
 
-    engine = open_store_or_exit(ctx)
-    try:
-        record = load_draw(engine, draw_id)
-    except DrawError as exc:
-        _draw_error(exc)
-    finally:
-        engine.dispose()
+    with store_engine(ctx) as engine:
+        try:
+            record = load_draw(engine, draw_id)
+        except DrawError as exc:
+            _draw_error(exc)
     text = json.dumps(record.export(), ensure_ascii=False, indent=2) + "\n"
     if output is None or output == "-":
         click.echo(text, nl=False)
@@ -343,11 +330,8 @@ def verify(ctx: click.Context, draw_id: int | None, draw_file: str | None,
                     echo_problems(exc.problems)  # type: ignore[arg-type]
                 sys.exit(EXIT_INVALID)
         else:
-            engine = open_store_or_exit(ctx)
-            try:
+            with store_engine(ctx) as engine:
                 report = verify_stored(engine, draw_id)  # type: ignore[arg-type]
-            finally:
-                engine.dispose()
     except DrawError as exc:
         _draw_error(exc, fmt)
     if fmt == "json":

@@ -171,43 +171,42 @@ def _run_import(ctx: click.Context, kind: str, file: str, *, encoding: str | Non
 
     from ..libraries.importer import import_file
     from ..libraries.messages import LibraryError
-    from .db import open_store_or_exit
+    from .db import store_engine
 
-    engine = open_store_or_exit(ctx)
     show_progress = sys.stderr.isatty() if progress is None else progress
     bar = _Progress() if show_progress and fmt == "text" else None
-    try:
+    with store_engine(ctx) as engine:
         try:
-            report = import_file(engine, kind, file, encoding=encoding, mapping=mapping,
-                                 sheet=sheet, skip_invalid=skip_invalid, rejects=rejects,
-                                 allow_check_override=allow_check_override, progress=bar)
-        finally:
-            if bar is not None:
-                bar.close()
-    except LibraryError as exc:
-        if fmt == "json":
-            echo_json({"imported": False, "errors": [p.to_json() for p in exc.problems]})
-        else:
-            echo_problems(exc.problems, hint_once=True)
-        sys.exit(EXIT_INVALID)
-    except (DBAPIError, *_driver_errors()) as exc:
-        from ..libraries.messages import row_problem
+            try:
+                report = import_file(engine, kind, file, encoding=encoding, mapping=mapping,
+                                     sheet=sheet, skip_invalid=skip_invalid, rejects=rejects,
+                                     allow_check_override=allow_check_override, progress=bar)
+            finally:
+                if bar is not None:
+                    bar.close()
+        except LibraryError as exc:
+            if fmt == "json":
+                echo_json({"imported": False, "errors": [p.to_json() for p in exc.problems]})
+            else:
+                echo_problems(exc.problems, hint_once=True)
+            sys.exit(EXIT_INVALID)
+        except (DBAPIError, *_driver_errors()) as exc:
+            from ..libraries.messages import row_problem
 
-        detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        p = row_problem("JC630", file=file, detail=detail)
-        if fmt == "json":
-            echo_json({"imported": False, "errors": [p.to_json()]})
-        else:
-            echo_problems([p], hint_once=True)
-        sys.exit(EXIT_INVALID)
-    finally:
-        engine.dispose()
+            detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            p = row_problem("JC630", file=file, detail=detail)
+            if fmt == "json":
+                echo_json({"imported": False, "errors": [p.to_json()]})
+            else:
+                echo_problems([p], hint_once=True)
+            sys.exit(EXIT_INVALID)
 
     if fmt == "json":
         echo_json(report.to_json())
         sys.exit(0 if report.imported else EXIT_INVALID)
     late = [w for w in report.warnings if w.code == "JC651"]  # "N more problems": last
-    echo_problems([w for w in report.warnings if w.code != "JC651"] + report.problems + late, hint_once=True)
+    echo_problems([w for w in report.warnings if w.code != "JC651"] + report.problems + late,
+                  hint_once=True)
     if not report.imported:
         click.echo(_("nothing", n=report.rejected, count=report.problem_count), err=True)
         if report.rejects_file:
