@@ -242,8 +242,8 @@ def load_file(path: str | Path, display: str | None = None) -> Document:
     return doc
 
 
-# Parsing many files at once (a city with 200 department plugins): on a multi-core machine a
-# forked child parses every other file into the cache while this process parses the rest;
+# Parsing many files at once (a city with 200 department plugins): on a multi-core machine
+# with no other threads running, a forked child parses every other file into the cache while this process parses the rest;
 # loading then reads the child's share from the cache. Only where the cache is on and fork
 # exists; a child that fails only means those files are parsed again.
 PREFETCH_MIN_FILES = 16
@@ -255,9 +255,11 @@ def prefetch(paths: list[Path]) -> dict[Path, Document]:
     import contextlib
     import os
 
+    import threading
+
     if (cache_dir() is None or len(paths) < PREFETCH_MIN_FILES or not hasattr(os, "fork")
-            or (os.cpu_count() or 1) < 2):
-        return {}
+            or (os.cpu_count() or 1) < 2 or threading.active_count() > 1):
+        return {}  # forking a process that runs threads (e.g. a Textual app) is unsafe
     import sys
 
     sys.stdout.flush()
