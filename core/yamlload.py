@@ -243,9 +243,10 @@ def load_file(path: str | Path, display: str | None = None) -> Document:
 
 
 # Parsing many files at once (a city with 200 department plugins): on a multi-core machine
-# with no other threads running, a forked child parses every other file into the cache while this process parses the rest;
-# loading then reads the child's share from the cache. Only where the cache is on and fork
-# exists; a child that fails only means those files are parsed again.
+# with no other threads running, a forked child parses every other file into the cache
+# while this process parses the rest; loading then reads the child's share from the cache.
+# Only where the cache is on and fork exists; a failed child only means those files are
+# parsed again.
 PREFETCH_MIN_FILES = 16
 
 
@@ -254,7 +255,6 @@ def prefetch(paths: list[Path]) -> dict[Path, Document]:
     cache, this process's share is returned (documents with errors are left out)."""
     import contextlib
     import os
-
     import threading
 
     if (cache_dir() is None or len(paths) < PREFETCH_MIN_FILES or not hasattr(os, "fork")
