@@ -29,6 +29,8 @@ _ = translator({
     "at_least": ("至少需要 {n} 项", "needs at least {n} entries"),
     "unique": ("列表中有重复项", "has duplicate entries"),
     "min_props": ("不能为空", "must not be empty"),
+    "fullwidth_colon": ("这里用了全角冒号“：”，YAML 只认半角冒号“:”：请改为“: ”（半角冒号和一个空格）。",
+                        "This uses the full-width colon '：'; YAML needs ':' followed by a space."),
     "minimum": ("应不小于 {limit}", "should be at least {limit}"),
     "maximum": ("应不大于 {limit}", "should be at most {limit}"),
     "exclusive_minimum": ("应大于 {limit}", "should be greater than {limit}"),
@@ -84,8 +86,14 @@ def validate_document(doc: Document, schema: str) -> list[Problem]:
         return []
     validator = _validator(schema)
     problems: list[Problem] = []
+    seen: set[tuple[str, str, str]] = set()
     for error in validator.iter_errors(doc.data):
-        problems.extend(_convert(doc, schema, error))
+        for p in _convert(doc, schema, error):
+            # jsonschema reports `required` once per missing key, each naming the whole
+            # object: one problem per cause
+            if (p.code, p.path, p.message) not in seen:
+                seen.add((p.code, p.path, p.message))
+                problems.append(p)
     problems.sort(key=lambda p: (p.line or 0, p.column or 0, p.code))
     return problems
 
@@ -120,8 +128,11 @@ def _convert(doc: Document, schema: str, error: Any) -> list[Problem]:
     if kind == "type":
         expected = value if isinstance(value, list) else [value]
         actual = _JSON_TYPES.get(type(error.instance), type(error.instance).__name__)
+        hint = None
+        if "object" in expected and isinstance(error.instance, str) and "：" in error.instance:
+            hint = _("fullwidth_colon")  # `method：实地检查` reads as one string
         return [doc.problem("JC203", path, expected=" | ".join(_type_name(t) for t in expected),
-                            actual=_type_name(actual))]
+                            actual=_type_name(actual), hint=hint)]
     if kind in ("enum", "const"):
         allowed = value if kind == "enum" else [value]
         hint = None

@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from .errors import ConfigError, Problem, problem
+from .i18n import translator
 
 try:  # libyaml is much faster when present
     from yaml import CSafeLoader as _Loader
@@ -145,16 +146,120 @@ def decode(raw: bytes, file: str) -> str:
                                    detail=f"byte 0x{raw[exc.start]:02x}")]) from None
 
 
+_ = translator({
+    "unclosed_quote": ("引号没有闭合：从这里开始的引号直到文件末尾都没有结束",
+                       "unclosed quote: the quote that starts here is never closed"),
+    "unclosed_quote_hint": ("请在该值的末尾补上对应的引号（{quote}）。",
+                            "Please add the closing quote ({quote}) at the end of the value."),
+    "unclosed_flow": ("括号没有闭合：从这里开始的“{bracket}”没有对应的“{closing}”",
+                      "unclosed bracket: the '{bracket}' that starts here has no '{closing}'"),
+    "unclosed_flow_hint": ("请补上“{closing}”，并用半角逗号“,”分隔各项。",
+                           "Please add the '{closing}' and separate the entries with commas."),
+    "missing_colon": ("这一行缺少冒号“:”", "this line has no ':'"),
+    "missing_colon_hint": ("请在键名后加上“: ”（半角冒号和一个空格），例如 method: 实地检查；"
+                           "如果这一行是上一行的延续，请检查缩进。",
+                           "Please write the key followed by ': ' (a colon and a space), e.g. "
+                           "method: 实地检查; if the line continues the previous one, check "
+                           "its indentation."),
+    "fullwidth_colon": ("这一行使用了全角冒号“：”，YAML 只认半角冒号“:”",
+                        "this line uses the full-width colon '：'; YAML needs the ASCII colon ':'"),
+    "fullwidth_colon_hint": ("请把“：”改为半角冒号“:”并在其后加一个空格，例如 method: 实地检查。",
+                             "Please replace '：' with ':' followed by a space, e.g. "
+                             "method: 实地检查."),
+    "tab": ("这一行用制表符（Tab）缩进，YAML 只允许用空格缩进",
+            "this line is indented with a tab; YAML allows only spaces for indentation"),
+    "tab_hint": ("请把制表符换成空格（每级缩进两个空格）。",
+                 "Please replace the tab with spaces (two per level)."),
+    "mapping_value": ("此处不能出现“: ”", "': ' is not allowed here"),
+    "mapping_value_hint": ("如果值本身含有“: ”，请给整个值加上引号；否则请检查上一行的缩进。",
+                           "If the value itself contains ': ', quote the whole value; otherwise "
+                           "check the indentation of the line above."),
+    "indent": ("缩进不一致：这一行与同级的键没有对齐", "inconsistent indentation: this line "
+               "is not aligned with the keys at its level"),
+    "indent_list": ("缩进不一致：列表中的每一项都应以“- ”开头并对齐",
+                    "inconsistent indentation: each entry of the list should start with '- ' "
+                    "and be aligned"),
+    "indent_hint": ("请让同一级的键（或列表项）使用相同的缩进。",
+                    "Please indent keys (or list entries) of one level by the same amount."),
+    "other": ("{detail}", "{detail}"),
+})
+
+
+def _line_at(text: str, mark: Any) -> str:
+    lines = text.splitlines()
+    return lines[mark.line] if mark is not None and 0 <= mark.line < len(lines) else ""
+
+
+def _fullwidth_key(text: str, mark: Any) -> Any:
+    """The mark of a ``key：`` written with a full-width colon on the line of *mark* or the
+    line above, or ``None``."""
+    if mark is None:
+        return None
+    lines = text.splitlines()
+    for n in (mark.line, mark.line - 1):
+        if 0 <= n < len(lines):
+            head, colon, _rest = lines[n].partition("：")
+            if colon and ":" not in head and head.strip():
+                return yaml.Mark(mark.name, 0, n, len(head) - len(head.lstrip()), None, None)
+    return None
+
+
+def syntax_problem(exc: yaml.MarkedYAMLError, text: str, file: str) -> Problem:
+    """JC101 for a YAML syntax error, located at its cause (where an unclosed quote or
+    bracket opens, the line without a colon), in the user's language, with a hint for the
+    usual slips: a full-width colon ``：``, a tab, a missing ``:``."""
+    context, what = exc.context or "", exc.problem or ""
+    mark, key, hint, params = exc.problem_mark or exc.context_mark, None, None, {}
+    problem_line = _line_at(text, exc.problem_mark)
+    if "tab" in what or (exc.problem_mark is not None and "\t" in problem_line
+                         and "cannot start any token" in what):
+        key = "tab"
+        if "\t" in problem_line:
+            mark = exc.problem_mark
+    elif context.startswith("while scanning a quoted scalar"):
+        mark, key = exc.context_mark, "unclosed_quote"
+        opening = _line_at(text, mark)[mark.column:mark.column + 1] if mark else '"'
+        params = {"quote": opening or '"'}
+    elif context.startswith("while parsing a flow") and exc.context_mark is not None:
+        mark, key = exc.context_mark, "unclosed_flow"
+        bracket = _line_at(text, mark)[mark.column:mark.column + 1] or "["
+        params = {"bracket": bracket, "closing": "]" if bracket == "[" else "}"}
+    elif context.startswith("while scanning a simple key") and exc.context_mark is not None:
+        mark = exc.context_mark
+        key = "fullwidth_colon" if "：" in _line_at(text, mark) else "missing_colon"
+    elif "mapping values are not allowed" in what:
+        key = "mapping_value"
+        colon = _fullwidth_key(text, exc.problem_mark)  # `campaign：` swallowed the next line
+        if colon is not None:
+            mark, key = colon, "fullwidth_colon"
+    elif "did not find expected key" in what:
+        key = "indent"
+    elif "did not find expected '-' indicator" in what:
+        key, hint = "indent_list", "indent_hint"
+    if key is None:
+        message = _("other", detail=" ".join(x for x in (context, what) if x) or str(exc))
+    else:
+        message = _(key, **params)
+        hint = hint or _SYNTAX_HINTS.get(key)
+        if key not in ("fullwidth_colon", "tab") and "：" in _line_at(text, mark):
+            hint = "fullwidth_colon_hint"  # e.g. `id：abc` swallowed into a scalar above
+    return problem("JC101", file=file, line=mark.line + 1 if mark else None,
+                   column=mark.column + 1 if mark else None, detail=message,
+                   hint=_(hint, **params) if hint else None)
+
+
+_SYNTAX_HINTS = {"unclosed_quote": "unclosed_quote_hint", "unclosed_flow": "unclosed_flow_hint",
+                 "missing_colon": "missing_colon_hint", "fullwidth_colon": "fullwidth_colon_hint",
+                 "tab": "tab_hint", "mapping_value": "mapping_value_hint",
+                 "indent": "indent_hint"}
+
+
 def loads(text: str, file: str = "<string>") -> Document:
     """Parse YAML (JSON is YAML) text into a :class:`Document`, or raise :class:`ConfigError`."""
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        detail = " ".join(str(x) for x in (exc.context, exc.problem) if x)
-        raise ConfigError([problem(
-            "JC101", file=file, line=mark.line + 1 if mark else None,
-            column=mark.column + 1 if mark else None, detail=detail or str(exc))]) from None
+        raise ConfigError([syntax_problem(exc, text, file)]) from None
     except yaml.YAMLError as exc:
         raise ConfigError([problem("JC101", file=file, detail=str(exc))]) from None
     if node is None:

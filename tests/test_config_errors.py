@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from jointcheck.core.cli import main
 from jointcheck.core.config import load_configuration
 from jointcheck.core.errors import CODES, ConfigError
+from jointcheck.core.i18n import set_lang
 from jointcheck.core.yamlload import load_file, loads
 
 GOOD_ITEM = """\
@@ -43,8 +44,68 @@ def test_yaml_syntax_error_is_located():
     with pytest.raises(ConfigError) as exc:
         loads("department:\n  code: [a\n", "d.yaml")
     (p,) = exc.value.problems
-    assert (p.code, p.file, p.line) == ("JC101", "d.yaml", 3)
+    assert (p.code, p.file, p.line, p.column) == ("JC101", "d.yaml", 2, 9)  # where "[" opens
     assert p.hint
+
+
+def _syntax(text: str):
+    with pytest.raises(ConfigError) as exc:
+        loads(text, "d.yaml")
+    (p,) = exc.value.problems
+    assert p.code == "JC101"
+    return p
+
+
+# (YAML text, line and column of the cause, words of the Chinese message, of the hint)
+SYNTAX_SLIPS = {
+    # the quote opens on line 2 and is never closed: PyYAML reports the end of the file
+    "unclosed quote": ('campaign:\n  id: "abc\n  kind: x\n  title: y\n', (2, 7), "引号没有闭合", '"'),
+    "unclosed single quote": ("a: 'abc\nb: 1\n", (1, 4), "引号没有闭合", "'"),
+    # the line without a colon is line 3: PyYAML reports line 4
+    "missing colon": ("campaign:\n  id: abc\n  kind x\n  title: y\n", (3, 3), "缺少冒号", "method: 实地检查"),
+    "full-width colon": ("campaign:\n  id: abc\n  method：实地检查\n", (3, 3), "全角冒号", "半角冒号"),
+    "full-width colon on a mapping key": ("campaign：\n  id: a\n", (1, 1), "全角冒号", "半角冒号"),
+    "tab": ("campaign:\n\tid: abc\n", (2, 1), "制表符", "空格"),
+    "tab after spaces": ("campaign:\n  id: abc\n\tx: 1\n", (3, 1), "制表符", "空格"),
+    "value with colon": ("a: b: c\n", (1, 5), "不能出现", "引号"),
+    "bad indentation": ("a:\n  b: 1\n c: 2\n", (3, 2), "缩进不一致", "缩进"),
+}
+
+
+@pytest.mark.parametrize("slip", list(SYNTAX_SLIPS))
+def test_yaml_slips_point_at_the_cause_in_chinese(slip):
+    text, where, message, hint = SYNTAX_SLIPS[slip]
+    p = _syntax(text)
+    assert (p.line, p.column) == where
+    assert message in p.message and hint in p.hint
+    assert "while scanning" not in p.message and "found" not in p.message
+
+
+def test_yaml_slips_in_english():
+    set_lang("en")
+    colon = _syntax("campaign:\n  id: abc\n  method：实地检查\n")
+    tab = _syntax("campaign:\n\tid: abc\n")
+    assert (colon.line, colon.column) == (3, 3)
+    assert "full-width colon" in colon.message and "':'" in colon.hint
+    assert "tab" in tab.message and "spaces" in tab.hint
+
+
+def test_full_width_colon_read_as_a_string_gets_a_hint(tmp_path):
+    path = write(tmp_path, "c.yaml", "campaign:\n  method：实地检查\n")
+    config = load_configuration([path], plugins=False)
+    (p,) = [p for p in config.problems if p.code == "JC203"]
+    assert "全角冒号" in p.hint
+
+
+def test_one_error_per_missing_key(tmp_path):
+    campaign = write(tmp_path, "c.yaml", "campaign:\n  id: abc\n  kind: x\n  title: y\n")
+    policy = write(tmp_path, "p.yaml", "policy:\n  id: p\n")
+    config = load_configuration([campaign, policy], plugins=False)
+    missing = sorted((Path(p.file).name, p.message) for p in config.problems if p.code == "JC202")
+    assert missing == sorted(
+        [("c.yaml", f"缺少必填的键“{k}”") for k in ("lead_department", "departments", "sample")]
+        + [("p.yaml", f"缺少必填的键“{k}”") for k in ("results", "dispositions", "rules",
+                                                     "joint_order")])
 
 
 def test_duplicate_key_names_both_lines():
