@@ -297,6 +297,7 @@ def cross_check(config: Configuration) -> list[Problem]:
     default = config.policies.get(DEFAULT_POLICY_ID)
     for dept in known.values():
         plugin = dept.source.plugin
+        problems.extend(_edition_problems(config, dept))
         seen: dict[str, Item] = {}
         for item in dept.items:
             file, i = item.source.file, item.declared_index
@@ -323,6 +324,19 @@ def cross_check(config: Configuration) -> list[Problem]:
     for campaign in config.campaigns:
         problems.extend(_campaign_problems(config, campaign))
     return problems
+
+
+def _edition_problems(config: Configuration, dept: Department) -> list[Problem]:
+    """JC321: an edition in force "to" a day before it came into force."""
+    from .legal import declared_editions
+
+    out = []
+    for i, e in enumerate(declared_editions(dept.data)):
+        if e.start and e.end and e.end < e.start:
+            out.append(config.at(dept.source.file, ("editions", i, "in_force", "to"), "JC321",
+                                 plugin=dept.source.plugin, law=e.law, edition=e.edition,
+                                 start=e.start, end=e.end))
+    return out
 
 
 def _item_policy_problems(config: Configuration, item: Item, policy: Policy) -> list[Problem]:

@@ -79,13 +79,36 @@ def merge(config: Configuration, campaign: Campaign | None = None) -> Checklist:
                      selection=chosen)
 
 
+def reference_json(checklist: Checklist) -> dict[str, Any]:
+    """What in the checklist is not the 实施方案's: the labels, and the editions cited."""
+    from .legal import cited_laws, editions_note, label, supplement_note
+
+    as_of = checklist.as_of
+    editions = checklist.editions()
+    laws = cited_laws(i.data for i in checklist.items)
+    cited = [e for e in editions if e.law in laws and (as_of is None or e.in_force(as_of))]
+    return {
+        "note": supplement_note(),
+        "fields": {"legal_basis": label("legal_basis"), "group": label("group"),
+                   "guidance": label("guidance")},
+        "provided_by": "department plugins",
+        "as_of": as_of.isoformat() if as_of else None,
+        "editions": [e.to_json() for e in cited],
+        "editions_note": editions_note(editions, as_of, laws),
+    }
+
+
 def checklist_json(checklist: Checklist) -> dict[str, Any]:
-    """The merged checklist as ``jointcheck checklist --format json`` prints it."""
+    """The merged checklist as ``jointcheck checklist --format json`` prints it.
+
+    ``legal_basis`` holds the citations in force on the campaign's first day; ``reference``
+    says that legal basis, groups and guidance are the plugins' reference material.
+    """
     campaign = checklist.campaign
     names = {d.code: d.name for d in checklist.departments}
     return {
-        "campaign": {"id": campaign.id, "title": campaign.title,
-                     "document_number": campaign.data.get("document_number")} if campaign else None,
+        "campaign": campaign_json(campaign) if campaign else None,
+        "reference": reference_json(checklist),
         "fingerprint": checklist.fingerprint,
         "policy": checklist.policy.id,
         "departments": [{"code": d.code, "name": d.name, "items": len(checklist.items_of(d.code))}
@@ -98,7 +121,7 @@ def checklist_json(checklist: Checklist) -> dict[str, Any]:
                 "id": item.id,
                 "title": item.title,
                 "group": item.data.get("group"),
-                "legal_basis": item.legal_basis,
+                "legal_basis": checklist.legal_basis(item),
                 "applicability": item.applicability,
                 "noncompliance": item.noncompliance,
                 "method": item.data.get("method"),
@@ -111,6 +134,7 @@ def checklist_json(checklist: Checklist) -> dict[str, Any]:
     }
 
 
-def format_citation(c: dict[str, Any]) -> str:
-    """《law》article clause, e.g. 《中华人民共和国安全生产法》第四十一条第二款."""
-    return f"《{c['law']}》{c['article']}{c.get('clause', '')}"
+def campaign_json(campaign: Campaign) -> dict[str, Any]:
+    """What the checklist says about the campaign itself."""
+    return {"id": campaign.id, "title": campaign.title,
+            "document_number": campaign.data.get("document_number")}

@@ -9,7 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .legal import Edition
 
 
 @dataclass(frozen=True)
@@ -155,6 +158,22 @@ class Campaign:
     def policy_ref(self) -> str:
         return self.data.get("policy") or "default"
 
+    def _period_day(self, key: str) -> date | None:
+        period = self.data.get("period")
+        try:
+            return date.fromisoformat(period[key]) if period else None
+        except ValueError:  # reported by validation (JC205)
+            return None
+
+    @property
+    def start(self) -> date | None:
+        """The campaign's first day (``period.start``): the day its citations are read on."""
+        return self._period_day("start")
+
+    @property
+    def end(self) -> date | None:
+        return self._period_day("end")
+
 
 @dataclass
 class Checklist:
@@ -172,3 +191,21 @@ class Checklist:
 
     def department(self, code: str) -> Department | None:
         return next((d for d in self.departments if d.code == code), None)
+
+    @property
+    def as_of(self) -> date | None:
+        """The day whose law the checklist cites: the campaign's first day, if it has one."""
+        return self.campaign.start if self.campaign else None
+
+    def editions(self, department: str | None = None) -> list[Edition]:
+        """The law editions the departments (or one of them) declare."""
+        from .legal import declared_editions
+
+        return [e for d in self.departments if department in (None, d.code)
+                for e in declared_editions(d.data)]
+
+    def legal_basis(self, item: Item) -> dict[str, list[dict[str, Any]]]:
+        """*item*'s citations in force on :attr:`as_of` (all of them without a campaign)."""
+        from .legal import legal_basis_in_force
+
+        return legal_basis_in_force(item.data, self.editions(item.department), self.as_of)

@@ -27,8 +27,29 @@ def validate_all(paths: Iterable[str | Path] = (), *, strict: bool = False) -> t
             if not config.errors:
                 config.add(exc.problems)
     for checklist in checklists:
+        config.add(edition_problems(config, checklist))
         config.add(run_validation_hooks(config, checklist))
     return config, checklists
+
+
+def edition_problems(config: Configuration, checklist: Checklist) -> list[Problem]:
+    """JC320 (warning): a campaign day outside every declared edition of a law its items cite."""
+    from .legal import cited_laws, declared_editions, editions_out_of_force
+
+    campaign = checklist.campaign
+    if campaign is None or campaign.start is None:
+        return []
+    days = [d for d in (campaign.start, campaign.end) if d is not None]
+    found = []
+    for dept in checklist.departments:
+        laws = cited_laws(i.data for i in checklist.items_of(dept.code))
+        for law, day, declared in editions_out_of_force(declared_editions(dept.data), laws, days):
+            key = "start" if day == campaign.start else "end"
+            listed = "、".join(f"{e.edition}（{e.start or '…'}～{e.end or '…'}）" for e in declared)
+            p = config.at(campaign.source.file, ("campaign", "period", key), "JC320",
+                          day=day.isoformat(), department=dept.code, law=law, editions=listed)
+            found.append(dataclasses.replace(p, severity="warning"))
+    return found
 
 
 def run_validation_hooks(config: Configuration, checklist: Checklist) -> list[Problem]:

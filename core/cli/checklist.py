@@ -16,9 +16,8 @@ _ = translator({
     "h_id": ("事项编号", "Item id"),
     "h_title": ("抽查事项", "抽查事项 (item)"),
     "h_applies": ("适用条件", "Applies when"),
-    "h_basis": ("法律依据", "Legal basis"),
-    "h_penalty": ("处罚依据", "Penalty basis"),
-    "h_guidance": ("检查指引", "Guidance"),
+    "see_markdown": ("法律依据、处罚依据和检查指引见 --format markdown。",
+                     "Legal basis, penalty basis and guidance: --format markdown."),
     "h_source": ("来源", "Source"),
     "always": ("均适用", "always"),
     "and": (" 且 ", " and "),
@@ -73,7 +72,8 @@ def describe_condition(cond: dict | None) -> str:
 def checklist(campaign: str | None, fmt: str, strict: bool) -> None:
     from ..config import open_campaign
     from ..errors import ConfigError
-    from ..merge import checklist_json, format_citation, merge
+    from ..legal import format_citations, label
+    from ..merge import checklist_json, merge
 
     try:
         config, camp = open_campaign(campaign, strict=strict)
@@ -91,13 +91,13 @@ def checklist(campaign: str | None, fmt: str, strict: bool) -> None:
         return
 
     def basis(item: dict, key: str) -> str:
-        cites = item["legal_basis"].get(key) or []
-        return "；".join(format_citation(c) for c in cites) or _("none")
+        return format_citations(item["legal_basis"].get(key) or []) or _("none")
 
     if fmt == "markdown":
         lines = [f"# {_('title', title=camp.title)}", ""]
         if camp.data.get("document_number"):
             lines += [camp.data["document_number"], ""]
+        lines += reference_lines(data, prefix="> ")
         current = None
         for item in data["items"]:
             if item["department"] != current:
@@ -105,11 +105,13 @@ def checklist(campaign: str | None, fmt: str, strict: bool) -> None:
                 lines += [f"## {item['department_name']}", ""]
             lines += [f"### {item['seq']}. {item['title']}", "",
                       f"- {_('h_id')}: `{item['department']}.{item['id']}`",
-                      f"- {_('h_applies')}: {describe_condition(item['applicability'])}",
-                      f"- {_('h_basis')}: {basis(item, 'duty')}",
-                      f"- {_('h_penalty')}: {basis(item, 'penalty')}"]
+                      f"- {_('h_applies')}: {describe_condition(item['applicability'])}"]
+            if item.get("group"):
+                lines.append(f"- {label('group')}: {item['group']}")
+            lines += [f"- {label('legal_basis')}: {basis(item, 'duty')}",
+                      f"- {label('penalty')}: {basis(item, 'penalty')}"]
             if item.get("guidance"):
-                lines.append(f"- {_('h_guidance')}: {item['guidance']}")
+                lines.append(f"- {label('guidance')}: {item['guidance']}")
             lines.append("")
         lines.append(_("fingerprint", fp=merged.fingerprint))
         click.echo("\n".join(lines))
@@ -128,5 +130,17 @@ def table_text(merged, data: dict | None = None) -> str:
         _("title", title=merged.campaign.title),
         render_table([_("h_seq"), _("h_dept"), _("h_id"), _("h_title"), _("h_applies")], rows),
         _("summary", n=len(merged.items), d=len(merged.departments)),
+        *reference_lines(data),
+        _("see_markdown"),
         _("fingerprint", fp=merged.fingerprint),
     ])
+
+
+def reference_lines(data: dict, prefix: str = "") -> list[str]:
+    """The supplementary-material note and the editions cited, as lines (markdown: quoted)."""
+    ref = data["reference"]
+    lines = [prefix + ref["note"]]
+    if ref["editions_note"]:
+        lines += [prefix.rstrip()] if prefix else []
+        lines.append(prefix + ref["editions_note"])
+    return lines + ([""] if prefix else [])
