@@ -76,10 +76,10 @@ def item_applies(item: Item, target: Mapping[str, Any], host: PluginHost | None)
     """Whether *item* applies to *target*: a plugin's decision, else the declared condition
     (an attribute the target does not state counts as applying: the inspector answers)."""
     if host is not None:
-        _plugin, decided = host.call_first("jointcheck_item_applies", department=item.department,
-                                           item=item, target=target)
+        _plugin, decided = host.call_first("jointcheck_item_applies", returns=bool,
+                                           department=item.department, item=item, target=target)
         if decided is not None:
-            return bool(decided)
+            return decided
     return evaluate(item.applicability, target) is not False
 
 
@@ -90,6 +90,7 @@ def check_findings(doc: Document, checklist: Checklist, host: PluginHost | None 
     problems = validate_document(doc, "findings")
     if problems:
         return problems
+    before = len(host.problems) if host is not None else 0
     data = doc.data
     target = data.get("target") or {}
     answered = data.get("departments") or {}
@@ -126,6 +127,8 @@ def check_findings(doc: Document, checklist: Checklist, host: PluginHost | None 
                 problems.append(doc.problem(
                     "JC310", ("departments", dept.code, "disposition_changes", j, "disposition"),
                     disposition=change["disposition"]))
+    if host is not None:  # a plugin that failed while deciding applicability: no verdict
+        problems.extend(host.problems[before:])
     return problems
 
 
@@ -206,6 +209,7 @@ def classify(data: Mapping[str, Any], checklist: Checklist,
     answered = data.get("departments") or {}
     results: dict[str, DepartmentResult] = {}
     problems: list[Problem] = []
+    before = len(host.problems) if host is not None else 0
     for dept in checklist.departments:
         given = answered.get(dept.code) or {}
         findings = DepartmentFindings(
@@ -214,13 +218,11 @@ def classify(data: Mapping[str, Any], checklist: Checklist,
         items = checklist.items_of(dept.code)
         result = classify_department(findings, items, policy, host)
         if host is not None:
-            before = len(host.problems)
             plugin, override = host.call_first(
-                "jointcheck_classify_department", department=dept.code, findings=findings,
-                items=items, policy=policy, default=result)
-            problems.extend(host.problems[before:])
+                "jointcheck_classify_department", returns=DepartmentResult, department=dept.code,
+                findings=findings, items=items, policy=policy, default=result)
             if override is not None:
-                if isinstance(override, DepartmentResult) and override.code in policy.results:
+                if override.code in policy.results:
                     override.overridden_by = plugin
                     override.text = policy.results[override.code]
                     result = override
@@ -231,5 +233,7 @@ def classify(data: Mapping[str, Any], checklist: Checklist,
                                             hook="jointcheck_classify_department",
                                             detail=repr(override)))
         results[dept.code] = result
+    if host is not None:  # every plugin failure while classifying is an error of the result
+        problems = host.problems[before:] + problems
     code, text = joint_result(results, policy)
     return JointResult(code=code, text=text, departments=results, problems=problems)

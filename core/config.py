@@ -6,8 +6,9 @@ document is schema-checked with located errors (core.schema_check), then the who
 cross-checked: duplicate item ids, unknown departments and items, referrals to unknown
 departments, items without legal basis, two plugins claiming one department code...
 
-Problems that come from an installed plugin are warnings (the plugin is skipped and the
-others still load) unless ``strict`` is set, which makes them errors.
+Problems that come from an installed plugin are errors of that plugin: it is left out
+(its department is not available and none of its hooks is called), the others still load,
+and the problems are reported as warnings unless ``strict`` is set, which makes them errors.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 
 from .errors import ConfigError, Problem, did_you_mean, problem
 from .gcpause import gc_paused
+from .i18n import translator
 from .model import Campaign, Department, Item, Policy, Source
 from .plugins import PluginHost, load_plugins
 from .schema_check import validate_document
@@ -31,6 +33,12 @@ DOC_EXTENSIONS = (".yaml", ".yml", ".json")
 KIND_KEYS = {"department": "department", "campaign": "campaign", "policy": "policy",
              "findings": "outcome"}
 DEFAULT_POLICY_ID = "default"
+
+_ = translator({
+    "left_out": ("插件“{plugin}”因错误未被加载，请运行 jointcheck plugins 查看原因。",
+                 "Plugin '{plugin}' was left out because of errors: run jointcheck plugins to "
+                 "see why."),
+})
 
 
 def default_policy_path() -> Path:
@@ -56,6 +64,8 @@ class Configuration:
     documents: dict[str, Document] = field(default_factory=dict)
     host: PluginHost | None = None
     strict: bool = False
+    # department code -> the plugin that declared it and was left out for its errors
+    left_out: dict[str, str] = field(default_factory=dict)
     _problems: list[Problem] = field(default_factory=list)
 
     def add(self, problems: Iterable[Problem], plugin: str | None = None) -> None:
@@ -80,6 +90,25 @@ class Configuration:
     @property
     def errors(self) -> list[Problem]:
         return [p for p in self.problems if p.is_error]
+
+    def plugin_failed(self, plugin: str, problems: list[Problem],
+                      departments: Iterable[str] = ()) -> None:
+        """Record *problems* as failures of installed *plugin* and leave it out: its
+        *departments* are dropped and none of its hooks is called again."""
+        problems = [p if p.plugin else dataclasses.replace(p, plugin=plugin) for p in problems]
+        codes = sorted(set(departments))
+        for code in codes:
+            dept = self.departments.get(code)
+            if dept is not None and dept.source.plugin == plugin:
+                del self.departments[code]
+            self.left_out[code] = plugin
+        problems.append(problem("JC406", plugin=plugin, departments="、".join(codes) or "-"))
+        if self.host is None:
+            self.add(problems)
+            return
+        for p in problems:
+            self.host.fail(plugin, p)
+        self.host.leave_out(plugin)
 
     def at(self, file: str | None, path: tuple[Any, ...], code: str, *, at_key: bool = False,
            plugin: str | None = None, **params: Any) -> Problem:
@@ -209,11 +238,13 @@ def _load_configuration(paths: Iterable[str | Path], *, plugins: bool,
                 claimed.setdefault(dept.code, []).append(dept)
     for code, depts in claimed.items():
         config.departments[code] = depts[0]
-        if len(depts) > 1:
+        if len(depts) > 1:  # the first plugin by name keeps the code; the others are left out
             sources = ", ".join(f"{d.source.plugin} ({d.source.file})" for d in depts)
             for d in depts[1:]:
-                config.add([config.at(d.source.file, ("department", "code"), "JC306",
-                                      plugin=d.source.plugin, department=code, sources=sources)])
+                assert d.source.plugin is not None
+                config.plugin_failed(d.source.plugin, [config.at(
+                    d.source.file, ("department", "code"), "JC306", plugin=d.source.plugin,
+                    department=code, sources=sources)])
 
     # files named on the command line
     plugin_files = {str(Path(d.source.file).resolve()) for ds in claimed.values() for d in ds
@@ -260,8 +291,28 @@ def _load_configuration(paths: Iterable[str | Path], *, plugins: bool,
         else:
             config.add([doc.problem("JC106", expected="department, campaign, policy")])
 
+    _leave_out_failing_plugins(config)
     config.add(cross_check(config))
     return config
+
+
+def _leave_out_failing_plugins(config: Configuration) -> None:
+    """Leave out every installed plugin whose declaration has cross-document errors
+    (duplicate item ids, referrals to unknown departments, no legal basis, unknown
+    dispositions...), again until none is left: leaving one out can break another's
+    referral."""
+    if config.host is None:
+        return
+    while True:
+        by_plugin: dict[str, list[Problem]] = {}
+        for p in cross_check(config, campaigns=False):
+            if p.plugin and p.is_error and p.plugin in config.host.infos:
+                by_plugin.setdefault(p.plugin, []).append(p)
+        if not by_plugin:
+            return
+        for plugin, problems in sorted(by_plugin.items()):
+            config.plugin_failed(plugin, problems, [
+                code for code, d in config.departments.items() if d.source.plugin == plugin])
 
 
 def _department_from_hook(config: Configuration, plugin: str, value: Any,
@@ -271,19 +322,22 @@ def _department_from_hook(config: Configuration, plugin: str, value: Any,
     if isinstance(value, str | Path):
         doc, probs = _read(Path(value), parsed=parsed)
         if doc is None:
-            config.add(probs, plugin=plugin)
+            config.plugin_failed(plugin, probs)
             return None
     elif isinstance(value, Mapping):
         info = config.host.infos.get(plugin) if config.host else None
         doc = Document(data=dict(value), file=(info.file if info else None) or f"<{plugin}>")
     else:
-        config.add([problem("JC404", plugin=plugin, hook="jointcheck_department",
-                            detail=type(value).__name__)])
+        config.plugin_failed(plugin, [problem("JC404", plugin=plugin, hook="jointcheck_department",
+                                              detail=type(value).__name__)])
         return None
     config.documents[doc.file] = doc
     dept, probs = parse_department(doc, plugin=plugin)
     if probs:
-        config.add([problem("JC403", file=doc.file, plugin=plugin)] + probs, plugin=plugin)
+        declared = doc.data.get("department") if isinstance(doc.data, Mapping) else None
+        code = declared.get("code") if isinstance(declared, Mapping) else None
+        config.plugin_failed(plugin, [problem("JC403", file=doc.file, plugin=plugin)] + probs,
+                             [code] if isinstance(code, str) else [])
     if dept is not None and config.host is not None and plugin in config.host.infos:
         config.host.infos[plugin].departments.append((dept.code, dept.name, len(dept.items)))
     return dept
@@ -291,7 +345,7 @@ def _department_from_hook(config: Configuration, plugin: str, value: Any,
 
 # -- cross-document checks -----------------------------------------------------------------
 
-def cross_check(config: Configuration) -> list[Problem]:
+def cross_check(config: Configuration, *, campaigns: bool = True) -> list[Problem]:
     problems: list[Problem] = []
     known = config.departments
     default = config.policies.get(DEFAULT_POLICY_ID)
@@ -321,7 +375,7 @@ def cross_check(config: Configuration) -> list[Problem]:
                                               plugin=plugin, ref=ref))
             if default is not None:
                 problems.extend(_item_policy_problems(config, item, default))
-    for campaign in config.campaigns:
+    for campaign in config.campaigns if campaigns else ():
         problems.extend(_campaign_problems(config, campaign))
     return problems
 
@@ -359,9 +413,13 @@ def _campaign_problems(config: Configuration, campaign: Campaign) -> list[Proble
     out = []
 
     def unknown(path: tuple[Any, ...], code: str, at_key: bool = False) -> None:
-        if code not in known:
-            out.append(config.at(file, ("campaign",) + path, "JC302", at_key=at_key,
-                                 department=code, hint=did_you_mean(code, list(known))))
+        if code in known:
+            return
+        hint = did_you_mean(code, list(known))
+        if code in config.left_out:
+            hint = _("left_out", plugin=config.left_out[code])
+        out.append(config.at(file, ("campaign",) + path, "JC302", at_key=at_key,
+                             department=code, hint=hint))
 
     for i, code in enumerate(campaign.departments):
         unknown(("departments", i), code)

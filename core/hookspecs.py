@@ -79,5 +79,7 @@ def jointcheck_item_applies(department: str, item: Item, target: Mapping[str, An
     Called for every item of every participating department when findings are checked
     and classified. *target* holds the target's attributes (e.g.
     ``uses_special_equipment``). Return ``True`` or ``False`` to decide, or ``None`` to
-    leave it to the declared condition. The first plugin that decides wins.
+    leave it to the declared condition. The first plugin that decides wins. Any other value
+    (``"no"``) or an exception is an error of the classification (JC404/JC402), never a
+    decision.
     """

@@ -6,13 +6,22 @@ stops at the first failure): a plugin that fails to import, fails to register, o
 in a hook is reported with its name, file, line and cause, and the others still load.
 
 Hooks are called implementation by implementation, in plugin-name order, so that a
-failure is attributed to its plugin and no result depends on registration order.
+failure is attributed to its plugin and no result depends on registration order. An
+implementation that raises (or returns a value of the wrong type) is reported once, naming
+plugin, hook, file and line, and is not called again by that host. A hook name no hook
+specification declares (``jointcheck_departmnet``) is an error of its plugin, with a "did
+you mean". ``JOINTCHECK_DISABLE_PLUGINS=name,…`` blocks plugins without uninstalling them.
+
+A plugin left out (it failed to import or register, or the configuration found errors in
+what it declares) is unregistered: none of its hooks is called.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import traceback
+from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,10 +30,40 @@ from typing import Any
 import pluggy
 
 from . import hookspecs
-from .errors import Problem, problem
+from .errors import Problem, did_you_mean, problem, register
 
 GROUP = hookspecs.PROJECT
 BUILTIN_PREFIX = "jointcheck.plugins."
+DISABLE_ENV = "JOINTCHECK_DISABLE_PLUGINS"
+
+register({
+    "JC405": ("插件“{plugin}”实现了未知的钩子 {hook}", "plugin '{plugin}' implements an unknown hook {hook}"),
+    "JC406": ("插件“{plugin}”因上述错误未被加载：它声明的部门 {departments} 不可用",
+              "plugin '{plugin}' was left out because of the errors above: its department(s) "
+              "{departments} are not available"),
+    "JC407": ("{env} 中的插件“{name}”没有安装", "plugin '{name}' named in {env} is not installed"),
+}, {
+    "JC402": ("该钩子实现已停用，本次不再调用；请修复插件，或用 JOINTCHECK_DISABLE_PLUGINS={plugin} 停用该插件。",
+              "The implementation is disabled for this run; please fix the plugin, or block it "
+              "with JOINTCHECK_DISABLE_PLUGINS={plugin}."),
+    "JC404": ("请让该钩子返回文档所述类型的值（jointcheck 文档 docs/hooks.md）；该钩子实现已停用。",
+              "Please return the type docs/hooks.md describes; the implementation is disabled."),
+    "JC405": ("钩子名称必须是 docs/hooks.md 列出的名称之一；该插件未被加载。",
+              "Hook names must be those listed in docs/hooks.md; the plugin was not loaded."),
+    "JC406": ("请修复上面列出的错误，或用 JOINTCHECK_DISABLE_PLUGINS={plugin} 停用该插件。",
+              "Please fix the errors listed above, or block the plugin with "
+              "JOINTCHECK_DISABLE_PLUGINS={plugin}."),
+})
+
+# The plugin listings of the last hosts load_plugins() made in this process, so that the
+# command line can print a one-line summary of the plugins that failed once a command is
+# done (see core.cli); the configuration adds its findings to these same listings.
+LOADED: deque[dict[str, PluginInfo]] = deque(maxlen=8)
+
+
+def disabled_names() -> set[str]:
+    """Plugin names blocked by ``JOINTCHECK_DISABLE_PLUGINS`` (comma-separated)."""
+    return {n.strip() for n in os.environ.get(DISABLE_ENV, "").split(",") if n.strip()}
 
 
 @dataclass
@@ -38,11 +77,23 @@ class PluginInfo:
     version: str | None = None
     hooks: list[str] = field(default_factory=list)
     departments: list[tuple[str, str, int]] = field(default_factory=list)  # code, name, items
-    error: Problem | None = None
+    # every failure of this plugin: import, registration, hooks, invalid declarations
+    problems: list[Problem] = field(default_factory=list)
+    disabled: bool = False  # blocked by JOINTCHECK_DISABLE_PLUGINS
+    left_out: bool = False  # unregistered: none of its hooks is called
 
     @property
     def builtin(self) -> bool:
         return bool(self.module and self.module.startswith(BUILTIN_PREFIX))
+
+    @property
+    def error(self) -> Problem | None:
+        """The first failure, if any."""
+        return self.problems[0] if self.problems else None
+
+    @property
+    def loaded(self) -> bool:
+        return not self.disabled and not self.left_out and not self.problems
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -54,8 +105,10 @@ class PluginInfo:
             "builtin": self.builtin,
             "hooks": self.hooks,
             "departments": [{"code": c, "name": n, "items": k} for c, n, k in self.departments],
-            "loaded": self.error is None,
+            "loaded": self.loaded,
+            "disabled": self.disabled,
             "error": self.error.to_json() if self.error else None,
+            "problems": [p.to_json() for p in self.problems],
         }
 
 
@@ -75,6 +128,19 @@ def _where(exc: BaseException, prefer: str | None = None) -> tuple[str | None, i
     return None, None
 
 
+def _defined_at(function: Any, fallback: str | None = None) -> tuple[str | None, int | None]:
+    """File and line of a hook implementation's ``def`` (past its decorators)."""
+    import linecache
+
+    code = getattr(function, "__code__", None)
+    if code is None:
+        return fallback, None
+    line = code.co_firstlineno
+    while linecache.getline(code.co_filename, line).lstrip().startswith("@"):
+        line += 1
+    return code.co_filename, line
+
+
 def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
@@ -87,12 +153,14 @@ class PluginHost:
         self.pm.add_hookspecs(hookspecs)
         self.infos: dict[str, PluginInfo] = {}
         self.problems: list[Problem] = []
+        self._disabled: set[tuple[str, str]] = set()  # (plugin, hook) implementations
 
     # -- loading -------------------------------------------------------------------
 
     def load_entry_points(self) -> None:
         from importlib.metadata import entry_points
 
+        blocked = disabled_names()
         seen: set[str] = set()
         for ep in sorted(entry_points(group=GROUP), key=lambda e: e.name):
             if ep.name in seen:  # the same distribution visible twice on sys.path
@@ -103,20 +171,30 @@ class PluginHost:
                               distribution=dist.name if dist else None,
                               version=dist.version if dist else None)
             self.infos[ep.name] = info
+            if ep.name in blocked:
+                info.disabled = True  # not even imported
+                continue
             try:
                 obj = ep.load()
             except (Exception, SystemExit) as exc:  # any failure is the plugin's
                 file, line = _where(exc)
-                info.error = problem("JC401", file=file, line=line, plugin=ep.name,
-                                     detail=_describe(exc))
-                self.problems.append(info.error)
+                self.fail(ep.name, problem("JC401", file=file, line=line, plugin=ep.name,
+                                           detail=_describe(exc)))
+                info.left_out = True
                 continue
             self._register(ep.name, obj, info)
+        for name in sorted(blocked - seen):
+            self.problems.append(problem("JC407", severity="warning", file=DISABLE_ENV,
+                                         env=DISABLE_ENV, name=name,
+                                         hint=did_you_mean(name, sorted(seen))))
 
     def register(self, name: str, obj: object) -> None:
         """Register an in-process plugin (tests, benchmarks, embedding applications)."""
         info = PluginInfo(name=name, module=getattr(obj, "__name__", type(obj).__name__))
         self.infos[name] = info
+        if name in disabled_names():
+            info.disabled = True
+            return
         self._register(name, obj, info)
 
     def _register(self, name: str, obj: object, info: PluginInfo) -> None:
@@ -126,18 +204,47 @@ class PluginHost:
         try:
             self.pm.register(obj, name=name)
         except Exception as exc:  # pluggy.PluginValidationError, duplicate names...
-            info.error = problem("JC401", file=file, plugin=name, detail=_describe(exc))
-            self.problems.append(info.error)
+            self.fail(name, problem("JC401", file=file, plugin=name, detail=_describe(exc)))
+            info.left_out = True
             return
-        info.hooks = sorted(
-            h.name for h in self.pm.get_hookcallers(obj) or [] if h.name.startswith("jointcheck_")
-        )
+        callers = self.pm.get_hookcallers(obj) or []
+        info.hooks = sorted(h.name for h in callers if h.name.startswith("jointcheck_"))
+        unknown = [h for h in callers if not h.has_spec()]
+        if unknown:  # pluggy's check_pending(), per plugin and located
+            known = sorted(n for n in dir(hookspecs) if n.startswith("jointcheck_"))
+            for caller in unknown:
+                impl = next(i for i in caller.get_hookimpls() if i.plugin_name == name)
+                at, line = _defined_at(impl.function, file)
+                self.fail(name, problem("JC405", plugin=name, hook=caller.name, file=at,
+                                        line=line, hint=did_you_mean(caller.name, known)))
+            self.leave_out(name)
+
+    def fail(self, name: str, p: Problem) -> None:
+        """Record a failure of plugin *name*."""
+        self.problems.append(p)
+        info = self.infos.get(name)
+        if info is not None:
+            info.problems.append(p)
+
+    def leave_out(self, name: str) -> None:
+        """Unregister plugin *name*: none of its hooks is called any more."""
+        info = self.infos.get(name)
+        if info is not None:
+            info.left_out = True
+        if self.pm.get_plugin(name) is not None:
+            self.pm.unregister(name=name)
+
+    def failed(self) -> list[PluginInfo]:
+        """The plugins that failed, by name."""
+        return [i for _n, i in sorted(self.infos.items()) if i.problems]
 
     # -- calling -------------------------------------------------------------------
 
     def _impls(self, hook_name: str) -> list[Any]:
         hook = getattr(self.pm.hook, hook_name)
-        return sorted(hook.get_hookimpls(), key=lambda i: i.plugin_name)
+        return sorted((i for i in hook.get_hookimpls()
+                       if (i.plugin_name, hook_name) not in self._disabled),
+                      key=lambda i: i.plugin_name)
 
     def call_each(self, hook_name: str, **kwargs: Any) -> list[tuple[str, Any]]:
         """Call every implementation of a hook; return ``(plugin, result)`` pairs for the
@@ -149,13 +256,30 @@ class PluginHost:
                 results.append((impl.plugin_name, value))
         return results
 
-    def call_first(self, hook_name: str, **kwargs: Any) -> tuple[str | None, Any]:
-        """Call implementations in plugin-name order until one returns non-``None``."""
+    def call_first(self, hook_name: str, *, returns: type | tuple[type, ...] | None = None,
+                   **kwargs: Any) -> tuple[str | None, Any]:
+        """Call implementations in plugin-name order until one returns non-``None``.
+
+        With *returns*, a value of another type is a JC404 problem of that implementation
+        (which is then disabled), never taken for a decision: ``"no"`` is not ``True``."""
         for impl in self._impls(hook_name):
             ok, value = self._call(impl, hook_name, kwargs)
-            if ok and value is not None:
-                return impl.plugin_name, value
+            if not ok or value is None:
+                continue
+            if returns is not None and not isinstance(value, returns):
+                self.reject(impl, hook_name, repr(value))
+                continue
+            return impl.plugin_name, value
         return None, None
+
+    def reject(self, impl: Any, hook_name: str, detail: str) -> None:
+        """Report an implementation's invalid return value (JC404, at the hook's ``def``)
+        and disable it."""
+        file, line = _defined_at(impl.function)
+        self._disabled.add((impl.plugin_name, hook_name))
+        self.fail(impl.plugin_name, problem("JC404", file=file, line=line,
+                                            plugin=impl.plugin_name, hook=hook_name,
+                                            detail=detail))
 
     def _call(self, impl: Any, hook_name: str, kwargs: dict[str, Any]) -> tuple[bool, Any]:
         args = {k: kwargs[k] for k in impl.argnames}
@@ -165,11 +289,11 @@ class PluginHost:
             info = self.infos.get(impl.plugin_name)
             prefer = str(Path(info.file).parent) if info and info.file else None
             file, line = _where(exc, prefer)
-            p = problem("JC402", file=file, line=line, plugin=impl.plugin_name,
-                        hook=hook_name, detail=_describe(exc))
-            self.problems.append(p)
-            if info and info.error is None:
-                info.error = p
+            # reported once: a failing implementation is not called again by this host
+            self._disabled.add((impl.plugin_name, hook_name))
+            self.fail(impl.plugin_name, problem("JC402", file=file, line=line,
+                                                plugin=impl.plugin_name, hook=hook_name,
+                                                detail=_describe(exc)))
             return False, None
 
 
@@ -179,6 +303,7 @@ def load_plugins(*, entry_points: bool = True,
     host = PluginHost()
     if entry_points:
         host.load_entry_points()
+        LOADED.append(host.infos)
     for name, obj in extra:
         host.register(name, obj)
     return host

@@ -80,6 +80,25 @@ def main(ctx: click.Context, db_url: str | None) -> None:
     """jointcheck — 双随机、一公开 跨部门联合抽查工具。"""
     ctx.ensure_object(dict)
     ctx.obj["db_url"] = db_url
+    ctx.call_on_close(_plugin_failure_summary)
+    plugins = sys.modules.get("jointcheck.core.plugins")
+    if plugins is not None:  # an embedding process: report only what this command loads
+        plugins.LOADED.clear()  # type: ignore[attr-defined]
+
+
+def _plugin_failure_summary() -> None:
+    """One line on stderr naming the plugins that failed, after any command that loaded
+    plugins (nothing is imported for one that did not)."""
+    plugins = sys.modules.get("jointcheck.core.plugins")
+    if plugins is None:
+        return
+    from .plugins import failure_summary
+
+    infos = {i.name: i for listing in plugins.LOADED for i in listing.values()}  # type: ignore[attr-defined]
+    plugins.LOADED.clear()  # type: ignore[attr-defined]
+    line = failure_summary(sorted(infos.values(), key=lambda i: i.name))
+    if line:
+        click.echo(line, err=True)
 
 
 def run() -> None:  # pragma: no cover - console entry convenience
