@@ -226,12 +226,9 @@ def classify(data: Mapping[str, Any], checklist: Checklist,
                     override.overridden_by = plugin
                     override.text = policy.results[override.code]
                     result = override
-                else:
-                    from .errors import problem
-
-                    problems.append(problem("JC404", plugin=plugin,
-                                            hook="jointcheck_classify_department",
-                                            detail=repr(override)))
+                else:  # a result code the policy does not define
+                    assert plugin is not None
+                    host.invalid(plugin, "jointcheck_classify_department", repr(override))
         results[dept.code] = result
     if host is not None:  # every plugin failure while classifying is an error of the result
         problems = host.problems[before:] + problems

@@ -494,10 +494,15 @@ def open_campaign(path: str | Path | None = None, *, strict: bool = False,
     """Load the configuration with one campaign (``None``: the shipped example) and check it.
 
     Raises :class:`ConfigError` with every error found in the campaign file or in what it
-    refers to (unknown departments, items, policy); plugin problems are errors only when
-    *strict*.
+    refers to (unknown departments, items, its policy file), or reported on its merged
+    checklist by the plugins' ``jointcheck_validate`` hooks: every command that uses a
+    campaign gets the verdict ``jointcheck validate`` gives. Plugin failures are errors
+    only when *strict*; warnings stay in ``config.problems``.
     """
     from jointcheck.examples import example_path
+
+    from .merge import merge
+    from .validate import checklist_problems
 
     path = Path(path) if path is not None else example_path()
     config = load_configuration([path], strict=strict, host=host)
@@ -507,7 +512,12 @@ def open_campaign(path: str | Path | None = None, *, strict: bool = False,
     if not config.campaigns:
         raise ConfigError([problem("JC106", file=str(path), line=1, column=1,
                                    expected="campaign")])
-    return config, config.campaigns[-1]
+    campaign = config.campaigns[-1]
+    config.add(checklist_problems(config, merge(config, campaign)))
+    errors = config.errors
+    if errors:
+        raise ConfigError(errors)
+    return config, campaign
 
 
 def load_campaign(path: str | Path | None = None, *, strict: bool = False) -> Campaign:

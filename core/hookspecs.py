@@ -47,10 +47,13 @@ def jointcheck_department() -> Path | str | Mapping[str, Any] | None:
 def jointcheck_validate(checklist: Checklist) -> list[Problem] | None:
     """Return extra validation problems for the merged configuration.
 
-    Called by ``jointcheck validate`` (and before every merge) after the built-in
-    cross-document checks, with the merged joint checklist of the campaign being checked.
-    Return a list of :class:`jointcheck.core.errors.Problem` (use ``severity="warning"``
-    for advice), or ``None``. Problems are reported with the plugin's name.
+    Called after the built-in cross-document checks, with the merged joint checklist of
+    the campaign being checked: by ``jointcheck validate``, and whenever a campaign is
+    opened for use (``checklist``, ``classify``, ``draw``, ``demo``: see
+    :func:`jointcheck.core.config.open_campaign`), so an error reported here stops those
+    commands too. Return a list of :class:`jointcheck.core.errors.Problem` (use
+    ``severity="warning"`` for advice), or ``None``. Problems are reported with the
+    plugin's name; any other return value is JC404.
     """
 
 

@@ -272,6 +272,15 @@ class PluginHost:
             return impl.plugin_name, value
         return None, None
 
+    def invalid(self, plugin: str, hook_name: str, detail: str) -> None:
+        """Report *plugin*'s invalid return value from *hook_name* (see :meth:`reject`)."""
+        hook = getattr(self.pm.hook, hook_name)
+        for impl in hook.get_hookimpls():
+            if impl.plugin_name == plugin:
+                self.reject(impl, hook_name, detail)
+                return
+        self.fail(plugin, problem("JC404", plugin=plugin, hook=hook_name, detail=detail))
+
     def reject(self, impl: Any, hook_name: str, detail: str) -> None:
         """Report an implementation's invalid return value (JC404, at the hook's ``def``)
         and disable it."""

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from .config import Configuration, load_configuration
-from .errors import ConfigError, Problem, problem
+from .errors import ConfigError, Problem
 from .merge import merge
 from .model import Checklist
 
@@ -27,9 +27,14 @@ def validate_all(paths: Iterable[str | Path] = (), *, strict: bool = False) -> t
             if not config.errors:
                 config.add(exc.problems)
     for checklist in checklists:
-        config.add(edition_problems(config, checklist))
-        config.add(run_validation_hooks(config, checklist))
+        config.add(checklist_problems(config, checklist))
     return config, checklists
+
+
+def checklist_problems(config: Configuration, checklist: Checklist) -> list[Problem]:
+    """What is checked on a merged checklist: law editions and the plugins' hooks (the same
+    for ``jointcheck validate`` and every command that opens a campaign)."""
+    return edition_problems(config, checklist) + run_validation_hooks(config, checklist)
 
 
 def edition_problems(config: Configuration, checklist: Checklist) -> list[Problem]:
@@ -61,8 +66,9 @@ def run_validation_hooks(config: Configuration, checklist: Checklist) -> list[Pr
         if value is None:
             continue
         if not isinstance(value, list | tuple) or not all(isinstance(p, Problem) for p in value):
-            found.append(problem("JC404", plugin=plugin, hook="jointcheck_validate",
-                                 detail=type(value).__name__))
+            wrong = next((v for v in value if not isinstance(v, Problem)), None) \
+                if isinstance(value, list | tuple) else value
+            config.host.invalid(plugin, "jointcheck_validate", type(wrong).__name__)
             continue
         # what a plugin reports about the configuration keeps its severity (not softened)
         found.extend(dataclasses.replace(p, plugin=p.plugin or plugin, reported_by=plugin)

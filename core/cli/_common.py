@@ -41,6 +41,13 @@ def echo_problems(problems: Iterable[Problem], *, err: bool = True,
         hinted.add(p.code)
 
 
+def echo_config_warnings(config: Any) -> None:
+    """On stderr, the warnings about an opened campaign's configuration (validation hooks,
+    law editions...); plugin failures are summarised in one line instead (core.cli)."""
+    echo_problems([p for p in config.problems
+                   if not p.is_error and (p.reported_by or not p.plugin)])
+
+
 def fail(problems: list[Problem], fmt: str = "text") -> NoReturn:
     """Report *problems* (text to stderr, or JSON to stdout) and exit 1."""
     if fmt == "json":

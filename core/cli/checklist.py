@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from ..i18n import translator
-from ._common import echo_json, fail, format_option, render_table
+from ._common import echo_config_warnings, echo_json, fail, format_option, render_table
 
 _ = translator({
     "title": ("联合检查记录表 — {title}", "Joint checklist — {title}"),
@@ -80,6 +80,7 @@ def checklist(campaign: str | None, fmt: str, strict: bool) -> None:
         merged = merge(config, camp)
     except ConfigError as exc:
         fail(exc.problems, "json" if fmt == "json" else "text")
+    echo_config_warnings(config)
     data = checklist_json(merged)
     if fmt == "json":
         echo_json(data)

@@ -7,7 +7,14 @@ import sys
 import click
 
 from ..i18n import translator
-from ._common import EXIT_INVALID, echo_json, echo_problems, fail, format_option
+from ._common import (
+    EXIT_INVALID,
+    echo_config_warnings,
+    echo_json,
+    echo_problems,
+    fail,
+    format_option,
+)
 
 _ = translator({
     "dept": ("{name}（{code}）", "{name} ({code})"),
@@ -66,6 +73,7 @@ def classify(findings: str, campaign: str | None, fmt: str, strict: bool) -> Non
         doc = load_file(findings)
     except ConfigError as exc:
         fail(exc.problems, fmt)
+    echo_config_warnings(config)
     problems = check_findings(doc, checklist, config.host)
     if problems:
         fail(problems, fmt)

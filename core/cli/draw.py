@@ -14,7 +14,14 @@ from typing import Any
 import click
 
 from ..i18n import translator
-from ._common import EXIT_INVALID, echo_json, echo_problems, fail, format_option
+from ._common import (
+    EXIT_INVALID,
+    echo_config_warnings,
+    echo_json,
+    echo_problems,
+    fail,
+    format_option,
+)
 from .db import store_engine
 
 _ = translator({
@@ -93,9 +100,11 @@ def _campaign_or_exit(path: str | None, fmt: str = "text"):
     from ..errors import ConfigError
 
     try:
-        return open_campaign(path)
+        config, campaign = open_campaign(path)
     except ConfigError as exc:
         fail(exc.problems, fmt)
+    echo_config_warnings(config)
+    return config, campaign
 
 
 def _department_names(config: Any) -> dict[str, str]:
