@@ -6,70 +6,28 @@ adds, adjusted by the officer's recorded changes (each with a reason). A plugin 
 override one department's classification through ``jointcheck_classify_department``; the
 override is named in every output. The enterprise's joint result is its departments' most
 serious result in the policy's ``joint_order``.
+
+The result types (DepartmentFindings, DepartmentResult, JointResult) live in core.model,
+which plugins import without loading the plugin host; they are re-exported here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from .conditions import evaluate
 from .errors import Problem, did_you_mean
-from .model import Checklist, Item, Policy
+from .model import (
+    Checklist,
+    DepartmentFindings,
+    DepartmentResult,
+    Item,
+    JointResult,
+    Policy,
+)
 from .plugins import PluginHost
 from .yamlload import Document
-
-
-@dataclass
-class DepartmentFindings:
-    """One department's answers for one enterprise."""
-
-    department: str
-    outcome: str  # inspected | unreachable | refused
-    items: dict[str, dict[str, Any]]
-    target: dict[str, Any]
-    disposition_changes: list[dict[str, Any]] = field(default_factory=list)
-
-
-@dataclass
-class DepartmentResult:
-    code: int
-    text: str
-    dispositions: list[str]
-    rule: str | None = None
-    overridden_by: str | None = None
-    applicable: list[str] = field(default_factory=list)
-    noncompliant: list[str] = field(default_factory=list)
-    disposition_changes: list[dict[str, Any]] = field(default_factory=list)
-
-    def to_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "result": {"code": self.code, "text": self.text},
-            "dispositions": self.dispositions,
-            "rule": self.rule,
-            "applicable_items": self.applicable,
-            "noncompliant_items": self.noncompliant,
-        }
-        if self.overridden_by:
-            data["overridden_by"] = self.overridden_by
-        if self.disposition_changes:
-            data["disposition_changes"] = self.disposition_changes
-        return data
-
-
-@dataclass
-class JointResult:
-    code: int
-    text: str
-    departments: dict[str, DepartmentResult]
-    problems: list[Problem] = field(default_factory=list)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "departments": {c: r.to_json() for c, r in self.departments.items()},
-            "joint": {"code": self.code, "text": self.text},
-        }
 
 
 def item_applies(item: Item, target: Mapping[str, Any], host: PluginHost | None) -> bool:

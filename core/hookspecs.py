@@ -23,9 +23,8 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
-    from .classify import DepartmentFindings, DepartmentResult
     from .errors import Problem
-    from .model import Checklist, Item, Policy
+    from .model import Checklist, DepartmentFindings, DepartmentResult, Item, Policy
 
 PROJECT = "jointcheck"
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -69,7 +68,7 @@ def jointcheck_classify_department(
 
     Called once per participating department after the policy has classified it;
     *default* is the policy's result. Return a
-    :class:`jointcheck.core.classify.DepartmentResult` to replace it (its ``overridden_by``
+    :class:`jointcheck.core.model.DepartmentResult` to replace it (its ``overridden_by``
     is filled with the plugin's name and shown in every output), or ``None`` to keep the
     policy's result. The first plugin that returns a result wins.
     """

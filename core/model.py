@@ -11,7 +11,8 @@ from datetime import date
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # pragma: no cover
+    from .errors import Problem
     from .legal import Edition
 
 
@@ -209,3 +210,64 @@ class Checklist:
         from .legal import legal_basis_in_force
 
         return legal_basis_in_force(item.data, self.editions(item.department), self.as_of)
+
+
+# --------------------------------------------------------------------------- results
+# The types the classification hooks see (core.hookspecs): here, not in core.classify, so
+# that a plugin importing them loads neither the plugin host nor pluggy.
+
+
+@dataclass
+class DepartmentFindings:
+    """One department's answers for one enterprise."""
+
+    department: str
+    outcome: str  # inspected | unreachable | refused
+    items: dict[str, dict[str, Any]]
+    target: dict[str, Any]
+    disposition_changes: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class DepartmentResult:
+    """One department's 抽查结果 and 处理结果 for one enterprise (what a plugin may return from
+    ``jointcheck_classify_department``)."""
+
+    code: int
+    text: str
+    dispositions: list[str]
+    rule: str | None = None
+    overridden_by: str | None = None
+    applicable: list[str] = field(default_factory=list)
+    noncompliant: list[str] = field(default_factory=list)
+    disposition_changes: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "result": {"code": self.code, "text": self.text},
+            "dispositions": self.dispositions,
+            "rule": self.rule,
+            "applicable_items": self.applicable,
+            "noncompliant_items": self.noncompliant,
+        }
+        if self.overridden_by:
+            data["overridden_by"] = self.overridden_by
+        if self.disposition_changes:
+            data["disposition_changes"] = self.disposition_changes
+        return data
+
+
+@dataclass
+class JointResult:
+    """An enterprise's joint result and every department's result."""
+
+    code: int
+    text: str
+    departments: dict[str, DepartmentResult]
+    problems: list[Problem] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "departments": {c: r.to_json() for c, r in self.departments.items()},
+            "joint": {"code": self.code, "text": self.text},
+        }

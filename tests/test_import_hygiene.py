@@ -31,3 +31,24 @@ def test_light_commands_import_nothing_heavy(args):
     assert loaded == []
     if args == ["--help"]:
         assert "jsonschema" not in modules and "yaml" not in modules
+
+
+def test_the_model_plugins_import_loads_no_plugin_host():
+    """What a plugin imports for its hooks (core.model) loads neither pluggy nor the host."""
+    probe = ("import json, sys\n"
+             "from jointcheck.core.model import DepartmentFindings, DepartmentResult, JointResult\n"
+             "print(json.dumps(sorted(sys.modules)))")
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          check=True)
+    modules = json.loads(proc.stdout)
+    assert "jointcheck.core.model" in modules
+    assert [m for m in modules if m == "pluggy" or m.startswith(("pluggy.", "jointcheck.core.plugins",
+                                                                  "jointcheck.core.classify"))] == []
+
+
+def test_classify_still_exports_the_result_types():
+    from jointcheck.core import classify, model
+
+    assert classify.DepartmentResult is model.DepartmentResult
+    assert classify.DepartmentFindings is model.DepartmentFindings
+    assert classify.JointResult is model.JointResult
