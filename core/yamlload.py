@@ -348,39 +348,37 @@ def load_file(path: str | Path, display: str | None = None) -> Document:
 
 
 # Parsing many files at once (a city with 200 department plugins): on a multi-core machine
-# with no other threads running, a forked child parses every other file into the cache
-# while this process parses the rest; loading then reads the child's share from the cache.
-# Only where the cache is on and fork exists; a failed child only means those files are
-# parsed again.
+# where forking is safe (core.forking: no other thread running, not switched off), a forked
+# child parses every other file into the cache while this process parses the rest; loading
+# then reads the child's share from the cache. Only where the cache is on; a failed child
+# only means those files are parsed again.
 PREFETCH_MIN_FILES = 16
+
+
+def _cache_files(paths: list[Path]) -> None:
+    """Parse *paths* into the parse cache (the prefetch child's share)."""
+    import contextlib
+
+    for path in paths:
+        with contextlib.suppress(ConfigError):
+            load_file(path)
 
 
 def prefetch(paths: list[Path]) -> dict[Path, Document]:
     """Parse *paths* using two processes (best effort): the child's share lands in the parse
     cache, this process's share is returned (documents with errors are left out)."""
     import contextlib
-    import os
-    import threading
 
-    if (cache_dir() is None or len(paths) < PREFETCH_MIN_FILES or not hasattr(os, "fork")
-            or (os.cpu_count() or 1) < 2 or threading.active_count() > 1):
-        return {}  # forking a process that runs threads (e.g. a Textual app) is unsafe
-    import sys
+    from .forking import beside, fork_worthwhile
 
-    sys.stdout.flush()
-    sys.stderr.flush()
-    pid = os.fork()
-    if pid == 0:  # the child: its share into the cache, then leave without cleanup
-        try:
-            for path in paths[1::2]:
-                with contextlib.suppress(ConfigError):
-                    load_file(path)
-        finally:
-            os._exit(0)
+    if cache_dir() is None or len(paths) < PREFETCH_MIN_FILES or not fork_worthwhile():
+        return {}
+    cached = beside(_cache_files, paths[1::2])
     parsed: dict[Path, Document] = {}
-    for path in paths[0::2]:
-        with contextlib.suppress(ConfigError):
-            parsed[path] = load_file(path)
-    os.waitpid(pid, 0)
+    try:
+        for path in paths[0::2]:
+            with contextlib.suppress(ConfigError):
+                parsed[path] = load_file(path)
+    finally:
+        cached()  # always wait for the child
     return parsed
-

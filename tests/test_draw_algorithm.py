@@ -110,13 +110,27 @@ def test_result_does_not_depend_on_input_order():
 
 
 def test_parallel_fingerprint_gives_the_same_result(monkeypatch):
-    """Large sets compute the fingerprint in a forked child: same result as in-process."""
+    """The services compute a large set's fingerprint in a forked child (core.forking):
+    the same result as in-process; the pure algorithm itself never forks."""
+    import os
+
+    from jointcheck.core.draw import service
+
     targets = [target(i, grade="ABC"[i % 3]) for i in range(3000)]
     p = params(sample={"ratio": "0.01"})
-    monkeypatch.setattr(A, "PARALLEL_THRESHOLD", 10**9)
+    real_fork, forks = os.fork, []
+
+    def counting_fork():
+        forks.append(1)
+        return real_fork()
+
+    monkeypatch.setattr(os, "fork", counting_fork)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
     serial = draw("s", targets, pool(), p)
-    monkeypatch.setattr(A, "PARALLEL_THRESHOLD", 1)
-    parallel = draw("s", list(reversed(targets)), pool(), p)
+    assert forks == []
+    monkeypatch.setattr(service, "PARALLEL_THRESHOLD", 1)
+    parallel = draw("s", list(reversed(targets)), pool(), p, beside=service.fingerprint_beside)
+    assert forks == [1]
     assert parallel.to_json() == serial.to_json()
     assert parallel.targets_fingerprint == serial.targets_fingerprint
 

@@ -539,72 +539,26 @@ def _set_fingerprint(entries: list[Any]) -> tuple[str | None, str]:
     return duplicate, fingerprint(codes, list(map(itemgetter(2), ordered)))
 
 
-PARALLEL_THRESHOLD = 100_000
-PARALLEL_ENV = "JOINTCHECK_DRAW_PARALLEL"
+# Runs ``fn(arg)`` and returns a function giving its result: the caller may run it elsewhere
+# (core.draw.service runs the fingerprint of a large set in a forked child); this module
+# itself never forks, starts a thread or touches anything outside its arguments.
+Beside = Callable[[Callable[[Any], Any], Any], Callable[[], Any]]
 
 
-def _beside(fn: Callable[[Any], Any], arg: Any, parallel: bool) -> Callable[[], Any]:
-    """Start ``fn(arg)`` in a forked child process and return a function that waits for
-    its (picklable) result; compute it in this process when forking is not available,
-    not wanted (``JOINTCHECK_DRAW_PARALLEL=0``) or fails. Only the speed depends on this.
-
-    The child inherits *arg* by copy-on-write, touches no database connection or file
-    of the parent, and leaves with ``os._exit``.
-    """
-    import os
-    import sys
-
-    if (not parallel or sys.platform != "linux" or (os.cpu_count() or 1) < 2
-            or os.environ.get(PARALLEL_ENV, "1").strip() == "0"):
-        value = fn(arg)
-        return lambda: value
-    import pickle
-
-    try:
-        r, w = os.pipe()
-        pid = os.fork()
-    except OSError:
-        value = fn(arg)
-        return lambda: value
-    if pid == 0:  # the child
-        code = 0
-        try:
-            os.close(r)
-            payload = pickle.dumps(fn(arg))
-            view = memoryview(payload)
-            while view:
-                view = view[os.write(w, view):]
-        except BaseException:
-            code = 1
-        finally:
-            os._exit(code)
-    os.close(w)
-
-    def wait() -> Any:
-        chunks = []
-        try:
-            while True:
-                chunk = os.read(r, 1 << 16)
-                if not chunk:
-                    break
-                chunks.append(chunk)
-        finally:
-            os.close(r)
-            _, status = os.waitpid(pid, 0)
-        if status == 0 and chunks:
-            return pickle.loads(b"".join(chunks))
-        return fn(arg)  # the child failed: do it here
-
-    return wait
+def _here(fn: Callable[[Any], Any], arg: Any) -> Callable[[], Any]:
+    value = fn(arg)
+    return lambda: value
 
 
 def draw_targets(seed: str, targets: Iterable[tuple[str, str | None, str]],
                  parameters: Parameters, *, total_targets: int | None = None,
-                 file: str | None = None) -> TargetDraw:
+                 file: str | None = None, beside: Beside | None = None) -> TargetDraw:
     """Stage 1: rank the eligible targets ``(credit_code, risk_grade, row_digest)``.
 
     The result does not depend on the order of *targets*; a duplicate credit code is an
     error (JC727), so is an empty set (JC721) or a count larger than the set (JC722).
+    *beside* may compute the set's fingerprint while this function ranks (see
+    :data:`Beside`); the result is the same with or without it.
     """
     check_seed(seed)
     check_parameters(parameters, file=file)
@@ -612,8 +566,8 @@ def draw_targets(seed: str, targets: Iterable[tuple[str, str | None, str]],
     if not entries:
         raise DrawError([problem("JC721", file=file, path="campaign.scope",
                                       total=total_targets if total_targets is not None else 0)])
-    # The fingerprint (sort, duplicate check, hash) runs beside the ranking on large sets.
-    fingerprinted = _beside(_set_fingerprint, entries, len(entries) >= PARALLEL_THRESHOLD)
+    # The fingerprint (sort, duplicate check, hash): beside the ranking when the caller can.
+    fingerprinted = (beside or _here)(_set_fingerprint, entries)
 
     sample = parameters.sample
     strata_spec: list[tuple[str | None, str | None, int | None]]  # (grade, ratio, count)
@@ -724,7 +678,8 @@ def draw_officers(seed: str, stage: TargetDraw, jurisdictions: Mapping[str, str 
 
 def draw(seed: str, targets: Iterable[TargetEntry], officers: Iterable[OfficerEntry],
          parameters: Parameters, *, total_targets: int | None = None,
-         file: str | None = None, max_reported: int = 20) -> DrawResult:
+         file: str | None = None, max_reported: int = 20,
+         beside: Beside | None = None) -> DrawResult:
     """Draw the targets and their teams. Raises :class:`DrawError` when it cannot.
 
     *targets* is the eligible set as :class:`TargetEntry` (see :func:`eligible_targets`),
@@ -734,7 +689,7 @@ def draw(seed: str, targets: Iterable[TargetEntry], officers: Iterable[OfficerEn
     entries = list(targets)
     jurisdictions = {t[0]: t[2] for t in entries}
     stage = draw_targets(seed, [(t[0], t[1], t[3]) for t in entries], parameters,
-                         total_targets=total_targets, file=file)
+                         total_targets=total_targets, file=file, beside=beside)
     return draw_officers(seed, stage, jurisdictions, officers, parameters, file=file,
                          max_reported=max_reported)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -384,12 +384,33 @@ def load_jurisdictions(conn: Connection, codes: Sequence[str]) -> dict[str, str 
     return found
 
 
+# The target set's fingerprint (sort, duplicate check, hash) runs in a forked child beside
+# the ranking on large sets, where core.forking allows a fork; JOINTCHECK_DRAW_PARALLEL=0
+# (or JOINTCHECK_NO_FORK=1) keeps it in this process. Only the speed depends on this.
+PARALLEL_THRESHOLD = 100_000
+PARALLEL_ENV = "JOINTCHECK_DRAW_PARALLEL"
+
+
+def fingerprint_beside(fn: Callable[[Any], Any], entries: Any) -> Callable[[], Any]:
+    """The :data:`~.algorithm.Beside` runner of the draw's services (see above)."""
+    import os
+
+    from ..forking import beside
+
+    if (len(entries) >= PARALLEL_THRESHOLD
+            and os.environ.get(PARALLEL_ENV, "1").strip() != "0"):
+        return beside(fn, entries)
+    value = fn(entries)
+    return lambda: value
+
+
 def replay(conn: Connection, seed: str, parameters: Parameters, *, file: str | None = None
            ) -> DrawResult:
     """Run the algorithm on the store's libraries (inside the caller's transaction)."""
     with gc_paused():  # a million short-lived tuples: the cyclic GC would only walk them
         entries, total = load_eligible_targets(conn, parameters)
-        stage = draw_targets(seed, entries, parameters, total_targets=total, file=file)
+        stage = draw_targets(seed, entries, parameters, total_targets=total, file=file,
+                             beside=fingerprint_beside)
         del entries
     jurisdictions = load_jurisdictions(conn, [code for _, _, code in stage.drawn])
     officer_rows = load_officers(conn, parameters.departments)
@@ -837,7 +858,8 @@ def verify_files(data: Mapping[str, Any], targets_path: str | Path, officers_pat
         raise LibraryError(problems)
     try:
         result: DrawResult | DrawError = draw(str(data["seed"]), entries, officer_rows,
-                                              parameters, total_targets=total)
+                                              parameters, total_targets=total,
+                                              beside=fingerprint_beside)
     except DrawError as exc:
         result = exc
     _compare(report, data, result)

@@ -1,8 +1,8 @@
 """Importing a library file into the store: all or nothing, as one upsert stream.
 
 :func:`import_file` streams the file through the reader (core/libraries/reader.py), which
-validates every row, in a background thread. Inside one
-:func:`~jointcheck.core.store.begin_write` transaction, this thread writes the valid rows
+validates every row. Inside one
+:func:`~jointcheck.core.store.begin_write` transaction, this process writes the valid rows
 in batches with the driver's ``executemany`` of one statement (:func:`upsert_sql`)::
 
     INSERT INTO targets (...) VALUES (...)
@@ -11,8 +11,9 @@ in batches with the driver's ``executemany`` of one statement (:func:`upsert_sql
 
 which is the same SQL on SQLite and PostgreSQL (where each batch first goes into a
 temporary table by ``COPY`` and the statement reads it with ``INSERT ... SELECT``). For a
-big CSV file the reading and validation run in a child process (:class:`_RemoteBatches`),
-so that Python and the database work at the same time. The counts follow from two facts: the
+big CSV file the reading and validation run in a forked child process
+(:class:`_RemoteBatches`, only where core.forking allows a fork), so that Python and the
+database work at the same time. The counts follow from two facts: the
 table's row count before and after gives ``added``; the driver's row count (rows inserted
 or actually updated — an unchanged row is a no-op) minus ``added`` gives ``updated``; the
 rest is ``unchanged``. (A staging table plus set-based statements was measured first: on
@@ -208,7 +209,8 @@ def import_file(engine: Engine, kind: str, path: str | Path, *, encoding: str | 
     File-level problems raise :class:`~.messages.LibraryError`; row problems are in the
     report (``imported`` False unless ``skip_invalid``). ``progress(done, total)`` is called
     after every batch (bytes for CSV, rows for XLSX). ``parallel`` reads the file in a
-    child process (default: for CSV files of at least :data:`PARALLEL_MIN_BYTES`).
+    forked child process (default: for CSV files of at least :data:`PARALLEL_MIN_BYTES`),
+    only where :func:`~jointcheck.core.forking.fork_safe` allows it.
     """
     from ..store import audit, begin_write, utcnow
 
@@ -218,6 +220,10 @@ def import_file(engine: Engine, kind: str, path: str | Path, *, encoding: str | 
                           warnings=list(lib.warnings))
     if parallel is None:
         parallel = lib.path.suffix.lower() in CSV_SUFFIXES and lib.total >= PARALLEL_MIN_BYTES
+    if parallel:
+        from ..forking import fork_safe
+
+        parallel = fork_safe()  # never fork a process that runs threads (core.forking)
     rej = None
     if rejects is not None:
         try:
@@ -430,8 +436,7 @@ class _RemoteBatches:
 
         from ..i18n import get_lang
 
-        methods = multiprocessing.get_all_start_methods()
-        ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+        ctx = multiprocessing.get_context("fork")  # only used when core.forking.fork_safe()
         spec = {"kind": lib.kind, "path": str(lib.path), "encoding": lib.encoding,
                 "mapping": lib.mapping, "sheet": None, "label": lib.label,
                 "allow_check_override": lib.allow_check_override}
