@@ -136,5 +136,11 @@ def checklist_json(checklist: Checklist) -> dict[str, Any]:
 
 def campaign_json(campaign: Campaign) -> dict[str, Any]:
     """What the checklist says about the campaign itself."""
+    issued = campaign.issue_date
     return {"id": campaign.id, "title": campaign.title,
-            "document_number": campaign.data.get("document_number")}
+            "document_number": campaign.document_number,
+            "issuer": campaign.issuer, "co_issuer": campaign.co_issuer,
+            "issue_date": issued.isoformat() if issued else None,
+            "period": campaign.data.get("period"),
+            "leading_group": campaign.leading_group or None,
+            "inspection_methods": campaign.inspection_methods}

@@ -114,6 +114,43 @@ class Campaign:
         return self.data["title"]
 
     @property
+    def document_number(self) -> str | None:
+        return self.data.get("document_number")
+
+    @property
+    def issuer(self) -> str | None:
+        return self.data.get("issuer")
+
+    @property
+    def co_issuer(self) -> str | None:
+        """A body that sealed the document with the issuer, e.g. 鹤壁市市场监督管理局（代章）."""
+        return self.data.get("co_issuer")
+
+    @property
+    def issue_date(self) -> date | None:
+        """The date on the document (成文日期)."""
+        raw = self.data.get("issue_date")
+        try:
+            return date.fromisoformat(raw) if raw else None
+        except ValueError:
+            return None
+
+    @property
+    def leading_group(self) -> dict[str, Any]:
+        """``{name, leader, deputy_leaders, office: {seat, director, deputy_directors}}``,
+        verbatim (empty when the 实施方案 sets up none)."""
+        return dict(self.data.get("leading_group") or {})
+
+    @property
+    def inspection_methods(self) -> list[str]:
+        return list(self.data.get("inspection_methods") or [])
+
+    @property
+    def deadlines(self) -> list[dict[str, Any]]:
+        """The deadlines as declared: id, title, owner, recipient, days, unit, from, ..."""
+        return [dict(d) for d in self.data.get("deadlines") or []]
+
+    @property
     def lead_department(self) -> str:
         return self.data["lead_department"]
 

@@ -299,18 +299,70 @@ def test_example_campaign_scope_filter_keeps_going_industrial_concerns():
     assert evaluate(scope, {"status": "存续", "industry": "批发和零售业"}) is False
 
 
-def test_example_campaign_deadlines_keep_their_units():
-    deadlines = {d["id"]: d for d in load_file(example_path()).data["campaign"]["deadlines"]}
-    got = {k: (d["days"], d["unit"], d["from"], d.get("confirmed", True))
-           for k, d in deadlines.items()}
-    assert got == {
-        "records_to_office": (10, "calendar_days", "inspection_end", True),
-        "referral_letter": (10, "calendar_days", "joint_inspection_end", True),
-        "case_decision": (7, "calendar_days", "referral_received", True),
-        "case_result_report": (20, "working_days", "case_closed", True),
-        "publication": (20, "working_days", "results_formed", False),
-    }
-    assert "《关于移交双随机抽查有关问题的函》" in deadlines["referral_letter"]["title"]
+# DOMAIN.md §2, "Deadlines of the source": who owes each step, to whom, and how long.
+SOURCE_DEADLINES = [
+    # id, owner, recipient, days, unit, from, confirmed
+    ("records_to_office", "检查组", "联合抽查领导小组办公室", 10, "calendar_days",
+     "inspection_end", True),
+    ("referral_letter", "市“双随机、一公开”工作领导小组办公室", "相关部门", 10, "calendar_days",
+     "joint_inspection_end", True),
+    ("case_decision", "相关部门", "市“双随机、一公开”工作领导小组办公室", 7, "calendar_days",
+     "referral_received", True),
+    ("case_result_report", "相关部门", "市“双随机、一公开”领导小组", 20, "working_days",
+     "case_closed", True),
+    ("publication", "执法检查人员", None, 20, "working_days", "results_formed", False),
+]
+
+
+def _deadlines() -> dict[str, dict]:
+    return {d["id"]: d for d in load_file(example_path()).data["campaign"]["deadlines"]}
+
+
+@pytest.mark.parametrize("row", SOURCE_DEADLINES, ids=[r[0] for r in SOURCE_DEADLINES])
+def test_example_campaign_deadlines_have_the_owners_of_the_source(row):
+    ident, owner, recipient, days, unit, start, confirmed = row
+    d = _deadlines()[ident]
+    assert (d["owner"], d.get("recipient"), d["days"], d["unit"], d["from"],
+            d.get("confirmed", True)) == (owner, recipient, days, unit, start, confirmed)
+    assert d["title"].startswith(owner if ident != "case_decision" else "相关部门")
+    assert d["quote"]  # the source's own words beside our setting
+
+
+def test_example_campaign_has_exactly_the_deadlines_of_the_source():
+    assert list(_deadlines()) == [r[0] for r in SOURCE_DEADLINES]
+
+
+def test_the_referral_letter_is_sent_by_the_citys_office_not_the_joint_office():
+    d = _deadlines()["referral_letter"]
+    assert "《关于移交双随机抽查有关问题的函》" in d["title"]
+    assert "联合抽查领导小组办公室将" not in d["title"]
+
+
+def test_the_case_result_report_has_both_parts_and_its_recipient():
+    d = _deadlines()["case_result_report"]
+    assert d["parts"] == ["以书面形式告知市“双随机、一公开”领导小组案件查处结果",
+                          "通过“国家企业信用信息公示系统（河南）”公示行政处罚信息"]
+    assert "市“双随机、一公开”领导小组" in d["title"] and "公示行政处罚信息" in d["title"]
+
+
+def test_publication_cites_the_regulation_its_deadline_comes_from():
+    d = _deadlines()["publication"]
+    assert [(c["law"], c["article"]) for c in d["basis"]] == [
+        ("企业信息公示暂行条例", "第六条"), ("企业信息公示暂行条例", "第七条")]
+    assert all(c["edition"] and c["verified"] is False for c in d["basis"])
+    assert "国家企业信用信息公示系统（河南）" in d["title"]
+
+
+def test_example_campaign_records_what_the_source_says_about_itself():
+    c = load_file(example_path()).data["campaign"]
+    assert c["issuer"] == "鹤壁市部门联合“双随机一公开”监管工作联席会议办公室"
+    assert c["co_issuer"] == "鹤壁市市场监督管理局（代章）"
+    assert c["issue_date"] == "2020-07-03"
+    assert c["leading_group"]["name"] == "鹤壁市工业企业安全生产跨部门联合抽查工作领导小组"
+    assert c["leading_group"]["leader"] == "市应急管理局分管领导"
+    assert c["leading_group"]["deputy_leaders"] == ["市市场监督管理局分管领导"]
+    assert c["leading_group"]["office"]["seat"] == "市应急管理局"
+    assert c["inspection_methods"] == ["实地检查", "其他检查方式"]
 
 
 def test_example_campaign_ships_inside_the_package():

@@ -16,6 +16,14 @@ _ = translator({
     "h_id": ("事项编号", "Item id"),
     "h_title": ("抽查事项", "抽查事项 (item)"),
     "h_applies": ("适用条件", "Applies when"),
+    "doc_number": ("文号：{v}", "Document number: {v}"),
+    "issued": ("印发：{v}", "Issued by: {v}"),
+    "period": ("抽查时间：{start} 至 {end}", "Inspection period: {start} to {end}"),
+    "group_line": ("领导小组：{name}（组长：{leader}；副组长：{deputies}）",
+                   "Leading group: {name} (组长 {leader}; 副组长 {deputies})"),
+    "office_line": ("领导小组办公室：设在{seat}，主任：{director}；副主任：{deputies}",
+                    "Its office: at {seat}; 主任 {director}; 副主任 {deputies}"),
+    "methods": ("检查方式：{v}", "Inspection methods: {v}"),
     "see_markdown": ("法律依据、处罚依据和检查指引见 --format markdown。",
                      "Legal basis, penalty basis and guidance: --format markdown."),
     "h_source": ("来源", "Source"),
@@ -96,8 +104,7 @@ def checklist(campaign: str | None, fmt: str, strict: bool) -> None:
 
     if fmt == "markdown":
         lines = [f"# {_('title', title=camp.title)}", ""]
-        if camp.data.get("document_number"):
-            lines += [camp.data["document_number"], ""]
+        lines += [f"- {line}" for line in campaign_lines(data["campaign"])] + [""]
         lines += reference_lines(data, prefix="> ")
         current = None
         for item in data["items"]:
@@ -129,12 +136,40 @@ def table_text(merged, data: dict | None = None) -> str:
              describe_condition(i["applicability"])] for i in data["items"]]
     return "\n".join([
         _("title", title=merged.campaign.title),
+        *campaign_lines(data["campaign"]),
         render_table([_("h_seq"), _("h_dept"), _("h_id"), _("h_title"), _("h_applies")], rows),
         _("summary", n=len(merged.items), d=len(merged.departments)),
         *reference_lines(data),
         _("see_markdown"),
         _("fingerprint", fp=merged.fingerprint),
     ])
+
+
+def campaign_lines(c: dict) -> list[str]:
+    """What the 实施方案 says about itself: 文号, issuers and date, period, leading group,
+    inspection methods (only what the campaign file records)."""
+    lines = []
+    if c.get("document_number"):
+        lines.append(_("doc_number", v=c["document_number"]))
+    issuers = "、".join(x for x in (c.get("issuer"), c.get("co_issuer")) if x)
+    issued = "，".join(x for x in (issuers, c.get("issue_date")) if x)
+    if issued:
+        lines.append(_("issued", v=issued))
+    if c.get("period"):
+        lines.append(_("period", start=c["period"]["start"], end=c["period"]["end"]))
+    group = c.get("leading_group") or {}
+    if group:
+        none = _("none")
+        lines.append(_("group_line", name=group.get("name") or none, leader=group.get("leader") or none,
+                       deputies="、".join(group.get("deputy_leaders") or []) or none))
+        office = group.get("office") or {}
+        if office:
+            lines.append(_("office_line", seat=office.get("seat") or none,
+                           director=office.get("director") or none,
+                           deputies="、".join(office.get("deputy_directors") or []) or none))
+    if c.get("inspection_methods"):
+        lines.append(_("methods", v="、".join(c["inspection_methods"])))
+    return lines
 
 
 def reference_lines(data: dict, prefix: str = "") -> list[str]:

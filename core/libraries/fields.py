@@ -230,7 +230,8 @@ TARGET_FIELDS: tuple[Field, ...] = (
     Field("business_address", ("经营地址", "经营场所", "生产经营地址", "实际经营地址")),
     Field("phone", ("联系电话", "电话"), parse=parse_phone, max_len=32),
     Field("jurisdiction", ("管辖单位", "管辖机关")),
-    Field("registration_authority", ("登记机关", "登记单位")),
+    # 附件2 says 登记单位; 登记机关 (the usual register term) is accepted too
+    Field("registration_authority", ("登记单位", "登记机关")),
     Field("entity_type", ("市场主体类型", "企业类型", "主体类型", "类型")),
     Field("business_scope", ("经营范围",)),
     Field("region", ("行政区划", "所属区域", "区域")),

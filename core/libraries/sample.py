@@ -80,9 +80,10 @@ FORMS = (
 )
 
 TARGET_HEADERS = ("序号", "统一社会信用代码", "市场主体名称", "注册号", "法定代表人", "地址", "经营地址",
-                  "联系电话", "管辖单位", "登记机关", "市场主体类型", "经营范围", "行政区划", "成立日期",
+                  "联系电话", "管辖单位", "登记单位", "市场主体类型", "经营范围", "行政区划", "成立日期",
                   "登记状态", "行业", "信用风险等级", "使用特种设备", "校验码例外")
-OFFICER_HEADERS = ("序号", "姓名", "性别", "单位", "部门", "职务", "执法证号", "手机号码", "身份证号",
+# 附件1's eight columns in its order (序号 … 身份证号), then what the library adds (部门 first)
+OFFICER_HEADERS = ("序号", "姓名", "性别", "单位", "职务", "执法证号", "手机号码", "身份证号", "部门",
                    "执法证有效期至", "资格", "管辖单位", "在岗", "回避对象")
 
 DEPARTMENTS = (
@@ -242,10 +243,10 @@ def officer_rows(n: int, rng: random.Random, target_codes: list[str] | None = No
             conflicts = "；".join(rng.sample(target_codes, k=min(len(target_codes),
                                                                 rng.choice((1, 1, 2)))))
         region = rng.choice(("410602", "410603", "410611", "410621", "410622"))
-        yield (i + 1, _person_name(rng), "男" if male else "女", unit, dept, rng.choice(titles),
+        yield (i + 1, _person_name(rng), "男" if male else "女", unit, rng.choice(titles),
                f"4106{cert_digit}{i + 1:06d}",
                f"1{rng.choice('3589')}{rng.randrange(100000000, 1000000000)}",
-               id_number(rng, region, born, male), expiry.isoformat(), "；".join(qualifications),
+               id_number(rng, region, born, male), dept, expiry.isoformat(), "；".join(qualifications),
                jurisdiction, "否" if rng.random() < 0.05 else "是", conflicts)
 
 
