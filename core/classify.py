@@ -41,11 +41,13 @@ def item_applies(item: Item, target: Mapping[str, Any], host: PluginHost | None)
     return evaluate(item.applicability, target) is not False
 
 
-def check_findings(doc: Document, checklist: Checklist, host: PluginHost | None = None) -> list[Problem]:
-    """Problems that make a findings document unusable with *checklist* (schema first)."""
+def check_findings(doc: Document, checklist: Checklist, host: PluginHost | None = None,
+                   *, schema: str = "findings") -> list[Problem]:
+    """Problems that make a findings document unusable with *checklist* (schema first;
+    *schema* ``record`` for an inspection record file, the findings plus its own fields)."""
     from .schema_check import validate_document
 
-    problems = validate_document(doc, "findings")
+    problems = validate_document(doc, schema)
     if problems:
         return problems
     before = len(host.problems) if host is not None else 0

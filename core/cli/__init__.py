@@ -40,6 +40,12 @@ COMMANDS: dict[str, tuple[str, str, str, str]] = {
                     "Write synthetic sample libraries"),
     "draw": ("draw", "draw", "双随机抽取：承诺、抽取、查看、导出、复核",
              "The random draw: commit, run, show, export, verify"),
+    "tasks": ("tasks", "tasks", "检查任务：列出抽取对象的检查任务及其状态",
+              "Inspection tasks: list the drawn targets' tasks and their status"),
+    "record": ("record", "record", "检查记录：查看、从文件提交、修改（联合检查记录表）",
+               "Inspection records: show, submit from a file, amend"),
+    "inspect": ("inspect", "inspect", "打开检查界面（终端应用），现场逐项填写联合检查记录表",
+                "Open the inspectors' terminal app to fill in records on site"),
 }
 
 

@@ -114,7 +114,7 @@ def demo(ctx: click.Context, outdir: Path, targets: int, officers: int, seed: st
     try:
         committed = commit(engine, campaign, seed)
         click.echo(_("commitment", value=committed.commitment))
-        record = run_draw(engine, campaign, seed or committed.seed)
+        record = run_draw(engine, campaign, seed or committed.seed, checklist=merged)
     except DrawError as exc:
         echo_problems(exc.problems)
         sys.exit(EXIT_INVALID)

@@ -184,13 +184,16 @@ def run(ctx: click.Context, campaign: str | None, seed: str, no_commitment: bool
     from ..draw.algorithm import DrawError
     from ..draw.service import display_rows, run_draw
 
+    from ..merge import merge
+
     when = _parse_date(on_date)
     config, camp = _campaign_or_exit(campaign, fmt)
     names = _department_names(config)
+    checklist = merge(config, camp)
     with store_engine(ctx) as engine:
         try:
             record = run_draw(engine, camp, seed.strip(), commitment_required=not no_commitment,
-                              on_date=when)
+                              on_date=when, checklist=checklist)
         except DrawError as exc:
             _draw_error(exc, fmt)
         if fmt == "json":

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import problem, register
 from ..gcpause import gc_paused
 from ..i18n import get_lang, translator
-from ..model import Campaign
+from ..model import Campaign, Checklist
 from ..text import table_lines
 from .algorithm import (
     ALGORITHM_VERSION,
@@ -481,13 +481,14 @@ def commit(engine: Engine, campaign: Campaign, seed: str | None = None) -> Commi
 
 
 def run_draw(engine: Engine, campaign: Campaign, seed: str, *, commitment_required: bool = True,
-             on_date: date | None = None) -> DrawRecord:
+             on_date: date | None = None, checklist: Checklist | None = None) -> DrawRecord:
     """Draw targets and teams for *campaign* with *seed* and record the draw.
 
     Everything happens in one write transaction: the commitment check (SHA-256(seed) must
     be a recorded, unused commitment of the campaign unless *commitment_required* is
     False), the exclusion of targets drawn earlier this year in a campaign of the same
-    kind, the draw, the ``draws`` and ``draw_targets`` rows, the commitment's use and the
+    kind, the draw, the ``draws`` and ``draw_targets`` rows, one inspection task per drawn
+    target (pinned to *checklist*'s snapshot when given), the commitment's use and the
     audit entry. Raises :class:`DrawError` (nothing recorded) when the draw cannot be made.
     """
     from sqlalchemy import insert, select, update
@@ -532,6 +533,9 @@ def run_draw(engine: Engine, campaign: Campaign, seed: str, *, commitment_requir
         if row is not None:
             conn.execute(update(commitments).where(commitments.c.id == row.id)
                          .values(used_by_draw=draw_id))
+        from ..records.service import create_tasks
+
+        create_tasks(conn, draw_id, campaign.id, stored, checklist)
         audit.append(conn, "draw.run", {
             "draw_id": draw_id, "campaign_id": campaign.id, "year": parameters.year,
             "seed": seed, "commitment": value if row is not None else None,

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     MetaData,
@@ -144,3 +145,97 @@ audit_log = Table(
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False, unique=True),
 )
+
+# ----------------------------------------------------------------------------- records
+# Inspection tasks and records (联合检查记录表, 附件4). Records have a write path of their
+# own (core/records): short transactions, optimistic versions per answer, no store-wide
+# lock; the audit chain takes only submit, amend and override (docs/records.md).
+
+# A merged checklist as a record was filled against it, by content fingerprint
+# (jc-checklist-1): records stay readable after plugins change.
+checklists = Table(
+    "checklists",
+    metadata,
+    Column("fingerprint", String(64), primary_key=True),
+    Column("campaign_id", String(128), nullable=False),
+    Column("snapshot", JSON, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# One drawn target of a draw: an inspection task (检查任务).
+tasks = Table(
+    "tasks",
+    metadata,
+    Column("id", String(32), primary_key=True, comment="任务编号"),
+    Column("draw_id", Integer, ForeignKey("draws.id"), nullable=False),
+    Column("seq", Integer, nullable=False, comment="抽取序号"),
+    Column("campaign_id", String(128), nullable=False),
+    Column("credit_code", String(18), nullable=False, comment="统一社会信用代码"),
+    # the drawn team: [{"cert_no", "department", "leader"}], leader first
+    Column("team", JSON, nullable=False, comment="检查人员"),
+    # pending (待检查) | draft (草稿) | submitted (已提交) | amending (修改中)
+    Column("status", String(16), nullable=False, comment="状态"),
+    Column("checklist_fingerprint", String(64), ForeignKey("checklists.fingerprint"),
+           nullable=True),
+    Column("version", Integer, nullable=False, default=0, comment="已提交版本"),
+    # the reason of an amendment under way (status amending)
+    Column("amend_reason", Text, nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("draw_id", "seq", name="uq_tasks_draw_seq"),
+)
+Index("ix_tasks_campaign_status", tasks.c.campaign_id, tasks.c.status)
+Index("ix_tasks_credit_code", tasks.c.credit_code)
+
+# The draft: one row per answer, each with its own version (optimistic concurrency:
+# two officers editing different items never collide; the same item is a conflict).
+# key: "item:<department>.<item>" or "field:<name>" (outcome, inspected_on, opinion...).
+task_answers = Table(
+    "task_answers",
+    metadata,
+    Column("task_id", String(32), ForeignKey("tasks.id"), primary_key=True),
+    Column("key", String(160), primary_key=True),
+    Column("value", JSON, nullable=True),
+    Column("version", Integer, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("updated_by", Text, nullable=False),
+)
+
+# Submitted versions of a record: read-only, never edited in place.
+record_versions = Table(
+    "record_versions",
+    metadata,
+    Column("task_id", String(32), ForeignKey("tasks.id"), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("checklist_fingerprint", String(64), ForeignKey("checklists.fingerprint"),
+           nullable=False),
+    # the record as submitted: findings, opinion, remarks, officers, escort...
+    Column("record", JSON, nullable=False),
+    # the classification computed by core.classify (classify --format json)
+    Column("results", JSON, nullable=False),
+    Column("digest", String(64), nullable=False),
+    Column("reason", Text, nullable=True, comment="修改理由"),
+    Column("submitted_at", DateTime(timezone=True), nullable=False),
+    Column("submitted_by", Text, nullable=False),
+    Column("audit_seq", Integer, nullable=True),
+)
+
+# The problems a submitted version implies (each 不符合 item), for the referrals
+# (问题线索移交): per version, so that an amendment replaces them without losing history.
+record_problems = Table(
+    "record_problems",
+    metadata,
+    Column("task_id", String(32), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("n", Integer, primary_key=True),
+    Column("department", String(64), nullable=False),
+    Column("item_id", String(64), nullable=False),
+    Column("refer_to", String(64), nullable=False),
+    Column("dispositions", JSON, nullable=False),
+    Column("corrected_on_site", Boolean, nullable=False),
+    Column("note", Text, nullable=True),
+    ForeignKeyConstraint(["task_id", "version"],
+                         ["record_versions.task_id", "record_versions.version"],
+                         name="fk_record_problems_version"),
+)
+Index("ix_record_problems_refer_to", record_problems.c.refer_to)

@@ -1,0 +1,240 @@
+"""``jointcheck record``: show, submit and amend inspection records (联合检查记录表).
+
+Submitting from a file goes through the same validation and storage path as the app
+(core.records.service.submit): a paper record typed in is stored exactly like one filled
+on site.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from typing import Any
+
+import click
+
+from ..i18n import translator
+from ._common import EXIT_INVALID, echo_json, echo_problems, format_option
+from .db import store_engine
+
+_ = translator({
+    "group": ("检查记录（联合检查记录表）：查看、提交、修改", "Inspection records: show, submit, amend"),
+    "show": ("查看一项任务的检查记录（草稿或已提交的版本）", "Show a task's record (draft or a submitted version)"),
+    "submit": ("从文件提交一项任务的检查记录（模式 record）", "Submit a task's record from a file (schema 'record')"),
+    "amend": ("修改已提交的检查记录：生成新版本并记录理由", "Amend a submitted record: a new version with a reason"),
+    "version": ("查看第 N 版（默认最新）", "show version N (default: the newest)"),
+    "findings": ("检查记录文件（YAML 或 JSON，模式 record）", "record file (YAML or JSON, schema 'record')"),
+    "campaign": ("实施方案文件：任务没有检查事项快照时使用（默认：示例）",
+                 "campaign file, for tasks without a checklist snapshot (default: the example)"),
+    "confirm_date": ("确认不在抽查时间内的检查日期", "confirm a check date outside the campaign period"),
+    "reason": ("修改理由", "the reason for the amendment"),
+    "submitted": ("已提交任务 {task} 的检查记录（第 {version} 版）。", "Submitted the record of task {task} (version {version})."),
+    "amended": ("已修改任务 {task} 的检查记录：第 {version} 版，理由：{reason}",
+                "Amended the record of task {task}: version {version}, reason: {reason}"),
+    "versions": ("版本：", "Versions:"),
+    "version_line": ("  第 {n} 版  {at}  {by}{reason}", "  version {n}  {at}  {by}{reason}"),
+    "reason_part": ("  理由：{r}", "  reason: {r}"),
+    "live": ("（草稿：结果为按目前填写内容自动计算）", "(draft: results computed from the answers so far)"),
+})
+
+
+def plugin_host(campaign: str | None):
+    """The installed plugins (their hooks take part in applicability and classification)
+    and, when *campaign* is given, that campaign's merged checklist."""
+    from ..config import open_campaign
+    from ..errors import ConfigError
+    from ..merge import merge
+    from ..plugins import load_plugins
+    from ._common import fail
+
+    if campaign is None:
+        return load_plugins(), None
+    try:
+        config, camp = open_campaign(campaign)
+        return config.host, merge(config, camp)
+    except ConfigError as exc:
+        fail(exc.problems)
+
+
+def _default_checklist(host):
+    """The example campaign's checklist, for tasks drawn before snapshots were kept."""
+    from ..config import open_campaign
+    from ..errors import ConfigError
+    from ..merge import merge
+
+    try:
+        config, camp = open_campaign(None, host=host)
+        return merge(config, camp)
+    except ConfigError:
+        return None
+
+
+def _record_error(exc, doc=None) -> None:
+    """Print a RecordError's problems (located in the file when they concern an answer)."""
+    problems = []
+    for p in exc.problems:
+        key = p.extra.get("key") if doc is not None else None
+        if key:
+            path = _file_path(key)
+            line, column = doc.where(path)
+            p = dataclasses.replace(p, file=doc.file, line=line, column=column,
+                                    path="/" + "/".join(map(str, path)))
+        problems.append(p)
+    echo_problems(problems)
+    sys.exit(EXIT_INVALID)
+
+
+def _file_path(key: str) -> tuple[Any, ...]:
+    kind, _sep, name = key.partition(":")
+    if kind == "item":
+        dept, _dot, item = name.partition(".")
+        return ("departments", dept, "items", item)
+    if kind == "changes":
+        return ("departments", name, "disposition_changes")
+    return (name,)
+
+
+@click.group(help=_("group"))
+def record() -> None:
+    pass
+
+
+@record.command(help=_("show"))
+@click.argument("task")
+@click.option("--version", "version", type=click.IntRange(min=1, max=2**31), default=None,
+              metavar="N", help=_("version"))
+@click.option("--campaign", type=click.Path(path_type=str), default=None, help=_("campaign"))
+@format_option("text", "json")
+@click.pass_context
+def show(ctx: click.Context, task: str, version: int | None, campaign: str | None,
+         fmt: str) -> None:
+    from ..present.records import record_lines
+    from ..records.service import RecordError, load_draft, load_version, versions
+    from ..store.audit import format_time
+
+    host, checklist = plugin_host(campaign)
+    with store_engine(ctx) as engine:
+        try:
+            draft = load_draft(engine, task, host=host,
+                               campaign=checklist or _default_checklist(host))
+            history = versions(engine, task)
+            if version is not None or (draft.task.status == "submitted" and history):
+                rv, used = load_version(engine, task, version)
+                record_data, results, shown = rv.record, rv.results, rv.version
+                submitted = (format_time(rv.submitted_at), rv.submitted_by)
+                reason, status, fp = rv.reason, "submitted", rv.checklist_fingerprint
+            else:
+                used = draft.checklist
+                record_data = draft.record()
+                results = draft.classify().to_json()
+                shown, submitted, reason = None, None, draft.task.amend_reason
+                status, fp = draft.task.status, draft.checklist.fingerprint
+        except RecordError as exc:
+            _record_error(exc)
+    if fmt == "json":
+        findings = record_data["findings"]
+        echo_json({
+            "task_id": task, "status": status, "version": shown,
+            "task_status": draft.task.status, "campaign_id": draft.task.campaign_id,
+            "credit_code": draft.task.credit_code, "name": draft.task.name,
+            "inspected_on": findings.get("inspected_on"), "findings": findings,
+            "results": results, "opinion": record_data.get("opinion"),
+            "remarks": record_data.get("remarks"), "methods": record_data.get("methods"),
+            "officers_present": record_data.get("officers_present"),
+            "escort": record_data.get("escort"), "checklist_fingerprint": fp,
+            "submitted_at": submitted[0] if submitted else None,
+            "submitted_by": submitted[1] if submitted else None, "reason": reason,
+            "versions": [v.to_json() for v in history],
+        })
+        return
+    applies = {i.key: draft.applies(i) for i in used.items} if used is draft.checklist else None
+    for line in record_lines(draft.task, used, record_data, results, status=status,
+                             version=shown, submitted=submitted, reason=reason,
+                             applies=applies):
+        click.echo(line)
+    if shown is None:
+        click.echo(_("live"))
+    if history:
+        click.echo(_("versions"))
+        for v in history:
+            click.echo(_("version_line", n=v.version, at=format_time(v.submitted_at),
+                         by=v.submitted_by,
+                         reason=_("reason_part", r=v.reason) if v.reason else ""))
+
+
+def _load_record_file(path: str, draft, host):
+    from ..classify import check_findings
+    from ..errors import ConfigError
+    from ..records.service import answers_from_file
+    from ..yamlload import load_file
+
+    try:
+        doc = load_file(path)
+    except ConfigError as exc:
+        echo_problems(exc.problems)
+        sys.exit(EXIT_INVALID)
+    # applicability sees the library's facts of the enterprise, corrected by the file's
+    data = doc.data
+    if isinstance(data, dict):
+        given = data.get("target") if isinstance(data.get("target"), dict) else {}
+        doc = dataclasses.replace(doc, data={**data, "target": {**draft.target_facts, **given}})
+    problems = check_findings(doc, draft.checklist, host, schema="record")
+    if problems:
+        echo_problems(problems)
+        sys.exit(EXIT_INVALID)
+    answers = answers_from_file(doc.data, draft.checklist)
+    if not data.get("target"):
+        answers.pop("field:target", None)
+    return doc, answers
+
+
+def _store_from_file(ctx: click.Context, task: str, findings: str, campaign: str | None,
+                     confirm_date: bool, reason: str | None) -> None:
+    from ..present.records import results_lines
+    from ..records.service import RecordError, amend, load_draft, submit
+
+    host, checklist = plugin_host(campaign)
+    doc = None
+    with store_engine(ctx) as engine:
+        try:
+            draft = load_draft(engine, task, host=host,
+                               campaign=checklist or _default_checklist(host))
+            doc, answers = _load_record_file(findings, draft, host)
+            if reason is None:
+                rv = submit(engine, task, host=host, campaign=draft.checklist, answers=answers,
+                            confirm_date=confirm_date)
+            else:
+                rv = amend(engine, task, answers, reason, host=host, campaign=draft.checklist,
+                           confirm_date=confirm_date)
+        except RecordError as exc:
+            _record_error(exc, doc)
+    if reason is None:
+        click.echo(_("submitted", task=task, version=rv.version))
+    else:
+        click.echo(_("amended", task=task, version=rv.version, reason=rv.reason))
+    for line in results_lines(rv.results, draft.checklist):
+        click.echo(line)
+
+
+@record.command(help=_("submit"))
+@click.argument("task")
+@click.option("--findings", required=True, type=click.Path(path_type=str), help=_("findings"))
+@click.option("--campaign", type=click.Path(path_type=str), default=None, help=_("campaign"))
+@click.option("--confirm-date", is_flag=True, help=_("confirm_date"))
+@click.pass_context
+def submit(ctx: click.Context, task: str, findings: str, campaign: str | None,
+           confirm_date: bool) -> None:
+    _store_from_file(ctx, task, findings, campaign, confirm_date, None)
+
+
+@record.command("amend", help=_("amend"))
+@click.argument("task")
+@click.option("--findings", required=True, type=click.Path(path_type=str), help=_("findings"))
+@click.option("--reason", required=True, help=_("reason"))
+@click.option("--campaign", type=click.Path(path_type=str), default=None, help=_("campaign"))
+@click.option("--confirm-date", is_flag=True, help=_("confirm_date"))
+@click.pass_context
+def amend_(ctx: click.Context, task: str, findings: str, reason: str, campaign: str | None,
+           confirm_date: bool) -> None:
+    _store_from_file(ctx, task, findings, campaign, confirm_date, reason)
+

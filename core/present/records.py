@@ -1,0 +1,187 @@
+"""Presentation of tasks and inspection records (联合检查记录表): status labels, marks,
+the draft 处理意见 and the text of ``record show``. Pure functions."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from ..i18n import translator
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..classify import JointResult
+    from ..model import Checklist
+    from ..records.service import Draft, Task
+
+_ = translator({
+    "pending": ("待检查", "pending"),
+    "draft": ("草稿", "draft"),
+    "submitted": ("已提交", "submitted"),
+    "amending": ("修改中", "amending"),
+    "compliant": ("符合", "compliant"),
+    "noncompliant": ("不符合", "non-compliant"),
+    "not_applicable": ("不适用", "not applicable"),
+    "unanswered": ("未填写", "not answered"),
+    "inspected": ("实地检查", "inspected on site"),
+    "unreachable": ("无法联系", "unreachable"),
+    "refused": ("不配合", "refused"),
+    "corrected": ("当场整改", "corrected on site"),
+    "does_not_apply": ("（不适用于该企业）", "(does not apply to this enterprise)"),
+    "h_task": ("任务", "Task"),
+    "h_seq": ("抽取序号", "No."),
+    "h_name": ("市场主体名称", "市场主体名称"),
+    "h_code": ("统一社会信用代码", "统一社会信用代码"),
+    "h_leader": ("组长", "Leader"),
+    "h_status": ("状态", "Status"),
+    "h_campaign": ("实施方案", "Campaign"),
+    "no_name": ("（名录库中已无此对象）", "(no longer in the library)"),
+    "version": ("第 {n} 版", "version {n}"),
+    "record_title": ("联合检查记录表 · 任务 {task} · {status}", "Joint inspection record · task "
+                     "{task} · {status}"),
+    "check_date": ("检查日期：{value}", "Check date: {value}"),
+    "outcome": ("检查情况：{value}", "Visit: {value}"),
+    "methods": ("检查方式：{value}", "Methods: {value}"),
+    "officers": ("检查人员：{value}", "Officers present: {value}"),
+    "escort": ("陪同人员：{value}", "Escort: {value}"),
+    "opinion": ("处理意见：{value}", "处理意见: {value}"),
+    "remarks": ("备注：{value}", "备注: {value}"),
+    "note": ("    问题说明：{value}", "    note: {value}"),
+    "submitted_by": ("提交：{at}，{by}", "Submitted {at} by {by}"),
+    "reason": ("修改理由：{value}", "Reason: {value}"),
+    "fingerprint": ("检查事项指纹：{value}", "Checklist fingerprint: {value}"),
+    "none": ("无", "none"),
+    "leader": ("组长", "leader"),
+})
+
+MARKS = {"compliant": "✓", "noncompliant": "✗", "not_applicable": "–", None: "·"}
+
+
+def status_label(status: str, answered: int | None = None, total: int | None = None) -> str:
+    """待检查 / 草稿 7/12 / 已提交 / 修改中."""
+    label = _(status)
+    if status == "draft" and answered is not None and total:
+        return f"{label} {answered}/{total}"
+    return label
+
+
+def result_label(result: str | None) -> str:
+    return _(result) if result else _("unanswered")
+
+
+def outcome_label(outcome: str) -> str:
+    return _(outcome)
+
+
+def member_text(name: str | None, cert_no: str, department_name: str | None = None,
+                leader: bool = False) -> str:
+    text = name or cert_no
+    if department_name:
+        text = f"{text}（{department_name}）"
+    return f"{_('leader')} {text}" if leader else text
+
+
+def task_row(task: Task, total: int | None = None) -> list[str]:
+    """The cells of one task in ``tasks list`` and the app's task list."""
+    leader = task.leader
+    return [task.id, str(task.seq), task.name or _("no_name"), task.credit_code,
+            (leader.name or leader.cert_no) if leader else "",
+            status_label(task.status, task.answered, total)]
+
+
+def task_header() -> list[str]:
+    return [_("h_task"), _("h_seq"), _("h_name"), _("h_code"), _("h_leader"), _("h_status")]
+
+
+def draft_opinion(draft: Draft, result: JointResult) -> str:
+    """A draft 处理意见 generated from the findings, for the officers to edit. Always
+    Chinese: it is part of the record form (an official document)."""
+    outcome = draft.outcome
+    if outcome == "unreachable":
+        return "经核查，该企业通过登记的住所（经营场所）无法联系。"
+    if outcome == "refused":
+        return "该企业不配合检查，情节严重。"
+    lines = []
+    for item in draft.items:
+        a = draft.item_answer(item)
+        if not a or a["result"] != "noncompliant" or not draft.applies(item):
+            continue
+        note = (a.get("note") or "").strip().rstrip("。；;.")
+        text = f"{item.title}：{note}" if note else item.title
+        if a.get("corrected_on_site"):
+            text += "，已当场整改。"
+        else:
+            dept = result.departments.get(item.department)
+            todo = "、".join(d for d in item.dispositions if dept and d in dept.dispositions)
+            text += f"，责令限期改正{('（建议' + todo + '）') if todo and todo != '责令改正' else ''}。"
+        lines.append(f"{len(lines) + 1}. {text}")
+    if not lines:
+        return "经检查，未发现问题。"
+    return "经检查，该企业存在以下问题：\n" + "\n".join(lines)
+
+
+def results_lines(results: Mapping[str, Any], checklist: Checklist) -> list[str]:
+    """Department results and the joint result of a stored record (classify JSON)."""
+    lines = []
+    for code, r in results["departments"].items():
+        dept = checklist.department(code)
+        name = dept.name if dept else code
+        disp = "、".join(r.get("dispositions") or []) or _("none")
+        lines.append(f"{name}：{r['result']['code']}. {r['result']['text']}（处理结果：{disp}）")
+    j = results["joint"]
+    lines.append(f"联合抽查结果：{j['code']}. {j['text']}")
+    return lines
+
+
+def record_lines(task: Task, checklist: Checklist, record: Mapping[str, Any],
+                 results: Mapping[str, Any], *, status: str, version: int | None = None,
+                 submitted: tuple[str, str] | None = None, reason: str | None = None,
+                 applies: Mapping[str, bool] | None = None) -> list[str]:
+    """The text of ``record show``: header, items by department, results, 处理意见, 备注."""
+    findings = record["findings"]
+    state = status_label(status) + (f" · {_('version', n=version)}" if version else "")
+    t = task.target
+    lines = [_("record_title", task=task.id, status=state),
+             f"{t.get('name') or _('no_name')}  {task.credit_code}",
+             _("check_date", value=findings.get("inspected_on") or "—"),
+             _("outcome", value=outcome_label(findings.get("outcome", "inspected"))),
+             _("methods", value="、".join(record.get("methods") or [])),
+             ]
+    team = {m.cert_no: m for m in task.team}
+    names = {d.code: d.name for d in checklist.departments}
+    present = [member_text(team[c].name if c in team else None, c,
+                           names.get(team[c].department) if c in team else None,
+                           team[c].leader if c in team else False)
+               for c in record.get("officers_present") or []]
+    lines.append(_("officers", value="、".join(present) or _("none")))
+    escort = record.get("escort")
+    if escort:
+        lines.append(_("escort", value=escort["name"] + (f"（{escort['position']}）"
+                                                         if escort.get("position") else "")))
+    n = 0
+    for dept in checklist.departments:
+        lines.append("")
+        lines.append(dept.name)
+        answers = ((findings.get("departments") or {}).get(dept.code) or {}).get("items") or {}
+        for item in checklist.items_of(dept.code):
+            n += 1
+            a = answers.get(item.id) or {}
+            result = a.get("result")
+            suffix = ""
+            if applies is not None and not applies.get(item.key, True):
+                suffix = " " + _("does_not_apply")
+            elif a.get("corrected_on_site"):
+                suffix = f" [{_('corrected')}]"
+            lines.append(f" {n:>2} {MARKS.get(result, '·')} {item.title}  "
+                         f"{result_label(result)}{suffix}")
+            if a.get("note"):
+                lines.append(_("note", value=a["note"]))
+    lines.append("")
+    lines.extend(results_lines(results, checklist))
+    lines.append(_("opinion", value=record.get("opinion") or "—"))
+    lines.append(_("remarks", value=record.get("remarks") or "—"))
+    if submitted:
+        lines.append(_("submitted_by", at=submitted[0], by=submitted[1]))
+    if reason:
+        lines.append(_("reason", value=reason))
+    lines.append(_("fingerprint", value=checklist.fingerprint))
+    return lines

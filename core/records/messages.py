@@ -1,0 +1,72 @@
+"""Problem codes JC801–JC839 of the records (tasks, drafts, submit, amend)."""
+
+from __future__ import annotations
+
+from ..errors import register
+
+CODES: dict[str, tuple[str, str]] = {
+    "JC801": ("任务“{task}”不存在", "there is no task '{task}'"),
+    "JC802": ("任务“{task}”的记录已提交（第 {version} 版），已提交的记录只读",
+              "the record of task '{task}' was submitted (version {version}); a submitted "
+              "record is read-only"),
+    "JC803": ("“{what}”已被 {by} 于 {at} 修改，您看到的是旧内容",
+              "'{what}' was changed by {by} at {at} since you loaded it"),
+    "JC804": ("未知的记录字段“{key}”", "unknown record field '{key}'"),
+    "JC805": ("“{what}”的值无效：{detail}", "invalid value for '{what}': {detail}"),
+    "JC806": ("任务“{task}”的记录尚未提交，无法修改", "the record of task '{task}' was never "
+              "submitted: there is nothing to amend"),
+    "JC807": ("任务“{task}”没有第 {version} 版记录", "task '{task}' has no version {version}"),
+    "JC808": ("任务“{task}”属于实施方案“{expected}”，但给出的实施方案是“{given}”",
+              "task '{task}' belongs to campaign '{expected}', but the campaign given is "
+              "'{given}'"),
+    "JC809": ("检查事项快照 {fingerprint} 已损坏：按内容计算的指纹为 {actual}",
+              "the checklist snapshot {fingerprint} is damaged: its content computes to "
+              "{actual}"),
+    "JC810": ("{department}第 {n} 项尚未填写检查结果：{title}",
+              "{department} item {n} has no result yet: {title}"),
+    "JC811": ("{department}第 {n} 项为不符合，但没有填写问题说明（备注）：{title}",
+              "{department} item {n} is non-compliant but has no note: {title}"),
+    "JC812": ("{department}到场的执法检查人员只有 {count} 名，至少需要 2 名（行政处罚法 第四十二条）",
+              "only {count} officer(s) of {department} present; at least 2 are required "
+              "(行政处罚法 第四十二条)"),
+    "JC813": ("尚未填写检查日期", "the check date is missing"),
+    "JC814": ("检查日期 {date} 不在实施方案的抽查时间 {start} 至 {end} 之内",
+              "the check date {date} is outside the campaign period {start} to {end}"),
+    "JC815": ("执法证号 {cert_no} 不是本任务抽取的检查人员",
+              "{cert_no} is not an officer drawn for this task"),
+    "JC816": ("修改理由不能为空", "the reason must not be empty"),
+    "JC817": ("任务“{task}”正在修改中，请先提交或放弃修改", "task '{task}' is being amended: "
+              "submit or discard the amendment first"),
+    "JC818": ("数据库中没有任务“{task}”的检查事项快照", "the store has no checklist for "
+              "task '{task}'"),
+    "JC819": ("{department}的“{item}”不适用于该企业，不能填写“{result}”",
+              "{department} item '{item}' does not apply to this enterprise; it cannot be "
+              "'{result}'"),
+}
+
+HINTS: dict[str, tuple[str, str]] = {
+    "JC801": ("请用 jointcheck tasks list 查看任务编号。",
+              "Please list the tasks with `jointcheck tasks list`."),
+    "JC802": ("如需更正，请用 jointcheck record amend（或在检查界面按 a）并说明理由。",
+              "To correct it, use `jointcheck record amend` (or press a in the app) with a "
+              "reason."),
+    "JC803": ("请查看对方的修改，再决定保留哪一个。",
+              "Please look at the other change and decide which to keep."),
+    "JC806": ("请用 jointcheck record submit 提交。", "Please use `jointcheck record submit`."),
+    "JC808": ("请用 --campaign 指定该任务所属的实施方案文件。",
+              "Please name the task's campaign file with --campaign."),
+    "JC809": ("数据库中的快照被改动过；请用 jointcheck audit verify 检查数据库。",
+              "The snapshot in the store was altered; please check the store with "
+              "`jointcheck audit verify`."),
+    "JC811": ("请写明发现的问题（检查界面按 Enter 编辑备注）。",
+              "Please describe what was found (press Enter in the app to edit the note)."),
+    "JC812": ("请在 officers_present 中列出到场人员的执法证号。",
+              "Please list the officers present (their 执法证号) in officers_present."),
+    "JC814": ("如检查日期无误，请确认（命令行加 --confirm-date）。",
+              "If the date is right, confirm it (add --confirm-date on the command line)."),
+    "JC816": ("请写明修改的理由。", "Please say why the record is amended."),
+    "JC818": ("请用 --campaign 指定该任务所属的实施方案文件。",
+              "Please name the task's campaign file with --campaign."),
+}
+
+register(CODES, HINTS)

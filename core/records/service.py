@@ -1,0 +1,912 @@
+"""Tasks, drafts, submit and amend: the records service (docs/records.md).
+
+Every function takes an Engine and runs its own short transaction; nothing here prints.
+The CLI (core/cli/tasks.py, core/cli/record.py) and the app (tui/) are thin shells over it,
+and both submit through :func:`submit` — one validation and storage path.
+
+Answer keys: ``item:<department>.<item>`` (``{"result", "corrected_on_site", "note"}``),
+``changes:<department>`` (disposition changes, each with a reason) and ``field:<name>``
+for the record's own fields (:data:`FIELDS`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from ..errors import Problem, problem
+from ..model import Checklist, Item
+from . import messages  # noqa: F401 - registers the JC8xx codes
+from .snapshot import SnapshotError, load_checklist, register_checklist
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sqlalchemy import Connection, Engine
+
+    from ..classify import JointResult
+    from ..plugins import PluginHost
+
+PENDING, DRAFT, SUBMITTED, AMENDING = "pending", "draft", "submitted", "amending"
+STATUSES = (PENDING, DRAFT, SUBMITTED, AMENDING)
+RESULTS = ("compliant", "noncompliant", "not_applicable")
+OUTCOMES = ("inspected", "unreachable", "refused")
+METHODS = ("实地检查", "其他检查方式")
+FIELDS = ("outcome", "inspected_on", "methods", "opinion", "remarks", "officers_present",
+          "escort", "target")
+# target library columns shown in the record's header (附件4) and used by applicability
+HEADER_COLUMNS = ("name", "credit_code", "reg_no", "legal_rep", "entity_type", "business_scope",
+                  "region", "established", "phone", "business_address", "address",
+                  "jurisdiction", "registration_authority", "status", "industry", "risk_grade")
+
+
+class RecordError(Exception):
+    """A records operation cannot be done; ``.problems`` say why (nothing was changed)."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(p.format() for p in problems))
+
+
+class AnswerConflict(RecordError):
+    """Someone else changed the answer since it was loaded: ``.theirs`` is what is stored."""
+
+    def __init__(self, key: str, theirs: Answer, what: str):
+        self.key = key
+        self.theirs = theirs
+        at = theirs.updated_at.strftime("%H:%M:%S") if theirs.updated_at else "?"
+        super().__init__([problem("JC803", what=what, by=theirs.updated_by or "?", at=at)])
+
+
+def item_key(item: Item) -> str:
+    return f"item:{item.key}"
+
+
+def field_key(name: str) -> str:
+    return f"field:{name}"
+
+
+def changes_key(department: str) -> str:
+    return f"changes:{department}"
+
+
+@dataclass(frozen=True)
+class Answer:
+    value: Any
+    version: int
+    updated_at: datetime | None = None
+    updated_by: str | None = None
+
+
+@dataclass(frozen=True)
+class Member:
+    cert_no: str
+    department: str
+    leader: bool
+    name: str | None = None
+
+
+@dataclass
+class Task:
+    """One inspection task: a drawn target of a draw, its team and its status."""
+
+    id: str
+    draw_id: int
+    seq: int
+    campaign_id: str
+    credit_code: str
+    team: list[Member]
+    status: str
+    version: int
+    checklist_fingerprint: str | None
+    amend_reason: str | None
+    target: dict[str, Any] = field(default_factory=dict)
+    answered: int = 0
+    last_change: datetime | None = None
+
+    @property
+    def name(self) -> str | None:
+        return self.target.get("name")
+
+    @property
+    def leader(self) -> Member | None:
+        return next((m for m in self.team if m.leader), None)
+
+    def summary(self) -> dict[str, Any]:
+        """The JSON row of ``tasks list``."""
+        return {
+            "id": self.id, "draw_id": self.draw_id, "seq": self.seq,
+            "campaign_id": self.campaign_id, "credit_code": self.credit_code,
+            "name": self.name, "status": self.status, "version": self.version,
+            "answered": self.answered,
+            "team": [{"cert_no": m.cert_no, "name": m.name, "department": m.department,
+                      "leader": m.leader} for m in self.team],
+        }
+
+
+@dataclass
+class Draft:
+    """A task with its checklist and the answers stored so far (each with its version)."""
+
+    task: Task
+    checklist: Checklist
+    answers: dict[str, Answer]
+    host: PluginHost | None = None
+    _applies: dict[str, bool] = field(default_factory=dict, repr=False)
+
+    # -- reading answers ---------------------------------------------------------------
+
+    def value(self, key: str, default: Any = None) -> Any:
+        a = self.answers.get(key)
+        return default if a is None or a.value is None else a.value
+
+    def version_of(self, key: str) -> int:
+        a = self.answers.get(key)
+        return a.version if a else 0
+
+    def field(self, name: str, default: Any = None) -> Any:
+        return self.value(field_key(name), default)
+
+    def item_answer(self, item: Item) -> dict[str, Any] | None:
+        value = self.value(item_key(item))
+        return value if isinstance(value, dict) and value.get("result") else None
+
+    @property
+    def outcome(self) -> str:
+        return self.field("outcome", "inspected")
+
+    @property
+    def target_facts(self) -> dict[str, Any]:
+        """What applicability conditions see: the library row and its attributes, with
+        the officers' corrections (``field:target``) over them."""
+        facts = {k: v for k, v in self.task.target.items() if k != "attributes"}
+        facts.update(self.task.target.get("attributes") or {})
+        facts.update(self.field("target", {}) or {})
+        return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in facts.items()}
+
+    def applies(self, item: Item) -> bool:
+        if item.key not in self._applies:
+            from ..classify import item_applies
+
+            self._applies[item.key] = item_applies(item, self.target_facts, self.host)
+        return self._applies[item.key]
+
+    @property
+    def items(self) -> list[Item]:
+        return list(self.checklist.items)
+
+    def progress(self) -> tuple[int, int]:
+        """(answered, applicable) items."""
+        applicable = [i for i in self.items if self.applies(i)]
+        return sum(1 for i in applicable if self.item_answer(i)), len(applicable)
+
+    def officers_present(self) -> list[str]:
+        given = self.field("officers_present")
+        return list(given) if given else [m.cert_no for m in self.task.team]
+
+    def methods(self) -> list[str]:
+        return list(self.field("methods") or [METHODS[0]])
+
+    def resume_index(self) -> int:
+        """Where to reopen: after the item touched last (the first unanswered one from
+        there on), else the first unanswered item, else the first item."""
+        items = self.items
+        touched = [(a.updated_at, k) for k, a in self.answers.items()
+                   if k.startswith("item:") and a.updated_at is not None]
+        start = 0
+        if touched:
+            last = max(touched)[1]
+            index = next((n for n, i in enumerate(items) if item_key(i) == last), 0)
+            start = index + 1 if self.item_answer(items[index]) else index
+        for n in list(range(start, len(items))) + list(range(0, start)):
+            if self.applies(items[n]) and not self.item_answer(items[n]):
+                return n
+        return min(start, len(items) - 1) if items else 0
+
+    # -- findings and classification ----------------------------------------------------
+
+    def findings(self) -> dict[str, Any]:
+        """The findings in the format of ``jointcheck classify`` (plus ``inspected_on``)."""
+        departments: dict[str, Any] = {}
+        for dept in self.checklist.departments:
+            answers = {}
+            for item in self.checklist.items_of(dept.code):
+                a = self.item_answer(item)
+                if a is None:
+                    continue
+                entry: dict[str, Any] = {"result": a["result"]}
+                if a.get("corrected_on_site"):
+                    entry["corrected_on_site"] = True
+                if a.get("note"):
+                    entry["note"] = a["note"]
+                answers[item.id] = entry
+            block: dict[str, Any] = {"items": answers}
+            changes = self.value(changes_key(dept.code))
+            if changes:
+                block["disposition_changes"] = list(changes)
+            departments[dept.code] = block
+        data: dict[str, Any] = {"outcome": self.outcome, "target": self.target_facts,
+                                "departments": departments}
+        if self.field("inspected_on"):
+            data["inspected_on"] = self.field("inspected_on")
+        return data
+
+    def classify(self) -> JointResult:
+        """The live classification by core.classify (never re-implemented here)."""
+        from ..classify import classify
+
+        return classify(self.findings(), self.checklist, self.host)
+
+    def record(self) -> dict[str, Any]:
+        """The record as it would be submitted (findings plus the record's own fields)."""
+        from ..present.records import draft_opinion
+
+        result = self.classify()
+        opinion = self.field("opinion")
+        return {
+            "findings": self.findings(),
+            "methods": self.methods(),
+            "opinion": opinion if opinion is not None else draft_opinion(self, result),
+            "remarks": self.field("remarks") or "",
+            "officers_present": self.officers_present(),
+            "escort": self.field("escort"),
+        }
+
+    # -- validation before submitting ---------------------------------------------------
+
+    def check(self, *, confirm_date: bool = False) -> list[Problem]:
+        """What blocks submitting, each problem carrying ``extra["key"]`` (the answer to
+        jump to) — the same list for the CLI and the app."""
+        out: list[Problem] = []
+        names = {d.code: d.name for d in self.checklist.departments}
+        if self.outcome == "inspected":
+            for dept in self.checklist.departments:
+                for n, item in enumerate(self.checklist.items_of(dept.code), 1):
+                    a = self.item_answer(item)
+                    if not self.applies(item):
+                        if a and a["result"] != "not_applicable":
+                            out.append(_at(problem("JC819", department=dept.name, item=item.title,
+                                                   result=a["result"]), item_key(item)))
+                        continue
+                    if a is None:
+                        out.append(_at(problem("JC810", department=dept.name, n=n,
+                                               title=item.title), item_key(item)))
+                    elif a["result"] == "noncompliant" and not (a.get("note") or "").strip():
+                        out.append(_at(problem("JC811", department=dept.name, n=n,
+                                               title=item.title), item_key(item)))
+        team = {m.cert_no: m for m in self.task.team}
+        present = self.officers_present()
+        for cert in present:
+            if cert not in team:
+                out.append(_at(problem("JC815", cert_no=cert), field_key("officers_present")))
+        for dept in self.checklist.departments:
+            count = sum(1 for c in present if c in team and team[c].department == dept.code)
+            if count < 2:
+                out.append(_at(problem("JC812", department=names[dept.code], count=count),
+                               field_key("officers_present")))
+        when = self.field("inspected_on")
+        if not when:
+            out.append(_at(problem("JC813"), field_key("inspected_on")))
+        elif not confirm_date:
+            period = (self.checklist.campaign.data.get("period") or {}) \
+                if self.checklist.campaign else {}
+            start, end = str(period.get("start") or ""), str(period.get("end") or "")
+            if (start and when < start) or (end and when > end):
+                out.append(_at(problem("JC814", date=when, start=start or "…", end=end or "…"),
+                               field_key("inspected_on")))
+        return out
+
+
+def _at(p: Problem, key: str) -> Problem:
+    p.extra["key"] = key
+    return p
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def check_value(draft_or_checklist: Draft | Checklist, key: str, value: Any) -> None:
+    """Raise :class:`RecordError` (JC804/JC805) unless *value* is valid for *key*."""
+    checklist = (draft_or_checklist.checklist if isinstance(draft_or_checklist, Draft)
+                 else draft_or_checklist)
+
+    def bad(detail: str) -> RecordError:
+        return RecordError([problem("JC805", what=key, detail=detail)])
+
+    kind, _sep, name = key.partition(":")
+    if kind == "item":
+        if not any(i.key == name for i in checklist.items):
+            raise RecordError([problem("JC804", key=key)])
+        if value is None:
+            return
+        if not isinstance(value, dict) or value.get("result") not in RESULTS + (None,):
+            raise bad("result ∈ " + " | ".join(RESULTS))
+        if set(value) - {"result", "corrected_on_site", "note"}:
+            raise bad(", ".join(sorted(set(value) - {"result", "corrected_on_site", "note"})))
+        if not isinstance(value.get("note", ""), str):
+            raise bad("note")
+        if not isinstance(value.get("corrected_on_site", False), bool):
+            raise bad("corrected_on_site")
+        return
+    if kind == "changes":
+        if checklist.department(name) is None:
+            raise RecordError([problem("JC804", key=key)])
+        if value is None:
+            return
+        if not isinstance(value, list) or not all(
+                isinstance(c, dict) and c.get("action") in ("add", "remove")
+                and c.get("disposition") in checklist.policy.dispositions
+                and str(c.get("reason") or "").strip() for c in value):
+            raise bad("[{action: add|remove, disposition, reason}]")
+        return
+    if kind != "field" or name not in FIELDS:
+        raise RecordError([problem("JC804", key=key)])
+    if value is None:
+        return
+    if name == "outcome" and value not in OUTCOMES:
+        raise bad(" | ".join(OUTCOMES))
+    if name == "inspected_on":
+        try:
+            date.fromisoformat(str(value))
+        except ValueError as exc:
+            raise bad("YYYY-MM-DD") from exc
+        if len(str(value)) != 10:
+            raise bad("YYYY-MM-DD")
+    if name in ("opinion", "remarks") and not isinstance(value, str):
+        raise bad("text")
+    if name == "methods" and (not isinstance(value, list) or not value
+                              or any(m not in METHODS for m in value)):
+        raise bad(" | ".join(METHODS))
+    if name == "officers_present" and (not isinstance(value, list)
+                                       or not all(isinstance(c, str) and c for c in value)):
+        raise bad("[执法证号]")
+    if name == "escort" and (not isinstance(value, dict) or not str(value.get("name") or "").strip()
+                             or set(value) - {"name", "position"}):
+        raise bad("{name, position}")
+    if name == "target" and not isinstance(value, dict):
+        raise bad("{attribute: value}")
+
+
+# --------------------------------------------------------------------------- transactions
+
+
+def _record_tx(engine: Engine):
+    """A short transaction for one record write, with no store-wide lock.
+
+    SQLite: BEGIN IMMEDIATE (one writer at a time is the engine's own rule; waits up to
+    the busy timeout). PostgreSQL: an ordinary READ COMMITTED transaction; the task's row
+    is locked by the statements themselves (row-level, never an advisory lock).
+    """
+    from contextlib import contextmanager
+
+    from ..store import WRITE_OPTION
+
+    @contextmanager
+    def tx():
+        with engine.connect() as conn:
+            if conn.dialect.name == "sqlite":
+                conn.execution_options(**{WRITE_OPTION: True})
+            with conn.begin():
+                yield conn
+
+    return tx()
+
+
+def _member_names(conn: Connection, certs: Iterable[str]) -> dict[str, str]:
+    from sqlalchemy import select
+
+    from ..store.models import officers
+
+    certs = sorted(set(certs))
+    names: dict[str, str] = {}
+    for i in range(0, len(certs), 500):
+        for cert, name in conn.execute(select(officers.c.cert_no, officers.c.name)
+                                       .where(officers.c.cert_no.in_(certs[i:i + 500]))):
+            names[cert] = name
+    return names
+
+
+def _targets(conn: Connection, codes: Iterable[str]) -> dict[str, dict[str, Any]]:
+    from sqlalchemy import select
+
+    from ..store.models import targets
+
+    codes = sorted(set(codes))
+    cols = [targets.c[c] for c in HEADER_COLUMNS] + [targets.c.attributes]
+    out: dict[str, dict[str, Any]] = {}
+    for i in range(0, len(codes), 500):
+        for row in conn.execute(select(*cols).where(targets.c.credit_code.in_(codes[i:i + 500]))):
+            data = {str(k): v for k, v in row._mapping.items()}
+            data["attributes"] = data["attributes"] or {}
+            out[data["credit_code"]] = data
+    return out
+
+
+def _task_from_row(row: Any, names: Mapping[str, str], target: dict[str, Any] | None) -> Task:
+    team = [Member(cert_no=m["cert_no"], department=m["department"],
+                   leader=bool(m.get("leader")), name=names.get(m["cert_no"]))
+            for m in row.team]
+    return Task(id=row.id, draw_id=row.draw_id, seq=row.seq, campaign_id=row.campaign_id,
+                credit_code=row.credit_code, team=team, status=row.status,
+                version=row.version, checklist_fingerprint=row.checklist_fingerprint,
+                amend_reason=row.amend_reason,
+                target=target or {"credit_code": row.credit_code, "attributes": {}})
+
+
+# --------------------------------------------------------------------------- tasks
+
+
+def task_id_for(draw_id: int, seq: int) -> str:
+    """The short stable id of a task: ``<draw>-<抽取序号>``, e.g. ``1-3``."""
+    return f"{draw_id}-{seq}"
+
+
+def create_tasks(conn: Connection, draw_id: int, campaign_id: str, result: Mapping[str, Any],
+                 checklist: Checklist | None = None) -> int:
+    """One pending task per drawn target of a draw, inside the draw's transaction."""
+    from sqlalchemy import insert
+
+    from ..store import utcnow
+    from ..store.models import tasks
+
+    fp = register_checklist(conn, checklist) if checklist is not None else None
+    now = utcnow()
+    rows = [{"id": task_id_for(draw_id, t["seq"]), "draw_id": draw_id, "seq": t["seq"],
+             "campaign_id": campaign_id, "credit_code": t["credit_code"],
+             "team": sorted(t.get("team") or [], key=lambda m: not m.get("leader")),
+             "status": PENDING, "checklist_fingerprint": fp, "version": 0,
+             "created_at": now, "updated_at": now}
+            for t in result.get("targets") or []]
+    if rows:
+        conn.execute(insert(tasks), rows)
+    return len(rows)
+
+
+def list_tasks(engine: Engine, *, campaign: str | None = None, draw: int | None = None,
+               officer: str | None = None, statuses: Iterable[str] = (),
+               task_ids: Iterable[str] = ()) -> list[Task]:
+    """Tasks in draw and 抽取序号 order, with names, team and the number of items answered."""
+    from sqlalchemy import func, select
+
+    from ..store.models import task_answers, tasks
+
+    q = select(tasks).order_by(tasks.c.draw_id, tasks.c.seq)
+    if campaign:
+        q = q.where(tasks.c.campaign_id == campaign)
+    if draw is not None:
+        q = q.where(tasks.c.draw_id == draw)
+    statuses = list(statuses)
+    if statuses:
+        q = q.where(tasks.c.status.in_(statuses))
+    ids = list(task_ids)
+    if ids:
+        q = q.where(tasks.c.id.in_(ids))
+    with engine.connect() as conn:
+        rows = list(conn.execute(q))
+        if officer:
+            rows = [r for r in rows if any(m["cert_no"] == officer for m in r.team)]
+        names = _member_names(conn, (m["cert_no"] for r in rows for m in r.team))
+        targets = _targets(conn, (r.credit_code for r in rows))
+        counts: dict[str, tuple[int, Any]] = {}
+        if rows:
+            stats = (select(task_answers.c.task_id, func.count(), func.max(task_answers.c.updated_at))
+                     .where(task_answers.c.key.like("item:%"))
+                     .where(task_answers.c.value.is_not(None))
+                     .group_by(task_answers.c.task_id))
+            if len(rows) <= 500:
+                stats = stats.where(task_answers.c.task_id.in_([r.id for r in rows]))
+            counts = {tid: (n, last) for tid, n, last in conn.execute(stats)}
+    out = []
+    for r in rows:
+        task = _task_from_row(r, names, targets.get(r.credit_code))
+        task.answered, task.last_change = counts.get(r.id, (0, None))
+        out.append(task)
+    return out
+
+
+def get_task(conn: Connection, task_id: str, *, lock: str | None = None) -> Task:
+    """The task *task_id* (JC801 when there is none). *lock*: ``share`` or ``update``
+    locks the task's row on PostgreSQL for the rest of the transaction."""
+    from sqlalchemy import select
+
+    from ..store.models import tasks
+
+    q = select(tasks).where(tasks.c.id == task_id)
+    if lock and conn.dialect.name == "postgresql":
+        q = q.with_for_update(read=(lock == "share"))
+    row = conn.execute(q).first()
+    if row is None:
+        raise RecordError([problem("JC801", task=task_id)])
+    names = _member_names(conn, (m["cert_no"] for m in row.team))
+    return _task_from_row(row, names, _targets(conn, [row.credit_code]).get(row.credit_code))
+
+
+def _answers(conn: Connection, task_id: str) -> dict[str, Answer]:
+    from sqlalchemy import select
+
+    from ..store.models import task_answers
+
+    q = select(task_answers).where(task_answers.c.task_id == task_id)
+    return {r.key: Answer(value=r.value, version=r.version, updated_at=r.updated_at,
+                          updated_by=r.updated_by) for r in conn.execute(q)}
+
+
+def _checklist_for(conn: Connection, task: Task, campaign: Checklist | None) -> Checklist:
+    """The checklist a task is filled against: its pinned snapshot; a task drawn before
+    snapshots existed is pinned to *campaign*'s checklist (which must be its campaign)."""
+    from sqlalchemy import update
+
+    from ..store.models import tasks
+
+    if task.checklist_fingerprint:
+        try:
+            checklist = load_checklist(conn, task.checklist_fingerprint)
+        except SnapshotError as exc:
+            raise RecordError([exc.problem]) from exc
+        if checklist is not None:
+            return checklist
+    if campaign is None or campaign.campaign is None:
+        raise RecordError([problem("JC818", task=task.id)])
+    if campaign.campaign.id != task.campaign_id:
+        raise RecordError([problem("JC808", task=task.id, expected=task.campaign_id,
+                                   given=campaign.campaign.id)])
+    fp = register_checklist(conn, campaign)
+    conn.execute(update(tasks).where(tasks.c.id == task.id).values(checklist_fingerprint=fp))
+    task.checklist_fingerprint = fp
+    return campaign
+
+
+def load_draft(engine: Engine, task_id: str, *, host: PluginHost | None = None,
+               campaign: Checklist | None = None) -> Draft:
+    """The task with its checklist and every answer stored so far."""
+    with _record_tx(engine) if _needs_pin(engine, task_id) else engine.connect() as conn:
+        task = get_task(conn, task_id)
+        checklist = _checklist_for(conn, task, campaign)
+        return Draft(task=task, checklist=checklist, answers=_answers(conn, task_id), host=host)
+
+
+def _needs_pin(engine: Engine, task_id: str) -> bool:
+    from sqlalchemy import select
+
+    from ..store.models import tasks
+
+    with engine.connect() as conn:
+        fp = conn.execute(select(tasks.c.checklist_fingerprint).where(tasks.c.id == task_id)
+                          ).scalar()
+    return fp is None
+
+
+# --------------------------------------------------------------------------- writing answers
+
+
+def _what(checklist: Checklist, key: str) -> str:
+    kind, _sep, name = key.partition(":")
+    if kind == "item":
+        item = next((i for i in checklist.items if i.key == name), None)
+        return item.title if item else name
+    return name
+
+
+def _write(conn: Connection, task_id: str, key: str, value: Any, expected: int | None,
+           who: str, now: datetime, what: str) -> Answer:
+    """Compare-and-set one answer (``expected`` None: overwrite whatever is stored)."""
+    from sqlalchemy import insert, select, update
+
+    from ..store.models import task_answers
+
+    where = (task_answers.c.task_id == task_id) & (task_answers.c.key == key)
+    current = conn.execute(select(task_answers.c.version, task_answers.c.value,
+                                  task_answers.c.updated_at, task_answers.c.updated_by)
+                           .where(where)).first()
+    if current is None:
+        if expected not in (None, 0):
+            raise AnswerConflict(key, Answer(None, 0), what)
+        if conn.dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+            done = conn.execute(pg_insert(task_answers).values(
+                task_id=task_id, key=key, value=value, version=1, updated_at=now,
+                updated_by=who).on_conflict_do_nothing()).rowcount
+            if done != 1:  # someone inserted it between our read and our insert
+                theirs = conn.execute(select(task_answers).where(where)).first()
+                raise AnswerConflict(key, Answer(theirs.value, theirs.version,
+                                                 theirs.updated_at, theirs.updated_by), what)
+        else:
+            conn.execute(insert(task_answers).values(task_id=task_id, key=key, value=value,
+                                                     version=1, updated_at=now, updated_by=who))
+        return Answer(value, 1, now, who)
+    base = current.version if expected is None else expected
+    done = conn.execute(update(task_answers).where(where & (task_answers.c.version == base))
+                        .values(value=value, version=base + 1, updated_at=now,
+                                updated_by=who)).rowcount
+    if done != 1:
+        theirs = conn.execute(select(task_answers).where(where)).first()
+        raise AnswerConflict(key, Answer(theirs.value, theirs.version, theirs.updated_at,
+                                         theirs.updated_by), what)
+    return Answer(value, base + 1, now, who)
+
+
+def _editable(conn: Connection, task: Task) -> None:
+    from sqlalchemy import update
+
+    from ..store import utcnow
+    from ..store.models import tasks
+
+    if task.status == SUBMITTED:
+        raise RecordError([problem("JC802", task=task.id, version=task.version)])
+    if task.status == PENDING:
+        conn.execute(update(tasks).where((tasks.c.id == task.id) & (tasks.c.status == PENDING))
+                     .values(status=DRAFT, updated_at=utcnow()))
+        task.status = DRAFT
+
+
+def save_answer(engine: Engine, task_id: str, key: str, value: Any, *, expected: int | None,
+                checklist: Checklist, actor: str | None = None) -> Answer:
+    """Store one answer of a draft in a short transaction of its own and return it with its
+    new version. *expected* is the version the caller loaded (0: none); a different stored
+    version raises :class:`AnswerConflict` and changes nothing."""
+    from sqlalchemy import update
+
+    from ..store import audit, utcnow
+    from ..store.models import tasks
+
+    check_value(checklist, key, value)
+    who = actor or audit.actor()
+    with _record_tx(engine) as conn:
+        # pending -> draft first: the row lock it takes (PostgreSQL) comes before any share
+        # lock, so two first marks on one task cannot deadlock
+        conn.execute(update(tasks).where((tasks.c.id == task_id) & (tasks.c.status == PENDING))
+                     .values(status=DRAFT, updated_at=utcnow()))
+        task = get_task(conn, task_id, lock="share")
+        _editable(conn, task)
+        return _write(conn, task_id, key, value, expected, who, utcnow(),
+                      _what(checklist, key))
+
+
+# --------------------------------------------------------------------------- submit / amend
+
+
+@dataclass
+class RecordVersion:
+    task_id: str
+    version: int
+    checklist_fingerprint: str
+    record: dict[str, Any]
+    results: dict[str, Any]
+    digest: str
+    reason: str | None
+    submitted_at: datetime
+    submitted_by: str
+
+    def to_json(self) -> dict[str, Any]:
+        from ..store.audit import format_time
+
+        return {"version": self.version, "checklist_fingerprint": self.checklist_fingerprint,
+                "submitted_at": format_time(self.submitted_at),
+                "submitted_by": self.submitted_by, "reason": self.reason, "digest": self.digest}
+
+
+def record_digest(task_id: str, version: int, fp: str, record: Any, results: Any) -> str:
+    from ..store.audit import canonical_json, sha256_hex
+
+    return sha256_hex(canonical_json({"task_id": task_id, "version": version,
+                                      "checklist_fingerprint": fp, "record": record,
+                                      "results": results}))
+
+
+def problems_of(checklist: Checklist, findings: Mapping[str, Any],
+                results: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The problems a record implies: each 不符合 item with the department it is referred to
+    and the dispositions proposed for it (none when corrected on the spot)."""
+    out = []
+    for dept in checklist.departments:
+        answers = ((findings.get("departments") or {}).get(dept.code) or {}).get("items") or {}
+        kept = set((results["departments"].get(dept.code) or {}).get("dispositions") or [])
+        for item in checklist.items_of(dept.code):
+            a = answers.get(item.id)
+            if not a or a["result"] != "noncompliant":
+                continue
+            corrected = bool(a.get("corrected_on_site"))
+            out.append({"department": dept.code, "item_id": item.id,
+                        "refer_to": item.noncompliance.get("refer_to") or dept.code,
+                        "dispositions": [] if corrected else
+                        [d for d in item.dispositions if d in kept],
+                        "corrected_on_site": corrected, "note": a.get("note")})
+    return out
+
+
+def _replace_answers(conn: Connection, draft: Draft, answers: Mapping[str, Any], who: str,
+                     now: datetime) -> None:
+    """Make the draft hold exactly *answers* (a submitted file), each a new version."""
+    for key in sorted(set(draft.answers) | set(answers)):
+        value = answers.get(key)
+        if key in draft.answers and draft.answers[key].value == value:
+            continue
+        if key not in answers and draft.answers[key].value is None:
+            continue
+        draft.answers[key] = _write(conn, draft.task.id, key, value, None, who, now, key)
+
+
+def submit(engine: Engine, task_id: str, *, host: PluginHost | None = None,
+           campaign: Checklist | None = None, answers: Mapping[str, Any] | None = None,
+           confirm_date: bool = False, actor: str | None = None) -> RecordVersion:
+    """Validate the draft and store it as the record's next version (1, or n+1 for an
+    amendment under way), with the classification, the problems it implies and an audit
+    entry, in one transaction. *answers* (a submitted file) replace the draft first, in the
+    same transaction: nothing is half stored. Raises :class:`RecordError` with every
+    problem found (nothing changed)."""
+    from sqlalchemy import insert, update
+
+    from ..store import audit, begin_write, utcnow
+    from ..store.models import record_problems, record_versions, tasks
+
+    who = actor or audit.actor()
+    with begin_write(engine) as conn:
+        task = get_task(conn, task_id, lock="update")
+        if task.status == SUBMITTED:
+            raise RecordError([problem("JC802", task=task.id, version=task.version)])
+        checklist = _checklist_for(conn, task, campaign)
+        draft = Draft(task=task, checklist=checklist, answers=_answers(conn, task_id), host=host)
+        now = utcnow()
+        if answers is not None:
+            for key, value in answers.items():
+                check_value(checklist, key, value)
+            _replace_answers(conn, draft, answers, who, now)
+            draft._applies.clear()
+        problems = draft.check(confirm_date=confirm_date)
+        if problems:
+            raise RecordError(problems)
+        result = draft.classify()
+        if result.problems:
+            raise RecordError(result.problems)
+        record = json.loads(json.dumps(draft.record(), ensure_ascii=False, default=str))
+        results = result.to_json()
+        version = task.version + 1
+        reason = task.amend_reason if version > 1 else None
+        digest = record_digest(task_id, version, checklist.fingerprint, record, results)
+        seq = audit.append(conn, "record.amend" if version > 1 else "record.submit", {
+            "task_id": task_id, "version": version, "digest": digest,
+            "checklist_fingerprint": checklist.fingerprint, "reason": reason,
+            "joint_result": results["joint"]["code"]}, actor=who)
+        conn.execute(insert(record_versions).values(
+            task_id=task_id, version=version, checklist_fingerprint=checklist.fingerprint,
+            record=record, results=results, digest=digest, reason=reason, submitted_at=now,
+            submitted_by=who, audit_seq=seq))
+        found = problems_of(checklist, record["findings"], results)
+        if found:
+            conn.execute(insert(record_problems), [
+                dict(p, task_id=task_id, version=version, n=n) for n, p in enumerate(found, 1)])
+        conn.execute(update(tasks).where(tasks.c.id == task_id).values(
+            status=SUBMITTED, version=version, amend_reason=None, updated_at=now))
+    return RecordVersion(task_id=task_id, version=version,
+                         checklist_fingerprint=checklist.fingerprint, record=record,
+                         results=results, digest=digest, reason=reason, submitted_at=now,
+                         submitted_by=who)
+
+
+def start_amendment(engine: Engine, task_id: str, reason: str, *,
+                    actor: str | None = None) -> Task:
+    """Open a submitted record for amendment (status 修改中): the draft becomes editable
+    again; the next :func:`submit` stores version n+1 with *reason*."""
+    from sqlalchemy import update
+
+    from ..store import utcnow
+    from ..store.models import tasks
+
+    reason = (reason or "").strip()
+    if not reason:
+        raise RecordError([problem("JC816")])
+    with _record_tx(engine) as conn:
+        task = get_task(conn, task_id, lock="update")
+        if task.version == 0:
+            raise RecordError([problem("JC806", task=task_id)])
+        if task.status == AMENDING:
+            raise RecordError([problem("JC817", task=task_id)])
+        conn.execute(update(tasks).where(tasks.c.id == task_id).values(
+            status=AMENDING, amend_reason=reason, updated_at=utcnow()))
+        task.status, task.amend_reason = AMENDING, reason
+        return task
+
+
+def amend(engine: Engine, task_id: str, answers: Mapping[str, Any], reason: str, *,
+          host: PluginHost | None = None, campaign: Checklist | None = None,
+          confirm_date: bool = False, actor: str | None = None) -> RecordVersion:
+    """``record amend``: version n+1 of a submitted record from *answers*, with *reason*."""
+    from sqlalchemy import update
+
+    from ..store.models import tasks
+
+    reason = (reason or "").strip()
+    if not reason:
+        raise RecordError([problem("JC816")])
+    with engine.connect() as conn:
+        task = get_task(conn, task_id)
+    if task.version == 0:
+        raise RecordError([problem("JC806", task=task_id)])
+    if task.status == SUBMITTED:
+        start_amendment(engine, task_id, reason, actor=actor)
+    else:  # already amending: this reason replaces the pending one
+        with _record_tx(engine) as conn:
+            conn.execute(update(tasks).where(tasks.c.id == task_id).values(amend_reason=reason))
+    try:
+        return submit(engine, task_id, host=host, campaign=campaign, answers=answers,
+                      confirm_date=confirm_date, actor=actor)
+    except RecordError:
+        if task.status == SUBMITTED:  # leave the record as it was
+            with _record_tx(engine) as conn:
+                conn.execute(update(tasks).where(tasks.c.id == task_id).values(
+                    status=SUBMITTED, amend_reason=None))
+        raise
+
+
+def cancel_amendment(engine: Engine, task_id: str) -> None:
+    """Give up an amendment under way: the record is read-only again at its last version
+    (the draft keeps what was typed; the submitted versions are unchanged)."""
+    from sqlalchemy import update
+
+    from ..store.models import tasks
+
+    with _record_tx(engine) as conn:
+        conn.execute(update(tasks).where((tasks.c.id == task_id) & (tasks.c.status == AMENDING))
+                     .values(status=SUBMITTED, amend_reason=None))
+
+
+def versions(engine: Engine, task_id: str) -> list[RecordVersion]:
+    from sqlalchemy import select
+
+    from ..store.models import record_versions
+
+    with engine.connect() as conn:
+        get_task(conn, task_id)
+        rows = conn.execute(select(record_versions).where(record_versions.c.task_id == task_id)
+                            .order_by(record_versions.c.version))
+        return [_version_from_row(r) for r in rows]
+
+
+def _version_from_row(r: Any) -> RecordVersion:
+    return RecordVersion(task_id=r.task_id, version=r.version,
+                         checklist_fingerprint=r.checklist_fingerprint, record=r.record,
+                         results=r.results, digest=r.digest, reason=r.reason,
+                         submitted_at=r.submitted_at, submitted_by=r.submitted_by)
+
+
+def load_version(engine: Engine, task_id: str, version: int | None = None
+                 ) -> tuple[RecordVersion, Checklist]:
+    """A submitted version (default: the newest) with the checklist it was filled against."""
+    from sqlalchemy import select
+
+    from ..store.models import record_versions
+
+    with engine.connect() as conn:
+        task = get_task(conn, task_id)
+        wanted = version if version is not None else task.version
+        row = conn.execute(select(record_versions).where(
+            (record_versions.c.task_id == task_id) & (record_versions.c.version == wanted))
+        ).first()
+        if row is None:
+            raise RecordError([problem("JC807", task=task_id, version=wanted)])
+        rv = _version_from_row(row)
+        try:
+            checklist = load_checklist(conn, rv.checklist_fingerprint)
+        except SnapshotError as exc:
+            raise RecordError([exc.problem]) from exc
+        if checklist is None:  # pragma: no cover - a foreign key keeps it
+            raise RecordError([problem("JC818", task=task_id)])
+        return rv, checklist
+
+
+def answers_from_file(data: Mapping[str, Any], checklist: Checklist) -> dict[str, Any]:
+    """The draft answers of a record file (``jointcheck schema record``)."""
+    answers: dict[str, Any] = {field_key("outcome"): data.get("outcome", "inspected")}
+    for name in FIELDS:
+        if name != "outcome" and data.get(name) is not None:
+            answers[field_key(name)] = data[name]
+    given = data.get("departments") or {}
+    for dept in checklist.departments:
+        block = given.get(dept.code) or {}
+        for item_id, a in (block.get("items") or {}).items():
+            answers[f"item:{dept.code}.{item_id}"] = dict(a)
+        if block.get("disposition_changes"):
+            answers[changes_key(dept.code)] = list(block["disposition_changes"])
+    return answers
