@@ -69,7 +69,7 @@ def test_upgrade_creates_exactly_the_model_tables(db_url):
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
 
-    assert upgrade(db_url) == [store.head_revision()]
+    assert upgrade(db_url) == ["0001", "0002"] and store.head_revision() == "0002"
     engine = store.create_engine_for(db_url)
     try:
         with engine.connect() as conn:
@@ -119,7 +119,7 @@ def test_db_upgrade_cli_is_idempotent(db_url):
 def test_db_status_json_hides_password(store_url):
     result = run_cli("--db", store_url, "db", "status", "--format", "json")
     assert result.exit_code == 0, result.output
-    assert '"current": "0001"' in result.output
+    assert f'"current": "{store.head_revision()}"' in result.output
     assert '"state": "ok"' in result.output
     if "@" in store_url:  # PostgreSQL URL with a password
         password = sa.engine.make_url(store_url).password
@@ -227,8 +227,8 @@ SECOND_MIGRATION = '''
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002"
-down_revision = "0001"
+revision = "0999"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
@@ -246,11 +246,11 @@ def downgrade():
 
 @pytest.fixture
 def newer_software(tmp_path, monkeypatch):
-    """Pretend this software ships a second migration, 0002."""
+    """Pretend this software ships a newer migration, 0999."""
     scripts = tmp_path / "migrations"
     shutil.copytree(store.migrations_dir(), scripts,
                     ignore=shutil.ignore_patterns("__pycache__"))
-    (scripts / "versions" / "0002_note.py").write_text(SECOND_MIGRATION, encoding="utf-8")
+    (scripts / "versions" / "0999_note.py").write_text(SECOND_MIGRATION, encoding="utf-8")
     monkeypatch.setattr(store, "migrations_dir", lambda: scripts)
     return scripts
 
@@ -261,7 +261,7 @@ def test_database_behind_the_software_says_run_upgrade(store_url, newer_software
     assert info.value.code == "JC704"
     result = run_cli("--db", store_url, "audit", "list")
     assert result.exit_code == 1
-    assert "0001" in result.output and "0002" in result.output
+    assert "0002" in result.output and "0999" in result.output
     assert "请先运行 jointcheck db upgrade" in result.output
     assert "Traceback" not in result.output
 
@@ -271,7 +271,7 @@ def test_database_behind_the_software_says_run_upgrade(store_url, newer_software
 
     up = run_cli("--db", store_url, "db", "upgrade")
     assert up.exit_code == 0, up.output
-    assert "0002" in up.output
+    assert "0999" in up.output
     engine = open_store(store_url)
     try:
         with engine.connect() as conn:
