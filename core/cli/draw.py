@@ -183,7 +183,6 @@ def run(ctx: click.Context, campaign: str | None, seed: str, no_commitment: bool
         on_date: str | None, fmt: str) -> None:
     from ..draw.algorithm import DrawError
     from ..draw.service import display_rows, run_draw
-
     from ..merge import merge
 
     when = _parse_date(on_date)

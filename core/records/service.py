@@ -605,10 +605,11 @@ def _write(conn: Connection, task_id: str, key: str, value: Any, expected: int |
         if conn.dialect.name == "postgresql":
             from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-            done = conn.execute(pg_insert(task_answers).values(
+            inserted = conn.execute(pg_insert(task_answers).values(
                 task_id=task_id, key=key, value=value, version=1, updated_at=now,
-                updated_by=who).on_conflict_do_nothing()).rowcount
-            if done != 1:  # someone inserted it between our read and our insert
+                updated_by=who).on_conflict_do_nothing().returning(task_answers.c.version)
+            ).first()
+            if inserted is None:  # someone inserted it between our read and our insert
                 theirs = conn.execute(select(task_answers).where(where)).first()
                 raise AnswerConflict(key, Answer(theirs.value, theirs.version,
                                                  theirs.updated_at, theirs.updated_by), what)

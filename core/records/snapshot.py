@@ -40,7 +40,7 @@ def to_snapshot(checklist: Checklist) -> dict[str, Any]:
         "departments": [{"code": d.code, "name": d.name,
                          "data": {k: v for k, v in d.data.items() if k != "items"},
                          "source": _source(d.source)} for d in checklist.departments],
-        "items": [{"department": i.department, "id": i.id, "title": i.title, "data": i.data,
+        "items": [{"department": i.department, "id": i.id, "data": i.data,
                    "source": _source(i.source), "declared_index": i.declared_index}
                   for i in checklist.items],
         "policy": {"id": checklist.policy.id, "data": checklist.policy.data,
@@ -56,7 +56,8 @@ def from_snapshot(snap: dict[str, Any], *, verify: bool = True) -> Checklist:
 
     camp = snap.get("campaign")
     campaign = Campaign(data=camp["data"], source=Source(**camp["source"])) if camp else None
-    items = [Item(department=i["department"], id=i["id"], title=i["title"], data=i["data"],
+    # the title is read from the item's data, which the fingerprint covers
+    items = [Item(department=i["department"], id=i["id"], title=i["data"]["title"], data=i["data"],
                   source=Source(**i["source"]), declared_index=i["declared_index"])
              for i in snap["items"]]
     departments = [Department(code=d["code"], name=d["name"], data=d["data"],

@@ -1,0 +1,81 @@
+"""A store with sample libraries and one draw of the example campaign, for the records and
+app tests: ``drawn_store(url, tmp_path, count=3)``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from jointcheck.core.config import Configuration, open_campaign
+from jointcheck.core.merge import merge
+from jointcheck.core.model import Checklist
+
+
+@dataclass
+class Drawn:
+    engine: Any
+    config: Configuration
+    checklist: Checklist
+    draw: Any
+    campaign_path: Path
+
+    @property
+    def host(self):
+        return self.config.host
+
+    @property
+    def task_ids(self) -> list[str]:
+        return [f"{self.draw.id}-{t['seq']}" for t in self.draw.result["targets"]]
+
+    def target(self, task_id: str) -> dict:
+        from jointcheck.core.records.service import load_draft
+
+        return load_draft(self.engine, task_id, host=self.host).task.target
+
+
+def campaign_copy(tmp_path: Path, count: int = 3, **changes: Any) -> Path:
+    """The example campaign with another sample size (and other changes)."""
+    from jointcheck.examples import example_path
+
+    data = yaml.safe_load(example_path().read_text(encoding="utf-8"))
+    data["campaign"]["sample"] = {"count": count}
+    data["campaign"].update(changes)
+    path = tmp_path / "campaign.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def drawn_store(url: str, tmp_path: Path, count: int = 3, *, targets: int = 300,
+                officers: int = 40, seed: str = "records-test-seed") -> Drawn:
+    from jointcheck.core.draw.service import run_draw
+    from jointcheck.core.libraries.importer import import_file
+    from jointcheck.core.libraries.sample import write_sample
+    from jointcheck.core.store import open_store
+
+    engine = open_store(url)
+    tpath, opath = write_sample(tmp_path / "libs", targets=targets, officers=officers, seed=2020)
+    import_file(engine, "targets", tpath)
+    import_file(engine, "officers", opath)
+    path = campaign_copy(tmp_path, count)
+    config, campaign = open_campaign(path)
+    checklist = merge(config, campaign)
+    draw = run_draw(engine, campaign, seed, commitment_required=False, checklist=checklist)
+    return Drawn(engine=engine, config=config, checklist=checklist, draw=draw,
+                 campaign_path=path)
+
+
+def answer_all(drawn: Drawn, task_id: str, *, result: str = "compliant",
+               inspected_on: str = "2020-07-15") -> None:
+    """Answer every applicable item of a task (through the records service)."""
+    from jointcheck.core.records.service import field_key, item_key, load_draft, save_answer
+
+    draft = load_draft(drawn.engine, task_id, host=drawn.host)
+    for item in draft.items:
+        if draft.applies(item):
+            save_answer(drawn.engine, task_id, item_key(item), {"result": result},
+                        expected=draft.version_of(item_key(item)), checklist=draft.checklist)
+    save_answer(drawn.engine, task_id, field_key("inspected_on"), inspected_on,
+                expected=draft.version_of(field_key("inspected_on")), checklist=draft.checklist)
