@@ -590,56 +590,43 @@ def _what(checklist: Checklist, key: str) -> str:
 
 def _write(conn: Connection, task_id: str, key: str, value: Any, expected: int | None,
            who: str, now: datetime, what: str) -> Answer:
-    """Compare-and-set one answer (``expected`` None: overwrite whatever is stored)."""
+    """Compare-and-set one answer (``expected`` None: overwrite whatever is stored).
+
+    One statement in the usual case: an UPDATE guarded by the version the caller saw, or
+    an INSERT of version 1 when it saw none; only a miss reads the row to say why."""
     from sqlalchemy import insert, select, update
 
     from ..store.models import task_answers
 
     where = (task_answers.c.task_id == task_id) & (task_answers.c.key == key)
-    current = conn.execute(select(task_answers.c.version, task_answers.c.value,
-                                  task_answers.c.updated_at, task_answers.c.updated_by)
-                           .where(where)).first()
-    if current is None:
-        if expected not in (None, 0):
-            raise AnswerConflict(key, Answer(None, 0), what)
+
+    def theirs() -> Answer | None:
+        row = conn.execute(select(task_answers).where(where)).first()
+        return None if row is None else Answer(row.value, row.version, row.updated_at,
+                                               row.updated_by)
+
+    if expected is None:
+        current = theirs()
+        expected = current.version if current else 0
+    if expected == 0:
         if conn.dialect.name == "postgresql":
             from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-            inserted = conn.execute(pg_insert(task_answers).values(
-                task_id=task_id, key=key, value=value, version=1, updated_at=now,
-                updated_by=who).on_conflict_do_nothing().returning(task_answers.c.version)
-            ).first()
-            if inserted is None:  # someone inserted it between our read and our insert
-                theirs = conn.execute(select(task_answers).where(where)).first()
-                raise AnswerConflict(key, Answer(theirs.value, theirs.version,
-                                                 theirs.updated_at, theirs.updated_by), what)
+            stmt = pg_insert(task_answers).on_conflict_do_nothing()
         else:
-            conn.execute(insert(task_answers).values(task_id=task_id, key=key, value=value,
-                                                     version=1, updated_at=now, updated_by=who))
+            stmt = insert(task_answers).prefix_with("OR IGNORE")
+        inserted = conn.execute(stmt.values(task_id=task_id, key=key, value=value, version=1,
+                                            updated_at=now, updated_by=who)
+                                .returning(task_answers.c.version)).first()
+        if inserted is None:  # someone stored it first
+            raise AnswerConflict(key, theirs() or Answer(None, 0), what)
         return Answer(value, 1, now, who)
-    base = current.version if expected is None else expected
-    done = conn.execute(update(task_answers).where(where & (task_answers.c.version == base))
-                        .values(value=value, version=base + 1, updated_at=now,
+    done = conn.execute(update(task_answers).where(where & (task_answers.c.version == expected))
+                        .values(value=value, version=expected + 1, updated_at=now,
                                 updated_by=who)).rowcount
     if done != 1:
-        theirs = conn.execute(select(task_answers).where(where)).first()
-        raise AnswerConflict(key, Answer(theirs.value, theirs.version, theirs.updated_at,
-                                         theirs.updated_by), what)
-    return Answer(value, base + 1, now, who)
-
-
-def _editable(conn: Connection, task: Task) -> None:
-    from sqlalchemy import update
-
-    from ..store import utcnow
-    from ..store.models import tasks
-
-    if task.status == SUBMITTED:
-        raise RecordError([problem("JC802", task=task.id, version=task.version)])
-    if task.status == PENDING:
-        conn.execute(update(tasks).where((tasks.c.id == task.id) & (tasks.c.status == PENDING))
-                     .values(status=DRAFT, updated_at=utcnow()))
-        task.status = DRAFT
+        raise AnswerConflict(key, theirs() or Answer(None, 0), what)
+    return Answer(value, expected + 1, now, who)
 
 
 def save_answer(engine: Engine, task_id: str, key: str, value: Any, *, expected: int | None,
@@ -647,7 +634,7 @@ def save_answer(engine: Engine, task_id: str, key: str, value: Any, *, expected:
     """Store one answer of a draft in a short transaction of its own and return it with its
     new version. *expected* is the version the caller loaded (0: none); a different stored
     version raises :class:`AnswerConflict` and changes nothing."""
-    from sqlalchemy import update
+    from sqlalchemy import select, update
 
     from ..store import audit, utcnow
     from ..store.models import tasks
@@ -659,8 +646,14 @@ def save_answer(engine: Engine, task_id: str, key: str, value: Any, *, expected:
         # lock, so two first marks on one task cannot deadlock
         conn.execute(update(tasks).where((tasks.c.id == task_id) & (tasks.c.status == PENDING))
                      .values(status=DRAFT, updated_at=utcnow()))
-        task = get_task(conn, task_id, lock="share")
-        _editable(conn, task)
+        q = select(tasks.c.status, tasks.c.version).where(tasks.c.id == task_id)
+        if conn.dialect.name == "postgresql":
+            q = q.with_for_update(read=True)  # a submit waits for this mark, not after it
+        row = conn.execute(q).first()
+        if row is None:
+            raise RecordError([problem("JC801", task=task_id)])
+        if row.status == SUBMITTED:
+            raise RecordError([problem("JC802", task=task_id, version=row.version)])
         return _write(conn, task_id, key, value, expected, who, utcnow(),
                       _what(checklist, key))
 
