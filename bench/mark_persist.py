@@ -45,7 +45,7 @@ def marks(drawn, n: int, *, until=None, pause: float = 0.0) -> list[float]:
     return each one's wall time in ms; with *until*, keep going while until() is true."""
     drafts = [R.load_draft(drawn.engine, t, host=drawn.host) for t in drawn.task_ids]
     slots = [(d, i) for d in drafts for i in d.items if d.applies(i)]
-    versions: dict[tuple[str, str], int] = {}
+    versions = {(d.task.id, k): a.version for d in drafts for k, a in d.answers.items()}
     times: list[float] = []
     k = 0
     while (until() if until else k < n):
