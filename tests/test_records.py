@@ -498,3 +498,34 @@ def test_upgrading_a_store_drawn_before_records_makes_its_tasks(db_url, tmp_path
         assert R.load_draft(engine, "7-1").checklist.fingerprint == draft.checklist.fingerprint
     finally:
         engine.dispose()
+
+
+def test_a_busy_store_is_said_and_nothing_is_lost(sqlite_url, tmp_path, monkeypatch):
+    """SQLite: while another process holds the write lock past the busy timeout, a mark is
+    refused with JC820 (StoreBusy) and stored on the next try once the lock is released."""
+    import sqlite3
+
+    from jointcheck.core import store
+    from jointcheck.core.store import upgrade
+
+    upgrade(sqlite_url)
+    d = drawn_store(sqlite_url, tmp_path, count=1)
+    d.engine.dispose()
+    monkeypatch.setattr(store, "BUSY_TIMEOUT_MS", 200)
+    engine = store.open_store(sqlite_url)
+    try:
+        draft = R.load_draft(engine, d.task_ids[0], host=d.host)
+        key = R.item_key(draft.items[0])
+        holder = sqlite3.connect(store.sqlite_path(sqlite_url), isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+        with pytest.raises(R.StoreBusy) as info:
+            R.save_answer(engine, d.task_ids[0], key, {"result": "compliant"}, expected=0,
+                          checklist=draft.checklist)
+        assert info.value.problems[0].code == "JC820"
+        holder.execute("ROLLBACK")
+        holder.close()
+        stored = R.save_answer(engine, d.task_ids[0], key, {"result": "compliant"},
+                               expected=0, checklist=draft.checklist)
+        assert stored.version == 1
+    finally:
+        engine.dispose()

@@ -42,6 +42,9 @@ CODES: dict[str, tuple[str, str]] = {
     "JC819": ("{department}的“{item}”不适用于该企业，不能填写“{result}”",
               "{department} item '{item}' does not apply to this enterprise; it cannot be "
               "'{result}'"),
+    "JC820": ("数据库正忙（另一项写入正在进行，如名录库导入），本次填写尚未保存",
+              "the store is busy (another write, such as a library import, is under way); "
+              "this answer is not stored yet"),
 }
 
 HINTS: dict[str, tuple[str, str]] = {
@@ -65,6 +68,8 @@ HINTS: dict[str, tuple[str, str]] = {
     "JC814": ("如检查日期无误，请确认（命令行加 --confirm-date）。",
               "If the date is right, confirm it (add --confirm-date on the command line)."),
     "JC816": ("请写明修改的理由。", "Please say why the record is amended."),
+    "JC820": ("请稍后重试；检查界面会自动重试，直到保存成功。",
+              "Please try again shortly; the app retries by itself until it is stored."),
     "JC818": ("请用 --campaign 指定该任务所属的实施方案文件。",
               "Please name the task's campaign file with --campaign."),
 }

@@ -49,6 +49,20 @@ class RecordError(Exception):
         super().__init__("\n".join(p.format() for p in problems))
 
 
+class StoreBusy(RecordError):
+    """The store could not take the write in time (SQLite busy, PostgreSQL lock timeout):
+    nothing was stored; trying again later will store it."""
+
+    def __init__(self) -> None:
+        super().__init__([problem("JC820")])
+
+
+def _busy(exc: BaseException) -> bool:
+    text = str(getattr(exc, "orig", exc)).lower()
+    return "database is locked" in text or "database is busy" in text \
+        or "lock timeout" in text or "could not obtain lock" in text
+
+
 class AnswerConflict(RecordError):
     """Someone else changed the answer since it was loaded: ``.theirs`` is what is stored."""
 
@@ -633,14 +647,29 @@ def save_answer(engine: Engine, task_id: str, key: str, value: Any, *, expected:
                 checklist: Checklist, actor: str | None = None) -> Answer:
     """Store one answer of a draft in a short transaction of its own and return it with its
     new version. *expected* is the version the caller loaded (0: none); a different stored
-    version raises :class:`AnswerConflict` and changes nothing."""
-    from sqlalchemy import select, update
+    version raises :class:`AnswerConflict` and changes nothing; a store too busy to take
+    the write in time raises :class:`StoreBusy` (nothing stored: try again)."""
+    from sqlalchemy.exc import OperationalError
 
-    from ..store import audit, utcnow
-    from ..store.models import tasks
+    from ..store import audit
 
     check_value(checklist, key, value)
     who = actor or audit.actor()
+    try:
+        return _save(engine, task_id, key, value, expected, checklist, who)
+    except OperationalError as exc:
+        if _busy(exc):
+            raise StoreBusy() from exc
+        raise
+
+
+def _save(engine: Engine, task_id: str, key: str, value: Any, expected: int | None,
+          checklist: Checklist, who: str) -> Answer:
+    from sqlalchemy import select, update
+
+    from ..store import utcnow
+    from ..store.models import tasks
+
     with _record_tx(engine) as conn:
         # pending -> draft first: the row lock it takes (PostgreSQL) comes before any share
         # lock, so two first marks on one task cannot deadlock
