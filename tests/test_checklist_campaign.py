@@ -64,3 +64,18 @@ def test_a_campaign_without_the_record_prints_none_of_it(tmp_path):
     assert result.exit_code == 0, result.output
     assert "领导小组：" not in result.stdout and "（代章）" not in result.stdout
     assert "印发：鹤壁市部门联合“双随机一公开”监管工作联席会议办公室" in result.stdout
+
+
+def test_an_item_may_name_several_inspection_methods(tmp_path):
+    from jointcheck.plugins import emergency_mgmt
+
+    text = emergency_mgmt.jointcheck_department().read_text(encoding="utf-8")
+    path = tmp_path / "department.yaml"
+    path.write_text(text.replace("    method: 实地检查\n", "    method: [实地检查, 其他检查方式]\n", 1),
+                    encoding="utf-8")
+    result = CliRunner().invoke(main, ["validate", "--format", "json", str(path)])
+    assert json.loads(result.stdout)["errors"] == []
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text.replace("    method: 实地检查\n", "    method: []\n", 1), encoding="utf-8")
+    result = CliRunner().invoke(main, ["validate", "--format", "json", str(bad)])
+    assert [e["path"] for e in json.loads(result.stdout)["errors"]] == ["/items/0/method"]

@@ -2,8 +2,9 @@
 
 Its four items of the joint checklist (联合检查记录表) — double prevention of risks and
 hidden dangers, safety equipment, the responsibility system and rules, the safety
-organization — are declared in ``department.yaml`` beside this module, with their legal
-basis in 《中华人民共和国安全生产法》(2021年修正). It registers through the ``jointcheck``
+organization — are declared in ``department.yaml`` beside this module, with reference legal
+basis (not part of the 实施方案) in 《中华人民共和国安全生产法》, both the 2014 text (in force
+2014-12-01 to 2021-08-31) and the 2021 text. It registers through the ``jointcheck``
 entry-point group like any third-party plugin.
 """
 
