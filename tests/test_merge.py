@@ -109,8 +109,8 @@ def test_schema_command():
 
 
 def test_checklist_table_in_english_has_no_chinese_connectives():
-    from jointcheck.core.cli.checklist import describe_condition
     from jointcheck.core.i18n import set_lang
+    from jointcheck.core.present.conditions import describe_condition
 
     cond = {"all": [{"attribute": "uses_special_equipment", "equals": True},
                     {"not": {"attribute": "status", "in": ["吊销", "注销"]}}]}

@@ -6,7 +6,6 @@ import sys
 
 import click
 
-from ..i18n import translator
 from ._common import (
     EXIT_INVALID,
     echo_config_warnings,
@@ -15,41 +14,6 @@ from ._common import (
     fail,
     format_option,
 )
-
-_ = translator({
-    "dept": ("{name}（{code}）", "{name} ({code})"),
-    "result": ("  抽查结果：{code}. {text}", "  抽查结果 (result): {code}. {text}"),
-    "dispositions": ("  处理结果：{values}", "  处理结果 (dispositions): {values}"),
-    "rule": ("  依据规则：{rule}", "  policy rule: {rule}"),
-    "override": ("  已被插件“{plugin}”改判", "  overridden by plugin '{plugin}'"),
-    "noncompliant": ("  不符合事项：{items}", "  non-compliant items: {items}"),
-    "change": ("  处理结果调整：{action}“{disposition}”，理由：{reason}",
-               "  disposition change: {action} '{disposition}', reason: {reason}"),
-    "add": ("增加", "add"),
-    "remove": ("去掉", "remove"),
-    "joint": ("联合抽查结果：{code}. {text}", "joint result: {code}. {text}"),
-    "none": ("无", "none"),
-})
-
-
-def render_text(result, checklist) -> list[str]:
-    lines = []
-    for code, r in result.departments.items():
-        dept = checklist.department(code)
-        lines.append(_("dept", name=dept.name if dept else code, code=code))
-        lines.append(_("result", code=r.code, text=r.text))
-        lines.append(_("dispositions", values="、".join(r.dispositions) or _("none")))
-        if r.noncompliant:
-            lines.append(_("noncompliant", items=", ".join(r.noncompliant)))
-        for change in r.disposition_changes:
-            lines.append(_("change", action=_(change["action"]), disposition=change["disposition"],
-                           reason=change["reason"]))
-        if r.overridden_by:
-            lines.append(_("override", plugin=r.overridden_by))
-        elif r.rule:
-            lines.append(_("rule", rule=r.rule))
-    lines.append(_("joint", code=result.code, text=result.text))
-    return lines
 
 
 @click.command(help="对一户企业的检查结果（YAML 或 JSON，模式 findings）进行分类。\n\n"
@@ -65,6 +29,7 @@ def classify(findings: str, campaign: str | None, fmt: str, strict: bool) -> Non
     from ..config import open_campaign
     from ..errors import ConfigError
     from ..merge import merge
+    from ..present.results import result_lines
     from ..yamlload import load_file
 
     try:
@@ -86,7 +51,7 @@ def classify(findings: str, campaign: str | None, fmt: str, strict: bool) -> Non
             data["problems"] = [p.to_json() for p in result.problems]
         echo_json(data)
     else:
-        click.echo("\n".join(render_text(result, checklist)))
+        click.echo("\n".join(result_lines(result, checklist)))
         echo_problems(result.problems)
     if result.problems:
         sys.exit(EXIT_INVALID)

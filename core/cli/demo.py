@@ -61,9 +61,9 @@ def demo(ctx: click.Context, outdir: Path, targets: int, officers: int, seed: st
     from jointcheck.examples import example_path
 
     from ..classify import classify
+    from ..present.checklist import checklist_table
+    from ..present.results import result_lines
     from ..validate import validate_all
-    from .checklist import table_text
-    from .classify import render_text
     from .plugins import plugin_lines
 
     _step(1, "s_validate")
@@ -81,7 +81,7 @@ def demo(ctx: click.Context, outdir: Path, targets: int, officers: int, seed: st
     click.echo("\n".join(plugin_lines(sorted(config.host.infos.values(), key=lambda i: i.name))))
 
     _step(3, "s_checklist")
-    click.echo(table_text(merged))
+    click.echo(checklist_table(merged))
 
     _step(4, "s_libraries")
     from ..draw.service import DrawError, commit, run_draw, team_lines
@@ -133,7 +133,7 @@ def demo(ctx: click.Context, outdir: Path, targets: int, officers: int, seed: st
     click.echo(_("finding", name=target["name"], code=target["credit_code"],
                  special=_("yes") if finding["target"]["uses_special_equipment"] else _("no")))
     result = classify(finding, merged, config.host)
-    click.echo("\n".join(render_text(result, merged)))
+    click.echo("\n".join(result_lines(result, merged)))
 
 
 def _sample_finding(engine, checklist, record, host) -> tuple[dict, dict]:

@@ -1,0 +1,137 @@
+"""The merged joint checklist (联合检查记录表) as text: the table of ``jointcheck checklist``
+and its markdown, from :func:`jointcheck.core.merge.checklist_json` data."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..i18n import translator
+from ..model import Checklist
+from ..text import render_table
+from .conditions import describe_condition
+
+_ = translator({
+    "title": ("联合检查记录表 — {title}", "Joint checklist — {title}"),
+    "fingerprint": ("指纹（SHA-256）：{fp}", "fingerprint (SHA-256): {fp}"),
+    "summary": ("共 {n} 个检查事项，{d} 个检查单位", "{n} items from {d} departments"),
+    "h_seq": ("序号", "No."),
+    "h_dept": ("检查单位", "Department"),
+    "h_id": ("事项编号", "Item id"),
+    "h_title": ("抽查事项", "抽查事项 (item)"),
+    "h_applies": ("适用条件", "Applies when"),
+    "doc_number": ("文号：{v}", "Document number: {v}"),
+    "issued": ("印发：{v}", "Issued by: {v}"),
+    "period": ("抽查时间：{start} 至 {end}", "Inspection period: {start} to {end}"),
+    "group_line": ("领导小组：{name}（组长：{leader}；副组长：{deputies}）",
+                   "Leading group: {name} (组长 {leader}; 副组长 {deputies})"),
+    "office_line": ("领导小组办公室：设在{seat}，主任：{director}；副主任：{deputies}",
+                    "Its office: at {seat}; 主任 {director}; 副主任 {deputies}"),
+    "methods": ("检查方式：{v}", "Inspection methods: {v}"),
+    "see_markdown": ("法律依据、处罚依据和检查指引见 --format markdown。",
+                     "Legal basis, penalty basis and guidance: --format markdown."),
+    "none": ("（无）", "(none)"),
+})
+
+
+def _data(checklist: Checklist, data: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    from ..merge import checklist_json
+
+    return data if data is not None else checklist_json(checklist)
+
+
+def checklist_rows(data: Mapping[str, Any]) -> tuple[list[str], list[list[Any]]]:
+    """``(headers, rows)`` of the checklist table: 序号, 检查单位, 事项编号, 抽查事项, 适用条件."""
+    headers = [_("h_seq"), _("h_dept"), _("h_id"), _("h_title"), _("h_applies")]
+    rows = [[i["seq"], i["department_name"], i["id"], i["title"],
+             describe_condition(i["applicability"])] for i in data["items"]]
+    return headers, rows
+
+
+def checklist_table(checklist: Checklist, data: Mapping[str, Any] | None = None) -> str:
+    """The merged checklist as the table of ``jointcheck checklist`` (also shown by the demo).
+
+    *data* is ``checklist_json(checklist)`` when the caller has it already."""
+    data = _data(checklist, data)
+    headers, rows = checklist_rows(data)
+    title = checklist.campaign.title if checklist.campaign else ""
+    return "\n".join([
+        _("title", title=title),
+        *campaign_lines(data["campaign"] or {}),
+        render_table(headers, rows),
+        _("summary", n=len(checklist.items), d=len(checklist.departments)),
+        *reference_lines(data),
+        _("see_markdown"),
+        _("fingerprint", fp=checklist.fingerprint),
+    ])
+
+
+def checklist_markdown(checklist: Checklist, data: Mapping[str, Any] | None = None) -> str:
+    """The merged checklist as markdown: per department, per item its id, applicability,
+    group, legal and penalty basis (the editions in force) and guidance."""
+    from ..legal import format_citations, label
+
+    data = _data(checklist, data)
+    camp = checklist.campaign
+
+    def basis(item: Mapping[str, Any], key: str) -> str:
+        return format_citations(item["legal_basis"].get(key) or []) or _("none")
+
+    lines = [f"# {_('title', title=camp.title if camp else '')}", ""]
+    lines += [f"- {line}" for line in campaign_lines(data["campaign"] or {})] + [""]
+    lines += reference_lines(data, prefix="> ")
+    current = None
+    for item in data["items"]:
+        if item["department"] != current:
+            current = item["department"]
+            lines += [f"## {item['department_name']}", ""]
+        lines += [f"### {item['seq']}. {item['title']}", "",
+                  f"- {_('h_id')}: `{item['department']}.{item['id']}`",
+                  f"- {_('h_applies')}: {describe_condition(item['applicability'])}"]
+        if item.get("group"):
+            lines.append(f"- {label('group')}: {item['group']}")
+        lines += [f"- {label('legal_basis')}: {basis(item, 'duty')}",
+                  f"- {label('penalty')}: {basis(item, 'penalty')}"]
+        if item.get("guidance"):
+            lines.append(f"- {label('guidance')}: {item['guidance']}")
+        lines.append("")
+    lines.append(_("fingerprint", fp=checklist.fingerprint))
+    return "\n".join(lines)
+
+
+def campaign_lines(c: Mapping[str, Any]) -> list[str]:
+    """What the 实施方案 says about itself: 文号, issuers and date, period, leading group,
+    inspection methods (only what the campaign file records)."""
+    lines = []
+    if c.get("document_number"):
+        lines.append(_("doc_number", v=c["document_number"]))
+    issuers = "、".join(x for x in (c.get("issuer"), c.get("co_issuer")) if x)
+    issued = "，".join(x for x in (issuers, c.get("issue_date")) if x)
+    if issued:
+        lines.append(_("issued", v=issued))
+    if c.get("period"):
+        lines.append(_("period", start=c["period"]["start"], end=c["period"]["end"]))
+    group = c.get("leading_group") or {}
+    if group:
+        none = _("none")
+        lines.append(_("group_line", name=group.get("name") or none,
+                       leader=group.get("leader") or none,
+                       deputies="、".join(group.get("deputy_leaders") or []) or none))
+        office = group.get("office") or {}
+        if office:
+            lines.append(_("office_line", seat=office.get("seat") or none,
+                           director=office.get("director") or none,
+                           deputies="、".join(office.get("deputy_directors") or []) or none))
+    if c.get("inspection_methods"):
+        lines.append(_("methods", v="、".join(c["inspection_methods"])))
+    return lines
+
+
+def reference_lines(data: Mapping[str, Any], prefix: str = "") -> list[str]:
+    """The supplementary-material note and the editions cited, as lines (markdown: quoted)."""
+    ref = data["reference"]
+    lines = [prefix + ref["note"]]
+    if ref["editions_note"]:
+        lines += [prefix.rstrip()] if prefix else []
+        lines.append(prefix + ref["editions_note"])
+    return lines + ([""] if prefix else [])
