@@ -139,14 +139,13 @@ def demo(ctx: click.Context, outdir: Path, targets: int, officers: int, seed: st
 def _sample_finding(engine, checklist, record, host) -> tuple[dict, dict]:
     """Findings for the first drawn enterprise: one problem corrected on the spot for the
     lead department, one left for follow-up for the special-equipment department."""
-    from sqlalchemy import select
-
     from ..classify import item_applies
-    from ..store.models import targets
+    from ..libraries.queries import find_row
 
     code = record.result["targets"][0]["credit_code"]
     with engine.connect() as conn:
-        row = conn.execute(select(targets).where(targets.c.credit_code == code)).mappings().one()
+        row = find_row(conn, "targets", code)
+    assert row is not None  # it was drawn from the library in this same run
     special = bool((row["attributes"] or {}).get("uses_special_equipment", False))
     target = {"uses_special_equipment": special}
     departments: dict = {}

@@ -70,27 +70,9 @@ _ = translator({
                 "this commitment was already recorded ({id}) for campaign {campaign}"),
     "next": ("抽取时运行：jointcheck draw run {campaign_arg}--seed <种子>",
              "to draw, run: jointcheck draw run {campaign_arg}--seed <SEED>"),
-    "drawn_head": ("抽取记录第 {id} 号：{campaign}（{year} 年），抽中 {n} 户，符合条件 {eligible} 户",
-                   "draw {id}: {campaign} ({year}), {n} drawn of {eligible} eligible"),
-    "strata": ("分层：{strata}", "strata: {strata}"),
-    "stratum_all": ("全部", "all"),
-    "seed_line": ("种子：{seed}", "seed: {seed}"),
-    "commitment_line": ("承诺：{value}", "commitment: {value}"),
-    "no_commitment_line": ("承诺：无（--no-commitment）", "commitment: none (--no-commitment)"),
-    "fp_line": ("名录库指纹：检查对象 {t}，执法检查人员 {o}",
-                "library fingerprints: targets {t}, officers {o}"),
-    "algo_line": ("算法版本：{v}；抽取日期：{d}；结果摘要：{r}",
-                  "algorithm: {v}; draw date: {d}; result digest: {r}"),
-    "created_line": ("记录时间：{at}；操作人：{actor}", "recorded: {at} by {actor}"),
     "verify_hint": ("复核：jointcheck draw verify {id}", "verify with: jointcheck draw verify {id}"),
     "none": ("还没有抽取记录", "no draw has been recorded"),
     "exported": ("已导出抽取记录第 {id} 号到 {path}", "draw {id} exported to {path}"),
-    "consistent": ("一致", "一致 (consistent)"),
-    "inconsistent": ("不一致", "不一致 (inconsistent)"),
-    "col_id": ("编号", "id"), "col_campaign": ("实施方案", "campaign"), "col_year": ("年度", "year"),
-    "col_at": ("时间（UTC）", "time (UTC)"), "col_n": ("抽取户数", "drawn"),
-    "col_commit": ("承诺", "commitment"),
-    "warning": ("提示：{text}", "note: {text}"),
 })
 
 
@@ -205,31 +187,9 @@ def run(ctx: click.Context, campaign: str | None, seed: str, no_commitment: bool
 
 def _print_record(engine: Any, record: Any, names: dict[str, str]) -> None:
     from ..draw.service import team_lines
-    from ..store.audit import format_time
+    from ..present.draw import record_lines
 
-    res = record.result
-    click.echo(_("drawn_head", id=record.id, campaign=record.campaign_id, year=record.year,
-                 n=len(record.drawn), eligible=res.get("eligible")))
-    strata = "；".join(
-        f"{s.get('grade') or _('stratum_all')} {s.get('drawn')}/{s.get('eligible')}"
-        + (f"（{s['ratio']}）" if s.get("ratio") else "")
-        for s in res.get("strata") or [])
-    click.echo(_("strata", strata=strata))
-    click.echo(_("seed_line", seed=record.seed))
-    if record.commitment:
-        click.echo(_("commitment_line", value=record.commitment))
-    else:
-        click.echo(_("no_commitment_line"))
-    click.echo(_("fp_line", t=record.targets_fingerprint, o=record.officers_fingerprint))
-    click.echo(_("algo_line", v=record.algorithm_version, d=record.parameters.get("date"),
-                 r=record.result_digest))
-    if record.created_at is not None:
-        click.echo(_("created_line", at=format_time(record.created_at), actor=record.actor))
-    for text in record.warnings:
-        click.echo(_("warning", text=text))
-    click.echo("")
-    for line in team_lines(engine, record, names):
-        click.echo(line)
+    click.echo("\n".join([*record_lines(record), "", *team_lines(engine, record, names)]))
 
 
 @draw.command(help=_("show"))
@@ -259,7 +219,7 @@ def show(ctx: click.Context, draw_id: int, fmt: str) -> None:
 @click.pass_context
 def list_(ctx: click.Context, campaign_id: str | None, fmt: str) -> None:
     from ..draw.service import list_draws
-    from ..text import table_lines
+    from ..present.draw import draws_table
 
     with store_engine(ctx) as engine:
         records = list_draws(engine, campaign_id)
@@ -269,14 +229,7 @@ def list_(ctx: click.Context, campaign_id: str | None, fmt: str) -> None:
     if not records:
         click.echo(_("none"))
         return
-    header = [_("col_id"), _("col_campaign"), _("col_year"), _("col_at"), _("col_n"),
-              _("col_commit")]
-    rows = []
-    for r in records:
-        s = r.summary()
-        rows.append([str(s["id"]), s["campaign_id"], str(s["year"]), s["created_at"] or "",
-                     str(s["drawn"]), (s["commitment"] or "-")[:16]])
-    click.echo("\n".join(table_lines(header, rows, rule=False)))
+    click.echo("\n".join(draws_table(records)))
 
 
 @draw.command(help=_("export"))
@@ -347,13 +300,9 @@ def verify(ctx: click.Context, draw_id: int | None, draw_file: str | None,
         _draw_error(exc, fmt)
     if fmt == "json":
         echo_json(report.to_json())
-    elif report.ok:
-        click.echo(_("consistent"))
     else:
-        click.echo(_("inconsistent"))
-        for line in report.differences:
-            click.echo(f"  {line}")
-        for line in report.notes:
-            click.echo(f"  {line}")
+        from ..present.draw import verify_lines
+
+        click.echo("\n".join(verify_lines(report)))
     if not report.ok:
         sys.exit(EXIT_INVALID)

@@ -2,7 +2,8 @@
 
 Both groups share their code: the kind ("targets" or "officers") selects the fields, the
 key (统一社会信用代码 / 执法证号), the filters and the personal columns (手机号码, 身份证号
-of officers — masked unless ``--show-personal``).
+of officers — masked unless ``--show-personal``). The queries are
+core.libraries.queries, the cells, masks and exports core.present.libraries.
 """
 
 from __future__ import annotations
@@ -11,13 +12,19 @@ import csv
 import json
 import sys
 import textwrap
-from typing import Any
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from ..i18n import translator
-from ..libraries.fields import BUILTIN_DEPARTMENTS, FIELDS, KEY, mask_id_number, mask_phone
+from ..libraries.fields import KEY
+from ..present import libraries as P
 from ._common import EXIT_INVALID, echo_json, echo_problems, format_option, render_table
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..libraries.queries import Listing
 
 _ = translator({
     "targets": ("检查对象名录库：导入、列出、查看", "Target library (检查对象名录库): import, list, show"),
@@ -61,41 +68,7 @@ _ = translator({
               "showing the first {n} of {total} rows (--limit 0 shows all)"),
     "total": ("共 {total} 条", "{total} rows"),
     "empty": ("名录库中没有符合条件的记录", "no rows match"),
-    "label_targets": ("检查对象名录库", "the target library"),
-    "label_officers": ("执法检查人员名录库", "the officer library"),
-    "yes": ("是", "是"), "no": ("否", "否"),
-    "created_at": ("创建时间", "created"), "updated_at": ("更新时间", "updated"),
-    "row_digest": ("行摘要", "row digest"), "check_override": ("校验码例外", "校验码例外"),
-    "attributes": ("属性", "attributes"),
 })
-
-# Columns of the table view, per kind (the CSV and JSON outputs carry every column).
-TABLE_COLUMNS = {
-    "targets": ["credit_code", "name", "status", "risk_grade", "industry", "jurisdiction",
-                "attributes.uses_special_equipment"],
-    "officers": ["cert_no", "name", "gender", "department", "unit", "title", "phone",
-                 "cert_expiry", "qualifications", "jurisdiction", "active"],
-}
-PERSONAL = {"officers": ("phone", "id_number"), "targets": ()}
-MAX_CELL = 36  # display columns of a table cell before it is cut with …
-
-
-def _header(kind: str, column: str) -> str:
-    for f in FIELDS[kind]:
-        if f.column == column:
-            return f.header
-    if column in ("created_at", "updated_at", "row_digest", "check_override", "attributes"):
-        return _(column)
-    return column
-
-
-def _key_header(kind: str) -> str:
-    return _header(kind, KEY[kind])
-
-
-def _label(kind: str) -> str:
-    return _(f"label_{kind}")
-
 
 # --------------------------------------------------------------------------- groups
 
@@ -129,7 +102,7 @@ def _import_command(kind: str) -> click.Command:
                     skip_invalid=skip_invalid, rejects=rejects,
                     allow_check_override=not no_check_override, progress=progress, fmt=fmt)
 
-    return click.command("import", help=_("import", field=_key_header(kind)))(import_)
+    return click.command("import", help=_("import", field=P.key_header(kind)))(import_)
 
 
 class _Progress:
@@ -212,7 +185,7 @@ def _run_import(ctx: click.Context, kind: str, file: str, *, encoding: str | Non
         if report.rejects_file:
             click.echo(_("rejects", path=report.rejects_file), err=True)
         sys.exit(EXIT_INVALID)
-    click.echo(_("imported", label=_label(kind), file=file, added=report.added,
+    click.echo(_("imported", label=P.kind_label(kind), file=file, added=report.added,
                  updated=report.updated, unchanged=report.unchanged, rows=report.rows))
     if report.rejected:
         click.echo(_("skipped", n=report.rejected))
@@ -241,6 +214,7 @@ officers.add_command(_import_command("officers"))
 
 
 # --------------------------------------------------------------------------- reading rows
+# The queries are core.libraries.queries, the cells and exports core.present.libraries.
 
 def _department_code(text: str) -> str:
     from ..libraries.reader import Departments
@@ -248,160 +222,19 @@ def _department_code(text: str) -> str:
     return Departments().resolve(text.strip()) or text.strip()
 
 
-def department_name(code: str) -> str:
-    names = BUILTIN_DEPARTMENTS.get(code)
-    return names[0] if names else code
+@contextmanager
+def _rows(ctx: click.Context, kind: str, filters: dict[str, Any], search: str | None,
+          limit: int | None, qualifications: tuple[str, ...] = ()) -> Iterator[Listing]:
+    """The rows a listing shows (core.libraries.queries.list_rows), on a connection open
+    while they are read."""
+    from ..libraries.queries import list_rows
+    from .db import store_engine
+
+    with store_engine(ctx) as engine, engine.connect() as conn:
+        yield list_rows(conn, kind, filters, search, limit, qualifications)
 
 
-def _select(kind: str, filters: dict[str, Any], search: str | None) -> Any:
-    """The SELECT of *kind* rows matching *filters* (column -> value or tuple of values)."""
-    import sqlalchemy as sa
-
-    from ..store import models
-
-    table = getattr(models, kind)
-    q = sa.select(table)
-    for column, values in filters.items():
-        if values is None or values == ():
-            continue
-        if isinstance(values, tuple):
-            q = q.where(table.c[column].in_(list(values)))
-        else:
-            q = q.where(table.c[column] == values)
-    if search:
-        pattern = f"%{search.strip()}%"
-        q = q.where(sa.or_(table.c.name.like(pattern), table.c[KEY[kind]].like(pattern.upper())))
-    return q.order_by(table.c.id)
-
-
-class _Rows:
-    """The rows a listing shows, streamed from the store: ``total`` matching rows, and an
-    iterator over at most ``limit`` of them (SQL ``LIMIT`` and ``COUNT``; a filter SQL
-    cannot express — 资格, a JSON list — is applied while streaming)."""
-
-    def __init__(self, ctx: click.Context, kind: str, filters: dict[str, Any],
-                 search: str | None, limit: int | None,
-                 keep: Any = None):
-        self.ctx, self.kind, self.limit, self.keep = ctx, kind, limit, keep
-        self.query = _select(kind, filters, search)
-        self.total = 0
-
-    def __enter__(self) -> _Rows:
-        import sqlalchemy as sa
-
-        from .db import open_store_or_exit
-
-        self.engine = open_store_or_exit(self.ctx)
-        self.conn = self.engine.connect()
-        if self.keep is None:
-            count = sa.select(sa.func.count()).select_from(self.query.order_by(None).subquery())
-            self.total = self.conn.execute(count).scalar_one()
-            query = self.query.limit(self.limit) if self.limit else self.query
-            self.rows = (dict(r) for r in
-                         self.conn.execution_options(yield_per=2000).execute(query).mappings())
-        else:  # filter in Python: count while reading, keep the first `limit`
-            kept = []
-            for r in self.conn.execution_options(yield_per=2000).execute(self.query).mappings():
-                row = dict(r)
-                if self.keep(row):
-                    self.total += 1
-                    if not self.limit or len(kept) < self.limit:
-                        kept.append(row)
-            self.rows = iter(kept)
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.conn.close()
-        self.engine.dispose()
-
-
-def _find(ctx: click.Context, kind: str, key: str) -> dict[str, Any] | None:
-    with _Rows(ctx, kind, {KEY[kind]: key}, None, 1) as found:
-        return next(found.rows, None)
-
-
-def _plain(value: Any, *, lists: str = "；") -> str:
-    """A stored value as the text an import file would carry."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, list):
-        return lists.join(str(v) for v in value)
-    if hasattr(value, "isoformat") and not hasattr(value, "hour"):
-        return value.isoformat()
-    return str(value)
-
-
-def _masked(kind: str, row: dict[str, Any], show_personal: bool) -> dict[str, Any]:
-    if show_personal or not PERSONAL[kind]:
-        return row
-    row = dict(row)
-    if row.get("phone"):
-        row["phone"] = mask_phone(row["phone"])
-    if row.get("id_number"):
-        row["id_number"] = mask_id_number(row["id_number"])
-    return row
-
-
-def _cell(kind: str, row: dict[str, Any], column: str) -> Any:
-    if column.startswith("attributes."):
-        return (row.get("attributes") or {}).get(column[len("attributes."):])
-    if column == "department":
-        return department_name(row["department"])
-    return row.get(column)
-
-
-def _cut(text: str) -> str:
-    from ._common import display_width
-
-    if display_width(text) <= MAX_CELL:
-        return text
-    out = ""
-    for ch in text:
-        if display_width(out + ch) > MAX_CELL - 1:
-            break
-        out += ch
-    return out + "…"
-
-
-def _export_columns(kind: str) -> list[str]:
-    """Every column, in the order of the field table (the import headers)."""
-    return [f.column for f in FIELDS[kind]] + (["check_override"] if kind == "targets" else [])
-
-
-def _json_row(kind: str, row: dict[str, Any]) -> dict[str, Any]:
-    out = {c: row.get(c) for c in _export_columns(kind) if not c.startswith("attributes.")}
-    if kind == "targets":
-        out["attributes"] = row.get("attributes") or {}
-    for c in ("established", "cert_expiry"):
-        if out.get(c) is not None:
-            out[c] = out[c].isoformat()
-    return out
-
-
-def _csv_header(kind: str) -> tuple[list[str], list[str]]:
-    """(columns, verbatim headers) of a CSV export: a file ``import`` reads back."""
-    from ..libraries.fields import OVERRIDE_HEADERS
-
-    columns = _export_columns(kind)
-    headers = [OVERRIDE_HEADERS[0] if c == "check_override" else _header(kind, c)
-               for c in columns]
-    return columns, headers
-
-
-def _csv_values(kind: str, columns: list[str], row: dict[str, Any]) -> list[str]:
-    values = []
-    for c in columns:
-        v = _cell(kind, row, c) if c.startswith("attributes.") else row.get(c)
-        if c == "check_override":
-            values.append("是" if v else "")
-        else:
-            values.append(_plain(v))
-    return values
-
-
-def _list_rows(kind: str, rows: _Rows, fmt: str, show_personal: bool) -> None:
+def _list_rows(kind: str, rows: Listing, fmt: str, show_personal: bool) -> None:
     """Print the listing; JSON and CSV stream row by row (a million rows fit in no list)."""
     out = _Buffered()
     try:
@@ -428,32 +261,29 @@ class _Buffered:
             self.parts = []
 
 
-def _write_rows(kind: str, rows: _Rows, fmt: str, show_personal: bool, out: _Buffered) -> None:
+def _write_rows(kind: str, rows: Listing, fmt: str, show_personal: bool, out: _Buffered) -> None:
     if fmt == "json":
         out.write(f'{{\n  "total": {rows.total},\n  "rows": [')
         sep = "\n"
         for r in rows.rows:
-            text = json.dumps(_json_row(kind, _masked(kind, r, show_personal)),
+            text = json.dumps(P.json_row(kind, P.masked(kind, r, show_personal)),
                               ensure_ascii=False, indent=2, default=str)
             out.write(sep + textwrap.indent(text, "    "))
             sep = ",\n"
         out.write("\n  ]\n}\n" if sep != "\n" else "]\n}\n")
         return
     if fmt == "csv":
-        columns, headers = _csv_header(kind)
+        columns, headers = P.csv_header(kind)
         w = csv.writer(out, lineterminator="\n")
         w.writerow(headers)
         for r in rows.rows:
-            w.writerow(_csv_values(kind, columns, _masked(kind, r, show_personal)))
+            w.writerow(P.csv_values(kind, columns, P.masked(kind, r, show_personal)))
         return
-    shown = [_masked(kind, r, show_personal) for r in rows.rows]
+    shown = [P.masked(kind, r, show_personal) for r in rows.rows]
     if not shown:
         click.echo(_("empty"))
         return
-    columns = TABLE_COLUMNS[kind]
-    headers = [_header(kind, c) for c in columns]
-    body = [[_cut(_plain(_cell(kind, r, c), lists="、")) for c in columns] for r in shown]
-    click.echo(render_table(headers, body))
+    click.echo(render_table(*P.table_rows(kind, shown)))
     if len(shown) < rows.total:
         click.echo(_("shown", n=len(shown), total=rows.total))
     else:
@@ -462,40 +292,31 @@ def _write_rows(kind: str, rows: _Rows, fmt: str, show_personal: bool, out: _Buf
 
 def _show(ctx: click.Context, kind: str, key: str, fmt: str, show_personal: bool) -> None:
     from ..libraries.codes import normalise_code
+    from ..libraries.queries import find_row
+    from .db import store_engine
 
     value = normalise_code(key)
-    found = _find(ctx, kind, value)
+    with store_engine(ctx) as engine, engine.connect() as conn:
+        found = find_row(conn, kind, value)
     if found is None:
         from ..libraries.messages import row_problem
 
-        p = row_problem("JC626", file=KEY[kind], key=_key_header(kind), value=value)
+        p = row_problem("JC626", file=KEY[kind], key=P.key_header(kind), value=value)
         if fmt == "json":
             echo_json({"found": False, "errors": [p.to_json()]})
         else:
             click.echo(f"{p.code} {p.message}", err=True)
         sys.exit(EXIT_INVALID)
-    row = _masked(kind, found, show_personal)
+    row = P.masked(kind, found, show_personal)
     if fmt == "json":
-        data = _json_row(kind, row)
+        data = P.json_row(kind, row)
         data.update({"row_digest": row["row_digest"], "created_at": row["created_at"],
                      "updated_at": row["updated_at"]})
         echo_json(data)
         return
-    lines: list[list[str]] = []
-    for f in FIELDS[kind]:
-        v = _cell(kind, row, f.column)
-        lines.append([f.header, _plain(v)])
-    if kind == "targets":
-        known = {f.attribute for f in FIELDS[kind] if f.attribute}
-        for name, v in sorted((row.get("attributes") or {}).items()):
-            if name not in known:
-                lines.append([f"{_('attributes')}.{name}", _plain(v)])
-        lines.append([_("check_override"), _plain(bool(row.get("check_override")))])
-    for c in ("created_at", "updated_at", "row_digest"):
-        lines.append([_(c), _plain(row.get(c))])
     from ..text import pairs_lines
 
-    click.echo("\n".join(pairs_lines(lines)))
+    click.echo("\n".join(pairs_lines(P.show_pairs(kind, row))))
 
 
 def _default_limit(limit: int | None, fmt: str) -> int | None:
@@ -527,7 +348,7 @@ def targets_list(ctx: click.Context, status: tuple[str, ...], grade: tuple[str, 
     grades = tuple(parse_grade(g.strip()) for g in grade)
     filters = {"status": status, "risk_grade": grades, "jurisdiction": jurisdiction,
                "industry": industry}
-    with _Rows(ctx, "targets", filters, search, _default_limit(limit, fmt)) as rows:
+    with _rows(ctx, "targets", filters, search, _default_limit(limit, fmt)) as rows:
         _list_rows("targets", rows, fmt, True)
 
 
@@ -554,14 +375,8 @@ def officers_list(ctx: click.Context, department: str | None, active: bool | Non
                   limit: int | None, show_personal: bool, fmt: str) -> None:
     dept = _department_code(department) if department else None
     filters = {"department": dept, "active": active, "jurisdiction": jurisdiction}
-    keep = None
-    if qualification:
-        wanted = set(qualification)
-
-        def keep(row: dict[str, Any]) -> bool:
-            return wanted <= set(row.get("qualifications") or [])
-
-    with _Rows(ctx, "officers", filters, search, _default_limit(limit, fmt), keep) as rows:
+    with _rows(ctx, "officers", filters, search, _default_limit(limit, fmt),
+               qualification) as rows:
         _list_rows("officers", rows, fmt, show_personal)
 
 

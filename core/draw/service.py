@@ -20,7 +20,6 @@ from ..errors import problem, register
 from ..gcpause import gc_paused
 from ..i18n import get_lang, translator
 from ..model import Campaign, Checklist
-from ..text import table_lines
 from .algorithm import (
     ALGORITHM_VERSION,
     SUPPORTED_VERSIONS,
@@ -41,6 +40,7 @@ from .algorithm import (
     ratio_text,
     result_digest,
 )
+from .queries import chunks
 
 if TYPE_CHECKING:  # pragma: no cover
     from sqlalchemy import Connection, Engine
@@ -77,14 +77,6 @@ register(SERVICE_CODES, SERVICE_HINTS)
 
 
 _ = translator({
-    "no_name": ("（名录库中已无此对象）", "(no longer in the library)"),
-    "no_officer": ("（名录库中已无此人）", "(no longer in the library)"),
-    "leader": ("组长", "leader"),
-    "seq": ("抽取序号", "No."),
-    "code": ("统一社会信用代码", "统一社会信用代码"),
-    "name": ("市场主体名称", "市场主体名称"),
-    "grade": ("信用风险等级", "信用风险等级"),
-    "team": ("检查人员", "检查人员"),
     "commitment_mismatch": ("种子与承诺不符：SHA-256(种子) = {actual}，记录的承诺为 {recorded}",
                             "the seed does not match its commitment: SHA-256(seed) = {actual}, "
                             "recorded commitment {recorded}"),
@@ -377,7 +369,7 @@ def load_jurisdictions(conn: Connection, codes: Sequence[str]) -> dict[str, str 
     from ..store.models import targets
 
     found: dict[str, str | None] = {}
-    for chunk in _chunks(list(codes)):
+    for chunk in chunks(list(codes)):
         found.update((code, jur) for code, jur in conn.execute(
             select(targets.c.credit_code, targets.c.jurisdiction)
             .where(targets.c.credit_code.in_(list(chunk)))))
@@ -596,84 +588,37 @@ def list_draws(engine: Engine, campaign_id: str | None = None) -> list[DrawRecor
         return [_record_from_row(r) for r in conn.execute(q)]
 
 
-def _chunks(values: Sequence[str], size: int = 500) -> Iterable[Sequence[str]]:
-    for i in range(0, len(values), size):
-        yield values[i:i + size]
+# Engine-taking conveniences over core.draw.queries and core.present.draw (one connection
+# each); the app and reports that hold a Connection call those directly.
 
 
 def names_for(engine: Engine, record: DrawRecord) -> tuple[dict[str, str], dict[str, dict]]:
-    """Display data: target names by credit code, officer name/unit by cert_no.
+    """Display data: target names by credit code, officer name/unit by cert_no
+    (:func:`.queries.drawn_names`). Never reads phone or ID numbers."""
+    from .queries import drawn_names
 
-    Never reads phone or ID numbers.
-    """
-    from sqlalchemy import select
-
-    from ..store.models import officers, targets
-
-    codes = [t["credit_code"] for t in record.drawn]
-    certs = sorted({m["cert_no"] for t in record.drawn for m in t.get("team", [])})
-    target_names: dict[str, str] = {}
-    officer_info: dict[str, dict] = {}
     with engine.connect() as conn:
-        for chunk in _chunks(codes):
-            for code, name in conn.execute(select(targets.c.credit_code, targets.c.name)
-                                           .where(targets.c.credit_code.in_(list(chunk)))):
-                target_names[code] = name
-        for chunk in _chunks(certs):
-            for r in conn.execute(select(officers.c.cert_no, officers.c.name, officers.c.unit)
-                                  .where(officers.c.cert_no.in_(list(chunk)))):
-                officer_info[r.cert_no] = {"name": r.name, "unit": r.unit}
-    return target_names, officer_info
+        return drawn_names(conn, record)
 
 
 def display_rows(engine: Engine, record: DrawRecord,
                  department_names: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
-    """The drawn targets with names and teams, for text and JSON output (no personal data)."""
-    target_names, officer_info = names_for(engine, record)
-    department_names = dict(department_names or {})
-    rows = []
-    for t in record.drawn:
-        team = []
-        members = sorted(t.get("team", []), key=lambda m: not m.get("leader"))
-        for m in members:
-            info = officer_info.get(m["cert_no"]) or {}
-            dept = m["department"]
-            team.append({
-                "name": info.get("name"), "cert_no": m["cert_no"], "department": dept,
-                "department_name": department_names.get(dept) or info.get("unit") or dept,
-                "leader": bool(m.get("leader")),
-            })
-        rows.append({"seq": t["seq"], "credit_code": t["credit_code"],
-                     "name": target_names.get(t["credit_code"]),
-                     "risk_grade": t.get("stratum"), "team": team})
-    return rows
+    """The drawn targets with names and teams, for text and JSON output (no personal data):
+    :func:`.queries.drawn_rows`."""
+    from .queries import drawn_rows
+
+    with engine.connect() as conn:
+        return drawn_rows(conn, record, department_names)
 
 
 def team_lines(engine: Engine, record: DrawRecord,
                department_names: Mapping[str, str] | None = None) -> list[str]:
-    """The drawn enterprises and their teams as a readable table, one string per line.
-
-    Columns: 抽取序号, 统一社会信用代码, 市场主体名称, 信用风险等级 (by_grade draws), 检查人员
-    (组长 first, each with the department). Phone and ID numbers are never shown.
+    """The drawn enterprises and their teams as a readable table, one string per line
+    (:func:`jointcheck.core.present.draw.team_table`). Phone and ID numbers are never shown.
     """
-    rows = display_rows(engine, record, department_names)
-    with_grade = any(r["risk_grade"] is not None for r in rows)
-    header = [_("seq"), _("code"), _("name")] + ([_("grade")] if with_grade else []) + [_("team")]
-    table = []
-    for r in rows:
-        members = []
-        for m in r["team"]:
-            who = m["name"] or f"{m['cert_no']}{_('no_officer')}"
-            text = f"{who}（{m['department_name']}）"
-            if m["leader"]:
-                text = f"{_('leader')} {text}"
-            members.append(text)
-        cells = [str(r["seq"]), r["credit_code"], r["name"] or _("no_name")]
-        if with_grade:
-            cells.append(r["risk_grade"] or "")
-        cells.append("、".join(members))
-        table.append(cells)
-    return table_lines(header, table)
+    from ..present.draw import team_table
+
+    return team_table(display_rows(engine, record, department_names))
 
 
 # --------------------------------------------------------------------------- verifying

@@ -1,0 +1,56 @@
+"""Read-only queries on recorded draws, for display (CLI, app, reports).
+
+Each takes an open SQLAlchemy ``Connection`` (the caller decides the transaction) and
+returns plain data; :mod:`jointcheck.core.present.draw` turns it into rows and text.
+Phone and ID numbers of officers are never read here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sqlalchemy import Connection
+
+    from .service import DrawRecord
+
+
+def chunks(values: Sequence[str], size: int = 500) -> Iterable[Sequence[str]]:
+    """*values* in slices of *size* (the ``IN (...)`` lists of a query)."""
+    for i in range(0, len(values), size):
+        yield values[i:i + size]
+
+
+def drawn_names(conn: Connection, record: DrawRecord
+                ) -> tuple[dict[str, str], dict[str, dict[str, Any]]]:
+    """Display data of a draw: target names by credit code, and officers' ``{"name",
+    "unit"}`` by 执法证号 (rows no longer in the libraries are absent)."""
+    from sqlalchemy import select
+
+    from ..store.models import officers, targets
+
+    codes = [t["credit_code"] for t in record.drawn]
+    certs = sorted({m["cert_no"] for t in record.drawn for m in t.get("team", [])})
+    target_names: dict[str, str] = {}
+    officer_info: dict[str, dict[str, Any]] = {}
+    for chunk in chunks(codes):
+        for code, name in conn.execute(select(targets.c.credit_code, targets.c.name)
+                                       .where(targets.c.credit_code.in_(list(chunk)))):
+            target_names[code] = name
+    for chunk in chunks(certs):
+        for r in conn.execute(select(officers.c.cert_no, officers.c.name, officers.c.unit)
+                              .where(officers.c.cert_no.in_(list(chunk)))):
+            officer_info[r.cert_no] = {"name": r.name, "unit": r.unit}
+    return target_names, officer_info
+
+
+def drawn_rows(conn: Connection, record: DrawRecord,
+               department_names: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
+    """The drawn targets with their names and teams (see
+    :func:`jointcheck.core.present.draw.team_rows`): the ``teams`` of ``draw show --format
+    json``."""
+    from ..present.draw import team_rows
+
+    target_names, officer_info = drawn_names(conn, record)
+    return team_rows(record, target_names, officer_info, department_names)
