@@ -529,3 +529,39 @@ def test_a_busy_store_is_said_and_nothing_is_lost(sqlite_url, tmp_path, monkeypa
         assert stored.version == 1
     finally:
         engine.dispose()
+
+
+def test_a_sqlite_import_takes_the_write_lock_only_to_write(sqlite_url, tmp_path, monkeypatch):
+    """While a library file is read and validated, an inspector's mark is stored at once
+    (the import holds the store's write lock only for its final write)."""
+    from jointcheck.core import store
+    from jointcheck.core.libraries.importer import import_file
+    from jointcheck.core.libraries.sample import write_sample
+    from jointcheck.core.store import upgrade
+
+    upgrade(sqlite_url)
+    d = drawn_store(sqlite_url, tmp_path, count=1)
+    big, _o = write_sample(tmp_path / "big", targets=25_000, officers=5, seed=9)
+    monkeypatch.setattr(store, "BUSY_TIMEOUT_MS", 300)
+    marker = store.open_store(sqlite_url)
+    draft = R.load_draft(marker, d.task_ids[0], host=d.host)
+    items = [i for i in draft.items if draft.applies(i)]
+    stored: list[int] = []
+
+    def mark_while_reading(done: int, total: int) -> None:
+        if done < total and len(stored) < len(items):
+            item = items[len(stored)]
+            a = R.save_answer(marker, d.task_ids[0], R.item_key(item), {"result": "compliant"},
+                              expected=0, checklist=draft.checklist)
+            stored.append(a.version)
+
+    try:
+        report = import_file(d.engine, "targets", big, progress=mark_while_reading,
+                             parallel=False)
+        assert report.imported and report.rows == 25_000
+        assert len(stored) >= 2  # marks were stored during the reading, none waited out
+        assert len(R.load_draft(marker, d.task_ids[0]).answers) == len(stored)
+    finally:
+        marker.dispose()
+        d.engine.dispose()
+    assert not list((tmp_path).glob(".jointcheck-import-*"))  # the stage is removed

@@ -1,23 +1,30 @@
-"""Importing a library file into the store: all or nothing, as one upsert stream.
+"""Importing a library file into the store: all or nothing, as one upsert.
 
 :func:`import_file` streams the file through the reader (core/libraries/reader.py), which
-validates every row. Inside one
-:func:`~jointcheck.core.store.begin_write` transaction, this process writes the valid rows
-in batches with the driver's ``executemany`` of one statement (:func:`upsert_sql`)::
+validates every row, and writes the valid rows with one statement (:func:`upsert_sql`)::
 
-    INSERT INTO targets (...) VALUES (...)
+    INSERT INTO targets (...) SELECT ... FROM <stage>
     ON CONFLICT (credit_code) DO UPDATE SET ... , updated_at = excluded.updated_at
     WHERE targets.row_digest <> excluded.row_digest
 
-which is the same SQL on SQLite and PostgreSQL (where each batch first goes into a
-temporary table by ``COPY`` and the statement reads it with ``INSERT ... SELECT``). For a
-big CSV file the reading and validation run in a forked child process
+- SQLite (one writer at a time): the rows are first read and validated into a scratch
+  SQLite file beside the store (:class:`_SqliteStage`), holding no lock on the store; then,
+  inside one :func:`~jointcheck.core.store.begin_write` transaction, the stage is upserted
+  in one set-based statement. The store's write lock is held only for that write, so an
+  inspector's mark waits for the write (seconds for a million rows), never for the reading
+  and validation. (Staging writes every row twice, which costs time, measured in
+  bench/import_targets.py; it buys the marks their short wait.)
+- PostgreSQL: inside one write transaction each batch goes by ``COPY`` into a temporary
+  table and the statement reads it (``INSERT ... SELECT``), batch by batch, so that the
+  server works while the next batch is read. Marks there take row locks only and never
+  wait for an import.
+
+For a big CSV file the reading and validation run in a forked child process
 (:class:`_RemoteBatches`, only where core.forking allows a fork), so that Python and the
-database work at the same time. The counts follow from two facts: the
-table's row count before and after gives ``added``; the driver's row count (rows inserted
-or actually updated — an unchanged row is a no-op) minus ``added`` gives ``updated``; the
-rest is ``unchanged``. (A staging table plus set-based statements was measured first: on
-SQLite it writes every row twice and was about 30% slower.)
+database work at the same time. The counts follow from two facts: the table's row count
+before and after gives ``added``; the driver's row count (rows inserted or actually
+updated — an unchanged row is a no-op) minus ``added`` gives ``updated``; the rest is
+``unchanged``.
 
 The audit entry is appended in the same transaction. A file with any bad row imports
 nothing (the transaction is rolled back) unless ``skip_invalid`` is set, in which case the
@@ -212,7 +219,7 @@ def import_file(engine: Engine, kind: str, path: str | Path, *, encoding: str | 
     forked child process (default: for CSV files of at least :data:`PARALLEL_MIN_BYTES`),
     only where :func:`~jointcheck.core.forking.fork_safe` allows it.
     """
-    from ..store import audit, begin_write, utcnow
+    from ..store import audit, utcnow
 
     lib = open_library(kind, path, encoding=encoding, mapping=mapping, sheet=sheet,
                        label=label, allow_check_override=allow_check_override)
@@ -234,11 +241,22 @@ def import_file(engine: Engine, kind: str, path: str | Path, *, encoding: str | 
             lib.close()
             raise LibraryError([row_problem("JC632", file=str(rejects),
                                             detail=exc.strerror or str(exc))]) from None
+    staged = None
     try:
-        with begin_write(engine) as conn:
-            _load(conn, kind, lib, report, skip_invalid=skip_invalid, rejects=rej,
-                  progress=progress, max_problems=max_problems, now=utcnow(),
-                  parallel=parallel)
+        if engine.dialect.name == "sqlite":
+            # read and validate the whole file into a staging file first: the store's
+            # write lock is taken only for the write itself (an inspector's mark waits
+            # for the write, never for the reading)
+            staged = _stage_sqlite(engine, kind, lib, report, skip_invalid=skip_invalid,
+                                   rejects=rej, progress=progress, max_problems=max_problems,
+                                   parallel=parallel)
+        with _write_transaction(engine, staged) as conn:
+            if staged is not None:
+                _load_staged(conn, kind, staged, report, now=utcnow())
+            else:
+                _load(conn, kind, lib, report, skip_invalid=skip_invalid, rejects=rej,
+                      progress=progress, max_problems=max_problems, now=utcnow(),
+                      parallel=parallel)
             report.sha256 = lib.sha256 or _file_sha256(lib.path)
             payload = {
                 "kind": kind, "file": lib.path.name, "sha256": report.sha256,
@@ -256,6 +274,9 @@ def import_file(engine: Engine, kind: str, path: str | Path, *, encoding: str | 
             rej.discard()
         lib.close()
         raise
+    finally:
+        if staged is not None:
+            staged.remove()
     if rej is not None:
         rej.commit()
         report.rejects_file = str(rejects)
@@ -303,34 +324,13 @@ def upsert_sql(kind: str, dialect: str, stamp: str, *, source: str | None = None
         mark = "?" if dialect == "sqlite" else "%s"
         rows = f"VALUES ({', '.join([mark] * len(columns))}, {literal}, {literal})"
     else:
-        rows = f"SELECT {names}, {literal}, {literal} FROM {source}"
+        # "WHERE true": SQLite's parser needs it to tell ON CONFLICT from a join's ON
+        rows = f"SELECT {names}, {literal}, {literal} FROM {source} WHERE true"
     key = KEY[kind]
     sets = ", ".join(f"{c} = excluded.{c}" for c in columns if c != key)
     return (f"INSERT INTO {kind} ({names}, created_at, updated_at) {rows} "
             f"ON CONFLICT ({key}) DO UPDATE SET {sets}, updated_at = excluded.updated_at "
             f"WHERE {kind}.row_digest <> excluded.row_digest")
-
-
-class _SqliteWriter:
-    """SQLite: ``executemany`` of the upsert, batch by batch (the driver binds in C)."""
-
-    def __init__(self, conn: Connection, kind: str, stamp: str):
-        self.raw_cursor = conn.connection.driver_connection.cursor()
-        self.sql = upsert_sql(kind, "sqlite", stamp)
-        self.cache = self.raw_cursor.execute("PRAGMA cache_size").fetchone()[0]
-        self.raw_cursor.execute(f"PRAGMA cache_size = -{SQLITE_IMPORT_CACHE_KIB}")
-        self.changed = 0
-
-    def write(self, batch: list[list[Any]]) -> None:
-        self.raw_cursor.executemany(self.sql, batch)
-        self.changed += max(self.raw_cursor.rowcount, 0)
-
-    def finish(self) -> int:
-        return self.changed
-
-    def close(self) -> None:
-        self.raw_cursor.execute(f"PRAGMA cache_size = {int(self.cache)}")
-        self.raw_cursor.close()
 
 
 class _PostgresWriter:
@@ -486,25 +486,14 @@ class _RemoteBatches:
         self._proc.join()
 
 
-def _load(conn: Connection, kind: str, lib: LibraryFile, report: ImportReport, *,
-          skip_invalid: bool, rejects: _Rejects | None, progress: ProgressFn | None,
-          max_problems: int, now: Any, parallel: bool) -> None:
-    """Stream the rows into the library table; fill in the report's counts."""
-    import sqlalchemy as sa
-
-    from ..store import models
-
-    table = getattr(models, kind)
-    dialect = conn.dialect.name
-    process = table.c.created_at.type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
-    stamp = process(now) if process else now  # exactly as SQLAlchemy itself stores it
-    if not isinstance(stamp, str):  # PostgreSQL: ISO 8601 with the offset, cast by the server
-        stamp = now.isoformat()
-    before = conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
-    writer = (_SqliteWriter if dialect == "sqlite" else _PostgresWriter)(conn, kind, stamp)
-
+def _consume(lib: LibraryFile, writer: Any, report: ImportReport, *, skip_invalid: bool,
+             rejects: _Rejects | None, progress: ProgressFn | None, max_problems: int,
+             parallel: bool) -> tuple[int, bool]:
+    """Read and validate every row of *lib*, writing the valid ones with *writer* (until the
+    first bad row unless *skip_invalid*); fill in the report's row counts and return
+    (rows written, whether a bad row stops the import)."""
     remote = _RemoteBatches(lib) if parallel else None
-    source = remote if remote is not None else _batches(lib, _tuple_maker(kind))
+    source = remote if remote is not None else _batches(lib, _tuple_maker(lib.kind))
     with gc_paused():  # a million short-lived tuples: collections would only cost time
         problems = report.problems
         failed = False  # strict mode: stop writing after the first bad row, keep validating
@@ -527,26 +516,177 @@ def _load(conn: Connection, kind: str, lib: LibraryFile, report: ImportReport, *
                     staged += len(batch)
                 if progress is not None and done:
                     progress(done, lib.total)
-            changed = 0 if failed else writer.finish()
         finally:
             if remote is not None:
                 remote.close()
                 lib.sha256_override = remote.sha256
             lib.close()
-            writer.close()
     report.rows = rows
     report.rejected = rejected
     report.problem_count = problem_count
     if progress is not None:
         progress(lib.total, lib.total)
+    return staged, failed
+
+
+def _load(conn: Connection, kind: str, lib: LibraryFile, report: ImportReport, *,
+          skip_invalid: bool, rejects: _Rejects | None, progress: ProgressFn | None,
+          max_problems: int, now: Any, parallel: bool) -> None:
+    """PostgreSQL: stream the rows into the library table batch by batch inside the write
+    transaction (an inspector's mark there takes row locks only and never waits for it);
+    fill in the report's counts."""
+    import sqlalchemy as sa
+
+    from ..store import models
+
+    table = getattr(models, kind)
+    before = conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
+    writer = _PostgresWriter(conn, kind, _stamp(conn, now))
+    try:
+        staged, failed = _consume(lib, writer, report, skip_invalid=skip_invalid,
+                                  rejects=rejects, progress=progress,
+                                  max_problems=max_problems, parallel=parallel)
+        changed = 0 if failed else writer.finish()
+    finally:
+        writer.close()
     if failed:
         raise _NothingImported
     after = conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
-    added = int(after) - int(before)
+    _counts(report, int(before), int(after), staged, changed)
+
+
+def _stamp(conn: Connection, now: Any) -> str:
+    """The import's time exactly as SQLAlchemy itself stores it on this engine."""
+    from ..store import models
+
+    process = models.targets.c.created_at.type.dialect_impl(conn.dialect).bind_processor(
+        conn.dialect)
+    stamp = process(now) if process else now
+    if not isinstance(stamp, str):  # PostgreSQL: ISO 8601 with the offset, cast by the server
+        stamp = now.isoformat()
+    return stamp
+
+
+def _counts(report: ImportReport, before: int, after: int, staged: int, changed: int) -> None:
+    added = after - before
     report.added = added
     report.updated = changed - added
     report.unchanged = staged - changed
-    report.not_in_file = int(after) - staged
+    report.not_in_file = after - staged
+
+
+class _SqliteStage:
+    """A scratch SQLite file beside the store holding the validated rows of one import, so
+    that the store's write lock is held only while they are written (one set-based
+    upsert), not while the file is read and validated."""
+
+    SCHEMA = "jc_stage"
+
+    def __init__(self, kind: str, directory: Path | None):
+        import sqlite3
+        import tempfile
+
+        try:
+            fd, name = tempfile.mkstemp(prefix=".jointcheck-import-", suffix=".tmp",
+                                        dir=directory)
+        except OSError:  # the store's folder takes no new file: the system's temp folder
+            fd, name = tempfile.mkstemp(prefix="jointcheck-import-", suffix=".tmp")
+        os.close(fd)
+        self.path = Path(name)
+        self.kind = kind
+        self.columns = IMPORT_COLUMNS[kind]
+        self.db = sqlite3.connect(name, isolation_level=None)
+        self.db.execute("PRAGMA journal_mode = OFF")
+        self.db.execute("PRAGMA synchronous = OFF")
+        self.db.execute(f"CREATE TABLE rows ({', '.join(self.columns)})")
+        self.db.execute("BEGIN")
+        self.sql = (f"INSERT INTO rows VALUES ({', '.join(['?'] * len(self.columns))})")
+        self.rows = 0
+
+    def write(self, batch: list[list[Any]]) -> None:
+        self.db.executemany(self.sql, batch)
+        self.rows += len(batch)
+
+    def close(self) -> None:
+        if self.db.in_transaction:
+            self.db.execute("COMMIT")
+        self.db.close()
+
+    def remove(self) -> None:
+        import contextlib
+
+        with contextlib.suppress(Exception):  # already closed
+            self.db.close()
+        self.path.unlink(missing_ok=True)
+
+
+def _stage_sqlite(engine: Engine, kind: str, lib: LibraryFile, report: ImportReport, *,
+                  skip_invalid: bool, rejects: _Rejects | None, progress: ProgressFn | None,
+                  max_problems: int, parallel: bool) -> _SqliteStage:
+    from ..store import sqlite_path
+
+    path = sqlite_path(str(engine.url))
+    stage = _SqliteStage(kind, path.parent if path is not None else None)
+    try:
+        stage.staged, failed = _consume(lib, stage, report, skip_invalid=skip_invalid,
+                                        rejects=rejects, progress=progress,
+                                        max_problems=max_problems, parallel=parallel)
+        stage.close()
+    except BaseException:
+        stage.remove()
+        raise
+    if failed:
+        stage.remove()
+        raise _NothingImported
+    return stage
+
+
+def _write_transaction(engine: Engine, staged: _SqliteStage | None):
+    """:func:`~jointcheck.core.store.begin_write`; with a SQLite stage, the stage is
+    attached to the connection first (SQLite attaches only outside a transaction)."""
+    from contextlib import contextmanager
+
+    from ..store import WRITE_OPTION, begin_write
+
+    if staged is None:
+        return begin_write(engine)
+
+    @contextmanager
+    def attached():
+        with engine.connect() as conn:
+            raw = conn.connection.driver_connection
+            raw.execute(f"ATTACH DATABASE ? AS {_SqliteStage.SCHEMA}", (str(staged.path),))
+            cache = raw.execute("PRAGMA cache_size").fetchone()[0]
+            raw.execute(f"PRAGMA cache_size = -{SQLITE_IMPORT_CACHE_KIB}")
+            try:
+                conn.execution_options(**{WRITE_OPTION: True})
+                with conn.begin():
+                    yield conn
+            finally:
+                raw.execute(f"PRAGMA cache_size = {int(cache)}")
+                raw.execute(f"DETACH DATABASE {_SqliteStage.SCHEMA}")
+
+    return attached()
+
+
+def _load_staged(conn: Connection, kind: str, staged: _SqliteStage, report: ImportReport, *,
+                 now: Any) -> None:
+    """The write phase of a staged SQLite import: one upsert from the stage."""
+    import sqlalchemy as sa
+
+    from ..store import models
+
+    table = getattr(models, kind)
+    before = conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
+    cur = conn.connection.driver_connection.cursor()
+    try:
+        cur.execute(upsert_sql(kind, "sqlite", _stamp(conn, now),
+                               source=f"{_SqliteStage.SCHEMA}.rows"))
+        changed = max(cur.rowcount, 0)
+    finally:
+        cur.close()
+    after = conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
+    _counts(report, int(before), int(after), staged.staged, changed)
 
 
 __all__ = ["BATCH", "IMPORT_COLUMNS", "ImportReport", "import_file", "upsert_sql"]
