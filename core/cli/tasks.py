@@ -20,30 +20,6 @@ _ = translator({
 })
 
 
-def applicable_counts(engine, tasks, host=None) -> dict[str, int]:
-    """Applicable items per task, from each task's checklist snapshot."""
-    from ..records.service import Draft
-    from ..records.snapshot import load_checklist
-
-    out: dict[str, int] = {}
-    cache: dict[str, object] = {}
-    with engine.connect() as conn:
-        for task in tasks:
-            fp = task.checklist_fingerprint
-            if not fp:
-                continue
-            if fp not in cache:
-                try:
-                    cache[fp] = load_checklist(conn, fp)
-                except ValueError:
-                    cache[fp] = None
-            checklist = cache[fp]
-            if checklist is not None:
-                out[task.id] = Draft(task=task, checklist=checklist, answers={},
-                                     host=host).progress()[1]
-    return out
-
-
 @click.group(help=_("group"))
 def tasks() -> None:
     pass
@@ -61,7 +37,7 @@ def tasks() -> None:
 def list_(ctx: click.Context, campaign: str | None, draw_id: int | None, officer: str | None,
           statuses: tuple[str, ...], fmt: str) -> None:
     from ..present.records import task_header, task_row
-    from ..records.service import list_tasks
+    from ..records.service import applicable_counts, list_tasks
     from ..text import table_lines
 
     with store_engine(ctx) as engine:

@@ -519,6 +519,45 @@ def list_tasks(engine: Engine, *, campaign: str | None = None, draw: int | None 
     return out
 
 
+def applicable_counts(engine: Engine, tasks: Iterable[Task],
+                      host: PluginHost | None = None) -> dict[str, int]:
+    """Applicable items per task, from each task's checklist snapshot (the n of 草稿 7/n)."""
+    out: dict[str, int] = {}
+    cache: dict[str, Checklist | None] = {}
+    with engine.connect() as conn:
+        for task in tasks:
+            fp = task.checklist_fingerprint
+            if not fp:
+                continue
+            if fp not in cache:
+                try:
+                    cache[fp] = load_checklist(conn, fp)
+                except ValueError:
+                    cache[fp] = None
+            checklist = cache[fp]
+            if checklist is not None:
+                out[task.id] = Draft(task=task, checklist=checklist, answers={},
+                                     host=host).progress()[1]
+    return out
+
+
+def check_dates(engine: Engine, task_ids: Iterable[str]) -> dict[str, str]:
+    """The check date (检查日期) entered so far for each of *task_ids* that has one."""
+    from sqlalchemy import select
+
+    from ..store.models import task_answers
+
+    ids = sorted(set(task_ids))
+    out: dict[str, str] = {}
+    with engine.connect() as conn:
+        for i in range(0, len(ids), 500):
+            q = (select(task_answers.c.task_id, task_answers.c.value)
+                 .where(task_answers.c.key == field_key("inspected_on"))
+                 .where(task_answers.c.task_id.in_(ids[i:i + 500])))
+            out.update({tid: str(v) for tid, v in conn.execute(q) if v})
+    return out
+
+
 def get_task(conn: Connection, task_id: str, *, lock: str | None = None) -> Task:
     """The task *task_id* (JC801 when there is none). *lock*: ``share`` or ``update``
     locks the task's row on PostgreSQL for the rest of the transaction."""
@@ -917,6 +956,19 @@ def load_version(engine: Engine, task_id: str, version: int | None = None
         if checklist is None:  # pragma: no cover - a foreign key keeps it
             raise RecordError([problem("JC818", task=task_id)])
         return rv, checklist
+
+
+def version_draft(engine: Engine, task_id: str, version: int | None = None, *,
+                  host: PluginHost | None = None) -> tuple[Draft, RecordVersion]:
+    """A submitted version (default: the newest) as a read-only Draft over the checklist it
+    was filled against, for showing it item by item like a draft."""
+    rv, checklist = load_version(engine, task_id, version)
+    with engine.connect() as conn:
+        task = get_task(conn, task_id)
+    record = rv.record
+    data = {**record["findings"], **{k: v for k, v in record.items() if k != "findings"}}
+    answers = {k: Answer(v, 0) for k, v in answers_from_file(data, checklist).items()}
+    return Draft(task=task, checklist=checklist, answers=answers, host=host), rv
 
 
 def answers_from_file(data: Mapping[str, Any], checklist: Checklist) -> dict[str, Any]:
