@@ -28,6 +28,7 @@ lint: $(STAMP)
 # JOINTCHECK_TEST_PG_URL set, the store benchmarks also run on PostgreSQL.
 bench: $(STAMP)
 	$(BIN)/python bench/startup.py
+	$(BIN)/python bench/app_startup.py
 	$(BIN)/python bench/load_validate_merge.py
 	$(BIN)/python bench/import_targets.py $${JOINTCHECK_TEST_PG_URL:+--pg "$$JOINTCHECK_TEST_PG_URL"}
 	$(BIN)/python bench/draw.py $${JOINTCHECK_TEST_PG_URL:+--pg "$$JOINTCHECK_TEST_PG_URL"}

@@ -22,11 +22,14 @@ def test_demo_runs_end_to_end_and_again(tmp_path):
     assert "抽取记录 #1：抽中 1 户" in out and "组长" in out
     assert "联合抽查结果：" in out
     assert (tmp_path / "out" / "targets.csv").is_file()
+    # not a terminal: the command that opens the app on the first drawn task is printed
+    assert f"jointcheck --db {db} inspect 1-1" in out
 
     again = CliRunner().invoke(main, args)
     assert again.exit_code == 0, again.output
     assert "检查对象名录库：新增 0，更新 0，未变 300" in again.output
     assert "抽取记录 #2：抽中 1 户" in again.output
+    assert "inspect 2-1" in again.output
 
 
 def test_demo_in_english(tmp_path):

@@ -3,11 +3,13 @@
 Validate the installed plugins and the example campaign (鹤双随机办〔2020〕19号), show the
 plugins and the merged joint checklist, write synthetic target and officer libraries, import
 them into the embedded store, commit to a seed and run the draw, show the drawn teams, and
-classify a sample finding for the first drawn enterprise.
+classify a sample finding for the first drawn enterprise; in a terminal, open the
+inspectors' app on the first drawn task (otherwise print the command that would).
 """
 
 from __future__ import annotations
 
+import shlex
 import sys
 from pathlib import Path
 
@@ -40,6 +42,9 @@ _ = translator({
     "yes": ("是", "yes"),
     "no": ("否", "no"),
     "nothing": ("没有抽中任何企业，跳过分类", "nothing was drawn; classification skipped"),
+    "s_app": ("检查界面：打开第一个抽取任务", "The inspectors' app on the first drawn task"),
+    "open_app": ("在终端中运行以下命令，打开检查界面：\n  {command}",
+                 "Run this in a terminal to open the inspectors' app:\n  {command}"),
 })
 
 
@@ -134,6 +139,18 @@ def demo(ctx: click.Context, outdir: Path, targets: int, officers: int, seed: st
                  special=_("yes") if finding["target"]["uses_special_equipment"] else _("no")))
     result = classify(finding, merged, config.host)
     click.echo("\n".join(result_lines(result, merged)))
+
+    _step(7, "s_app")
+    from ..records.service import task_id_for
+
+    task = task_id_for(record.id, record.result["targets"][0]["seq"])
+    if sys.stdin.isatty() and sys.stdout.isatty():
+        from .inspect import inspect
+
+        ctx.invoke(inspect, task=task)
+    else:
+        command = f"jointcheck --db {shlex.quote(safe_url(url))} inspect {task}"
+        click.echo(_("open_app", command=command))
 
 
 def _sample_finding(engine, checklist, record, host) -> tuple[dict, dict]:

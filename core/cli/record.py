@@ -41,14 +41,15 @@ _ = translator({
 def plugin_host(campaign: str | None):
     """The installed plugins (their hooks take part in applicability and classification)
     and, when *campaign* is given, that campaign's merged checklist."""
-    from ..config import open_campaign
-    from ..errors import ConfigError
-    from ..merge import merge
     from ..plugins import load_plugins
-    from ._common import fail
 
     if campaign is None:
         return load_plugins(), None
+    from ..config import open_campaign
+    from ..errors import ConfigError
+    from ..merge import merge
+    from ._common import fail
+
     try:
         config, camp = open_campaign(campaign)
         return config.host, merge(config, camp)

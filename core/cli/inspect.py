@@ -1,0 +1,61 @@
+"""``jointcheck inspect [TASK]``: the inspectors' terminal app (tui/).
+
+A thin shell: it opens the store and reads the task first (a store or task error is
+printed like every command's and exits 1 before the app starts), then imports Textual and
+runs the app. Textual is imported only here, never by the light commands.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from ..i18n import translator
+from ._common import EXIT_INVALID, echo_problems
+from .db import open_store_or_exit
+from .record import _default_checklist, plugin_host
+
+_ = translator({
+    "help": ("打开检查界面：不给任务时列出检查任务，给出任务（如 1-3）时直接打开该任务的检查记录。",
+             "Open the inspectors' app: the task list, or straight into TASK (e.g. 1-3)."),
+    "officer": ("只列出该执法检查人员（执法证号）参加的任务", "only tasks of this officer (执法证号)"),
+    "campaign": ("实施方案文件：任务没有检查事项快照时使用（默认：示例）",
+                 "campaign file, for tasks without a checklist snapshot (default: the example)"),
+})
+
+
+@click.command(help=_("help"))
+@click.argument("task", required=False)
+@click.option("--officer", default=None, metavar="CERT_NO", help=_("officer"))
+@click.option("--campaign", type=click.Path(path_type=str), default=None, help=_("campaign"))
+@click.pass_context
+def inspect(ctx: click.Context, task: str | None, officer: str | None,
+            campaign: str | None) -> None:
+    from ..records.service import RecordError, list_tasks
+
+    host, checklist = plugin_host(campaign)
+    engine = open_store_or_exit(ctx)
+    def fallback():
+        return _default_checklist(host)
+
+    try:
+        loaded = None
+        try:
+            if task is None:
+                list_tasks(engine, officer=officer, task_ids=["-"])  # the store answers
+            else:
+                from jointcheck.tui.app import load_record
+
+                loaded = load_record(engine, task, host, checklist, fallback)
+        except RecordError as exc:
+            echo_problems(exc.problems)
+            sys.exit(EXIT_INVALID)
+        from jointcheck.tui.app import InspectApp
+
+        app = InspectApp(engine, host=host, campaign=checklist, task_id=task, officer=officer,
+                         loaded=loaded, fallback=fallback)
+        code = app.run()
+    finally:
+        engine.dispose()
+    sys.exit(code or 0)

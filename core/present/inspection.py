@@ -1,0 +1,120 @@
+"""Presentation of a record being filled in (the app's inspection screen): the 附件4
+header, the visit line, one line per item, the legal-basis panel and the live results.
+Pure functions over the records service's Draft; nothing here imports Textual."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from ..i18n import translator
+from .records import MARKS, member_text, outcome_label, results_lines
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..classify import JointResult
+    from ..model import Checklist, Item
+    from ..records.service import Draft
+
+_ = translator({
+    "check_date": ("检查日期", "Check date"),
+    "outcome": ("检查情况", "Visit"),
+    "methods": ("检查方式", "Methods"),
+    "escort": ("陪同人员", "Escort"),
+    "officers": ("检查人员", "Officers"),
+    "not_set": ("未填写", "not set"),
+    "corrected": ("整改", "corrected"),
+    "does_not_apply": ("（不适用于该企业）", "(does not apply to this enterprise)"),
+    "note": ("备注：{text}", "Note: {text}"),
+    "method": ("检查方法：{text}", "Method: {text}"),
+    "none": ("无", "none"),
+    "item": ("第 {n} 项", "Item {n}"),
+})
+
+# 附件4's header, in the form's order: (label, target library columns tried in turn).
+# The labels are the form's own words: verbatim Chinese in every language.
+HEADER_FIELDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("市场主体名称", ("name",)),
+    ("统一社会信用代码/注册号", ("credit_code", "reg_no")),
+    ("法定代表人", ("legal_rep",)),
+    ("市场主体类型", ("entity_type",)),
+    ("经营范围", ("business_scope",)),
+    ("行政区划", ("region",)),
+    ("成立日期", ("established",)),
+    ("联系电话", ("phone",)),
+    ("经营地址", ("business_address", "address")),
+)
+
+
+def header_pairs(target: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The record header of 附件4 from the library row (— where the library has nothing)."""
+    out = []
+    for label, columns in HEADER_FIELDS:
+        value = next((target.get(c) for c in columns if target.get(c) not in (None, "")), None)
+        out.append((label, str(value) if value is not None else "—"))
+    return out
+
+
+def escort_text(escort: Mapping[str, Any] | None) -> str:
+    if not escort or not escort.get("name"):
+        return ""
+    position = escort.get("position")
+    return escort["name"] + (f"（{position}）" if position else "")
+
+
+def visit_pairs(draft: Draft) -> list[tuple[str, str]]:
+    """Check date, visit outcome, methods and escort of a draft (for the header)."""
+    return [(_("check_date"), draft.field("inspected_on") or _("not_set")),
+            (_("outcome"), outcome_label(draft.outcome)),
+            (_("methods"), "、".join(draft.methods())),
+            (_("escort"), escort_text(draft.field("escort")) or _("not_set"))]
+
+
+def item_mark(answer: Mapping[str, Any] | None, applies: bool) -> str:
+    if not applies:
+        return MARKS["not_applicable"]
+    return MARKS[answer["result"] if answer else None]
+
+
+def item_lines(n: int, item: Item, answer: Mapping[str, Any] | None,
+               applies: bool) -> tuple[str, str, list[str]]:
+    """An item as ``(" 2 ✗", "title [整改]", [its note])``."""
+    text = item.title
+    if not applies:
+        text += " " + _("does_not_apply")
+    elif answer and answer.get("corrected_on_site"):
+        text += f" [{_('corrected')}]"
+    more = []
+    note = (answer or {}).get("note") or ""
+    if note.strip():
+        more.append(_("note", text=note.strip()))
+    return f"{n:>3} {item_mark(answer, applies)}", text, more
+
+
+def department_heading(draft: Draft, code: str, name: str) -> str:
+    """A department's section heading: its name and its officers on the team."""
+    members = [member_text(m.name, m.cert_no, leader=m.leader)
+               for m in draft.task.team if m.department == code]
+    return f"{name}  {'、'.join(members)}" if members else name
+
+
+def legal_sections(item: Item, checklist: Checklist) -> list[tuple[str, str]]:
+    """The side panel of the current item: its legal basis in force, penalty articles,
+    guidance and method, each under a heading that labels it as reference material."""
+    from ..legal import format_citations, label
+
+    basis = checklist.legal_basis(item)
+    out = [(item.title, "")]
+    out.append((label("legal_basis"), format_citations(basis.get("duty") or []) or _("none")))
+    out.append((label("penalty"), format_citations(basis.get("penalty") or []) or _("none")))
+    guidance = str(item.data.get("guidance") or "").strip()
+    if guidance:
+        out.append((label("guidance"), guidance))
+    method = item.data.get("method")
+    if method:
+        out.append((_("method", text=method), ""))
+    return out
+
+
+def live_result_lines(result: JointResult, checklist: Checklist) -> list[str]:
+    """Each department's result and dispositions and the joint result, as they stand."""
+    return results_lines(result.to_json(), checklist)

@@ -1,0 +1,406 @@
+"""The inspectors' app driven by keyboard through Textual's Pilot: the whole flow from
+opening a task to amending the submitted record, with every answer checked in the store."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+
+import pytest
+
+pytest.importorskip("textual")
+
+from textual.widgets import Input, OptionList, TextArea  # noqa: E402
+from tui_support import build_store, copy_store, pick_tasks  # noqa: E402
+
+from jointcheck.core.plugins import load_plugins  # noqa: E402
+from jointcheck.core.records.service import (  # noqa: E402
+    load_draft,
+    save_answer,
+    versions,
+)
+from jointcheck.core.store import open_store  # noqa: E402
+from jointcheck.tui.app import Crashed, InspectApp, load_record  # noqa: E402
+from jointcheck.tui.screens.inspection import InspectionScreen  # noqa: E402
+from jointcheck.tui.screens.tasks import TaskListScreen  # noqa: E402
+
+NOTE = "两台灭火器压力不足，已当场更换。"
+
+
+@pytest.fixture(scope="session")
+def store_template(tmp_path_factory):
+    return build_store(tmp_path_factory.mktemp("tui-store"))
+
+
+@pytest.fixture
+def engine(store_template, tmp_path):
+    eng = open_store(copy_store(store_template, tmp_path))
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def tasks(engine):
+    return pick_tasks(engine)
+
+
+def make_app(engine, task_id=None, **kw) -> InspectApp:
+    host = load_plugins()
+    loaded = load_record(engine, task_id, host, None) if task_id else None
+    return InspectApp(engine, host=host, task_id=task_id, loaded=loaded, actor="tester", **kw)
+
+
+async def until(pilot, condition, timeout: float = 10.0) -> None:
+    end = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > end:
+            raise AssertionError("condition not met in time")
+        await pilot.pause(0.05)
+
+
+async def settled(pilot) -> InspectionScreen:
+    """The inspection screen once everything typed is stored."""
+    await until(pilot, lambda: isinstance(pilot.app.screen, InspectionScreen))
+    screen = pilot.app.screen
+    if screen.saver is not None:
+        await until(pilot, lambda: screen.saver.pending == 0 and screen.save_state == "saved")
+    return screen
+
+
+def stored(engine, task_id):
+    return load_draft(engine, task_id, host=load_plugins())
+
+
+def results(screen: InspectionScreen) -> tuple[dict[str, int], int]:
+    r = screen._result
+    return {code: d.code for code, d in r.departments.items()}, r.code
+
+
+def test_the_whole_flow_by_keyboard(engine, tasks):
+    task = tasks["special"]
+
+    async def run():
+        app = make_app(engine, task)
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = await settled(pilot)
+            items = screen.items
+            checklist = screen.draft.checklist
+            assert items.current == checklist.items[0]  # a fresh task starts on item 1
+            assert "草稿 0/12" in screen.sub_title or "待检查" in screen.sub_title
+
+            # every item by keyboard: 1 符合 marks and advances
+            await pilot.press(*["1"] * 12)
+            screen = await settled(pilot)
+            assert results(screen)[1] == 1  # 1. 未发现问题
+            assert "联合抽查结果：1. 未发现问题" in str(screen.query_one("#results").render())
+            draft = stored(engine, task)
+            assert [draft.item_answer(i)["result"] for i in checklist.items] == ["compliant"] * 12
+            assert "已保存" in screen.sub_title and "12/12" in screen.sub_title
+
+            # item 2 不符合 and corrected on the spot: 5. 发现问题已责令改正
+            await pilot.press("home", "j", "2")
+            assert items.current == checklist.items[2]  # marking advanced
+            await pilot.press("k", "c")
+            await settled(pilot)
+            assert results(screen) == ({"emergency_mgmt": 5, "market_supervision": 1}, 5)
+
+            # the note, typed with full-width punctuation (inserted: Pilot drops ，。)
+            await pilot.press("enter")
+            await until(pilot, lambda: isinstance(app.screen.focused, TextArea))
+            app.screen.focused.insert(NOTE)
+            await pilot.pause(0.6)  # stored while typing (debounced), before closing
+            await until(pilot, lambda: (stored(engine, task).item_answer(checklist.items[1])
+                                        or {}).get("note") == NOTE)
+            await pilot.press("ctrl+s")
+            screen = await settled(pilot)
+            answer = stored(engine, task).item_answer(checklist.items[1])
+            assert answer == {"result": "noncompliant", "corrected_on_site": True, "note": NOTE}
+            assert NOTE.rstrip("。") in screen.opinion() and "已当场整改" in screen.opinion()
+
+            # not corrected: 8. 发现问题待后续处理
+            await pilot.press("c")
+            screen = await settled(pilot)
+            assert results(screen)[1] == 8
+            assert "立案处理" in str(screen.query_one("#results").render())
+
+            # visit outcome 无法联系: 4
+            await pilot.press("v")
+            await until(pilot, lambda: isinstance(app.screen.focused, OptionList)
+                        and app.screen is not screen)
+            await pilot.press("down", "enter")
+            screen = await settled(pilot)
+            assert results(screen)[1] == 4
+            assert stored(engine, task).field("outcome") == "unreachable"
+            await pilot.press("v")
+            await until(pilot, lambda: app.screen is not screen)
+            await pilot.press("up", "enter")
+            screen = await settled(pilot)
+            assert results(screen)[1] == 8
+
+            # submit with problems: the check date is missing; choosing it opens the date
+            await pilot.press("ctrl+s")
+            await until(pilot, lambda: app.screen.query("#problems"))
+            problems = app.screen.query_one("#problems", OptionList)
+            texts = [str(problems.get_option_at_index(i).prompt)
+                     for i in range(problems.option_count)]
+            assert any("检查日期" in t for t in texts), texts
+            problems.highlighted = next(i for i, t in enumerate(texts) if "检查日期" in t)
+            await pilot.press("enter")
+            await until(pilot, lambda: isinstance(app.screen.focused, Input))
+            app.screen.focused.value = "2020-07-15"
+            await pilot.press("enter")
+            screen = await settled(pilot)
+            assert stored(engine, task).field("inspected_on") == "2020-07-15"
+
+            # submit without problems: the record becomes read-only, version 1
+            await pilot.press("ctrl+s")
+            await until(pilot, lambda: app.screen.query("#submit"))
+            assert not app.screen.query_one("#problems").display
+            await pilot.click("#submit")
+            await until(pilot, lambda: isinstance(app.screen, InspectionScreen)
+                        and app.screen.readonly)
+            screen = app.screen
+            assert [v.version for v in versions(engine, task)] == [1]
+            assert "已提交" in screen.sub_title and "只读" in screen.sub_title
+            assert "第 1 版" in str(screen.query_one("#visit").render())
+            await pilot.press("1", "c")  # nothing changes a submitted record
+            assert stored(engine, task).item_answer(checklist.items[0]) is not None
+
+            # amend: the reason, then editable; submitting stores version 2
+            await pilot.press("a")
+            await until(pilot, lambda: isinstance(app.screen.focused, Input))
+            app.screen.focused.value = "更正检查日期"
+            await pilot.press("enter")
+            await until(pilot, lambda: isinstance(app.screen, InspectionScreen)
+                        and not app.screen.readonly)
+            screen = await settled(pilot)
+            assert "修改中" in screen.sub_title
+            await pilot.press("d")
+            await until(pilot, lambda: isinstance(app.screen.focused, Input))
+            app.screen.focused.value = "2020-07-16"
+            await pilot.press("enter")
+            await settled(pilot)
+            await pilot.press("ctrl+s")
+            await until(pilot, lambda: app.screen.query("#submit"))
+            await pilot.click("#submit")
+            await until(pilot, lambda: isinstance(app.screen, InspectionScreen)
+                        and app.screen.readonly and len(app.screen.loaded.history) == 2)
+            history = versions(engine, task)
+            assert [v.version for v in history] == [1, 2]
+            assert history[1].reason == "更正检查日期"
+            assert history[1].record["findings"]["inspected_on"] == "2020-07-16"
+
+    asyncio.run(run())
+
+
+def test_a_target_without_special_equipment_gives_result_7_and_the_item_stays_visible(
+        engine, tasks):
+    task = tasks["plain"]
+
+    async def run():
+        app = make_app(engine, task)
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await settled(pilot)
+            # the four 应急管理局 items apply; the eight special-equipment ones do not
+            await pilot.press(*["1"] * 4)
+            screen = await settled(pilot)
+            assert results(screen) == ({"emergency_mgmt": 1, "market_supervision": 7}, 1)
+            assert "0/4" not in screen.sub_title and "4/4" in screen.sub_title
+            ms_item = screen.draft.checklist.items_of("market_supervision")[0]
+            screen.items.go_to(ms_item)
+            await pilot.press("2")  # cannot be 不符合: it does not apply
+            assert stored(engine, task).item_answer(ms_item) is None
+            await pilot.pause()
+            assert "（不适用于该企业）" in app.export_screenshot()
+
+    asyncio.run(run())
+
+
+def test_reopening_resumes_after_the_last_item_touched(engine, tasks):
+    task = tasks["special"]
+
+    async def run():
+        app = make_app(engine, task)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settled(pilot)
+            await pilot.press("1", "1", "2", "1", "1")
+            await settled(pilot)
+        app = make_app(engine, task)
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = await settled(pilot)
+            assert screen.items.current == screen.draft.checklist.items[5]
+
+    asyncio.run(run())
+
+
+def test_the_legal_basis_panel_folds_away_at_80_columns_and_l_toggles_it(engine, tasks):
+    async def run():
+        app = make_app(engine, tasks["special"])
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await settled(pilot)
+            legal = screen.query_one("#legal")
+            assert not legal.display or legal.region.width == 0
+            await pilot.press("l")
+            await pilot.pause()
+            assert legal.region.width > 0
+            text = str(screen.query_one("#legal-text").render())
+            assert "法律依据（参考，非实施方案原文）" in text and "《中华人民共和国安全生产法》" in text
+        app = make_app(engine, tasks["special"])
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = await settled(pilot)
+            assert screen.query_one("#legal").region.width > 0
+            await pilot.press("l")
+            await pilot.pause()
+            assert screen.query_one("#legal").region.width == 0
+
+    asyncio.run(run())
+
+
+def test_the_task_list_filters_as_you_type_and_opens_a_task(engine, tasks):
+    async def run():
+        app = make_app(engine)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until(pilot, lambda: isinstance(app.screen, TaskListScreen)
+                        and app.screen.tasks)
+            screen = app.screen
+            table = screen.query_one("DataTable")
+            assert table.row_count == 6
+            wanted = next(t for t in screen.tasks if t.id == tasks["special"])
+            await pilot.press(*wanted.credit_code[-6:])
+            await pilot.pause()
+            assert table.row_count == 1
+            await pilot.press("enter")
+            inspection = await settled(pilot)
+            assert inspection.draft.task.id == wanted.id
+            await pilot.press("1")
+            await settled(pilot)
+            await pilot.press("escape")
+            await until(pilot, lambda: isinstance(app.screen, TaskListScreen))
+            await until(pilot, lambda: "草稿 1/12" in str(table.get_row(wanted.id)))
+
+    asyncio.run(run())
+
+
+def test_help_and_command_palette_list_the_bindings_in_the_ui_language(engine, tasks):
+    from jointcheck.core.i18n import set_lang
+
+    async def run(lang, expected):
+        set_lang(lang)
+        app = make_app(engine, tasks["special"])
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = await settled(pilot)
+            rows = app.binding_rows(screen)
+            assert ("1", expected) in rows
+            commands = [c.title for c in app.get_system_commands(screen)]
+            assert expected in commands
+            await pilot.press("question_mark")
+            await until(pilot, lambda: app.screen.query("#keys"))
+            assert app.screen.query_one("#keys").row_count == len(app.binding_rows(screen))
+
+    asyncio.run(run("zh", "符合"))
+    asyncio.run(run("en", "符合 (compliant)"))
+
+
+def test_a_busy_store_delays_a_mark_honestly_and_loses_nothing(engine, tasks, monkeypatch):
+    import jointcheck.tui.screens.inspection as screen_module
+
+    monkeypatch.setattr(screen_module, "BUSY_AFTER", 0.2)
+    task = tasks["special"]
+    release = threading.Event()
+    locked = threading.Event()
+
+    def hold_write_lock():  # as an import does while it writes
+        from jointcheck.core.store import begin_write
+
+        with begin_write(engine):
+            locked.set()
+            release.wait(10)
+
+    async def run():
+        app = make_app(engine, task)
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = await settled(pilot)
+            holder = threading.Thread(target=hold_write_lock)
+            holder.start()
+            locked.wait(5)
+            await pilot.press("1")
+            await until(pilot, lambda: screen.save_state == "busy")
+            assert "未保存（数据库忙，正在重试）" in screen.sub_title
+            await pilot.press("2")  # the UI keeps responding
+            assert screen.draft.item_answer(screen.draft.checklist.items[1])["result"] == \
+                "noncompliant"
+            release.set()
+            holder.join()
+            await settled(pilot)
+            assert "已保存" in screen.sub_title
+        draft = stored(engine, task)
+        assert draft.item_answer(draft.checklist.items[0])["result"] == "compliant"
+        assert draft.item_answer(draft.checklist.items[1])["result"] == "noncompliant"
+
+    asyncio.run(run())
+
+
+def test_an_edit_by_another_officer_is_shown_and_the_choice_is_kept(engine, tasks):
+    task = tasks["special"]
+
+    async def run():
+        app = make_app(engine, task)
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = await settled(pilot)
+            first = screen.draft.checklist.items[0]
+            save_answer(engine, task, f"item:{first.key}", {"result": "noncompliant",
+                        "note": "对方填写"}, expected=0, checklist=screen.draft.checklist,
+                        actor="officer-b")
+            await pilot.press("1")
+            await until(pilot, lambda: app.screen.query("#keep-mine"))
+            assert "对方填写" in str(app.screen.query_one("#theirs").render())
+            await pilot.click("#keep-mine")
+            await settled(pilot)
+        answer = stored(engine, task).answers[f"item:{first.key}"]
+        assert answer.value == {"result": "compliant"} and answer.version == 2
+
+    asyncio.run(run())
+
+
+def test_an_unexpected_error_is_logged_and_shown_as_one_sentence(engine, tasks, tmp_path,
+                                                                 monkeypatch):
+    monkeypatch.setenv("JOINTCHECK_LOG_DIR", str(tmp_path / "logs"))
+    task = tasks["special"]
+
+    async def run():
+        app = make_app(engine, task)
+        with pytest.raises(Crashed) as caught:
+            async with app.run_test(size=(120, 40)) as pilot:
+                await settled(pilot)
+                await pilot.press("1", "1")
+                await settled(pilot)
+                monkeypatch.setattr(InspectionScreen, "action_opinion",
+                                    lambda self: 1 / 0)
+                await pilot.press("o")
+                await pilot.pause()
+        return caught.value
+
+    crashed = asyncio.run(run())
+    logs = list((tmp_path / "logs").glob("crash-*.log"))
+    assert len(logs) == 1 and "ZeroDivisionError" in logs[0].read_text(encoding="utf-8")
+    assert str(logs[0]) in crashed.sentence and "\n" not in crashed.sentence
+    assert stored(engine, task).progress()[0] == 2
+
+
+def test_the_check_date_field_rejects_a_bad_date(engine, tasks):
+    async def run():
+        app = make_app(engine, tasks["special"])
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settled(pilot)
+            await pilot.press("d")
+            await until(pilot, lambda: isinstance(app.screen.focused, Input))
+            app.screen.focused.value = "2020-7-1"
+            await pilot.press("enter")
+            await pilot.pause()
+            assert "YYYY-MM-DD" in str(app.screen.query_one("#form-error").render())
+            await pilot.press("escape")
+            await settled(pilot)
+        assert stored(engine, tasks["special"]).field("inspected_on") is None
+
+    asyncio.run(run())

@@ -1,0 +1,100 @@
+"""Snapshot tests of the app's screens (pytest-textual-snapshot): plain ``def`` tests,
+fixed terminal sizes, no cursor blink, no animations. Update after a deliberate change
+with ``pytest tests/test_tui_snapshots.py --snapshot-update`` and look at the report."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("pytest_textual_snapshot")
+
+from jointcheck.core.i18n import set_lang  # noqa: E402
+from jointcheck.core.plugins import load_plugins  # noqa: E402
+from jointcheck.core.store import open_store  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).parent))
+from tui_support import build_store, copy_store, pick_tasks  # noqa: E402
+
+NARROW, WIDE = (80, 24), (120, 40)
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory):
+    return build_store(tmp_path_factory.mktemp("tui-snap"))
+
+
+@pytest.fixture
+def engine(template, tmp_path, monkeypatch):
+    monkeypatch.setenv("TEXTUAL_ANIMATIONS", "none")
+    eng = open_store(copy_store(template, tmp_path))
+    yield eng
+    eng.dispose()
+
+
+def app_for(engine, task=None):
+    from jointcheck.tui.app import InspectApp, load_record
+
+    host = load_plugins()
+    loaded = load_record(engine, task, host, None) if task else None
+    return InspectApp(engine, host=host, task_id=task, loaded=loaded, actor="snapshot")
+
+
+def acting(*keys):
+    """``run_before``: press *keys* (it runs before snap_compare's own presses), then stop
+    cursors blinking and wait until every save is stored."""
+    from textual.widgets import Input, TextArea
+
+    async def run(pilot):
+        from jointcheck.tui.screens.inspection import InspectionScreen
+
+        while pilot.app.task_id and not isinstance(pilot.app.screen, InspectionScreen):
+            await pilot.pause(0.05)
+        await pilot.pause()
+        for key in keys:
+            await pilot.press(key)
+        await pilot.pause()
+        for widget in [*pilot.app.screen.query(Input), *pilot.app.screen.query(TextArea)]:
+            widget.cursor_blink = False
+        for screen in pilot.app.screen_stack:
+            saver = getattr(screen, "saver", None)
+            while saver is not None and (saver.pending or screen.save_state != "saved"):
+                await pilot.pause(0.05)
+        await pilot.pause()
+
+    return run
+
+
+def test_task_list(engine, snap_compare):
+    from jointcheck.tui.screens.tasks import TaskListScreen
+
+    app = app_for(engine)
+
+    async def loaded(pilot):
+        while not (isinstance(pilot.app.screen, TaskListScreen) and pilot.app.screen.tasks):
+            await pilot.pause(0.05)
+        await acting()(pilot)
+
+    assert snap_compare(app, terminal_size=WIDE, run_before=loaded)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("size", [NARROW, WIDE], ids=["80x24", "120x40"])
+def test_inspection_screen(engine, snap_compare, lang, size):
+    set_lang(lang)
+    app = app_for(engine, pick_tasks(engine)["special"])
+    # four items answered (one 不符合 corrected on the spot): the live result is 5
+    assert snap_compare(app, terminal_size=size,
+                        run_before=acting("1", "2", "k", "c", "j", "1", "1"))
+
+
+def test_legal_basis_panel_at_80_columns(engine, snap_compare):
+    app = app_for(engine, pick_tasks(engine)["special"])
+    assert snap_compare(app, terminal_size=NARROW, run_before=acting("j", "l"))
+
+
+def test_submit_dialog_with_problems(engine, snap_compare):
+    app = app_for(engine, pick_tasks(engine)["special"])
+    assert snap_compare(app, terminal_size=WIDE, run_before=acting("1", "2", "ctrl+s"))
