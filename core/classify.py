@@ -1,4 +1,4 @@
-"""Result classification (DOMAIN.md §4), driven by the policy data.
+"""Result classification (docs/architecture.md#domain-results), driven by the policy data.
 
 Per department: the first policy rule that holds gives one of the 抽查结果; the
 处理结果 are the union of those declared by the non-compliant items, plus what the rule

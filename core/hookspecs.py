@@ -9,7 +9,7 @@ entry-point group; it implements any of the hooks below with ``@hookimpl``::
     def jointcheck_department():
         return Path(__file__).with_name("department.yaml")
 
-Content is data, behaviour is a hook (DESIGN.md principle 1): items, legal basis and
+Content is data, behaviour is a hook (docs/architecture.md#principle-1): items, legal basis and
 referral rules belong in the YAML declaration; hooks exist for what data cannot say.
 Merging never depends on the order in which hooks are called.
 """

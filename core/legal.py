@@ -1,6 +1,6 @@
 """Legal basis: the editions of the laws a department cites, and which one was in force.
 
-The 实施方案 of the source cites no legal basis for any item (DOMAIN.md §3): the citations,
+The 实施方案 of the source cites no legal basis for any item (docs/architecture.md#domain-checklist): the citations,
 like the item groups and the guidance, are reference material a department plugin adds.
 Laws change and renumber their articles (the 2014 and 2021 texts of 安全生产法 differ), so a
 citation names its ``edition`` and a department declares, under ``editions``, the dates each

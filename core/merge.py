@@ -4,7 +4,7 @@ The order is deterministic and never depends on hook call order: departments in 
 campaign's order, then each department's items in declared order (an item's ``order``
 field, when given, sorts before its declared position). Every item keeps its provenance
 (plugin, file, line), and the checklist carries a content fingerprint that later records
-store (DESIGN.md principle 4).
+store (docs/architecture.md#principle-4).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The in-memory model: departments, items, campaigns, policies and the merged checklist.
 
 Everything here is built from validated documents (core.config); the raw mapping is kept
-as ``data`` so that snapshots (DESIGN.md principle 4) store exactly what was declared.
+as ``data`` so that snapshots (docs/architecture.md#principle-4) store exactly what was declared.
 """
 
 from __future__ import annotations

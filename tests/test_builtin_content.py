@@ -1,6 +1,6 @@
 """The content of the two built-in department plugins and of the example campaign.
 
-The expected titles are copied from DOMAIN.md §3 (附件4 联合检查记录表 of 鹤双随机办〔2020〕19号):
+The expected titles are copied from docs/architecture.md#domain-checklist (附件4 联合检查记录表 of 鹤双随机办〔2020〕19号):
 they are printed on the record form and published, so they must match character for
 character, in the order of the form.
 """
@@ -299,7 +299,7 @@ def test_example_campaign_scope_filter_keeps_going_industrial_concerns():
     assert evaluate(scope, {"status": "存续", "industry": "批发和零售业"}) is False
 
 
-# DOMAIN.md §2, "Deadlines of the source": who owes each step, to whom, and how long.
+# docs/architecture.md#domain-campaign, "Deadlines of the source": who owes each step, to whom, and how long.
 SOURCE_DEADLINES = [
     # id, owner, recipient, days, unit, from, confirmed
     ("records_to_office", "检查组", "联合抽查领导小组办公室", 10, "calendar_days",

@@ -1,4 +1,4 @@
-"""DOMAIN.md §4: each precedence rule of the default policy, the joint result, overrides."""
+"""docs/architecture.md#domain-results: each precedence rule of the default policy, the joint result, overrides."""
 
 from __future__ import annotations
 

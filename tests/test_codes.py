@@ -17,7 +17,7 @@ from jointcheck.core.libraries.codes import (
     normalise_code,
 )
 
-# DOMAIN.md §5: verified by hand computation on published examples
+# docs/architecture.md#domain-libraries: verified by hand computation on published examples
 CREDIT_EXAMPLES = ["91310110666007217T", "91310115591693856A", "91110108551385082Q"]
 ID_EXAMPLES = ["11010519491231002X", "440524188001010014"]
 

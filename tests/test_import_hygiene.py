@@ -1,4 +1,4 @@
-"""DESIGN.md principle 8: `--help` and `validate` import neither Textual nor the database layer."""
+"""docs/architecture.md#principle-8: `--help` and `validate` import neither Textual nor the database layer."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Legal basis is reference material of the plugins, and cites the law in force (issue 8).
 
-The 实施方案 cites no legal basis (DOMAIN.md §3): every output that shows the plugins'
+The 实施方案 cites no legal basis (docs/architecture.md#domain-checklist): every output that shows the plugins'
 legal basis, groups or guidance says so, and names each law's edition; a campaign's
 checklist cites the edition in force on its first day.
 """

@@ -14,7 +14,7 @@ from jointcheck.core.config import load_configuration, open_campaign
 from jointcheck.core.merge import merge
 from jointcheck.examples import example_path
 
-VERBATIM = EMERGENCY_TITLES + MARKET_TITLES  # copied from DOMAIN.md in that test module
+VERBATIM = EMERGENCY_TITLES + MARKET_TITLES  # copied from docs/architecture.md#domain-checklist in that test module
 
 
 def campaign_file(tmp_path, departments, selection=""):

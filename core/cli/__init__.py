@@ -1,7 +1,7 @@
 """The administrators' command line: ``jointcheck``.
 
 Commands are registered here by name and imported only when invoked, so that
-``jointcheck --help`` and ``jointcheck validate`` stay light (DESIGN.md principle 8): the
+``jointcheck --help`` and ``jointcheck validate`` stay light (docs/architecture.md#principle-8): the
 listing below carries each command's one-line help in both languages instead of importing
 the module to ask it.
 

@@ -2,7 +2,7 @@
 
 ``draw(seed, targets, officers, parameters)`` depends only on the seed, the eligible
 targets and the officer pool *as sets*, the parameters and :data:`ALGORITHM_VERSION`
-(DESIGN.md principle 6). docs/draw.md specifies every byte that goes into a hash, so a
+(docs/architecture.md#principle-6). docs/draw.md specifies every byte that goes into a hash, so a
 third party can re-implement it; the summary:
 
 - rank of a target = HMAC-SHA256(key = UTF-8 seed, msg = UTF-8 ``"target" US code``)

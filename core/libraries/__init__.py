@@ -7,7 +7,7 @@
 - :mod:`.sample` — synthetic libraries for demos, tests and benchmarks.
 
 docs/libraries.md describes the file formats, the validation and the row digest. This
-package imports nothing heavy at module level (DESIGN.md principle 8): SQLAlchemy and
+package imports nothing heavy at module level (docs/architecture.md#principle-8): SQLAlchemy and
 openpyxl are imported by the functions that need them.
 """
 

@@ -1,4 +1,4 @@
-"""Check characters of the two national identifiers the libraries carry (DOMAIN.md §5).
+"""Check characters of the two national identifiers the libraries carry (docs/architecture.md#domain-libraries).
 
 - 统一社会信用代码 (unified social credit code), GB 32100-2015: 18 characters over the
   31-symbol alphabet ``0123456789ABCDEFGHJKLMNPQRTUWXY`` (no I, O, S, V, Z); the value of a

@@ -1,7 +1,7 @@
 """The fields of the two libraries: headers, required flags, parsers, and the row digest.
 
 Each :class:`Field` maps one column of core/store/models.py (or one key of a target's
-``attributes``) to the verbatim Chinese header of DOMAIN.md §5 and its aliases. A parser
+``attributes``) to the verbatim Chinese header of docs/architecture.md#domain-libraries and its aliases. A parser
 receives the stripped, non-empty text of a cell and returns the stored value, or raises
 :class:`Invalid` with a JC6xx code (core/libraries/messages.py).
 
@@ -268,8 +268,8 @@ FIELDS: dict[str, tuple[Field, ...]] = {"targets": TARGET_FIELDS, "officers": OF
 # the key a library refresh updates by
 KEY: dict[str, str] = {"targets": "credit_code", "officers": "cert_no"}
 
-# The row-level override of a failing check character (DOMAIN.md §5: "offer a per-row
-# override, do not silently accept"). 是 accepts the row's failing code(s).
+# The row-level override of a failing check character (docs/architecture.md#domain-libraries:
+# an explicit per-row override, never a silent pass). 是 accepts the row's failing code(s).
 OVERRIDE_HEADERS: tuple[str, ...] = ("校验码例外", "校验例外")
 
 # Headers recognised and deliberately ignored: a sequence number, and the reason column of

@@ -1,4 +1,4 @@
-"""The store: one SQLite file by default, PostgreSQL when it grows (DESIGN.md principle 5).
+"""The store: one SQLite file by default, PostgreSQL when it grows (docs/architecture.md#principle-5).
 
 Everything that needs the database goes through this module::
 
@@ -9,7 +9,7 @@ Everything that needs the database goes through this module::
 
 The schema changes only through Alembic migrations (``core/store/migrations``), applied by
 :func:`upgrade` (``jointcheck db upgrade``). ``sqlalchemy`` and ``alembic`` are imported
-inside the functions so that importing this module stays light (DESIGN.md principle 8).
+inside the functions so that importing this module stays light (docs/architecture.md#principle-8).
 
 Problem codes JC701–JC709 belong to this module (the audit log uses JC711–JC719, see
 ``core/store/audit.py``).

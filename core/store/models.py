@@ -1,7 +1,7 @@
 """The store's tables (SQLAlchemy Core). The schema is changed only through migrations
 (core/store/migrations); keep this file and the newest migration in step.
 
-Column names are English; the verbatim Chinese field names of DOMAIN.md §5 are in each
+Column names are English; the verbatim Chinese field names of docs/architecture.md#domain-libraries are in each
 column's ``comment`` and are what imports and exports use as headers.
 """
 
