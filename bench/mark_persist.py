@@ -53,9 +53,14 @@ def marks(drawn, n: int, *, until=None, pause: float = 0.0) -> list[float]:
         key = R.item_key(item)
         value = {"result": RESULTS[k % 3], "note": f"第{k}次"}
         start = time.perf_counter()
-        a = R.save_answer(drawn.engine, draft.task.id, key, value,
-                          expected=versions.get((draft.task.id, key), 0),
-                          checklist=draft.checklist, actor="bench")
+        while True:  # as the app does: a busy store is retried until the mark is stored
+            try:
+                a = R.save_answer(drawn.engine, draft.task.id, key, value,
+                                  expected=versions.get((draft.task.id, key), 0),
+                                  checklist=draft.checklist, actor="bench")
+                break
+            except R.StoreBusy:
+                continue
         times.append((time.perf_counter() - start) * 1000)
         versions[(draft.task.id, key)] = a.version
         k += 1
@@ -105,7 +110,8 @@ def run(name: str, url: str, work: Path, args, big_csv: Path | None) -> None:
         if proc.returncode != 0:
             print("  import failed:", proc.stderr.read().decode()[-500:])
         print(line(f"mark during a {args.rows:,}-row import", during))
-        print(f"  import took {took:.1f} s; longest wait for a mark {max(during):.0f} ms"
+        print(f"  import took {took:.1f} s; longest wait until a mark was stored "
+              f"{max(during):.0f} ms"
               + ("  (target: p95 ≤ 50 ms)" if name == "postgresql" else ""))
     finally:
         drawn.engine.dispose()
