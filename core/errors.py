@@ -1,8 +1,10 @@
 """Located, coded problems: the one shape every error and warning of jointcheck takes.
 
-A :class:`Problem` names the file, line and column (1-based) of the YAML node at fault, the
-path inside the document, a stable code, what is wrong and how to fix it. Codes never change
-meaning once released; docs/errors.md lists them.
+A :class:`Problem` names the file, line and column (1-based) of the YAML node at fault and
+the path inside the document (or the row and column header of a library file), a stable
+code and its parameters; what is wrong and how to fix it are rendered from the catalogue
+below in either language. Codes never change meaning once released; docs/errors.md lists
+them. Every exception that stops a command with problems is a :class:`JointcheckError`.
 
 Code ranges:
     JC1xx  files and YAML syntax          JC2xx  schema errors
@@ -13,6 +15,7 @@ Code ranges:
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -90,67 +93,187 @@ def register(codes: dict[str, tuple[str, str]],
     HINTS.update(hints or {})
 
 
-def did_you_mean(word: object, candidates: list[str]) -> str | None:
+class Localized(str):
+    """Text in the active language that remembers its rendering in every language.
+
+    A ``str`` (so it goes wherever text goes); :meth:`in_lang` gives it in another
+    language, so a :class:`Problem` carrying it as a hint can be rendered again.
+    """
+
+    texts: dict[str, str]
+
+    def __new__(cls, zh: str, en: str) -> Localized:
+        self = super().__new__(cls, en if get_lang() == "en" else zh)
+        self.texts = {"zh": zh, "en": en}
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Localized, (self.texts["zh"], self.texts["en"]))
+
+    def in_lang(self, lang: str) -> str:
+        return self.texts.get(lang, str(self))
+
+
+def did_you_mean(word: object, candidates: list[str]) -> Localized | None:
     """A "did you mean …?" hint for a misspelt key, id or value, or ``None``."""
     import difflib
 
     found = difflib.get_close_matches(str(word), candidates, n=1, cutoff=0.6)
     if not found:
         return None
-    return (f"Did you mean '{found[0]}'?" if get_lang() == "en"
-            else f"您是不是想写“{found[0]}”？")
+    return Localized(f"您是不是想写“{found[0]}”？", f"Did you mean '{found[0]}'?")
 
 
-@dataclass(frozen=True)
+class _Params(dict[str, Any]):
+    """Template parameters; a missing one shows as ``{name}`` instead of raising."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def render(template: str, params: Mapping[str, Any]) -> str:
+    """*template* with *params* filled in (``str.format`` syntax)."""
+    return template.format_map(_Params(params)) if "{" in template else template
+
+
+def _lang(lang: str | None) -> str:
+    return get_lang() if lang is None else lang
+
+
+@dataclass(frozen=True, init=False)
 class Problem:
-    """One located error or warning."""
+    """One located error or warning: a code of the catalogue and its parameters.
+
+    The message and the hint are rendered from the catalogue (:data:`CODES`,
+    :data:`HINTS`) when they are read, in the active language or the one asked for
+    (:meth:`message_in`, :meth:`format`, :meth:`to_json`), so a stored problem can be
+    shown again in either language. A problem with a code outside the catalogue (a
+    plugin's own, say) carries its message as text (``Problem(code=..., message=...)``).
+
+    Where it is:
+
+    - in a text document (YAML): ``file``, ``line`` and ``column`` (1-based) and ``path``,
+      the JSON Pointer inside the document; printed ``FILE:LINE:COL: CODE message [path]``;
+    - in a table (a library file, ``table=True``): ``file``, ``line`` the 1-based row (the
+      header is row 1 in a plain file; the row number Excel shows), ``column`` the header
+      as written in the file and ``column_index`` its 1-based position; printed
+      ``FILE:ROW:COLUMN: CODE message``.
+    """
 
     code: str
-    message: str
+    params: Mapping[str, Any] = field(default_factory=dict, hash=False)
     file: str | None = None
     line: int | None = None
-    column: int | None = None
+    column: int | str | None = None
     path: str = ""
-    hint: str | None = None
     severity: str = "error"  # "error" | "warning"
     plugin: str | None = None  # the installed plugin whose contribution is at fault
     # set when a plugin's jointcheck_validate hook reported this about the configuration:
     # it keeps its severity (a plugin failure is softened to a warning unless --strict)
     reported_by: str | None = None
+    table: bool = False
+    column_index: int | None = None
+    text: str | None = None  # the message, for a code outside the catalogue
+    hint_text: str | None = None  # a hint given for this one problem (overrides HINTS)
     # machine-readable details for callers (e.g. the audit entry's seq)
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def __init__(self, code: str, message: str | None = None, file: str | None = None,
+                 line: int | None = None, column: int | str | None = None, path: str = "",
+                 hint: str | None = None, severity: str = "error", plugin: str | None = None,
+                 reported_by: str | None = None, extra: dict[str, Any] | None = None, *,
+                 params: Mapping[str, Any] | None = None, table: bool = False,
+                 column_index: int | None = None, text: str | None = None,
+                 hint_text: str | None = None) -> None:
+        setattr_ = object.__setattr__
+        setattr_(self, "code", code)
+        setattr_(self, "params", {} if params is None else params)
+        setattr_(self, "file", file)
+        setattr_(self, "line", line)
+        setattr_(self, "column", column)
+        setattr_(self, "path", path)
+        setattr_(self, "severity", severity)
+        setattr_(self, "plugin", plugin)
+        setattr_(self, "reported_by", reported_by)
+        setattr_(self, "table", table)
+        setattr_(self, "column_index", column_index)
+        setattr_(self, "text", message if message is not None else text)
+        setattr_(self, "hint_text", hint if hint is not None else hint_text)
+        setattr_(self, "extra", {} if extra is None else extra)
 
     @property
     def is_error(self) -> bool:
         return self.severity == "error"
 
+    @property
+    def row(self) -> int | None:
+        """The 1-based row of a problem in a table (``None`` for a text document)."""
+        return self.line if self.table else None
+
+    def message_in(self, lang: str | None = None) -> str:
+        """What is wrong, in *lang* (default: the active language)."""
+        if self.text is not None:
+            return self.text
+        pair = CODES.get(self.code)
+        if pair is None:
+            return self.code
+        return render(pair[1 if _lang(lang) == "en" else 0], self.params)
+
+    def hint_in(self, lang: str | None = None) -> str | None:
+        """How to fix it, in *lang* (default: the active language), or ``None``."""
+        if self.hint_text is not None:
+            if isinstance(self.hint_text, Localized):
+                return self.hint_text.in_lang(_lang(lang))
+            return self.hint_text
+        pair = HINTS.get(self.code)
+        if pair is None:
+            return None
+        return render(pair[1 if _lang(lang) == "en" else 0], self.params)
+
+    @property
+    def message(self) -> str:
+        return self.message_in()
+
+    @property
+    def hint(self) -> str | None:
+        return self.hint_in()
+
     def location(self) -> str:
+        if self.table:
+            parts = [self.file or "<unknown>"]
+            if self.line is not None:
+                parts.append(str(self.line))
+                if self.column:
+                    parts.append(str(self.column))
+            return ":".join(parts)
         parts = [self.file or "<unknown>"]
         if self.line is not None:
             parts.append(str(self.line))
             parts.append(str(self.column or 1))
         return ":".join(parts)
 
-    def format(self, *, with_hint: bool = True) -> str:
+    def format(self, *, with_hint: bool = True, lang: str | None = None) -> str:
         """``FILE:LINE:COL: CODE message`` (plus the path and the hint)."""
-        text = f"{self.location()}: {self.code} {self.message}"
+        text = f"{self.location()}: {self.code} {self.message_in(lang)}"
         if self.path:
             text += f" [{self.path}]"
-        if with_hint and self.hint:
-            text += f" — {self.hint}"
+        hint = self.hint_in(lang) if with_hint else None
+        if hint:
+            text += f" — {hint}"
         return text
 
-    def to_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "file": self.file,
-            "line": self.line,
-            "column": self.column,
-            "code": self.code,
-            "path": self.path,
-            "message": self.message,
-        }
-        if self.hint:
-            data["hint"] = self.hint
+    def to_json(self, lang: str | None = None) -> dict[str, Any]:
+        hint = self.hint_in(lang)
+        data: dict[str, Any]
+        if self.table:
+            data = {"file": self.file, "row": self.line, "column": self.column,
+                    "code": self.code, "message": self.message_in(lang),
+                    "severity": self.severity}
+        else:
+            data = {"file": self.file, "line": self.line, "column": self.column,
+                    "code": self.code, "path": self.path, "message": self.message_in(lang)}
+        if hint:
+            data["hint"] = hint
         if self.plugin:
             data["plugin"] = self.plugin
         return data
@@ -159,23 +282,33 @@ class Problem:
 def problem(code: str, *, hint: str | None = None, severity: str = "error",
             file: str | None = None, line: int | None = None, column: int | None = None,
             path: str = "", plugin: str | None = None, **params: Any) -> Problem:
-    """Build a :class:`Problem` from the code catalogue, rendered in the active language."""
-    zh, en = CODES[code]
-    lang_en = get_lang() == "en"
-    message = (en if lang_en else zh).format(plugin=plugin, **params)
-    if hint is None and code in HINTS:
-        template = HINTS[code][1 if lang_en else 0]
-        try:
-            hint = template.format(plugin=plugin, **params)
-        except (KeyError, IndexError):
-            hint = template
-    return Problem(code=code, message=message, file=file, line=line, column=column,
-                   path=path, hint=hint, severity=severity, plugin=plugin)
+    """A :class:`Problem` of the catalogue located in a text document (YAML, a URL...)."""
+    if plugin is not None:
+        params["plugin"] = plugin
+    return Problem(code=code, params=params, file=file, line=line, column=column, path=path,
+                   hint=hint, severity=severity, plugin=plugin)
 
 
-class ConfigError(Exception):
-    """Raised with the problems that make a document or command input unusable."""
+def row_problem(code: str, *, file: str, row: int | None = None, column: str | None = None,
+                column_index: int | None = None, severity: str = "error",
+                **params: Any) -> Problem:
+    """A :class:`Problem` of the catalogue located in a table: *row* (1-based) and *column*
+    (the header as written in the file)."""
+    return Problem(code=code, params=params, file=file, line=row, column=column,
+                   column_index=column_index, severity=severity, table=True)
 
-    def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        super().__init__("\n".join(p.format() for p in problems))
+
+class JointcheckError(Exception):
+    """Raised with the problems that stop a command: ``.problems`` says why and how to fix
+    it. The CLI prints them (no traceback). Subclasses say where it came from."""
+
+    def __init__(self, problems: Iterable[Problem]):
+        self.problems = list(problems)
+        super().__init__(self.problems)
+
+    def __str__(self) -> str:
+        return "\n".join(p.format() for p in self.problems)
+
+
+class ConfigError(JointcheckError):
+    """The problems that make a document or command input unusable."""

@@ -291,7 +291,7 @@ def verify(ctx: click.Context, draw_id: int | None, draw_file: str | None,
                     echo_json({"consistent": False,
                                "errors": [p.format() for p in exc.problems]})
                 else:
-                    echo_problems(exc.problems)  # type: ignore[arg-type]
+                    echo_problems(exc.problems)
                 sys.exit(EXIT_INVALID)
         else:
             with store_engine(ctx) as engine:

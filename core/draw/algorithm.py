@@ -35,7 +35,7 @@ from operator import eq, itemgetter
 from typing import Any, NamedTuple
 
 from ..conditions import evaluate
-from ..errors import Problem, problem, register
+from ..errors import JointcheckError, Problem, problem, register
 from ..i18n import get_lang
 
 ALGORITHM_VERSION = "jc-draw-1"
@@ -89,12 +89,8 @@ HINTS: dict[str, tuple[str, str]] = {
 register(CODES, HINTS)
 
 
-class DrawError(Exception):
+class DrawError(JointcheckError):
     """The draw cannot be made (or replayed); ``.problems`` says why. Nothing is recorded."""
-
-    def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        super().__init__("\n".join(p.format() for p in problems))
 
 
 # --------------------------------------------------------------------------- inputs

@@ -48,9 +48,10 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..errors import Problem
 from ..gcpause import gc_paused
 from .fields import DIGEST_COLUMNS, KEY, REASON_HEADER
-from .messages import LibraryError, RowProblem
+from .messages import LibraryError
 from .reader import CSV_SUFFIXES, LibraryFile, RowResult, open_library
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -77,9 +78,9 @@ class ImportReport:
     rejected: int = 0  # rows with problems (skipped, or the reason nothing was imported)
     not_in_file: int = 0  # rows of the store the file does not mention (left unchanged)
     imported: bool = False  # False: nothing was written
-    problems: list[RowProblem] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
     problem_count: int = 0  # all problems, including those beyond ``problems``
-    warnings: list[RowProblem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
     rejects_file: str | None = None
     audit_seq: int | None = None
 
@@ -172,7 +173,7 @@ def _tuple_maker(kind: str) -> Callable[[list[Any]], list[Any]]:
     return make
 
 
-def _reason(problems: list[RowProblem]) -> str:
+def _reason(problems: list[Problem]) -> str:
     return "；".join(f"{p.column}: {p.code} {p.message}" if p.column else f"{p.code} {p.message}"
                     for p in problems)
 
@@ -188,7 +189,7 @@ class _Rejects:
         self._width = len(headers)
         self._w.writerow([*headers, REASON_HEADER])
 
-    def write(self, cells: list[str], problems: list[RowProblem]) -> None:
+    def write(self, cells: list[str], problems: list[Problem]) -> None:
         row = list(cells[: self._width]) + [""] * (self._width - len(cells))
         self._w.writerow([*row, _reason(problems)])
 

@@ -1,18 +1,15 @@
 """The JC6xx catalogue: problems of library files (检查对象名录库, 执法检查人员名录库).
 
 Same shape as core/errors.py: ``code -> (zh, en)`` templates plus optional hints. A problem
-found in a row is a :class:`RowProblem` and prints as ``FILE:ROW:COLUMN: CODE message``,
-where ROW is the 1-based row of the file (the header is row 1 in a plain file, the row
-number Excel shows) and COLUMN the header text as written in the file.
+found in a row is a :class:`~..errors.Problem` located in a table (built by
+:func:`row_problem`) and prints as ``FILE:ROW:COLUMN: CODE message``, where ROW is the
+1-based row of the file (the header is row 1 in a plain file, the row number Excel shows)
+and COLUMN the header text as written in the file.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
-from ..errors import register
-from ..i18n import get_lang
+from ..errors import JointcheckError, register, row_problem
 
 CODES: dict[str, tuple[str, str]] = {
     # the file as a whole
@@ -84,71 +81,8 @@ HINTS: dict[str, tuple[str, str]] = {
 register(CODES, HINTS)  # one catalogue of codes for the whole project (core/errors.py)
 
 
-def message(code: str, **params: Any) -> str:
-    """The message of *code* in the active language."""
-    zh, en = CODES[code]
-    return (en if get_lang() == "en" else zh).format(**params)
-
-
-def hint(code: str) -> str | None:
-    pair = HINTS.get(code)
-    if pair is None:
-        return None
-    return pair[1 if get_lang() == "en" else 0]
-
-
-@dataclass(frozen=True, slots=True)
-class RowProblem:
-    """One problem of a library file, located by row and column header."""
-
-    code: str
-    message: str
-    file: str
-    row: int | None = None
-    column: str | None = None  # the header as written in the file
-    column_index: int | None = None  # 1-based
-    hint: str | None = None
-    severity: str = "error"
-
-    @property
-    def is_error(self) -> bool:
-        return self.severity == "error"
-
-    def location(self) -> str:
-        parts = [self.file]
-        if self.row is not None:
-            parts.append(str(self.row))
-            if self.column:
-                parts.append(self.column)
-        return ":".join(parts)
-
-    def format(self, *, with_hint: bool = True) -> str:
-        """``FILE:ROW:COLUMN: CODE message`` (and the hint)."""
-        text = f"{self.location()}: {self.code} {self.message}"
-        if with_hint and self.hint:
-            text += f" — {self.hint}"
-        return text
-
-    def to_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"file": self.file, "row": self.row, "column": self.column,
-                                "code": self.code, "message": self.message,
-                                "severity": self.severity}
-        if self.hint:
-            data["hint"] = self.hint
-        return data
-
-
-def row_problem(code: str, *, file: str, row: int | None = None, column: str | None = None,
-                column_index: int | None = None, severity: str = "error",
-                **params: Any) -> RowProblem:
-    return RowProblem(code=code, message=message(code, **params), file=file, row=row,
-                      column=column, column_index=column_index, hint=hint(code),
-                      severity=severity)
-
-
-class LibraryError(Exception):
+class LibraryError(JointcheckError):
     """A library file that cannot be read at all (encoding, headers, format...)."""
 
-    def __init__(self, problems: list[RowProblem]):
-        self.problems = problems
-        super().__init__("\n".join(p.format() for p in problems))
+
+__all__ = ["CODES", "HINTS", "LibraryError", "row_problem"]

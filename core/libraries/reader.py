@@ -25,6 +25,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
+from ..errors import Problem
 from ..i18n import translator
 from .fields import (
     BUILTIN_DEPARTMENTS,
@@ -43,7 +44,7 @@ from .fields import (
     normalise_header,
     parse_bool,
 )
-from .messages import LibraryError, RowProblem, row_problem
+from .messages import LibraryError, row_problem
 
 # details of JC602 and JC606 (the mapping file)
 _ = translator({
@@ -77,7 +78,7 @@ class RowResult:
 
     row: int  # 1-based row of the file (the header row counts; Excel's row number)
     data: dict[str, Any] | None  # the normalised row, or None when it has problems
-    problems: list[RowProblem]
+    problems: list[Problem]
     raw: list[str] = field(repr=False)  # the cells as read (for a rejects file)
 
     @property
@@ -443,7 +444,7 @@ class LibraryFile:
         self.allow_check_override = allow_check_override
         self.mapping = load_mapping(mapping, kind)
         self.departments = Departments(self.mapping.departments)
-        self.warnings: list[RowProblem] = []
+        self.warnings: list[Problem] = []
         suffix = self.path.suffix.lower()
         if not self.path.is_file():
             from ..i18n import get_lang
@@ -682,7 +683,7 @@ class LibraryFile:
             else:
                 yield RowResult(rownum, dict(zip(columns, values, strict=True)), [], cells)
 
-    def iter_values(self) -> Iterator[tuple[int, list[Any] | None, list[RowProblem] | None,
+    def iter_values(self) -> Iterator[tuple[int, list[Any] | None, list[Problem] | None,
                                             list[str]]]:
         """``(row, values, problems, cells)`` per data row: *values* in
         :data:`~.fields.DIGEST_COLUMNS` order (None when the row has problems).
@@ -752,11 +753,11 @@ class LibraryFile:
             return exc.normalised if exc.overridable else None
 
     def _make_row(self, rownum: int, cells: list[str]
-                  ) -> tuple[dict[str, Any] | None, list[RowProblem] | None]:
+                  ) -> tuple[dict[str, Any] | None, list[Problem] | None]:
         data = self._template.copy()
         for c in self._list_columns:
             data[c] = []
-        problems: list[RowProblem] | None = None
+        problems: list[Problem] | None = None
         overridable: list[tuple[Invalid, int, str]] | None = None
         attrs: dict[str, Any] = {}
         n = len(cells)
@@ -815,7 +816,7 @@ class LibraryFile:
 
     def _override(self, rownum: int, cells: list[str], data: dict[str, Any],
                   failing: list[tuple[Invalid, int, str]],
-                  problems: list[RowProblem] | None) -> list[RowProblem] | None:
+                  problems: list[Problem] | None) -> list[Problem] | None:
         """Accept failing check characters when the row says 校验码例外 = 是."""
         accepted = False
         oi = self.override_index
@@ -842,7 +843,7 @@ class LibraryFile:
         return problems
 
     def _department(self, rownum: int, cells: list[str], data: dict[str, Any],
-                    problems: list[RowProblem] | None) -> list[RowProblem] | None:
+                    problems: list[Problem] | None) -> list[Problem] | None:
         """部门: a code or a name; when empty or absent, told by the 单位 text."""
         b = self.bound.get("department")
         text = cells[b.index].strip() if b is not None and b.index < len(cells) else ""

@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import Problem, problem, register
+from ..errors import JointcheckError, Problem, problem, register
 from ..i18n import get_lang
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -78,15 +78,19 @@ HINTS: dict[str, tuple[str, str]] = {
 register(CODES, HINTS)
 
 
-class StoreError(Exception):
+class StoreError(JointcheckError):
     """The store cannot be used. ``.problem`` says why and how to fix it.
 
     The CLI prints ``problem.format()`` and exits 1 (no traceback).
     """
 
     def __init__(self, problem: Problem):
-        self.problem = problem
-        super().__init__(problem.format())
+        super().__init__([problem])
+        self.args = (problem,)  # so that it pickles and copies as it was made
+
+    @property
+    def problem(self) -> Problem:
+        return self.problems[0]
 
     @property
     def code(self) -> str:
