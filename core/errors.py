@@ -40,6 +40,7 @@ CODES: dict[str, tuple[str, str]] = {
     "JC205": ("取值 {value} 格式不正确：{detail}", "value {value} has the wrong format: {detail}"),
     "JC206": ("取值 {value} 超出范围：{detail}", "value {value} is out of range: {detail}"),
     "JC207": ("列表不符合要求：{detail}", "list is not valid: {detail}"),
+    "JC208": ("取值 {value} 不是有限的数", "value {value} is not a finite number"),
     "JC299": ("不符合模式：{detail}", "does not match the schema: {detail}"),
     # cross-document
     "JC301": ("检查事项编号“{item}”重复（已在 {other} 中声明）", "duplicate item id '{item}' (already declared in {other})"),
@@ -76,6 +77,8 @@ HINTS: dict[str, tuple[str, str]] = {
     "JC102": ("请删除或重命名其中一个。", "Please either remove one of them or rename it."),
     "JC103": ("请将文件另存为 UTF-8 编码。", "Please save the file as UTF-8."),
     "JC202": ("请添加该键。", "Please add the key."),
+    "JC208": ("请写一个普通的数：配置中不能使用 .nan 和 .inf。",
+              "Please write an ordinary number: .nan and .inf have no place in a configuration."),
     "JC301": ("请为其中一个事项换一个唯一的编号。", "Please give one of the items a unique id."),
     "JC305": ("请在 legal_basis.duty 中至少列出一条法律依据。", "Please list at least one entry under legal_basis.duty."),
     "JC313": ("请将 officers.{department}.count 设为 2 或以上。", "Please set officers.{department}.count to 2 or more."),

@@ -9,10 +9,9 @@ store (docs/architecture.md#principle-4).
 
 from __future__ import annotations
 
-import hashlib
-import json
 from typing import Any
 
+from .canonical import canonical_digest
 from .config import Configuration, policy_for
 from .errors import ConfigError, problem
 from .model import Campaign, Checklist, Department, Item, Policy
@@ -20,15 +19,10 @@ from .model import Campaign, Checklist, Department, Item, Policy
 FINGERPRINT_VERSION = "jc-checklist-1"
 
 
-def canonical_json(value: Any) -> bytes:
-    """Canonical UTF-8 JSON: sorted keys, no insignificant white space, non-ASCII kept."""
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"),
-                      default=str).encode("utf-8")
-
-
 def fingerprint(departments: list[Department], items: list[Item], policy: Policy,
                 campaign: Campaign | None) -> str:
-    """SHA-256 over what the checklist says (not where it was loaded from)."""
+    """SHA-256 over what the checklist says (not where it was loaded from): the
+    ``jc-checklist-1`` form of docs/checklist-fingerprint.md."""
     by_department: dict[str, list[dict[str, Any]]] = {d.code: [] for d in departments}
     for item in items:
         by_department[item.department].append(item.data)
@@ -39,7 +33,7 @@ def fingerprint(departments: list[Department], items: list[Item], policy: Policy
                         for d in departments],
         "policy": policy.data,
     }
-    return hashlib.sha256(canonical_json(content)).hexdigest()
+    return canonical_digest(content)
 
 
 def _selected(dept: Department, selection: dict[str, Any] | None) -> list[Item]:

@@ -8,6 +8,7 @@ and tells how to fix it ("did you mean `legal_basis`?").
 from __future__ import annotations
 
 import json
+import math
 from functools import cache
 from typing import Any
 
@@ -94,8 +95,22 @@ def validate_document(doc: Document, schema: str) -> list[Problem]:
             if (p.code, p.path, p.message) not in seen:
                 seen.add((p.code, p.path, p.message))
                 problems.append(p)
+    if not problems:  # jsonschema-rs refuses what JSON cannot hold: NaN, infinities
+        problems = [doc.problem("JC208", path, value=repr(value))
+                    for path, value in _non_finite(doc.data, ())]
     problems.sort(key=lambda p: (p.line or 0, p.column or 0, p.code))
     return problems
+
+
+def _non_finite(data: Any, path: tuple[Any, ...]) -> list[tuple[tuple[Any, ...], float]]:
+    """Where *data* holds a NaN or an infinity (they have no JSON and no fingerprint)."""
+    if isinstance(data, float):
+        return [] if math.isfinite(data) else [(path, data)]
+    if isinstance(data, dict):
+        return [f for k, v in data.items() for f in _non_finite(v, path + (k,))]
+    if isinstance(data, list):
+        return [f for i, v in enumerate(data) for f in _non_finite(v, path + (i,))]
+    return []
 
 
 def _convert(doc: Document, schema: str, error: Any) -> list[Problem]:

@@ -20,7 +20,7 @@ from test_import_support import (
 )
 
 from jointcheck.core.i18n import set_lang
-from jointcheck.core.libraries.fields import DIGEST_COLUMNS, canonical_json, row_digest
+from jointcheck.core.libraries.fields import DIGEST_COLUMNS, row_digest, row_text
 from jointcheck.core.libraries.messages import LibraryError
 from jointcheck.core.libraries.reader import detect_encoding, iter_rows, open_library
 
@@ -418,7 +418,7 @@ def test_row_digest_is_the_sha256_of_the_canonical_json(tmp_path):
 
     path = targets_file(tmp_path / "t.csv", 1)
     (r,) = rows_of("targets", path)
-    text = canonical_json("targets", r.data)
+    text = row_text("targets", r.data)
     assert text.startswith('["河南省鹤壁市淇滨区九州路1号",{"uses_special_equipment":true},null,')
     assert row_digest("targets", r.data) == hashlib.sha256(text.encode()).hexdigest()
     # what the store hands back (JSON text, ISO dates, 0/1, extra columns) digests the same

@@ -24,7 +24,6 @@ from __future__ import annotations
 import hashlib
 import heapq
 import hmac
-import json
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -34,6 +33,7 @@ from itertools import islice
 from operator import eq, itemgetter
 from typing import Any, NamedTuple
 
+from ..canonical import canonical_digest
 from ..conditions import evaluate
 from ..errors import JointcheckError, Problem, problem, register
 from ..i18n import get_lang
@@ -270,14 +270,9 @@ def officer_index(seed: str, credit_code: str, department: str, i: int, n: int) 
     return int.from_bytes(hmac.digest(seed.encode("utf-8"), msg, "sha256"), "big") % n
 
 
-def canonical_json(value: Any) -> bytes:
-    """JSON with sorted keys, no whitespace, UTF-8 (the form every digest is taken of)."""
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"),
-                      allow_nan=False).encode("utf-8")
-
-
 def result_digest(result: Mapping[str, Any]) -> str:
-    return hashlib.sha256(canonical_json(result)).hexdigest()
+    """SHA-256 of the canonical JSON (core/canonical.py) of the result."""
+    return canonical_digest(result)
 
 
 # --------------------------------------------------------------------------- eligibility

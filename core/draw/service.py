@@ -143,7 +143,7 @@ class DrawRecord:
 
     def export(self) -> dict[str, Any]:
         """Everything a third party needs to replay the draw; no personal data."""
-        from ..store.audit import format_time
+        from ..canonical import format_time
 
         return {
             "format": EXPORT_FORMAT,
@@ -164,7 +164,7 @@ class DrawRecord:
         }
 
     def summary(self) -> dict[str, Any]:
-        from ..store.audit import format_time
+        from ..canonical import format_time
 
         return {"id": self.id, "campaign_id": self.campaign_id, "year": self.year,
                 "created_at": format_time(self.created_at) if self.created_at else None,

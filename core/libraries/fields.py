@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from ..canonical import canonical_text
 from .codes import (
     CREDIT_ALPHABET,
     credit_code_check_char,
@@ -389,21 +390,20 @@ def canonical_row(kind: str, row: Mapping[str, Any]) -> dict[str, Any]:
     return {c: _canonical_value(c, row.get(c)) for c in DIGEST_COLUMNS[kind]}
 
 
-def canonical_json(kind: str, row: Mapping[str, Any]) -> str:
-    """The JSON array of the digested values in :data:`DIGEST_COLUMNS` order: no spaces,
-    non-ASCII characters as themselves, object keys (in ``attributes``) sorted."""
+def row_text(kind: str, row: Mapping[str, Any]) -> str:
+    """The canonical JSON (core/canonical.py) of the array of the digested values, in
+    :data:`DIGEST_COLUMNS` order: what :func:`row_digest` hashes."""
     canon = canonical_row(kind, row)
-    return json.dumps([canon[c] for c in DIGEST_COLUMNS[kind]], ensure_ascii=False,
-                      sort_keys=True, separators=(",", ":"))
+    return canonical_text([canon[c] for c in DIGEST_COLUMNS[kind]])
 
 
 def row_digest(kind: str, row: Mapping[str, Any]) -> str:
     """SHA-256 (hex) of the canonical JSON of *row*; see docs/libraries.md."""
-    return hashlib.sha256(canonical_json(kind, row).encode("utf-8")).hexdigest()
+    return hashlib.sha256(row_text(kind, row).encode("utf-8")).hexdigest()
 
 
 __all__ = [
     "BUILTIN_DEPARTMENTS", "CREDIT_ALPHABET", "DIGEST_COLUMNS", "FIELDS", "KEY", "KINDS",
-    "OFFICER_FIELDS", "OVERRIDE_HEADERS", "TARGET_FIELDS", "Field", "Invalid", "canonical_json",
-    "canonical_row", "field_for", "header_table", "normalise_header", "row_digest",
+    "OFFICER_FIELDS", "OVERRIDE_HEADERS", "TARGET_FIELDS", "Field", "Invalid", "canonical_row", "field_for", "header_table", "normalise_header", "row_digest",
+    "row_text",
 ]

@@ -39,15 +39,14 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import json
 import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..canonical import canonical_encoder
 from ..errors import Problem
 from ..gcpause import gc_paused
 from .fields import DIGEST_COLUMNS, KEY, REASON_HEADER
@@ -101,39 +100,12 @@ class ImportReport:
         }
 
 
-def _iso(d: date) -> str:
-    return d.isoformat()
-
-
-def canonical_encoder() -> Callable[[Any], str]:
-    """``value -> canonical JSON text``, the same bytes as ``json.dumps(value,
-    ensure_ascii=False, sort_keys=True, separators=(",", ":"))`` (dates as ISO text).
-
-    Uses the C encoder of the json module directly when it is there: ``JSONEncoder.encode``
-    builds a new one on every call, which costs more than the encoding of a row.
-    """
-    from json import encoder as json_encoder
-
-    make = getattr(json_encoder, "c_make_encoder", None)
-    if make is None:  # pragma: no cover - a Python without the _json accelerator
-        return json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"),
-                                default=_iso).encode
-    c_encode = make(None, _iso, json_encoder.encode_basestring, None, ":", ",", True, False,
-                    True)
-    join = "".join
-
-    def encode(value: Any) -> str:
-        return join(c_encode(value, 0))
-
-    return encode
-
-
 def _tuple_maker(kind: str) -> Callable[[list[Any]], list[Any]]:
     """reader values (DIGEST_COLUMNS order) -> the parameters of the upsert: the values,
     then the digest.
 
     The hot path of a big import: one JSON encoding for the digest (same bytes as
-    :func:`fields.canonical_json`), cached encodings of the small JSON columns.
+    :func:`fields.row_text`), cached encodings of the small JSON columns.
     """
     columns = DIGEST_COLUMNS[kind]
     canonical = canonical_encoder()

@@ -100,7 +100,7 @@ def team_table(rows: Iterable[Mapping[str, Any]]) -> list[str]:
 def record_lines(record: DrawRecord) -> list[str]:
     """The header of ``draw run`` / ``draw show``: counts, strata, seed, commitment,
     fingerprints, algorithm, date, digest, who recorded it and any warnings."""
-    from ..store.audit import format_time
+    from ..canonical import format_time
 
     res = record.result
     lines = [_("drawn_head", id=record.id, campaign=record.campaign_id, year=record.year,

@@ -24,14 +24,13 @@ Problem codes JC711–JC719 belong to this module.
 from __future__ import annotations
 
 import getpass
-import hashlib
 import json
 import os
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
-from decimal import Decimal
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from ..canonical import canonical_json, format_time, sha256_hex
 from ..errors import Problem, problem, register
 from . import WRITE_OPTION, safe_url, utcnow
 
@@ -83,38 +82,9 @@ register(CODES, HINTS)
 
 
 # --------------------------------------------------------------------------- canonical form
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return format_time(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, (set, frozenset)):
-        return sorted(value)
-    raise TypeError(f"audit payload value of type {type(value).__name__} is not JSON")
-
-
-def canonical_json(value: Any) -> bytes:
-    """The canonical serialisation: JSON, keys sorted, no whitespace, UTF-8, no NaN.
-
-    Non-JSON values in a payload are converted once, before hashing and storing:
-    datetime -> :func:`format_time`, date -> ISO 8601, Decimal -> str, set -> sorted list.
-    """
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"),
-                      allow_nan=False, default=_json_default).encode("utf-8")
-
-
-def sha256_hex(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def format_time(at: datetime) -> str:
-    """``YYYY-MM-DDTHH:MM:SS.ffffffZ`` in UTC (a naive value is taken as UTC)."""
-    at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
-    return at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+# canonical_json (core/canonical.py) converts the few non-JSON values a payload may carry
+# once, before hashing and storing: datetime -> format_time, date -> ISO 8601,
+# Decimal -> str, set -> sorted list.
 
 
 def payload_digest(payload: Any) -> str:
