@@ -5,7 +5,8 @@ Database fixtures run every store test on each engine available:
 - ``sqlite`` always (a fresh file under ``tmp_path``);
 - ``postgresql`` when ``JOINTCHECK_TEST_PG_URL`` is set (``.ci/run`` sets it): each test
   gets a fresh, empty schema of that database, selected through the URL's
-  ``options=-csearch_path=...`` and dropped afterwards.
+  ``options=-csearch_path=...`` and dropped afterwards. Without it, these cases are
+  reported as skipped, with the reason.
 
 ``db_url`` is an empty, un-migrated database; ``store_url`` is one upgraded to the newest
 migration. ``db_engine_name`` says which engine a test runs on. ``sqlite_url`` is for the
@@ -20,11 +21,18 @@ from collections.abc import Iterator
 
 import pytest
 
+pytest_plugins = ["pytester"]
+
 PG_ENV = "JOINTCHECK_TEST_PG_URL"
 
 
-def _engines() -> list[str]:
-    return ["sqlite", "postgresql"] if os.environ.get(PG_ENV, "").strip() else ["sqlite"]
+def _engines() -> list[object]:
+    """Both engines; without the PostgreSQL URL its cases are skipped, saying why."""
+    if os.environ.get(PG_ENV, "").strip():
+        return ["sqlite", "postgresql"]
+    return ["sqlite", pytest.param("postgresql", marks=pytest.mark.skip(
+        reason=f"PostgreSQL: {PG_ENV} is not set (e.g. postgresql+psycopg://USER:PASSWORD"
+               f"@127.0.0.1:5432/DATABASE)"))]
 
 
 @pytest.fixture(scope="session")

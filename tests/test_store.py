@@ -314,33 +314,54 @@ def test_begin_write_rolls_back_on_error(store_url):
 
 
 HOLD_LOCK = textwrap.dedent("""
-    import sys, time
+    import sys
+    from jointcheck.core import store
     from jointcheck.core.store import begin_write, open_store
+    from jointcheck.core.store.models import commitments
     engine = open_store(sys.argv[1])
     with begin_write(engine) as conn:
+        conn.execute(commitments.insert().values(
+            campaign_id="c", commitment="a" * 64, created_at=store.utcnow()))
         print("locked", flush=True)
-        time.sleep(float(sys.argv[2]))
+        sys.stdin.readline()  # hold the lock until the test says so
     print("released", flush=True)
 """)
 
 
 def test_begin_write_waits_for_another_process(store_url):
-    """A second writer blocks until the first commits, instead of failing or interleaving."""
-    import time
+    """A second writer blocks until the first commits, instead of failing or interleaving:
+    it starts only when the other process lets go, and then sees what that one wrote."""
+    import threading
 
-    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, store_url, "1.5"],
-                              stdout=subprocess.PIPE, text=True)
+    from jointcheck.core.store.models import commitments
+
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, store_url],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    engine = open_store(store_url)
+    entered = threading.Event()
+    seen: list[int] = []
+
+    def second_writer() -> None:
+        with begin_write(engine) as conn:
+            entered.set()
+            seen.append(conn.execute(
+                sa.select(sa.func.count()).select_from(commitments)).scalar_one())
+
     try:
         assert holder.stdout.readline().strip() == "locked"
-        engine = open_store(store_url)
-        started = time.monotonic()
-        with begin_write(engine):
-            waited = time.monotonic() - started
-        engine.dispose()
+        writer = threading.Thread(target=second_writer)
+        writer.start()
+        assert not entered.wait(0.5)  # the other process still holds the lock
+        holder.stdin.write("go\n")
+        holder.stdin.flush()
+        writer.join(timeout=60)
+        assert holder.stdout.readline().strip() == "released"
     finally:
+        holder.stdin.close()
         holder.wait(timeout=30)
+        engine.dispose()
     assert holder.returncode == 0
-    assert waited > 0.8
+    assert entered.is_set() and seen == [1]
 
 
 def test_utcnow_is_aware_utc():
@@ -393,3 +414,14 @@ def test_migrations_ship_as_package_data_and_run_from_an_install(tmp_path):
                          cwd=tmp_path)
     assert run.returncode == 0, run.stderr
     assert "0001" in run.stdout
+
+
+def test_postgresql_cases_are_reported_as_skipped_without_the_url(pytester, monkeypatch):
+    """Without JOINTCHECK_TEST_PG_URL the PostgreSQL half of a store test shows as skipped,
+    with the reason, instead of vanishing."""
+    monkeypatch.delenv("JOINTCHECK_TEST_PG_URL", raising=False)
+    pytester.makeconftest((Path(__file__).parent / "conftest.py").read_text(encoding="utf-8"))
+    pytester.makepyfile(test_engines="def test_engine(db_engine_name):\n    pass\n")
+    result = pytester.runpytest("-rs", "-p", "no:textual-snapshot")
+    result.assert_outcomes(passed=1, skipped=1)
+    result.stdout.fnmatch_lines(["*SKIPPED*PostgreSQL: JOINTCHECK_TEST_PG_URL is not set*"])
