@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .i18n import get_lang
+from .i18n import Localized, get_lang
 
 # code -> (zh template, en template)
 CODES: dict[str, tuple[str, str]] = {
@@ -96,28 +96,7 @@ def register(codes: dict[str, tuple[str, str]],
     HINTS.update(hints or {})
 
 
-class Localized(str):
-    """Text in the active language that remembers its rendering in every language.
-
-    A ``str`` (so it goes wherever text goes); :meth:`in_lang` gives it in another
-    language, so a :class:`Problem` carrying it as a hint can be rendered again.
-    """
-
-    texts: dict[str, str]
-
-    def __new__(cls, zh: str, en: str) -> Localized:
-        self = super().__new__(cls, en if get_lang() == "en" else zh)
-        self.texts = {"zh": zh, "en": en}
-        return self
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (Localized, (self.texts["zh"], self.texts["en"]))
-
-    def in_lang(self, lang: str) -> str:
-        return self.texts.get(lang, str(self))
-
-
-def did_you_mean(word: object, candidates: list[str]) -> Localized | None:
+def did_you_mean(word: object, candidates: list[str]) -> str | None:
     """A "did you mean …?" hint for a misspelt key, id or value, or ``None``."""
     import difflib
 
@@ -134,9 +113,15 @@ class _Params(dict[str, Any]):
         return "{" + key + "}"
 
 
-def render(template: str, params: Mapping[str, Any]) -> str:
-    """*template* with *params* filled in (``str.format`` syntax)."""
-    return template.format_map(_Params(params)) if "{" in template else template
+def render(template: str, params: Mapping[str, Any], lang: str | None = None) -> str:
+    """*template* with *params* filled in (``str.format`` syntax); a :class:`Localized`
+    parameter in *lang* (default: as it was made)."""
+    if "{" not in template:
+        return template
+    if lang is not None and any(isinstance(v, Localized) for v in params.values()):
+        params = {k: v.in_lang(lang) if isinstance(v, Localized) else v
+                  for k, v in params.items()}
+    return template.format_map(_Params(params))
 
 
 def _lang(lang: str | None) -> str:
@@ -220,7 +205,7 @@ class Problem:
         pair = CODES.get(self.code)
         if pair is None:
             return self.code
-        return render(pair[1 if _lang(lang) == "en" else 0], self.params)
+        return render(pair[1 if _lang(lang) == "en" else 0], self.params, lang)
 
     def hint_in(self, lang: str | None = None) -> str | None:
         """How to fix it, in *lang* (default: the active language), or ``None``."""
@@ -231,7 +216,7 @@ class Problem:
         pair = HINTS.get(self.code)
         if pair is None:
             return None
-        return render(pair[1 if _lang(lang) == "en" else 0], self.params)
+        return render(pair[1 if _lang(lang) == "en" else 0], self.params, lang)
 
     @property
     def message(self) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
+from typing import Any
 
 LANGS = ("zh", "en")
 _current: str | None = None
@@ -37,12 +38,41 @@ def set_lang(lang: str | None) -> None:
     _current = lang
 
 
+class Localized(str):
+    """Text in the active language that remembers its rendering in every language.
+
+    A ``str`` (so it goes wherever text goes); :meth:`in_lang` gives it in another
+    language, so a :class:`Problem` carrying it as a hint can be rendered again.
+    """
+
+    texts: dict[str, str]
+
+    def __new__(cls, zh: str, en: str) -> Localized:
+        self = super().__new__(cls, en if get_lang() == "en" else zh)
+        self.texts = {"zh": zh, "en": en}
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Localized, (self.texts["zh"], self.texts["en"]))
+
+    def in_lang(self, lang: str) -> str:
+        return self.texts.get(lang, str(self))
+
+
 def translator(catalogue: Mapping[str, tuple[str, str]]) -> Callable[..., str]:
-    """Return ``_(key, **params)`` rendering *key* of *catalogue* in the active language."""
+    """Return ``_(key, **params)`` rendering *key* of *catalogue* in the active language.
+
+    The text is a :class:`Localized`: a ``str`` that can be rendered again in the other
+    language (a problem's hint or detail shown later, in a report, say).
+    """
 
     def _(key: str, **params: object) -> str:
         zh, en = catalogue[key]
-        template = en if get_lang() == "en" else zh
-        return template.format(**params) if params else template
+        if params:
+            zh = zh.format(**{k: v.texts["zh"] if isinstance(v, Localized) else v
+                              for k, v in params.items()})
+            en = en.format(**{k: v.texts["en"] if isinstance(v, Localized) else v
+                              for k, v in params.items()})
+        return Localized(zh, en)
 
     return _

@@ -103,3 +103,19 @@ def test_a_store_error_names_its_one_problem(tmp_path):
     assert caught.value.code == caught.value.problem.code
     again = pickle.loads(pickle.dumps(caught.value))
     assert again.problems == caught.value.problems
+
+
+def test_a_hint_and_a_detail_from_a_catalogue_render_again_in_the_other_language(tmp_path):
+    from jointcheck.core.config import load_configuration
+
+    path = tmp_path / "d.yaml"
+    path.write_text("department:\n  code: fire\n  name: 消防\nitems:\n"
+                    "  - {id: a, title: 甲, methd: 实地检查}\n", encoding="utf-8")
+    set_lang("zh")
+    (p,) = load_configuration([path], plugins=False).errors
+    assert p.code == "JC201"
+    assert p.hint == "您是不是想写“method”？"
+    assert p.hint_in("en") == "Did you mean 'method'?"
+    path.write_text("department:\n  code: fire\n  name: 消防\nitems: []\n", encoding="utf-8")
+    (p,) = load_configuration([path], plugins=False).errors
+    assert p.format(lang="en").endswith("JC207 list is not valid: needs at least 1 entries [/items]")
