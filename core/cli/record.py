@@ -109,9 +109,9 @@ def record() -> None:
 @click.pass_context
 def show(ctx: click.Context, task: str, version: int | None, campaign: str | None,
          fmt: str) -> None:
+    from ..canonical import format_time
     from ..present.records import record_lines
     from ..records.service import RecordError, load_draft, load_version, versions
-    from ..store.audit import format_time
 
     host, checklist = plugin_host(campaign)
     with store_engine(ctx) as engine:

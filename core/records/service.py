@@ -742,7 +742,7 @@ class RecordVersion:
     submitted_by: str
 
     def to_json(self) -> dict[str, Any]:
-        from ..store.audit import format_time
+        from ..canonical import format_time
 
         return {"version": self.version, "checklist_fingerprint": self.checklist_fingerprint,
                 "submitted_at": format_time(self.submitted_at),
@@ -750,7 +750,7 @@ class RecordVersion:
 
 
 def record_digest(task_id: str, version: int, fp: str, record: Any, results: Any) -> str:
-    from ..store.audit import canonical_json, sha256_hex
+    from ..canonical import canonical_json, sha256_hex
 
     return sha256_hex(canonical_json({"task_id": task_id, "version": version,
                                       "checklist_fingerprint": fp, "record": record,
