@@ -73,9 +73,10 @@ def team_rows(record: DrawRecord, target_names: Mapping[str, str],
 
 def member_text(member: Mapping[str, Any]) -> str:
     """One team member as shown: ``组长 姓名（部门）`` (the 执法证号 when the name is gone)."""
-    who = member["name"] or f"{member['cert_no']}{_('no_officer')}"
-    text = f"{who}（{member['department_name']}）"
-    return f"{_('leader')} {text}" if member["leader"] else text
+    who = member.get("name") or f"{member['cert_no']}{_('no_officer')}"
+    dept = member.get("department_name")
+    text = f"{who}（{dept}）" if dept else who
+    return f"{_('leader')} {text}" if member.get("leader") else text
 
 
 def team_table(rows: Iterable[Mapping[str, Any]]) -> list[str]:

@@ -8,7 +8,8 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..i18n import translator
-from .records import MARKS, member_text, outcome_label, results_lines
+from .draw import member_text
+from .records import MARKS, outcome_label, results_lines
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..classify import JointResult
@@ -92,7 +93,7 @@ def item_lines(n: int, item: Item, answer: Mapping[str, Any] | None,
 
 def department_heading(draft: Draft, code: str, name: str) -> str:
     """A department's section heading: its name and its officers on the team."""
-    members = [member_text(m.name, m.cert_no, leader=m.leader)
+    members = [member_text({"name": m.name, "cert_no": m.cert_no, "leader": m.leader})
                for m in draft.task.team if m.department == code]
     return f"{name}  {'、'.join(members)}" if members else name
 

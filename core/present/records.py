@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..i18n import translator
+from .draw import member_text
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..classify import JointResult
@@ -70,14 +71,6 @@ def result_label(result: str | None) -> str:
 
 def outcome_label(outcome: str) -> str:
     return _(outcome)
-
-
-def member_text(name: str | None, cert_no: str, department_name: str | None = None,
-                leader: bool = False) -> str:
-    text = name or cert_no
-    if department_name:
-        text = f"{text}（{department_name}）"
-    return f"{_('leader')} {text}" if leader else text
 
 
 def task_row(task: Task, total: int | None = None) -> list[str]:
@@ -148,9 +141,9 @@ def record_lines(task: Task, checklist: Checklist, record: Mapping[str, Any],
              ]
     team = {m.cert_no: m for m in task.team}
     names = {d.code: d.name for d in checklist.departments}
-    present = [member_text(team[c].name if c in team else None, c,
-                           names.get(team[c].department) if c in team else None,
-                           team[c].leader if c in team else False)
+    present = [member_text({"name": team[c].name, "cert_no": c, "leader": team[c].leader,
+                            "department_name": names.get(team[c].department)}
+                           if c in team else {"name": None, "cert_no": c})
                for c in record.get("officers_present") or []]
     lines.append(_("officers", value="、".join(present) or _("none")))
     escort = record.get("escort")

@@ -22,9 +22,9 @@ CODES: dict[str, tuple[str, str]] = {
     "JC809": ("检查事项快照 {fingerprint} 已损坏：按内容计算的指纹为 {actual}",
               "the checklist snapshot {fingerprint} is damaged: its content computes to "
               "{actual}"),
-    "JC810": ("{department}第 {n} 项尚未填写检查结果：{title}",
+    "JC810": ("{department}第{n}项尚未填写检查结果：{title}",
               "{department} item {n} has no result yet: {title}"),
-    "JC811": ("{department}第 {n} 项为不符合，但没有填写问题说明（备注）：{title}",
+    "JC811": ("{department}第{n}项为不符合，但没有填写问题说明（备注）：{title}",
               "{department} item {n} is non-compliant but has no note: {title}"),
     "JC812": ("{department}到场的执法检查人员只有 {count} 名，至少需要 2 名（行政处罚法 第四十二条）",
               "only {count} officer(s) of {department} present; at least 2 are required "
