@@ -112,3 +112,16 @@ def store_url(db_url: str) -> str:
 def sqlite_url(tmp_path) -> str:
     """An empty SQLite file URL (SQLite-only tests)."""
     return f"sqlite:///{tmp_path / 'jointcheck.db'}"
+
+
+@pytest.fixture
+def site(tmp_path, monkeypatch):
+    """A directory on sys.path where tests 'install' distributions (tests/distutil.py);
+    the test plugin modules (``jc_*``) are forgotten afterwards."""
+    from distutil import forget_modules
+
+    root = tmp_path / "site"
+    root.mkdir()
+    monkeypatch.syspath_prepend(str(root))
+    yield root
+    forget_modules("jc_")

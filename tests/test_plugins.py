@@ -6,7 +6,7 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from distutil import forget_modules, make_dist
+from distutil import make_dist
 
 from jointcheck.core.cli import main
 from jointcheck.core.config import load_configuration
@@ -31,16 +31,6 @@ from jointcheck.core.hookspecs import hookimpl
 def jointcheck_department():
     return Path(__file__).with_name("department.yaml")
 """
-
-
-@pytest.fixture
-def site(tmp_path, monkeypatch):
-    """A directory on sys.path where tests 'install' distributions."""
-    root = tmp_path / "site"
-    root.mkdir()
-    monkeypatch.syspath_prepend(str(root))
-    yield root
-    forget_modules("jc_fire", "jc_fire2", "jc_broken", "jc_raising", "jc_override", "jc_checks", "jc_applies")
 
 
 def install_fire(site):

@@ -8,7 +8,7 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from distutil import forget_modules, make_dist
+from distutil import make_dist
 
 from jointcheck.core.cli import main
 from jointcheck.core.config import load_configuration, open_campaign
@@ -25,15 +25,6 @@ def jointcheck_validate(checklist):
     return [Problem(code="X001", message="本地规定：事项须含检查指引", severity="{severity}",
                     file=checklist.campaign.source.file if checklist.campaign else None)]
 """
-
-
-@pytest.fixture
-def site(tmp_path, monkeypatch):
-    root = tmp_path / "site"
-    root.mkdir()
-    monkeypatch.syspath_prepend(str(root))
-    yield root
-    forget_modules("jc_checks", "jc_mapping")
 
 
 def install_checks(site, severity="error", body=None):
