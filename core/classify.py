@@ -45,6 +45,7 @@ def check_findings(doc: Document, checklist: Checklist, host: PluginHost | None 
                    *, schema: str = "findings") -> list[Problem]:
     """Problems that make a findings document unusable with *checklist* (schema first;
     *schema* ``record`` for an inspection record file, the findings plus its own fields)."""
+    from .attributes import known_attributes, target_problems
     from .schema_check import validate_document
 
     problems = validate_document(doc, schema)
@@ -53,6 +54,9 @@ def check_findings(doc: Document, checklist: Checklist, host: PluginHost | None 
     before = len(host.problems) if host is not None else 0
     data = doc.data
     target = data.get("target") or {}
+    problems.extend(target_problems(target, known_attributes(checklist.departments),
+                                    lambda name, code, **kw: doc.problem(
+                                        code, ("target", name), at_key=code == "JC506", **kw)))
     answered = data.get("departments") or {}
     participating = {d.code for d in checklist.departments}
     policy = checklist.policy

@@ -346,8 +346,11 @@ def _department_from_hook(config: Configuration, plugin: str, value: Any,
 # -- cross-document checks -----------------------------------------------------------------
 
 def cross_check(config: Configuration, *, campaigns: bool = True) -> list[Problem]:
+    from .attributes import condition_problems, known_attributes
+
     problems: list[Problem] = []
     known = config.departments
+    attributes = known_attributes(known.values())
     default = config.policies.get(DEFAULT_POLICY_ID)
     for dept in known.values():
         plugin = dept.source.plugin
@@ -355,6 +358,10 @@ def cross_check(config: Configuration, *, campaigns: bool = True) -> list[Proble
         seen: dict[str, Item] = {}
         for item in dept.items:
             file, i = item.source.file, item.declared_index
+            problems.extend(condition_problems(
+                item.applicability, attributes,
+                lambda sub, code, file=file, i=i, plugin=plugin, **kw: config.at(
+                    file, ("items", i, "applicability") + sub, code, plugin=plugin, **kw)))
             if item.id in seen:
                 problems.append(config.at(file, ("items", i, "id"), "JC301", plugin=plugin,
                                           item=item.id, other=f"{file}:{seen[item.id].source.line}"))
@@ -377,6 +384,10 @@ def cross_check(config: Configuration, *, campaigns: bool = True) -> list[Proble
                 problems.extend(_item_policy_problems(config, item, default))
     for campaign in config.campaigns if campaigns else ():
         problems.extend(_campaign_problems(config, campaign))
+        problems.extend(condition_problems(
+            (campaign.data.get("scope") or {}).get("filter"), attributes,
+            lambda sub, code, file=campaign.source.file, **kw: config.at(
+                file, ("campaign", "scope", "filter") + sub, code, **kw)))
     return problems
 
 

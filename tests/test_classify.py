@@ -44,7 +44,7 @@ def findings(outcome="inspected", special=True, em=None, ms=None, **extra):
 def run(example, data):
     config, checklist = example
     doc = loads(json.dumps(data, ensure_ascii=False), "f.json")
-    assert check_findings(doc, checklist, config.host) == []
+    assert [p for p in check_findings(doc, checklist, config.host) if p.is_error] == []
     return classify(doc.data, checklist, config.host)
 
 

@@ -40,8 +40,9 @@ def classify(findings: str, campaign: str | None, fmt: str, strict: bool) -> Non
         fail(exc.problems, fmt)
     echo_config_warnings(config)
     problems = check_findings(doc, checklist, config.host)
-    if problems:
+    if any(p.is_error for p in problems):
         fail(problems, fmt)
+    echo_problems(problems)  # warnings
     result = run(doc.data, checklist, config.host)
     if fmt == "json":
         data = result.to_json()
