@@ -70,6 +70,11 @@ class Department:
     items: tuple[Item, ...]
     source: Source
 
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The name, then the declared aliases (names in officer files)."""
+        return (self.name, *self.data["department"].get("aliases", ()))
+
 
 @dataclass(frozen=True)
 class Policy:

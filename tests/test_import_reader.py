@@ -467,3 +467,46 @@ def test_crlf_lines_and_quoted_cells(tmp_path):
     assert [r.row for r in results] == [2, 3, 4]  # a record with a line break is one row
     assert results[1].data["name"] == '鹤壁"乙",有限公司\n二部'
     assert results[2].data["credit_code"] == code(3)
+
+
+# --------------------------------------------------------------------------- departments
+
+FIRE_ALIASES = """\
+from jointcheck.core.hookspecs import hookimpl
+
+@hookimpl
+def jointcheck_department():
+    return {"department": {"code": "fire_rescue", "name": "消防救援支队",
+                           "aliases": ["市消防救援支队", "消防大队"]},
+            "items": [{"id": "exits", "title": "安全出口是否畅通",
+                       "legal_basis": {"duty": [{"law": "中华人民共和国消防法",
+                                                 "article": "第二十八条"}]}}]}
+"""
+
+
+def test_officer_departments_come_from_the_loaded_departments(site, tmp_path):
+    from distutil import make_dist
+
+    path = write_csv(tmp_path / "o.csv", OFFICER_HEADERS, [
+        officer_row(1, 部门="消防大队"),
+        officer_row(2, 部门="", 单位="鹤壁市消防救援支队"),
+        officer_row(3, 部门="fire_rescue"),
+        officer_row(4, 部门="市市场监督管理局"),  # a built-in plugin's declared alias
+    ])
+    before = rows_of("officers", path)  # not installed: neither its names nor its code
+    assert only_problems(before)[:3] == [(2, "部门", "JC621"), (3, "单位", "JC621"),
+                                         (4, "部门", "JC621")]
+    assert before[3].data["department"] == "market_supervision"
+    make_dist(site, "jointcheck-fire", {"fire_rescue": "jc_fire"},
+              {"jc_fire/__init__.py": FIRE_ALIASES})
+    after = rows_of("officers", path)
+    assert only_problems(after) == []
+    assert [r.data["department"] for r in after] == ["fire_rescue"] * 3 + ["market_supervision"]
+
+
+def test_an_unknown_department_code_in_an_officer_file_is_an_error(tmp_path):
+    path = write_csv(tmp_path / "o.csv", OFFICER_HEADERS, [officer_row(1, 部门="emergency_mgnt")])
+    (result,) = rows_of("officers", path)
+    (p,) = result.problems
+    assert (p.code, p.column) == ("JC621", "部门") and "emergency_mgnt" in p.message
+    assert "应急管理局=emergency_mgmt" in p.message  # the loaded departments are listed

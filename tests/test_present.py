@@ -121,7 +121,7 @@ def test_library_queries_and_cells(store_url, tmp_path):
     shown = P.masked("officers", row, show_personal=False)
     assert shown["phone"] != row["phone"] and shown["id_number"] != row["id_number"]
     assert P.masked("officers", row, show_personal=True) is row
-    headers, cells = P.table_rows("officers", [shown])
+    headers, cells = P.table_rows("officers", [shown], {"emergency_mgmt": "应急管理局"})
     assert headers[:2] == ["执法证号", "姓名"]
     assert cells[0][0] == "41061000003" and cells[0][3] == "应急管理局"
     columns, csv_headers = P.csv_header("officers")

@@ -201,3 +201,10 @@ def test_an_installed_scaffold_is_discovered_through_its_entry_point(
         assert json.loads(result.stdout) == {"valid": True, "errors": [], "warnings": []}
     finally:
         sys.modules.pop(MODULE, None)
+
+
+def test_a_code_already_installed_is_refused(tmp_path: Path):
+    result = _new(tmp_path, code="market_supervision", name="市场监管")
+    assert result.exit_code == 1
+    assert "“market_supervision”已被已安装的插件“market_supervision”使用" in result.stderr
+    assert list(tmp_path.iterdir()) == []

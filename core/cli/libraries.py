@@ -216,10 +216,28 @@ officers.add_command(_import_command("officers"))
 # --------------------------------------------------------------------------- reading rows
 # The queries are core.libraries.queries, the cells and exports core.present.libraries.
 
-def _department_code(text: str) -> str:
+def _departments() -> Any:
+    """The installed plugins' departments, loaded once per command."""
     from ..libraries.reader import Departments
 
-    return Departments().resolve(text.strip()) or text.strip()
+    ctx = click.get_current_context(silent=True)
+    if ctx is None:
+        return Departments()
+    meta = ctx.find_root().meta
+    if "jointcheck.departments" not in meta:
+        meta["jointcheck.departments"] = Departments()
+    return meta["jointcheck.departments"]
+
+
+def _department_names(kind: str) -> dict[str, str]:
+    """code -> name of the loaded departments (officers' 部门 column), or nothing."""
+    if kind != "officers":
+        return {}
+    return {code: names[0] for code, names in _departments().departments.items()}
+
+
+def _department_code(text: str) -> str:
+    return _departments().resolve(text.strip()) or text.strip()
 
 
 @contextmanager
@@ -283,7 +301,7 @@ def _write_rows(kind: str, rows: Listing, fmt: str, show_personal: bool, out: _B
     if not shown:
         click.echo(_("empty"))
         return
-    click.echo(render_table(*P.table_rows(kind, shown)))
+    click.echo(render_table(*P.table_rows(kind, shown, _department_names(kind))))
     if len(shown) < rows.total:
         click.echo(_("shown", n=len(shown), total=rows.total))
     else:
@@ -316,7 +334,7 @@ def _show(ctx: click.Context, kind: str, key: str, fmt: str, show_personal: bool
         return
     from ..text import pairs_lines
 
-    click.echo("\n".join(pairs_lines(P.show_pairs(kind, row))))
+    click.echo("\n".join(pairs_lines(P.show_pairs(kind, row, _department_names(kind)))))
 
 
 def _default_limit(limit: int | None, fmt: str) -> int | None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from ..i18n import translator
-from ._common import EXIT_OK
+from ._common import EXIT_INVALID, EXIT_OK
 
 _ = translator({
     "bad_code": ("部门代码“{code}”无效：应以小写字母开头，只含小写字母、数字和下划线（如 fire_safety）",
@@ -23,6 +23,9 @@ _ = translator({
     "long_name": ("部门名称过长：最多 {max} 个字符", "the department name is too long: at most {max} characters"),
     "exists": ("“{path}”已存在，未做任何修改：请换一个目录（--dir）或先移走它",
                "'{path}' already exists and was left untouched: choose another --dir or move it away first"),
+    "installed": ("部门代码“{code}”已被已安装的插件“{plugin}”使用（{name}），未做任何修改：请换一个代码",
+                  "department code '{code}' is already used by the installed plugin '{plugin}' "
+                  "({name}); nothing was created: please choose another code"),
     "parent_not_dir": ("“{path}”不是目录", "'{path}' is not a directory"),
     "os_error": ("无法写入“{path}”：{detail}（未留下任何文件）",
                  "cannot write '{path}': {detail} (nothing was left behind)"),
@@ -58,6 +61,10 @@ def plugin() -> None:
 def new(code: str, name: str, directory: Path) -> None:
     from ..scaffold import ScaffoldError, create
 
+    taken = _installed_code(code.strip())
+    if taken is not None:
+        click.echo(_("installed", code=code.strip(), plugin=taken[0], name=taken[1]), err=True)
+        sys.exit(EXIT_INVALID)
     try:
         result = create(code, name, directory)
     except ScaffoldError as exc:
@@ -68,3 +75,17 @@ def new(code: str, name: str, directory: Path) -> None:
         click.echo(f"  {result.root / rel}")
     click.echo(_("next", declaration=result.declaration, root=result.root))
     sys.exit(EXIT_OK)
+
+
+def _installed_code(code: str) -> tuple[str, str] | None:
+    """(plugin, department name) when an installed plugin already declares *code* or is
+    named *code* (the scaffold names its entry point after the code), else ``None``."""
+    from ..config import load_configuration
+
+    config = load_configuration()
+    dept = config.departments.get(code)
+    if dept is not None:
+        return dept.source.plugin or "-", dept.name
+    if config.host is not None and code in config.host.infos:
+        return code, "-"
+    return None

@@ -297,19 +297,6 @@ _BOOL_COLUMNS = frozenset({"check_override", "active"})
 _LIST_COLUMNS = frozenset({"qualifications", "conflicts"})
 _DATE_COLUMNS = frozenset({"established", "cert_expiry"})
 
-# Built-in departments: code -> verbatim names (the first is the one shown).
-BUILTIN_DEPARTMENTS: dict[str, tuple[str, ...]] = {
-    "emergency_mgmt": ("应急管理局", "市应急管理局", "应急管理部门"),
-    "market_supervision": ("市场监管局", "市市场监管局", "市场监督管理局", "市市场监督管理局",
-                           "市场监管部门"),
-}
-# A unit name containing exactly one of these keywords names that department.
-DEPARTMENT_KEYWORDS: dict[str, tuple[str, ...]] = {
-    "emergency_mgmt": ("应急管理",),
-    "market_supervision": ("市场监管", "市场监督管理"),
-}
-
-
 def is_department_code(s: str) -> bool:
     return bool(_CODE_RE.match(s)) and len(s) <= 64
 
@@ -403,7 +390,7 @@ def row_digest(kind: str, row: Mapping[str, Any]) -> str:
 
 
 __all__ = [
-    "BUILTIN_DEPARTMENTS", "CREDIT_ALPHABET", "DIGEST_COLUMNS", "FIELDS", "KEY", "KINDS",
-    "OFFICER_FIELDS", "OVERRIDE_HEADERS", "TARGET_FIELDS", "Field", "Invalid", "canonical_row", "field_for", "header_table", "normalise_header", "row_digest",
-    "row_text",
+    "CREDIT_ALPHABET", "DIGEST_COLUMNS", "FIELDS", "KEY", "KINDS",
+    "OFFICER_FIELDS", "OVERRIDE_HEADERS", "TARGET_FIELDS", "Field", "Invalid", "canonical_row",
+    "field_for", "header_table", "normalise_header", "row_digest", "row_text",
 ]

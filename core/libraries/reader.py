@@ -28,8 +28,6 @@ from typing import Any
 from ..errors import Problem
 from ..i18n import translator
 from .fields import (
-    BUILTIN_DEPARTMENTS,
-    DEPARTMENT_KEYWORDS,
     DIGEST_COLUMNS,
     FIELDS,
     IGNORED_HEADERS,
@@ -174,36 +172,60 @@ def load_mapping(mapping: str | Path | Mapping[str, Any] | ColumnMapping | None,
     return result
 
 
-class Departments:
-    """Resolve a 部门 or 单位 text to a department code."""
+def installed_departments() -> dict[str, tuple[str, ...]]:
+    """code -> (name, *aliases) of the departments the installed plugins declare."""
+    from ..config import load_configuration
 
-    def __init__(self, extra: Mapping[str, str] | None = None):
-        self.names: dict[str, str] = {}
-        for code, names in BUILTIN_DEPARTMENTS.items():
-            for n in names:
-                self.names[n] = code
+    return {code: dept.names for code, dept in sorted(load_configuration().departments.items())}
+
+
+class Departments:
+    """Resolve a 部门 or 单位 text to the code of a known department.
+
+    Known departments are the loaded ones (*departments*: code -> (name, *aliases);
+    default: the installed plugins', loaded on first use), with the names a mapping file
+    adds (*extra*: name -> code, which makes the code known). A code, name or alias
+    resolves; so does a unit name that contains the names of exactly one department
+    (``鹤壁市应急管理局``). Anything else, an unknown code included, does not.
+    """
+
+    def __init__(self, extra: Mapping[str, str] | None = None,
+                 departments: Mapping[str, tuple[str, ...]] | None = None):
         self.extra = dict(extra or {})
-        self.names.update(self.extra)
+        self._departments = dict(departments) if departments is not None else None
         self._cache: dict[str, str | None] = {}
 
+    @property
+    def departments(self) -> dict[str, tuple[str, ...]]:
+        if self._departments is None:
+            self._departments = installed_departments()
+        return self._departments
+
     def known(self) -> str:
-        shown = [f"{names[0]}={code}" for code, names in BUILTIN_DEPARTMENTS.items()]
+        shown = [f"{names[0]}={code}" for code, names in self.departments.items()]
         shown += [f"{n}={c}" for n, c in self.extra.items()]
         return "、".join(shown)
 
     def resolve(self, text: str) -> str | None:
         if text in self._cache:
             return self._cache[text]
-        code: str | None
-        if is_department_code(text):
+        known = self.departments
+        code: str | None = None
+        if text in known:
             code = text
-        elif text in self.names:
-            code = self.names[text]
+        elif text in self.extra:
+            code = self.extra[text]
         else:
-            hits = {c for n, c in self.extra.items() if n in text}
-            if not hits:
-                hits = {c for c, kws in DEPARTMENT_KEYWORDS.items() if any(k in text for k in kws)}
-            code = hits.pop() if len(hits) == 1 else None
+            names = {n: c for c, ns in known.items() for n in ns}
+            if text in names:
+                code = names[text]
+            else:
+                hits = {c for n, c in self.extra.items() if n in text}
+                if not hits:
+                    hits = {c for n, c in names.items() if n in text}
+                code = hits.pop() if len(hits) == 1 else None
+        if code not in known and code not in self.extra.values():
+            code = None  # a code of no loaded department, and none the mapping file names
         self._cache[text] = code
         return code
 

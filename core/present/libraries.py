@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..i18n import translator
-from ..libraries.fields import BUILTIN_DEPARTMENTS, FIELDS, KEY, mask_id_number, mask_phone
+from ..libraries.fields import FIELDS, KEY, mask_id_number, mask_phone
 from ..text import display_width
 
 _ = translator({
@@ -49,10 +49,12 @@ def kind_label(kind: str) -> str:
     return _(f"label_{kind}")
 
 
-def department_name(code: str) -> str:
-    """The name of a built-in department code (the code itself otherwise)."""
-    names = BUILTIN_DEPARTMENTS.get(code)
-    return names[0] if names else code
+Names = Mapping[str, str] | None  # department code -> name, of the loaded departments
+
+
+def department_name(code: str, names: Names = None) -> str:
+    """The name of a department code among *names* (the code itself otherwise)."""
+    return (names or {}).get(code) or code
 
 
 def plain(value: Any, *, lists: str = "；") -> str:
@@ -80,12 +82,13 @@ def masked(kind: str, row: Mapping[str, Any], show_personal: bool) -> Mapping[st
     return row
 
 
-def cell(kind: str, row: Mapping[str, Any], column: str) -> Any:
-    """The value of *column* (``attributes.NAME`` for an attribute; 部门 by name)."""
+def cell(kind: str, row: Mapping[str, Any], column: str, names: Names = None) -> Any:
+    """The value of *column* (``attributes.NAME`` for an attribute; 部门 by its name in
+    *names*)."""
     if column.startswith("attributes."):
         return (row.get("attributes") or {}).get(column[len("attributes."):])
     if column == "department":
-        return department_name(row["department"])
+        return department_name(row["department"], names)
     return row.get(column)
 
 
@@ -101,12 +104,13 @@ def cut(text: str, width: int = MAX_CELL) -> str:
     return out + "…"
 
 
-def table_rows(kind: str, rows: Iterable[Mapping[str, Any]]) -> tuple[list[str], list[list[str]]]:
+def table_rows(kind: str, rows: Iterable[Mapping[str, Any]],
+               names: Names = None) -> tuple[list[str], list[list[str]]]:
     """``(headers, cells)`` of the table view: :data:`TABLE_COLUMNS`, lists joined by 、,
     long cells cut. Mask the rows first (:func:`masked`)."""
     columns = TABLE_COLUMNS[kind]
     headers = [header(kind, c) for c in columns]
-    body = [[cut(plain(cell(kind, r, c), lists="、")) for c in columns] for r in rows]
+    body = [[cut(plain(cell(kind, r, c, names), lists="、")) for c in columns] for r in rows]
     return headers, body
 
 
@@ -148,10 +152,11 @@ def csv_values(kind: str, columns: list[str], row: Mapping[str, Any]) -> list[st
     return values
 
 
-def show_pairs(kind: str, row: Mapping[str, Any]) -> list[list[str]]:
+def show_pairs(kind: str, row: Mapping[str, Any], names: Names = None) -> list[list[str]]:
     """``[header, value]`` of every field of one row (``show``): the import fields, other
     attributes, 校验码例外 of targets, then created / updated time and the row digest."""
-    pairs: list[list[str]] = [[f.header, plain(cell(kind, row, f.column))] for f in FIELDS[kind]]
+    pairs: list[list[str]] = [[f.header, plain(cell(kind, row, f.column, names))]
+                              for f in FIELDS[kind]]
     if kind == "targets":
         known = {f.attribute for f in FIELDS[kind] if f.attribute}
         for name, v in sorted((row.get("attributes") or {}).items()):
