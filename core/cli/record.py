@@ -180,8 +180,8 @@ def _load_record_file(path: str, draft, host):
         given = data.get("target") if isinstance(data.get("target"), dict) else {}
         doc = dataclasses.replace(doc, data={**data, "target": {**draft.target_facts, **given}})
     problems = check_findings(doc, draft.checklist, host, schema="record")
-    if problems:
-        echo_problems(problems)
+    echo_problems(problems)
+    if any(p.is_error for p in problems):  # warnings (JC506) do not stop a record
         sys.exit(EXIT_INVALID)
     answers = answers_from_file(doc.data, draft.checklist)
     if not data.get("target"):
