@@ -310,6 +310,7 @@ WRITER = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_two_processes_appending_at_once_keep_an_intact_chain(store_url, engine):
     n = 40
     procs = [subprocess.Popen([sys.executable, "-c", WRITER, store_url, name, str(n)],

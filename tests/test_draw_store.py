@@ -556,6 +556,7 @@ def _env(url: str) -> dict[str, str]:
     return env
 
 
+@pytest.mark.slow
 def test_same_draw_in_two_processes_and_two_stores(stocked, store_url, tmp_path):
     """A second process, on a second (SQLite) store with the same rows, draws the same."""
     from jointcheck.core.store import upgrade
@@ -578,6 +579,7 @@ def test_same_draw_in_two_processes_and_two_stores(stocked, store_url, tmp_path)
     assert outs[0]["targets_fingerprint"] == outs[1]["targets_fingerprint"]
 
 
+@pytest.mark.slow
 def test_two_processes_drawing_at_once(stocked, store_url, tmp_path):
     path = str(campaign_file(tmp_path, sample={"ratio": 0.3}))
     procs = [subprocess.Popen([*CLI, "draw", "run", path, "--seed", f"seed {i}",

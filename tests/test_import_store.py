@@ -236,6 +236,7 @@ def test_progress_is_reported(engine, tmp_path):
     assert [d for d, _t in calls] == sorted(d for d, _t in calls)
 
 
+@pytest.mark.slow
 def test_parallel_reader_gives_the_same_store(store_url, tmp_path):
     """The child-process reader (used for big CSV files) writes exactly what the
     in-process one writes."""
@@ -278,6 +279,7 @@ IMPORTER = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_two_processes_importing_at_once(store_url, tmp_path):
     """Both imports complete, one after the other (the write lock), and nothing is lost."""
     from jointcheck.core.store import audit, open_store

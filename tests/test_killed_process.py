@@ -9,6 +9,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from jointcheck.core.libraries.sample import write_sample
 
 
@@ -22,6 +24,7 @@ def count(engine, table_name):
         return conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
 
 
+@pytest.mark.slow
 def test_import_killed_midway_leaves_the_store_unchanged(store_url, tmp_path):
     from jointcheck.core.store import audit, open_store
 

@@ -86,6 +86,7 @@ def test_the_generated_declaration_passes_jointcheck_validate(scaffold: Path):
     assert json.loads(result.stdout)["valid"] is True
 
 
+@pytest.mark.slow
 def test_the_generated_tests_pass(scaffold: Path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("JOINTCHECK_")}
     proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],

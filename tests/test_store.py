@@ -380,6 +380,7 @@ def test_importing_the_store_module_is_light():
     assert out.stdout.strip() == "False"
 
 
+@pytest.mark.slow
 def test_migrations_ship_as_package_data_and_run_from_an_install(tmp_path):
     """What setuptools installs (not the source tree) can create a store.
 

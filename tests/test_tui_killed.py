@@ -28,6 +28,7 @@ MARKS = ["1", "2", "1", "3", "1"]
 EXPECTED = ["compliant", "noncompliant", "compliant", "not_applicable", "compliant"]
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
 def test_sigkill_after_marks_loses_none_and_reopens_on_the_next_item(tmp_path):
     url = copy_store(build_store(tmp_path / "template"), tmp_path)
