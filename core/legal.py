@@ -109,12 +109,12 @@ def citations_in_force(citations: Iterable[Mapping[str, Any]], editions: Iterabl
     is kept so that nothing is silently dropped. Citations of laws without declared editions
     are always kept. Without a *day* (no campaign) everything is kept.
     """
-    citations = [dict(c) for c in citations]
+    copies = [dict(c) for c in citations]
     if day is None:
-        return citations
+        return copies
     by_law = editions_by_law(editions)
     out = []
-    for c in citations:
+    for c in copies:
         declared = by_law.get(c["law"])
         if not declared:
             out.append(c)

@@ -122,9 +122,9 @@ def _where(exc: BaseException, prefer: str | None = None) -> tuple[str | None, i
         own = [f for f in frames if f.filename.startswith(prefer)]
         if own:
             return own[-1].filename, own[-1].lineno
-    frames = [f for f in frames if "importlib" not in f.filename]
-    if frames:
-        return frames[-1].filename, frames[-1].lineno
+    outside = [f for f in frames if "importlib" not in f.filename]
+    if outside:
+        return outside[-1].filename, outside[-1].lineno
     return None, None
 
 

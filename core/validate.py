@@ -9,7 +9,7 @@ from pathlib import Path
 from .config import Configuration, load_configuration
 from .errors import ConfigError, Problem
 from .merge import merge
-from .model import Checklist
+from .model import Campaign, Checklist
 
 
 def validate_all(paths: Iterable[str | Path] = (), *, strict: bool = False) -> tuple[Configuration, list[Checklist]]:
@@ -19,7 +19,7 @@ def validate_all(paths: Iterable[str | Path] = (), *, strict: bool = False) -> t
     checklists: list[Checklist] = []
     if config.errors and not config.departments:
         return config, checklists
-    targets = config.campaigns or [None]
+    targets: list[Campaign | None] = list(config.campaigns) or [None]
     for campaign in targets:
         try:
             checklists.append(merge(config, campaign))

@@ -200,7 +200,7 @@ def _fullwidth_key(text: str, mark: Any) -> Any:
         if 0 <= n < len(lines):
             head, colon, _rest = lines[n].partition("：")
             if colon and ":" not in head and head.strip():
-                return yaml.Mark(mark.name, 0, n, len(head) - len(head.lstrip()), None, None)
+                return yaml.Mark(mark.name, 0, n, len(head) - len(head.lstrip()), None, 0)
     return None
 
 

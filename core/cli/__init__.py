@@ -89,7 +89,7 @@ def main(ctx: click.Context, db_url: str | None) -> None:
     ctx.call_on_close(_plugin_failure_summary)
     plugins = sys.modules.get("jointcheck.core.plugins")
     if plugins is not None:  # an embedding process: report only what this command loads
-        plugins.LOADED.clear()  # type: ignore[attr-defined]
+        plugins.LOADED.clear()
 
 
 def _plugin_failure_summary() -> None:
@@ -100,8 +100,8 @@ def _plugin_failure_summary() -> None:
         return
     from .plugins import failure_summary
 
-    infos = {i.name: i for listing in plugins.LOADED for i in listing.values()}  # type: ignore[attr-defined]
-    plugins.LOADED.clear()  # type: ignore[attr-defined]
+    infos = {i.name: i for listing in plugins.LOADED for i in listing.values()}
+    plugins.LOADED.clear()
     line = failure_summary(sorted(infos.values(), key=lambda i: i.name))
     if line:
         click.echo(line, err=True)

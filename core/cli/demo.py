@@ -79,6 +79,7 @@ def demo(ctx: click.Context, outdir: Path, targets: int, officers: int, seed: st
         sys.exit(EXIT_INVALID)
     merged = checklists[0]
     campaign = merged.campaign
+    assert campaign is not None and config.host is not None  # the example, with plugins
     click.echo(_("valid", departments=len(config.departments),
                  items=sum(len(d.items) for d in config.departments.values())))
 
@@ -119,7 +120,9 @@ def demo(ctx: click.Context, outdir: Path, targets: int, officers: int, seed: st
     try:
         committed = commit(engine, campaign, seed)
         click.echo(_("commitment", value=committed.commitment))
-        record = run_draw(engine, campaign, seed or committed.seed, checklist=merged)
+        draw_seed = seed or committed.seed
+        assert draw_seed is not None  # commit made one when none was given
+        record = run_draw(engine, campaign, draw_seed, checklist=merged)
     except DrawError as exc:
         echo_problems(exc.problems)
         sys.exit(EXIT_INVALID)

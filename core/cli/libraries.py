@@ -140,8 +140,6 @@ def _run_import(ctx: click.Context, kind: str, file: str, *, encoding: str | Non
                 sheet: str | None, mapping: str | None, skip_invalid: bool,
                 rejects: str | None, allow_check_override: bool, progress: bool | None,
                 fmt: str) -> None:
-    from sqlalchemy.exc import DBAPIError
-
     from ..libraries.importer import import_file
     from ..libraries.messages import LibraryError
     from .db import store_engine
@@ -163,7 +161,7 @@ def _run_import(ctx: click.Context, kind: str, file: str, *, encoding: str | Non
             else:
                 echo_problems(exc.problems, hint_once=True)
             sys.exit(EXIT_INVALID)
-        except (DBAPIError, *_driver_errors()) as exc:
+        except _database_errors() as exc:
             from ..libraries.messages import row_problem
 
             detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
@@ -195,11 +193,14 @@ def _run_import(ctx: click.Context, kind: str, file: str, *, encoding: str | Non
         click.echo(_("not_in_file", n=report.not_in_file))
 
 
-def _driver_errors() -> tuple[type[BaseException], ...]:
-    """The drivers' own error classes (raw executemany raises them unwrapped)."""
+def _database_errors() -> tuple[type[BaseException], ...]:
+    """SQLAlchemy's and the drivers' own error classes (raw executemany raises them
+    unwrapped)."""
     import sqlite3
 
-    errors: list[type[BaseException]] = [sqlite3.Error]
+    from sqlalchemy.exc import DBAPIError
+
+    errors: list[type[BaseException]] = [DBAPIError, sqlite3.Error]
     try:
         import psycopg
 

@@ -177,7 +177,8 @@ def _load_record_file(path: str, draft, host):
     # applicability sees the library's facts of the enterprise, corrected by the file's
     data = doc.data
     if isinstance(data, dict):
-        given = data.get("target") if isinstance(data.get("target"), dict) else {}
+        target = data.get("target")
+        given = target if isinstance(target, dict) else {}
         doc = dataclasses.replace(doc, data={**data, "target": {**draft.target_facts, **given}})
     problems = check_findings(doc, draft.checklist, host, schema="record")
     echo_problems(problems)

@@ -569,7 +569,8 @@ def draw_targets(seed: str, targets: Iterable[tuple[str, str | None, str]],
         strata_spec = [(None, ratio_text(sample["ratio"]), None)]
     else:
         strata_spec = [(None, None, int(sample["count"]))]
-    grades = [g for g, _, _ in strata_spec] if "by_grade" in sample else None
+    grades = ([g for g, _, _ in strata_spec if g is not None] if "by_grade" in sample
+              else None)
     ranked, unsampled = _rank(seed, entries, grades)
     duplicate, targets_fp = fingerprinted()
     if duplicate is not None:

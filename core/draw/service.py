@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ..errors import problem, register
 from ..gcpause import gc_paused
@@ -418,7 +418,7 @@ def load_officers(conn: Connection, departments: Sequence[str]) -> list[OfficerE
                officers.c.cert_expiry, officers.c.qualifications, officers.c.jurisdiction,
                officers.c.conflicts, officers.c.row_digest
                ).where(officers.c.department.in_(list(departments)))
-    return [officer_entry(r._mapping) for r in conn.execute(q)]
+    return [officer_entry(cast("Mapping[str, Any]", r._mapping)) for r in conn.execute(q)]
 
 
 # --------------------------------------------------------------------------- commit
@@ -748,6 +748,7 @@ def verify_stored(engine: Engine, draw_id: int) -> VerifyReport:
             if list(parameters.exclude) != earlier:
                 report.differences.append(_("exclusion", recorded=len(parameters.exclude),
                                             actual=len(earlier)))
+        result: DrawResult | DrawError
         try:
             result = replay(conn, record.seed, parameters)
         except DrawError as exc:

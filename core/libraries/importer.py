@@ -306,13 +306,20 @@ def upsert_sql(kind: str, dialect: str, stamp: str, *, source: str | None = None
             f"WHERE {kind}.row_digest <> excluded.row_digest")
 
 
+def _driver_connection(conn: Connection) -> Any:
+    """The DB-API driver's own connection under *conn* (an open one)."""
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    return driver
+
+
 class _PostgresWriter:
     """PostgreSQL: each batch goes by ``COPY`` into a temporary table, then the upsert as
     ``INSERT ... SELECT`` from it (row-by-row statements are several times slower over a
     socket). Batch by batch, so that the server works while the next batch is read."""
 
     def __init__(self, conn: Connection, kind: str, stamp: str):
-        self.raw_cursor = conn.connection.driver_connection.cursor()
+        self.raw_cursor = _driver_connection(conn).cursor()
         names = ", ".join(IMPORT_COLUMNS[kind])
         self.raw_cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{STAGE_TABLE}")
         self.raw_cursor.execute(f"CREATE TEMPORARY TABLE {STAGE_TABLE} ON COMMIT DROP AS "
@@ -568,6 +575,7 @@ class _SqliteStage:
         self.path = Path(name)
         self.kind = kind
         self.columns = IMPORT_COLUMNS[kind]
+        self.staged = 0  # rows staged (set once the file is read)
         self.db = sqlite3.connect(name, isolation_level=None)
         self.db.execute("PRAGMA journal_mode = OFF")
         self.db.execute("PRAGMA synchronous = OFF")
@@ -627,7 +635,7 @@ def _write_transaction(engine: Engine, staged: _SqliteStage | None):
     @contextmanager
     def attached():
         with engine.connect() as conn:
-            raw = conn.connection.driver_connection
+            raw = _driver_connection(conn)
             raw.execute(f"ATTACH DATABASE ? AS {_SqliteStage.SCHEMA}", (str(staged.path),))
             cache = raw.execute("PRAGMA cache_size").fetchone()[0]
             raw.execute(f"PRAGMA cache_size = -{SQLITE_IMPORT_CACHE_KIB}")
@@ -651,7 +659,7 @@ def _load_staged(conn: Connection, kind: str, staged: _SqliteStage, report: Impo
 
     table = getattr(models, kind)
     before = conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
-    cur = conn.connection.driver_connection.cursor()
+    cur = _driver_connection(conn).cursor()
     try:
         cur.execute(upsert_sql(kind, "sqlite", _stamp(conn, now),
                                source=f"{_SqliteStage.SCHEMA}.rows"))

@@ -19,7 +19,7 @@ import hashlib
 import io
 import itertools
 import operator
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -345,7 +345,7 @@ class _CsvSource:
         """SHA-256 of the file's bytes, once they have all been read."""
         return self._raw.hash.hexdigest() if self._raw and self._raw.eof else None
 
-    def rows(self) -> Iterator[tuple[int, list[str]]]:
+    def rows(self) -> Generator[tuple[int, list[str]], None, None]:
         """``(row number, cells)``; after the header, :meth:`LibraryFile.iter_values`
         reads :attr:`reader` directly (numbering from :attr:`count`), one layer fewer."""
         raw = _CountingRaw(open(self.path, "rb"))  # noqa: SIM115 - closed below
@@ -427,7 +427,7 @@ class _XlsxSource:
         self.done = 0
         self.sha256 = None
 
-    def rows(self) -> Iterator[tuple[int, list[str]]]:
+    def rows(self) -> Generator[tuple[int, list[str]], None, None]:
         try:
             for n, values in enumerate(self._ws.iter_rows(min_row=1, min_col=1,
                                                           values_only=True), start=1):
@@ -703,6 +703,7 @@ class LibraryFile:
             if problems:
                 yield RowResult(rownum, None, problems, cells)
             else:
+                assert values is not None
                 yield RowResult(rownum, dict(zip(columns, values, strict=True)), [], cells)
 
     def iter_values(self) -> Iterator[tuple[int, list[Any] | None, list[Problem] | None,
@@ -723,7 +724,7 @@ class LibraryFile:
         getter = operator.itemgetter(*DIGEST_COLUMNS[self.kind])
         key_index = DIGEST_COLUMNS[self.kind].index(self._key)
         source = self._source
-        if isinstance(source, _CsvSource) and self._pending_is_header_only():
+        if isinstance(source, _CsvSource) and self._pending_is_header_only(source):
             # read the csv reader directly: no generator layer per row
             rows: Iterator[tuple[int, list[str]]] = enumerate(source.reader, source.count + 1)
         else:
@@ -731,6 +732,7 @@ class LibraryFile:
         rownum = 0
         try:
             for rownum, cells in rows:  # noqa: B007 - rownum is used after the loop
+                values: list[Any] | None
                 try:
                     values = fast(cells)
                     problems = None
@@ -759,9 +761,9 @@ class LibraryFile:
         finally:
             self._rows.close()
 
-    def _pending_is_header_only(self) -> bool:
+    def _pending_is_header_only(self, source: _CsvSource) -> bool:
         """No rows were read ahead of the header (the header was the last row scanned)."""
-        return not self._pending and self._source.count == self.header_row
+        return not self._pending and source.count == self.header_row
 
     def _key_of(self, cells: list[str]) -> str | None:
         """The key of a row with problems, when its key cell itself is well-formed."""
@@ -850,6 +852,7 @@ class LibraryFile:
                     exc.code, file=self.label, row=rownum, column=self.headers[oi],
                     column_index=oi + 1, **exc.params)]
         if accepted and not self.allow_check_override:
+            assert oi is not None  # accepted only from the override column
             problems = (problems or []) + [row_problem(
                 "JC624", file=self.label, row=rownum, column=self.headers[oi],
                 column_index=oi + 1)]
@@ -859,9 +862,10 @@ class LibraryFile:
                 data["check_override"] = True
             return problems
         problems = problems or []
-        for exc, index, header in failing:
-            problems.append(row_problem(exc.code, file=self.label, row=rownum, column=header,
-                                        column_index=index + 1, **exc.params))
+        for failure, index, header in failing:
+            problems.append(row_problem(failure.code, file=self.label, row=rownum,
+                                        column=header, column_index=index + 1,
+                                        **failure.params))
         return problems
 
     def _department(self, rownum: int, cells: list[str], data: dict[str, Any],

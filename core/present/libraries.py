@@ -125,8 +125,9 @@ def json_row(kind: str, row: Mapping[str, Any]) -> dict[str, Any]:
     if kind == "targets":
         out["attributes"] = row.get("attributes") or {}
     for c in ("established", "cert_expiry"):
-        if out.get(c) is not None:
-            out[c] = out[c].isoformat()
+        value = out.get(c)
+        if value is not None:
+            out[c] = value.isoformat()
     return out
 
 

@@ -93,7 +93,7 @@ def draft_opinion(draft: Draft, result: JointResult) -> str:
         return "经核查，该企业通过登记的住所（经营场所）无法联系。"
     if outcome == "refused":
         return "该企业不配合检查，情节严重。"
-    lines = []
+    lines: list[str] = []
     for item in draft.items:
         a = draft.item_answer(item)
         if not a or a["result"] != "noncompliant" or not draft.applies(item):

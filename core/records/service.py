@@ -23,7 +23,7 @@ from . import messages  # noqa: F401 - registers the JC8xx codes
 from .snapshot import SnapshotError, load_checklist, register_checklist
 
 if TYPE_CHECKING:  # pragma: no cover
-    from sqlalchemy import Connection, Engine
+    from sqlalchemy import Connection, Engine, Insert
 
     from ..classify import JointResult
     from ..plugins import PluginHost
@@ -665,7 +665,7 @@ def _write(conn: Connection, task_id: str, key: str, value: Any, expected: int |
         if conn.dialect.name == "postgresql":
             from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-            stmt = pg_insert(task_answers).on_conflict_do_nothing()
+            stmt: Insert = pg_insert(task_answers).on_conflict_do_nothing()
         else:
             stmt = insert(task_answers).prefix_with("OR IGNORE")
         inserted = conn.execute(stmt.values(task_id=task_id, key=key, value=value, version=1,

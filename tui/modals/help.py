@@ -25,7 +25,8 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="help-dialog"):
             yield Label(_("help_title"), id="dialog-title")
-            table = DataTable(id="keys", cursor_type="row", zebra_stripes=True)
+            table: DataTable[str] = DataTable(id="keys", cursor_type="row",
+                                              zebra_stripes=True)
             table.add_columns(_("c_key"), _("c_action"))
             table.add_rows(self.rows)
             yield table

@@ -8,6 +8,7 @@ reaches the store as it is made; ``ctrl+s`` and ``escape`` both keep the text.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -16,6 +17,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, TextArea
 
 from ..text import _, localise
+
+if TYPE_CHECKING:  # pragma: no cover
+    from textual.timer import Timer
 
 DEBOUNCE = 0.4
 
@@ -32,7 +36,7 @@ class TextModal(ModalScreen[str]):
         self.heading = title
         self.initial = text
         self.on_change = on_change
-        self._timer = None
+        self._timer: Timer | None = None
         self._sent = text
 
     def compose(self) -> ComposeResult:

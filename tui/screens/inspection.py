@@ -40,7 +40,7 @@ from ..text import _, localise
 from ..widgets.items import ItemList
 
 if TYPE_CHECKING:  # pragma: no cover
-    from jointcheck.core.model import Item
+    from jointcheck.core.model import Item, JointResult
 
     from ..app import InspectApp, Loaded
     from ..saving import Saver
@@ -83,7 +83,14 @@ class InspectionScreen(Screen):
         self._saving_since: float | None = None
         self._busy = False
         self._quit_when_saved = False
-        self._result = None
+        self._result: JointResult | None = None
+
+    @property
+    def result(self) -> JointResult:
+        """The joint result of the draft as it stands (classified by refresh_all)."""
+        if self._result is None:
+            self._result = self.draft.classify()
+        return self._result
 
     @property
     def jc_app(self) -> InspectApp:
@@ -185,7 +192,7 @@ class InspectionScreen(Screen):
         if shown is not None:
             lines = results_lines(shown.results, self.draft.checklist)
         else:
-            lines = live_result_lines(self._result, self.draft.checklist)
+            lines = live_result_lines(self.result, self.draft.checklist)
         self.query_one("#results", Static).update("\n".join(lines))
 
     def _render_legal(self) -> None:
@@ -290,7 +297,7 @@ class InspectionScreen(Screen):
 
     def opinion(self) -> str:
         stored = self.draft.field("opinion")
-        return stored if stored is not None else draft_opinion(self.draft, self._result)
+        return stored if stored is not None else draft_opinion(self.draft, self.result)
 
     def action_date(self) -> None:
         from ..modals.form import FormModal
