@@ -51,7 +51,6 @@ def check_findings(doc: Document, checklist: Checklist, host: PluginHost | None 
     problems = validate_document(doc, schema)
     if problems:
         return problems
-    before = len(host.problems) if host is not None else 0
     data = doc.data
     target = data.get("target") or {}
     problems.extend(target_problems(target, known_attributes(checklist.departments),
@@ -91,8 +90,8 @@ def check_findings(doc: Document, checklist: Checklist, host: PluginHost | None 
                 problems.append(doc.problem(
                     "JC310", ("departments", dept.code, "disposition_changes", j, "disposition"),
                     disposition=change["disposition"]))
-    if host is not None:  # a plugin that failed while deciding applicability: no verdict
-        problems.extend(host.problems[before:])
+    if host is not None:  # a plugin failed deciding applicability (now or before): no verdict
+        problems.extend(host.disabled("jointcheck_item_applies"))
     return problems
 
 
@@ -173,7 +172,6 @@ def classify(data: Mapping[str, Any], checklist: Checklist,
     answered = data.get("departments") or {}
     results: dict[str, DepartmentResult] = {}
     problems: list[Problem] = []
-    before = len(host.problems) if host is not None else 0
     for dept in checklist.departments:
         given = answered.get(dept.code) or {}
         findings = DepartmentFindings(
@@ -194,7 +192,8 @@ def classify(data: Mapping[str, Any], checklist: Checklist,
                     assert plugin is not None
                     host.invalid(plugin, "jointcheck_classify_department", repr(override))
         results[dept.code] = result
-    if host is not None:  # every plugin failure while classifying is an error of the result
-        problems = host.problems[before:] + problems
+    if host is not None:  # a plugin failure (now or earlier in this host) is an error
+        problems = host.disabled("jointcheck_item_applies",
+                                 "jointcheck_classify_department") + problems
     code, text = joint_result(results, policy)
     return JointResult(code=code, text=text, departments=results, problems=problems)

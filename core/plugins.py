@@ -153,7 +153,8 @@ class PluginHost:
         self.pm.add_hookspecs(hookspecs)
         self.infos: dict[str, PluginInfo] = {}
         self.problems: list[Problem] = []
-        self._disabled: set[tuple[str, str]] = set()  # (plugin, hook) implementations
+        # (plugin, hook) -> the failure that disabled that implementation
+        self._disabled: dict[tuple[str, str], Problem] = {}
 
     # -- loading -------------------------------------------------------------------
 
@@ -285,10 +286,19 @@ class PluginHost:
         """Report an implementation's invalid return value (JC404, at the hook's ``def``)
         and disable it."""
         file, line = _defined_at(impl.function)
-        self._disabled.add((impl.plugin_name, hook_name))
-        self.fail(impl.plugin_name, problem("JC404", file=file, line=line,
-                                            plugin=impl.plugin_name, hook=hook_name,
-                                            detail=detail))
+        self._disable(impl.plugin_name, hook_name, problem(
+            "JC404", file=file, line=line, plugin=impl.plugin_name, hook=hook_name,
+            detail=detail))
+
+    def _disable(self, plugin: str, hook_name: str, p: Problem) -> None:
+        self._disabled[(plugin, hook_name)] = p
+        self.fail(plugin, p)
+
+    def disabled(self, *hook_names: str) -> list[Problem]:
+        """The failures that disabled implementations of *hook_names*, by plugin: a result
+        computed without them is not the result, so every later call reports them again."""
+        return [p for (plugin, hook), p in sorted(self._disabled.items(), key=lambda kv: kv[0])
+                if hook in hook_names]
 
     def _call(self, impl: Any, hook_name: str, kwargs: dict[str, Any]) -> tuple[bool, Any]:
         args = {k: kwargs[k] for k in impl.argnames}
@@ -298,11 +308,10 @@ class PluginHost:
             info = self.infos.get(impl.plugin_name)
             prefer = str(Path(info.file).parent) if info and info.file else None
             file, line = _where(exc, prefer)
-            # reported once: a failing implementation is not called again by this host
-            self._disabled.add((impl.plugin_name, hook_name))
-            self.fail(impl.plugin_name, problem("JC402", file=file, line=line,
-                                                plugin=impl.plugin_name, hook=hook_name,
-                                                detail=_describe(exc)))
+            # one problem: a failing implementation is not called again by this host
+            self._disable(impl.plugin_name, hook_name, problem(
+                "JC402", file=file, line=line, plugin=impl.plugin_name, hook=hook_name,
+                detail=_describe(exc)))
             return False, None
 
 

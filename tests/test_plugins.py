@@ -218,9 +218,13 @@ def test_a_non_bool_applicability_answer_is_an_error_not_true(site, tmp_path):
     (p,) = config.host.problems
     assert (p.code, p.plugin, p.line) == ("JC404", "applies", 4)  # the `def` line
     assert "'no'" in p.message and "jointcheck_item_applies" in p.message
-    result = classify({"outcome": "inspected", "target": {}, "departments": {}}, checklist,
-                      config.host)
-    assert result.problems == []  # reported once per host, the implementation is disabled
+    # the implementation is disabled, not called again: one problem per classification,
+    # and every later classification by this host (an app) still says its result lacks it
+    for _ in range(2):
+        result = classify({"outcome": "inspected", "target": {}, "departments": {}}, checklist,
+                          config.host)
+        assert result.problems == [p]
+    assert config.host.problems == [p]
     result = CliRunner().invoke(main, ["--lang", "en", "classify", str(_findings_file(tmp_path))])
     assert result.exit_code == 1 and "JC404" in result.stderr
     assert "plugin 'applies' returned an invalid value" in result.stderr
