@@ -123,3 +123,17 @@ def test_an_unknown_findings_attribute_is_a_warning_with_did_you_mean(tmp_path):
     assert result.exit_code == 0
     (line,) = [x for x in result.stderr.splitlines() if "JC506" in x]
     assert line.startswith("警告：") and "uses_special_equipment" in line
+
+
+def test_declared_attributes_show_by_their_label(site, tmp_path):
+    install(site)
+    text = example_path().read_text(encoding="utf-8").replace(
+        "departments: [emergency_mgmt, market_supervision]",
+        "departments: [emergency_mgmt, market_supervision, boiler]")
+    campaign = tmp_path / "c.yaml"
+    campaign.write_text(text, encoding="utf-8")
+    for fmt in ("table", "markdown"):
+        result = CliRunner().invoke(main, ["checklist", str(campaign), "--format", fmt])
+        assert result.exit_code == 0, result.output
+        assert "使用压力容器 = 是" in result.stdout and "锅炉台数 ∈ 1、2、3" in result.stdout
+        assert "uses_pressure_vessels" not in result.stdout

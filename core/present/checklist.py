@@ -40,11 +40,19 @@ def _data(checklist: Checklist, data: Mapping[str, Any] | None) -> Mapping[str, 
     return data if data is not None else checklist_json(checklist)
 
 
-def checklist_rows(data: Mapping[str, Any]) -> tuple[list[str], list[list[Any]]]:
-    """``(headers, rows)`` of the checklist table: 序号, 检查单位, 事项编号, 抽查事项, 适用条件."""
+def attribute_labels(checklist: Checklist) -> dict[str, str]:
+    """name -> Chinese label of the attributes the checklist's departments declare."""
+    return {a["name"]: a["label"] for d in checklist.departments
+            for a in d.data.get("attributes") or ()}
+
+
+def checklist_rows(data: Mapping[str, Any],
+                   labels: Mapping[str, str] | None = None) -> tuple[list[str], list[list[Any]]]:
+    """``(headers, rows)`` of the checklist table: 序号, 检查单位, 事项编号, 抽查事项, 适用条件
+    (*labels*: :func:`attribute_labels`)."""
     headers = [_("h_seq"), _("h_dept"), _("h_id"), _("h_title"), _("h_applies")]
     rows = [[i["seq"], i["department_name"], i["id"], i["title"],
-             describe_condition(i["applicability"])] for i in data["items"]]
+             describe_condition(i["applicability"], labels)] for i in data["items"]]
     return headers, rows
 
 
@@ -53,7 +61,7 @@ def checklist_table(checklist: Checklist, data: Mapping[str, Any] | None = None)
 
     *data* is ``checklist_json(checklist)`` when the caller has it already."""
     data = _data(checklist, data)
-    headers, rows = checklist_rows(data)
+    headers, rows = checklist_rows(data, attribute_labels(checklist))
     title = checklist.campaign.title if checklist.campaign else ""
     return "\n".join([
         _("title", title=title),
@@ -73,6 +81,7 @@ def checklist_markdown(checklist: Checklist, data: Mapping[str, Any] | None = No
 
     data = _data(checklist, data)
     camp = checklist.campaign
+    labels = attribute_labels(checklist)
 
     def basis(item: Mapping[str, Any], key: str) -> str:
         return format_citations(item["legal_basis"].get(key) or []) or _("none")
@@ -87,7 +96,7 @@ def checklist_markdown(checklist: Checklist, data: Mapping[str, Any] | None = No
             lines += [f"## {item['department_name']}", ""]
         lines += [f"### {item['seq']}. {item['title']}", "",
                   f"- {_('h_id')}: `{item['department']}.{item['id']}`",
-                  f"- {_('h_applies')}: {describe_condition(item['applicability'])}"]
+                  f"- {_('h_applies')}: {describe_condition(item['applicability'], labels)}"]
         if item.get("group"):
             lines.append(f"- {label('group')}: {item['group']}")
         lines += [f"- {label('legal_basis')}: {basis(item, 'duty')}",

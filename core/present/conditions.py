@@ -20,8 +20,11 @@ _ = translator({
 })
 
 
-def attribute_label(name: str) -> str:
-    """The verbatim Chinese header of a target field or attribute (e.g. 使用特种设备)."""
+def attribute_label(name: str, labels: Mapping[str, str] | None = None) -> str:
+    """The verbatim Chinese label of a target attribute: one a department declares (in
+    *labels*), else the header of the target library's field (e.g. 使用特种设备)."""
+    if labels and name in labels:
+        return labels[name]
     from ..libraries.fields import TARGET_FIELDS
 
     for f in TARGET_FIELDS:
@@ -30,8 +33,10 @@ def attribute_label(name: str) -> str:
     return name
 
 
-def describe_condition(cond: Mapping[str, Any] | None) -> str:
+def describe_condition(cond: Mapping[str, Any] | None,
+                       labels: Mapping[str, str] | None = None) -> str:
     """*cond* as text in the active language; no condition reads "均适用" (always).
+    *labels* names the attributes departments declare (name -> Chinese label).
 
     A combination (``all`` / ``any`` of two or more) inside another one is put in
     parentheses, so that ``{all: [{any: [A, B]}, C]}`` reads "(A 或 B) 且 C"; ``not``
@@ -39,20 +44,21 @@ def describe_condition(cond: Mapping[str, Any] | None) -> str:
     """
     if not cond:
         return _("always")
-    return _describe(cond, nested=False)
+    return _describe(cond, nested=False, labels=labels)
 
 
-def _describe(cond: Mapping[str, Any], *, nested: bool) -> str:
+def _describe(cond: Mapping[str, Any], *, nested: bool,
+              labels: Mapping[str, str] | None = None) -> str:
     for key in ("all", "any"):
         if key in cond:
             children = list(cond[key])
             # a lone child reads as itself: only a combination beside others is bracketed
-            parts = [_describe(c, nested=len(children) > 1) for c in children]
+            parts = [_describe(c, nested=len(children) > 1, labels=labels) for c in children]
             text = _("and" if key == "all" else "or").join(parts)
             return _("group", cond=text) if nested and len(parts) > 1 else text
     if "not" in cond:
-        return _("not", cond=_describe(cond["not"], nested=False))
-    attr = attribute_label(cond["attribute"])
+        return _("not", cond=_describe(cond["not"], nested=False, labels=labels))
+    attr = attribute_label(cond["attribute"], labels)
     for op, sym in (("equals", "="), ("in", "∈"), ("not_in", "∉")):
         if op in cond:
             value = cond[op]
