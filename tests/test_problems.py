@@ -21,6 +21,7 @@ from jointcheck.core.errors import (
 from jointcheck.core.i18n import set_lang
 from jointcheck.core.libraries.messages import LibraryError
 from jointcheck.core.libraries.reader import iter_rows
+from jointcheck.core.records.service import RecordError
 from jointcheck.core.store import StoreError, open_store
 
 
@@ -86,6 +87,7 @@ def test_problems_compare_and_hash_by_what_they_say():
     lambda ps: LibraryError(ps),
     lambda ps: DrawError(ps),
     lambda ps: StoreError(ps[0]),
+    lambda ps: RecordError(ps),
 ])
 def test_every_error_is_a_jointcheck_error_carrying_its_problems(make):
     ps = [problem("JC104", file="x.yaml", detail="gone")]

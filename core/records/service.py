@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from ..errors import Problem, problem
+from ..errors import JointcheckError, Problem, problem
 from ..model import Checklist, Item
 from . import messages  # noqa: F401 - registers the JC8xx codes
 from .snapshot import SnapshotError, load_checklist, register_checklist
@@ -41,12 +41,8 @@ HEADER_COLUMNS = ("name", "credit_code", "reg_no", "legal_rep", "entity_type", "
                   "jurisdiction", "registration_authority", "status", "industry", "risk_grade")
 
 
-class RecordError(Exception):
+class RecordError(JointcheckError):
     """A records operation cannot be done; ``.problems`` say why (nothing was changed)."""
-
-    def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        super().__init__("\n".join(p.format() for p in problems))
 
 
 class StoreBusy(RecordError):
