@@ -69,7 +69,7 @@ def test_upgrade_creates_exactly_the_model_tables(db_url):
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
 
-    assert upgrade(db_url) == ["0001", "0002"] and store.head_revision() == "0002"
+    assert upgrade(db_url) == ["0001", "0002", "0003"] and store.head_revision() == "0003"
     engine = store.create_engine_for(db_url)
     try:
         with engine.connect() as conn:
@@ -228,7 +228,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0999"
-down_revision = "0002"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
@@ -261,7 +261,7 @@ def test_database_behind_the_software_says_run_upgrade(store_url, newer_software
     assert info.value.code == "JC704"
     result = run_cli("--db", store_url, "audit", "list")
     assert result.exit_code == 1
-    assert "0002" in result.output and "0999" in result.output
+    assert store.head_revision() in result.output and "0999" in result.output
     assert "请先运行 jointcheck db upgrade" in result.output
     assert "Traceback" not in result.output
 

@@ -44,6 +44,8 @@ COMMANDS: dict[str, tuple[str, str, str, str]] = {
               "Inspection tasks: list the drawn targets' tasks and their status"),
     "record": ("record", "record", "检查记录：查看、从文件提交、修改（联合检查记录表）",
                "Inspection records: show, submit from a file, amend"),
+    "bundle": ("bundle", "bundle", "外带检查包：离线检查后把检查记录合并回数据库",
+               "Field bundles: inspect offline, merge the records back"),
     "inspect": ("inspect", "inspect", "打开检查界面（终端应用），现场逐项填写联合检查记录表",
                 "Open the inspectors' terminal app to fill in records on site"),
 }

@@ -52,6 +52,8 @@ _ = translator({
     "fingerprint": ("检查事项指纹：{value}", "Checklist fingerprint: {value}"),
     "none": ("无", "none"),
     "leader": ("组长", "leader"),
+    "out": ("外带中 {bundle}", "out in bundle {bundle}"),
+    "conflict": ("外带冲突 {bundle}", "bundle conflict {bundle}"),
 })
 
 MARKS = {"compliant": "✓", "noncompliant": "✗", "not_applicable": "–", None: "·"}
@@ -62,6 +64,15 @@ def status_label(status: str, answered: int | None = None, total: int | None = N
     label = _(status)
     if status == "draft" and answered is not None and total:
         return f"{label} {answered}/{total}"
+    return label
+
+
+def task_status(task: Task, total: int | None = None) -> str:
+    """The status cell of a task in ``tasks list`` and the app: the status label and,
+    when the task is out in a field bundle, which one (docs/bundles.md)."""
+    label = status_label(task.status, task.answered, total)
+    if task.bundle:
+        label += " · " + _(task.bundle_state or "out", bundle=task.bundle[:8])
     return label
 
 
@@ -78,7 +89,7 @@ def task_row(task: Task, total: int | None = None) -> list[str]:
     leader = task.leader
     return [task.id, str(task.seq), task.name or _("no_name"), task.credit_code,
             (leader.name or leader.cert_no) if leader else "",
-            status_label(task.status, task.answered, total)]
+            task_status(task, total)]
 
 
 def task_header() -> list[str]:

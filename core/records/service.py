@@ -114,6 +114,9 @@ class Task:
     target: dict[str, Any] = field(default_factory=dict)
     answered: int = 0
     last_change: datetime | None = None
+    # the field bundle the task is out in (docs/bundles.md) and its state there
+    bundle: str | None = None
+    bundle_state: str | None = None
 
     @property
     def name(self) -> str | None:
@@ -129,7 +132,7 @@ class Task:
             "id": self.id, "draw_id": self.draw_id, "seq": self.seq,
             "campaign_id": self.campaign_id, "credit_code": self.credit_code,
             "name": self.name, "status": self.status, "version": self.version,
-            "answered": self.answered,
+            "answered": self.answered, "bundle": self.bundle,
             "team": [{"cert_no": m.cert_no, "name": m.name, "department": m.department,
                       "leader": m.leader} for m in self.team],
         }
@@ -507,12 +510,27 @@ def list_tasks(engine: Engine, *, campaign: str | None = None, draw: int | None 
             if len(rows) <= 500:
                 stats = stats.where(task_answers.c.task_id.in_([r.id for r in rows]))
             counts = {tid: (n, last) for tid, n, last in conn.execute(stats)}
+        out_in = _bundles_out(conn, [r.id for r in rows])
     out = []
     for r in rows:
         task = _task_from_row(r, names, targets.get(r.credit_code))
         task.answered, task.last_change = counts.get(r.id, (0, None))
+        task.bundle, task.bundle_state = out_in.get(r.id, (None, None))
         out.append(task)
     return out
+
+
+def _bundles_out(conn: Connection, task_ids: list[str]) -> dict[str, tuple[str, str]]:
+    """The field bundle each task is out in (state ``out`` or ``conflict``), if any."""
+    from sqlalchemy import select
+
+    from ..store.models import bundle_tasks
+
+    q = (select(bundle_tasks.c.task_id, bundle_tasks.c.bundle_id, bundle_tasks.c.state)
+         .where(bundle_tasks.c.state.in_(("out", "conflict"))))
+    if len(task_ids) <= 500:
+        q = q.where(bundle_tasks.c.task_id.in_(task_ids))
+    return {tid: (bid, state) for tid, bid, state in conn.execute(q)}
 
 
 def applicable_counts(engine: Engine, tasks: Iterable[Task],
@@ -794,10 +812,7 @@ def submit(engine: Engine, task_id: str, *, host: PluginHost | None = None,
     entry, in one transaction. *answers* (a submitted file) replace the draft first, in the
     same transaction: nothing is half stored. Raises :class:`RecordError` with every
     problem found (nothing changed)."""
-    from sqlalchemy import insert, update
-
     from ..store import audit, begin_write, utcnow
-    from ..store.models import record_problems, record_versions, tasks
 
     who = actor or audit.actor()
     with begin_write(engine) as conn:
@@ -812,31 +827,48 @@ def submit(engine: Engine, task_id: str, *, host: PluginHost | None = None,
                 check_value(checklist, key, value)
             _replace_answers(conn, draft, answers, who, now)
             draft._applies.clear()
-        problems = draft.check(confirm_date=confirm_date)
-        if problems:
-            raise RecordError(problems)
-        result = draft.classify()
-        if result.problems:
-            raise RecordError(result.problems)
-        record = json.loads(json.dumps(draft.record(), ensure_ascii=False, default=str))
-        results = result.to_json()
-        version = task.version + 1
-        reason = task.amend_reason if version > 1 else None
-        digest = record_digest(task_id, version, checklist.fingerprint, record, results)
-        seq = audit.append(conn, "record.amend" if version > 1 else "record.submit", {
-            "task_id": task_id, "version": version, "digest": digest,
-            "checklist_fingerprint": checklist.fingerprint, "reason": reason,
-            "joint_result": results["joint"]["code"]}, actor=who)
-        conn.execute(insert(record_versions).values(
-            task_id=task_id, version=version, checklist_fingerprint=checklist.fingerprint,
-            record=record, results=results, digest=digest, reason=reason, submitted_at=now,
-            submitted_by=who, audit_seq=seq))
-        found = problems_of(checklist, record["findings"], results)
-        if found:
-            conn.execute(insert(record_problems), [
-                dict(p, task_id=task_id, version=version, n=n) for n, p in enumerate(found, 1)])
-        conn.execute(update(tasks).where(tasks.c.id == task_id).values(
-            status=SUBMITTED, version=version, amend_reason=None, updated_at=now))
+        return store_version(conn, draft, confirm_date=confirm_date, who=who, now=now)
+
+
+def store_version(conn: Connection, draft: Draft, *, confirm_date: bool, who: str,
+                  now: datetime, audit_extra: Mapping[str, Any] | None = None
+                  ) -> RecordVersion:
+    """Validate *draft* and store it as its task's next version, inside the caller's
+    :func:`~jointcheck.core.store.begin_write` transaction: the one validation and storage
+    path of :func:`submit` and of a bundle import (core/records/bundle.py). Raises
+    :class:`RecordError` with every problem found."""
+    from sqlalchemy import insert, update
+
+    from ..store import audit
+    from ..store.models import record_problems, record_versions, tasks
+
+    task, checklist, task_id = draft.task, draft.checklist, draft.task.id
+    problems = draft.check(confirm_date=confirm_date)
+    if problems:
+        raise RecordError(problems)
+    result = draft.classify()
+    if result.problems:
+        raise RecordError(result.problems)
+    record = json.loads(json.dumps(draft.record(), ensure_ascii=False, default=str))
+    results = result.to_json()
+    version = task.version + 1
+    reason = task.amend_reason if version > 1 else None
+    digest = record_digest(task_id, version, checklist.fingerprint, record, results)
+    seq = audit.append(conn, "record.amend" if version > 1 else "record.submit", {
+        "task_id": task_id, "version": version, "digest": digest,
+        "checklist_fingerprint": checklist.fingerprint, "reason": reason,
+        "joint_result": results["joint"]["code"], **(audit_extra or {})}, actor=who)
+    conn.execute(insert(record_versions).values(
+        task_id=task_id, version=version, checklist_fingerprint=checklist.fingerprint,
+        record=record, results=results, digest=digest, reason=reason, submitted_at=now,
+        submitted_by=who, audit_seq=seq))
+    found = problems_of(checklist, record["findings"], results)
+    if found:
+        conn.execute(insert(record_problems), [
+            dict(p, task_id=task_id, version=version, n=n) for n, p in enumerate(found, 1)])
+    conn.execute(update(tasks).where(tasks.c.id == task_id).values(
+        status=SUBMITTED, version=version, amend_reason=None, updated_at=now))
+    task.status, task.version, task.amend_reason = SUBMITTED, version, None
     return RecordVersion(task_id=task_id, version=version,
                          checklist_fingerprint=checklist.fingerprint, record=record,
                          results=results, digest=digest, reason=reason, submitted_at=now,

@@ -239,3 +239,61 @@ record_problems = Table(
                          name="fk_record_problems_version"),
 )
 Index("ix_record_problems_refer_to", record_problems.c.refer_to)
+
+# ----------------------------------------------------------------------------- bundles
+# Field bundles (docs/bundles.md): a SQLite store handed to a team, merged back later.
+
+# Facts about this store itself: ``store_id`` (random, set when the store is created);
+# in a bundle also ``bundle_id``.
+store_meta = Table(
+    "store_meta",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+# Bundles exported from this store (in a bundle file: the one row describing itself).
+bundles = Table(
+    "bundles",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("origin_store", String(32), nullable=False),
+    Column("draw_id", Integer, nullable=False),
+    # SHA-256 of the bundle's non-record contents (core/records/bundle.py content_digest)
+    Column("content_digest", String(64), nullable=False),
+    Column("task_count", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", Text, nullable=False),
+    Column("imported_at", DateTime(timezone=True), nullable=True),
+)
+
+# The tasks of a bundle, each with the digest of its state when it was last in step with
+# the office (at export, then after each import or resolution): the base that tells who
+# changed a task since.  state: out | returned | conflict
+bundle_tasks = Table(
+    "bundle_tasks",
+    metadata,
+    Column("bundle_id", String(32), ForeignKey("bundles.id"), primary_key=True),
+    Column("task_id", String(32), primary_key=True),
+    Column("base_version", Integer, nullable=False),
+    Column("base_digest", String(64), nullable=False),
+    Column("state", String(16), nullable=False),
+)
+Index("ix_bundle_tasks_task_id", bundle_tasks.c.task_id)
+
+# A task changed both in the office and in a bundle: kept for `bundle resolve` with the
+# bundle's state of the task (so that resolving needs no file).
+bundle_conflicts = Table(
+    "bundle_conflicts",
+    metadata,
+    Column("bundle_id", String(32), ForeignKey("bundles.id"), primary_key=True),
+    Column("task_id", String(32), primary_key=True),
+    Column("office_digest", String(64), nullable=False),
+    Column("bundle_digest", String(64), nullable=False),
+    Column("bundle_state", JSON, nullable=False),
+    Column("detected_at", DateTime(timezone=True), nullable=False),
+    # office | bundle (null while open)
+    Column("resolution", String(16), nullable=True),
+    Column("resolved_at", DateTime(timezone=True), nullable=True),
+    Column("resolved_by", Text, nullable=True),
+)

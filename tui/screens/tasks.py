@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
-from jointcheck.core.present.records import status_label
+from jointcheck.core.present.records import task_status
 
 from ..text import _, localise
 
@@ -25,7 +25,7 @@ def task_cells(task: Task, total: int | None, check_date: str | None) -> list[st
     leader = task.leader
     return [str(task.seq), task.name or "—", task.credit_code,
             (leader.name or leader.cert_no) if leader else "",
-            status_label(task.status, task.answered, total), check_date or "", task.id]
+            task_status(task, total), check_date or "", task.id]
 
 
 def matches(task: Task, words: list[str]) -> bool:

@@ -1,0 +1,230 @@
+"""``jointcheck bundle``: field bundles — export a team's tasks to one SQLite file, show
+it, import its records back, list and resolve conflicts (docs/bundles.md)."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from ..i18n import translator
+from ._common import EXIT_INVALID, echo_json, echo_problems, format_option
+from .db import store_engine
+
+_ = translator({
+    "group": ("外带检查包：导出、查看、导入、处理冲突",
+              "Field bundles: export, show, import, resolve conflicts"),
+    "export": ("把一次抽取中一个检查组的任务导出为外带检查包（单个 SQLite 文件）",
+               "Export a team's tasks of a draw to a field bundle (one SQLite file)"),
+    "show": ("查看外带检查包的内容和来源", "Show what a field bundle holds and where it came from"),
+    "import": ("把外带检查包中的草稿和检查记录合并回本数据库",
+               "Merge a field bundle's drafts and records back into this store"),
+    "conflicts": ("列出待处理的外带冲突", "List the open bundle conflicts"),
+    "resolve": ("处理一项外带冲突：保留本数据库（office）或采用外带包（bundle）",
+                "Resolve a bundle conflict: keep the office's (office) or take the bundle's "
+                "(bundle)"),
+    "draw": ("抽取编号", "the draw"),
+    "officer": ("只导出该执法检查人员（执法证号）参加的任务", "only the tasks of this officer (执法证号)"),
+    "task": ("只导出该任务（可重复）", "only this task (repeatable)"),
+    "output": ("外带检查包文件", "the bundle file to write"),
+    "exported": ("已导出外带检查包 {bundle} 到 {path}：第 {draw} 次抽取的 {n} 项任务，"
+                 "{targets} 户检查对象，{officers} 名检查人员（不含手机号码和身份证号）",
+                 "Exported bundle {bundle} to {path}: {n} task(s) of draw {draw}, {targets} "
+                 "target(s), {officers} officer(s) (no phone or ID numbers)"),
+    "k_bundle": ("外带包", "bundle"),
+    "k_origin": ("来源数据库", "origin store"),
+    "k_draw": ("抽取", "draw"),
+    "k_campaign": ("实施方案", "campaign"),
+    "k_created": ("导出", "exported"),
+    "k_digest": ("内容摘要", "content digest"),
+    "digest_ok": ("{digest}（与内容相符）", "{digest} (matches the contents)"),
+    "digest_bad": ("{digest}（与内容不符：内容已被改动）", "{digest} (does NOT match: altered)"),
+    "h_task": ("任务", "Task"),
+    "h_status": ("状态", "Status"),
+    "h_version": ("版本", "Version"),
+    "h_changed": ("导出后有改动", "Changed since export"),
+    "yes": ("是", "yes"),
+    "no": ("否", "no"),
+    "progress": ("正在导入", "Importing"),
+    "nothing": ("外带包 {bundle} 已导入过，本次没有任何改动。",
+                "Bundle {bundle} was imported before: nothing changed."),
+    "imported": ("已导入外带包 {bundle}：{applied} 项任务采用了外带包的内容（新增 {versions} 个记录版本），"
+                 "{same} 项与本数据库一致，{kept} 项外带包未改动，{conflicts} 项冲突。",
+                 "Imported bundle {bundle}: {applied} task(s) taken from the bundle ({versions} "
+                 "record version(s) added), {same} already the same, {kept} not changed in the "
+                 "bundle, {conflicts} conflict(s)."),
+    "conflict_line": ("冲突：任务 {task} 在本数据库和外带包中都有改动；请用 jointcheck bundle resolve "
+                      "{bundle} {task} --keep office|bundle 处理。",
+                      "Conflict: task {task} changed both in this store and in the bundle; "
+                      "decide with `jointcheck bundle resolve {bundle} {task} --keep "
+                      "office|bundle`."),
+    "no_conflicts": ("没有待处理的外带冲突。", "No open bundle conflicts."),
+    "all": ("也列出已处理的冲突", "also list resolved conflicts"),
+    "h_bundle": ("外带包", "Bundle"),
+    "h_office": ("本数据库", "Office"),
+    "h_theirs": ("外带包", "Bundle"),
+    "h_detected": ("发现时间", "Detected"),
+    "h_resolution": ("处理", "Resolution"),
+    "keep": ("office：保留本数据库的内容；bundle：采用外带包的记录（作为新版本）和草稿",
+             "office: keep the store's; bundle: take the bundle's records (as new versions) "
+             "and draft"),
+    "kept_office": ("任务 {task}：保留本数据库的内容，外带包 {bundle} 的改动已搁置。",
+                    "Task {task}: kept the store's; the changes of bundle {bundle} are set aside."),
+    "took_bundle": ("任务 {task}：已采用外带包 {bundle} 的内容（新增 {versions} 个记录版本）。",
+                    "Task {task}: took bundle {bundle}'s ({versions} record version(s) added)."),
+    "changed_count": ("共 {n} 项任务，其中 {changed} 项在外带包中有改动（导入时带回）",
+                      "{n} task(s), {changed} changed in the bundle (brought back by import)"),
+})
+
+
+def _fail(exc: Any) -> None:
+    echo_problems(exc.problems)
+    sys.exit(EXIT_INVALID)
+
+
+@click.group(help=_("group"))
+def bundle() -> None:
+    pass
+
+
+@bundle.command(help=_("export"))
+@click.option("--draw", "draw_id", type=click.IntRange(min=1, max=2**62), required=True,
+              metavar="N", help=_("draw"))
+@click.option("--officer", default=None, metavar="CERT_NO", help=_("officer"))
+@click.option("--task", "task_ids", multiple=True, metavar="ID", help=_("task"))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              metavar="FILE", help=_("output"))
+@click.pass_context
+def export(ctx: click.Context, draw_id: int, officer: str | None, task_ids: tuple[str, ...],
+           output: str) -> None:
+    from ..records import bundle as service
+
+    with store_engine(ctx) as engine:
+        try:
+            done = service.export(engine, draw_id, output, officer=officer, task_ids=task_ids)
+        except service.BundleError as exc:
+            _fail(exc)
+    click.echo(_("exported", bundle=done.bundle_id, path=done.path, n=len(done.task_ids),
+                 draw=done.draw_id, targets=done.targets, officers=done.officers))
+
+
+@bundle.command(help=_("show"))
+@click.argument("file", type=click.Path(dir_okay=False))
+@format_option("text", "json")
+def show(file: str, fmt: str) -> None:
+    from ..canonical import format_time
+    from ..present.records import status_label
+    from ..records import bundle as service
+    from ..text import pairs_lines, table_lines
+
+    try:
+        engine = service.open_bundle(file)
+    except service.BundleError as exc:
+        _fail(exc)
+    try:
+        info, _states = service.read_info(engine)
+    finally:
+        engine.dispose()
+    if fmt == "json":
+        echo_json(info.to_json())
+        return
+    digest = _("digest_ok" if info.digest_ok else "digest_bad", digest=info.content_digest)
+    for line in pairs_lines([
+        (_("k_bundle"), info.bundle_id), (_("k_origin"), info.origin_store),
+        (_("k_draw"), str(info.draw_id)), (_("k_campaign"), info.campaign_id),
+        (_("k_created"), f"{format_time(info.created_at)} {info.created_by}"),
+        (_("k_digest"), digest),
+    ]):
+        click.echo(line)
+    click.echo("")
+    rows = ([t["task"], status_label(t["status"]) if t["status"] else "?",
+             str(t["version"] or 0), _("yes") if t["changed"] else _("no")] for t in info.tasks)
+    for line in table_lines([_("h_task"), _("h_status"), _("h_version"), _("h_changed")], rows):
+        click.echo(line)
+    click.echo(_("changed_count", n=len(info.tasks),
+                 changed=sum(1 for t in info.tasks if t["changed"])))
+
+
+def _state(status: str, version: int) -> str:
+    from ..present.records import status_label
+
+    return f"{status_label(status)} v{version}"
+
+
+@bundle.command("import", help=_("import"))
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--progress", is_flag=True, default=False, hidden=True)
+@format_option("text", "json")
+@click.pass_context
+def import_(ctx: click.Context, file: str, progress: bool, fmt: str) -> None:
+    from ..records import bundle as service
+    from .record import plugin_host
+
+    host, _checklist = plugin_host(None)
+
+    def show(n: int, total: int) -> None:
+        click.echo(f"{_('progress')} {n}/{total} {100 * n // total}%", err=True)
+
+    with store_engine(ctx) as engine:
+        try:
+            done = service.import_bundle(engine, file, host=host,
+                                         progress=show if progress else None)
+        except service.BundleError as exc:
+            _fail(exc)
+    if fmt == "json":
+        echo_json(done.to_json())
+        return
+    short = done.bundle_id[:8]
+    if not done.changed:
+        click.echo(_("nothing", bundle=short))
+    else:
+        click.echo(_("imported", bundle=short, applied=len(done.applied), versions=done.versions,
+                     same=len(done.unchanged), kept=len(done.kept),
+                     conflicts=len(done.conflicts)))
+    for task in done.conflicts:
+        click.echo(_("conflict_line", task=task, bundle=short))
+
+
+@bundle.command("conflicts", help=_("conflicts"))
+@click.option("--all", "include_resolved", is_flag=True, default=False, help=_("all"))
+@format_option("table", "json")
+@click.pass_context
+def conflicts_(ctx: click.Context, include_resolved: bool, fmt: str) -> None:
+    from ..canonical import format_time
+    from ..records import bundle as service
+    from ..text import table_lines
+
+    with store_engine(ctx) as engine:
+        found = service.conflicts(engine, include_resolved=include_resolved)
+    if fmt == "json":
+        echo_json([c.to_json() for c in found])
+        return
+    if not found:
+        click.echo(_("no_conflicts"))
+        return
+    rows = ([c.bundle_id[:8], c.task_id, _state(c.office_status, c.office_version),
+             _state(c.bundle_status, c.bundle_version), format_time(c.detected_at),
+             c.resolution or ""] for c in found)
+    for line in table_lines([_("h_bundle"), _("h_task"), _("h_office"), _("h_theirs"),
+                             _("h_detected"), _("h_resolution")], rows):
+        click.echo(line)
+
+
+@bundle.command(help=_("resolve"))
+@click.argument("bundle_id", metavar="BUNDLE")
+@click.argument("task")
+@click.option("--keep", type=click.Choice(["office", "bundle"]), required=True, help=_("keep"))
+@click.pass_context
+def resolve(ctx: click.Context, bundle_id: str, task: str, keep: str) -> None:
+    from ..records import bundle as service
+    from .record import plugin_host
+
+    host, _checklist = plugin_host(None)
+    with store_engine(ctx) as engine:
+        try:
+            added = service.resolve(engine, bundle_id, task, keep, host=host)
+        except service.BundleError as exc:
+            _fail(exc)
+    click.echo(_("kept_office" if keep == "office" else "took_bundle", task=task,
+                 bundle=bundle_id, versions=added))

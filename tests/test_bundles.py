@@ -1,0 +1,304 @@
+"""Field bundles (docs/bundles.md): export a team's tasks to one SQLite file, inspect with
+nothing but that file, merge the records back — on both office engines."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from recordsupport import answer_all, drawn_store
+
+from jointcheck.core.cli import main
+from jointcheck.core.plugins import load_plugins
+from jointcheck.core.records.service import (
+    amend,
+    field_key,
+    item_key,
+    list_tasks,
+    load_draft,
+    submit,
+    versions,
+)
+from jointcheck.core.store import audit, open_store, upgrade
+
+
+def run(*args: str):
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    assert "Traceback" not in result.output
+    return result
+
+
+def export(url: str, draw: int, path: Path, *tasks: str) -> str:
+    args = ["--db", url, "bundle", "export", "--draw", str(draw), "-o", str(path)]
+    for t in tasks:
+        args += ["--task", t]
+    done = run(*args)
+    assert done.exit_code == 0, done.output
+    with sqlite3.connect(path) as con:
+        return con.execute("SELECT value FROM store_meta WHERE key = 'bundle_id'").fetchone()[0]
+
+
+def answers_for(engine, task_id: str, result: str = "compliant", when: str = "2020-07-15"):
+    draft = load_draft(engine, task_id, host=load_plugins())
+    answers = {field_key("outcome"): "inspected", field_key("inspected_on"): when}
+    for item in draft.items:
+        if draft.applies(item):
+            answers[item_key(item)] = ({"result": result} if result != "noncompliant"
+                                       else {"result": result, "note": "灭火器过期"})
+    return answers
+
+
+def submit_in(engine, task_id: str, **kw):
+    return submit(engine, task_id, host=load_plugins(), answers=answers_for(engine, task_id, **kw))
+
+
+def bundle_engine(path: Path):
+    return open_store(f"sqlite:///{path}")
+
+
+def audit_count(engine) -> int:
+    with engine.connect() as conn:
+        return len(list(audit.entries(conn)))
+
+
+def test_round_trip_two_teams(store_url, tmp_path):
+    drawn = drawn_store(store_url, tmp_path, count=6)
+    office, ids, draw = drawn.engine, drawn.task_ids, drawn.draw.id
+    path_a, path_b = tmp_path / "team-a.jcb", tmp_path / "team-b.jcb"
+    a = export(store_url, draw, path_a, *ids[:3])
+    b = export(store_url, draw, path_b, *ids[3:])
+
+    listed = {t.id: t for t in list_tasks(office)}
+    assert {listed[t].bundle for t in ids} == {a, b}
+    table = run("--db", store_url, "tasks", "list")
+    assert f"外带中 {a[:8]}" in table.output and f"外带中 {b[:8]}" in table.output
+
+    # team A: two records (one amended in the field), one draft, all with the file alone
+    eng_a = bundle_engine(path_a)
+    submit_in(eng_a, ids[0])
+    amend(eng_a, ids[0], answers_for(eng_a, ids[0], when="2020-07-16"), "日期写错",
+          host=load_plugins())
+    submit_in(eng_a, ids[1], result="noncompliant")
+    answer_all(type(drawn)(eng_a, drawn.config, drawn.checklist, drawn.draw,
+                           drawn.campaign_path), ids[2])
+    eng_a.dispose()
+    # team B: a record submitted from a file with `record submit --db sqlite:///FILE`
+    eng_b = bundle_engine(path_b)
+    record = tmp_path / "record.json"
+    draft = load_draft(eng_b, ids[3], host=load_plugins())
+    departments: dict = {}
+    for item in draft.items:
+        if draft.applies(item):
+            departments.setdefault(item.department, {"items": {}})["items"][item.id] = {
+                "result": "compliant"}
+    record.write_text(json.dumps({"outcome": "inspected", "inspected_on": "2020-07-15",
+                                  "departments": departments}, ensure_ascii=False))
+    eng_b.dispose()
+    done = run("--db", f"sqlite:///{path_b}", "record", "submit", ids[3], "--findings", str(record))
+    assert done.exit_code == 0, done.output
+    eng_a, eng_b = bundle_engine(path_a), bundle_engine(path_b)
+    field_versions = {t: [v.digest for v in versions(eng, t)]
+                      for eng, group in ((eng_a, ids[:3]), (eng_b, ids[3:])) for t in group}
+    field_draft = load_draft(eng_a, ids[2]).answers
+    eng_a.dispose()
+    eng_b.dispose()
+
+    shown = run("bundle", "show", str(path_a))
+    assert a in shown.output and "与内容相符" in shown.output
+    assert "共 3 项任务，其中 3 项在外带包中有改动" in shown.output
+
+    before = audit_count(office)
+    for path in (path_a, path_b):
+        done = run("--db", store_url, "bundle", "import", str(path))
+        assert done.exit_code == 0, done.output
+    assert "0 项冲突" in done.output
+    # every record present once, with its versions, exactly as submitted in the field
+    for t in ids:
+        assert [v.digest for v in versions(office, t)] == field_versions[t]
+    assert [v.version for v in versions(office, ids[0])] == [1, 2]
+    assert versions(office, ids[0])[1].reason == "日期写错"
+    assert versions(office, ids[0])[0].submitted_by == versions(office, ids[1])[0].submitted_by
+    office_draft = load_draft(office, ids[2]).answers
+    assert {k: a.value for k, a in office_draft.items()} == \
+        {k: a.value for k, a in field_draft.items()}
+    assert load_draft(office, ids[2]).task.status == "draft"
+    assert {t.id: t.bundle for t in list_tasks(office)} == {t: None for t in ids}
+    with office.connect() as conn:
+        assert audit.verify(conn) == []
+        actions = [e["action"] for e in audit.entries(conn)][before:]
+    assert actions.count("bundle.import") == 2 and actions.count("record.amend") == 1
+
+    # importing the same bundle again changes nothing and says so
+    count = audit_count(office)
+    again = run("--db", store_url, "bundle", "import", str(path_a))
+    assert again.exit_code == 0 and "已导入过，本次没有任何改动" in again.output
+    assert audit_count(office) == count
+    assert [v.digest for v in versions(office, ids[0])] == field_versions[ids[0]]
+
+
+def test_bundle_holds_no_officer_phone_or_id_number(store_url, tmp_path):
+    import sqlalchemy as sa
+
+    from jointcheck.core.store.models import officers
+
+    drawn = drawn_store(store_url, tmp_path, count=4)
+    path = tmp_path / "b.jcb"
+    export(store_url, drawn.draw.id, path, *drawn.task_ids)
+    team = {m["cert_no"] for t in drawn.draw.result["targets"] for m in t["team"]}
+    with drawn.engine.connect() as conn:
+        rows = list(conn.execute(sa.select(officers.c.cert_no, officers.c.name, officers.c.phone,
+                                           officers.c.id_number)
+                                 .where(officers.c.cert_no.in_(sorted(team)))))
+    secrets = [v for r in rows for v in (r.phone, r.id_number) if v]
+    assert len(secrets) >= len(rows)  # the sample officers have them
+    data = path.read_bytes()
+    for secret in secrets:
+        assert secret.encode() not in data
+        assert secret.encode("utf-16-le") not in data
+    # names and certificates are there (the record needs them)
+    assert all(r.cert_no.encode() in data for r in rows)
+    with sqlite3.connect(path) as con:
+        assert con.execute("SELECT count(*) FROM officers WHERE phone IS NOT NULL "
+                           "OR id_number IS NOT NULL").fetchone() == (0,)
+    assert not Path(f"{path}-wal").exists()
+
+
+def test_a_bundle_from_another_store_is_refused(store_url, tmp_path):
+    drawn = drawn_store(store_url, tmp_path / "office", count=2)
+    other_url = f"sqlite:///{tmp_path / 'other.db'}"
+    upgrade(other_url)
+    other = drawn_store(other_url, tmp_path / "other", count=2)
+    path = tmp_path / "foreign.jcb"
+    export(other_url, other.draw.id, path, *other.task_ids)
+    submit_in(eng := bundle_engine(path), other.task_ids[0])
+    eng.dispose()
+    before = audit_count(drawn.engine)
+    done = run("--db", store_url, "bundle", "import", str(path))
+    assert done.exit_code == 1
+    assert "JC865" in done.output and "来自另一个数据库" in done.output
+    assert audit_count(drawn.engine) == before
+    assert versions(drawn.engine, drawn.task_ids[0]) == []
+    english = run("--lang", "en", "--db", store_url, "bundle", "import", str(path))
+    assert "comes from another store" in english.output
+
+
+def test_a_tampered_bundle_is_refused(store_url, tmp_path):
+    drawn = drawn_store(store_url, tmp_path, count=2)
+    path = tmp_path / "b.jcb"
+    export(store_url, drawn.draw.id, path, *drawn.task_ids)
+    eng = bundle_engine(path)
+    submit_in(eng, drawn.task_ids[0])  # records may change...
+    eng.dispose()
+    with sqlite3.connect(path) as con:  # ...nothing else may
+        con.execute("UPDATE targets SET name = name || '（改）'")
+    shown = run("bundle", "show", str(path))
+    assert "与内容不符" in shown.output
+    done = run("--db", store_url, "bundle", "import", str(path))
+    assert done.exit_code == 1 and "JC868" in done.output
+    assert versions(drawn.engine, drawn.task_ids[0]) == []
+    # a record altered in the file does not match what its answers give
+    path2 = tmp_path / "b2.jcb"
+    export(store_url, drawn.draw.id, path2, drawn.task_ids[1])
+    eng = bundle_engine(path2)
+    submit_in(eng, drawn.task_ids[1])
+    eng.dispose()
+    with sqlite3.connect(path2) as con:
+        record = json.loads(con.execute("SELECT record FROM record_versions").fetchone()[0])
+        record["opinion"] = "无问题"
+        con.execute("UPDATE record_versions SET record = ?", (json.dumps(record),))
+    done = run("--db", store_url, "bundle", "import", str(path2))
+    assert done.exit_code == 1 and "JC870" in done.output
+    assert versions(drawn.engine, drawn.task_ids[1]) == []
+
+
+def test_not_a_bundle(tmp_path, sqlite_url):
+    upgrade(sqlite_url)
+    plain = sqlite_url.removeprefix("sqlite:///")
+    done = run("bundle", "show", plain)
+    assert done.exit_code == 1 and "JC864" in done.output
+    done = run("bundle", "show", str(tmp_path / "missing.jcb"))
+    assert done.exit_code == 1 and "JC864" in done.output
+
+
+def test_conflicts_are_listed_and_resolved_both_ways(store_url, tmp_path):
+    drawn = drawn_store(store_url, tmp_path, count=4)
+    office, ids, draw = drawn.engine, drawn.task_ids, drawn.draw.id
+    path = tmp_path / "b.jcb"
+    bid = export(store_url, draw, path, *ids[:3])
+    eng = bundle_engine(path)
+    for t in ids[:3]:
+        submit_in(eng, t)
+    eng.dispose()
+    # meanwhile in the office: two of the same tasks change too
+    submit_in(office, ids[0], result="noncompliant")
+    answer_all(drawn, ids[1], inspected_on="2020-07-20")
+    done = run("--db", store_url, "bundle", "import", str(path))
+    assert done.exit_code == 0, done.output
+    assert "2 项冲突" in done.output and f"bundle resolve {bid[:8]} {ids[0]}" in done.output
+    assert [v.version for v in versions(office, ids[2])] == [1]  # no conflict: taken
+    office_v1 = versions(office, ids[0])
+    listed = run("--db", store_url, "bundle", "conflicts")
+    assert ids[0] in listed.output and ids[1] in listed.output
+    assert {t.id: t.bundle_state for t in list_tasks(office)}[ids[0]] == "conflict"
+    # nothing was overwritten; importing again lists the same conflicts, adds nothing
+    count = audit_count(office)
+    again = run("--db", store_url, "bundle", "import", str(path))
+    assert "没有任何改动" in again.output and audit_count(office) == count
+
+    kept = run("--db", store_url, "bundle", "resolve", bid[:8], ids[0], "--keep", "office")
+    assert kept.exit_code == 0, kept.output
+    assert versions(office, ids[0]) == office_v1
+    took = run("--db", store_url, "bundle", "resolve", bid[:8], ids[1], "--keep", "bundle")
+    assert took.exit_code == 0, took.output
+    got = versions(office, ids[1])
+    assert [v.version for v in got] == [1]
+    assert got[0].record["findings"]["inspected_on"] == "2020-07-15"  # the bundle's
+    assert load_draft(office, ids[1]).task.status == "submitted"
+    assert run("--db", store_url, "bundle", "conflicts").output.strip() == "没有待处理的外带冲突。"
+    missing = run("--db", store_url, "bundle", "resolve", bid[:8], ids[1], "--keep", "office")
+    assert missing.exit_code == 1 and "JC871" in missing.output
+    final = run("--db", store_url, "bundle", "import", str(path))
+    assert "没有任何改动" in final.output
+    with office.connect() as conn:
+        assert audit.verify(conn) == []
+
+
+def test_the_same_task_changed_in_two_bundles_is_a_conflict(store_url, tmp_path):
+    drawn = drawn_store(store_url, tmp_path, count=2)
+    office, task = drawn.engine, drawn.task_ids[0]
+    one, two = tmp_path / "one.jcb", tmp_path / "two.jcb"
+    export(store_url, drawn.draw.id, one, task)
+    second = export(store_url, drawn.draw.id, two, task)
+    for path, result in ((one, "compliant"), (two, "noncompliant")):
+        eng = bundle_engine(path)
+        submit_in(eng, task, result=result)
+        eng.dispose()
+    assert "0 项冲突" in run("--db", store_url, "bundle", "import", str(one)).output
+    done = run("--db", store_url, "bundle", "import", str(two))
+    assert "1 项冲突" in done.output
+    took = run("--db", store_url, "bundle", "resolve", second, task, "--keep", "bundle")
+    assert took.exit_code == 0, took.output
+    got = versions(office, task)
+    # the first bundle's record stays version 1; the second's is version 2, never in place
+    assert [v.version for v in got] == [1, 2]
+    assert got[1].results["joint"]["code"] != got[0].results["joint"]["code"]
+
+
+@pytest.mark.parametrize("missing", ["--draw"])
+def test_export_errors_are_clear(store_url, tmp_path, missing):
+    drawn = drawn_store(store_url, tmp_path, count=2)
+    path = tmp_path / "b.jcb"
+    done = run("--db", store_url, "bundle", "export", "--draw", str(drawn.draw.id),
+               "--task", "99-99", "-o", str(path))
+    assert done.exit_code == 1 and "JC862" in done.output and not path.exists()
+    done = run("--db", store_url, "bundle", "export", "--draw", str(drawn.draw.id),
+               "--officer", "nobody", "-o", str(path))
+    assert done.exit_code == 1 and "JC861" in done.output and not path.exists()
+    export(store_url, drawn.draw.id, path)
+    done = run("--db", store_url, "bundle", "export", "--draw", str(drawn.draw.id),
+               "-o", str(path))
+    assert done.exit_code == 1 and "JC860" in done.output
+    assert list(tmp_path.glob(".*.part*")) == []
