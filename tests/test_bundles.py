@@ -302,3 +302,50 @@ def test_export_errors_are_clear(store_url, tmp_path, missing):
                "-o", str(path))
     assert done.exit_code == 1 and "JC860" in done.output
     assert list(tmp_path.glob(".*.part*")) == []
+
+
+def test_import_killed_midway_leaves_the_store_unchanged(store_url, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from jointcheck.core.records.bundle import task_states
+
+    drawn = drawn_store(store_url, tmp_path, count=150, targets=600, officers=80)
+    office, ids = drawn.engine, drawn.task_ids
+    path = tmp_path / "big.jcb"
+    export(store_url, drawn.draw.id, path, *ids)
+    eng = bundle_engine(path)
+    for t in ids:
+        submit_in(eng, t)
+    eng.dispose()
+    with office.connect() as conn:
+        before = task_states(conn, ids)
+    entries = audit_count(office)
+
+    cmd = [sys.executable, "-c", "from jointcheck.core.cli import main; main()",
+           "--db", store_url, "bundle", "import", str(path), "--progress"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            start_new_session=True)
+    deadline = time.monotonic() + 120
+    seen = b""
+    while time.monotonic() < deadline and b"%" not in seen:
+        chunk = os.read(proc.stderr.fileno(), 256)
+        if not chunk:
+            break
+        seen += chunk
+    assert proc.poll() is None, "the import finished before it could be killed"
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+
+    with office.connect() as conn:
+        assert task_states(conn, ids) == before
+        assert audit.verify(conn) == []
+    assert audit_count(office) == entries
+    assert {t.bundle for t in list_tasks(office)} != {None}  # still out
+    # the lock died with the process: the same import runs to the end
+    done = subprocess.run(cmd[:-1], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert all([v.version for v in versions(office, t)] == [1] for t in ids)
