@@ -469,20 +469,48 @@ def _record_answers(record: Mapping[str, Any], checklist: Any) -> dict[str, Any]
     return answers_from_file(data, checklist)
 
 
-def _apply(conn: Connection, task_id: str, theirs: Mapping[str, Any], base_version: int,
-           bundle_id: str, host: PluginHost | None, who: str) -> int:
+class _Writes:
+    """What an import writes besides the records, gathered and sent in bulk at the end."""
+
+    def __init__(self) -> None:
+        self.answers: list[dict[str, Any]] = []
+        self.checklists: dict[str, Any] = {}
+
+    def flush(self, conn: Connection) -> None:
+        from sqlalchemy import bindparam, delete, insert
+
+        from ..store.models import task_answers
+
+        if not self.answers:
+            return
+        conn.execute(delete(task_answers).where(
+            (task_answers.c.task_id == bindparam("b_task"))
+            & (task_answers.c.key == bindparam("b_key"))),
+            [{"b_task": a["task_id"], "b_key": a["key"]} for a in self.answers])
+        conn.execute(insert(task_answers), self.answers)
+        self.answers = []
+
+
+def _apply(conn: Connection, task_id: str, theirs: Mapping[str, Any],
+           ours: Mapping[str, Any], base_version: int, bundle_id: str,
+           host: PluginHost | None, who: str, writes: _Writes) -> int:
     """Take a bundle's state of one task: each version it submitted since *base_version*
     is submitted again through store_version (same checks, same classification; the
-    field's submitter and time are kept), then its draft answers and status are taken.
-    Returns the number of versions added."""
-    from sqlalchemy import insert, select, update
+    field's submitter and time are kept), then its draft answers (*ours*: the office's,
+    with their versions) and status are taken. Returns the number of versions added."""
+    from sqlalchemy import update
 
     from ..store import utcnow
-    from ..store.models import task_answers, tasks
+    from ..store.models import tasks
     from .service import store_version
+    from .snapshot import load_checklist
 
     task = get_task(conn, task_id, lock="update")
-    checklist = _checklist_for(conn, task, None)
+    fp = task.checklist_fingerprint or ""
+    if fp not in writes.checklists:
+        writes.checklists[fp] = (load_checklist(conn, fp) if fp else None) \
+            or _checklist_for(conn, task, None)
+    checklist = writes.checklists[fp]
     added = 0
     for rv in theirs["records"]:
         if rv["version"] <= base_version:
@@ -506,26 +534,16 @@ def _apply(conn: Connection, task_id: str, theirs: Mapping[str, Any], base_versi
             raise BundleError([problem("JC870", task=task_id, version=rv["version"])])
         added += 1
     now = utcnow()
-    ours = {r.key: r for r in conn.execute(select(task_answers)
-                                           .where(task_answers.c.task_id == task_id))}
     for key in sorted(set(ours) | set(theirs["answers"])):
         b, o = theirs["answers"].get(key), ours.get(key)
         value = b["value"] if b else None
-        if o is not None and o.value == value:
+        if (o["value"] if o else None) == value:
             continue
-        if o is None and value is None:
-            continue
-        version = max((o.version if o else 0) + 1, b["version"] if b else 0)
-        at = _parse_time(b["updated_at"]) if b else now
-        by = b["updated_by"] if b else who
-        if o is None:
-            conn.execute(insert(task_answers).values(task_id=task_id, key=key, value=value,
-                                                     version=version, updated_at=at,
-                                                     updated_by=by))
-        else:
-            conn.execute(update(task_answers).where((task_answers.c.task_id == task_id)
-                                                    & (task_answers.c.key == key))
-                         .values(value=value, version=version, updated_at=at, updated_by=by))
+        writes.answers.append({
+            "task_id": task_id, "key": key, "value": value,
+            "version": max((o["version"] if o else 0) + 1, b["version"] if b else 0),
+            "updated_at": _parse_time(b["updated_at"]) if b else now,
+            "updated_by": b["updated_by"] if b else who})
     status, reason = theirs["status"], theirs["amend_reason"]
     if status != SUBMITTED and status != AMENDING and task.version >= 1:
         # the bundle's draft over a record the office has submitted: an amendment under way
@@ -576,6 +594,7 @@ def import_bundle(engine: Engine, path: str | Path, *, host: PluginHost | None =
         office = task_states(conn, base)
         now = utcnow()
         where = bundle_tasks.c.bundle_id == info.bundle_id
+        writes = _Writes()
         for n, tid in enumerate(sorted(base, key=_task_order), 1):
             theirs, b = states[tid], base[tid]
             bd, od = state_digest(theirs), state_digest(office[tid])
@@ -586,8 +605,8 @@ def import_bundle(engine: Engine, path: str | Path, *, host: PluginHost | None =
             elif bd == b.base_digest:
                 out.kept.append(tid)
             elif od == b.base_digest:
-                out.versions += _apply(conn, tid, theirs, b.base_version, info.bundle_id, host,
-                                       who)
+                out.versions += _apply(conn, tid, theirs, office[tid]["answers"],
+                                       b.base_version, info.bundle_id, host, who, writes)
                 out.applied.append(tid)
                 new_base = bd
             else:
@@ -605,6 +624,7 @@ def import_bundle(engine: Engine, path: str | Path, *, host: PluginHost | None =
                 out.changed = True
             if progress is not None:
                 progress(n, len(base))
+        writes.flush(conn)
         out.changed = out.changed or bool(out.applied)
         if out.changed:
             conn.execute(update(bundles).where(bundles.c.id == info.bundle_id)
@@ -698,8 +718,11 @@ def resolve(engine: Engine, bundle_id: str, task_id: str, keep: str, *,
         base = conn.execute(select(bundle_tasks).where(where)).one()
         added = 0
         if keep == TAKE_BUNDLE:
-            added = _apply(conn, task_id, row.bundle_state, base.base_version, row.bundle_id,
-                           host, who)
+            writes = _Writes()
+            ours = task_states(conn, [task_id])[task_id]["answers"]
+            added = _apply(conn, task_id, row.bundle_state, ours, base.base_version,
+                           row.bundle_id, host, who, writes)
+            writes.flush(conn)
         conn.execute(update(bundle_conflicts).where(
             (bundle_conflicts.c.bundle_id == row.bundle_id)
             & (bundle_conflicts.c.task_id == task_id)).values(
