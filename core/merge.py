@@ -9,12 +9,14 @@ store (docs/architecture.md#principle-4).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .canonical import canonical_digest
-from .config import Configuration, policy_for
 from .errors import ConfigError, problem
 from .model import Campaign, Checklist, Department, Item, Policy
+
+if TYPE_CHECKING:  # pragma: no cover - the configuration (YAML, schemas) loads lazily:
+    from .config import Configuration  # records read fingerprints without it
 
 FINGERPRINT_VERSION = "jc-checklist-1"
 
@@ -51,6 +53,8 @@ def _selected(dept: Department, selection: dict[str, Any] | None) -> list[Item]:
 
 def merge(config: Configuration, campaign: Campaign | None = None) -> Checklist:
     """The joint checklist of *campaign* (without one: every loaded department, by code)."""
+    from .config import policy_for
+
     if campaign is not None:
         missing = [c for c in campaign.departments if c not in config.departments]
         if missing:

@@ -250,7 +250,32 @@ def alembic_config(url: str | None = None):
 
 
 def head_revision() -> str:
-    """The newest migration this software knows."""
+    """The newest migration this software knows.
+
+    Read from the migration files' ``revision`` / ``down_revision`` lines, without
+    importing Alembic (it costs more at startup than the rest of the store); Alembic's
+    own answer is used when the files do not make a single, simple chain."""
+    import re
+
+    pattern = re.compile(r'^(down_revision|revision)\b[^=]*=\s*(?:"([^"]*)"|(None))\s*$',
+                         re.M)
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (migrations_dir() / "versions").glob("*.py"):
+        found = dict((k, v or None) for k, v, _none in pattern.findall(
+            path.read_text(encoding="utf-8")))
+        if "revision" not in found:
+            continue
+        revisions.add(found["revision"])
+        if found.get("down_revision"):
+            parents.add(found["down_revision"])
+    heads = revisions - parents
+    if len(heads) == 1:
+        return heads.pop()
+    return _alembic_head()
+
+
+def _alembic_head() -> str:
     from alembic.script import ScriptDirectory
 
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
@@ -265,10 +290,14 @@ def known_revisions() -> set[str]:
 
 
 def current_revision(conn: Connection) -> str | None:
-    """The revision the database is at (``None``: never migrated)."""
-    from alembic.runtime.migration import MigrationContext
+    """The revision the database is at (``None``: never migrated). Plain SQL on Alembic's
+    ``alembic_version`` table (no Alembic import: it is read at every command's start)."""
+    from sqlalchemy import inspect, text
 
-    return MigrationContext.configure(conn).get_current_revision()
+    if not inspect(conn).has_table("alembic_version"):
+        return None
+    rows = [r[0] for r in conn.execute(text("SELECT version_num FROM alembic_version"))]
+    return rows[0] if len(rows) == 1 else (None if not rows else ",".join(sorted(rows)))
 
 
 def _connect_error(url: str, exc: Exception) -> StoreError:
