@@ -5,8 +5,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from rich.table import Table
+from rich.cells import cell_len, get_character_cell_size
+from rich.console import Console, ConsoleOptions
+from rich.measure import Measurement
+from rich.segment import Segment
 from rich.text import Text
+from textual.css.styles import RulesMap
+from textual.visual import RichVisual
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
@@ -17,6 +22,74 @@ if TYPE_CHECKING:  # pragma: no cover
     from jointcheck.core.records.service import Draft
 
 STYLES = {"compliant": "green", "noncompliant": "bold red", "not_applicable": "dim", None: ""}
+
+
+class Hanging:
+    """A head (``  2 ✗``) with a body wrapped beside it under a hanging indent. Chinese
+    text folds at any character, other text at a space where it can. Measured for every
+    item at startup: the wrap is computed by cell width once per width, not by Rich's
+    word wrapper."""
+
+    def __init__(self, head: Text, body: Text):
+        self.head = head
+        self.body = body
+        self._lines: dict[int, list[Text]] = {}
+
+    def lines(self, width: int) -> list[Text]:
+        if width not in self._lines:
+            parts = list(self.body.divide(fold_offsets(self.body.plain, width)))
+            for part in parts:
+                part.rstrip()  # the newline or the space a line was broken at
+            self._lines[width] = parts
+        return self._lines[width]
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions):
+        indent = self.head.cell_len + 1
+        pad = Text(" " * indent)
+        for n, line in enumerate(self.lines(max(1, options.max_width - indent))):
+            yield from (self.head + " " if n == 0 else pad).render(console)
+            yield from line.render(console)
+            yield Segment.line()
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement(self.head.cell_len + 2, options.max_width)
+
+
+class HangingVisual(RichVisual):
+    """Textual's view of a :class:`Hanging`: its height is the number of folded lines
+    (no rendering needed to measure 500 items)."""
+
+    def get_height(self, rules: RulesMap, width: int) -> int:
+        hanging: Hanging = self._renderable  # type: ignore[assignment]
+        return len(hanging.lines(max(1, width - hanging.head.cell_len - 1)))
+
+
+def fold_offsets(text: str, width: int) -> list[int]:
+    """Where to break *text* into lines of at most *width* cells: at each newline, else at
+    the last space of a line when it is in the line's second half, else at *width*."""
+    offsets: list[int] = []
+    start, cells, space = 0, 0, -1
+    for i, ch in enumerate(text):
+        if ch == "\n":
+            offsets.append(i + 1)
+            start, cells, space = i + 1, 0, -1
+            continue
+        size = get_character_cell_size(ch)
+        if cells + size > width and i > start:
+            cut = space + 1 if space > start and (space - start) * 2 >= width else i
+            if cut == i and ch == " ":  # the space ends this line (and is stripped)
+                cut = i + 1
+                offsets.append(cut)
+                start, cells, space = cut, 0, -1
+                continue
+            offsets.append(cut)
+            start = cut
+            cells = cell_len(text[start:i])
+            space = -1
+        if ch == " ":
+            space = i
+        cells += size
+    return offsets
 
 
 class ItemList(OptionList):
@@ -44,20 +117,16 @@ class ItemList(OptionList):
                 options.append(Option(self.prompt(n, item), id=f"item:{item.key}"))
         self.add_options(options)
 
-    def prompt(self, n: int, item: Item) -> Table:
+    def prompt(self, n: int, item: Item) -> HangingVisual:
         """``  2 ✗`` beside the title, wrapped under itself, with the note below it."""
         answer = self.draft.item_answer(item)
         applies = self.draft.applies(item)
         head, first, more = item_lines(n, item, answer, applies)
         style = STYLES[answer["result"] if answer else None] if applies else "dim"
-        grid = Table.grid(padding=(0, 1))
-        grid.add_column(width=5, no_wrap=True)
-        grid.add_column(ratio=1, overflow="fold")
         body = Text(first, style=style)
         for line in more:
             body.append("\n" + line, style="italic")
-        grid.add_row(Text(head, style=style), body)
-        return grid
+        return HangingVisual(self, Hanging(Text(head, style=style), body))
 
     def refresh_item(self, item: Item) -> None:
         index = self.index_of[item.key]
