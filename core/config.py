@@ -35,6 +35,8 @@ KIND_KEYS = {"department": "department", "campaign": "campaign", "policy": "poli
 DEFAULT_POLICY_ID = "default"
 
 _ = translator({
+    "disabled": ("插件“{plugin}”已被 JOINTCHECK_DISABLE_PLUGINS 停用。",
+                 "Plugin '{plugin}' is disabled by JOINTCHECK_DISABLE_PLUGINS."),
     "left_out": ("插件“{plugin}”因错误未被加载，请运行 jointcheck plugins 查看原因。",
                  "Plugin '{plugin}' was left out because of errors: run jointcheck plugins to "
                  "see why."),
@@ -429,6 +431,8 @@ def _campaign_problems(config: Configuration, campaign: Campaign) -> list[Proble
         hint = did_you_mean(code, list(known))
         if code in config.left_out:
             hint = _("left_out", plugin=config.left_out[code])
+        elif config.host is not None and getattr(config.host.infos.get(code), "disabled", False):
+            hint = _("disabled", plugin=code)  # a plugin is usually named after its code
         out.append(config.at(file, ("campaign",) + path, "JC302", at_key=at_key,
                              department=code, hint=hint))
 

@@ -329,3 +329,8 @@ def test_plugins_can_be_blocked_without_uninstalling(site, monkeypatch):
     assert "JC407" in result.stderr and "插件加载失败" not in result.stderr
     text = CliRunner().invoke(main, ["plugins"]).stdout
     assert text.count("已停用（JOINTCHECK_DISABLE_PLUGINS）") == 2
+    monkeypatch.setenv("JOINTCHECK_DISABLE_PLUGINS", "emergency_mgmt")
+    result = CliRunner().invoke(main, ["checklist"])
+    assert result.exit_code == 1
+    errors = [x for x in result.stderr.splitlines() if "JC302" in x]
+    assert errors and all("已被 JOINTCHECK_DISABLE_PLUGINS 停用" in x for x in errors)
