@@ -404,3 +404,24 @@ def test_the_check_date_field_rejects_a_bad_date(engine, tasks):
         assert stored(engine, tasks["special"]).field("inspected_on") is None
 
     asyncio.run(run())
+
+
+def test_officers_present_are_chosen_and_too_few_block_submission(engine, tasks):
+    task = tasks["plain"]
+
+    async def run():
+        app = make_app(engine, task)
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = await settled(pilot)
+            team = screen.draft.task.team
+            assert screen.draft.officers_present() == [m.cert_no for m in team]
+            await pilot.press("p")
+            await until(pilot, lambda: app.screen.query("#picks"))
+            await pilot.press("space")  # the first member (组长, 应急管理局) is not present
+            await pilot.click("#ok")
+            screen = await settled(pilot)
+        draft = stored(engine, task)
+        assert draft.officers_present() == [m.cert_no for m in team[1:]]
+        assert "JC812" in [p.code for p in draft.check()]
+
+    asyncio.run(run())

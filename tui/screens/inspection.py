@@ -65,12 +65,13 @@ class InspectionScreen(Screen):
         Binding("d", "date", "date", show=False, id="date"),
         Binding("v", "outcome", "outcome", show=False, id="outcome"),
         Binding("e", "escort", "escort", show=False, id="escort"),
+        Binding("p", "officers", "officers", show=False, id="officers"),
         Binding("r", "remarks", "remarks", show=False, id="remarks"),
         Binding("escape", "back", "back", show=False, id="back"),
         Binding("q", "quit", "quit", id="quit"),
     ]
     EDITING = {"mark", "corrected", "note", "opinion", "submit", "date", "outcome", "escort",
-               "remarks"}
+               "remarks", "officers"}
 
     def __init__(self, loaded: Loaded):
         super().__init__()
@@ -351,6 +352,24 @@ class InspectionScreen(Screen):
             ("name", _("escort_name"), escort.get("name", "")),
             ("position", _("escort_position"), escort.get("position", ""))]), done)
 
+    def action_officers(self) -> None:
+        from jointcheck.core.present.draw import member_text
+
+        from ..modals.pick import PickModal
+
+        present = set(self.draft.officers_present())
+        names = {d.code: d.name for d in self.draft.checklist.departments}
+        choices = [(m.cert_no, member_text({"name": m.name, "cert_no": m.cert_no,
+                                            "leader": m.leader,
+                                            "department_name": names.get(m.department)})
+                    + f"  {m.cert_no}", m.cert_no in present) for m in self.draft.task.team]
+
+        def done(values: list[str] | None) -> None:
+            if values:
+                self.set_field("officers_present", values)
+
+        self.app.push_screen(PickModal(_("officers_title"), choices), done)
+
     def action_legal(self) -> None:
         if "-narrow" in self.classes:
             self.toggle_class("-show-legal")
@@ -390,6 +409,8 @@ class InspectionScreen(Screen):
             self.action_date()
         elif key == field_key("escort"):
             self.action_escort()
+        elif key == field_key("officers_present"):
+            self.action_officers()
 
     def action_amend(self) -> None:
         from ..modals.form import FormModal
