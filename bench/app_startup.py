@@ -41,9 +41,9 @@ def build(directory: Path) -> tuple[str, str, str]:
     import_file(engine, "officers", officers)
     config, camp = open_campaign(None)
     example = merge(config, camp)
-    commit(engine, camp, "bench-12")
+    commit(engine, camp, "bench-12", weak_seed=True)
     run_draw(engine, camp, "bench-12", checklist=example)
-    commit(engine, camp, "bench-500")
+    commit(engine, camp, "bench-500", weak_seed=True)
     run_draw(engine, camp, "bench-500", checklist=synthetic(example, 500))
     ids = [t.id for t in list_tasks(engine)]
     engine.dispose()

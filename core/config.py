@@ -513,6 +513,7 @@ def open_campaign(path: str | Path | None = None, *, strict: bool = False,
     checklist by the plugins' ``jointcheck_validate`` hooks: every command that uses a
     campaign gets the verdict ``jointcheck validate`` gives. Plugin failures are errors
     only when *strict*; warnings stay in ``config.problems``.
+    The campaign must be a file: a directory is refused (JC120) rather than searched.
     """
     from jointcheck.examples import example_path
 
@@ -520,6 +521,8 @@ def open_campaign(path: str | Path | None = None, *, strict: bool = False,
     from .validate import checklist_problems
 
     path = Path(path) if path is not None else example_path()
+    if path.is_dir():
+        raise ConfigError([problem("JC120", file=str(path))])
     config = load_configuration([path], strict=strict, host=host)
     errors = config.errors
     if errors:

@@ -11,6 +11,7 @@ Code ranges:
     JC3xx  cross-document checks          JC4xx  plugins
     JC5xx  findings and classification    JC6xx  library imports (core.libraries)
     JC7xx  store, audit and draw (core.store, core.draw)
+    JC9xx  the command line itself (core.cli)
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ CODES: dict[str, tuple[str, str]] = {
     "JC105": ("文档为空", "the document is empty"),
     "JC106": ("无法识别的文档：顶层应包含 {expected} 之一", "unrecognised document: expected one of {expected} at the top level"),
     "JC107": ("不支持的 YAML 标签或锚点：{detail}", "unsupported YAML tag or alias: {detail}"),
+    "JC120": ("实施方案应为一个文件，而这是一个目录", "a campaign is a file, and this is a directory"),
+    "JC121": ("无法写入：{detail}", "cannot write: {detail}"),
     # schema
     "JC201": ("未知的键“{key}”", "unknown key '{key}'"),
     "JC202": ("缺少必填的键“{key}”", "missing required key '{key}'"),
@@ -69,6 +72,11 @@ CODES: dict[str, tuple[str, str]] = {
     "JC503": ("部门“{department}”未参加本次抽查", "department '{department}' does not take part in this campaign"),
     "JC504": ("检查事项“{item}”不适用于该检查对象，却被记为“{result}”", "item '{item}' does not apply to this target but is answered '{result}'"),
     "JC505": ("处理结果调整必须说明理由", "a change of disposition needs a reason"),
+    # the command line
+    "JC901": ("jointcheck 内部错误（{kind}），这是软件缺陷而不是您的输入问题；详细信息已写入 {log}",
+              "internal error in jointcheck ({kind}), a defect of the software rather than of your input; the details are in {log}"),
+    "JC902": ("不支持的界面语言 JOINTCHECK_LANG={value}，使用简体中文（可用：zh、en）",
+              "unsupported interface language JOINTCHECK_LANG={value}; using Simplified Chinese (zh and en are available)"),
 }
 
 # code -> (zh hint, en hint): how to fix it, pyxform style.
@@ -79,6 +87,14 @@ HINTS: dict[str, tuple[str, str]] = {
     "JC202": ("请添加该键。", "Please add the key."),
     "JC208": ("请写一个普通的数：配置中不能使用 .nan 和 .inf。",
               "Please write an ordinary number: .nan and .inf have no place in a configuration."),
+    "JC120": ("请给出实施方案文件本身的路径（如 目录/实施方案.yaml）。",
+              "Please give the path of the campaign file itself (e.g. DIR/campaign.yaml)."),
+    "JC121": ("请检查路径是否存在、是否为目录以及是否有写入权限。",
+              "Please check that the path exists, that it is a directory where one is expected, and that you may write there."),
+    "JC505": ("请在 reason 中写明调整理由（不能只有空白）。",
+              "Please write why in reason (not only blanks)."),
+    "JC901": ("请将该文件发送给维护者；可用 JOINTCHECK_LOG_DIR 指定日志目录。",
+              "Please send that file to the maintainers; JOINTCHECK_LOG_DIR chooses where it is written."),
     "JC301": ("请为其中一个事项换一个唯一的编号。", "Please give one of the items a unique id."),
     "JC305": ("请在 legal_basis.duty 中至少列出一条法律依据。", "Please list at least one entry under legal_basis.duty."),
     "JC313": ("请将 officers.{department}.count 设为 2 或以上。", "Please set officers.{department}.count to 2 or more."),
@@ -227,6 +243,9 @@ class Problem:
         return self.hint_in()
 
     def location(self) -> str:
+        """``FILE:LINE:COL``; empty for a problem of no file (a draw id, a seed...)."""
+        if self.file is None and self.line is None:
+            return ""
         if self.table:
             parts = [self.file or "<unknown>"]
             if self.line is not None:
@@ -241,8 +260,11 @@ class Problem:
         return ":".join(parts)
 
     def format(self, *, with_hint: bool = True, lang: str | None = None) -> str:
-        """``FILE:LINE:COL: CODE message`` (plus the path and the hint)."""
-        text = f"{self.location()}: {self.code} {self.message_in(lang)}"
+        """``FILE:LINE:COL: CODE message`` (plus the path and the hint); ``CODE message``
+        when the problem is of no file."""
+        where = self.location()
+        message = self.message_in(lang)
+        text = f"{where}: {self.code} {message}" if where else f"{self.code} {message}"
         if self.path:
             text += f" [{self.path}]"
         hint = self.hint_in(lang) if with_hint else None

@@ -27,7 +27,25 @@ def get_lang() -> str:
     env = os.environ.get("JOINTCHECK_LANG", "").strip().lower()
     if env.startswith("en"):
         return "en"
+    if env and not env.startswith("zh") and env != "c":
+        _warn_unsupported(os.environ["JOINTCHECK_LANG"].strip())
     return "zh"
+
+
+_warned: set[str] = set()
+
+
+def _warn_unsupported(value: str) -> None:
+    """Say once per process, on stderr, that JOINTCHECK_LANG names no supported language."""
+    if value in _warned:
+        return
+    _warned.add(value)
+    import sys
+
+    from .errors import problem
+
+    p = problem("JC902", severity="warning", value=value)
+    sys.stderr.write(f"警告：{p.code} {p.message}\n")
 
 
 def set_lang(lang: str | None) -> None:

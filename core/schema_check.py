@@ -157,6 +157,8 @@ def _convert(doc: Document, schema: str, error: Any) -> list[Problem]:
             hint = _("allowed_values", values=", ".join(_fmt(a) for a in allowed))
         return [doc.problem("JC204", path, value=_fmt(error.instance),
                             allowed=", ".join(_fmt(a) for a in allowed), hint=hint)]
+    if kind == "pattern" and path[-1:] == ("reason",):
+        return [doc.problem("JC505", path)]  # blanks only: no reason at all
     if kind == "pattern":
         hint = None
         if "article" in path[-1:]:

@@ -62,7 +62,8 @@ def drawn_store(url: str, tmp_path: Path, count: int = 3, *, targets: int = 300,
     path = campaign_copy(tmp_path, count)
     config, campaign = open_campaign(path)
     checklist = merge(config, campaign)
-    draw = run_draw(engine, campaign, seed, commitment_required=False, checklist=checklist)
+    draw = run_draw(engine, campaign, seed, commitment_required=False, checklist=checklist,
+                    weak_seed=True)
     return Drawn(engine=engine, config=config, checklist=checklist, draw=draw,
                  campaign_path=path)
 

@@ -264,3 +264,15 @@ def test_classify_cli_text_output(tmp_path):
     assert result.exit_code == 0
     assert "抽查结果：7. 未发现开展本次抽查涉及的经营活动" in result.output
     assert result.output.strip().endswith("联合抽查结果：1. 未发现问题")
+
+
+@pytest.mark.parametrize("reason", ["", "   ", "\u3000\t"])
+def test_a_disposition_change_needs_a_real_reason(example, reason):
+    config, checklist = example
+    data = findings()
+    data["departments"]["emergency_mgmt"]["disposition_changes"] = [
+        {"action": "add", "disposition": "函告许可部门", "reason": reason}]
+    doc = loads(json.dumps(data, ensure_ascii=False), "f.json")
+    problems = check_findings(doc, checklist, config.host)
+    assert [p.code for p in problems] == ["JC505"], problems
+    assert problems[0].path.endswith("reason")

@@ -18,7 +18,8 @@ REGISTERING = ("attributes", "plugins", "store", "store.audit", "draw.algorithm"
 GROUPS = {"1": "Files and YAML", "2": "Schema", "3": "Cross-document checks", "4": "Plugins",
           "5": "Findings and classification", "6": "Library imports (see libraries.md)",
           "7": "Store, audit log and draw (see store.md, audit.md, draw.md)",
-          "8": "Inspection tasks, records and field bundles (see records.md, bundles.md)"}
+          "8": "Inspection tasks, records and field bundles (see records.md, bundles.md)",
+          "9": "The command line"}
 HEADER = """\
 # Error codes
 

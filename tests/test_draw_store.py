@@ -174,7 +174,7 @@ def test_run_records_the_draw_its_targets_commitment_and_audit(stocked, tmp_path
 
 def test_run_refuses_a_seed_without_commitment_and_records_nothing(stocked, tmp_path):
     camp = load_campaign(campaign_file(tmp_path))
-    S.commit(stocked, camp, "the committed seed")
+    S.commit(stocked, camp, "the committed seed", weak_seed=True)
     with pytest.raises(DrawError) as exc:
         S.run_draw(stocked, camp, "another seed")
     assert exc.value.problems[0].code == "JC732"
@@ -182,7 +182,7 @@ def test_run_refuses_a_seed_without_commitment_and_records_nothing(stocked, tmp_
     assert count(stocked, draws) == 0 and count(stocked, draw_targets) == 0
     assert count(stocked, audit_log) == 1  # the commit only
 
-    record = S.run_draw(stocked, camp, "another seed", commitment_required=False)
+    record = S.run_draw(stocked, camp, "another seed", commitment_required=False, weak_seed=True)
     assert record.commitment is None
     first = S.run_draw(stocked, camp, "the committed seed")
     assert first.commitment == A.commitment_of("the committed seed")
@@ -190,17 +190,17 @@ def test_run_refuses_a_seed_without_commitment_and_records_nothing(stocked, tmp_
         S.run_draw(stocked, camp, "the committed seed")
     assert exc.value.problems[0].code == "JC733"
     with pytest.raises(DrawError) as exc:
-        S.commit(stocked, camp, "the committed seed")
+        S.commit(stocked, camp, "the committed seed", weak_seed=True)
     assert exc.value.problems[0].code == "JC736"
-    again = S.commit(stocked, camp, "fresh")
+    again = S.commit(stocked, camp, "fresh", weak_seed=True)
     assert not again.already_recorded
-    assert S.commit(stocked, camp, "fresh").already_recorded
+    assert S.commit(stocked, camp, "fresh", weak_seed=True).already_recorded
 
 
 def test_commitments_belong_to_their_campaign(stocked, tmp_path):
     one = load_campaign(campaign_file(tmp_path))
     other = load_campaign(campaign_file(tmp_path, "other.yaml", id="other-campaign"))
-    S.commit(stocked, one, "s1")
+    S.commit(stocked, one, "s1", weak_seed=True)
     with pytest.raises(DrawError) as exc:
         S.run_draw(stocked, other, "s1")
     assert exc.value.problems[0].code == "JC732"
@@ -208,8 +208,8 @@ def test_commitments_belong_to_their_campaign(stocked, tmp_path):
 
 def test_targets_drawn_earlier_this_year_in_the_same_kind_are_excluded(stocked, tmp_path):
     camp = load_campaign(campaign_file(tmp_path, sample={"ratio": 0.5}))
-    first = S.run_draw(stocked, camp, "one", commitment_required=False)
-    second = S.run_draw(stocked, camp, "two", commitment_required=False)
+    first = S.run_draw(stocked, camp, "one", commitment_required=False, weak_seed=True)
+    second = S.run_draw(stocked, camp, "two", commitment_required=False, weak_seed=True)
     a = {t["credit_code"] for t in first.drawn}
     b = {t["credit_code"] for t in second.drawn}
     assert a and b and not a & b
@@ -218,16 +218,16 @@ def test_targets_drawn_earlier_this_year_in_the_same_kind_are_excluded(stocked, 
     # another kind, another year, or exclusion switched off: not excluded
     other_kind = load_campaign(campaign_file(tmp_path, "k.yaml", id="k", kind="other-kind",
                                              sample={"ratio": 0.5}))
-    assert S.run_draw(stocked, other_kind, "one", commitment_required=False
+    assert S.run_draw(stocked, other_kind, "one", commitment_required=False, weak_seed=True
                       ).parameters["exclude"] == []
     next_year = load_campaign(campaign_file(
         tmp_path, "y.yaml", id="y", sample={"ratio": 0.5},
         period={"start": "2021-03-01", "end": "2021-03-31"}))
-    assert S.run_draw(stocked, next_year, "one", commitment_required=False
+    assert S.run_draw(stocked, next_year, "one", commitment_required=False, weak_seed=True
                       ).parameters["exclude"] == []
     off = load_campaign(campaign_file(tmp_path, "off.yaml", id="off", sample={"ratio": 0.5},
                                       exclusion={"inspected_this_year_same_kind": False}))
-    rec = S.run_draw(stocked, off, "one", commitment_required=False)
+    rec = S.run_draw(stocked, off, "one", commitment_required=False, weak_seed=True)
     assert rec.parameters["exclude"] == [] and rec.parameters["exclusion"] is False
     # each draw still verifies against the draws before it
     for r in (first, second, rec):
@@ -273,7 +273,7 @@ def test_sql_pushdown_selects_exactly_what_python_selects(stocked, scope):
 def test_store_result_equals_the_pure_algorithm_on_the_same_rows(stocked, tmp_path):
     """The pure function of the rows decides the draw, so every engine gives this result."""
     camp = load_campaign(campaign_file(tmp_path))
-    record = S.run_draw(stocked, camp, "same everywhere", commitment_required=False)
+    record = S.run_draw(stocked, camp, "same everywhere", commitment_required=False, weak_seed=True)
     p = A.Parameters.from_json(record.parameters)
     rows = [{**r, "row_digest": row_digest("targets", r)} for r in target_rows()]
     entries, _ = A.eligible_targets(rows, p)
@@ -304,7 +304,7 @@ def tamper(engine, statement, **params) -> None:
 
 def test_verify_detects_a_changed_target_library(stocked, tmp_path):
     camp = load_campaign(campaign_file(tmp_path))
-    record = S.run_draw(stocked, camp, "s", commitment_required=False)
+    record = S.run_draw(stocked, camp, "s", commitment_required=False, weak_seed=True)
     # an ineligible target's change does not matter
     changed = {**target_rows()[2], "name": "改名后的企业"}  # status 注销: out of scope
     tamper(stocked, sa.update(targets).where(targets.c.credit_code == changed["credit_code"])
@@ -330,7 +330,7 @@ def test_verify_detects_a_changed_target_library(stocked, tmp_path):
 
 def test_verify_detects_a_changed_officer_library(stocked, tmp_path):
     camp = load_campaign(campaign_file(tmp_path))
-    record = S.run_draw(stocked, camp, "s", commitment_required=False)
+    record = S.run_draw(stocked, camp, "s", commitment_required=False, weak_seed=True)
     cert = record.drawn[0]["team"][0]["cert_no"]
     tamper(stocked, sa.update(officers).where(officers.c.cert_no == cert).values(active=False))
     report = S.verify_stored(stocked, record.id)
@@ -341,7 +341,7 @@ def test_verify_detects_a_changed_officer_library(stocked, tmp_path):
 
 def test_verify_detects_a_changed_result(stocked, tmp_path):
     camp = load_campaign(campaign_file(tmp_path))
-    record = S.run_draw(stocked, camp, "s", commitment_required=False)
+    record = S.run_draw(stocked, camp, "s", commitment_required=False, weak_seed=True)
     result = json.loads(json.dumps(record.result))
     team = result["targets"][1]["team"]
     team[0]["cert_no"], team[1]["cert_no"] = team[1]["cert_no"], team[0]["cert_no"]
@@ -361,7 +361,7 @@ def test_verify_detects_a_changed_result(stocked, tmp_path):
 
 def test_verify_detects_a_seed_that_does_not_match_its_commitment(stocked, tmp_path):
     camp = load_campaign(campaign_file(tmp_path))
-    S.commit(stocked, camp, "s")
+    S.commit(stocked, camp, "s", weak_seed=True)
     record = S.run_draw(stocked, camp, "s")
     tamper(stocked, sa.update(draws).values(commitment=hashlib.sha256(b"x").hexdigest()))
     report = S.verify_stored(stocked, record.id)
@@ -435,12 +435,12 @@ def test_cli_usage_errors(stocked, store_url, tmp_path):
 
 def test_cli_date_option_checks_certificates_on_that_date(stocked, store_url, tmp_path):
     path = str(campaign_file(tmp_path))
-    res = run_cli("draw", "run", path, "--seed", "x", "--no-commitment", "--date", "2031-01-01",
+    res = run_cli("draw", "run", path, "--seed", "x", "--no-commitment", "--weak-seed", "--date", "2031-01-01",
                   url=store_url)
     assert res.exit_code == 1
     assert "JC725" in res.output and "执法证在有效期内 0" in res.output
     assert count(stocked, draws) == 0
-    res = run_cli("draw", "run", path, "--seed", "x", "--no-commitment", "--date", "2018-12-31",
+    res = run_cli("draw", "run", path, "--seed", "x", "--no-commitment", "--weak-seed", "--date", "2018-12-31",
                   "--format", "json", url=store_url)
     assert res.exit_code == 0
     assert json.loads(res.output)["parameters"]["date"] == "2018-12-31"
@@ -469,7 +469,7 @@ def sample_store(engine, tmp_path):
 def test_verify_from_exported_file_and_library_files(sample_store, store_url, tmp_path):
     engine, tpath, opath = sample_store
     path = str(campaign_file(tmp_path, sample={"ratio": 0.05}))
-    res = run_cli("draw", "run", path, "--seed", "file seed", "--no-commitment", url=store_url)
+    res = run_cli("draw", "run", path, "--seed", "file seed", "--no-commitment", "--weak-seed", url=store_url)
     assert res.exit_code == 0, res.output
     out = tmp_path / "draw.json"
     res = run_cli("draw", "export", "1", "-o", str(out), url=store_url)
@@ -569,7 +569,7 @@ def test_same_draw_in_two_processes_and_two_stores(stocked, store_url, tmp_path)
     path = str(campaign_file(tmp_path))
     outs = []
     for url in (store_url, other):
-        proc = subprocess.run([*CLI, "draw", "run", path, "--seed", "跨进程", "--no-commitment",
+        proc = subprocess.run([*CLI, "draw", "run", path, "--seed", "跨进程", "--no-commitment", "--weak-seed",
                                "--format", "json"], env=_env(url), capture_output=True,
                               text=True, timeout=120)
         assert proc.returncode == 0, proc.stderr
@@ -583,7 +583,7 @@ def test_same_draw_in_two_processes_and_two_stores(stocked, store_url, tmp_path)
 def test_two_processes_drawing_at_once(stocked, store_url, tmp_path):
     path = str(campaign_file(tmp_path, sample={"ratio": 0.3}))
     procs = [subprocess.Popen([*CLI, "draw", "run", path, "--seed", f"seed {i}",
-                               "--no-commitment", "--format", "json"], env=_env(store_url),
+                               "--no-commitment", "--weak-seed", "--format", "json"], env=_env(store_url),
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for i in range(2)]
     results = []
@@ -603,3 +603,70 @@ def test_two_processes_drawing_at_once(stocked, store_url, tmp_path):
     assert rows[1].parameters["exclude"] == sorted(codes[0])
     for i in (1, 2):
         assert S.verify_stored(stocked, i).ok
+
+
+def test_every_command_refuses_a_campaign_whose_policy_is_invalid(stocked, store_url,
+                                                                   tmp_path):
+    """One verdict for one campaign: draw commit/run refuse what checklist and classify do."""
+    (tmp_path / "policy.yaml").write_text("schema_version: 1\npolicy:\n  id: local\n",
+                                          encoding="utf-8")
+    path = str(campaign_file(tmp_path, policy="policy.yaml"))
+    for args in (["checklist", path], ["classify", "findings.yaml", "--campaign", path],
+                 ["draw", "commit", path],
+                 ["draw", "run", path, "--seed", "x", "--no-commitment"]):
+        res = run_cli(*args, url=store_url)
+        assert res.exit_code == 1, (args, res.output)
+        assert "policy.yaml" in res.output and "JC202" in res.output, (args, res.output)
+    assert count(stocked, draws) == 0 and count(stocked, commitments) == 0
+
+
+def test_a_directory_is_not_a_campaign(stocked, store_url, tmp_path):
+    campaign_file(tmp_path, "a.yaml")
+    campaign_file(tmp_path, "b.yaml", id="other")
+    for args in (["checklist", str(tmp_path)], ["classify", "f.yaml", "--campaign", str(tmp_path)],
+                 ["draw", "commit", str(tmp_path)],
+                 ["draw", "run", str(tmp_path), "--seed", "x", "--no-commitment"],
+                 ["--lang", "en", "checklist", str(tmp_path)]):
+        res = run_cli(*args, url=store_url)
+        assert res.exit_code == 1, (args, res.output)
+        assert "JC120" in res.output and str(tmp_path) in res.output
+        assert ("a campaign is a file" if "en" in args else "实施方案应为一个文件") in res.output
+    assert count(stocked, draws) == 0 and count(stocked, commitments) == 0
+
+
+def test_seed_strength_estimate():
+    assert A.seed_bits("abc") < 20 and A.seed_bits("x" * 64) == 0
+    assert A.seed_bits(S.new_seed()) == 128
+    assert A.seed_bits("0123456789abcdef" * 2) == 128
+    assert A.seed_bits("Xk9#mQ2$vL7!pR4@wN8") >= 120  # 19 characters of 95 symbols
+    assert A.seed_bits("二〇二〇年鹤壁市双随机抽查种子一号十二个") >= 128  # 20 characters x 12
+
+
+def test_a_weak_seed_is_refused_unless_acknowledged_and_then_recorded(stocked, store_url,
+                                                                        tmp_path):
+    path = str(campaign_file(tmp_path))
+    res = run_cli("draw", "commit", path, "--seed", "abc", url=store_url)
+    assert res.exit_code == 1 and "JC740" in res.output and "--weak-seed" in res.output
+    assert "Traceback" not in res.output and count(stocked, commitments) == 0
+    res = run_cli("--lang", "en", "draw", "commit", path, "--seed", "abc", url=store_url)
+    assert res.exit_code == 1 and "too weak" in res.output
+    strong = "3f9a" * 8
+    res = run_cli("draw", "commit", path, "--seed", strong, url=store_url)
+    assert res.exit_code == 0, res.output
+    res = run_cli("draw", "commit", path, "--seed", "abc", "--weak-seed", url=store_url)
+    assert res.exit_code == 0, res.output
+    with stocked.connect() as conn:
+        payloads = [e["payload"] for e in audit.entries(conn)]
+    assert [(p["weak_seed"], p["seed_bits"]) for p in payloads] == [
+        (False, 128), (True, A.seed_bits("abc"))]
+    # draw run: a weak seed with a recorded (acknowledged) commitment draws, marked weak
+    res = run_cli("draw", "run", path, "--seed", "abc", url=store_url)
+    assert res.exit_code == 0, res.output
+    # without a commitment a weak seed needs --weak-seed too
+    res = run_cli("draw", "run", path, "--seed", "def", "--no-commitment", url=store_url)
+    assert res.exit_code == 1 and "JC740" in res.output
+    with stocked.connect() as conn:
+        payloads = [e["payload"] for e in audit.entries(conn)]
+    assert payloads[-1]["weak_seed"] is True and count(stocked, draws) == 1
+    # the replay does not change: the draw verifies
+    assert run_cli("draw", "verify", "1", url=store_url).exit_code == 0

@@ -510,3 +510,16 @@ def test_an_unknown_department_code_in_an_officer_file_is_an_error(tmp_path):
     (p,) = result.problems
     assert (p.code, p.column) == ("JC621", "部门") and "emergency_mgnt" in p.message
     assert "应急管理局=emergency_mgmt" in p.message  # the loaded departments are listed
+
+
+def test_a_row_with_more_fields_than_the_header_is_an_error(tmp_path):
+    """An unquoted comma in a name shifts every later cell: never cut the row silently."""
+    from test_import_support import TARGET_HEADERS, target_row, write_csv
+
+    rows = [target_row(1), [*target_row(2), "多出来的", ""], [*target_row(3), "", "  "]]
+    path = write_csv(tmp_path / "t.csv", TARGET_HEADERS, rows)
+    results = list(iter_rows("targets", path))
+    assert [r.ok for r in results] == [True, False, True]  # trailing blanks are harmless
+    (p,) = results[1].problems
+    assert (p.code, p.row) == ("JC633", 3)
+    assert f"{len(TARGET_HEADERS) + 1} 个字段" in p.message

@@ -368,3 +368,177 @@ def test_an_unwritable_rejects_file(engine, tmp_path):
                     rejects=tmp_path / "no" / "such" / "dir.csv")
     assert exc.value.problems[0].code == "JC632"
     assert stored(engine, "targets") == []
+
+
+# --- a file with fewer columns (issue 7: no silent data loss) -------------------------
+# A status-update file must leave the columns it lacks as they are on the matched rows; a
+# full replacement is --replace-missing-columns.
+
+def by_key(engine, kind):
+    key = "credit_code" if kind == "targets" else "cert_no"
+    return {r[key]: r for r in stored(engine, kind)}
+
+
+STATUS_HEADERS = ["统一社会信用代码", "市场主体名称", "登记状态"]
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+def test_a_status_file_keeps_the_columns_it_lacks(engine, tmp_path, parallel):
+    import_file(engine, "targets", targets_file(tmp_path / "full.csv", 4))
+    before = by_key(engine, "targets")
+    status = write_csv(tmp_path / "status.csv", STATUS_HEADERS, [
+        [code(1), "鹤壁测试1机械有限公司", "注销"],  # status changes
+        [code(2), "鹤壁测试2机械有限公司", "存续"],  # nothing changes
+        [code(9), "新企业", "存续"],  # a new row: the absent columns are empty
+    ])
+    report = import_file(engine, "targets", status, parallel=parallel)
+    assert report.imported
+    assert (report.added, report.updated, report.unchanged) == (1, 1, 1)
+    after = by_key(engine, "targets")
+    one = after[code(1)]
+    assert one["status"] == "注销"
+    for column in ("industry", "risk_grade", "attributes", "address", "phone", "legal_rep",
+                   "established", "jurisdiction"):
+        assert one[column] == before[code(1)][column], column
+    assert one["attributes"] == {"uses_special_equipment": True}
+    # the digest is that of the whole row as stored
+    assert one["row_digest"] == row_digest("targets", one)
+    assert after[code(2)]["row_digest"] == before[code(2)]["row_digest"]
+    assert after[code(2)]["updated_at"] == before[code(2)]["updated_at"]
+    new = after[code(9)]
+    assert new["industry"] is None and new["attributes"] == {}
+    assert new["row_digest"] == row_digest("targets", new)
+    # the report says which columns the file does not have
+    (warning,) = [w for w in report.warnings if w.code == "JC652"]
+    assert "行业" in warning.message and "使用特种设备" in warning.message
+    assert "统一社会信用代码" not in warning.message
+    assert "注册号" not in warning.message  # no stored value was kept there: not said
+    assert "2 条已有记录" in warning.message
+    assert "行业" in report.missing_columns
+    assert audit_entries(engine)[-1]["payload"]["missing_columns"][:2] == ["reg_no", "legal_rep"]
+
+
+def test_an_unchanged_partial_file_changes_nothing(engine, tmp_path):
+    import_file(engine, "targets", targets_file(tmp_path / "full.csv", 3))
+    status = write_csv(tmp_path / "status.csv", STATUS_HEADERS,
+                       [[code(n), f"鹤壁测试{n}机械有限公司", "存续"] for n in (1, 2, 3)])
+    report = import_file(engine, "targets", status)
+    assert (report.added, report.updated, report.unchanged) == (0, 0, 3)
+
+
+def test_a_refresh_that_keeps_nothing_does_not_warn(engine, tmp_path):
+    # the usual file lacks a few optional columns (注册号...) the store has no value for
+    import_file(engine, "targets", targets_file(tmp_path / "a.csv", 2))
+    report = import_file(engine, "targets", targets_file(tmp_path / "b.csv", 3))
+    assert report.imported and report.warnings == []
+    assert "注册号" in report.missing_columns
+
+
+def test_replace_missing_columns_empties_them(engine, tmp_path):
+    import_file(engine, "targets", targets_file(tmp_path / "full.csv", 2))
+    status = write_csv(tmp_path / "status.csv", STATUS_HEADERS,
+                       [[code(1), "鹤壁测试1机械有限公司", "注销"]])
+    report = import_file(engine, "targets", status, replace_missing_columns=True)
+    assert report.updated == 1
+    assert [w.code for w in report.warnings] == ["JC653"]
+    one = by_key(engine, "targets")[code(1)]
+    assert one["industry"] is None and one["attributes"] == {}
+    assert one["row_digest"] == row_digest("targets", one)
+
+
+def test_a_present_attribute_column_replaces_only_its_key(engine, tmp_path):
+    import_file(engine, "targets", targets_file(tmp_path / "full.csv", 1))
+    # a mapped custom attribute, and no 使用特种设备: the stored key stays
+    path = write_csv(tmp_path / "boiler.csv", [*STATUS_HEADERS, "有无锅炉"],
+                     [[code(1), "鹤壁测试1机械有限公司", "存续", "是"]])
+    mapping = {"columns": {"有无锅炉": "attributes.has_boiler"}}
+    import_file(engine, "targets", path, mapping=mapping)
+    one = by_key(engine, "targets")[code(1)]
+    assert one["attributes"] == {"uses_special_equipment": True, "has_boiler": True}
+    assert one["row_digest"] == row_digest("targets", one)
+
+
+def test_an_officer_file_with_fewer_columns(engine, tmp_path):
+    import_file(engine, "officers", officers_file(tmp_path / "full.csv", 3))
+    before = by_key(engine, "officers")
+    cert = "41061000001"
+    path = write_csv(tmp_path / "duty.csv", ["姓名", "执法证号", "部门", "在岗"],
+                     [["王1", cert, "应急管理局", "否"]])
+    report = import_file(engine, "officers", path)
+    assert report.updated == 1
+    one = by_key(engine, "officers")[cert]
+    assert one["active"] is False
+    for column in ("phone", "id_number", "qualifications", "cert_expiry", "jurisdiction",
+                   "unit", "gender"):
+        assert one[column] == before[cert][column], column
+    assert one["row_digest"] == row_digest("officers", one)
+    assert "手机号码" in report.missing_columns and "部门" not in report.missing_columns
+
+
+def test_the_cli_warns_and_offers_the_replacement(store_url, tmp_path):
+    from click.testing import CliRunner
+
+    from jointcheck.core.cli import main
+
+    import_file_path = targets_file(tmp_path / "full.csv", 1)
+    runner = CliRunner()
+    assert runner.invoke(main, ["--db", store_url, "targets", "import",
+                                str(import_file_path)]).exit_code == 0
+    status = write_csv(tmp_path / "status.csv", STATUS_HEADERS,
+                       [[code(1), "鹤壁测试1机械有限公司", "注销"]])
+    result = runner.invoke(main, ["--db", store_url, "targets", "import", str(status)])
+    assert result.exit_code == 0, result.output
+    assert "JC652" in result.output and "--replace-missing-columns" in result.output
+    result = runner.invoke(main, ["--db", store_url, "--lang", "en", "targets", "import",
+                                  str(status), "--replace-missing-columns"])
+    assert result.exit_code == 0, result.output
+    assert "JC653" in result.output and "lose their values" in result.output
+
+
+# --- errors of the store and of the bytes, each attributed to what is wrong (issue 7) ------
+
+def read_only_url(url: str) -> str:
+    """The same store, opened read-only (file permissions do not stop root: ask the engine)."""
+    from sqlalchemy.engine import make_url
+
+    u = make_url(url)
+    if u.get_backend_name() == "sqlite":
+        return f"sqlite:///file:{u.database}?mode=ro&uri=true"
+    options = (u.query.get("options") or "") + " -cdefault_transaction_read_only=on"
+    return u.update_query_dict({"options": options.strip()}).render_as_string(
+        hide_password=False)
+
+
+def test_a_read_only_store_is_said_to_be_read_only(store_url, tmp_path):
+    from click.testing import CliRunner
+
+    from jointcheck.core.cli import main
+
+    path = targets_file(tmp_path / "targets.csv", 3)
+    for args in (["targets", "import", str(path)], ["draw", "commit", "--seed", "ab" * 32]):
+        result = CliRunner().invoke(main, ["--db", read_only_url(store_url), *args])
+        assert result.exit_code == 1, result.output
+        assert "JC708" in result.output and "只读" in result.output, result.output
+        assert "稍后重试" not in result.output and "Traceback" not in result.output
+        assert not result.output.startswith(str(path))  # the database is at fault, not the file
+    from jointcheck.core.store import open_store
+
+    engine = open_store(store_url)
+    try:
+        assert stored(engine, "targets") == []
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+def test_a_nul_byte_is_a_row_error_on_every_engine(engine, tmp_path, parallel):
+    rows = [target_row(i) for i in range(1, 5)]
+    rows[1][1] = "鹤壁\x00测试"  # row 3 of the file, 市场主体名称
+    path = write_csv(tmp_path / "nul.csv", TARGET_HEADERS, rows)
+    report = import_file(engine, "targets", path, parallel=parallel)
+    assert not report.imported
+    (p,) = report.problems
+    assert (p.code, p.row, p.column) == ("JC629", 3, "市场主体名称")
+    assert "NUL" in p.message and "稍后重试" not in (p.hint or "")
+    report = import_file(engine, "targets", path, skip_invalid=True, parallel=parallel)
+    assert report.imported and report.added == 3 and report.rejected == 1

@@ -220,7 +220,9 @@ def test_show_target_and_not_found(loaded):
 def test_csv_export_imports_back_unchanged(loaded, tmp_path):
     out = tmp_path / "export.csv"
     out.write_text(run(loaded, "targets", "list", "--format", "csv").stdout, encoding="utf-8")
-    assert out.read_text(encoding="utf-8").splitlines()[0].startswith("统一社会信用代码,市场主体名称,注册号")
+    # UTF-8 with a byte-order mark, like the rejects file (Excel opens it as UTF-8)
+    assert out.read_text(encoding="utf-8").splitlines()[0].startswith(
+        "\ufeff统一社会信用代码,市场主体名称,注册号")
     again = run(loaded, "targets", "import", str(out))
     assert again.exit_code == 0 and "新增 0，更新 0，未变 6" in again.stdout
     people = tmp_path / "officers.csv"
@@ -260,5 +262,26 @@ def test_a_locked_database_is_reported(sqlite_url, tmp_path, monkeypatch):
         holder.execute("ROLLBACK")
         holder.close()
     assert result.exit_code == 1 and "Traceback" not in result.output
-    assert "JC630 数据库错误：database is locked" in result.stderr
-    assert "请稍后重试" in result.stderr
+    # the database is at fault (busy), and this is the one error worth retrying
+    assert "JC709 数据库正被其他操作占用：database is locked" in result.stderr
+    assert result.stderr.startswith(sqlite_url) and "完成后重试" in result.stderr
+
+
+def test_a_masked_officer_csv_says_it_cannot_be_imported_again(loaded, tmp_path):
+    result = run(loaded, "officers", "list", "--format", "csv")
+    assert "已脱敏" in result.stderr and "--show-personal" in result.stderr
+    first, header = result.stdout.lstrip("\ufeff").splitlines()[:2]
+    assert "已脱敏" in first and header.startswith("姓名,")
+    path = tmp_path / "masked.csv"
+    path.write_text(result.stdout, encoding="utf-8")
+    again = run(loaded, "officers", "import", str(path))  # refused, nothing silently changed
+    assert again.exit_code == 1
+    full = run(loaded, "officers", "list", "--format", "csv", "--show-personal")
+    assert "已脱敏" not in full.stdout + full.stderr
+
+
+@pytest.mark.parametrize("text", ["%", "_", "\\"])
+def test_search_takes_wildcards_literally(loaded, text):
+    data = json.loads(run(loaded, "targets", "list", "--format", "json", "--search",
+                          text).stdout)
+    assert data["total"] == 0

@@ -426,3 +426,22 @@ def test_postgresql_cases_are_reported_as_skipped_without_the_url(pytester, monk
     result = pytester.runpytest("-rs", "-p", "no:textual-snapshot")
     result.assert_outcomes(passed=1, skipped=1)
     result.stdout.fnmatch_lines(["*SKIPPED*PostgreSQL: JOINTCHECK_TEST_PG_URL is not set*"])
+
+
+def test_db_upgrade_refuses_another_programs_database(db_url):
+    """--db pointed at an unrelated database must not get jointcheck's tables added."""
+    engine = sa.create_engine(db_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text("CREATE TABLE invoices (id INTEGER PRIMARY KEY, total TEXT)"))
+    finally:
+        engine.dispose()
+    result = run_cli("--db", db_url, "db", "upgrade")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "JC706" in result.output and "invoices" in result.output
+    assert "不是 jointcheck 的数据库" in result.output
+    engine = sa.create_engine(db_url)
+    try:
+        assert sa.inspect(engine).get_table_names() == ["invoices"]
+    finally:
+        engine.dispose()

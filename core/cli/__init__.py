@@ -12,11 +12,15 @@ from __future__ import annotations
 
 import importlib
 import sys
+from typing import Any
 
 import click
 
 from .. import __version__
 from ..i18n import get_lang, set_lang
+from .clickzh import install as _click_in_chinese
+
+_click_in_chinese()  # click's own usage errors, "Aborted!" and "Usage:" speak Chinese too
 
 # name -> (module under jointcheck.core.cli, attribute, zh help, en help)
 COMMANDS: dict[str, tuple[str, str, str, str]] = {
@@ -59,6 +63,15 @@ def _set_lang(ctx: click.Context, param: click.Parameter, value: str | None) -> 
 
 class LazyGroup(click.Group):
     """A group whose subcommands are imported on first use."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        """Run the command line; an unexpected exception is logged, not shown (JC901)."""
+        try:
+            return super().main(*args, **kwargs)
+        except Exception as exc:  # the safety net: see core/cli/crash.py
+            from .crash import report_crash
+
+            report_crash(exc)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)

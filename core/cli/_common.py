@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from collections.abc import Iterable
@@ -15,6 +16,7 @@ from ..text import display_width, render_table  # noqa: F401 - re-exported for t
 EXIT_OK = 0
 EXIT_INVALID = 1
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130  # Ctrl-C: 128 + SIGINT, as shells report it
 
 
 def format_option(*choices: str, default: str | None = None):
@@ -68,3 +70,53 @@ def db_url(ctx: click.Context) -> str | None:
     """The ``--db`` URL given to the main group (or JOINTCHECK_DB), if any."""
     root = ctx.find_root()
     return (root.obj or {}).get("db_url")
+
+
+# the operating system's reasons, in the user's language (errno name -> zh, en)
+_OS_REASONS: dict[str, tuple[str, str]] = {
+    "ENOENT": ("路径不存在", "no such file or directory"),
+    "ENOTDIR": ("路径中有一段不是目录", "a part of the path is not a directory"),
+    "EISDIR": ("这是一个目录", "it is a directory"),
+    "EACCES": ("没有权限", "permission denied"),
+    "EPERM": ("不允许的操作", "operation not permitted"),
+    "EROFS": ("只读文件系统", "read-only file system"),
+    "ENOSPC": ("磁盘空间不足", "no space left on the device"),
+    "EEXIST": ("已存在", "it already exists"),
+    "ENAMETOOLONG": ("文件名过长", "the file name is too long"),
+}
+
+
+def os_detail(exc: OSError, path: str | None = None) -> str:
+    """An OSError as the user reads it: the system's reason in the user's language, and
+    the path it concerns when that is not *path* itself. Never a traceback."""
+    import errno
+
+    pair = _OS_REASONS.get(errno.errorcode.get(exc.errno or 0, ""))
+    reason = (pair[1] if _en() else pair[0]) if pair else (exc.strerror or str(exc))
+    name = str(exc.filename) if exc.filename is not None else ""
+    return f"{name}: {reason}" if name and name != path else reason
+
+
+def cannot_write(exc: OSError, path: str | None = None) -> NoReturn:
+    """JC121 for a file or directory that cannot be written: printed, exit 1."""
+    from ..errors import problem
+
+    where = path or (str(exc.filename) if exc.filename is not None else None)
+    p = problem("JC121", file=where, detail=os_detail(exc, where))
+    echo_problems([p])
+    sys.exit(EXIT_INVALID)
+
+
+def write_text_file(path: str, text: str) -> None:
+    """Write *text* (UTF-8) to *path* through a temporary file and a rename, or JC121."""
+    from pathlib import Path
+
+    target = Path(path)
+    tmp = target.with_name(target.name + ".tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(target)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        cannot_write(exc, path)

@@ -54,10 +54,19 @@ def open_store_or_exit(ctx: click.Context) -> Engine:
 
 @contextmanager
 def store_engine(ctx: click.Context) -> Iterator[Engine]:
-    """``with store_engine(ctx) as engine:`` — :func:`open_store_or_exit`, disposed after."""
+    """``with store_engine(ctx) as engine:`` — :func:`open_store_or_exit`, disposed after.
+
+    A driver error inside the block (a read-only database, a busy one, a full disk) is
+    printed as what it is, attributed to the database (core.store.write_problem), exit 1.
+    """
+    from ..store import driver_errors, write_problem
+
     engine = open_store_or_exit(ctx)
     try:
         yield engine
+    except driver_errors() as exc:
+        echo_problems([write_problem(db_url(ctx), exc)])
+        sys.exit(EXIT_INVALID)
     finally:
         engine.dispose()
 

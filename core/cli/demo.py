@@ -16,7 +16,7 @@ from pathlib import Path
 import click
 
 from ..i18n import translator
-from ._common import EXIT_INVALID, db_url, echo_problems
+from ._common import EXIT_INVALID, cannot_write, db_url, echo_problems
 
 _ = translator({
     "step": ("== {n}. {title} ==", "== {n}. {title} =="),
@@ -104,8 +104,11 @@ def demo(ctx: click.Context, outdir: Path, targets: int, officers: int, seed: st
     except StoreError as exc:
         echo_problems([exc.problem])
         sys.exit(EXIT_INVALID)
-    targets_path, officers_path = write_sample(outdir, targets=targets, officers=officers,
-                                               seed=2020)
+    try:
+        targets_path, officers_path = write_sample(outdir, targets=targets, officers=officers,
+                                                   seed=2020)
+    except OSError as exc:
+        cannot_write(exc, str(outdir))
     click.echo(_("written", targets=targets_path, officers=officers_path))
     for kind, path in (("targets", targets_path), ("officers", officers_path)):
         try:
@@ -118,7 +121,8 @@ def demo(ctx: click.Context, outdir: Path, targets: int, officers: int, seed: st
 
     _step(5, "s_draw")
     try:
-        committed = commit(engine, campaign, seed)
+        # the demo's own store and campaign: a short --seed is accepted there
+        committed = commit(engine, campaign, seed, weak_seed=True)
         click.echo(_("commitment", value=committed.commitment))
         draw_seed = seed or committed.seed
         assert draw_seed is not None  # commit made one when none was given

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import sys
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import click
@@ -21,6 +20,7 @@ from ._common import (
     echo_problems,
     fail,
     format_option,
+    write_text_file,
 )
 from .db import store_engine
 
@@ -40,6 +40,9 @@ _ = translator({
     "no_commitment": ("不要求事先记录的承诺（不推荐：无法证明种子是事先确定的）",
                       "do not require a recorded commitment (not recommended: nothing shows "
                       "the seed was fixed beforehand)"),
+    "weak_seed": ("接受不足 128 位的种子（不推荐：可由承诺值反推；审计日志会记录）",
+                  "accept a seed of fewer than 128 bits (not recommended: it can be found "
+                  "from its commitment; the audit log records it)"),
     "date_opt": ("执法证有效期的判断日期（默认：实施方案的抽查开始日期）",
                  "date certificates must be valid on (default: the campaign period's start)"),
     "show": ("显示一次抽取的记录和抽中的检查组", "Show a recorded draw and its teams"),
@@ -127,16 +130,19 @@ def draw() -> None:
 @draw.command(help=_("commit"))
 @click.argument("campaign", required=False, metavar="[CAMPAIGN]")
 @click.option("--seed", default=None, help=_("seed_commit"))
+@click.option("--weak-seed", is_flag=True, help=_("weak_seed"))
 @format_option("text", "json")
 @click.pass_context
-def commit(ctx: click.Context, campaign: str | None, seed: str | None, fmt: str) -> None:
+def commit(ctx: click.Context, campaign: str | None, seed: str | None, weak_seed: bool,
+           fmt: str) -> None:
     from ..draw.algorithm import DrawError
     from ..draw.service import commit as do_commit
 
     _config, camp = _campaign_or_exit(campaign, fmt)
     with store_engine(ctx) as engine:
         try:
-            outcome = do_commit(engine, camp, seed.strip() if seed is not None else None)
+            outcome = do_commit(engine, camp, seed.strip() if seed is not None else None,
+                                weak_seed=weak_seed)
         except DrawError as exc:
             _draw_error(exc, fmt)
     if fmt == "json":
@@ -158,11 +164,12 @@ def commit(ctx: click.Context, campaign: str | None, seed: str | None, fmt: str)
 @click.argument("campaign", required=False, metavar="[CAMPAIGN]")
 @click.option("--seed", required=True, help=_("seed_run"))
 @click.option("--no-commitment", is_flag=True, help=_("no_commitment"))
+@click.option("--weak-seed", is_flag=True, help=_("weak_seed"))
 @click.option("--date", "on_date", default=None, metavar="YYYY-MM-DD", help=_("date_opt"))
 @format_option("text", "json")
 @click.pass_context
 def run(ctx: click.Context, campaign: str | None, seed: str, no_commitment: bool,
-        on_date: str | None, fmt: str) -> None:
+        weak_seed: bool, on_date: str | None, fmt: str) -> None:
     from ..draw.algorithm import DrawError
     from ..draw.service import display_rows, run_draw
     from ..merge import merge
@@ -174,7 +181,7 @@ def run(ctx: click.Context, campaign: str | None, seed: str, no_commitment: bool
     with store_engine(ctx) as engine:
         try:
             record = run_draw(engine, camp, seed.strip(), commitment_required=not no_commitment,
-                              on_date=when, checklist=checklist)
+                              on_date=when, checklist=checklist, weak_seed=weak_seed)
         except DrawError as exc:
             _draw_error(exc, fmt)
         if fmt == "json":
@@ -250,9 +257,7 @@ def export(ctx: click.Context, draw_id: int, output: str | None) -> None:
     if output is None or output == "-":
         click.echo(text, nl=False)
         return
-    tmp = Path(output).with_name(Path(output).name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(output)
+    write_text_file(output, text)
     click.echo(_("exported", id=draw_id, path=output), err=True)
 
 

@@ -21,7 +21,14 @@ import click
 from ..i18n import translator
 from ..libraries.fields import KEY
 from ..present import libraries as P
-from ._common import EXIT_INVALID, echo_json, echo_problems, format_option, render_table
+from ._common import (
+    EXIT_INTERRUPTED,
+    EXIT_INVALID,
+    echo_json,
+    echo_problems,
+    format_option,
+    render_table,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..libraries.queries import Listing
@@ -42,6 +49,8 @@ _ = translator({
     "opt_rejects": ("把有问题的行及原因写入此 CSV 文件", "write the bad rows and why to this CSV file"),
     "opt_no_override": ("不接受“校验码例外”列（校验码错误的代码一律拒绝）",
                         "refuse the 校验码例外 column (a failing check character is always rejected)"),
+    "opt_replace_missing": ("文件中没有的列也替换（清空已有记录的这些字段）；默认保持不变",
+                            "also replace the columns the file lacks (empty them on existing rows); by default they are kept"),
     "opt_progress": ("显示进度条（默认仅在终端上显示）", "show a progress bar (default: only on a terminal)"),
     "opt_status": ("登记状态（可重复）", "登记状态 (repeatable)"),
     "opt_grade": ("信用风险等级（可重复）", "信用风险等级 (repeatable)"),
@@ -64,6 +73,16 @@ _ = translator({
     "nothing": ("未导入任何数据：{n} 行有问题（共 {count} 个问题）。改正后重新导入，或用 --skip-invalid --rejects 出错行.csv 只导入正确的行",
                 "nothing was imported: {n} bad row(s) ({count} problems). Correct them and import again, or use --skip-invalid --rejects bad-rows.csv to import the good rows"),
     "progress": ("导入中", "importing"),
+    "masked_csv": ("注意：手机号码和身份证号已脱敏，此 CSV 不能重新导入；需要可导入的文件时请加 --show-personal（个人信息，请勿外传）",
+                   "note: 手机号码 and 身份证号 are masked, so this CSV cannot be imported again; add --show-personal for a file that can (personal data: do not publish)"),
+    "masked_title": ("手机号码、身份证号已脱敏，不能重新导入（导出时加 --show-personal 可得到完整数据）",
+                     "手机号码 and 身份证号 are masked: this file cannot be imported again (export with --show-personal for full data)"),
+    "interrupted": ("导入已中断（Ctrl-C）并已回滚：数据库和审计日志均未改变",
+                    "the import was interrupted (Ctrl-C) and rolled back: the database and "
+                    "its audit log are unchanged"),
+    "interrupted_committed": ("收到中断信号（Ctrl-C）时导入已在提交，未被中断：下列结果已保存",
+                              "Ctrl-C came while the import was committing; it was not "
+                              "interrupted and the result below is saved"),
     "shown": ("仅显示前 {n} 条，共 {total} 条（--limit 0 显示全部）",
               "showing the first {n} of {total} rows (--limit 0 shows all)"),
     "total": ("共 {total} 条", "{total} rows"),
@@ -92,15 +111,18 @@ def _import_command(kind: str) -> click.Command:
     @click.option("--rejects", type=click.Path(dir_okay=False, writable=True), default=None,
                   metavar="OUT.csv", help=_("opt_rejects"))
     @click.option("--no-check-override", is_flag=True, help=_("opt_no_override"))
+    @click.option("--replace-missing-columns", is_flag=True, help=_("opt_replace_missing"))
     @click.option("--progress/--no-progress", default=None, help=_("opt_progress"))
     @format_option("text", "json")
     @click.pass_context
     def import_(ctx: click.Context, file: str, encoding: str | None, sheet: str | None,
                 mapping: str | None, skip_invalid: bool, rejects: str | None,
-                no_check_override: bool, progress: bool | None, fmt: str) -> None:
+                no_check_override: bool, replace_missing_columns: bool,
+                progress: bool | None, fmt: str) -> None:
         _run_import(ctx, kind, file, encoding=encoding, sheet=sheet, mapping=mapping,
                     skip_invalid=skip_invalid, rejects=rejects,
-                    allow_check_override=not no_check_override, progress=progress, fmt=fmt)
+                    allow_check_override=not no_check_override, progress=progress, fmt=fmt,
+                    replace_missing_columns=replace_missing_columns)
 
     return click.command("import", help=_("import", field=P.key_header(kind)))(import_)
 
@@ -139,9 +161,11 @@ class _Progress:
 def _run_import(ctx: click.Context, kind: str, file: str, *, encoding: str | None,
                 sheet: str | None, mapping: str | None, skip_invalid: bool,
                 rejects: str | None, allow_check_override: bool, progress: bool | None,
-                fmt: str) -> None:
+                fmt: str, replace_missing_columns: bool = False) -> None:
     from ..libraries.importer import import_file
     from ..libraries.messages import LibraryError
+    from ..store import driver_errors, write_problem
+    from ._common import db_url
     from .db import store_engine
 
     show_progress = sys.stderr.isatty() if progress is None else progress
@@ -151,29 +175,33 @@ def _run_import(ctx: click.Context, kind: str, file: str, *, encoding: str | Non
             try:
                 report = import_file(engine, kind, file, encoding=encoding, mapping=mapping,
                                      sheet=sheet, skip_invalid=skip_invalid, rejects=rejects,
-                                     allow_check_override=allow_check_override, progress=bar)
+                                     allow_check_override=allow_check_override, progress=bar,
+                                     replace_missing_columns=replace_missing_columns)
             finally:
                 if bar is not None:
                     bar.close()
+        except KeyboardInterrupt:
+            click.echo(_("interrupted"), err=True)
+            sys.exit(EXIT_INTERRUPTED)
         except LibraryError as exc:
             if fmt == "json":
                 echo_json({"imported": False, "errors": [p.to_json() for p in exc.problems]})
             else:
                 echo_problems(exc.problems, hint_once=True)
             sys.exit(EXIT_INVALID)
-        except _database_errors() as exc:
-            from ..libraries.messages import row_problem
-
-            detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-            p = row_problem("JC630", file=file, detail=detail)
+        except driver_errors() as exc:  # about the database, not the file
+            p = write_problem(db_url(ctx), exc)
             if fmt == "json":
                 echo_json({"imported": False, "errors": [p.to_json()]})
             else:
                 echo_problems([p], hint_once=True)
             sys.exit(EXIT_INVALID)
 
+    if report.interrupted_after_commit:
+        click.echo(_("interrupted_committed"), err=True)
     if fmt == "json":
-        echo_json(report.to_json())
+        echo_json({**report.to_json(),
+                   "interrupted_after_commit": report.interrupted_after_commit})
         sys.exit(0 if report.imported else EXIT_INVALID)
     late = [w for w in report.warnings if w.code == "JC651"]  # "N more problems": last
     echo_problems([w for w in report.warnings if w.code != "JC651"] + report.problems + late,
@@ -191,23 +219,6 @@ def _run_import(ctx: click.Context, kind: str, file: str, *, encoding: str | Non
         click.echo(_("rejects", path=report.rejects_file))
     if report.not_in_file:
         click.echo(_("not_in_file", n=report.not_in_file))
-
-
-def _database_errors() -> tuple[type[BaseException], ...]:
-    """SQLAlchemy's and the drivers' own error classes (raw executemany raises them
-    unwrapped)."""
-    import sqlite3
-
-    from sqlalchemy.exc import DBAPIError
-
-    errors: list[type[BaseException]] = [DBAPIError, sqlite3.Error]
-    try:
-        import psycopg
-
-        errors.append(psycopg.Error)
-    except ImportError:  # pragma: no cover - psycopg is a dependency
-        pass
-    return tuple(errors)
 
 
 targets.add_command(_import_command("targets"))
@@ -293,7 +304,13 @@ def _write_rows(kind: str, rows: Listing, fmt: str, show_personal: bool, out: _B
         return
     if fmt == "csv":
         columns, headers = P.csv_header(kind)
+        # UTF-8 with a byte-order mark, like the rejects file: Excel then opens it as UTF-8
+        out.write("\ufeff")
         w = csv.writer(out, lineterminator="\n")
+        if P.PERSONAL[kind] and not show_personal:
+            # said above the header (a title row, which import skips) and on stderr
+            click.echo(_("masked_csv"), err=True)
+            w.writerow([_("masked_title")])
         w.writerow(headers)
         for r in rows.rows:
             w.writerow(P.csv_values(kind, columns, P.masked(kind, r, show_personal)))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from ..i18n import translator
+from ._common import cannot_write
 
 _ = translator({
     "help": ("生成合成的名录库样例数据（targets.csv、officers.csv），用于演示、测试和基准",
@@ -31,8 +32,11 @@ _ = translator({
 def sample_data(n_targets: int, n_officers: int, seed: str, outdir: str) -> None:
     from ..libraries.sample import write_sample
 
-    targets_path, officers_path = write_sample(outdir, targets=n_targets, officers=n_officers,
-                                               seed=seed)
+    try:
+        targets_path, officers_path = write_sample(outdir, targets=n_targets,
+                                                   officers=n_officers, seed=seed)
+    except OSError as exc:
+        cannot_write(exc, outdir)
     click.echo(_("written", targets=targets_path, nt=n_targets, officers=officers_path,
                  no=n_officers))
     click.echo(_("next", targets=targets_path, officers=officers_path))

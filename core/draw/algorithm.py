@@ -64,6 +64,8 @@ CODES: dict[str, tuple[str, str]] = {
     "JC727": ("检查对象名录中统一社会信用代码 {key} 重复", "duplicate credit code {key} in the target list"),
     "JC728": ("执法检查人员名录中执法证号 {key} 重复", "duplicate certificate number {key} in the officer list"),
     "JC729": ("种子无效：{detail}", "invalid seed: {detail}"),
+    "JC740": ("种子太弱：约 {bits} 位，至少需要 {need} 位——任何人都能从公布的承诺值 SHA-256(种子) 逐一试出这样的种子",
+              "the seed is too weak: about {bits} bits, at least {need} needed — anyone can find such a seed from its published commitment SHA-256(seed) by trying candidates"),
     "JC730": ("不支持的抽取算法版本“{version}”（本软件支持 {supported}）",
               "unsupported draw algorithm version '{version}' (this software supports {supported})"),
     "JC731": ("抽取参数无效：{detail}", "invalid draw parameters: {detail}"),
@@ -79,6 +81,8 @@ HINTS: dict[str, tuple[str, str]] = {
               "Please set officers.{department}.count to 2 or more in the campaign."),
     "JC724": ("请将 team.leader_from 设为 departments 中的一个部门。",
               "Please set team.leader_from to one of the departments."),
+    "JC740": ("请省略 --seed，由程序生成种子（32 位十六进制，128 位）；或给出更长的随机种子（如 32 位十六进制或 22 个随机字母数字）。确需使用此种子时加 --weak-seed（将记录在审计日志中）。",
+              "Please leave out --seed and let jointcheck make one (32 hexadecimal digits, 128 bits), or give a longer random seed (e.g. 32 hexadecimal digits or 22 random letters and digits). To use this seed anyway, add --weak-seed (the audit log records it)."),
     "JC725": ("请补充该部门在岗、执法证有效且具备所需资格的执法人员，或调整实施方案的人员要求；抽取未保存任何结果。",
               "Please add active officers with valid certificates and the required "
               "qualifications to that department, or relax the campaign's requirements; "
@@ -225,6 +229,54 @@ def check_seed(seed: str) -> str:
     if detail:
         raise DrawError([problem("JC729", detail=detail)])
     return seed
+
+
+# A given seed must carry at least this many bits' worth of length and alphabet: its
+# SHA-256 commitment is published before the draw, and a short seed is found from it by
+# trying every candidate (commit-reveal then proves nothing).
+MIN_SEED_BITS = 128
+
+
+def seed_bits(seed: str) -> int:
+    """An upper estimate of a typed seed's entropy: length x log2(alphabet).
+
+    The alphabet is the union of the character classes the seed uses: hexadecimal digits
+    only (16), else digits (10), lower-case (26) and upper-case (26) ASCII letters, other
+    printable ASCII (33); each non-ASCII character (a Chinese passphrase) counts 12 bits
+    (about 4,000 common characters). A seed that repeats one character counts nothing.
+    A fresh seed of :func:`~.service.new_seed` (32 hexadecimal digits) has 128.
+    """
+    import math
+
+    if len(set(seed)) <= 1:
+        return 0
+    ascii_chars = [c for c in seed if c.isascii()]
+    other = len(seed) - len(ascii_chars)
+    alphabet = 0
+    if ascii_chars and all(c in "0123456789abcdefABCDEF" for c in ascii_chars) and (
+            not any(c.isupper() for c in ascii_chars)
+            or not any(c.islower() for c in ascii_chars)):
+        alphabet = 16
+    else:
+        if any(c.isdigit() for c in ascii_chars):
+            alphabet += 10
+        if any(c.islower() for c in ascii_chars):
+            alphabet += 26
+        if any(c.isupper() for c in ascii_chars):
+            alphabet += 26
+        if any(not c.isalnum() for c in ascii_chars):
+            alphabet += 33
+    bits = len(ascii_chars) * math.log2(alphabet) if alphabet else 0.0
+    return int(bits + 12 * other)
+
+
+def check_seed_strength(seed: str, *, weak_ok: bool) -> int:
+    """The seed's estimated bits (:func:`seed_bits`); DrawError JC740 when it has fewer
+    than :data:`MIN_SEED_BITS` and *weak_ok* is not set."""
+    bits = seed_bits(seed)
+    if bits < MIN_SEED_BITS and not weak_ok:
+        raise DrawError([problem("JC740", bits=bits, need=MIN_SEED_BITS)])
+    return bits
 
 
 def commitment_of(seed: str) -> str:

@@ -22,6 +22,7 @@ from ..i18n import get_lang, translator
 from ..model import Campaign, Checklist
 from .algorithm import (
     ALGORITHM_VERSION,
+    MIN_SEED_BITS,
     SUPPORTED_VERSIONS,
     TARGET_COLUMNS,
     DrawError,
@@ -29,6 +30,7 @@ from .algorithm import (
     OfficerEntry,
     Parameters,
     check_seed,
+    check_seed_strength,
     commitment_of,
     draw,
     draw_officers,
@@ -439,11 +441,14 @@ def new_seed() -> str:
     return secrets.token_hex(16)
 
 
-def commit(engine: Engine, campaign: Campaign, seed: str | None = None) -> Commitment:
+def commit(engine: Engine, campaign: Campaign, seed: str | None = None, *,
+           weak_seed: bool = False) -> Commitment:
     """Record SHA-256(seed) for *campaign* (a fresh seed when none is given).
 
-    Recording the same commitment twice is harmless (the existing row is reported); a
-    commitment already used by a draw is refused (JC736).
+    A given seed needs :data:`~.algorithm.MIN_SEED_BITS` bits' worth of length and
+    alphabet (JC740) unless *weak_seed*; the audit entry records ``weak_seed`` and the
+    estimate ``seed_bits``. Recording the same commitment twice is harmless (the existing
+    row is reported); a commitment already used by a draw is refused (JC736).
     """
     from sqlalchemy import insert, select
 
@@ -452,6 +457,7 @@ def commit(engine: Engine, campaign: Campaign, seed: str | None = None) -> Commi
 
     fresh = seed is None
     seed = new_seed() if seed is None else check_seed(seed)
+    bits = check_seed_strength(seed, weak_ok=weak_seed)
     value = commitment_of(seed)
     with begin_write(engine) as conn:
         row = conn.execute(select(commitments).where(
@@ -465,7 +471,9 @@ def commit(engine: Engine, campaign: Campaign, seed: str | None = None) -> Commi
             campaign_id=campaign.id, commitment=value, created_at=utcnow(),
         ).returning(commitments.c.id)).scalar_one()
         audit.append(conn, "draw.commit", {"campaign_id": campaign.id, "commitment": value,
-                                           "commitment_id": new_id})
+                                           "commitment_id": new_id,
+                                           "weak_seed": bits < MIN_SEED_BITS,
+                                           "seed_bits": bits})
     return Commitment(campaign.id, value, seed if fresh else None, fresh, False, new_id)
 
 
@@ -473,7 +481,8 @@ def commit(engine: Engine, campaign: Campaign, seed: str | None = None) -> Commi
 
 
 def run_draw(engine: Engine, campaign: Campaign, seed: str, *, commitment_required: bool = True,
-             on_date: date | None = None, checklist: Checklist | None = None) -> DrawRecord:
+             on_date: date | None = None, checklist: Checklist | None = None,
+             weak_seed: bool = False) -> DrawRecord:
     """Draw targets and teams for *campaign* with *seed* and record the draw.
 
     Everything happens in one write transaction: the commitment check (SHA-256(seed) must
@@ -482,6 +491,10 @@ def run_draw(engine: Engine, campaign: Campaign, seed: str, *, commitment_requir
     kind, the draw, the ``draws`` and ``draw_targets`` rows, one inspection task per drawn
     target (pinned to *checklist*'s snapshot when given), the commitment's use and the
     audit entry. Raises :class:`DrawError` (nothing recorded) when the draw cannot be made.
+
+    A weak seed (JC740, see :func:`commit`) is refused unless *weak_seed*, or unless it
+    matches a recorded commitment (whose ``draw commit`` already accepted it); the audit
+    entry records ``weak_seed`` and ``seed_bits``. The replay does not depend on it.
     """
     from sqlalchemy import insert, select, update
 
@@ -501,6 +514,7 @@ def run_draw(engine: Engine, campaign: Campaign, seed: str, *, commitment_requir
         if row is None and commitment_required:
             raise DrawError([problem("JC732", file=file, commitment=value,
                                              campaign=campaign.id)])
+        bits = check_seed_strength(seed, weak_ok=weak_seed or row is not None)
         exclude = (_exclusions(conn, campaign.kind, campaign.year)
                    if campaign.exclude_inspected_this_year else [])
         parameters = build_parameters(campaign, when, exclude)
@@ -535,6 +549,7 @@ def run_draw(engine: Engine, campaign: Campaign, seed: str, *, commitment_requir
             "targets_fingerprint": result.targets_fingerprint,
             "officers_fingerprint": result.officers_fingerprint,
             "result_digest": digest, "drawn": len(result.targets),
+            "weak_seed": bits < MIN_SEED_BITS, "seed_bits": bits,
         }, actor=who)
     record = DrawRecord(
         id=draw_id, campaign_id=campaign.id, campaign_kind=campaign.kind,
@@ -564,15 +579,28 @@ def unsampled_warnings(result: Mapping[str, Any]) -> list[str]:
 # --------------------------------------------------------------------------- reading draws
 
 
-def load_draw(engine: Engine, draw_id: int) -> DrawRecord:
+# Draw ids are 64-bit integers on both engines: a larger number names no draw (and must
+# not reach the driver, which cannot bind it).
+MAX_DRAW_ID = 2**63 - 1
+
+
+def _draw_row(conn: Connection, draw_id: int) -> Any:
+    """The ``draws`` row *draw_id*, or DrawError JC734."""
     from sqlalchemy import select
 
     from ..store.models import draws
 
-    with engine.connect() as conn:
+    row = None
+    if 0 < draw_id <= MAX_DRAW_ID:
         row = conn.execute(select(draws).where(draws.c.id == draw_id)).first()
     if row is None:
         raise DrawError([problem("JC734", draw_id=draw_id)])
+    return row
+
+
+def load_draw(engine: Engine, draw_id: int) -> DrawRecord:
+    with engine.connect() as conn:
+        row = _draw_row(conn, draw_id)
     return _record_from_row(row)
 
 
@@ -718,13 +746,11 @@ def verify_stored(engine: Engine, draw_id: int) -> VerifyReport:
     """Replay draw *draw_id* on the store's current libraries and compare."""
     from sqlalchemy import select
 
-    from ..store.models import draw_targets, draws
+    from ..store.models import draw_targets
 
     report = VerifyReport(draw_id)
     with engine.connect() as conn:
-        row = conn.execute(select(draws).where(draws.c.id == draw_id)).first()
-        if row is None:
-            raise DrawError([problem("JC734", draw_id=draw_id)])
+        row = _draw_row(conn, draw_id)
         record = _record_from_row(row)
         data = record.export()
         if not _check_record(report, data):

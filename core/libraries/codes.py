@@ -15,6 +15,7 @@ file. They take already-normalised text (upper case, no spaces); see
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 CREDIT_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -30,10 +31,30 @@ _ID_TABLES = tuple({str(d): d * w for d in range(10)} for w in ID_WEIGHTS)
 
 
 def normalise_code(s: str) -> str:
-    """Strip blanks (ASCII and full-width) and upper-case: how codes are compared and stored."""
+    """Strip blanks (ASCII and full-width) and upper-case: how codes are compared and stored.
+
+    Full-width digits and letters (``９１４１０６…``, typed with a Chinese input method)
+    are read as their ASCII forms (Unicode NFKC)."""
     if s.isascii() and s.isalnum():  # the common case: nothing to remove
         return s.upper()
-    return s.strip().replace("\u3000", "").replace(" ", "").upper()
+    import unicodedata
+
+    return unicodedata.normalize("NFKC", s).strip().replace(" ", "").upper()
+
+
+_SCIENTIFIC = re.compile(r"^[0-9](?:\.[0-9]+)?[eE]\+?[0-9]+$")
+
+
+def excel_mangled(text: str, length: int = 18) -> bool:
+    """Whether a code of *length* characters that failed its check looks like Excel stored
+    it as a number: scientific notation (``9.14106E+17``), or all digits ending in 000 (a
+    spreadsheet keeps 15 significant digits), or a number with a decimal part."""
+    t = text.strip()
+    if _SCIENTIFIC.match(t):
+        return True
+    if t.endswith((".0", ".00")) and t.split(".")[0].isdigit():
+        return True
+    return t.isdigit() and t.isascii() and len(t) == length and t.endswith("000")
 
 
 def credit_code_check_char(first17: str) -> str:

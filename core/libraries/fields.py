@@ -26,6 +26,7 @@ from .codes import (
     CREDIT_ALPHABET,
     credit_code_check_char,
     credit_code_problem,
+    excel_mangled,
     id_number_check_char,
     id_number_problem,
     normalise_code,
@@ -57,6 +58,8 @@ def parse_credit_code(s: str) -> str:
     why = credit_code_problem(code)
     if why is None:
         return code
+    if excel_mangled(s):  # never a 校验码例外: the code itself was lost
+        raise Invalid("JC625", value=s)
     if why == "length":
         raise Invalid("JC611", value=code, length=len(code))
     if why == "alphabet":
@@ -70,6 +73,8 @@ def parse_id_number(s: str) -> str:
     why = id_number_problem(code)
     if why is None:
         return code
+    if excel_mangled(s):
+        raise Invalid("JC625", value=s)
     if why in ("length", "format"):
         raise Invalid("JC614", value=code)
     if why == "birth_date":
@@ -98,7 +103,25 @@ def parse_date(s: str) -> date:
             return date(int(m[1]), int(m[2]), int(m[3]))
         except ValueError:
             pass
+    if _SERIAL_RE.match(s):
+        serial = int(float(s))
+        if 1 <= serial <= 2958465:  # Excel's 1900 date system, up to 9999-12-31
+            raise Invalid("JC627", value=s, date=_excel_date(serial))
+    if _DATETIME_RE.match(s):
+        raise Invalid("JC628", value=s)
     raise Invalid("JC617", value=s)
+
+
+_SERIAL_RE = re.compile(r"^[0-9]{1,7}(?:\.[0-9]+)?$")
+_DATETIME_RE = re.compile(r"^[0-9]{4}\s*[-/.年]\s*[0-9]{1,2}\s*[-/.月]\s*[0-9]{1,2}\s*日?"
+                          r"(?:[ T]+)[0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?$")
+
+
+def _excel_date(serial: int) -> str:
+    """The date a spreadsheet serial number stands for (1900 date system)."""
+    from datetime import timedelta
+
+    return (date(1899, 12, 30) + timedelta(days=serial)).isoformat()
 
 
 STATUSES = ("存续", "在业", "吊销", "注销", "迁出")
@@ -177,6 +200,8 @@ def parse_conflicts(s: str) -> list[str]:
     failing: list[str] = []
     for code in codes:
         why = credit_code_problem(code)
+        if why is not None and excel_mangled(code):
+            raise Invalid("JC625", value=code)
         if why == "check":
             failing.append(code)
         elif why is not None:

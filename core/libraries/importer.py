@@ -30,6 +30,13 @@ The audit entry is appended in the same transaction. A file with any bad row imp
 nothing (the transaction is rolled back) unless ``skip_invalid`` is set, in which case the
 good rows are imported and the bad ones written to ``rejects``.
 
+Columns absent from the file are left as they are on the rows it updates (a status file
+with only 统一社会信用代码, 市场主体名称 and 登记状态 changes those and nothing else): each batch's
+stored values of the absent columns are read back and put into the rows before their
+digest is computed (:class:`_KeepAbsent`), so the digest is always that of the whole row
+as stored. ``replace_missing_columns`` instead replaces every column (absent ones become
+empty). Either way the report warns which columns the file does not have (JC652/JC653).
+
 Rows of the store that are absent from the file are left as they are (a library refresh
 adds and updates; an enterprise that is gone carries 登记状态 注销 or 迁出): the report
 counts them as ``not_in_file``.
@@ -82,6 +89,9 @@ class ImportReport:
     warnings: list[Problem] = field(default_factory=list)
     rejects_file: str | None = None
     audit_seq: int | None = None
+    missing_columns: list[str] = field(default_factory=list)  # headers the file lacks
+    replace_missing_columns: bool = False
+    interrupted_after_commit: bool = False  # Ctrl-C came during the commit: it is done
 
     @property
     def ok(self) -> bool:
@@ -97,6 +107,8 @@ class ImportReport:
             "problems": [p.to_json() for p in self.problems],
             "warnings": [p.to_json() for p in self.warnings],
             "rejects_file": self.rejects_file, "audit_seq": self.audit_seq,
+            "missing_columns": self.missing_columns,
+            "replace_missing_columns": self.replace_missing_columns,
         }
 
 
@@ -183,7 +195,8 @@ def import_file(engine: Engine, kind: str, path: str | Path, *, encoding: str | 
                 rejects: str | Path | None = None, allow_check_override: bool = True,
                 progress: ProgressFn | None = None, actor: str | None = None,
                 label: str | None = None, max_problems: int = MAX_PROBLEMS,
-                parallel: bool | None = None) -> ImportReport:
+                parallel: bool | None = None,
+                replace_missing_columns: bool = False) -> ImportReport:
     """Import a targets or officers file into the store; see the module docstring.
 
     File-level problems raise :class:`~.messages.LibraryError`; row problems are in the
@@ -191,13 +204,23 @@ def import_file(engine: Engine, kind: str, path: str | Path, *, encoding: str | 
     after every batch (bytes for CSV, rows for XLSX). ``parallel`` reads the file in a
     forked child process (default: for CSV files of at least :data:`PARALLEL_MIN_BYTES`),
     only where :func:`~jointcheck.core.forking.fork_safe` allows it.
+    Columns the file lacks keep their stored values unless ``replace_missing_columns``.
     """
     from ..store import audit, utcnow
+    from .messages import row_problem
 
     lib = open_library(kind, path, encoding=encoding, mapping=mapping, sheet=sheet,
                        label=label, allow_check_override=allow_check_override)
     report = ImportReport(kind=kind, file=lib.label, encoding=lib.encoding,
-                          warnings=list(lib.warnings))
+                          warnings=list(lib.warnings),
+                          replace_missing_columns=replace_missing_columns)
+    absent = lib.absent_fields()
+    report.missing_columns = [f.header for f in absent]
+    if absent and replace_missing_columns:
+        report.warnings.append(row_problem(
+            "JC653", file=lib.label, row=lib.header_row, severity="warning",
+            columns="、".join(report.missing_columns)))
+    keep: _KeepAbsent | None = None
     if parallel is None:
         parallel = lib.path.suffix.lower() in CSV_SUFFIXES and lib.total >= PARALLEL_MIN_BYTES
     if parallel:
@@ -209,12 +232,11 @@ def import_file(engine: Engine, kind: str, path: str | Path, *, encoding: str | 
         try:
             rej = _Rejects(rejects, lib.headers)
         except OSError as exc:
-            from .messages import row_problem
-
             lib.close()
             raise LibraryError([row_problem("JC632", file=str(rejects),
                                             detail=exc.strerror or str(exc))]) from None
     staged = None
+    defer = _DeferSigint()
     try:
         if engine.dialect.name == "sqlite":
             # read and validate the whole file into a staging file first: the store's
@@ -224,25 +246,35 @@ def import_file(engine: Engine, kind: str, path: str | Path, *, encoding: str | 
                                    rejects=rej, progress=progress, max_problems=max_problems,
                                    parallel=parallel)
         with _write_transaction(engine, staged) as conn:
+            # columns the file lacks keep their stored values: read inside the write
+            # transaction, so that they are the values the upsert replaces
+            keep = (_KeepAbsent(conn, kind, absent, lib.present_attributes())
+                    if absent and not replace_missing_columns else None)
             if staged is not None:
-                _load_staged(conn, kind, staged, report, now=utcnow())
+                _load_staged(conn, kind, staged, report, now=utcnow(), keep_absent=keep)
             else:
                 _load(conn, kind, lib, report, skip_invalid=skip_invalid, rejects=rej,
                       progress=progress, max_problems=max_problems, now=utcnow(),
-                      parallel=parallel)
+                      parallel=parallel, keep_absent=keep)
             report.sha256 = lib.sha256 or _file_sha256(lib.path)
             payload = {
                 "kind": kind, "file": lib.path.name, "sha256": report.sha256,
                 "rows": report.rows, "added": report.added, "updated": report.updated,
                 "unchanged": report.unchanged, "rejected": report.rejected,
                 "skip_invalid": skip_invalid, "encoding": lib.encoding,
+                "missing_columns": [f.column for f in absent],
+                "replace_missing_columns": replace_missing_columns,
             }
             report.audit_seq = audit.append(conn, f"{kind}.import", payload, actor=actor)
             report.imported = True
+            _test_pause("before_commit")
+            defer.start()  # from here the commit happens whole: Ctrl-C is only recorded
+        _test_pause("after_commit", until=lambda: defer.hit)
     except _NothingImported:
         report.imported = False
         report.added = report.updated = report.unchanged = 0
-    except BaseException:
+    except BaseException:  # KeyboardInterrupt before the commit: rolled back
+        report.imported = False
         if rej is not None:
             rej.discard()
         lib.close()
@@ -250,16 +282,70 @@ def import_file(engine: Engine, kind: str, path: str | Path, *, encoding: str | 
     finally:
         if staged is not None:
             staged.remove()
+        defer.stop()
+    report.interrupted_after_commit = defer.hit and report.imported
     if rej is not None:
         rej.commit()
         report.rejects_file = str(rejects)
+    if keep is not None and keep.kept and report.imported:
+        # said only when it mattered: a stored value was kept that the file would have emptied
+        kept = [f.header for f in absent if f.column in keep.kept]
+        report.warnings.append(row_problem(
+            "JC652", file=lib.label, row=lib.header_row, severity="warning",
+            columns="、".join(kept), count=len(keep.kept_rows)))
     if report.problem_count > len(report.problems):
-        from .messages import row_problem
-
         report.warnings.append(row_problem("JC651", file=lib.label, severity="warning",
                                            count=len(report.problems),
                                            total=report.problem_count))
     return report
+
+
+class _DeferSigint:
+    """Hold Ctrl-C (SIGINT) back while an import commits, and remember it.
+
+    An interrupt before :meth:`start` raises KeyboardInterrupt as usual and the write
+    transaction is rolled back; one after it (during the commit itself) cannot undo the
+    commit, so it is only recorded (``hit``) and the caller says that the import was
+    committed. Signal handlers exist only in the main thread: elsewhere this does nothing.
+    """
+
+    def __init__(self) -> None:
+        self.hit = False
+        self._previous: Any = None
+
+    def _handler(self, signum: int, frame: Any) -> None:
+        self.hit = True
+
+    def start(self) -> None:
+        import signal
+        import threading
+
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._handler)
+
+    def stop(self) -> None:
+        if self._previous is not None:
+            import signal
+
+            signal.signal(signal.SIGINT, self._previous)
+            self._previous = None
+
+
+def _test_pause(point: str, until: Callable[[], bool] | None = None) -> None:
+    """A test hook: with ``JOINTCHECK_TEST_PAUSE=POINT:SECONDS`` the import stops at
+    *point* ("before_commit", "after_commit") for up to SECONDS, after saying so on
+    stderr, so that a test can interrupt it there (tests/test_import_interrupt.py)."""
+    spec = os.environ.get("JOINTCHECK_TEST_PAUSE")
+    if not spec or spec.partition(":")[0] != point:
+        return
+    import sys
+    import time
+
+    sys.stderr.write(f"jointcheck-test-pause {point}\n")
+    sys.stderr.flush()
+    end = time.monotonic() + float(spec.partition(":")[2] or 5)
+    while time.monotonic() < end and not (until and until()):
+        time.sleep(0.02)
 
 
 def _file_sha256(path: Path) -> str:
@@ -318,7 +404,9 @@ class _PostgresWriter:
     ``INSERT ... SELECT`` from it (row-by-row statements are several times slower over a
     socket). Batch by batch, so that the server works while the next batch is read."""
 
-    def __init__(self, conn: Connection, kind: str, stamp: str):
+    def __init__(self, conn: Connection, kind: str, stamp: str,
+                 keep_absent: _KeepAbsent | None = None):
+        self.keep_absent = keep_absent
         self.raw_cursor = _driver_connection(conn).cursor()
         names = ", ".join(IMPORT_COLUMNS[kind])
         self.raw_cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{STAGE_TABLE}")
@@ -329,6 +417,8 @@ class _PostgresWriter:
         self.changed = 0
 
     def write(self, batch: list[list[Any]]) -> None:
+        if self.keep_absent is not None:
+            batch = self.keep_absent(batch)
         cur = self.raw_cursor
         with cur.copy(self.copy_sql) as copy:
             for row in batch:
@@ -466,6 +556,91 @@ class _RemoteBatches:
         self._proc.join()
 
 
+class _KeepAbsent:
+    """Fill the columns a file lacks with their stored values, batch by batch, and compute
+    the digest of the row as it will be stored.
+
+    A batch's rows are upsert parameters (:func:`_tuple_maker`: values in DIGEST_COLUMNS
+    order, dates as ISO text, JSON columns as canonical text, then the digest). For each
+    row whose key is already stored, the absent columns take the stored values; an absent
+    attribute keeps its stored key in ``attributes`` while the file's attribute columns
+    replace theirs. New rows keep the defaults of the absent columns.
+    """
+
+    CHUNK = 500  # keys per SELECT (well under every engine's parameter limit)
+
+    def __init__(self, conn: Connection, kind: str, absent: list[Any],
+                 present_attributes: set[str]):
+        from ..store import models
+
+        self.conn = conn
+        self.table = getattr(models, kind)
+        self.columns = DIGEST_COLUMNS[kind]
+        self.key = KEY[kind]
+        self.key_index = self.columns.index(self.key)
+        self.plain = [f.column for f in absent if f.attribute is None]
+        self.merge_attributes = any(f.attribute is not None for f in absent)
+        self.present_attributes = present_attributes
+        self.attribute_fields = {f.attribute: f.column for f in absent if f.attribute}
+        self.defaults = {f.column: (list(f.default) if isinstance(f.default, tuple)
+                                    else f.default) for f in absent}
+        self.jsons = [i for i, c in enumerate(self.columns)
+                      if c in ("attributes", "qualifications", "conflicts")]
+        self.canonical = canonical_encoder()
+        self.kept: set[str] = set()  # absent columns whose stored value mattered
+        self.kept_rows: set[str] = set()  # keys of the rows that kept a value
+
+    def _param(self, column: str, value: Any) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, date):
+            return value.isoformat()
+        if isinstance(value, list | dict):
+            return self.canonical(value)
+        return value
+
+    def __call__(self, batch: list[list[Any]]) -> list[list[Any]]:
+        import sqlalchemy as sa
+
+        wanted = list(self.plain) + (["attributes"] if self.merge_attributes else [])
+        select = [self.table.c[self.key], *(self.table.c[c] for c in wanted)]
+        keys = [row[self.key_index] for row in batch]
+        stored: dict[str, Any] = {}
+        for i in range(0, len(keys), self.CHUNK):
+            chunk = keys[i:i + self.CHUNK]
+            query = sa.select(*select).where(self.table.c[self.key].in_(chunk))
+            for r in self.conn.execute(query).mappings():
+                stored[r[self.key]] = r
+        if not stored:
+            return batch
+        ai = self.columns.index("attributes") if self.merge_attributes else -1
+        sha = hashlib.sha256
+        for row in batch:
+            s = stored.get(row[self.key_index])
+            if s is None:
+                continue
+            for column in self.plain:
+                value = s[column]
+                if value not in (None, "") and value != self.defaults[column]:
+                    self.kept.add(column)
+                    self.kept_rows.add(row[self.key_index])
+                row[self.columns.index(column)] = self._param(column, value)
+            if ai >= 0:
+                merged = {k: v for k, v in (s["attributes"] or {}).items()
+                          if k not in self.present_attributes}
+                for k in merged:
+                    if k in self.attribute_fields:
+                        self.kept.add(self.attribute_fields[k])
+                        self.kept_rows.add(row[self.key_index])
+                merged.update(json.loads(row[ai]))
+                row[ai] = self.canonical(merged)
+            values = row[:-1]
+            for i in self.jsons:
+                values[i] = json.loads(values[i])
+            row[-1] = sha(self.canonical(values).encode("utf-8")).hexdigest()
+        return batch
+
+
 def _consume(lib: LibraryFile, writer: Any, report: ImportReport, *, skip_invalid: bool,
              rejects: _Rejects | None, progress: ProgressFn | None, max_problems: int,
              parallel: bool) -> tuple[int, bool]:
@@ -511,7 +686,8 @@ def _consume(lib: LibraryFile, writer: Any, report: ImportReport, *, skip_invali
 
 def _load(conn: Connection, kind: str, lib: LibraryFile, report: ImportReport, *,
           skip_invalid: bool, rejects: _Rejects | None, progress: ProgressFn | None,
-          max_problems: int, now: Any, parallel: bool) -> None:
+          max_problems: int, now: Any, parallel: bool,
+          keep_absent: _KeepAbsent | None = None) -> None:
     """PostgreSQL: stream the rows into the library table batch by batch inside the write
     transaction (an inspector's mark there takes row locks only and never waits for it);
     fill in the report's counts."""
@@ -521,7 +697,7 @@ def _load(conn: Connection, kind: str, lib: LibraryFile, report: ImportReport, *
 
     table = getattr(models, kind)
     before = conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
-    writer = _PostgresWriter(conn, kind, _stamp(conn, now))
+    writer = _PostgresWriter(conn, kind, _stamp(conn, now), keep_absent)
     try:
         staged, failed = _consume(lib, writer, report, skip_invalid=skip_invalid,
                                   rejects=rejects, progress=progress,
@@ -651,14 +827,17 @@ def _write_transaction(engine: Engine, staged: _SqliteStage | None):
 
 
 def _load_staged(conn: Connection, kind: str, staged: _SqliteStage, report: ImportReport, *,
-                 now: Any) -> None:
-    """The write phase of a staged SQLite import: one upsert from the stage."""
+                 now: Any, keep_absent: _KeepAbsent | None = None) -> None:
+    """The write phase of a staged SQLite import: one upsert from the stage (after filling
+    the columns the file lacks with the stored values, when it lacks some)."""
     import sqlalchemy as sa
 
     from ..store import models
 
     table = getattr(models, kind)
     before = conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
+    if keep_absent is not None:
+        _keep_absent_in_stage(conn, kind, keep_absent)
     cur = _driver_connection(conn).cursor()
     try:
         cur.execute(upsert_sql(kind, "sqlite", _stamp(conn, now),
@@ -668,6 +847,35 @@ def _load_staged(conn: Connection, kind: str, staged: _SqliteStage, report: Impo
         cur.close()
     after = conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
     _counts(report, int(before), int(after), staged.staged, changed)
+
+
+def _keep_absent_in_stage(conn: Connection, kind: str, keep: _KeepAbsent) -> None:
+    """Rewrite the staged rows whose key is stored with :class:`_KeepAbsent`, batch by
+    batch (by rowid), inside the write transaction."""
+    columns = IMPORT_COLUMNS[kind]
+    key = KEY[kind]
+    bools = [i for i, c in enumerate(columns) if c in ("check_override", "active")]
+    stage = f"{_SqliteStage.SCHEMA}.rows"
+    raw = _driver_connection(conn)
+    select = (f"SELECT rowid, {', '.join(columns)} FROM {stage} WHERE rowid > ? AND "
+              f"{key} IN (SELECT {key} FROM main.{kind}) ORDER BY rowid LIMIT {BATCH}")
+    update = (f"UPDATE {stage} SET {', '.join(f'{c} = ?' for c in columns)} "
+              f"WHERE rowid = ?")
+    last = 0
+    while True:
+        found = raw.execute(select, (last,)).fetchall()
+        if not found:
+            return
+        last = found[-1][0]
+        batch = []
+        for r in found:
+            row = list(r[1:])
+            for i in bools:  # SQLite gives its booleans back as 0/1
+                if row[i] is not None:
+                    row[i] = bool(row[i])
+            batch.append(row)
+        keep(batch)
+        raw.executemany(update, [[*row, r[0]] for row, r in zip(batch, found, strict=True)])
 
 
 __all__ = ["BATCH", "IMPORT_COLUMNS", "ImportReport", "import_file", "upsert_sql"]

@@ -37,9 +37,12 @@ def select_rows(kind: str, filters: Mapping[str, Any], search: str | None = None
             q = q.where(table.c[column].in_(list(values)))
         else:
             q = q.where(table.c[column] == values)
-    if search:
-        pattern = f"%{search.strip()}%"
-        q = q.where(sa.or_(table.c.name.like(pattern), table.c[KEY[kind]].like(pattern.upper())))
+    if search and search.strip():
+        # the text as typed: % and _ are not wildcards here (nor is the escape character)
+        text = search.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{text}%"
+        q = q.where(sa.or_(table.c.name.like(pattern, escape="\\"),
+                           table.c[KEY[kind]].like(pattern.upper(), escape="\\")))
     return q.order_by(table.c.id)
 
 

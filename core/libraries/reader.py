@@ -240,6 +240,7 @@ class _CountingRaw(io.RawIOBase):
         self.count = 0
         self.hash = hashlib.sha256()
         self.eof = False
+        self.nul = False  # a NUL byte was read: rows are then checked for it
 
     def readable(self) -> bool:
         return True
@@ -249,6 +250,8 @@ class _CountingRaw(io.RawIOBase):
         if n:
             self.count += n
             self.hash.update(b[:n])
+            if not self.nul and b"\x00" in bytes(b[:n]):
+                self.nul = True
         else:
             self.eof = True
         return n
@@ -389,6 +392,12 @@ def _cell_text(value: Any) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
+        if abs(value) >= 1e15 and value.is_integer():
+            # beyond a spreadsheet's 15 significant digits: the digits Excel shows (a long
+            # code stored as a number ends in zeros, which the code parsers recognise)
+            from decimal import Decimal
+
+            return str(int(Decimal(f"{value:.15g}")))
         return str(int(value)) if value.is_integer() else repr(value)
     if isinstance(value, datetime):
         if value.time() == time(0):
@@ -588,6 +597,19 @@ class LibraryFile:
         self.bound = bound
         self._compile()
 
+    def absent_fields(self) -> list[Field]:
+        """The fields this file has no column for (a refresh keeps their stored values
+        unless told to replace them). 部门 of an officer is never absent: it is told by 部门
+        or 单位, one of which the file must have."""
+        return [f for f in FIELDS[self.kind]
+                if f.column not in self.bound and f.column != "department"]
+
+    def present_attributes(self) -> set[str]:
+        """The ``attributes`` keys this file has a column for (custom ones included)."""
+        names = {f.attribute for f in FIELDS[self.kind]
+                 if f.attribute is not None and f.column in self.bound}
+        return names | {name for _i, _h, name in self.attribute_columns}
+
     def _compile(self) -> None:
         """Precompute the per-row work (the hot loop of a million-row import)."""
         fields = FIELDS[self.kind]
@@ -729,10 +751,20 @@ class LibraryFile:
             rows: Iterator[tuple[int, list[str]]] = enumerate(source.reader, source.count + 1)
         else:
             rows = _chain(self._pending, self._rows)
+        raw = getattr(source, "_raw", None)  # CSV: says whether a NUL byte was read
+        width = len(self.headers)
         rownum = 0
         try:
             for rownum, cells in rows:  # noqa: B007 - rownum is used after the loop
                 values: list[Any] | None
+                if raw is not None and raw.nul:
+                    nul = self._nul_problem(rownum, cells)
+                    if nul is not None:
+                        yield rownum, None, [nul], cells
+                        continue
+                if len(cells) > width and any(c.strip() for c in cells[width:]):
+                    yield rownum, None, [self._extra_fields(rownum, cells)], cells
+                    continue
                 try:
                     values = fast(cells)
                     problems = None
@@ -760,6 +792,24 @@ class LibraryFile:
             raise source.error(exc, rownum + 1) from None
         finally:
             self._rows.close()
+
+    def _extra_fields(self, rownum: int, cells: list[str]) -> Problem:
+        """JC633: a row with values beyond the header's last column (an unquoted comma in a
+        name, usually), which would otherwise be cut off silently."""
+        width = len(self.headers)
+        last = max(i for i, c in enumerate(cells) if c.strip()) + 1
+        return row_problem("JC633", file=self.label, row=rownum, column_index=width + 1,
+                           count=last, columns=width)
+
+    def _nul_problem(self, rownum: int, cells: list[str]) -> Problem | None:
+        """JC629 for the first cell holding a NUL character (U+0000), which no database
+        column can store (PostgreSQL refuses it; it is never data)."""
+        for i, cell in enumerate(cells):
+            if "\x00" in cell:
+                header = self.headers[i] if i < len(self.headers) else None
+                return row_problem("JC629", file=self.label, row=rownum, column=header,
+                                   column_index=i + 1)
+        return None
 
     def _pending_is_header_only(self, source: _CsvSource) -> bool:
         """No rows were read ahead of the header (the header was the last row scanned)."""

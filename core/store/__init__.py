@@ -11,7 +11,7 @@ The schema changes only through Alembic migrations (``core/store/migrations``), 
 :func:`upgrade` (``jointcheck db upgrade``). ``sqlalchemy`` and ``alembic`` are imported
 inside the functions so that importing this module stays light (docs/architecture.md#principle-8).
 
-Problem codes JC701–JC709 belong to this module (the audit log uses JC711–JC719, see
+Problem codes JC701–JC710 belong to this module (the audit log uses JC711–JC719, see
 ``core/store/audit.py``).
 """
 
@@ -53,6 +53,9 @@ CODES: dict[str, tuple[str, str]] = {
               "the database is at schema revision {current}, newer than this software ({head})"),
     "JC706": ("无法使用该数据库：{detail}", "cannot use the database: {detail}"),
     "JC707": ("不支持的数据库 URL", "unsupported database URL"),
+    "JC708": ("数据库是只读的，无法写入", "the database is read-only: nothing can be written"),
+    "JC709": ("数据库正被其他操作占用：{detail}", "the database is busy: {detail}"),
+    "JC710": ("数据库所在磁盘已满", "the database's disk is full"),
 }
 
 HINTS: dict[str, tuple[str, str]] = {
@@ -72,6 +75,12 @@ HINTS: dict[str, tuple[str, str]] = {
               "and writable."),
     "JC707": ("请使用 sqlite:///文件路径 或 postgresql+psycopg://用户@主机/数据库。",
               "Please use sqlite:///PATH or postgresql+psycopg://USER@HOST/DATABASE."),
+    "JC708": ("请检查数据库文件及其所在目录的写权限（SQLite 需要在该目录中创建日志文件）、数据库用户的权限，或用 --db 指定可写的数据库。",
+              "Please check the write permission of the database file and of its directory (SQLite creates its journal there), or the database user's privileges, or point --db at a writable database."),
+    "JC709": ("若有其他导入或抽取正在进行，请待其完成后重试。",
+              "If another import or draw is running, please try again when it is done."),
+    "JC710": ("请清理磁盘空间后重试；本次操作已回滚，未写入任何内容。",
+              "Please free some disk space and try again; this operation was rolled back and wrote nothing."),
 }
 
 
@@ -312,6 +321,58 @@ def _connect_error(url: str, exc: Exception) -> StoreError:
     return _error("JC702", url, detail=detail or type(exc).__name__)
 
 
+def write_problem(url: str | None, exc: BaseException) -> Problem:
+    """What a driver error met while using the store means, attributed to the database
+    (never to the file being imported): read-only (JC708), busy (JC709, the one to retry),
+    disk full (JC710), anything else JC706 with the driver's words."""
+    url = resolve_url(url)
+    shown = safe_url(url)
+    orig = getattr(exc, "orig", None) or exc
+    detail = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
+    low = detail.lower()
+    state = getattr(getattr(orig, "diag", None), "sqlstate", None) or getattr(orig, "sqlstate", None)
+    if ("readonly" in low or "read-only" in low or "read only" in low
+            or state in ("25006", "42501") or "permission denied" in low):
+        return problem("JC708", file=shown)
+    if ("locked" in low or "busy" in low or state in ("40001", "40P01", "55P03")
+            or "lock timeout" in low):
+        return problem("JC709", file=shown, detail=detail)
+    if "disk is full" in low or "no space" in low or state == "53100":
+        return problem("JC710", file=shown)
+    return problem("JC706", file=shown, detail=detail)
+
+
+def driver_errors() -> tuple[type[BaseException], ...]:
+    """The error classes of the store's drivers, wrapped (SQLAlchemy) or not (raw cursors)."""
+    import sqlite3
+
+    from sqlalchemy.exc import DBAPIError
+
+    errors: list[type[BaseException]] = [DBAPIError, sqlite3.Error]
+    try:
+        import psycopg
+
+        errors.append(psycopg.Error)
+    except ImportError:  # pragma: no cover - psycopg is a dependency
+        pass
+    return tuple(errors)
+
+
+def _refuse_foreign_tables(url: str, conn: Connection) -> None:
+    """JC706 for a database that holds other tables and was never migrated by jointcheck:
+    ``--db`` pointed at another program's SQLite file (or a busy PostgreSQL schema) must
+    not get jointcheck's tables added to it."""
+    from sqlalchemy import inspect
+
+    tables = sorted(t for t in inspect(conn).get_table_names() if t != "alembic_version")
+    if not tables:
+        return
+    shown = "、".join(tables[:5]) + ("…" if len(tables) > 5 else "")
+    raise _error("JC706", url, detail=(
+        f"it already holds other tables ({shown}) and is not a jointcheck database"
+        if get_lang() == "en" else f"其中已有其他数据表（{shown}），不是 jointcheck 的数据库"))
+
+
 def upgrade(url: str | None = None) -> list[str]:
     """Apply every pending migration; return the revisions applied, oldest first.
 
@@ -341,6 +402,8 @@ def upgrade(url: str | None = None) -> list[str]:
                     raise _error("JC705", url, current=before, head=head)
                 if before == head:
                     return []
+                if before is None:
+                    _refuse_foreign_tables(url, conn)
                 cfg.attributes["connection"] = conn
                 command.upgrade(cfg, "head")
                 applied = [s.revision for s in script.iterate_revisions(head, before)]
