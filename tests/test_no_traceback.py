@@ -96,8 +96,8 @@ def run_all(url: str, hostile_paths: dict[str, str]) -> list[str]:
     runner = CliRunner()
     failures = []
     for path, cmd in commands():
-        if path == ["demo"]:  # runs the whole demo when its arguments are fine: see below
-            continue
+        if path in (["demo"], ["inspect"]):  # these run a whole demo / open the terminal
+            continue  # app when their arguments are fine: see their own tests below
         for args in variants(cmd, hostile_paths):
             result = runner.invoke(main, ["--db", url, *path, *args])
             text = result.output + (result.stderr if result.stderr_bytes is not None else "")
@@ -186,3 +186,15 @@ def test_no_command_shows_a_traceback_on_a_store_that_is_not_one(store, hostile_
     monkeypatch.setenv("JOINTCHECK_LOG_DIR", str(tmp_path / "logs"))
     target = hostile_paths["file"] if store == "a_file" else hostile_paths["dir"]
     assert run_all(f"sqlite:///{target}", hostile_paths) == []
+
+
+@pytest.mark.parametrize("args", [["99999999999999999999"], ["no-such-task"],
+                                  ["--campaign", "adir"], ["--campaign", "no/such.yaml"]])
+def test_inspect_with_hostile_arguments(store_url, hostile_paths, tmp_path, monkeypatch, args):
+    """Arguments that stop the app before it opens (it would wait for a terminal)."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("JOINTCHECK_LOG_DIR", str(tmp_path / "logs"))
+    args = [hostile_paths["dir"] if a == "adir" else a for a in args]
+    result = CliRunner().invoke(main, ["--db", store_url, "inspect", *args])
+    assert result.exit_code in (1, 2), result.output
+    assert "Traceback" not in result.output and "JC901" not in result.output
