@@ -5,7 +5,7 @@ Commands are registered here by name and imported only when invoked, so that
 listing below carries each command's one-line help in both languages instead of importing
 the module to ask it.
 
-Exit codes: 0 ok, 1 invalid input, 2 usage error.
+Exit codes: 0 ok, 1 invalid input, 2 usage error, 130 interrupted (Ctrl-C) and rolled back.
 """
 
 from __future__ import annotations
