@@ -670,3 +670,17 @@ def test_a_weak_seed_is_refused_unless_acknowledged_and_then_recorded(stocked, s
     assert payloads[-1]["weak_seed"] is True and count(stocked, draws) == 1
     # the replay does not change: the draw verifies
     assert run_cli("draw", "verify", "1", url=store_url).exit_code == 0
+
+
+def test_export_to_a_path_that_cannot_be_written(stocked, store_url, tmp_path):
+    path = str(campaign_file(tmp_path))
+    res = run_cli("draw", "run", path, "--seed", "ab" * 32, "--no-commitment", url=store_url)
+    assert res.exit_code == 0, res.output
+    (tmp_path / "FILE").write_text("x", encoding="utf-8")
+    for target in ("/nonexistent/dir/x.json", str(tmp_path / "FILE" / "x.json")):
+        res = run_cli("draw", "export", "1", "-o", target, url=store_url)
+        assert res.exit_code == 1 and "Traceback" not in res.output
+        assert f"{target}: JC121" in res.output, res.output
+    res = run_cli("--lang", "en", "draw", "export", "1", "-o", "/nonexistent/dir/x.json",
+                  url=store_url)
+    assert "no such file or directory" in res.output
