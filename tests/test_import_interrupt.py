@@ -25,7 +25,10 @@ def import_with_interrupt(url: str, path, point: str) -> tuple[int, str, str]:
     proc = subprocess.Popen(
         [sys.executable, "-c", "from jointcheck.core.cli import main; main()", "targets",
          "import", str(path)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True)
+        text=True,
+        # a test run started in the background inherits SIGINT ignored, and Python then
+        # raises no KeyboardInterrupt: give the child the default, as a terminal would
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     assert proc.stderr is not None
     lines = []
     for line in proc.stderr:  # wait until the import stands at the pause
