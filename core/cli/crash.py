@@ -1,6 +1,6 @@
 """The crash log and the command line's safety net.
 
-No traceback ever reaches a user (DESIGN.md principle 3). Bad input is reported where it is
+No traceback ever reaches a user. Bad input is reported where it is
 found, with a code and a hint; whatever escapes that is a defect of jointcheck. The whole
 traceback is written to a crash log — in ``JOINTCHECK_LOG_DIR``, else the user's log
 directory (platformdirs) — and the user reads one located sentence naming that file
