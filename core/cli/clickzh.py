@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import gettext as _gettext
 import re
+from collections.abc import Callable
+from typing import Any
 
 from ..i18n import get_lang
 
@@ -88,11 +90,11 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return gettext(english)
 
 
-def _missing_parameter_message(original):  # type: ignore[no-untyped-def]
+def _missing_parameter_message(original: Callable[[Any], str]) -> Callable[[Any], str]:
     """MissingParameter builds "Missing argument 'ID'." with an f-string: Chinese quotes
     and full stop when the interface is Chinese."""
 
-    def format_message(self):  # type: ignore[no-untyped-def]
+    def format_message(self: Any) -> str:
         text = original(self)
         if get_lang() == "en":
             return text
@@ -122,4 +124,4 @@ def install() -> None:
             module.ngettext = ngettext  # type: ignore[attr-defined]
     missing = click.exceptions.MissingParameter
     if not getattr(missing.format_message, "jointcheck", False):
-        missing.format_message = _missing_parameter_message(missing.format_message)  # type: ignore[method-assign]
+        missing.format_message = _missing_parameter_message(missing.format_message)  # type: ignore[method-assign,assignment]
