@@ -251,11 +251,12 @@ class Draft:
 
         return classify(self.findings(), self.checklist, self.host)
 
-    def record(self) -> dict[str, Any]:
-        """The record as it would be submitted (findings plus the record's own fields)."""
+    def record(self, result: JointResult | None = None) -> dict[str, Any]:
+        """The record as it would be submitted (findings plus the record's own fields);
+        *result*: its classification when the caller has it already."""
         from ..present.records import draft_opinion
 
-        result = self.classify()
+        result = result if result is not None else self.classify()
         opinion = self.field("opinion")
         return {
             "findings": self.findings(),
@@ -849,7 +850,7 @@ def store_version(conn: Connection, draft: Draft, *, confirm_date: bool, who: st
     result = draft.classify()
     if result.problems:
         raise RecordError(result.problems)
-    record = json.loads(json.dumps(draft.record(), ensure_ascii=False, default=str))
+    record = json.loads(json.dumps(draft.record(result), ensure_ascii=False, default=str))
     results = result.to_json()
     version = task.version + 1
     reason = task.amend_reason if version > 1 else None
@@ -858,16 +859,18 @@ def store_version(conn: Connection, draft: Draft, *, confirm_date: bool, who: st
         "task_id": task_id, "version": version, "digest": digest,
         "checklist_fingerprint": checklist.fingerprint, "reason": reason,
         "joint_result": results["joint"]["code"], **(audit_extra or {})}, actor=who)
-    conn.execute(insert(record_versions).values(
-        task_id=task_id, version=version, checklist_fingerprint=checklist.fingerprint,
-        record=record, results=results, digest=digest, reason=reason, submitted_at=now,
-        submitted_by=who, audit_seq=seq))
+    # parameters passed apart from the statement: its compiled form is cached
+    conn.execute(insert(record_versions), {
+        "task_id": task_id, "version": version, "checklist_fingerprint": checklist.fingerprint,
+        "record": record, "results": results, "digest": digest, "reason": reason,
+        "submitted_at": now, "submitted_by": who, "audit_seq": seq})
     found = problems_of(checklist, record["findings"], results)
     if found:
         conn.execute(insert(record_problems), [
             dict(p, task_id=task_id, version=version, n=n) for n, p in enumerate(found, 1)])
-    conn.execute(update(tasks).where(tasks.c.id == task_id).values(
-        status=SUBMITTED, version=version, amend_reason=None, updated_at=now))
+    conn.execute(update(tasks).where(tasks.c.id == task_id),
+                 {"status": SUBMITTED, "version": version, "amend_reason": None,
+                  "updated_at": now})
     task.status, task.version, task.amend_reason = SUBMITTED, version, None
     return RecordVersion(task_id=task_id, version=version,
                          checklist_fingerprint=checklist.fingerprint, record=record,

@@ -141,10 +141,11 @@ def append(conn: Connection, action: str, payload: dict[str, Any],
     seq = (last.seq + 1) if last else 1
     prev = last.hash if last else GENESIS_HASH
     at = utcnow()
-    conn.execute(insert(audit_log).values(
-        seq=seq, at=at, actor=who, action=action, payload=stored, payload_digest=digest,
-        prev_hash=prev, hash=entry_hash(seq, at, who, action, digest, prev),
-    ))
+    # parameters passed apart from the statement: its compiled form is cached
+    conn.execute(insert(audit_log), {
+        "seq": seq, "at": at, "actor": who, "action": action, "payload": stored,
+        "payload_digest": digest, "prev_hash": prev,
+        "hash": entry_hash(seq, at, who, action, digest, prev)})
     return seq
 
 
