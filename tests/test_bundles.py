@@ -349,3 +349,35 @@ def test_import_killed_midway_leaves_the_store_unchanged(store_url, tmp_path):
     done = subprocess.run(cmd[:-1], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert all([v.version for v in versions(office, t)] == [1] for t in ids)
+
+
+def test_a_record_submitted_in_the_app_on_a_bundle_comes_back(store_url, tmp_path):
+    import asyncio
+
+    from test_tui_app import InspectionScreen, make_app, settled, until
+
+    drawn = drawn_store(store_url, tmp_path, count=2)
+    task = drawn.task_ids[0]
+    path = tmp_path / "app.jcb"
+    export(store_url, drawn.draw.id, path, task)
+    eng = bundle_engine(path)
+    answer_all(type(drawn)(eng, drawn.config, drawn.checklist, drawn.draw, drawn.campaign_path),
+               task)
+
+    async def drive():
+        app = make_app(eng, task)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settled(pilot)
+            await pilot.press("ctrl+s")
+            await until(pilot, lambda: app.screen.query("#submit"))
+            await pilot.click("#submit")
+            await until(pilot, lambda: isinstance(app.screen, InspectionScreen)
+                        and app.screen.readonly)
+
+    asyncio.run(drive())
+    field = [v.digest for v in versions(eng, task)]
+    eng.dispose()
+    assert len(field) == 1
+    done = run("--db", store_url, "bundle", "import", str(path))
+    assert done.exit_code == 0, done.output
+    assert [v.digest for v in versions(drawn.engine, task)] == field
