@@ -14,12 +14,13 @@ DOCS = Path(__file__).resolve().parent.parent / "docs"
 
 # modules that register their own codes with jointcheck.core.errors.register
 REGISTERING = ("attributes", "plugins", "store", "store.audit", "draw.algorithm", "draw.service",
-               "libraries.messages", "legal", "records.messages", "records.bundle")
+               "libraries.messages", "legal", "records.messages", "records.bundle", "calendar")
 GROUPS = {"1": "Files and YAML", "2": "Schema", "3": "Cross-document checks", "4": "Plugins",
           "5": "Findings and classification", "6": "Library imports (see libraries.md)",
           "7": "Store, audit log and draw (see store.md, audit.md, draw.md)",
           "8": "Inspection tasks, records and field bundles (see records.md, bundles.md)",
-          "9": "The command line"}
+          "9": "The command line; working days, deadlines, referrals and status (see "
+               "deadlines.md, referrals.md)"}
 HEADER = """\
 # Error codes
 

@@ -50,6 +50,8 @@ COMMANDS: dict[str, tuple[str, str, str, str]] = {
                "Inspection records: show, submit from a file, amend"),
     "bundle": ("bundle", "bundle", "外带检查包：离线检查后把检查记录合并回数据库",
                "Field bundles: inspect offline, merge the records back"),
+    "calendar": ("calendar", "calendar", "工作日历：节假日文件、工作日、截止日期和实施方案的期限",
+                 "Working days: holiday files, due dates and a campaign's deadlines"),
     "inspect": ("inspect", "inspect", "打开检查界面（终端应用），现场逐项填写联合检查记录表",
                 "Open the inspectors' terminal app to fill in records on site"),
 }

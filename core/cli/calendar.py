@@ -1,0 +1,167 @@
+"""``jointcheck calendar``: working days, holiday files and the campaign's deadlines."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+
+import click
+
+from ..i18n import translator
+from ._common import EXIT_INVALID, echo_json, echo_problems, fail, format_option
+
+_ = translator({
+    "group": ("工作日历：节假日文件、工作日与期限", "Working days: holiday files, due dates, deadlines"),
+    "check": ("校验节假日文件（模式 holidays）", "Check holiday files (schema 'holidays')"),
+    "show": ("显示一年的节假日和调休上班日", "Show a year's holidays and make-up working days"),
+    "due": ("计算期限的截止日期（起算日不计入，遇休息日顺延）",
+            "Compute a due date (the start day is not counted; a rest day moves it on)"),
+    "deadlines": ("列出实施方案的期限及其截止日期", "List a campaign's deadlines and their due dates"),
+    "holidays": ("节假日文件（可重复）", "a holiday file (repeatable)"),
+    "campaign": ("实施方案文件（使用其 holidays；默认：示例）",
+                 "campaign file (its holidays are used; default: the example)"),
+    "unit": ("期限单位", "deadline unit"),
+    "ok": ("{file}：{year} 年，休息日 {rest} 天，调休上班 {work} 天",
+           "{file}: {year}, {rest} rest day(s), {work} make-up working day(s)"),
+    "bad_date": ("日期 {value} 无效：应为 YYYY-MM-DD", "invalid date {value}: expected YYYY-MM-DD"),
+})
+
+
+def parse_date(value: str) -> date:
+    """A YYYY-MM-DD option or argument, or a usage error saying so."""
+    try:
+        if len(value) != 10:
+            raise ValueError(value)
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(_("bad_date", value=value)) from None
+
+
+def _date_arg(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date | None:
+    return None if value is None else parse_date(value)
+
+
+def holidays_option(f):
+    return click.option("--holidays", "holidays", multiple=True,
+                        type=click.Path(path_type=str, dir_okay=False), help=_("holidays"))(f)
+
+
+def open_calendar(campaign_path: str | None, holidays: tuple[str, ...], *, need_campaign: bool):
+    """(campaign or None, its WorkCalendar), or the problems printed and exit 1."""
+    from ..deadlines import calendar_for
+    from ..errors import ConfigError
+
+    campaign = None
+    try:
+        if need_campaign or campaign_path is not None:
+            from ..config import load_campaign
+
+            campaign = load_campaign(campaign_path)
+        return campaign, calendar_for(campaign, holidays)
+    except ConfigError as exc:
+        fail(exc.problems)
+
+
+def warn_estimates(calendar) -> None:
+    """The JC935 warning (on stderr) for every year a date was estimated in."""
+    echo_problems(calendar.warnings())
+
+
+@click.group(help=_("group"))
+def calendar() -> None:
+    pass
+
+
+@calendar.command(help=_("check"))
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=str))
+def check(files: tuple[str, ...]) -> None:
+    from ..calendar import WorkCalendar, load_holiday_file
+    from ..errors import ConfigError
+
+    problems, loaded = [], []
+    for f in files:
+        try:
+            loaded.append(load_holiday_file(f))
+        except ConfigError as exc:
+            problems.extend(exc.problems)
+    try:
+        WorkCalendar(loaded)
+    except ConfigError as exc:
+        problems.extend(exc.problems)
+    if problems:
+        echo_problems(problems)
+        sys.exit(EXIT_INVALID)
+    for h in loaded:
+        work = sum(1 for d in h.working if d.weekday() >= 5)
+        click.echo(_("ok", file=h.file, year=h.year, rest=len(h.rest), work=work))
+
+
+@calendar.command(help=_("show"))
+@click.argument("year", type=click.IntRange(1949, 2200))
+@holidays_option
+@click.option("--campaign", type=click.Path(path_type=str), default=None, help=_("campaign"))
+@format_option("text", "json")
+def show(year: int, holidays: tuple[str, ...], campaign: str | None, fmt: str) -> None:
+    from ..present.calendar import no_special, source_line, year_table
+    from ..text import table_lines
+
+    _camp, cal = open_calendar(campaign, holidays, need_campaign=False)
+    days = cal.year_days(year)
+    if fmt == "json":
+        echo_json({"year": year, "source": cal.covered(year),
+                   "estimated": cal.covered(year) is None,
+                   "days": [{"date": d.day.isoformat(), "working": d.working, "name": d.name,
+                             "estimated": d.estimated} for d in days]})
+    else:
+        click.echo(source_line(cal, year))
+        if days:
+            headers, rows = year_table(days)
+            for line in table_lines(headers, rows):
+                click.echo(line)
+        else:
+            click.echo(no_special())
+    warn_estimates(cal)
+
+
+@calendar.command(help=_("due"))
+@click.argument("start", callback=_date_arg)
+@click.argument("days", type=click.IntRange(1, 3650))
+@click.option("--unit", type=click.Choice(["calendar_days", "working_days"]),
+              default="calendar_days", show_default=True, help=_("unit"))
+@holidays_option
+@click.option("--campaign", type=click.Path(path_type=str), default=None, help=_("campaign"))
+@format_option("text", "json")
+def due(start: date, days: int, unit: str, holidays: tuple[str, ...], campaign: str | None,
+        fmt: str) -> None:
+    from ..present.calendar import due_line
+
+    _camp, cal = open_calendar(campaign, holidays, need_campaign=False)
+    result = cal.due(start, days, unit)
+    if fmt == "json":
+        echo_json(result.to_json())
+    else:
+        click.echo(due_line(result))
+    warn_estimates(cal)
+
+
+@calendar.command(help=_("deadlines"))
+@click.argument("campaign", required=False, type=click.Path(path_type=str))
+@holidays_option
+@format_option("table", "json")
+def deadlines(campaign: str | None, holidays: tuple[str, ...], fmt: str) -> None:
+    from ..deadlines import campaign_event_dates, rules
+    from ..present.calendar import deadline_table
+    from ..text import table_lines
+
+    camp, cal = open_calendar(campaign, holidays, need_campaign=True)
+    known = campaign_event_dates(camp)
+    found = rules(camp)
+    dues = {r.id: r.due(known[r.event], cal) for r in found.values() if r.event in known}
+    if fmt == "json":
+        echo_json([dict(r.to_json(), due=dues[r.id].to_json() if r.id in dues else None)
+                   for r in found.values()])
+    else:
+        headers, rows = deadline_table(found.values(), dues)
+        for line in table_lines(headers, rows):
+            click.echo(line)
+    warn_estimates(cal)
