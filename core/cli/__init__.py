@@ -52,6 +52,8 @@ COMMANDS: dict[str, tuple[str, str, str, str]] = {
                "Field bundles: inspect offline, merge the records back"),
     "calendar": ("calendar", "calendar", "工作日历：节假日文件、工作日、截止日期和实施方案的期限",
                  "Working days: holiday files, due dates and a campaign's deadlines"),
+    "referrals": ("referrals", "referrals", "问题线索移交：拟稿、列表、办理进度、移交函",
+                  "Problem referrals: draft, list, record progress, letters"),
     "inspect": ("inspect", "inspect", "打开检查界面（终端应用），现场逐项填写联合检查记录表",
                 "Open the inspectors' terminal app to fill in records on site"),
 }

@@ -297,3 +297,57 @@ bundle_conflicts = Table(
     Column("resolved_at", DateTime(timezone=True), nullable=True),
     Column("resolved_by", Text, nullable=True),
 )
+
+# ----------------------------------------------------------------------------- referrals
+# 问题线索移交 (core/referrals.py, docs/referrals.md): the city's 双随机 office refers each
+# problem of a submitted record (a 不符合 item not corrected on the spot) to the department
+# that must act, by the letter 《关于移交双随机抽查有关问题的函》, and follows it through
+# the department's case. Every step is audit-logged.
+
+# One letter per receiving department and batch, with its numbered 文号.
+referral_letters = Table(
+    "referral_letters",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("campaign_id", String(128), nullable=False),
+    Column("department", String(64), nullable=False, comment="接收部门"),
+    Column("year", Integer, nullable=False),
+    Column("n", Integer, nullable=False),
+    Column("number", Text, nullable=False, unique=True, comment="文号"),
+    Column("dated", Date, nullable=False, comment="成文日期"),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+referrals = Table(
+    "referrals",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("campaign_id", String(128), nullable=False),
+    Column("task_id", String(32), ForeignKey("tasks.id"), nullable=False),
+    # the record version the problem was drafted from, and what it said then
+    Column("version", Integer, nullable=False),
+    Column("department", String(64), nullable=False, comment="检查部门"),
+    Column("item_id", String(64), nullable=False),
+    Column("refer_to", String(64), nullable=False, comment="接收部门"),
+    Column("credit_code", String(18), nullable=False, comment="统一社会信用代码"),
+    Column("note", Text, nullable=True, comment="问题说明"),
+    Column("dispositions", JSON, nullable=False, comment="建议处理结果"),
+    Column("inspected_on", Date, nullable=True, comment="检查日期"),
+    # drafted | sent | received | opened | declined | closed | reported
+    Column("status", String(16), nullable=False, comment="状态"),
+    Column("drafted_on", Date, nullable=False),
+    Column("sent_on", Date, nullable=True),
+    Column("received_on", Date, nullable=True),
+    Column("decided_on", Date, nullable=True, comment="立案或书面回复日期"),
+    Column("closed_on", Date, nullable=True, comment="结案日期"),
+    Column("reported_on", Date, nullable=True),
+    Column("case_no", Text, nullable=True, comment="案件编号"),
+    Column("letter_id", Integer, ForeignKey("referral_letters.id"), nullable=True),
+    # every step: [{"status", "date", "note", "case_no", "at", "by", "audit_seq"}]
+    Column("history", JSON, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("task_id", "department", "item_id", name="uq_referrals_problem"),
+)
+Index("ix_referrals_campaign_status", referrals.c.campaign_id, referrals.c.status)
+Index("ix_referrals_refer_to", referrals.c.refer_to)

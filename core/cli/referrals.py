@@ -1,0 +1,249 @@
+"""``jointcheck referrals``: problem referrals (问题线索移交) — draft, list, update, letters."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+
+from ..i18n import translator
+from ._common import EXIT_INVALID, echo_json, echo_problems, fail, format_option
+from .calendar import holidays_option, parse_date, warn_estimates
+from .db import store_engine
+
+_ = translator({
+    "group": ("问题线索移交：拟稿、列表、办理进度、移交函",
+              "Problem referrals: draft, list, record progress, letters"),
+    "draft": ("为已提交检查记录中未当场整改的不符合事项拟写问题线索移交",
+              "Draft a referral for each non-compliant item of submitted records not corrected "
+              "on the spot"),
+    "list": ("列出实施方案的问题线索移交及其下一期限", "List a campaign's referrals and their next due date"),
+    "update": ("记录问题线索移交的办理进度（移交、接收、立案、不予立案、结案、报告）",
+               "Record a referral's next step (sent, received, opened, declined, closed, reported)"),
+    "letter": ("按接收部门生成《关于移交双随机抽查有关问题的函》（DOCX 或 Markdown）",
+               "Write the letters 《关于移交双随机抽查有关问题的函》 per receiving department"),
+    "campaign": ("实施方案文件", "campaign file"),
+    "department": ("只处理该接收部门（部门代码）", "only this receiving department (its code)"),
+    "overdue": ("只列出已逾期的", "only overdue referrals"),
+    "status_filter": ("只列出该状态（可重复）", "only this status (repeatable)"),
+    "as_of": ("按该日期判断是否逾期（默认：今天）", "judge overdue as of this date (default: today)"),
+    "date": ("该步骤的日期 YYYY-MM-DD", "the date of the step, YYYY-MM-DD"),
+    "draft_date": ("拟稿日期（默认：今天）", "the drafting date (default: today)"),
+    "letter_date": ("移交函的成文日期（默认：今天）", "the letter's date (default: today)"),
+    "note": ("说明（不予立案时须写明书面回复的要点）", "a note (for declined: the written reply's gist)"),
+    "case_no": ("案件编号（立案、结案时）", "the case number (opened, closed)"),
+    "output": ("输出目录", "output directory"),
+    "drafted": ("已拟稿 {n} 项问题线索移交", "Drafted {n} referral(s)"),
+    "updated": ("按修改后的检查记录更新 {n} 项", "{n} brought in step with amended records"),
+    "withdrawn": ("撤回 {n} 项（修改后的检查记录已无该问题）", "{n} withdrawn (the amended record no longer has the problem)"),
+    "nothing": ("没有需要新拟稿的问题线索。", "Nothing new to draft."),
+    "stepped": ("问题线索移交 {id}：{status}（{date}）", "Referral {id}: {status} ({date})"),
+    "next_due": ("下一期限：{due}，责任方：{owner}", "Next due: {due}, owed by {owner}"),
+    "wrote": ("已写出 {file}（{number}，{to}，{n} 项）", "Wrote {file} ({number}, {to}, {n} item(s))"),
+    "no_letters": ("没有可写的移交函：没有未当场整改的问题线索。",
+                   "No letters to write: there are no problems left uncorrected on the spot."),
+    "unknown_department": ("未知的部门代码“{code}”", "unknown department code '{code}'"),
+})
+
+
+def _date_option(name: str, help_key: str, required: bool = False):
+    def convert(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date | None:
+        return None if value is None else parse_date(value)
+
+    return click.option(name, "on", required=required, callback=convert, metavar="YYYY-MM-DD",
+                        help=_(help_key))
+
+
+def campaign_and_calendar(path: str, holidays: tuple[str, ...]):
+    """(config, campaign, calendar) or the problems printed and exit 1."""
+    from ..config import open_campaign
+    from ..deadlines import calendar_for
+    from ..errors import ConfigError
+
+    try:
+        config, camp = open_campaign(path)
+        return config, camp, calendar_for(camp, holidays)
+    except ConfigError as exc:
+        fail(exc.problems)
+
+
+def _check_department(config, code: str | None) -> None:
+    if code is None or code in config.departments:
+        return
+    from ..errors import did_you_mean
+
+    hint = did_you_mean(code, sorted(config.departments))
+    click.echo(_("unknown_department", code=code) + (f" — {hint}" if hint else ""), err=True)
+    sys.exit(EXIT_INVALID)
+
+
+def _failed(exc) -> None:
+    echo_problems(exc.problems)
+    sys.exit(EXIT_INVALID)
+
+
+def checklists_of(engine, refs) -> dict:
+    """The checklist snapshots the referrals' records were filled against, by fingerprint."""
+    from ..records.snapshot import load_checklist
+
+    out: dict = {}
+    with engine.connect() as conn:
+        for fp in {r.checklist_fingerprint for r in refs}:
+            try:
+                out[fp] = load_checklist(conn, fp) if fp else None
+            except ValueError:
+                out[fp] = None
+    return out
+
+
+@click.group(help=_("group"))
+def referrals() -> None:
+    pass
+
+
+@referrals.command(help=_("draft"))
+@click.argument("campaign", type=click.Path(path_type=str))
+@_date_option("--date", "draft_date")
+@click.pass_context
+def draft(ctx: click.Context, campaign: str, on: date | None) -> None:
+    from ..referrals import ReferralError
+    from ..referrals import draft as do_draft
+
+    _config, camp, _cal = campaign_and_calendar(campaign, ())
+    with store_engine(ctx) as engine:
+        try:
+            result = do_draft(engine, camp.id, on or date.today())
+        except ReferralError as exc:
+            _failed(exc)
+    _echo_draft(result)
+
+
+def _echo_draft(result) -> None:
+    if result.drafted:
+        click.echo(_("drafted", n=len(result.drafted)))
+    if result.updated:
+        click.echo(_("updated", n=len(result.updated)))
+    if result.withdrawn:
+        click.echo(_("withdrawn", n=len(result.withdrawn)))
+    if not (result.drafted or result.updated or result.withdrawn):
+        click.echo(_("nothing"))
+
+
+@referrals.command("list", help=_("list"))
+@click.argument("campaign", type=click.Path(path_type=str))
+@click.option("--department", default=None, metavar="CODE", help=_("department"))
+@click.option("--overdue", is_flag=True, help=_("overdue"))
+@click.option("--status", "statuses", multiple=True,
+              type=click.Choice(["drafted", "sent", "received", "opened", "declined", "closed",
+                                 "reported"]), help=_("status_filter"))
+@_date_option("--as-of", "as_of")
+@holidays_option
+@format_option("table", "json")
+@click.pass_context
+def list_(ctx: click.Context, campaign: str, department: str | None, overdue: bool,
+          statuses: tuple[str, ...], on: date | None, holidays: tuple[str, ...],
+          fmt: str) -> None:
+    from ..deadlines import rules
+    from ..present.referrals import _ as text
+    from ..present.referrals import list_header, list_json, list_row
+    from ..referrals import DONE, STATUSES, list_referrals, next_due
+    from ..text import table_lines
+
+    config, camp, cal = campaign_and_calendar(campaign, holidays)
+    _check_department(config, department)
+    today = on or date.today()
+    wanted = statuses or (tuple(s for s in STATUSES if s not in DONE) if overdue else ())
+    found = rules(camp)
+    with store_engine(ctx) as engine:
+        refs = list_referrals(engine, campaign_id=camp.id, department=department,
+                              statuses=wanted)
+        checklists = checklists_of(engine, refs)
+    rows = []
+    for r in refs:
+        nxt = next_due(r, found, cal, camp)
+        if overdue and (nxt is None or not nxt.overdue(today)):
+            continue
+        rows.append((r, nxt))
+    if fmt == "json":
+        echo_json([list_json(r, checklists.get(r.checklist_fingerprint), nxt, today)
+                   for r, nxt in rows])
+    elif not rows:
+        click.echo(text("none"))
+    else:
+        for line in table_lines(list_header(), (list_row(r, checklists.get(
+                r.checklist_fingerprint), nxt, today) for r, nxt in rows)):
+            click.echo(line)
+        click.echo(text("count", n=len(rows)))
+    warn_estimates(cal)
+
+
+@referrals.command(help=_("update"))
+@click.argument("referral_id", metavar="ID", type=click.IntRange(1, 2**62))
+@click.option("--status", required=True,
+              type=click.Choice(["drafted", "sent", "received", "opened", "declined", "closed",
+                                 "reported"]))
+@_date_option("--date", "date", required=True)
+@click.option("--note", default=None, help=_("note"))
+@click.option("--case-no", default=None, help=_("case_no"))
+@click.pass_context
+def update(ctx: click.Context, referral_id: int, status: str, on: date, note: str | None,
+           case_no: str | None) -> None:
+    from ..present.referrals import status_label
+    from ..referrals import ReferralError
+    from ..referrals import update as do_update
+
+    with store_engine(ctx) as engine:
+        try:
+            ref = do_update(engine, referral_id, status, on, note=note, case_no=case_no)
+        except ReferralError as exc:
+            _failed(exc)
+    click.echo(_("stepped", id=ref.id, status=status_label(ref.status), date=on.isoformat()))
+
+
+@referrals.command(help=_("letter"))
+@click.argument("campaign", type=click.Path(path_type=str))
+@click.option("--department", default=None, metavar="CODE", help=_("department"))
+@click.option("--format", "fmt", type=click.Choice(["docx", "md"]), required=True,
+              help="输出格式 / output format")
+@click.option("-o", "--output", required=True, type=click.Path(path_type=Path, file_okay=False),
+              help=_("output"))
+@_date_option("--date", "letter_date")
+@holidays_option
+@click.pass_context
+def letter(ctx: click.Context, campaign: str, department: str | None, fmt: str, output: Path,
+           on: date | None, holidays: tuple[str, ...]) -> None:
+    from ..deadlines import rules
+    from ..letters import file_name, write_docx, write_markdown
+    from ..present.referrals import department_name, letter_document
+    from ..referrals import LETTER_NUMBER, SENDER, ReferralError, assign_letters
+    from ..referrals import draft as do_draft
+
+    config, camp, cal = campaign_and_calendar(campaign, holidays)
+    _check_department(config, department)
+    settings = camp.data.get("referral") or {}
+    on = on or date.today()
+    with store_engine(ctx) as engine:
+        try:
+            _echo_draft(do_draft(engine, camp.id, on))
+            letters = assign_letters(engine, camp.id, on,
+                                     settings.get("letter_number") or LETTER_NUMBER,
+                                     department=department)
+        except ReferralError as exc:
+            _failed(exc)
+        checklists = checklists_of(engine, [r for lt in letters for r in lt.referrals])
+    if not letters:
+        click.echo(_("no_letters"))
+        return
+    output.mkdir(parents=True, exist_ok=True)
+    found = rules(camp)
+    for lt in letters:
+        doc = letter_document(lt, camp, checklists, found, cal,
+                              settings.get("sender") or SENDER)
+        path = output / file_name(doc, lt.department, fmt)
+        (write_docx if fmt == "docx" else write_markdown)(doc, path)
+        any_checklist = next((c for c in checklists.values() if c is not None), None)
+        click.echo(_("wrote", file=path, number=lt.number,
+                     to=department_name(lt.department, any_checklist), n=len(lt.referrals)))
+    warn_estimates(cal)

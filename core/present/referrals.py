@@ -1,0 +1,216 @@
+"""Presentation of referrals (问题线索移交): status labels, the table and JSON of
+``referrals list``, and the content of the letter 《关于移交双随机抽查有关问题的函》 that the
+DOCX and Markdown writers (core/letters.py) lay out. Pure functions.
+
+The letter is a document of record: always Chinese, whatever ``--lang`` says.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from ..i18n import translator
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..calendar import WorkCalendar
+    from ..deadlines import Rule
+    from ..model import Campaign, Checklist
+    from ..referrals import Letter, NextDue, Referral
+
+_ = translator({
+    "drafted": ("已拟稿", "drafted"),
+    "sent": ("已移交", "sent"),
+    "received": ("已接收", "received"),
+    "opened": ("已立案", "case opened"),
+    "declined": ("不予立案", "declined"),
+    "closed": ("已结案", "case closed"),
+    "reported": ("已报告", "result reported"),
+    "h_id": ("编号", "Id"),
+    "h_task": ("任务", "Task"),
+    "h_name": ("市场主体名称", "市场主体名称"),
+    "h_code": ("统一社会信用代码", "统一社会信用代码"),
+    "h_item": ("抽查事项", "Item"),
+    "h_to": ("接收部门", "Receiving department"),
+    "h_status": ("状态", "Status"),
+    "h_due": ("下一期限", "Next due"),
+    "h_owner": ("责任方", "Owed by"),
+    "overdue": ("（已逾期）", " (overdue)"),
+    "none": ("没有符合条件的问题线索移交。", "No referrals match."),
+    "count": ("共 {n} 项问题线索移交", "{n} referral(s)"),
+})
+
+TITLE = "关于移交双随机抽查有关问题的函"
+PUBLICITY = "国家企业信用信息公示系统（河南）"
+
+
+def status_label(status: str) -> str:
+    return _(status)
+
+
+def department_name(code: str, checklist: Checklist | None) -> str:
+    dept = checklist.department(code) if checklist is not None else None
+    return dept.name if dept is not None else code
+
+
+def item_title(ref: Referral, checklist: Checklist | None) -> str:
+    if checklist is not None:
+        for item in checklist.items_of(ref.department):
+            if item.id == ref.item_id:
+                return item.title
+    return ref.item_id
+
+
+def owner_text(rule: Rule, ref: Referral, checklist: Checklist | None) -> str:
+    """Who owes the step: the campaign's words, with 相关部门 made the receiving department."""
+    owner = rule.owner or ""
+    if owner == "相关部门":
+        return department_name(ref.refer_to, checklist)
+    return owner
+
+
+def list_header() -> list[str]:
+    return [_("h_id"), _("h_task"), _("h_name"), _("h_code"), _("h_item"), _("h_to"),
+            _("h_status"), _("h_due"), _("h_owner")]
+
+
+def list_row(ref: Referral, checklist: Checklist | None, nxt: NextDue | None,
+             today: date) -> list[str]:
+    from .calendar import due_text
+
+    due = ""
+    if nxt is not None:
+        due = due_text(nxt.due) + (_("overdue") if nxt.overdue(today) else "")
+    return [str(ref.id), ref.task_id, ref.name or "", ref.credit_code,
+            item_title(ref, checklist), department_name(ref.refer_to, checklist),
+            status_label(ref.status), due,
+            owner_text(nxt.deadline, ref, checklist) if nxt is not None else ""]
+
+
+def list_json(ref: Referral, checklist: Checklist | None, nxt: NextDue | None,
+              today: date) -> dict[str, Any]:
+    return {
+        "id": ref.id, "task": ref.task_id, "credit_code": ref.credit_code, "name": ref.name,
+        "department": ref.department, "item": ref.item_id,
+        "item_title": item_title(ref, checklist),
+        "receiving_department": ref.refer_to,
+        "receiving_department_name": department_name(ref.refer_to, checklist),
+        "status": ref.status, "record_version": ref.version,
+        "dates": {s: (d.isoformat() if d else None) for s, d in ref.dates.items()},
+        "case_no": ref.case_no, "letter_number": ref.letter_number,
+        "note": ref.note, "dispositions": ref.dispositions,
+        "next_due": None if nxt is None else {
+            "deadline": nxt.deadline.id, "date": nxt.due.date.isoformat(),
+            "estimated": nxt.due.estimated, "overdue": nxt.overdue(today),
+            "owner": owner_text(nxt.deadline, ref, checklist)},
+    }
+
+
+# ----------------------------------------------------------------------------- letters
+
+
+def chinese_date(d: date) -> str:
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+def official_unit(days: int, unit: str) -> str:
+    """10日 / 20个工作日, always Chinese (documents of record)."""
+    return f"{days}个工作日" if unit == "working_days" else f"{days}日"
+
+
+@dataclass
+class LetterDoc:
+    """The content of one referral letter, laid out by core/letters.py."""
+
+    title: str
+    number: str
+    addressee: str
+    opening: str
+    headers: list[str]
+    rows: list[list[str]]
+    requests: list[str]
+    note: str
+    sender: str
+    dated: str
+
+
+def letter_document(letter: Letter, campaign: Campaign | None,
+                    checklists: Mapping[str | None, Checklist | None],
+                    rules: Mapping[str, Rule], calendar: WorkCalendar,
+                    sender: str) -> LetterDoc:
+    """《关于移交双随机抽查有关问题的函》 to one receiving department."""
+    from ..legal import format_citations, label
+
+    any_checklist = next((c for c in checklists.values() if c is not None), None)
+    to = department_name(letter.department, any_checklist)
+    title = campaign.title if campaign is not None else letter.campaign_id
+    ref_no = f"（{campaign.document_number}）" if campaign is not None and \
+        campaign.document_number else ""
+    period = ""
+    if campaign is not None and campaign.start and campaign.end:
+        period = f"于{chinese_date(campaign.start)}至{chinese_date(campaign.end)}"
+    opening = (f"根据《{title}》{ref_no}，我市{period}开展了跨部门联合抽查。现将抽查中发现的、"
+               f"应由你单位依法处理的问题线索及有关材料移交你单位，具体如下：")
+    headers = ["序号", "市场主体名称", "统一社会信用代码", "抽查事项", "发现的问题", "建议处理结果",
+               label("legal_basis", official=True)]
+    rows = []
+    for n, ref in enumerate(letter.referrals, 1):
+        checklist = checklists.get(ref.checklist_fingerprint)
+        basis = ""
+        item = None if checklist is None else next(
+            (i for i in checklist.items_of(ref.department) if i.id == ref.item_id), None)
+        if checklist is not None and item is not None:
+            cited = checklist.legal_basis(item)
+            cites = []
+            if cited.get("duty"):
+                cites.append(format_citations(cited["duty"], official=True))
+            if cited.get("penalty"):
+                cites.append("处罚依据：" + format_citations(cited["penalty"], official=True))
+            basis = "；".join(cites)
+        rows.append([str(n), ref.name or "", ref.credit_code, item_title(ref, checklist),
+                     ref.note or "", "、".join(ref.dispositions) or "（未提出）", basis or "—"])
+    requests = []
+    decision = rules.get("case_decision")
+    if decision is not None:
+        when = official_unit(decision.days, decision.unit)
+        received = {r.dates.get("received") for r in letter.referrals}
+        on = ""
+        first = next(iter(received), None)
+        if len(received) == 1 and first is not None:
+            due = decision.due(first, calendar)
+            on = f"（即{chinese_date(due.date)}前{'，估算' if due.estimated else ''}）"
+        requests.append(f"请你单位于收到本函后{when}内{on}对符合立案条件的依法立案查处；不符合立案条件的，"
+                        f"请于{when}内书面回复{decision.recipient or sender}。")
+    report = rules.get("case_result_report")
+    if report is not None:
+        when = official_unit(report.days, report.unit)
+        parts: list[str] = next((list(d.get("parts") or []) for d in (
+            campaign.deadlines if campaign else []) if d["id"] == report.id), [])
+        if len(parts) >= 2:
+            requests.append(f"请于结案后{when}内{parts[0]}，并{parts[1]}。")
+        else:
+            requests.append(f"请于结案后{when}内以书面形式告知{report.recipient or sender}案件查处结果，"
+                            f"并通过“{PUBLICITY}”公示行政处罚信息。")
+    requests.append("上述期限不含收到本函或结案的当日；期限最后一日为法定休假日的，顺延至休假日后的第一个工作日。")
+    note = ("说明：" + label("legal_basis", official=True) + "由部门检查事项插件提供，供参考，"
+            "不是实施方案原文。")
+    return LetterDoc(title=TITLE, number=letter.number, addressee=f"{to}：", opening=opening,
+                     headers=headers, rows=rows, requests=requests, note=note, sender=sender,
+                     dated=chinese_date(letter.dated))
+
+
+def letter_markdown(doc: LetterDoc) -> str:
+    def cell(v: str) -> str:
+        return v.replace("|", "\\|").replace("\n", " ")
+
+    lines = [f"# {doc.title}", "", doc.number, "", doc.addressee, "", doc.opening, "",
+             "| " + " | ".join(doc.headers) + " |",
+             "|" + "|".join("---" for _h in doc.headers) + "|"]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in doc.rows]
+    lines.append("")
+    for n, text in enumerate(doc.requests, 1):
+        lines += [f"{n}. {text}"]
+    lines += ["", doc.note, "", doc.sender, "", doc.dated, ""]
+    return "\n".join(lines)

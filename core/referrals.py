@@ -1,0 +1,482 @@
+"""Referrals (问题线索移交): problems of submitted records referred to the departments that
+must act, and followed through their cases (docs/referrals.md).
+
+Who: 市“双随机、一公开”工作领导小组办公室 (the city's 双随机 office, not the joint office)
+sends 《关于移交双随机抽查有关问题的函》 to the departments concerned (docs/architecture.md#domain-scheme).
+
+What is referred: every 不符合 item of a task's *current* record version
+(``tasks.version``; ``record_problems``) that was **not** corrected on the spot. An item
+corrected on the spot (整改到位, result 5 发现问题已责令改正) has been dealt with by the
+inspecting officers' order to correct; no department has anything left to act on, so it is
+not referred (``status`` counts it separately).
+
+Lifecycle (each step audit-logged inside the change's transaction)::
+
+    drafted -> sent -> received -> opened (立案查处) -> closed (结案) -> reported
+                                \\-> declined (书面回复不符合立案条件)
+
+An illegal transition, a date before the previous step's, a date in the future or a
+declined step without the written reply's gist is refused with a clear problem, and
+nothing changes. Every function takes an Engine and runs its own transaction; nothing
+here prints. Problem codes JC941–JC949 belong to this module.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from .errors import Problem, problem, register
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sqlalchemy import Connection, Engine
+
+    from .calendar import Due, WorkCalendar
+    from .deadlines import Rule
+    from .model import Campaign
+
+DRAFTED, SENT, RECEIVED, OPENED, DECLINED, CLOSED, REPORTED = (
+    "drafted", "sent", "received", "opened", "declined", "closed", "reported")
+STATUSES = (DRAFTED, SENT, RECEIVED, OPENED, DECLINED, CLOSED, REPORTED)
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    DRAFTED: (SENT,), SENT: (RECEIVED,), RECEIVED: (OPENED, DECLINED), OPENED: (CLOSED,),
+    CLOSED: (REPORTED,), DECLINED: (), REPORTED: (),
+}
+DONE = (DECLINED, REPORTED)
+# the date column each status records
+DATE_COLUMN = {DRAFTED: "drafted_on", SENT: "sent_on", RECEIVED: "received_on",
+               OPENED: "decided_on", DECLINED: "decided_on", CLOSED: "closed_on",
+               REPORTED: "reported_on"}
+# the deadline (campaign deadlines id) that the next step of each status must meet
+NEXT_DEADLINE = {DRAFTED: "referral_letter", RECEIVED: "case_decision",
+                 CLOSED: "case_result_report"}
+SENDER = "市“双随机、一公开”工作领导小组办公室"
+LETTER_NUMBER = "双随机办函〔{year}〕{n}号"
+
+CODES = {
+    "JC941": ("没有编号为 {id} 的问题线索移交", "there is no referral {id}"),
+    "JC942": ("问题线索移交 {id} 当前为“{current}”，不能改为“{status}”",
+              "referral {id} is '{current}' and cannot become '{status}'"),
+    "JC943": ("“{status}”的日期 {date} 早于上一步“{previous}”的日期 {previous_date}",
+              "the date {date} of '{status}' is before {previous_date}, the date of the "
+              "previous step '{previous}'"),
+    "JC944": ("日期 {date} 晚于今天（{today}）", "the date {date} is after today ({today})"),
+    "JC945": ("“不予立案”须附书面回复的要点（--note）",
+              "'declined' needs the gist of the written reply (--note)"),
+    "JC946": ("案件编号只能在立案、结案或报告时填写", "a case number belongs to opened, closed or reported"),
+    "JC947": ("文号格式“{pattern}”无效：{detail}", "invalid 文号 pattern '{pattern}': {detail}"),
+    "JC948": ("实施方案“{campaign}”没有可移交的问题线索", "campaign '{campaign}' has no referrals"),
+}
+HINTS = {
+    "JC943": ("请填写不早于 {previous_date} 的日期。", "Please give a date on or after {previous_date}."),
+    "JC944": ("请填写已经发生的日期。", "Please give the date the step happened."),
+    "JC945": ("请用 --note 写明部门书面回复的要点，例如不符合立案条件的理由。",
+              "Please give the gist of the department's written reply with --note, e.g. why "
+              "the case conditions are not met."),
+    "JC946": ("请在 --status opened、closed 或 reported 时使用 --case-no。",
+              "Please use --case-no with --status opened, closed or reported."),
+    "JC947": ("文号格式须含 {n}（本年第几号），可含 {year}，例如 双随机办函〔{year}〕{n}号。",
+              "The pattern needs {n} (the number in the year) and may use {year}, e.g. "
+              "双随机办函〔{year}〕{n}号."),
+    "JC948": ("请先提交检查记录（record submit）；只有未当场整改的不符合事项才移交。",
+              "Please submit the records first (record submit); only non-compliant items not "
+              "corrected on the spot are referred."),
+}
+register(CODES, HINTS)
+
+
+class ReferralError(Exception):
+    """A referral operation cannot be done; ``.problems`` say why (nothing was changed)."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(p.format() for p in problems))
+
+
+@dataclass
+class Referral:
+    id: int
+    campaign_id: str
+    task_id: str
+    version: int
+    department: str
+    item_id: str
+    refer_to: str
+    credit_code: str
+    note: str | None
+    dispositions: list[str]
+    inspected_on: date | None
+    status: str
+    dates: dict[str, date | None]
+    case_no: str | None
+    letter_id: int | None
+    history: list[dict[str, Any]] = field(default_factory=list)
+    name: str | None = None           # 市场主体名称 (from the library)
+    letter_number: str | None = None  # 文号 of its letter
+    checklist_fingerprint: str | None = None
+
+    @property
+    def done(self) -> bool:
+        return self.status in DONE
+
+    def event_dates(self, campaign: Campaign | None) -> dict[str, date]:
+        """The dates of the events a deadline may count from (core.deadlines.EVENTS)."""
+        out = {"inspection_end": self.inspected_on,
+               "joint_inspection_end": campaign.end if campaign is not None else None,
+               "referral_drafted": self.dates.get(DRAFTED),
+               "referral_sent": self.dates.get(SENT),
+               "referral_received": self.dates.get(RECEIVED),
+               "case_decided": self.dates.get(OPENED) or self.dates.get(DECLINED),
+               "case_closed": self.dates.get(CLOSED)}
+        return {k: v for k, v in out.items() if v is not None}
+
+
+@dataclass(frozen=True)
+class NextDue:
+    """The next step a referral owes, by when, and who owes it."""
+
+    deadline: Rule
+    due: Due
+
+    def overdue(self, today: date) -> bool:
+        return self.due.date < today
+
+
+def next_due(ref: Referral, rules: Mapping[str, Rule], calendar: WorkCalendar,
+             campaign: Campaign | None) -> NextDue | None:
+    """The deadline of *ref*'s next step (``None``: done, or no deadline for that step, or
+    its start event has no date)."""
+    rule = rules.get(NEXT_DEADLINE.get(ref.status, ""))
+    if rule is None:
+        return None
+    start = ref.event_dates(campaign).get(rule.event)
+    if start is None:
+        return None
+    return NextDue(rule, rule.due(start, calendar))
+
+
+# ----------------------------------------------------------------------------- drafting
+
+
+@dataclass
+class DraftResult:
+    drafted: list[int] = field(default_factory=list)
+    updated: list[int] = field(default_factory=list)
+    withdrawn: list[int] = field(default_factory=list)
+
+
+def _current_problems(conn: Connection, campaign_id: str) -> list[Any]:
+    """The problems of every task's current record version, not corrected on the spot."""
+    from sqlalchemy import and_, select
+
+    from .store.models import record_problems as rp
+    from .store.models import tasks
+
+    q = (select(rp.c.task_id, rp.c.version, rp.c.department, rp.c.item_id, rp.c.refer_to,
+                rp.c.dispositions, rp.c.note, tasks.c.credit_code)
+         .join(tasks, and_(tasks.c.id == rp.c.task_id, tasks.c.version == rp.c.version))
+         .where(tasks.c.campaign_id == campaign_id)
+         .where(rp.c.corrected_on_site.is_(False))
+         .order_by(tasks.c.draw_id, tasks.c.seq, rp.c.n))
+    return list(conn.execute(q))
+
+
+def _inspected_on(conn: Connection, keys: Iterable[tuple[str, int]]) -> dict[tuple[str, int], date]:
+    from sqlalchemy import select, tuple_
+
+    from .store.models import record_versions as rv
+
+    keys = sorted(set(keys))
+    out: dict[tuple[str, int], date] = {}
+    for i in range(0, len(keys), 500):
+        chunk = keys[i:i + 500]
+        q = select(rv.c.task_id, rv.c.version, rv.c.record).where(
+            tuple_(rv.c.task_id, rv.c.version).in_(chunk))
+        for task_id, version, record in conn.execute(q):
+            raw = ((record or {}).get("findings") or {}).get("inspected_on")
+            with contextlib.suppress(ValueError):
+                out[(task_id, version)] = date.fromisoformat(str(raw))
+    return out
+
+
+def draft(engine: Engine, campaign_id: str, on: date, *, actor: str | None = None,
+          today: date | None = None) -> DraftResult:
+    """Draft a referral for every current problem that has none, dated *on*; bring drafted
+    (not yet sent) referrals in step with an amended record, and withdraw drafted ones whose
+    problem an amendment removed. Sent referrals are documents of record: never changed."""
+    from sqlalchemy import delete, insert, select, update
+
+    from .store import audit, begin_write, utcnow
+    from .store.models import referrals
+
+    _not_future(on, today)
+    who = actor or audit.actor()
+    result = DraftResult()
+    with begin_write(engine) as conn:
+        found = _current_problems(conn, campaign_id)
+        existing = {(r.task_id, r.department, r.item_id): r for r in conn.execute(
+            select(referrals.c.id, referrals.c.task_id, referrals.c.department,
+                   referrals.c.item_id, referrals.c.status, referrals.c.version,
+                   referrals.c.note, referrals.c.dispositions, referrals.c.refer_to)
+            .where(referrals.c.campaign_id == campaign_id))}
+        dates = _inspected_on(conn, ((p.task_id, p.version) for p in found))
+        now = utcnow()
+        new_rows, seen = [], set()
+        for p in found:
+            key = (p.task_id, p.department, p.item_id)
+            seen.add(key)
+            old = existing.get(key)
+            if old is None:
+                new_rows.append({
+                    "campaign_id": campaign_id, "task_id": p.task_id, "version": p.version,
+                    "department": p.department, "item_id": p.item_id, "refer_to": p.refer_to,
+                    "credit_code": p.credit_code, "note": p.note,
+                    "dispositions": list(p.dispositions or []),
+                    "inspected_on": dates.get((p.task_id, p.version)), "status": DRAFTED,
+                    "drafted_on": on,
+                    "history": [{"status": DRAFTED, "date": on.isoformat(), "by": who,
+                                 "at": audit.format_time(now)}],
+                    "created_at": now, "updated_at": now})
+            elif old.status == DRAFTED and (old.version, old.note, old.dispositions,
+                                            old.refer_to) != (p.version, p.note,
+                                                              p.dispositions, p.refer_to):
+                conn.execute(update(referrals).where(referrals.c.id == old.id).values(
+                    version=p.version, note=p.note, dispositions=list(p.dispositions or []),
+                    refer_to=p.refer_to, inspected_on=dates.get((p.task_id, p.version)),
+                    updated_at=now))
+                result.updated.append(old.id)
+        gone = [r.id for k, r in existing.items() if k not in seen and r.status == DRAFTED]
+        if gone:
+            conn.execute(delete(referrals).where(referrals.c.id.in_(gone)))
+            result.withdrawn = sorted(gone)
+        if new_rows:
+            conn.execute(insert(referrals), new_rows)
+            keys = {(r["task_id"], r["department"], r["item_id"]) for r in new_rows}
+            result.drafted = sorted(r.id for r in conn.execute(
+                select(referrals.c.id, referrals.c.task_id, referrals.c.department,
+                       referrals.c.item_id).where(referrals.c.campaign_id == campaign_id))
+                if (r.task_id, r.department, r.item_id) in keys)
+        if result.drafted or result.updated or result.withdrawn:
+            audit.append(conn, "referral.draft", {
+                "campaign_id": campaign_id, "date": on.isoformat(), "drafted": result.drafted,
+                "updated": result.updated, "withdrawn": result.withdrawn}, actor=who)
+    return result
+
+
+# ----------------------------------------------------------------------------- steps
+
+
+def _not_future(on: date, today: date | None) -> None:
+    today = today or date.today()
+    if on > today:
+        raise ReferralError([problem("JC944", date=on.isoformat(), today=today.isoformat())])
+
+
+def _allowed_hint(current: str) -> str:
+    from .present.referrals import status_label
+
+    allowed = TRANSITIONS.get(current, ())
+    if not allowed:
+        return problem_text("done", status=status_label(current))
+    return problem_text("next", steps="、".join(f"{status_label(s)}（{s}）" for s in allowed))
+
+
+def problem_text(key: str, **params: Any) -> str:
+    from .i18n import translator
+
+    return translator({
+        "done": ("该移交已办结（{status}），不能再更改。", "The referral is finished ({status})."),
+        "next": ("下一步可以是：{steps}。", "The next step can be: {steps}."),
+    })(key, **params)
+
+
+def update(engine: Engine, referral_id: int, status: str, on: date, *, note: str | None = None,
+           case_no: str | None = None, actor: str | None = None,
+           today: date | None = None) -> Referral:
+    """Move a referral to its next *status* on *on*, audit-logged; refused (ReferralError,
+    nothing changed) when the step is not the next one, its date is before the previous
+    step's or in the future, or a declined step has no written reply (*note*)."""
+    from sqlalchemy import select
+    from sqlalchemy import update as sql_update
+
+    from .store import audit, begin_write, utcnow
+    from .store.models import referrals
+
+    note = (note or "").strip() or None
+    case_no = (case_no or "").strip() or None
+    who = actor or audit.actor()
+    with begin_write(engine) as conn:
+        q = select(referrals).where(referrals.c.id == referral_id)
+        if conn.dialect.name == "postgresql":
+            q = q.with_for_update()
+        row = conn.execute(q).first()
+        if row is None:
+            raise ReferralError([problem("JC941", id=referral_id)])
+        current = row.status
+        if status not in TRANSITIONS.get(current, ()):
+            from .present.referrals import status_label
+
+            raise ReferralError([problem("JC942", id=referral_id, current=status_label(current),
+                                         status=status_label(status) if status in STATUSES
+                                         else status, hint=_allowed_hint(current))])
+        previous_date = getattr(row, DATE_COLUMN[current])
+        if previous_date is not None and on < previous_date:
+            from .present.referrals import status_label
+
+            raise ReferralError([problem(
+                "JC943", status=status_label(status), date=on.isoformat(),
+                previous=status_label(current), previous_date=previous_date.isoformat())])
+        _not_future(on, today)
+        if status == DECLINED and not note:
+            raise ReferralError([problem("JC945")])
+        if case_no and status not in (OPENED, CLOSED, REPORTED):
+            raise ReferralError([problem("JC946")])
+        now = utcnow()
+        step: dict[str, Any] = {"status": status, "date": on.isoformat(), "by": who,
+                                "at": audit.format_time(now)}
+        if note:
+            step["note"] = note
+        if case_no:
+            step["case_no"] = case_no
+        seq = audit.append(conn, "referral.step", {
+            "referral_id": referral_id, "task_id": row.task_id, "item": row.item_id,
+            "refer_to": row.refer_to, "from": current, "to": status, "date": on.isoformat(),
+            "note": note, "case_no": case_no}, actor=who)
+        step["audit_seq"] = seq
+        values: dict[str, Any] = {"status": status, DATE_COLUMN[status]: on,
+                                  "history": list(row.history or []) + [step], "updated_at": now}
+        if case_no:
+            values["case_no"] = case_no
+        conn.execute(sql_update(referrals).where(referrals.c.id == referral_id).values(**values))
+    found = list_referrals(engine, ids=[referral_id])
+    return found[0]
+
+
+# ----------------------------------------------------------------------------- reading
+
+
+def list_referrals(engine: Engine, *, campaign_id: str | None = None,
+                   department: str | None = None, statuses: Iterable[str] = (),
+                   ids: Iterable[int] = ()) -> list[Referral]:
+    """Referrals in task and item order, with the enterprise's name and the letter's 文号."""
+    from sqlalchemy import select
+
+    from .store.models import referral_letters, referrals, targets, tasks
+
+    q = (select(referrals, targets.c.name, referral_letters.c.number.label("letter_number"),
+                tasks.c.checklist_fingerprint)
+         .join(tasks, tasks.c.id == referrals.c.task_id)
+         .outerjoin(targets, targets.c.credit_code == referrals.c.credit_code)
+         .outerjoin(referral_letters, referral_letters.c.id == referrals.c.letter_id)
+         .order_by(tasks.c.draw_id, tasks.c.seq, referrals.c.id))
+    if campaign_id is not None:
+        q = q.where(referrals.c.campaign_id == campaign_id)
+    if department is not None:
+        q = q.where(referrals.c.refer_to == department)
+    statuses = list(statuses)
+    if statuses:
+        q = q.where(referrals.c.status.in_(statuses))
+    ids = list(ids)
+    if ids:
+        q = q.where(referrals.c.id.in_(ids))
+    with engine.connect() as conn:
+        return [_from_row(r) for r in conn.execute(q)]
+
+
+def _from_row(r: Any) -> Referral:
+    return Referral(
+        id=r.id, campaign_id=r.campaign_id, task_id=r.task_id, version=r.version,
+        department=r.department, item_id=r.item_id, refer_to=r.refer_to,
+        credit_code=r.credit_code, note=r.note, dispositions=list(r.dispositions or []),
+        inspected_on=r.inspected_on, status=r.status,
+        dates={s: getattr(r, DATE_COLUMN[s]) for s in STATUSES
+               if s not in (OPENED, DECLINED)} | _decided(r),
+        case_no=r.case_no, letter_id=r.letter_id, history=list(r.history or []),
+        name=r.name, letter_number=r.letter_number,
+        checklist_fingerprint=r.checklist_fingerprint)
+
+
+def _decided(r: Any) -> dict[str, date | None]:
+    """decided_on is the date of opened or of declined, whichever the referral took."""
+    took = next((h["status"] for h in reversed(r.history or [])
+                 if h.get("status") in (OPENED, DECLINED)), None)
+    return {OPENED: r.decided_on if took == OPENED else None,
+            DECLINED: r.decided_on if took == DECLINED else None}
+
+
+# ----------------------------------------------------------------------------- letters
+
+
+@dataclass
+class Letter:
+    id: int
+    campaign_id: str
+    department: str
+    number: str
+    dated: date
+    referrals: list[Referral]
+
+
+def letter_number(pattern: str, year: int, n: int) -> str:
+    """The 文号 of the *n*-th letter of *year* by *pattern* (JC947 when it is unusable)."""
+    if "{n" not in pattern:
+        raise ReferralError([problem("JC947", pattern=pattern, detail="{n}")])
+    try:
+        return pattern.format(year=year, n=n)
+    except (KeyError, IndexError, ValueError) as exc:
+        raise ReferralError([problem("JC947", pattern=pattern, detail=str(exc))]) from None
+
+
+def assign_letters(engine: Engine, campaign_id: str, on: date, pattern: str, *,
+                   department: str | None = None, actor: str | None = None) -> list[Letter]:
+    """The letters of a campaign (one per receiving department and batch): drafted
+    referrals that have no letter yet get a new one, numbered by *pattern* in *on*'s year
+    (the next number after the year's highest in the store); letters already numbered keep
+    their number. Audit-logged when a number is given."""
+    from sqlalchemy import func, insert, select
+    from sqlalchemy import update as sql_update
+
+    from .store import audit, begin_write, utcnow
+    from .store.models import referral_letters, referrals
+
+    letter_number(pattern, on.year, 1)  # refuse a bad pattern before anything
+    who = actor or audit.actor()
+    with begin_write(engine) as conn:
+        q = (select(referrals.c.refer_to, referrals.c.id)
+             .where(referrals.c.campaign_id == campaign_id)
+             .where(referrals.c.letter_id.is_(None)).where(referrals.c.status == DRAFTED)
+             .order_by(referrals.c.refer_to, referrals.c.id))
+        if department is not None:
+            q = q.where(referrals.c.refer_to == department)
+        pending: dict[str, list[int]] = {}
+        for dept, rid in conn.execute(q):
+            pending.setdefault(dept, []).append(rid)
+        n = conn.execute(select(func.max(referral_letters.c.n))
+                         .where(referral_letters.c.year == on.year)).scalar() or 0
+        for dept, rids in pending.items():
+            n += 1
+            number = letter_number(pattern, on.year, n)
+            letter_id = conn.execute(insert(referral_letters).values(
+                campaign_id=campaign_id, department=dept, year=on.year, n=n, number=number,
+                dated=on, created_at=utcnow()).returning(referral_letters.c.id)).scalar_one()
+            conn.execute(sql_update(referrals).where(referrals.c.id.in_(rids))
+                         .values(letter_id=letter_id))
+            audit.append(conn, "referral.letter", {
+                "campaign_id": campaign_id, "letter_id": letter_id, "number": number,
+                "department": dept, "date": on.isoformat(), "referrals": rids}, actor=who)
+        lq = (select(referral_letters).where(referral_letters.c.campaign_id == campaign_id)
+              .order_by(referral_letters.c.year, referral_letters.c.n))
+        if department is not None:
+            lq = lq.where(referral_letters.c.department == department)
+        letters = list(conn.execute(lq))
+    refs = list_referrals(engine, campaign_id=campaign_id, department=department)
+    by_letter: dict[int, list[Referral]] = {}
+    for r in refs:
+        if r.letter_id is not None:
+            by_letter.setdefault(r.letter_id, []).append(r)
+    return [Letter(id=lt.id, campaign_id=lt.campaign_id, department=lt.department,
+                   number=lt.number, dated=lt.dated, referrals=by_letter.get(lt.id, []))
+            for lt in letters if by_letter.get(lt.id)]
