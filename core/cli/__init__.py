@@ -54,6 +54,8 @@ COMMANDS: dict[str, tuple[str, str, str, str]] = {
                  "Working days: holiday files, due dates and a campaign's deadlines"),
     "referrals": ("referrals", "referrals", "问题线索移交：拟稿、列表、办理进度、移交函",
                   "Problem referrals: draft, list, record progress, letters"),
+    "status": ("status", "status", "实施方案的进度及逾期、即将到期的事项",
+               "A campaign's progress and the steps overdue or due soon"),
     "inspect": ("inspect", "inspect", "打开检查界面（终端应用），现场逐项填写联合检查记录表",
                 "Open the inspectors' terminal app to fill in records on site"),
 }

@@ -1,0 +1,222 @@
+"""A campaign's progress and what is due (``jointcheck status``, the app's dashboard).
+
+Stages: drawn, records pending and in draft, submitted, settled, published (when the store
+tracks the joint office's settlement), problems, referrals drafted, referred (sent),
+answered (the department opened a case or declined in writing), closed and reported. Due
+items: every step of the campaign's deadlines (core.deadlines) not yet done, with its due
+date, whether that date is estimated, and who owes it, grouped by deadline, due date and
+owner. Aggregates run in SQL; due dates are computed once per distinct start date.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
+
+from . import deadlines as D
+from .referrals import CLOSED, DECLINED, DRAFTED, NEXT_DEADLINE, OPENED, REPORTED
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sqlalchemy import Connection, Engine
+
+    from .calendar import Due, WorkCalendar
+    from .model import Campaign
+
+STAGES = ("drawn", "pending", "draft", "submitted", "settled", "published", "problems",
+          "corrected_on_site", "drafted", "referred", "answered", "closed", "reported")
+
+
+@dataclass
+class DueGroup:
+    """Steps of one deadline due on one date and owed by one party."""
+
+    deadline: D.Rule
+    due: Due
+    owner: str
+    count: int = 0
+    refs: list[str] = field(default_factory=list)  # task or referral ids (first 50)
+
+    def overdue(self, today: date) -> bool:
+        return self.due.date < today
+
+    def to_json(self, today: date) -> dict[str, Any]:
+        return {"deadline": self.deadline.id, "title": self.deadline.title,
+                "date": self.due.date.isoformat(), "estimated": self.due.estimated,
+                "overdue": self.overdue(today), "days_left": (self.due.date - today).days,
+                "owner": self.owner, "count": self.count, "examples": self.refs}
+
+
+@dataclass
+class Status:
+    campaign_id: str
+    today: date
+    within: int
+    counts: dict[str, int | None]
+    due: list[DueGroup]
+    untracked: list[str]  # deadlines the store cannot follow (yet), by id
+
+    def to_json(self) -> dict[str, Any]:
+        return {"campaign_id": self.campaign_id, "as_of": self.today.isoformat(),
+                "within_days": self.within, "stages": self.counts,
+                "due": [g.to_json(self.today) for g in self.due],
+                "untracked_deadlines": self.untracked}
+
+
+def _settlements():
+    from .store import models
+
+    return getattr(models, "result_settlements", None)
+
+
+def _counts(conn: Connection, campaign_id: str) -> dict[str, int | None]:
+    from sqlalchemy import and_, func, select
+
+    from .store.models import record_problems as rp
+    from .store.models import referrals, tasks
+
+    counts: dict[str, int | None] = dict.fromkeys(STAGES, 0)
+    by_status = dict(conn.execute(select(tasks.c.status, func.count())
+                                  .where(tasks.c.campaign_id == campaign_id)
+                                  .group_by(tasks.c.status)).all())
+    counts["drawn"] = sum(by_status.values())
+    counts["pending"] = by_status.get("pending", 0)
+    counts["draft"] = by_status.get("draft", 0) + by_status.get("amending", 0)
+    counts["submitted"] = by_status.get("submitted", 0) + by_status.get("amending", 0)
+    settled = _settlements()
+    if settled is None:
+        counts["settled"] = counts["published"] = None
+    else:
+        join = and_(settled.c.task_id == tasks.c.id, settled.c.version == tasks.c.version)
+        row = conn.execute(select(func.count(), func.count(settled.c.published_on))
+                           .select_from(settled.join(tasks, join))
+                           .where(tasks.c.campaign_id == campaign_id)).one()
+        counts["settled"], counts["published"] = int(row[0]), int(row[1])
+    problems = dict(conn.execute(
+        select(rp.c.corrected_on_site, func.count())
+        .select_from(rp.join(tasks, and_(tasks.c.id == rp.c.task_id,
+                                         tasks.c.version == rp.c.version)))
+        .where(tasks.c.campaign_id == campaign_id).group_by(rp.c.corrected_on_site)).all())
+    counts["problems"] = sum(problems.values())
+    counts["corrected_on_site"] = problems.get(True, 0)
+    refs = dict(conn.execute(select(referrals.c.status, func.count())
+                             .where(referrals.c.campaign_id == campaign_id)
+                             .group_by(referrals.c.status)).all())
+    counts["drafted"] = sum(refs.values())
+    counts["referred"] = sum(n for s, n in refs.items() if s != DRAFTED)
+    counts["answered"] = sum(refs.get(s, 0) for s in (OPENED, DECLINED, CLOSED, REPORTED))
+    counts["closed"] = sum(refs.get(s, 0) for s in (CLOSED, REPORTED))
+    counts["reported"] = refs.get(REPORTED, 0)
+    return counts
+
+
+class _Due:
+    """Due dates computed once per (deadline, start)."""
+
+    def __init__(self, calendar: WorkCalendar):
+        self.calendar = calendar
+        self.cache: dict[tuple[str, date], Due] = {}
+
+    def __call__(self, rule: D.Rule, start: date) -> Due:
+        key = (rule.id, start)
+        found = self.cache.get(key)
+        if found is None:
+            found = self.cache[key] = rule.due(start, self.calendar)
+        return found
+
+
+def campaign_status(engine: Engine, campaign: Campaign, calendar: WorkCalendar, *,
+                    today: date | None = None, within: int = 7,
+                    department_names: Mapping[str, str] | None = None) -> Status:
+    """The progress of *campaign* and every step due within *within* days or overdue."""
+    from sqlalchemy import and_, select
+
+    from .store.models import referrals, task_answers, tasks
+
+    today = today or date.today()
+    names = dict(department_names or {})
+    rules = D.rules(campaign)
+    due_of = _Due(calendar)
+    groups: dict[tuple[str, date, str], DueGroup] = {}
+    horizon = today + timedelta(days=within)
+    untracked: list[str] = []
+    known_events = D.campaign_event_dates(campaign)
+
+    def add(rule: D.Rule, start: date | None, owner: str, ref: str) -> None:
+        if start is None:
+            return
+        due = due_of(rule, start)
+        if due.date > horizon:
+            return
+        key = (rule.id, due.date, owner)
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = DueGroup(rule, due, owner)
+        group.count += 1
+        if len(group.refs) < 50:
+            group.refs.append(ref)
+
+    def owner_of(rule: D.Rule, department: str | None = None) -> str:
+        if rule.owner == "相关部门" and department:
+            return names.get(department, department)
+        return rule.owner or ""
+
+    with engine.connect() as conn:
+        counts = _counts(conn, campaign.id)
+        # the records the teams owe the joint office
+        rule = rules.get(D.RECORDS_TO_OFFICE)
+        if rule is not None and rule.event == "inspection_end":
+            q = (select(tasks.c.id, task_answers.c.value)
+                 .join(task_answers, and_(task_answers.c.task_id == tasks.c.id,
+                                          task_answers.c.key == "field:inspected_on"))
+                 .where(tasks.c.campaign_id == campaign.id).where(tasks.c.version == 0))
+            for tid, value in conn.execute(q):
+                try:
+                    start = date.fromisoformat(str(value))
+                except ValueError:
+                    continue
+                add(rule, start, owner_of(rule), tid)
+        elif rule is not None and rule.event in known_events:
+            for (tid,) in conn.execute(select(tasks.c.id).where(
+                    tasks.c.campaign_id == campaign.id).where(tasks.c.version == 0)):
+                add(rule, known_events[rule.event], owner_of(rule), tid)
+        # the referrals: each status owes its next step
+        cols = [referrals.c.id, referrals.c.status, referrals.c.refer_to,
+                referrals.c.inspected_on, referrals.c.drafted_on, referrals.c.sent_on,
+                referrals.c.received_on, referrals.c.decided_on, referrals.c.closed_on]
+        q = (select(*cols).where(referrals.c.campaign_id == campaign.id)
+             .where(referrals.c.status.in_(list(NEXT_DEADLINE))))
+        for r in conn.execute(q):
+            rule = rules.get(NEXT_DEADLINE[r.status])
+            if rule is None:
+                continue
+            events = {"inspection_end": r.inspected_on, "referral_drafted": r.drafted_on,
+                      "referral_sent": r.sent_on, "referral_received": r.received_on,
+                      "case_decided": r.decided_on, "case_closed": r.closed_on, **known_events}
+            add(rule, events.get(rule.event), owner_of(rule, r.refer_to), str(r.id))
+        # problems not drafted yet owe the letter too
+        rule = rules.get(D.REFERRAL_LETTER)
+        waiting = (counts["problems"] or 0) - (counts["corrected_on_site"] or 0) \
+            - (counts["drafted"] or 0)
+        if rule is not None and waiting > 0 and rule.event in known_events:
+            due = due_of(rule, known_events[rule.event])
+            if due.date <= horizon:
+                key = (rule.id, due.date, owner_of(rule))
+                group = groups.setdefault(key, DueGroup(rule, due, owner_of(rule)))
+                group.count += waiting
+        # publication, when the store follows settlements
+        rule = rules.get(D.PUBLICATION)
+        settled = _settlements()
+        if rule is not None and settled is not None and rule.event == "results_formed":
+            q = (select(settled.c.task_id, settled.c.settled_at)
+                 .join(tasks, and_(tasks.c.id == settled.c.task_id,
+                                   tasks.c.version == settled.c.version))
+                 .where(tasks.c.campaign_id == campaign.id)
+                 .where(settled.c.published_on.is_(None)))
+            for tid, at in conn.execute(q):
+                add(rule, at.date(), owner_of(rule), tid)
+        elif rule is not None:
+            untracked.append(rule.id)
+    order = sorted(groups.values(), key=lambda g: (g.due.date, g.deadline.id, g.owner))
+    return Status(campaign.id, today, within, counts, order, untracked)
