@@ -24,12 +24,23 @@ def test_demo_runs_end_to_end_and_again(tmp_path):
     assert (tmp_path / "out" / "targets.csv").is_file()
     # not a terminal: the command that opens the app on the first drawn task is printed
     assert f"jointcheck --db {db} inspect 1-1" in out
+    # it ends with the referral letters and the campaign's status
+    assert "已将样例检查结果提交为任务 1-1 的检查记录" in out
+    letters = tmp_path / "out" / "letters"
+    assert sorted(p.name for p in letters.iterdir()) == [
+        "移交函-鹤双随机办函〔2020〕1号-emergency_mgmt.docx",
+        "移交函-鹤双随机办函〔2020〕1号-emergency_mgmt.md"]
+    assert "安全设备未按规定定期检查、维护" in (letters / sorted(
+        p.name for p in letters.iterdir())[1]).read_text("utf-8")
+    tail = out[out.index("== 8."):]
+    assert "截至 2020-08-12" in tail and "逾期 2 日  2020-08-10  referral_letter" in tail
 
     again = CliRunner().invoke(main, args)
     assert again.exit_code == 0, again.output
     assert "检查对象名录库：新增 0，更新 0，未变 300" in again.output
     assert "抽取记录 #2：抽中 1 户" in again.output
     assert "inspect 2-1" in again.output
+    assert "鹤双随机办函〔2020〕2号" in again.output  # the new problem, the next letter
 
 
 def test_demo_in_english(tmp_path):

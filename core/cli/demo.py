@@ -4,13 +4,17 @@ Validate the installed plugins and the example campaign (鹤双随机办〔2020�
 plugins and the merged joint checklist, write synthetic target and officer libraries, import
 them into the embedded store, commit to a seed and run the draw, show the drawn teams, and
 classify a sample finding for the first drawn enterprise; in a terminal, open the
-inspectors' app on the first drawn task (otherwise print the command that would).
+inspectors' app on the first drawn task (otherwise print the command that would); then,
+unless the record was submitted in the app, submit the sample finding as that task's record,
+write the referral letters of the campaign and print its status (as of the days after the
+joint inspection of July 2020: the demo replays it).
 """
 
 from __future__ import annotations
 
 import shlex
 import sys
+from datetime import date
 from pathlib import Path
 
 import click
@@ -45,7 +49,13 @@ _ = translator({
     "s_app": ("检查界面：打开第一个抽取任务", "The inspectors' app on the first drawn task"),
     "open_app": ("在终端中运行以下命令，打开检查界面：\n  {command}",
                  "Run this in a terminal to open the inspectors' app:\n  {command}"),
+    "s_referrals": ("问题线索移交与实施方案进度", "Referrals and the campaign's status"),
+    "submitted": ("已将样例检查结果提交为任务 {task} 的检查记录", "submitted the sample finding as task {task}'s record"),
 })
+
+# the demo replays the campaign of July 2020: letters dated, and status judged, as then
+DEMO_LETTER_DATE = "2020-08-03"
+DEMO_AS_OF = "2020-08-12"
 
 
 def _step(n: int, key: str) -> None:
@@ -159,10 +169,41 @@ def demo(ctx: click.Context, outdir: Path, targets: int, officers: int, seed: st
         command = f"jointcheck --db {shlex.quote(safe_url(url))} inspect {task}"
         click.echo(_("open_app", command=command))
 
+    _step(8, "s_referrals")
+    _referrals_and_status(ctx, engine, merged, config.host, task, finding, outdir)
+
+
+def _referrals_and_status(ctx, engine, checklist, host, task, finding, outdir: Path) -> None:
+    """Submit the sample finding (unless the app did), write the letters, print the status."""
+    from jointcheck.examples import example_path
+
+    from ..records.service import RecordError, answers_from_file, list_tasks, submit
+    from .referrals import letter
+    from .status import status
+
+    (found,) = list_tasks(engine, task_ids=[task])
+    if found.version == 0:
+        answers = answers_from_file(dict(finding, inspected_on="2020-07-15"), checklist)
+        answers.pop("field:target", None)
+        try:
+            submit(engine, task, host=host, campaign=checklist, answers=answers)
+        except RecordError as exc:
+            echo_problems(exc.problems)
+            sys.exit(EXIT_INVALID)
+        click.echo(_("submitted", task=task))
+    campaign = str(example_path())
+    for fmt in ("docx", "md"):
+        ctx.invoke(letter, campaign=campaign, department=None, fmt=fmt, output=outdir / "letters",
+                   on=date.fromisoformat(DEMO_LETTER_DATE), holidays=())
+    click.echo("")
+    ctx.invoke(status, campaign=campaign, within=7, as_of=date.fromisoformat(DEMO_AS_OF),
+               holidays=(), fmt="text")
+
 
 def _sample_finding(engine, checklist, record, host) -> tuple[dict, dict]:
-    """Findings for the first drawn enterprise: one problem corrected on the spot for the
-    lead department, one left for follow-up for the special-equipment department."""
+    """Findings for the first drawn enterprise: for the lead department one problem
+    corrected on the spot and one left for follow-up (referred), for the special-equipment
+    department one left for follow-up."""
     from ..classify import item_applies
     from ..libraries.queries import find_row
 
@@ -178,10 +219,12 @@ def _sample_finding(engine, checklist, record, host) -> tuple[dict, dict]:
         applicable = [i for i in checklist.items_of(dept.code) if item_applies(i, target, host)]
         for n, item in enumerate(applicable):
             answer = {"result": "compliant"}
+            lead = dept.code == checklist.campaign.lead_department
             if n == 0:
-                lead = dept.code == checklist.campaign.lead_department
                 answer = {"result": "noncompliant", "corrected_on_site": lead,
                           "note": "现场发现台账记录不全"}
+            elif n == 1 and lead:
+                answer = {"result": "noncompliant", "note": "安全设备未按规定定期检查、维护"}
             items[item.id] = answer
         departments[dept.code] = {"items": items}
     finding = {"outcome": "inspected", "target": target, "departments": departments}
