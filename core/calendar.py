@@ -201,6 +201,7 @@ class WorkCalendar:
             raise ConfigError(problems)
         self.estimated_years: set[int] = set()
         self._cache: dict[date, Day] = {}
+        self._due: dict[tuple[date, int, str], Due] = {}
 
     @classmethod
     def from_paths(cls, paths: Iterable[str | Path], *, origin: str | None = None
@@ -246,7 +247,24 @@ class WorkCalendar:
         return PACKAGE if self._lookup(date(year, 6, 1)).source == PACKAGE else None
 
     def due(self, start: date, days: int, unit: str) -> Due:
-        """The deadline of *days* *unit* counted from the event on *start*."""
+        """The deadline of *days* *unit* counted from the event on *start* (cached)."""
+        key = (start, days, unit)
+        found = self._due.get(key)
+        if found is None:
+            found = self._due[key] = self._count(start, days, unit)
+        self.estimated_years.update(found.estimated_years)
+        return found
+
+    def latest_start_overdue(self, days: int, unit: str, today: date) -> date:
+        """The latest start date whose deadline is before *today*: a step counted from
+        that day or earlier is overdue (due dates never decrease as the start moves on),
+        so that "overdue" is a plain date comparison a query can make."""
+        start = today - timedelta(days=days + 1)  # due >= start + days: later ones are not
+        while self.due(start, days, unit).date >= today:
+            start -= timedelta(days=1)
+        return start
+
+    def _count(self, start: date, days: int, unit: str) -> Due:
         if unit not in UNITS:
             raise ConfigError([problem("JC937", unit=unit)])
         estimated: set[int] = set()

@@ -53,6 +53,10 @@ DATE_COLUMN = {DRAFTED: "drafted_on", SENT: "sent_on", RECEIVED: "received_on",
 # the deadline (campaign deadlines id) that the next step of each status must meet
 NEXT_DEADLINE = {DRAFTED: "referral_letter", RECEIVED: "case_decision",
                  CLOSED: "case_result_report"}
+# the column holding the date of each event a deadline may count from
+EVENT_COLUMN = {"inspection_end": "inspected_on", "referral_drafted": "drafted_on",
+                "referral_sent": "sent_on", "referral_received": "received_on",
+                "case_decided": "decided_on", "case_closed": "closed_on"}
 SENDER = "市“双随机、一公开”工作领导小组办公室"
 LETTER_NUMBER = "双随机办函〔{year}〕{n}号"
 
@@ -122,16 +126,17 @@ class Referral:
     def done(self) -> bool:
         return self.status in DONE
 
-    def event_dates(self, campaign: Campaign | None) -> dict[str, date]:
-        """The dates of the events a deadline may count from (core.deadlines.EVENTS)."""
-        out = {"inspection_end": self.inspected_on,
-               "joint_inspection_end": campaign.end if campaign is not None else None,
-               "referral_drafted": self.dates.get(DRAFTED),
-               "referral_sent": self.dates.get(SENT),
-               "referral_received": self.dates.get(RECEIVED),
-               "case_decided": self.dates.get(OPENED) or self.dates.get(DECLINED),
-               "case_closed": self.dates.get(CLOSED)}
-        return {k: v for k, v in out.items() if v is not None}
+    def event_date(self, event: str, campaign: Campaign | None) -> date | None:
+        """The date of an event a deadline may count from (core.deadlines.EVENTS)."""
+        if event == "joint_inspection_end":
+            return campaign.end if campaign is not None else None
+        if event == "inspection_end":
+            return self.inspected_on
+        if event == "case_decided":
+            return self.dates.get(OPENED) or self.dates.get(DECLINED)
+        status = {"referral_drafted": DRAFTED, "referral_sent": SENT,
+                  "referral_received": RECEIVED, "case_closed": CLOSED}.get(event)
+        return self.dates.get(status) if status else None
 
 
 @dataclass(frozen=True)
@@ -152,10 +157,36 @@ def next_due(ref: Referral, rules: Mapping[str, Rule], calendar: WorkCalendar,
     rule = rules.get(NEXT_DEADLINE.get(ref.status, ""))
     if rule is None:
         return None
-    start = ref.event_dates(campaign).get(rule.event)
+    start = ref.event_date(rule.event, campaign)
     if start is None:
         return None
     return NextDue(rule, rule.due(start, calendar))
+
+
+def overdue_condition(rules: Mapping[str, Rule], calendar: WorkCalendar,
+                      campaign: Campaign | None, today: date):
+    """A SQL condition on ``referrals``: the next step is overdue on *today*. Due dates
+    never decrease as the start moves on, so each status compares its start event's date
+    with the latest start that is overdue (WorkCalendar.latest_start_overdue)."""
+    from sqlalchemy import and_, false, or_
+
+    from .deadlines import campaign_event_dates
+    from .store.models import referrals
+
+    fixed = campaign_event_dates(campaign)
+    parts = []
+    for status, deadline in NEXT_DEADLINE.items():
+        rule = rules.get(deadline)
+        if rule is None:
+            continue
+        latest = calendar.latest_start_overdue(rule.days, rule.unit, today)
+        if rule.event in fixed:
+            if fixed[rule.event] <= latest:
+                parts.append(referrals.c.status == status)
+        elif rule.event in EVENT_COLUMN:
+            parts.append(and_(referrals.c.status == status,
+                              referrals.c[EVENT_COLUMN[rule.event]] <= latest))
+    return or_(*parts) if parts else false()
 
 
 # ----------------------------------------------------------------------------- drafting
@@ -360,13 +391,17 @@ def update(engine: Engine, referral_id: int, status: str, on: date, *, note: str
 
 def list_referrals(engine: Engine, *, campaign_id: str | None = None,
                    department: str | None = None, statuses: Iterable[str] = (),
-                   ids: Iterable[int] = ()) -> list[Referral]:
-    """Referrals in task and item order, with the enterprise's name and the letter's 文号."""
+                   ids: Iterable[int] = (), where: Any = None,
+                   with_history: bool = True) -> list[Referral]:
+    """Referrals in task and item order, with the enterprise's name and the letter's 文号
+    (*where*: a further SQL condition, e.g. :func:`overdue_condition`; without
+    *with_history* the steps' history is not read, for long lists)."""
     from sqlalchemy import select
 
     from .store.models import referral_letters, referrals, targets, tasks
 
-    q = (select(referrals, targets.c.name, referral_letters.c.number.label("letter_number"),
+    cols = [c for c in referrals.c if with_history or c.name != "history"]
+    q = (select(*cols, targets.c.name, referral_letters.c.number.label("letter_number"),
                 tasks.c.checklist_fingerprint)
          .join(tasks, tasks.c.id == referrals.c.task_id)
          .outerjoin(targets, targets.c.credit_code == referrals.c.credit_code)
@@ -382,29 +417,27 @@ def list_referrals(engine: Engine, *, campaign_id: str | None = None,
     ids = list(ids)
     if ids:
         q = q.where(referrals.c.id.in_(ids))
+    if where is not None:
+        q = q.where(where)
     with engine.connect() as conn:
-        return [_from_row(r) for r in conn.execute(q)]
+        return [_from_row(r, with_history) for r in conn.execute(q)]
 
 
-def _from_row(r: Any) -> Referral:
+def _from_row(row: Any, with_history: bool = True) -> Referral:
+    m = row._mapping
+    dates = {s: m[DATE_COLUMN[s]] for s in (DRAFTED, SENT, RECEIVED, CLOSED, REPORTED)}
+    # decided_on is the date of opened or of declined, whichever the referral took
+    decided = m["decided_on"]
+    dates[OPENED] = decided if m["status"] in (OPENED, CLOSED, REPORTED) else None
+    dates[DECLINED] = decided if m["status"] == DECLINED else None
     return Referral(
-        id=r.id, campaign_id=r.campaign_id, task_id=r.task_id, version=r.version,
-        department=r.department, item_id=r.item_id, refer_to=r.refer_to,
-        credit_code=r.credit_code, note=r.note, dispositions=list(r.dispositions or []),
-        inspected_on=r.inspected_on, status=r.status,
-        dates={s: getattr(r, DATE_COLUMN[s]) for s in STATUSES
-               if s not in (OPENED, DECLINED)} | _decided(r),
-        case_no=r.case_no, letter_id=r.letter_id, history=list(r.history or []),
-        name=r.name, letter_number=r.letter_number,
-        checklist_fingerprint=r.checklist_fingerprint)
-
-
-def _decided(r: Any) -> dict[str, date | None]:
-    """decided_on is the date of opened or of declined, whichever the referral took."""
-    took = next((h["status"] for h in reversed(r.history or [])
-                 if h.get("status") in (OPENED, DECLINED)), None)
-    return {OPENED: r.decided_on if took == OPENED else None,
-            DECLINED: r.decided_on if took == DECLINED else None}
+        id=m["id"], campaign_id=m["campaign_id"], task_id=m["task_id"], version=m["version"],
+        department=m["department"], item_id=m["item_id"], refer_to=m["refer_to"],
+        credit_code=m["credit_code"], note=m["note"],
+        dispositions=list(m["dispositions"] or []), inspected_on=m["inspected_on"],
+        status=m["status"], dates=dates, case_no=m["case_no"], letter_id=m["letter_id"],
+        history=list(m["history"] or []) if with_history else [], name=m["name"],
+        letter_number=m["letter_number"], checklist_fingerprint=m["checklist_fingerprint"])
 
 
 # ----------------------------------------------------------------------------- letters

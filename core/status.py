@@ -5,7 +5,8 @@ tracks the joint office's settlement), problems, referrals drafted, referred (se
 answered (the department opened a case or declined in writing), closed and reported. Due
 items: every step of the campaign's deadlines (core.deadlines) not yet done, with its due
 date, whether that date is estimated, and who owes it, grouped by deadline, due date and
-owner. Aggregates run in SQL; due dates are computed once per distinct start date.
+owner. Aggregates run in SQL (referrals are counted per status, department and start
+date); due dates are computed once per distinct start date (WorkCalendar caches them).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from . import deadlines as D
-from .referrals import CLOSED, DECLINED, DRAFTED, NEXT_DEADLINE, OPENED, REPORTED
+from .referrals import CLOSED, DECLINED, DRAFTED, EVENT_COLUMN, NEXT_DEADLINE, OPENED, REPORTED
 
 if TYPE_CHECKING:  # pragma: no cover
     from sqlalchemy import Connection, Engine
@@ -77,7 +78,7 @@ def _counts(conn: Connection, campaign_id: str) -> dict[str, int | None]:
     from .store.models import referrals, tasks
 
     counts: dict[str, int | None] = dict.fromkeys(STAGES, 0)
-    by_status = dict(conn.execute(select(tasks.c.status, func.count())
+    by_status: dict[str, int] = dict(conn.execute(select(tasks.c.status, func.count())
                                   .where(tasks.c.campaign_id == campaign_id)
                                   .group_by(tasks.c.status)).all())
     counts["drawn"] = sum(by_status.values())
@@ -93,14 +94,14 @@ def _counts(conn: Connection, campaign_id: str) -> dict[str, int | None]:
                            .select_from(settled.join(tasks, join))
                            .where(tasks.c.campaign_id == campaign_id)).one()
         counts["settled"], counts["published"] = int(row[0]), int(row[1])
-    problems = dict(conn.execute(
+    problems: dict[bool, int] = dict(conn.execute(
         select(rp.c.corrected_on_site, func.count())
         .select_from(rp.join(tasks, and_(tasks.c.id == rp.c.task_id,
                                          tasks.c.version == rp.c.version)))
         .where(tasks.c.campaign_id == campaign_id).group_by(rp.c.corrected_on_site)).all())
     counts["problems"] = sum(problems.values())
     counts["corrected_on_site"] = problems.get(True, 0)
-    refs = dict(conn.execute(select(referrals.c.status, func.count())
+    refs: dict[str, int] = dict(conn.execute(select(referrals.c.status, func.count())
                              .where(referrals.c.campaign_id == campaign_id)
                              .group_by(referrals.c.status)).all())
     counts["drafted"] = sum(refs.values())
@@ -111,49 +112,33 @@ def _counts(conn: Connection, campaign_id: str) -> dict[str, int | None]:
     return counts
 
 
-class _Due:
-    """Due dates computed once per (deadline, start)."""
-
-    def __init__(self, calendar: WorkCalendar):
-        self.calendar = calendar
-        self.cache: dict[tuple[str, date], Due] = {}
-
-    def __call__(self, rule: D.Rule, start: date) -> Due:
-        key = (rule.id, start)
-        found = self.cache.get(key)
-        if found is None:
-            found = self.cache[key] = rule.due(start, self.calendar)
-        return found
-
-
 def campaign_status(engine: Engine, campaign: Campaign, calendar: WorkCalendar, *,
                     today: date | None = None, within: int = 7,
                     department_names: Mapping[str, str] | None = None) -> Status:
     """The progress of *campaign* and every step due within *within* days or overdue."""
-    from sqlalchemy import and_, select
+    from sqlalchemy import and_, func, select
 
     from .store.models import referrals, task_answers, tasks
 
     today = today or date.today()
     names = dict(department_names or {})
     rules = D.rules(campaign)
-    due_of = _Due(calendar)
     groups: dict[tuple[str, date, str], DueGroup] = {}
     horizon = today + timedelta(days=within)
     untracked: list[str] = []
     known_events = D.campaign_event_dates(campaign)
 
-    def add(rule: D.Rule, start: date | None, owner: str, ref: str) -> None:
+    def add(rule: D.Rule, start: date | None, owner: str, ref: str, n: int = 1) -> None:
         if start is None:
             return
-        due = due_of(rule, start)
+        due = rule.due(start, calendar)
         if due.date > horizon:
             return
         key = (rule.id, due.date, owner)
         group = groups.get(key)
         if group is None:
             group = groups[key] = DueGroup(rule, due, owner)
-        group.count += 1
+        group.count += n
         if len(group.refs) < 50:
             group.refs.append(ref)
 
@@ -181,26 +166,30 @@ def campaign_status(engine: Engine, campaign: Campaign, calendar: WorkCalendar, 
             for (tid,) in conn.execute(select(tasks.c.id).where(
                     tasks.c.campaign_id == campaign.id).where(tasks.c.version == 0)):
                 add(rule, known_events[rule.event], owner_of(rule), tid)
-        # the referrals: each status owes its next step
-        cols = [referrals.c.id, referrals.c.status, referrals.c.refer_to,
-                referrals.c.inspected_on, referrals.c.drafted_on, referrals.c.sent_on,
-                referrals.c.received_on, referrals.c.decided_on, referrals.c.closed_on]
-        q = (select(*cols).where(referrals.c.campaign_id == campaign.id)
-             .where(referrals.c.status.in_(list(NEXT_DEADLINE))))
-        for r in conn.execute(q):
-            rule = rules.get(NEXT_DEADLINE[r.status])
+        # the referrals: each status owes its next step; counted per start date in SQL
+        for status_, deadline in NEXT_DEADLINE.items():
+            rule = rules.get(deadline)
             if rule is None:
                 continue
-            events = {"inspection_end": r.inspected_on, "referral_drafted": r.drafted_on,
-                      "referral_sent": r.sent_on, "referral_received": r.received_on,
-                      "case_decided": r.decided_on, "case_closed": r.closed_on, **known_events}
-            add(rule, events.get(rule.event), owner_of(rule, r.refer_to), str(r.id))
+            where = (referrals.c.campaign_id == campaign.id) & (referrals.c.status == status_)
+            if rule.event in known_events:
+                per_dept = (select(referrals.c.refer_to, func.count(), func.min(referrals.c.id))
+                            .where(where).group_by(referrals.c.refer_to))
+                for dept, n, example in conn.execute(per_dept):
+                    add(rule, known_events[rule.event], owner_of(rule, dept), str(example), n)
+            elif rule.event in EVENT_COLUMN:
+                col = referrals.c[EVENT_COLUMN[rule.event]]
+                per_day = (select(referrals.c.refer_to, col, func.count(),
+                                  func.min(referrals.c.id))
+                           .where(where).group_by(referrals.c.refer_to, col))
+                for dept, start, n, example in conn.execute(per_day):
+                    add(rule, start, owner_of(rule, dept), str(example), n)
         # problems not drafted yet owe the letter too
         rule = rules.get(D.REFERRAL_LETTER)
         waiting = (counts["problems"] or 0) - (counts["corrected_on_site"] or 0) \
             - (counts["drafted"] or 0)
         if rule is not None and waiting > 0 and rule.event in known_events:
-            due = due_of(rule, known_events[rule.event])
+            due = rule.due(known_events[rule.event], calendar)
             if due.date <= horizon:
                 key = (rule.id, due.date, owner_of(rule))
                 group = groups.setdefault(key, DueGroup(rule, due, owner_of(rule)))

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from ..i18n import translator
-from ._common import EXIT_INVALID, echo_json, echo_problems, fail, format_option
+from ._common import EXIT_INVALID, echo_json_list, echo_problems, fail, format_option
 from .calendar import holidays_option, parse_date, warn_estimates
 from .db import store_engine
 
@@ -148,7 +148,7 @@ def list_(ctx: click.Context, campaign: str, department: str | None, overdue: bo
     from ..deadlines import rules
     from ..present.referrals import _ as text
     from ..present.referrals import list_header, list_json, list_row
-    from ..referrals import DONE, STATUSES, list_referrals, next_due
+    from ..referrals import DONE, STATUSES, list_referrals, next_due, overdue_condition
     from ..text import table_lines
 
     config, camp, cal = campaign_and_calendar(campaign, holidays)
@@ -158,7 +158,8 @@ def list_(ctx: click.Context, campaign: str, department: str | None, overdue: bo
     found = rules(camp)
     with store_engine(ctx) as engine:
         refs = list_referrals(engine, campaign_id=camp.id, department=department,
-                              statuses=wanted)
+                              statuses=wanted, where=overdue_condition(found, cal, camp, today)
+                              if overdue else None, with_history=False)
         checklists = checklists_of(engine, refs)
     rows = []
     for r in refs:
@@ -167,14 +168,13 @@ def list_(ctx: click.Context, campaign: str, department: str | None, overdue: bo
             continue
         rows.append((r, nxt))
     if fmt == "json":
-        echo_json([list_json(r, checklists.get(r.checklist_fingerprint), nxt, today)
-                   for r, nxt in rows])
+        echo_json_list(list_json(r, checklists.get(r.checklist_fingerprint), nxt, today)
+                       for r, nxt in rows)
     elif not rows:
         click.echo(text("none"))
     else:
-        for line in table_lines(list_header(), (list_row(r, checklists.get(
-                r.checklist_fingerprint), nxt, today) for r, nxt in rows)):
-            click.echo(line)
+        click.echo("\n".join(table_lines(list_header(), (list_row(r, checklists.get(
+            r.checklist_fingerprint), nxt, today) for r, nxt in rows))))
         click.echo(text("count", n=len(rows)))
     warn_estimates(cal)
 

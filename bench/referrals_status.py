@@ -1,0 +1,249 @@
+"""Benchmark: ``jointcheck status`` and ``jointcheck referrals list --overdue`` on 100,000
+records with 30,000 referrals. Target: <= 1 s each, on SQLite and on PostgreSQL (``--pg
+URL``: a schema ``jointcheck_bench_referrals`` of that database, dropped and made anew).
+
+Synthetic rows are inserted directly (no draw, no submit): 100,000 targets and tasks of the
+example campaign, 95,000 submitted record versions (5,000 records still in draft with their
+检查日期), 35,000 problems (5,000 corrected on the spot) and 30,000 referrals spread over
+every status, with dates from August 2020 to December 2026 (so that some due dates reach
+2027 and are estimated).
+
+Both commands are timed in process (click's CliRunner: the campaign file and plugins are
+loaded, the store opened, the output rendered), the median of ``--repeat`` runs. The
+baseline, in the same run on the same store, is a plain ``SELECT count(*)`` of each table
+the commands read (tasks, record_versions, record_problems, referrals, targets).
+
+    python bench/referrals_status.py [--records 100000] [--referrals 30000] [--repeat 3] [--pg URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+OUT = Path(__file__).resolve().parent / "out" / "referrals"
+PG_SCHEMA = "jointcheck_bench_referrals"
+CAMPAIGN_ID = "hebi-2020-industrial-safety"
+AS_OF = "2020-09-01"
+TARGET_SECONDS = 1.0
+TABLES = ("tasks", "record_versions", "record_problems", "referrals", "targets")
+
+
+def log(text: str) -> None:
+    print(text, flush=True)
+
+
+def pg_url(base: str) -> str:
+    import sqlalchemy as sa
+    from sqlalchemy.engine import make_url
+
+    from jointcheck.core.store import resolve_url
+
+    base = resolve_url(base)
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{PG_SCHEMA}" CASCADE')
+            conn.exec_driver_sql(f'CREATE SCHEMA "{PG_SCHEMA}"')
+    finally:
+        admin.dispose()
+    url = make_url(base).update_query_dict({"options": f"-csearch_path={PG_SCHEMA}"})
+    return url.render_as_string(hide_password=False)
+
+
+def fill(url: str, n_records: int, n_referrals: int) -> None:
+    """Insert the synthetic rows (in batches, one transaction)."""
+    import sqlalchemy as sa
+
+    from jointcheck.core.config import open_campaign
+    from jointcheck.core.merge import merge
+    from jointcheck.core.records.snapshot import register_checklist
+    from jointcheck.core.store import begin_write, open_store, upgrade
+    from jointcheck.core.store.models import (
+        draws,
+        record_problems,
+        record_versions,
+        referrals,
+        targets,
+        task_answers,
+        tasks,
+    )
+
+    upgrade(url)
+    engine = open_store(url)
+    config, campaign = open_campaign(None)
+    checklist = merge(config, campaign)
+    em = [i.id for i in checklist.items_of("emergency_mgmt")]
+    ms = [i.id for i in checklist.items_of("market_supervision")]
+    rnd = random.Random(2020)
+    now = datetime.now(UTC)
+    n_draft = n_records // 20
+    submitted = n_records - n_draft
+
+    def batches(rows, size=5000):
+        for i in range(0, len(rows), size):
+            yield rows[i:i + size]
+
+    start = time.perf_counter()
+    with begin_write(engine) as conn:
+        fp = register_checklist(conn, checklist)
+        conn.execute(sa.insert(draws).values(
+            id=1, campaign_id=CAMPAIGN_ID, campaign_kind="industrial-safety", year=2020,
+            seed="bench", algorithm_version="bench", parameters={}, targets_fingerprint="0" * 64,
+            officers_fingerprint="0" * 64, result={}, result_digest="0" * 64, created_at=now,
+            actor="bench"))
+        codes = [f"914106{n:012d}" for n in range(1, n_records + 1)]
+        for chunk in batches([{"credit_code": c, "name": f"鹤壁市基准测试企业{n}有限公司",
+                               "status": "存续", "attributes": {}, "check_override": False,
+                               "row_digest": "0" * 64, "created_at": now, "updated_at": now}
+                              for n, c in enumerate(codes, 1)]):
+            conn.execute(sa.insert(targets), chunk)
+        task_rows = [{"id": f"1-{n}", "draw_id": 1, "seq": n, "campaign_id": CAMPAIGN_ID,
+                      "credit_code": codes[n - 1], "team": [],
+                      "status": "submitted" if n <= submitted else "draft",
+                      "checklist_fingerprint": fp, "version": 1 if n <= submitted else 0,
+                      "created_at": now, "updated_at": now} for n in range(1, n_records + 1)]
+        for chunk in batches(task_rows):
+            conn.execute(sa.insert(tasks), chunk)
+        inspected = [date(2020, 7, 1) + timedelta(days=rnd.randrange(31))
+                     for _ in range(n_records)]
+        for chunk in batches([{"task_id": f"1-{n}", "version": 1, "checklist_fingerprint": fp,
+                               "record": {"findings": {"inspected_on":
+                                                       inspected[n - 1].isoformat()}},
+                               "results": {}, "digest": "0" * 64, "submitted_at": now,
+                               "submitted_by": "bench"} for n in range(1, submitted + 1)]):
+            conn.execute(sa.insert(record_versions), chunk)
+        for chunk in batches([{"task_id": f"1-{n}", "key": "field:inspected_on",
+                               "value": inspected[n - 1].isoformat(), "version": 1,
+                               "updated_at": now, "updated_by": "bench"}
+                              for n in range(submitted + 1, n_records + 1)]):
+            conn.execute(sa.insert(task_answers), chunk)
+        # problems: the first n_referrals tasks one each (referred), then 5,000 corrected
+        problems, refs = [], []
+        plan = (["drafted"] * 20 + ["sent"] * 20 + ["received"] * 20 + ["opened"] * 13
+                + ["declined"] * 7 + ["closed"] * 13 + ["reported"] * 7)
+        for n in range(1, n_referrals + n_referrals // 6 + 1):
+            corrected = n > n_referrals
+            dept, items = ("emergency_mgmt", em) if n % 3 else ("market_supervision", ms)
+            item = items[n % len(items)]
+            problems.append({"task_id": f"1-{n}", "version": 1, "n": 1, "department": dept,
+                             "item_id": item, "refer_to": dept, "dispositions": ["责令改正"],
+                             "corrected_on_site": corrected, "note": "基准测试问题"})
+            if corrected:
+                continue
+            status = plan[n % len(plan)]
+            # most cases of 2020, a tenth in December 2026 (due dates reaching 2027)
+            base = date(2026, 12, 1) if n % 10 == 0 else date(2020, 8, 3)
+            d = [base + timedelta(days=rnd.randrange(20))]
+            for _step in range(6):
+                d.append(d[-1] + timedelta(days=rnd.randrange(1, 15)))
+            order = ["drafted", "sent", "received", "decided", "closed", "reported"]
+            reached = {"drafted": 1, "sent": 2, "received": 3, "opened": 4, "declined": 4,
+                       "closed": 5, "reported": 6}[status]
+            on = {f"{k}_on": (d[i] if i < reached else None) for i, k in enumerate(order)}
+            refs.append({"campaign_id": CAMPAIGN_ID, "task_id": f"1-{n}", "version": 1,
+                         "department": dept, "item_id": item, "refer_to": dept,
+                         "credit_code": codes[n - 1], "note": "基准测试问题",
+                         "dispositions": ["责令改正"], "inspected_on": inspected[n - 1],
+                         "status": status, **on, "case_no": None, "letter_id": None,
+                         "history": [{"status": status, "date": d[0].isoformat()}],
+                         "created_at": now, "updated_at": now})
+        for chunk in batches(problems):
+            conn.execute(sa.insert(record_problems), chunk)
+        for chunk in batches(refs):
+            conn.execute(sa.insert(referrals), chunk)
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            conn.exec_driver_sql("ANALYZE")
+            conn.commit()
+    engine.dispose()
+    log(f"  filled in {time.perf_counter() - start:.1f} s: {n_records:,} tasks, "
+        f"{submitted:,} records, {len(problems):,} problems, {len(refs):,} referrals")
+
+
+def timed(repeat: int, fn) -> tuple[float, object]:
+    times, result = [], None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), result
+
+
+def measure(label: str, url: str, campaign: str, repeat: int) -> list[tuple[str, float]]:
+    import sqlalchemy as sa
+    from click.testing import CliRunner
+
+    from jointcheck.core.cli import main
+    from jointcheck.core.store import open_store
+
+    engine = open_store(url)
+
+    def counts() -> dict:
+        with engine.connect() as conn:
+            return {t: conn.execute(sa.text(f"SELECT count(*) FROM {t}")).scalar()
+                    for t in TABLES}
+
+    base, found = timed(repeat, counts)
+    engine.dispose()
+    log(f"  baseline: SELECT count(*) of {', '.join(TABLES)}: {base * 1000:.0f} ms "
+        f"({', '.join(f'{t} {n:,}' for t, n in found.items())})")
+
+    def run(*args: str):
+        out = CliRunner().invoke(main, ["--db", url, *args])
+        assert out.exit_code == 0, out.output
+        return out.stdout
+
+    figures = []
+    secs, out = timed(repeat, lambda: run("status", campaign, "--as-of", AS_OF, "--format", "json"))
+    data = json.loads(out)
+    log(f"  status: {secs:.3f} s (median of {repeat}); {len(data['due'])} due groups, "
+        f"{sum(g['count'] for g in data['due']):,} steps due or overdue")
+    figures.append((f"{label} status", secs))
+    secs, out = timed(repeat, lambda: run("referrals", "list", campaign, "--overdue",
+                                          "--as-of", AS_OF, "--format", "json"))
+    log(f"  referrals list --overdue: {secs:.3f} s (median of {repeat}); "
+        f"{len(json.loads(out)):,} overdue")
+    figures.append((f"{label} referrals list --overdue", secs))
+    secs, out = timed(repeat, lambda: run("referrals", "list", campaign, "--overdue", "--as-of",
+                                          AS_OF))
+    log(f"  referrals list --overdue (table): {secs:.3f} s")
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=100_000)
+    parser.add_argument("--referrals", type=int, default=30_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--pg", default=None, metavar="URL")
+    args = parser.parse_args()
+
+    from jointcheck.examples import example_path
+
+    campaign = str(example_path())
+    stores = []
+    OUT.mkdir(parents=True, exist_ok=True)
+    db = OUT / "store.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(db) + suffix).unlink(missing_ok=True)
+    stores.append(("SQLite", f"sqlite:///{db}"))
+    if args.pg:
+        stores.append(("PostgreSQL", pg_url(args.pg)))
+    figures = []
+    for label, url in stores:
+        log(f"{label}:")
+        fill(url, args.records, args.referrals)
+        figures += measure(label, url, campaign, args.repeat)
+    worst = max(s for _l, s in figures)
+    log(f"slowest: {worst:.3f} s (target <= {TARGET_SECONDS:.0f} s): "
+        f"{'ok' if worst <= TARGET_SECONDS else 'OVER TARGET'}")
+
+
+if __name__ == "__main__":
+    main()
