@@ -392,15 +392,16 @@ def update(engine: Engine, referral_id: int, status: str, on: date, *, note: str
 def list_referrals(engine: Engine, *, campaign_id: str | None = None,
                    department: str | None = None, statuses: Iterable[str] = (),
                    ids: Iterable[int] = (), where: Any = None,
-                   with_history: bool = True) -> list[Referral]:
+                   brief: bool = False) -> list[Referral]:
     """Referrals in task and item order, with the enterprise's name and the letter's 文号
-    (*where*: a further SQL condition, e.g. :func:`overdue_condition`; without
-    *with_history* the steps' history is not read, for long lists)."""
+    (*where*: a further SQL condition, e.g. :func:`overdue_condition`; *brief* leaves out
+    the note, the dispositions and the history, for long lists)."""
     from sqlalchemy import select
 
     from .store.models import referral_letters, referrals, targets, tasks
 
-    cols = [c for c in referrals.c if with_history or c.name != "history"]
+    cols = [c for c in referrals.c
+            if not brief or c.name not in ("history", "note", "dispositions")]
     q = (select(*cols, targets.c.name, referral_letters.c.number.label("letter_number"),
                 tasks.c.checklist_fingerprint)
          .join(tasks, tasks.c.id == referrals.c.task_id)
@@ -420,10 +421,10 @@ def list_referrals(engine: Engine, *, campaign_id: str | None = None,
     if where is not None:
         q = q.where(where)
     with engine.connect() as conn:
-        return [_from_row(r, with_history) for r in conn.execute(q)]
+        return [_from_row(r, brief) for r in conn.execute(q)]
 
 
-def _from_row(row: Any, with_history: bool = True) -> Referral:
+def _from_row(row: Any, brief: bool = False) -> Referral:
     m = row._mapping
     dates = {s: m[DATE_COLUMN[s]] for s in (DRAFTED, SENT, RECEIVED, CLOSED, REPORTED)}
     # decided_on is the date of opened or of declined, whichever the referral took
@@ -433,10 +434,11 @@ def _from_row(row: Any, with_history: bool = True) -> Referral:
     return Referral(
         id=m["id"], campaign_id=m["campaign_id"], task_id=m["task_id"], version=m["version"],
         department=m["department"], item_id=m["item_id"], refer_to=m["refer_to"],
-        credit_code=m["credit_code"], note=m["note"],
-        dispositions=list(m["dispositions"] or []), inspected_on=m["inspected_on"],
+        credit_code=m["credit_code"], note=None if brief else m["note"],
+        dispositions=[] if brief else list(m["dispositions"] or []),
+        inspected_on=m["inspected_on"],
         status=m["status"], dates=dates, case_no=m["case_no"], letter_id=m["letter_id"],
-        history=list(m["history"] or []) if with_history else [], name=m["name"],
+        history=[] if brief else list(m["history"] or []), name=m["name"],
         letter_number=m["letter_number"], checklist_fingerprint=m["checklist_fingerprint"])
 
 

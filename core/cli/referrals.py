@@ -26,7 +26,10 @@ _ = translator({
                "Write the letters 《关于移交双随机抽查有关问题的函》 per receiving department"),
     "campaign": ("实施方案文件", "campaign file"),
     "department": ("只处理该接收部门（部门代码）", "only this receiving department (its code)"),
-    "overdue": ("只列出已逾期的", "only overdue referrals"),
+    "overdue": ("只列出已逾期的（逾期最久的在前）", "only overdue referrals (the longest overdue first)"),
+    "limit": ("最多显示的条数（0 为全部；表格默认 50）", "the most rows to show (0: all; a table shows 50 unless told)"),
+    "shown": ("仅显示前 {n} 项，共 {total} 项（--limit 0 显示全部）",
+              "showing the first {n} of {total} (--limit 0 shows all)"),
     "status_filter": ("只列出该状态（可重复）", "only this status (repeatable)"),
     "as_of": ("按该日期判断是否逾期（默认：今天）", "judge overdue as of this date (default: today)"),
     "date": ("该步骤的日期 YYYY-MM-DD", "the date of the step, YYYY-MM-DD"),
@@ -139,12 +142,13 @@ def _echo_draft(result) -> None:
               type=click.Choice(["drafted", "sent", "received", "opened", "declined", "closed",
                                  "reported"]), help=_("status_filter"))
 @_date_option("--as-of", "as_of")
+@click.option("--limit", type=click.IntRange(min=0), default=None, help=_("limit"))
 @holidays_option
 @format_option("table", "json")
 @click.pass_context
 def list_(ctx: click.Context, campaign: str, department: str | None, overdue: bool,
-          statuses: tuple[str, ...], on: date | None, holidays: tuple[str, ...],
-          fmt: str) -> None:
+          statuses: tuple[str, ...], on: date | None, limit: int | None,
+          holidays: tuple[str, ...], fmt: str) -> None:
     from ..deadlines import rules
     from ..present.referrals import _ as text
     from ..present.referrals import list_header, list_json, list_row
@@ -159,7 +163,7 @@ def list_(ctx: click.Context, campaign: str, department: str | None, overdue: bo
     with store_engine(ctx) as engine:
         refs = list_referrals(engine, campaign_id=camp.id, department=department,
                               statuses=wanted, where=overdue_condition(found, cal, camp, today)
-                              if overdue else None, with_history=False)
+                              if overdue else None, brief=True)
         checklists = checklists_of(engine, refs)
     rows = []
     for r in refs:
@@ -167,6 +171,13 @@ def list_(ctx: click.Context, campaign: str, department: str | None, overdue: bo
         if overdue and (nxt is None or not nxt.overdue(today)):
             continue
         rows.append((r, nxt))
+    if overdue:  # the longest overdue first
+        rows.sort(key=lambda rn: rn[1].due.date if rn[1] is not None else date.max)
+    total = len(rows)
+    if limit is None:
+        limit = 0 if fmt == "json" else 50
+    if limit:
+        rows = rows[:limit]
     if fmt == "json":
         echo_json_list(list_json(r, checklists.get(r.checklist_fingerprint), nxt, today)
                        for r, nxt in rows)
@@ -175,7 +186,8 @@ def list_(ctx: click.Context, campaign: str, department: str | None, overdue: bo
     else:
         click.echo("\n".join(table_lines(list_header(), (list_row(r, checklists.get(
             r.checklist_fingerprint), nxt, today) for r, nxt in rows))))
-        click.echo(text("count", n=len(rows)))
+        click.echo(text("count", n=total) if len(rows) == total
+                   else _("shown", n=len(rows), total=total))
     warn_estimates(cal)
 
 

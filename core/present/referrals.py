@@ -97,16 +97,14 @@ def list_row(ref: Referral, checklist: Checklist | None, nxt: NextDue | None,
 
 def list_json(ref: Referral, checklist: Checklist | None, nxt: NextDue | None,
               today: date) -> dict[str, Any]:
+    """One referral of ``referrals list --format json`` (the letter carries the note and the
+    proposed dispositions; ``jointcheck referrals letter``)."""
     return {
         "id": ref.id, "task": ref.task_id, "credit_code": ref.credit_code, "name": ref.name,
         "department": ref.department, "item": ref.item_id,
-        "item_title": item_title(ref, checklist),
-        "receiving_department": ref.refer_to,
-        "receiving_department_name": department_name(ref.refer_to, checklist),
-        "status": ref.status, "record_version": ref.version,
-        "dates": {s: (d.isoformat() if d else None) for s, d in ref.dates.items()},
+        "receiving_department": ref.refer_to, "status": ref.status,
+        "dates": {s: d.isoformat() for s, d in ref.dates.items() if d is not None},
         "case_no": ref.case_no, "letter_number": ref.letter_number,
-        "note": ref.note, "dispositions": ref.dispositions,
         "next_due": None if nxt is None else {
             "deadline": nxt.deadline.id, "date": nxt.due.date.isoformat(),
             "estimated": nxt.due.estimated, "overdue": nxt.overdue(today),
