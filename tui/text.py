@@ -41,6 +41,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "no_tasks": ("没有检查任务。请先用 jointcheck draw run 抽取。",
                  "No inspection tasks. Run a draw first (jointcheck draw run)."),
     "loading": ("正在读取…", "Loading…"),
+    # dashboard
+    "dashboard": ("进度", "Progress"),
+    "dashboard_title": ("实施方案进度", "Campaign progress"),
+    "due_heading": ("逾期和 7 日内到期的事项（逾期在前）", "Overdue and due within 7 days (overdue first)"),
+    "none_due": ("没有逾期或 7 日内到期的事项", "Nothing overdue or due within 7 days"),
+    "reload": ("刷新", "Reload"),
+    "no_campaign": ("没有可显示进度的实施方案", "No campaign to show the progress of"),
     # inspection screen
     "task": ("任务 {id}", "task {id}"),
     "saved": ("已保存", "saved"),

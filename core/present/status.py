@@ -81,6 +81,14 @@ def when_text(days_left: int) -> str:
     return _("left", d=days_left)
 
 
+def due_header() -> list[str]:
+    return [_("h_when"), _("h_date"), _("h_deadline"), _("h_count"), _("h_owner")]
+
+
+def as_of_line(status: Status) -> str:
+    return _("as_of", date=status.today.isoformat())
+
+
 def due_rows(status: Status) -> list[list[str]]:
     rows = []
     for g in status.due:
@@ -94,14 +102,12 @@ def status_lines(status: Status, campaign: Campaign) -> list[str]:
     from ..text import table_lines
 
     lines = [_("head", title=campaign.title, number=campaign.document_number or campaign.id),
-             _("as_of", date=status.today.isoformat()), "", _("progress")]
+             as_of_line(status), "", _("progress")]
     lines += ["  " + line for line in table_lines(["", "", ""], stage_rows(status),
                                                   rule=False)[1:]]
     lines += ["", _("due_head", n=status.within)]
     if status.due:
-        lines += ["  " + line for line in table_lines(
-            [_("h_when"), _("h_date"), _("h_deadline"), _("h_count"), _("h_owner")],
-            due_rows(status))]
+        lines += ["  " + line for line in table_lines(due_header(), due_rows(status))]
     else:
         lines.append("  " + _("none_due", n=status.within))
     if status.untracked:

@@ -41,6 +41,7 @@ class TaskListScreen(Screen):
         Binding("up", "move(-1)", "up", key_display="↑", show=False, id="list_up"),
         Binding("enter", "open", "open", key_display="⏎", id="open"),
         Binding("escape", "clear", "filter", show=False, id="clear"),
+        Binding("f2", "dashboard", "dashboard", key_display="F2", show=False, id="dashboard"),
     ]
 
     def __init__(self, officer: str | None = None):
@@ -118,3 +119,14 @@ class TaskListScreen(Screen):
 
     def action_clear(self) -> None:
         self.query_one(Input).value = ""
+
+    def action_dashboard(self) -> None:
+        """The campaign's progress: the app's campaign, else the example's."""
+        from .dashboard import DashboardScreen
+
+        app: InspectApp = self.app  # type: ignore[assignment]
+        checklist = app.campaign or (app.fallback() if app.fallback else None)
+        if checklist is None or checklist.campaign is None:
+            self.app.notify(_("no_campaign"), severity="warning")
+            return
+        self.app.push_screen(DashboardScreen(checklist.campaign))

@@ -1,0 +1,89 @@
+"""The campaign's dashboard (F2 from the task list): a bar per stage and the steps overdue
+or due within 7 days, overdue first, with who owes each — the overview of
+``jointcheck status`` (core.status, rows from core.present.status)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from ..text import _, localise
+
+if TYPE_CHECKING:  # pragma: no cover
+    from jointcheck.core.model import Campaign
+    from jointcheck.core.status import Status
+
+    from ..app import InspectApp
+
+
+class DashboardScreen(Screen):
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "back", key_display="Esc", id="back"),
+        Binding("r", "reload", "reload", id="reload"),
+    ]
+
+    def __init__(self, campaign: Campaign):
+        super().__init__()
+        localise(self)
+        self.campaign = campaign
+        self.status: Status | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="≡")
+        yield Static(_("loading"), id="as-of", classes="line")
+        yield DataTable(id="stages", cursor_type="row", show_header=False)
+        yield Static(_("due_heading"), classes="line")
+        yield DataTable(id="due", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        from jointcheck.core.present.status import due_header
+
+        self.title = _("dashboard_title")
+        self.sub_title = self.campaign.document_number or self.campaign.id
+        self.query_one("#stages", DataTable).add_columns("", "", "")
+        self.query_one("#due", DataTable).add_columns(*due_header())
+        self.load()
+
+    def action_reload(self) -> None:
+        self.load()
+
+    @work(thread=True, group="dashboard", exclusive=True)
+    def load(self) -> None:
+        from jointcheck.core.deadlines import calendar_for
+        from jointcheck.core.errors import ConfigError
+        from jointcheck.core.status import campaign_status
+
+        app: InspectApp = self.app  # type: ignore[assignment]
+        try:
+            calendar = calendar_for(self.campaign)
+            found = campaign_status(app.engine, self.campaign, calendar)
+        except ConfigError as exc:
+            self.app.call_from_thread(self.app.notify, "\n".join(p.message for p in exc.problems),
+                                      severity="error")
+            return
+        warnings = [p.message for p in calendar.warnings()]
+        self.app.call_from_thread(self._loaded, found, warnings)
+
+    def _loaded(self, found: Status, warnings: list[str]) -> None:
+        from jointcheck.core.present.status import as_of_line, due_rows, stage_rows
+
+        self.status = found
+        self.query_one("#as-of", Static).update(as_of_line(found))
+        stages = self.query_one("#stages", DataTable)
+        stages.clear()
+        for row in stage_rows(found):
+            stages.add_row(*row)
+        due = self.query_one("#due", DataTable)
+        due.clear()
+        for row in due_rows(found):
+            due.add_row(*row)
+        if not found.due:
+            due.add_row(_("none_due"), "", "", "", "")
+        for text in warnings:
+            self.app.notify(text, severity="warning")
