@@ -18,7 +18,7 @@ Lifecycle (each step audit-logged inside the change's transaction)::
 An illegal transition, a date before the previous step's, a date in the future or a
 declined step without the written reply's gist is refused with a clear problem, and
 nothing changes. Every function takes an Engine and runs its own transaction; nothing
-here prints. Problem codes JC941–JC949 belong to this module.
+here prints. Problem codes JC941–JC947 belong to this module.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from .errors import Problem, problem, register
+from .errors import JointcheckError, problem, register
 
 if TYPE_CHECKING:  # pragma: no cover
     from sqlalchemy import Connection, Engine
@@ -72,7 +72,6 @@ CODES = {
               "'declined' needs the gist of the written reply (--note)"),
     "JC946": ("案件编号只能在立案、结案或报告时填写", "a case number belongs to opened, closed or reported"),
     "JC947": ("文号格式“{pattern}”无效：{detail}", "invalid 文号 pattern '{pattern}': {detail}"),
-    "JC948": ("实施方案“{campaign}”没有可移交的问题线索", "campaign '{campaign}' has no referrals"),
 }
 HINTS = {
     "JC943": ("请填写不早于 {previous_date} 的日期。", "Please give a date on or after {previous_date}."),
@@ -85,19 +84,12 @@ HINTS = {
     "JC947": ("文号格式须含 {n}（本年第几号），可含 {year}，例如 双随机办函〔{year}〕{n}号。",
               "The pattern needs {n} (the number in the year) and may use {year}, e.g. "
               "双随机办函〔{year}〕{n}号."),
-    "JC948": ("请先提交检查记录（record submit）；只有未当场整改的不符合事项才移交。",
-              "Please submit the records first (record submit); only non-compliant items not "
-              "corrected on the spot are referred."),
 }
 register(CODES, HINTS)
 
 
-class ReferralError(Exception):
+class ReferralError(JointcheckError):
     """A referral operation cannot be done; ``.problems`` say why (nothing was changed)."""
-
-    def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        super().__init__("\n".join(p.format() for p in problems))
 
 
 @dataclass

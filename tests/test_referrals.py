@@ -327,3 +327,9 @@ def test_letter_number_pattern_from_the_campaign(drawn, tmp_path: Path):
     with pytest.raises(F.ReferralError) as info:
         F.letter_number("双随机办函〔{year}〕号", 2020, 1)
     assert info.value.problems[0].code == "JC947"
+    bad = campaign_copy(tmp_path, 3, referral={"letter_number": "函〔{year}〕{n}号{x}"})
+    out = cli(drawn, "referrals", "letter", str(bad), "--format", "md", "-o",
+              str(tmp_path / "bad"))
+    assert out.exit_code == 1 and f"{bad}: JC947" in out.output
+    assert "/campaign/referral/letter_number" in out.output and "Traceback" not in out.output
+    assert not (tmp_path / "bad").exists()

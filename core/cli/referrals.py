@@ -229,19 +229,31 @@ def letter(ctx: click.Context, campaign: str, department: str | None, fmt: str, 
     from ..deadlines import rules
     from ..letters import file_name, write_docx, write_markdown
     from ..present.referrals import department_name, letter_document
-    from ..referrals import LETTER_NUMBER, SENDER, ReferralError, assign_letters
+    from ..referrals import (
+        LETTER_NUMBER,
+        SENDER,
+        ReferralError,
+        assign_letters,
+        letter_number,
+    )
     from ..referrals import draft as do_draft
 
     config, camp, cal = campaign_and_calendar(campaign, holidays)
     _check_department(config, department)
     settings = camp.data.get("referral") or {}
     on = on or date.today()
+    pattern = settings.get("letter_number") or LETTER_NUMBER
+    try:
+        letter_number(pattern, on.year, 1)
+    except ReferralError as exc:  # located at the campaign's setting
+        import dataclasses
+
+        fail([dataclasses.replace(p, file=camp.source.file, path="/campaign/referral/"
+                                  "letter_number") for p in exc.problems])
     with store_engine(ctx) as engine:
         try:
             _echo_draft(do_draft(engine, camp.id, on))
-            letters = assign_letters(engine, camp.id, on,
-                                     settings.get("letter_number") or LETTER_NUMBER,
-                                     department=department)
+            letters = assign_letters(engine, camp.id, on, pattern, department=department)
         except ReferralError as exc:
             _failed(exc)
         checklists = checklists_of(engine, [r for lt in letters for r in lt.referrals])
