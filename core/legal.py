@@ -169,6 +169,9 @@ _TEXT: dict[str, tuple[str, str]] = {
                    "Citations of every declared edition (the campaign has no dates): {editions}."),
     "out_of_force": ("《{law}》：{day} 无已声明的施行版本，列出全部已声明版本的条文",
                      "《{law}》: no declared edition in force on {day}; every declared edition is cited"),
+    "changes": ("（抽查期间自{start}起施行{edition}，本表仍按开始日引用）",
+                " ({edition} takes over on {start}, during the campaign; this list keeps the "
+                "first day's edition)"),
     "from_to": ("{start}至{end}施行", "in force {start} to {end}"),
     "from": ("{start}起施行", "in force from {start}"),
     "to": ("{end}前施行", "in force until {end}"),
@@ -226,8 +229,9 @@ def format_edition(e: Edition, *, official: bool = False) -> str:
 
 
 def editions_note(editions: Iterable[Edition], day: date | None, laws: Iterable[str], *,
-                  official: bool = False) -> str:
-    """Which edition of each cited law a checklist cites, and why (the campaign's first day)."""
+                  until: date | None = None, official: bool = False) -> str:
+    """Which edition of each cited law a checklist cites, and why (the campaign's first day);
+    with *until* (the campaign's last day), an edition that takes over meanwhile is named."""
     editions = list(editions)
     laws = list(laws)
     sep = _t("sep", official)
@@ -242,4 +246,8 @@ def editions_note(editions: Iterable[Edition], day: date | None, laws: Iterable[
         current = edition_in_force(declared, law, day)
         parts.append(format_edition(current, official=official) if current else
                      _t("out_of_force", official, law=law, day=day.isoformat()))
+        later = edition_in_force(declared, law, until) if until else None
+        if later is not None and later != current:
+            parts[-1] += _t("changes", official, edition=later.edition,
+                            start=later.start.isoformat() if later.start else "")
     return _t("as_of", official, day=day.isoformat(), editions=sep.join(parts)) if parts else ""

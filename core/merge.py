@@ -92,7 +92,8 @@ def reference_json(checklist: Checklist) -> dict[str, Any]:
         "provided_by": "department plugins",
         "as_of": as_of.isoformat() if as_of else None,
         "editions": [e.to_json() for e in cited],
-        "editions_note": editions_note(editions, as_of, laws),
+        "editions_note": editions_note(editions, as_of, laws,
+                                       until=checklist.campaign.end if checklist.campaign else None),
     }
 
 

@@ -129,6 +129,15 @@ def test_a_later_campaign_cites_the_2021_text(tmp_path):
         (e["law"], e["edition"]) for e in data["reference"]["editions"]}
 
 
+def test_a_campaign_across_the_change_of_edition_cites_its_first_days_and_says_so(tmp_path):
+    path = _campaign(tmp_path, "2021-08-16", "2021-09-15")
+    md = _run("checklist", str(path), "--format", "markdown")
+    assert "（2014年修正）第三十八条" in md and "（2021年修正）第" not in md
+    assert "抽查期间自2021-09-01起施行2021年修正，本表仍按开始日引用" in md
+    result = CliRunner().invoke(main, ["validate", "--format", "json", str(path)])
+    assert json.loads(result.stdout)["warnings"] == []  # both days fall in a declared edition
+
+
 def test_validate_warns_when_a_campaign_falls_outside_every_declared_edition(tmp_path):
     path = _campaign(tmp_path, "2014-07-01", "2014-07-31")
     result = CliRunner().invoke(main, ["validate", "--format", "json", str(path)])
