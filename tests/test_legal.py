@@ -191,3 +191,21 @@ def test_the_declared_editions_parse_as_dates():
     assert edition_in_force(editions, law, date(2021, 8, 31)).edition == "2014年修正"
     assert edition_in_force(editions, law, date(2021, 9, 1)).edition == "2021年修正"
     assert edition_in_force(editions, law, date(2014, 11, 30)) is None
+
+
+def test_the_apps_legal_panel_is_labelled_cites_the_edition_in_force_and_lists_methods():
+    import dataclasses
+
+    from jointcheck.core.config import open_campaign
+    from jointcheck.core.merge import merge
+    from jointcheck.core.present.inspection import legal_sections
+
+    config, campaign = open_campaign()
+    checklist = merge(config, campaign)
+    item = next(i for i in checklist.items if i.id == "equipment_maintenance")
+    item = dataclasses.replace(item, data={**item.data, "method": ["实地检查", "其他检查方式"]})
+    sections = dict(legal_sections(item, checklist))
+    assert sections[LABEL] == "《中华人民共和国安全生产法》（2014年修正）第三十三条第二款"
+    assert "第九十六条第二项（条文未核实）" in sections["处罚依据（参考，非实施方案原文）"]
+    assert "检查指引（参考，非实施方案原文）" in sections
+    assert "检查方法：实地检查、其他检查方式" in sections

@@ -111,8 +111,9 @@ def legal_sections(item: Item, checklist: Checklist) -> list[tuple[str, str]]:
     if guidance:
         out.append((label("guidance"), guidance))
     method = item.data.get("method")
-    if method:
-        out.append((_("method", text=method), ""))
+    if method:  # one method, or several used together (a list)
+        text = "、".join(method) if isinstance(method, list) else str(method)
+        out.append((_("method", text=text), ""))
     return out
 
 
