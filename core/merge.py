@@ -79,7 +79,8 @@ def merge(config: Configuration, campaign: Campaign | None = None) -> Checklist:
 
 def reference_json(checklist: Checklist) -> dict[str, Any]:
     """What in the checklist is not the 实施方案's: the labels, and the editions cited."""
-    from .legal import cited_laws, editions_note, label, supplement_note
+    from .legal import cited_laws
+    from .present.legal import editions_note, label, supplement_note
 
     as_of = checklist.as_of
     editions = checklist.editions()

@@ -12,7 +12,9 @@ each domain (core.draw.queries, core.libraries.queries) and print or show the re
 - :mod:`.results` — a classification (抽查结果, 处理结果, the joint result) as lines;
 - :mod:`.draw` — a recorded draw: its header lines, its drawn targets and teams;
 - :mod:`.libraries` — rows of the 检查对象名录库 / 执法检查人员名录库: cells, masks, exports;
-- :mod:`.records` — tasks and inspection records.
+- :mod:`.records` — tasks and inspection records;
+- :mod:`.legal` — legal basis: the reference-material labels, citations with their edition,
+  the note on which edition a checklist cites.
 
 Importing this package imports none of its modules (light imports, docs/architecture.md).
 """

@@ -77,7 +77,7 @@ def checklist_table(checklist: Checklist, data: Mapping[str, Any] | None = None)
 def checklist_markdown(checklist: Checklist, data: Mapping[str, Any] | None = None) -> str:
     """The merged checklist as markdown: per department, per item its id, applicability,
     group, legal and penalty basis (the editions in force) and guidance."""
-    from ..legal import format_citations, label
+    from .legal import format_citations, label
 
     data = _data(checklist, data)
     camp = checklist.campaign

@@ -101,7 +101,7 @@ def department_heading(draft: Draft, code: str, name: str) -> str:
 def legal_sections(item: Item, checklist: Checklist) -> list[tuple[str, str]]:
     """The side panel of the current item: its legal basis in force, penalty articles,
     guidance and method, each under a heading that labels it as reference material."""
-    from ..legal import format_citations, label
+    from .legal import format_citations, label
 
     basis = checklist.legal_basis(item)
     out = [(item.title, "")]

@@ -549,7 +549,7 @@ class InspectionScreen(Screen):
 
 
 def legal_title() -> str:
-    from jointcheck.core.legal import label
+    from jointcheck.core.present.legal import label
 
     return label("legal_basis")
 
