@@ -79,3 +79,18 @@ def test_an_item_may_name_several_inspection_methods(tmp_path):
     bad.write_text(text.replace("    method: 实地检查\n", "    method: []\n", 1), encoding="utf-8")
     result = CliRunner().invoke(main, ["validate", "--format", "json", str(bad)])
     assert [e["path"] for e in json.loads(result.stdout)["errors"]] == ["/items/0/method"]
+
+
+def test_a_deadline_without_its_owner_is_a_located_error(tmp_path):
+    from jointcheck.examples import example_path
+
+    text = example_path().read_text(encoding="utf-8")
+    path = tmp_path / "c.yaml"
+    path.write_text(text.replace("      owner: 检查组\n", "", 1), encoding="utf-8")
+    result = CliRunner().invoke(main, ["validate", "--format", "json", str(path)])
+    assert result.exit_code == 1
+    (error,) = json.loads(result.stdout)["errors"]
+    assert (error["code"], error["path"]) == ("JC202", "/campaign/deadlines/0")
+    assert "owner" in error["message"]
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert lines[error["line"] - 1].strip() == "- id: records_to_office"
