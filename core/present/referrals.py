@@ -145,7 +145,7 @@ def letter_document(letter: Letter, campaign: Campaign | None,
                     rules: Mapping[str, Rule], calendar: WorkCalendar,
                     sender: str) -> LetterDoc:
     """《关于移交双随机抽查有关问题的函》 to one receiving department."""
-    from ..legal import format_citations, label
+    from .legal import format_citations, label
 
     any_checklist = next((c for c in checklists.values() if c is not None), None)
     to = department_name(letter.department, any_checklist)
