@@ -80,3 +80,21 @@ def answer_all(drawn: Drawn, task_id: str, *, result: str = "compliant",
                         expected=draft.version_of(item_key(item)), checklist=draft.checklist)
     save_answer(drawn.engine, task_id, field_key("inspected_on"), inspected_on,
                 expected=draft.version_of(field_key("inspected_on")), checklist=draft.checklist)
+
+
+def submit_task(drawn: Drawn, task_id: str, *, noncompliant: int = 0, corrected: bool = False,
+                inspected_on: str = "2020-07-15"):
+    """Answer every applicable item (the first *noncompliant* of each department not
+    compliant, with a note) and submit the record; returns the RecordVersion."""
+    from jointcheck.core.records.service import item_key, load_draft, save_answer, submit
+
+    answer_all(drawn, task_id, inspected_on=inspected_on)
+    draft = load_draft(drawn.engine, task_id, host=drawn.host)
+    for dept in draft.checklist.departments:
+        applicable = [i for i in draft.checklist.items_of(dept.code) if draft.applies(i)]
+        for item in applicable[:noncompliant]:
+            save_answer(drawn.engine, task_id, item_key(item),
+                        {"result": "noncompliant", "corrected_on_site": corrected,
+                         "note": "现场发现台账记录不全"},
+                        expected=draft.version_of(item_key(item)), checklist=draft.checklist)
+    return submit(drawn.engine, task_id, host=drawn.host)

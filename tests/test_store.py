@@ -69,8 +69,8 @@ def test_upgrade_creates_exactly_the_model_tables(db_url):
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
 
-    assert upgrade(db_url) == ["0001", "0002", "0003", "0004"]
-    assert store.head_revision() == "0004"
+    assert upgrade(db_url) == ["0001", "0002", "0003", "0004", "0005"]
+    assert store.head_revision() == "0005"
     engine = store.create_engine_for(db_url)
     try:
         with engine.connect() as conn:
@@ -229,7 +229,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0999"
-down_revision = "0004"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

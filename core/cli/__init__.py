@@ -56,6 +56,8 @@ COMMANDS: dict[str, tuple[str, str, str, str]] = {
                   "Problem referrals: draft, list, record progress, letters"),
     "status": ("status", "status", "实施方案的进度及逾期、即将到期的事项",
                "A campaign's progress and the steps overdue or due soon"),
+    "results": ("results", "results", "汇总结果：审核、修改、确认各企业的抽查结果",
+                "Results: review, override and settle each enterprise's results"),
     "inspect": ("inspect", "inspect", "打开检查界面（终端应用），现场逐项填写联合检查记录表",
                 "Open the inspectors' terminal app to fill in records on site"),
 }

@@ -29,6 +29,11 @@ _ = translator({
     "confirm_date": ("确认不在抽查时间内的检查日期", "confirm a check date outside the campaign period"),
     "reason": ("修改理由", "the reason for the amendment"),
     "submitted": ("已提交任务 {task} 的检查记录（第 {version} 版）。", "Submitted the record of task {task} (version {version})."),
+    "unsettled": ("第 {version} 版的汇总结果原已确认，修改后已解除确认，请联合抽查领导小组办公室"
+                  "重新确认（jointcheck results settle）。",
+                  "The settled results of version {version} no longer apply after this "
+                  "amendment: the joint office must settle them again "
+                  "(`jointcheck results settle`)."),
     "amended": ("已修改任务 {task} 的检查记录：第 {version} 版，理由：{reason}",
                 "Amended the record of task {task}: version {version}, reason: {reason}"),
     "versions": ("版本：", "Versions:"),
@@ -202,6 +207,11 @@ def _store_from_file(ctx: click.Context, task: str, findings: str, campaign: str
             draft = load_draft(engine, task, host=host,
                                campaign=checklist or _default_checklist(host))
             doc, answers = _load_record_file(findings, draft, host)
+            settled = None
+            if reason is not None:
+                from ..records.results import settled_version
+
+                settled = settled_version(engine, task)
             if reason is None:
                 rv = submit(engine, task, host=host, campaign=draft.checklist, answers=answers,
                             confirm_date=confirm_date)
@@ -214,6 +224,8 @@ def _store_from_file(ctx: click.Context, task: str, findings: str, campaign: str
         click.echo(_("submitted", task=task, version=rv.version))
     else:
         click.echo(_("amended", task=task, version=rv.version, reason=rv.reason))
+        if settled is not None:
+            click.echo(_("unsettled", task=task, version=settled))
     for line in results_lines(rv.results, draft.checklist):
         click.echo(line)
 

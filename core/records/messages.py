@@ -1,4 +1,5 @@
-"""Problem codes JC801–JC839 of the records (tasks, drafts, submit, amend)."""
+"""Problem codes JC801–JC839 of the records (tasks, drafts, submit, amend) and JC840–JC859
+of the results (consolidation, reports, publication)."""
 
 from __future__ import annotations
 
@@ -45,6 +46,26 @@ CODES: dict[str, tuple[str, str]] = {
     "JC820": ("数据库正忙（另一项写入正在进行，如名录库导入），本次填写尚未保存",
               "the store is busy (another write, such as a library import, is under way); "
               "this answer is not stored yet"),
+    "JC840": ("还有 {n} 户企业没有已提交的检查记录：{tasks}",
+              "{n} drawn enterprise(s) have no submitted record: {tasks}"),
+    "JC841": ("任务“{task}”没有已提交的检查记录，无法确认或修改其结果",
+              "task '{task}' has no submitted record: there is no result to settle or change"),
+    "JC842": ("抽查结果代码 {value} 无效，应为 {allowed} 之一",
+              "result code {value} is not one of {allowed}"),
+    "JC843": ("该记录没有部门“{department}”（可选：{allowed}）",
+              "the record has no department '{department}' (choose one of {allowed})"),
+    "JC844": ("处理结果“{value}”无效，应为 {allowed} 之一",
+              "disposition '{value}' is not one of {allowed}"),
+    "JC845": ("理由不能为空", "the reason must not be empty"),
+    "JC846": ("没有要修改的内容", "nothing to change"),
+    "JC847": ("处理结果属于各部门，请用 --department 指定部门",
+              "dispositions belong to a department: name it with --department"),
+    "JC848": ("实施方案“{campaign}”没有检查任务", "campaign '{campaign}' has no inspection tasks"),
+    "JC849": ("实施方案“{campaign}”还没有已确认的结果", "campaign '{campaign}' has no settled results yet"),
+    "JC850": ("列映射文件无效：{detail}", "invalid column mapping file: {detail}"),
+    "JC851": ("无法写入 {path}：{detail}", "cannot write {path}: {detail}"),
+    "JC852": ("任务“{task}”不属于实施方案“{campaign}”或没有已确认的结果",
+              "task '{task}' is not a settled record of campaign '{campaign}'"),
 }
 
 HINTS: dict[str, tuple[str, str]] = {
@@ -72,6 +93,25 @@ HINTS: dict[str, tuple[str, str]] = {
               "Please try again shortly; the app retries by itself until it is stored."),
     "JC818": ("请用 --campaign 指定该任务所属的实施方案文件。",
               "Please name the task's campaign file with --campaign."),
+    "JC840": ("请等待检查组提交记录，或加 --allow-missing 只确认已提交的记录。",
+              "Wait for the teams' records, or add --allow-missing to settle the submitted "
+              "ones only."),
+    "JC841": ("请先提交检查记录（jointcheck record submit）。",
+              "Please submit the record first (`jointcheck record submit`)."),
+    "JC845": ("请写明理由（--reason）。", "Please give the reason (--reason)."),
+    "JC846": ("请给出 --result、--add-disposition 或 --remove-disposition。",
+              "Please give --result, --add-disposition or --remove-disposition."),
+    "JC848": ("请用 jointcheck tasks list 查看实施方案的 id。",
+              "Please look up the campaign id with `jointcheck tasks list`."),
+    "JC849": ("请先用 jointcheck results settle 确认结果。",
+              "Please settle the results first with `jointcheck results settle`."),
+    "JC850": ("映射文件为 YAML：每行“平台列名: 字段”，字段可选 name、credit_code、departments、"
+              "inspected_on、result、dispositions。",
+              "The mapping is YAML, one 'platform column: field' per line; fields: name, "
+              "credit_code, departments, inspected_on, result, dispositions."),
+    "JC851": ("请检查目录是否存在且可写。", "Please check that the folder exists and is writable."),
+    "JC852": ("请用 jointcheck results list 查看已确认的任务。",
+              "Please list the settled tasks with `jointcheck results list`."),
 }
 
 register(CODES, HINTS)

@@ -351,3 +351,45 @@ referrals = Table(
 )
 Index("ix_referrals_campaign_status", referrals.c.campaign_id, referrals.c.status)
 Index("ix_referrals_refer_to", referrals.c.refer_to)
+# ----------------------------------------------------------------------------- results
+# Consolidation by the joint office (共同协商汇总结果): overrides of the computed results,
+# each with its reason, and the settled results the reports and the publication use.
+
+# One override of a computed result (a department's, or the joint one when department is
+# NULL) or of the dispositions: kept in order, never edited; the newest one of each kind
+# wins. ``record_version`` is the submitted version it was made against.
+result_overrides = Table(
+    "result_overrides",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("task_id", String(32), ForeignKey("tasks.id"), nullable=False),
+    Column("record_version", Integer, nullable=False),
+    Column("department", String(64), nullable=True, comment="部门代码"),
+    # {"result": N} | {"add": [..], "remove": [..]}
+    Column("change", JSON, nullable=False),
+    Column("reason", Text, nullable=False, comment="理由"),
+    Column("actor", Text, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("audit_seq", Integer, nullable=True),
+)
+Index("ix_result_overrides_task", result_overrides.c.task_id)
+
+# The results the office settled for one submitted version of a record (a new version,
+# i.e. an amendment, is unsettled until settled again), and when they were published.
+result_settlements = Table(
+    "result_settlements",
+    metadata,
+    Column("task_id", String(32), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("campaign_id", String(128), nullable=False),
+    # departments {code: {result, dispositions, computed...}}, joint, dispositions
+    Column("results", JSON, nullable=False),
+    Column("settled_at", DateTime(timezone=True), nullable=False),
+    Column("settled_by", Text, nullable=False),
+    Column("audit_seq", Integer, nullable=True),
+    Column("published_on", Date, nullable=True, comment="公示日期"),
+    ForeignKeyConstraint(["task_id", "version"],
+                         ["record_versions.task_id", "record_versions.version"],
+                         name="fk_result_settlements_version"),
+)
+Index("ix_result_settlements_campaign", result_settlements.c.campaign_id)

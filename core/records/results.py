@@ -1,0 +1,379 @@
+"""Consolidation by the joint office (共同协商汇总结果): the computed classification of each
+submitted record is a proposal; the office overrides a department's result, the joint
+result or the dispositions with a reason, then settles the campaign's results. Reports and
+the publication use the settled results (docs/results.md).
+
+Overrides are kept in order (``result_overrides``), each with who, when and why, and an
+audit entry; the newest one of each kind wins and the computed value stays beside it.
+A settlement belongs to one submitted version: amending the record unsettles it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from ..errors import problem
+from . import messages  # noqa: F401 - registers the codes
+from .service import SUBMITTED, RecordError, Task, get_task, list_tasks
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sqlalchemy import Connection, Engine
+
+    from ..model import Checklist, Policy
+
+
+# --------------------------------------------------------------------------- pure part
+
+
+def joint_of(codes: Iterable[int], policy: Policy) -> int:
+    """The most serious of the departments' results in the policy's joint order."""
+    order = policy.joint_order
+    present = set(codes)
+    return next((c for c in order if c in present), order[-1])
+
+
+def consolidate(computed: Mapping[str, Any], overrides: Sequence[Mapping[str, Any]],
+                checklist: Checklist) -> dict[str, Any]:
+    """The results after the office's overrides (applied in order), computed beside each.
+
+    ``{"departments": {code: {"computed", "result", "computed_dispositions",
+    "dispositions", "overrides"}}, "joint": {"computed", "result", "overrides"},
+    "dispositions": [...]}`` — ``result`` values are ``{"code", "text"}``; the joint result
+    follows the departments' settled results unless it was overridden itself.
+    """
+    policy = checklist.policy
+    texts = policy.results
+
+    def res(code: int) -> dict[str, Any]:
+        return {"code": code, "text": texts[code]}
+
+    departments: dict[str, Any] = {}
+    for code, block in (computed.get("departments") or {}).items():
+        dispositions = list(block.get("dispositions") or [])
+        departments[code] = {"computed": res(block["result"]["code"]),
+                             "result": res(block["result"]["code"]),
+                             "computed_dispositions": list(dispositions),
+                             "dispositions": dispositions, "overrides": []}
+    joint_computed = int(computed["joint"]["code"])
+    joint: dict[str, Any] = {"computed": res(joint_computed), "result": res(joint_computed),
+                             "overrides": []}
+    joint_set = False
+    for o in overrides:
+        change = o["change"]
+        note = {"change": change, "reason": o["reason"], "actor": o["actor"], "at": o["at"]}
+        if o.get("department") is None:
+            if "result" in change:
+                joint["result"] = res(int(change["result"]))
+                joint_set = True
+            joint["overrides"].append(note)
+            continue
+        d = departments.get(o["department"])
+        if d is None:
+            continue
+        if "result" in change:
+            d["result"] = res(int(change["result"]))
+        for name in change.get("add") or []:
+            if name not in d["dispositions"]:
+                d["dispositions"].append(name)
+        for name in change.get("remove") or []:
+            if name in d["dispositions"]:
+                d["dispositions"].remove(name)
+        d["overrides"].append(note)
+    order = policy.dispositions
+    for d in departments.values():
+        d["dispositions"] = sorted(d["dispositions"], key=lambda n: order.index(n)
+                                   if n in order else len(order))
+    if not joint_set and any(d["overrides"] for d in departments.values()):
+        joint["result"] = res(joint_of((d["result"]["code"] for d in departments.values()),
+                                       policy))
+    used = {n for d in departments.values() for n in d["dispositions"]}
+    return {"departments": departments, "joint": joint,
+            "dispositions": [n for n in order if n in used]}
+
+
+# --------------------------------------------------------------------------- loading
+
+
+@dataclass
+class Consolidated:
+    """One drawn enterprise as the office reviews it."""
+
+    task: Task
+    checklist: Checklist | None = None
+    computed: dict[str, Any] | None = None  # the classification stored with the record
+    record: dict[str, Any] | None = None  # the submitted record (with_record=True)
+    overrides: list[dict[str, Any]] = field(default_factory=list)
+    settled: dict[str, Any] | None = None  # the settled results of the current version
+    settled_at: datetime | None = None
+    settled_by: str | None = None
+    published_on: date | None = None
+    stale_settlement: int | None = None  # version of a settlement an amendment undid
+
+    @property
+    def submitted(self) -> bool:
+        return self.task.status == SUBMITTED and self.computed is not None
+
+    @property
+    def is_settled(self) -> bool:
+        return self.settled is not None
+
+    @property
+    def results(self) -> dict[str, Any] | None:
+        """The settled results, else the proposal (computed plus overrides), else None."""
+        if self.settled is not None:
+            return self.settled
+        if self.computed is None or self.checklist is None:
+            return None
+        return consolidate(self.computed, self.overrides, self.checklist)
+
+    def to_json(self) -> dict[str, Any]:
+        from ..store.audit import format_time
+
+        t = self.task
+        return {
+            "task": t.id, "seq": t.seq, "name": t.name, "credit_code": t.credit_code,
+            "status": t.status, "version": t.version, "settled": self.is_settled,
+            "settled_at": format_time(self.settled_at) if self.settled_at else None,
+            "settled_by": self.settled_by,
+            "published_on": self.published_on.isoformat() if self.published_on else None,
+            "results": self.results,
+        }
+
+
+def _checklists(conn: Connection, fps: Iterable[str]) -> dict[str, Checklist]:
+    from .snapshot import load_checklist
+
+    out: dict[str, Checklist] = {}
+    for fp in set(fps):
+        checklist = load_checklist(conn, fp)
+        if checklist is not None:
+            out[fp] = checklist
+    return out
+
+
+def _chunks(values: Sequence[str], size: int = 500) -> Iterable[Sequence[str]]:
+    for i in range(0, len(values), size):
+        yield values[i:i + size]
+
+
+def load(engine: Engine, campaign: str, *, with_record: bool = False,
+         tasks: Sequence[Task] | None = None) -> list[Consolidated]:
+    """Every drawn enterprise of *campaign* (task order) with its submitted record's
+    computed results, the overrides, and the settlement of its current version."""
+    from sqlalchemy import select
+
+    from ..store.models import record_versions, result_overrides, result_settlements
+
+    found = list(tasks) if tasks is not None else list_tasks(engine, campaign=campaign)
+    rows = {t.id: Consolidated(task=t) for t in found}
+    current = {t.id: t.version for t in found if t.version}
+    fps: dict[str, str] = {}
+    cols = [record_versions.c.task_id, record_versions.c.version,
+            record_versions.c.checklist_fingerprint, record_versions.c.results]
+    if with_record:
+        cols.append(record_versions.c.record)
+    with engine.connect() as conn:
+        ids = sorted(current)
+        q_versions = select(*cols)
+        q_over = select(result_overrides).order_by(result_overrides.c.id)
+        q_settled = select(result_settlements)
+        if tasks is None:  # the whole campaign: one query each, no IN lists
+            from ..store.models import tasks as tasks_table
+
+            q_versions = q_versions.join(tasks_table, tasks_table.c.id == record_versions.c.task_id
+                                         ).where((tasks_table.c.campaign_id == campaign)
+                                                 & (tasks_table.c.version
+                                                    == record_versions.c.version))
+            batches: Iterable[Any] = [(q_versions,
+                                       q_over.join(tasks_table, tasks_table.c.id
+                                                   == result_overrides.c.task_id)
+                                       .where(tasks_table.c.campaign_id == campaign),
+                                       q_settled.where(result_settlements.c.campaign_id
+                                                       == campaign))]
+        else:
+            batches = [(q_versions.where(record_versions.c.task_id.in_(chunk)),
+                        q_over.where(result_overrides.c.task_id.in_(chunk)),
+                        q_settled.where(result_settlements.c.task_id.in_(chunk)))
+                       for chunk in _chunks(ids)]
+        for qv, qo, qs in batches:
+            for r in conn.execute(qv):
+                if current.get(r.task_id) != r.version:
+                    continue
+                row = rows[r.task_id]
+                row.computed = r.results
+                if with_record:
+                    row.record = r.record
+                fps[r.task_id] = r.checklist_fingerprint
+            for r in conn.execute(qo):
+                rows[r.task_id].overrides.append({
+                    "id": r.id, "record_version": r.record_version, "department": r.department,
+                    "change": r.change, "reason": r.reason, "actor": r.actor,
+                    "at": _iso(r.at)})
+            for r in conn.execute(qs):
+                row = rows.get(r.task_id)
+                if row is None:
+                    continue
+                if r.version == row.task.version and row.task.status == SUBMITTED:
+                    row.settled, row.settled_at, row.settled_by = (r.results, r.settled_at,
+                                                                   r.settled_by)
+                    row.published_on = r.published_on
+                elif row.stale_settlement is None or r.version > row.stale_settlement:
+                    row.stale_settlement = r.version
+        checklists = _checklists(conn, fps.values())
+    for task_id, fp in fps.items():
+        rows[task_id].checklist = checklists.get(fp)
+    return [rows[t.id] for t in found]
+
+
+def _iso(at: datetime) -> str:
+    from ..store.audit import format_time
+
+    return format_time(at)
+
+
+def campaign_checklist(rows: Sequence[Consolidated]) -> Checklist | None:
+    """The checklist of the campaign's records (the newest fingerprint used)."""
+    return next((r.checklist for r in reversed(rows) if r.checklist is not None), None)
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def set_result(engine: Engine, task_id: str, *, reason: str, department: str | None = None,
+               result: int | None = None, add: Sequence[str] = (), remove: Sequence[str] = (),
+               actor: str | None = None) -> Consolidated:
+    """Override a department's result (or the joint one without *department*) and/or its
+    dispositions, with *reason*; recorded with the record and in the audit log. A settled
+    record becomes unsettled (settle again). Returns the enterprise as it is now."""
+    from sqlalchemy import delete, insert
+
+    from ..store import audit, begin_write, utcnow
+    from ..store.models import result_overrides, result_settlements
+
+    reason = (reason or "").strip()
+    if not reason:
+        raise RecordError([problem("JC845")])
+    if result is None and not add and not remove:
+        raise RecordError([problem("JC846")])
+    who = actor or audit.actor()
+    (row,) = load(engine, "", tasks=[_task(engine, task_id)])
+    if not row.submitted or row.checklist is None:
+        raise RecordError([problem("JC841", task=task_id)])
+    policy = row.checklist.policy
+    if result is not None and result not in policy.results:
+        raise RecordError([problem("JC842", value=result,
+                                   allowed=", ".join(str(c) for c in policy.results))])
+    if department is not None and row.checklist.department(department) is None:
+        raise RecordError([problem("JC843", department=department, allowed=", ".join(
+            d.code for d in row.checklist.departments))])
+    if department is None and (add or remove):
+        raise RecordError([problem("JC847")])
+    for name in list(add) + list(remove):
+        if name not in policy.dispositions:
+            raise RecordError([problem("JC844", value=name,
+                                       allowed="、".join(policy.dispositions))])
+    change: dict[str, Any] = {}
+    if result is not None:
+        change["result"] = result
+    if add:
+        change["add"] = list(add)
+    if remove:
+        change["remove"] = list(remove)
+    with begin_write(engine) as conn:
+        seq = audit.append(conn, "results.override", {
+            "task_id": task_id, "version": row.task.version, "department": department,
+            "change": change, "reason": reason}, actor=who)
+        conn.execute(insert(result_overrides).values(
+            task_id=task_id, record_version=row.task.version, department=department,
+            change=change, reason=reason, actor=who, at=utcnow(), audit_seq=seq))
+        conn.execute(delete(result_settlements).where(
+            (result_settlements.c.task_id == task_id)
+            & (result_settlements.c.version == row.task.version)))
+    (now,) = load(engine, "", tasks=[_task(engine, task_id)])
+    if row.is_settled:
+        now.stale_settlement = row.task.version
+    return now
+
+
+def _task(engine: Engine, task_id: str) -> Task:
+    with engine.connect() as conn:
+        return get_task(conn, task_id)
+
+
+@dataclass
+class Settlement:
+    settled: list[Consolidated]  # newly settled
+    already: int  # settled before, unchanged
+    missing: list[Consolidated]  # drawn enterprises without a submitted record
+
+
+def settle(engine: Engine, campaign: str, *, allow_missing: bool = False,
+           actor: str | None = None) -> Settlement:
+    """Fix the results of every submitted record of *campaign* (refusing, JC840, while
+    records are missing unless *allow_missing*)."""
+    from sqlalchemy import insert
+
+    from ..store import audit, begin_write, utcnow
+    from ..store.audit import canonical_json, sha256_hex
+    from ..store.models import result_settlements
+
+    rows = load(engine, campaign)
+    if not rows:
+        raise RecordError([problem("JC848", campaign=campaign)])
+    missing = [r for r in rows if not r.submitted]
+    if missing and not allow_missing:
+        shown = "、".join(f"{r.task.id}（{r.task.name or r.task.credit_code}）"
+                         for r in missing[:20])
+        more = f" …（+{len(missing) - 20}）" if len(missing) > 20 else ""
+        raise RecordError([problem("JC840", n=len(missing), tasks=shown + more)])
+    todo = [r for r in rows if r.submitted and not r.is_settled]
+    who = actor or audit.actor()
+    now = utcnow()
+    values = [{"task_id": r.task.id, "version": r.task.version, "campaign_id": campaign,
+               "results": r.results, "settled_at": now, "settled_by": who} for r in todo]
+    if values:
+        digest = sha256_hex(canonical_json([[v["task_id"], v["version"], v["results"]]
+                                            for v in values]))
+        with begin_write(engine) as conn:
+            seq = audit.append(conn, "results.settle", {
+                "campaign_id": campaign, "settled": len(values), "digest": digest,
+                "missing": [r.task.id for r in missing][:1000]}, actor=who)
+            for chunk in range(0, len(values), 1000):
+                conn.execute(insert(result_settlements),
+                             [dict(v, audit_seq=seq) for v in values[chunk:chunk + 1000]])
+    for r in todo:
+        r.settled, r.settled_at, r.settled_by = r.results, now, who
+    return Settlement(settled=todo, already=sum(1 for r in rows if r.submitted) - len(todo),
+                      missing=missing)
+
+
+def mark_published(conn: Connection, rows: Sequence[Consolidated], day: date) -> None:
+    """Record the publication date of settled results (是否公示 in 附件2), inside the
+    caller's write transaction."""
+    from sqlalchemy import bindparam, update
+
+    from ..store.models import result_settlements
+
+    todo = [{"t": r.task.id, "v": r.task.version} for r in rows if r.is_settled]
+    if not todo:
+        return
+    stmt = (update(result_settlements)
+            .where((result_settlements.c.task_id == bindparam("t"))
+                   & (result_settlements.c.version == bindparam("v")))
+            .values(published_on=day))
+    for i in range(0, len(todo), 1000):
+        conn.execute(stmt, todo[i:i + 1000])
+    for r in rows:
+        if r.is_settled:
+            r.published_on = day
+
+
+def settled_version(engine: Engine, task_id: str) -> int | None:
+    """The version of *task_id* whose results are settled now (None: not settled)."""
+    with engine.connect() as conn:
+        task = get_task(conn, task_id)
+    (row,) = load(engine, "", tasks=[task])
+    return task.version if row.is_settled else None
