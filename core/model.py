@@ -132,6 +132,12 @@ class Campaign:
         return self.data.get("co_issuer")
 
     @property
+    def report_title_prefix(self) -> str:
+        """What the reports put before each annex title (附件1–4), e.g.
+        工业企业安全生产“双随机、一公开” (empty when the campaign sets none)."""
+        return self.data.get("report_title_prefix") or ""
+
+    @property
     def issue_date(self) -> date | None:
         """The date on the document (成文日期)."""
         raw = self.data.get("issue_date")

@@ -58,6 +58,10 @@ COMMANDS: dict[str, tuple[str, str, str, str]] = {
                "A campaign's progress and the steps overdue or due soon"),
     "results": ("results", "results", "汇总结果：审核、修改、确认各企业的抽查结果",
                 "Results: review, override and settle each enterprise's results"),
+    "report": ("report", "report", "报表：附件1–4（人员信息表、统计表、汇总表、记录表）",
+               "Reports: 附件1–4 (officers, statistics, summary, record)"),
+    "publish": ("publish", "publish", "一公开：写出公示结果文件和自包含的公示网页",
+                "Publication (一公开): the results files and a self-contained web page"),
     "inspect": ("inspect", "inspect", "打开检查界面（终端应用），现场逐项填写联合检查记录表",
                 "Open the inspectors' terminal app to fill in records on site"),
 }

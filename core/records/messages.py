@@ -63,7 +63,7 @@ CODES: dict[str, tuple[str, str]] = {
     "JC848": ("实施方案“{campaign}”没有检查任务", "campaign '{campaign}' has no inspection tasks"),
     "JC849": ("实施方案“{campaign}”还没有已确认的结果", "campaign '{campaign}' has no settled results yet"),
     "JC850": ("列映射文件无效：{detail}", "invalid column mapping file: {detail}"),
-    "JC851": ("无法写入 {path}：{detail}", "cannot write {path}: {detail}"),
+    "JC851": ("无法写入 {target}：{detail}", "cannot write {target}: {detail}"),
     "JC852": ("任务“{task}”不属于实施方案“{campaign}”或没有已确认的结果",
               "task '{task}' is not a settled record of campaign '{campaign}'"),
 }

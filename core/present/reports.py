@@ -1,0 +1,314 @@
+"""The reports 附件1–4 as rows and grids (pure functions; core/reports writes the files).
+
+The forms are official documents: their text is always Chinese, whatever ``--lang`` says.
+Columns are exactly those of DOMAIN.md §6; each has a stable English key for JSON.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..model import Campaign, Checklist
+    from ..records.results import Consolidated
+
+ANNEX_TITLES = {1: "随机抽取执法检查人员信息表", 2: "联合抽查统计表", 3: "联合抽查汇总表",
+                4: "联合抽查记录表"}
+
+# (key, header) in the order of the source's tables
+OFFICER_COLUMNS = [("seq", "序号"), ("name", "姓名"), ("gender", "性别"), ("unit", "单位"),
+                   ("title", "职务"), ("cert_no", "执法证号"), ("phone", "手机号码"),
+                   ("id_number", "身份证号")]
+STATISTICS_COLUMNS = [("seq", "抽取序号"), ("name", "市场主体名称"),
+                      ("credit_code", "统一社会信用代码"), ("reg_no", "注册号"),
+                      ("legal_rep", "法定代表人"), ("address", "地址"), ("phone", "电话"),
+                      ("jurisdiction", "管辖单位"), ("registration_authority", "登记单位"),
+                      ("officers", "检查人员"), ("result", "抽查结果"),
+                      ("dispositions", "处理结果"), ("published", "是否公示")]
+DISPOSITIONS = ("责令改正", "立案处理", "函告许可部门", "移送司法机关")
+ITEM_RESULTS = {"compliant": "符合", "noncompliant": "不符合", "not_applicable": "不适用"}
+OUTCOME_NOTES = {"unreachable": "通过登记的住所（经营场所）无法联系，未能实施检查",
+                 "refused": "企业不配合检查"}
+
+
+def annex_title(annex: int, campaign: Campaign | None) -> str:
+    """The campaign's title prefix plus the annex title, e.g.
+    工业企业安全生产“双随机、一公开”联合抽查统计表."""
+    prefix = campaign.report_title_prefix if campaign else ""
+    return prefix + ANNEX_TITLES[annex]
+
+
+@dataclass
+class Table:
+    """One report table: title lines, header rows (with merged ranges), data rows."""
+
+    annex: int
+    title: str
+    document_number: str
+    keys: list[str]
+    header: list[list[str]]  # one or two rows
+    rows: Iterable[Sequence[Any]]
+    # merged ranges in the header, 0-based (row, col, last_row, last_col)
+    header_merges: list[tuple[int, int, int, int]] = field(default_factory=list)
+    landscape: bool = True
+
+    @property
+    def labels(self) -> list[str]:
+        """The column labels of the lowest header row (CSV)."""
+        return list(self.header[-1])
+
+
+# --------------------------------------------------------------------------- 附件1
+
+
+def mask_phone(value: str | None) -> str:
+    from ..libraries.fields import mask_phone as mask
+
+    return mask(value) if value else ""
+
+
+def mask_id(value: str | None) -> str:
+    from ..libraries.fields import mask_id_number as mask
+
+    return mask(value) if value else ""
+
+
+def officer_rows(officers: Sequence[Mapping[str, Any]], *, show_personal: bool = False
+                 ) -> list[list[Any]]:
+    """附件1: one row per drawn officer (手机号码 and 身份证号 masked unless asked)."""
+    out = []
+    for n, o in enumerate(officers, 1):
+        phone, ident = o.get("phone") or "", o.get("id_number") or ""
+        out.append([n, o.get("name") or "", o.get("gender") or "", o.get("unit") or "",
+                    o.get("title") or "", o.get("cert_no") or "",
+                    phone if show_personal else mask_phone(phone),
+                    ident if show_personal else mask_id(ident)])
+    return out
+
+
+def officers_table(campaign: Campaign | None, officers: Sequence[Mapping[str, Any]], *,
+                   show_personal: bool = False) -> Table:
+    return Table(annex=1, title=annex_title(1, campaign),
+                 document_number=_docno(campaign), keys=[k for k, _h in OFFICER_COLUMNS],
+                 header=[[h for _k, h in OFFICER_COLUMNS]],
+                 rows=officer_rows(officers, show_personal=show_personal), landscape=False)
+
+
+# --------------------------------------------------------------------------- 附件2
+
+
+def team_text(row: Consolidated) -> str:
+    """检查人员: the team's names, 组长 first."""
+    team = sorted(row.task.team, key=lambda m: not m.leader)
+    return "、".join((m.name or m.cert_no) + ("（组长）" if m.leader else "") for m in team)
+
+
+def statistics_row(row: Consolidated) -> list[Any]:
+    t = row.task.target
+    res = row.settled
+    return [row.task.seq, t.get("name") or "", row.task.credit_code, t.get("reg_no") or "",
+            t.get("legal_rep") or "", t.get("address") or t.get("business_address") or "",
+            t.get("phone") or "", t.get("jurisdiction") or "",
+            t.get("registration_authority") or "", team_text(row),
+            res["joint"]["result"]["text"] if res else "",
+            "、".join(res["dispositions"]) if res else "",
+            "是" if row.published_on else "否"]
+
+
+def statistics_table(campaign: Campaign | None, rows: Iterable[Consolidated]) -> Table:
+    """附件2: one row per drawn enterprise; results only where settled."""
+    return Table(annex=2, title=annex_title(2, campaign), document_number=_docno(campaign),
+                 keys=[k for k, _h in STATISTICS_COLUMNS],
+                 header=[[h for _k, h in STATISTICS_COLUMNS]],
+                 rows=(statistics_row(r) for r in rows))
+
+
+# --------------------------------------------------------------------------- 附件3
+
+
+def summary_counts(settled: Iterable[Mapping[str, Any]], departments: Sequence[str],
+                   result_codes: Sequence[int]) -> dict[str, list[int]]:
+    """Per department: [抽查户数, the 8 results..., the 4 dispositions...] over the settled
+    results (``Consolidated.settled`` mappings)."""
+    width = 1 + len(result_codes) + len(DISPOSITIONS)
+    counts = {d: [0] * width for d in departments}
+    col = {c: 1 + i for i, c in enumerate(result_codes)}
+    dcol = {n: 1 + len(result_codes) + i for i, n in enumerate(DISPOSITIONS)}
+    for res in settled:
+        for code, block in res["departments"].items():
+            line = counts.get(code)
+            if line is None:
+                continue
+            line[0] += 1
+            line[col[block["result"]["code"]]] += 1
+            for name in block["dispositions"]:
+                if name in dcol:
+                    line[dcol[name]] += 1
+    return counts
+
+
+def summary_table(campaign: Campaign | None, checklist: Checklist,
+                  rows: Iterable[Consolidated]) -> Table:
+    """附件3: one row per department (单位) plus 合计; the two-level header as merges."""
+    results = checklist.policy.results
+    codes = sorted(results)
+    departments = [d.code for d in checklist.departments]
+    counts = summary_counts((r.settled for r in rows if r.settled), departments, codes)
+    body: list[list[Any]] = [[d.name, *counts[d.code]] for d in checklist.departments]
+    total = [sum(line[i] for line in counts.values()) for i in range(1 + len(codes) + 4)]
+    body.append(["合计", *total])
+    n = len(codes)
+    top = ["单位", "抽查户数", "抽查结果"] + [""] * (n - 1) + ["处理结果", "", "", ""]
+    bottom = ["单位", "抽查户数"] + [results[c] for c in codes] + list(DISPOSITIONS)
+    keys = (["unit", "inspected"] + [f"result_{c}" for c in codes]
+            + ["责令改正", "立案处理", "函告许可部门", "移送司法机关"])
+    return Table(annex=3, title=annex_title(3, campaign), document_number=_docno(campaign),
+                 keys=keys, header=[top, bottom], rows=body,
+                 header_merges=[(0, 0, 1, 0), (0, 1, 1, 1), (0, 2, 0, 1 + n),
+                                (0, 2 + n, 0, 5 + n)])
+
+
+# --------------------------------------------------------------------------- 附件4
+
+
+@dataclass
+class Grid:
+    """附件4 for one enterprise: 4 columns of text, merged ranges (0-based, inclusive)."""
+
+    task_id: str
+    name: str
+    cells: list[list[str]]
+    merges: list[tuple[int, int, int, int]]
+    # rows whose cells are labels (bold) and the first row of the item table
+    item_header_row: int
+    signature_rows: list[int]
+
+
+def eight_results_text(results: Mapping[int, str]) -> str:
+    """备注: 检查结果共分为 8 种：1. 未发现问题 2. … 8. 发现问题待后续处理."""
+    return (f"检查结果共分为 {len(results)} 种："
+            + " ".join(f"{c}. {t}" for c, t in sorted(results.items())))
+
+
+def _day(value: Any) -> str:
+    if not value:
+        return "年 月 日"
+    d = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+def item_result_text(answer: Mapping[str, Any] | None, applies: bool) -> str:
+    if answer is None:
+        return "不适用" if not applies else ""
+    text = ITEM_RESULTS.get(answer.get("result"), "")
+    if answer.get("result") == "noncompliant":
+        if answer.get("corrected_on_site"):
+            text += "（已当场整改）"
+        if answer.get("note"):
+            text += f"：{answer['note']}"
+    return text
+
+
+def record_grid(row: Consolidated, checklist: Checklist) -> Grid:
+    """The 附件4 grid of DOMAIN.md §6 for one submitted record: header block, 检查单位
+    merged down each department's items, 检查结果 per item, 处理意见, 备注 with the eight
+    results (and the settled ones); signature cells left blank for signing on paper."""
+    t = row.task.target
+    record = row.record or {}
+    findings = record.get("findings") or {}
+    cells = [
+        ["市场主体法人签字（或加盖企业公章）", "", "检查日期", _day(findings.get("inspected_on"))],
+        ["市场主体名称", t.get("name") or "", "市场主体类型", t.get("entity_type") or ""],
+        ["注册号", t.get("reg_no") or "", "法定代表人", t.get("legal_rep") or ""],
+        ["经营范围", t.get("business_scope") or "", "行政区划", t.get("region") or ""],
+        ["成立日期", _day(t.get("established")), "联系电话", t.get("phone") or ""],
+        ["经营地址", t.get("business_address") or t.get("address") or "", "", ""],
+        ["检查单位", "抽查事项", "检查结果", "检查人员签字"],
+    ]
+    merges = [(5, 1, 5, 3)]
+    header_row = 6
+    departments = (findings.get("departments") or {})
+    outcome = findings.get("outcome", "inspected")
+    signature_rows = []
+    for dept in checklist.departments:
+        items = checklist.items_of(dept.code)
+        if not items:
+            continue
+        first = len(cells)
+        answers = (departments.get(dept.code) or {}).get("items") or {}
+        for n, item in enumerate(items, 1):
+            a = answers.get(item.id)
+            text = (OUTCOME_NOTES.get(outcome, "") if outcome != "inspected"
+                    else item_result_text(a, a is not None))
+            cells.append([dept.name if n == 1 else "", f"{n}. {item.title}", text, ""])
+        last = len(cells) - 1
+        signature_rows.append(first)
+        if last > first:
+            merges += [(first, 0, last, 0), (first, 3, last, 3)]
+    opinion = record.get("opinion") or ""
+    cells.append(["处理意见", opinion, "", ""])
+    merges.append((len(cells) - 1, 1, len(cells) - 1, 3))
+    remarks = [eight_results_text(checklist.policy.results)]
+    res = row.settled or row.results
+    if res:
+        names = {d.code: d.name for d in checklist.departments}
+        parts = [f"{names.get(c, c)}：{b['result']['code']}. {b['result']['text']}"
+                 for c, b in res["departments"].items()]
+        remarks.append("抽查结果：" + "；".join(parts))
+    if record.get("remarks"):
+        remarks.append(str(record["remarks"]))
+    cells.append(["备注", "\n".join(remarks), "", ""])
+    merges.append((len(cells) - 1, 1, len(cells) - 1, 3))
+    return Grid(task_id=row.task.id, name=t.get("name") or row.task.credit_code, cells=cells,
+                merges=merges, item_header_row=header_row, signature_rows=signature_rows)
+
+
+def grid_json(grid: Grid, row: Consolidated) -> dict[str, Any]:
+    """附件4 as data with stable keys (the same content as the grid)."""
+    t = row.task.target
+    record = row.record or {}
+    findings = record.get("findings") or {}
+    items = []
+    for r in grid.cells[grid.item_header_row + 1:-2]:
+        items.append({"item": r[1], "result": r[2]})
+    return {
+        "task": row.task.id, "name": t.get("name"), "credit_code": row.task.credit_code,
+        "inspected_on": findings.get("inspected_on"), "entity_type": t.get("entity_type"),
+        "reg_no": t.get("reg_no"), "legal_rep": t.get("legal_rep"),
+        "business_scope": t.get("business_scope"), "region": t.get("region"),
+        "established": _iso(t.get("established")), "phone": t.get("phone"),
+        "business_address": t.get("business_address") or t.get("address"),
+        "departments": _department_items(grid), "opinion": grid.cells[-2][1],
+        "remarks": grid.cells[-1][1], "results": row.settled or row.results,
+    }
+
+
+def _department_items(grid: Grid) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for r in grid.cells[grid.item_header_row + 1:-2]:
+        if r[0]:
+            out.append({"unit": r[0], "items": []})
+        out[-1]["items"].append({"item": r[1], "result": r[2]})
+    return out
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if isinstance(value, date) else (str(value) if value else None)
+
+
+def _docno(campaign: Campaign | None) -> str:
+    return (campaign.document_number or "") if campaign else ""
+
+
+def table_json(table: Table) -> dict[str, Any]:
+    """A table as JSON: title, 文号, columns (key and header) and rows keyed by column."""
+    return {"annex": table.annex, "title": table.title,
+            "document_number": table.document_number,
+            "columns": [{"key": k, "label": h} for k, h in zip(table.keys, table.labels,
+                                                                 strict=True)],
+            "rows": [dict(zip(table.keys, r, strict=True)) for r in table.rows]}
+
+

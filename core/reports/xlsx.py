@@ -1,0 +1,174 @@
+"""XLSX writers of the reports (openpyxl, write-only: rows stream to the file, so 100,000
+rows take little memory). Title and 文号 above each table, borders, widths that fit Chinese
+text, wrapped cells, frozen headers, A4 print setup with repeated header rows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from itertools import chain, islice
+from pathlib import Path
+from typing import Any
+
+from ..present.reports import Grid, Table
+from ..text import display_width
+
+FONT = "宋体"
+MAX_WIDTH = 48  # characters of the widest column before wrapping
+SAMPLE = 1000  # rows measured for the column widths
+
+
+class _Styles:
+    """The few cell styles of the forms, built once (openpyxl dedupes them per workbook)."""
+
+    def __init__(self) -> None:
+        from openpyxl.styles import Alignment, Border, Font, Side
+
+        thin = Side(style="thin")
+        self.border = Border(left=thin, right=thin, top=thin, bottom=thin)
+        self.title_font = Font(name=FONT, size=16, bold=True)
+        self.docno_font = Font(name=FONT, size=11)
+        self.header_font = Font(name=FONT, size=11, bold=True)
+        self.body_font = Font(name=FONT, size=10)
+        self.center = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        self.left = Alignment(horizontal="left", vertical="center", wrap_text=True)
+
+
+def _cell(ws: Any, value: Any, font: Any, alignment: Any, border: Any = None) -> Any:
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(ws, value=value)
+    cell.font = font
+    cell.alignment = alignment
+    if border is not None:
+        cell.border = border
+    return cell
+
+
+def _widths(header: Sequence[Sequence[str]], rows: Sequence[Sequence[Any]]) -> list[float]:
+    count = len(header[-1])
+    widths = [4] * count
+    for line in chain(header, rows):
+        for i, v in enumerate(line):
+            if v is not None and v != "":
+                widths[i] = max(widths[i], display_width(str(v)))
+    return [min(w, MAX_WIDTH) + 2 for w in widths]
+
+
+def _print_setup(ws: Any, *, landscape: bool, title_rows: str | None) -> None:
+    ws.page_setup.paperSize = "9"  # A4 (Worksheet.PAPERSIZE_A4)
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.5
+    if title_rows:
+        ws.print_title_rows = title_rows
+
+
+def _letter(col: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(col)
+
+
+def _merge(ws: Any, r1: int, c1: int, r2: int, c2: int) -> None:
+    """Merge 1-based rows/columns (write-only sheets take the range before saving)."""
+    if (r1, c1) != (r2, c2):
+        ws.merged_cells.add(f"{_letter(c1)}{r1}:{_letter(c2)}{r2}")
+
+
+def write_table(table: Table, path: Path, *, sheet: str | None = None) -> int:
+    """One report table to *path*; returns the number of data rows written."""
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(title=sheet or f"附件{table.annex}")
+    st = _Styles()
+    rows = iter(table.rows)
+    head = list(islice(rows, SAMPLE))
+    ncol = len(table.keys)
+    for i, w in enumerate(_widths(table.header, head), 1):
+        ws.column_dimensions[_letter(i)].width = w
+    first_header = 3
+    first_data = first_header + len(table.header)
+    ws.freeze_panes = f"A{first_data}"
+    _print_setup(ws, landscape=table.landscape,
+                 title_rows=f"{first_header}:{first_data - 1}")
+    ws.row_dimensions[1].height = 30
+    ws.append([_cell(ws, table.title, st.title_font, st.center)])
+    _merge(ws, 1, 1, 1, ncol)
+    ws.append([_cell(ws, table.document_number, st.docno_font, st.center)])
+    _merge(ws, 2, 1, 2, ncol)
+    for line in table.header:
+        ws.append([_cell(ws, v, st.header_font, st.center, st.border) for v in line])
+    for r1, c1, r2, c2 in table.header_merges:
+        _merge(ws, first_header + r1, c1 + 1, first_header + r2, c2 + 1)
+    count = 0
+    font, align, border = st.body_font, st.left, st.border
+    for values in chain(head, rows):
+        ws.append([_cell(ws, v, font, align, border) for v in values])
+        count += 1
+    wb.save(path)
+    return count
+
+
+def write_grids(grids: Iterable[Grid], path: Path, *, title: str, document_number: str) -> int:
+    """附件4: one sheet per enterprise, each printable on one A4 page where it fits."""
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    st = _Styles()
+    widths = [18, 46, 24, 16]
+    count = 0
+    used: set[str] = set()
+    for grid in grids:
+        name = _sheet_name(f"{grid.task_id} {grid.name}", used)
+        ws = wb.create_sheet(title=name)
+        for i, w in enumerate(widths, 1):
+            ws.column_dimensions[_letter(i)].width = w
+        _print_setup(ws, landscape=False, title_rows=None)
+        ws.append([_cell(ws, title, st.title_font, st.center)])
+        _merge(ws, 1, 1, 1, 4)
+        ws.append([_cell(ws, document_number, st.docno_font, st.center)])
+        _merge(ws, 2, 1, 2, 4)
+        ws.row_dimensions[1].height = 30
+        offset = 3
+        labels = {(grid.item_header_row, c) for c in range(4)}
+        for r in range(grid.item_header_row):
+            labels |= {(r, 0), (r, 2)}
+        labels |= {(len(grid.cells) - 2, 0), (len(grid.cells) - 1, 0)}
+        for r, line in enumerate(grid.cells):
+            ws.row_dimensions[offset + r].height = _height(line, widths)
+            ws.append([_cell(ws, v, st.header_font if (r, c) in labels else st.body_font,
+                             st.center if (r, c) in labels or c == 0 else st.left, st.border)
+                       for c, v in enumerate(line)])
+        for r1, c1, r2, c2 in grid.merges:
+            _merge(ws, offset + r1, c1 + 1, offset + r2, c2 + 1)
+        count += 1
+    if not count:
+        wb.create_sheet(title="附件4")
+    wb.save(path)
+    return count
+
+
+def _height(line: Sequence[str], widths: Sequence[int]) -> float:
+    """A row height (points) that shows every wrapped line of the row's cells."""
+    lines = 1
+    for v, w in zip(line, widths, strict=False):
+        for part in str(v or "").split("\n"):
+            lines = max(lines, -(-display_width(part) // max(w - 2, 1)))
+        lines = max(lines, str(v or "").count("\n") + 1)
+    return max(20.0, 14.0 * lines + 4)
+
+
+def _sheet_name(text: str, used: set[str]) -> str:
+    """A valid, unique sheet title (≤ 31 characters, none of []:*?/\\)."""
+    clean = "".join("_" if c in "[]:*?/\\" else c for c in text)[:31]
+    name, n = clean, 2
+    while name in used:
+        suffix = f"~{n}"
+        name, n = clean[:31 - len(suffix)] + suffix, n + 1
+    used.add(name)
+    return name

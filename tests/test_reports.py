@@ -1,0 +1,227 @@
+"""The reports 附件1–4 on every engine: XLSX read back with openpyxl (titles, 文号, headers,
+merged cells, values, print setup, widths), CSV with its BOM, JSON with stable keys; 附件3
+recomputed independently from the stored rows; overrides shown in every report; the forms
+stay Chinese with --lang en; personal data masked unless asked."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import Counter
+
+import openpyxl
+import pytest
+import sqlalchemy as sa
+from click.testing import CliRunner
+
+from jointcheck.core.cli import main
+from jointcheck.core.records import results as RS
+from jointcheck.core.store.models import officers, record_versions, result_overrides, tasks
+from tests.recordsupport import drawn_store, submit_task
+
+EM, MS = "emergency_mgmt", "market_supervision"
+CAMPAIGN = "hebi-2020-industrial-safety"
+PREFIX = "工业企业安全生产“双随机、一公开”"
+DOCNO = "鹤双随机办〔2020〕19号"
+RESULTS = ["未发现问题", "未按规定公示应当公示的信息", "公示信息隐瞒真实情况弄虚作假",
+           "通过登记的住所（经营场所）无法联系", "发现问题已责令改正", "不配合检查情节严重",
+           "未发现开展本次抽查涉及的经营活动", "发现问题待后续处理"]
+
+
+def run_cli(url: str, *args: str):
+    return CliRunner().invoke(main, ["--db", url, *args])
+
+
+@pytest.fixture
+def settled(store_url, tmp_path):
+    """Four enterprises: one problem left for follow-up, one corrected on the spot, one
+    compliant with an office override, one compliant; all settled."""
+    d = drawn_store(store_url, tmp_path, count=4)
+    a, b, c, e = d.task_ids
+    submit_task(d, a, noncompliant=1)
+    submit_task(d, b, noncompliant=1, corrected=True)
+    submit_task(d, c)
+    submit_task(d, e)
+    RS.set_result(d.engine, c, department=EM, result=2, reason="未按规定公示",
+                  add=["责令改正"])
+    RS.settle(d.engine, CAMPAIGN)
+    yield d
+    d.engine.dispose()
+
+
+def _write(url, tmp_path, kind, fmt, *extra):
+    path = tmp_path / f"{kind}.{fmt}"
+    out = run_cli(url, "--lang", "en", "report", kind, CAMPAIGN, "--format", fmt,
+                  "-o", str(path), *extra)
+    assert out.exit_code == 0, out.output
+    assert "Wrote" in out.output  # messages follow --lang, the forms do not
+    return path
+
+
+def _independent_summary(engine):
+    """附件3 from the raw tables: newest record version's results, overrides applied."""
+    counts: dict[str, Counter] = {}
+    with engine.connect() as conn:
+        newest = {r.id: r.version for r in conn.execute(sa.select(tasks.c.id, tasks.c.version))}
+        over: dict[tuple[str, str], list] = {}
+        for r in conn.execute(sa.select(result_overrides).order_by(result_overrides.c.id)):
+            over.setdefault((r.task_id, r.department), []).append(r.change)
+        for r in conn.execute(sa.select(record_versions)):
+            if newest[r.task_id] != r.version:
+                continue
+            for dept, block in r.results["departments"].items():
+                code = block["result"]["code"]
+                disp = set(block["dispositions"])
+                for change in over.get((r.task_id, dept), []):
+                    code = change.get("result", code)
+                    disp |= set(change.get("add", []))
+                    disp -= set(change.get("remove", []))
+                c = counts.setdefault(dept, Counter())
+                c["n"] += 1
+                c[code] += 1
+                for name in disp:
+                    c[name] += 1
+    return counts
+
+
+def test_summary_xlsx_matches_an_independent_count(settled, store_url, tmp_path):
+    path = _write(store_url, tmp_path, "summary", "xlsx")
+    wb = openpyxl.load_workbook(path)
+    ws = wb.active
+    assert ws["A1"].value == PREFIX + "联合抽查汇总表"
+    assert ws["A2"].value == DOCNO
+    assert [ws.cell(3, c).value for c in (1, 2, 3, 11)] == ["单位", "抽查户数", "抽查结果",
+                                                            "处理结果"]
+    assert [ws.cell(4, c).value for c in range(3, 15)] == RESULTS + [
+        "责令改正", "立案处理", "函告许可部门", "移送司法机关"]
+    merged = {str(r) for r in ws.merged_cells.ranges}
+    assert {"A1:N1", "A2:N2", "A3:A4", "B3:B4", "C3:J3", "K3:N3"} <= merged
+    assert ws.freeze_panes == "A5"
+    assert ws.print_title_rows == "$3:$4"
+    assert int(ws.page_setup.paperSize) == 9  # A4
+    assert ws.page_setup.orientation == "landscape"
+    assert ws.sheet_properties.pageSetUpPr.fitToPage
+    assert ws.column_dimensions["A"].width >= 12  # 市市场监管局 fits
+    expected = _independent_summary(settled.engine)
+    names = {d.code: d.name for d in settled.checklist.departments}
+    body = {ws.cell(r, 1).value: [ws.cell(r, c).value for c in range(2, 15)]
+            for r in range(5, ws.max_row + 1)}
+    assert set(body) == {names[EM], names[MS], "合计"}
+    for code, name in names.items():
+        c = expected[code]
+        assert body[name] == [c["n"]] + [c[i] for i in range(1, 9)] + [
+            c[n] for n in ("责令改正", "立案处理", "函告许可部门", "移送司法机关")], name
+    assert body["合计"] == [body[names[EM]][i] + body[names[MS]][i] for i in range(13)]
+    # the office's override shows: 未按规定公示应当公示的信息 counted for 应急管理局
+    assert body[names[EM]][2] == 1
+
+
+def test_statistics_in_three_formats(settled, store_url, tmp_path):
+    x = openpyxl.load_workbook(_write(store_url, tmp_path, "statistics", "xlsx")).active
+    header = [x.cell(3, c).value for c in range(1, 14)]
+    assert header == ["抽取序号", "市场主体名称", "统一社会信用代码", "注册号", "法定代表人",
+                      "地址", "电话", "管辖单位", "登记单位", "检查人员", "抽查结果", "处理结果",
+                      "是否公示"]
+    assert x["A1"].value == PREFIX + "联合抽查统计表" and x["A2"].value == DOCNO
+    assert x.freeze_panes == "A4" and x.print_title_rows == "$3:$3"
+    assert x.max_row == 3 + 4
+    assert x.cell(4, 1).border.left.style == "thin" and x.cell(4, 2).alignment.wrap_text
+    rows = {r.task.id: r for r in RS.load(settled.engine, CAMPAIGN)}
+    first = rows[settled.task_ids[0]]
+    line = [x.cell(4, c).value for c in range(1, 14)]
+    assert line[1] == first.task.name and line[2] == first.task.credit_code
+    leader = first.task.leader
+    assert line[9].startswith(leader.name + "（组长）")
+    assert line[10] == "发现问题待后续处理" and line[12] == "否"
+    override = [x.cell(r, 11).value for r in range(4, 8)][2]
+    assert override == "未按规定公示应当公示的信息"  # the settled, overridden joint result
+    assert "责令改正" in x.cell(6, 12).value
+    assert x.column_dimensions["B"].width > x.column_dimensions["A"].width
+
+    raw = _write(store_url, tmp_path, "statistics", "csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    lines = list(csv.reader(raw.decode("utf-8-sig").splitlines()))
+    assert lines[0] == header and len(lines) == 5 and lines[1][10] == "发现问题待后续处理"
+
+    data = json.loads(_write(store_url, tmp_path, "statistics", "json").read_text("utf-8"))
+    assert data["title"] == PREFIX + "联合抽查统计表" and data["document_number"] == DOCNO
+    assert [c["label"] for c in data["columns"]] == header
+    assert data["rows"][0]["result"] == "发现问题待后续处理"
+    assert data["rows"][2]["result"] == "未按规定公示应当公示的信息"
+
+
+def test_officers_masked_unless_asked(settled, store_url, tmp_path):
+    with settled.engine.connect() as conn:
+        people = {r.cert_no: r for r in conn.execute(sa.select(officers))}
+    team = RS.load(settled.engine, CAMPAIGN)[0].task.team
+    path = _write(store_url, tmp_path, "officers", "xlsx")
+    ws = openpyxl.load_workbook(path).active
+    assert ws["A1"].value == PREFIX + "随机抽取执法检查人员信息表"
+    assert [ws.cell(3, c).value for c in range(1, 9)] == [
+        "序号", "姓名", "性别", "单位", "职务", "执法证号", "手机号码", "身份证号"]
+    assert ws.page_setup.orientation == "portrait"
+    first = people[team[0].cert_no]
+    assert [ws.cell(4, c).value for c in (1, 2, 6)] == [1, first.name, first.cert_no]
+    everything = " ".join(str(c.value) for row in ws.iter_rows() for c in row)
+    assert all(p.phone not in everything and p.id_number not in everything
+               for p in people.values() if p.phone and p.id_number)
+    assert "****" in ws.cell(4, 7).value
+    full = _write(store_url, tmp_path, "officers", "csv", "--show-personal").read_text(
+        "utf-8-sig")
+    assert first.phone in full and first.id_number in full
+
+
+def test_record_grid_one_sheet_per_enterprise(settled, store_url, tmp_path):
+    path = _write(store_url, tmp_path, "record", "xlsx")
+    wb = openpyxl.load_workbook(path)
+    assert len(wb.sheetnames) == 4
+    ws = wb[wb.sheetnames[0]]
+    assert ws["A1"].value == PREFIX + "联合抽查记录表" and ws["A2"].value == DOCNO
+    labels = [ws.cell(r, 1).value for r in range(3, 10)]
+    assert labels == ["市场主体法人签字（或加盖企业公章）", "市场主体名称", "注册号", "经营范围",
+                      "成立日期", "经营地址", "检查单位"]
+    assert [ws.cell(9, c).value for c in range(1, 5)] == ["检查单位", "抽查事项", "检查结果",
+                                                          "检查人员签字"]
+    assert ws["C3"].value == "检查日期" and ws["D3"].value == "2020年7月15日"
+    assert ws["B3"].value is None  # signed on paper
+    merged = {str(r) for r in ws.merged_cells.ranges}
+    em_items = len(settled.checklist.items_of(EM))
+    assert f"A10:A{9 + em_items}" in merged and f"D10:D{9 + em_items}" in merged
+    assert ws["A10"].value == "应急管理局" and ws["B10"].value.startswith("1. ")
+    assert ws["C10"].value.startswith("不符合")
+    last = ws.max_row
+    assert ws.cell(last, 1).value == "备注" and ws.cell(last - 1, 1).value == "处理意见"
+    assert ws.cell(last, 2).value.startswith("检查结果共分为 8 种：1. 未发现问题 2. ")
+    assert "8. 发现问题待后续处理" in ws.cell(last, 2).value
+    assert f"B{last}:D{last}" in merged
+    assert int(ws.page_setup.paperSize) == 9  # A4 and ws.page_setup.fitToHeight == 0
+    assert "统一社会信用代码" not in [ws.cell(r, c).value for r in range(3, 9)
+                                 for c in (1, 3)]
+    one = _write(store_url, tmp_path, "record", "json", "--task", settled.task_ids[2])
+    data = json.loads(one.read_text("utf-8"))
+    (rec,) = data["records"]
+    assert rec["results"]["departments"][EM]["result"]["code"] == 2
+    assert rec["departments"][0]["unit"] == "应急管理局"
+    assert "应急管理局：2. 未按规定公示应当公示的信息" in rec["remarks"]
+
+
+def test_reports_leave_unsettled_results_out_and_say_so(store_url, tmp_path):
+    d = drawn_store(store_url, tmp_path, count=2)
+    try:
+        submit_task(d, d.task_ids[0])
+        none = run_cli(store_url, "report", "summary", "no-such", "-o", str(tmp_path / "x"))
+        assert none.exit_code == 1 and "JC848" in none.output
+        path = tmp_path / "s.csv"
+        out = run_cli(store_url, "report", "statistics", CAMPAIGN, "--format", "csv",
+                      "-o", str(path))
+        assert out.exit_code == 0 and "尚未确认" in out.output
+        lines = list(csv.reader(path.read_text("utf-8-sig").splitlines()))
+        assert lines[1][10] == "" and lines[1][12] == "否"
+        missing = run_cli(store_url, "report", "record", CAMPAIGN, "--task", d.task_ids[0],
+                          "-o", str(tmp_path / "r.xlsx"))
+        assert missing.exit_code == 1 and "JC852" in missing.output
+        bad = run_cli(store_url, "report", "summary", CAMPAIGN, "-o",
+                      str(tmp_path / "no" / "dir" / "s.xlsx"))
+        assert bad.exit_code == 1 and "JC851" in bad.output and "Traceback" not in bad.output
+    finally:
+        d.engine.dispose()
