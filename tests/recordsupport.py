@@ -98,3 +98,25 @@ def submit_task(drawn: Drawn, task_id: str, *, noncompliant: int = 0, corrected:
                          "note": "现场发现台账记录不全"},
                         expected=draft.version_of(item_key(item)), checklist=draft.checklist)
     return submit(drawn.engine, task_id, host=drawn.host)
+
+
+CAMPAIGN_ID = "hebi-2020-industrial-safety"
+
+
+def settled_store(url: str, tmp_path: Path, count: int = 4) -> Drawn:
+    """*count* submitted records (one with a problem left for follow-up, one corrected on
+    the spot, one with an office override, the rest compliant), all settled."""
+    from jointcheck.core.records import results
+
+    d = drawn_store(url, tmp_path, count=count)
+    ids = d.task_ids
+    submit_task(d, ids[0], noncompliant=1)
+    if count > 1:
+        submit_task(d, ids[1], noncompliant=1, corrected=True)
+    for tid in ids[2:]:
+        submit_task(d, tid)
+    if count > 2:
+        results.set_result(d.engine, ids[2], department="emergency_mgmt", result=2,
+                           reason="未按规定公示", add=["责令改正"])
+    results.settle(d.engine, CAMPAIGN_ID)
+    return d

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from jointcheck.core.cli import main
 from jointcheck.core.records import results as RS
 from jointcheck.core.store.models import officers, record_versions, result_overrides, tasks
-from tests.recordsupport import drawn_store, submit_task
+from tests.recordsupport import drawn_store, settled_store, submit_task
 
 EM, MS = "emergency_mgmt", "market_supervision"
 CAMPAIGN = "hebi-2020-industrial-safety"
@@ -34,17 +34,7 @@ def run_cli(url: str, *args: str):
 
 @pytest.fixture
 def settled(store_url, tmp_path):
-    """Four enterprises: one problem left for follow-up, one corrected on the spot, one
-    compliant with an office override, one compliant; all settled."""
-    d = drawn_store(store_url, tmp_path, count=4)
-    a, b, c, e = d.task_ids
-    submit_task(d, a, noncompliant=1)
-    submit_task(d, b, noncompliant=1, corrected=True)
-    submit_task(d, c)
-    submit_task(d, e)
-    RS.set_result(d.engine, c, department=EM, result=2, reason="未按规定公示",
-                  add=["责令改正"])
-    RS.settle(d.engine, CAMPAIGN)
+    d = settled_store(store_url, tmp_path)
     yield d
     d.engine.dispose()
 

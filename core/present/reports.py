@@ -312,3 +312,24 @@ def table_json(table: Table) -> dict[str, Any]:
             "rows": [dict(zip(table.keys, r, strict=True)) for r in table.rows]}
 
 
+
+
+# --------------------------------------------------------------------------- publication
+
+# The fields the public may see (一公开): no officer, no phone, no ID number, no 法定代表人.
+PUBLIC_COLUMNS = [("name", "市场主体名称"), ("credit_code", "统一社会信用代码"),
+                  ("departments", "检查部门"), ("inspected_on", "检查日期"),
+                  ("result", "抽查结果"), ("department_results", "各部门抽查结果")]
+
+
+def public_record(row: Consolidated, names: Mapping[str, str]) -> dict[str, Any]:
+    """One settled enterprise as published: what was inspected, by which departments,
+    when, and the result ("只针对检查行为本身": no later enforcement results)."""
+    res = row.settled or {}
+    findings = (row.record or {}).get("findings") or {}
+    depts = [(names.get(c, c), b["result"]["text"]) for c, b in res["departments"].items()]
+    return {"name": row.task.target.get("name") or "", "credit_code": row.task.credit_code,
+            "departments": "、".join(n for n, _r in depts),
+            "inspected_on": res.get("inspected_on") or findings.get("inspected_on") or "",
+            "result": res["joint"]["result"]["text"],
+            "department_results": "；".join(f"{n}：{r}" for n, r in depts)}

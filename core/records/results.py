@@ -320,7 +320,7 @@ def settle(engine: Engine, campaign: str, *, allow_missing: bool = False,
     from ..store.audit import canonical_json, sha256_hex
     from ..store.models import result_settlements
 
-    rows = load(engine, campaign)
+    rows = load(engine, campaign, with_record=True)
     if not rows:
         raise RecordError([problem("JC848", campaign=campaign)])
     missing = [r for r in rows if not r.submitted]
@@ -333,7 +333,7 @@ def settle(engine: Engine, campaign: str, *, allow_missing: bool = False,
     who = actor or audit.actor()
     now = utcnow()
     values = [{"task_id": r.task.id, "version": r.task.version, "campaign_id": campaign,
-               "results": r.results, "settled_at": now, "settled_by": who} for r in todo]
+               "results": _with_date(r), "settled_at": now, "settled_by": who} for r in todo]
     if values:
         digest = sha256_hex(canonical_json([[v["task_id"], v["version"], v["results"]]
                                             for v in values]))
@@ -344,10 +344,16 @@ def settle(engine: Engine, campaign: str, *, allow_missing: bool = False,
             for chunk in range(0, len(values), 1000):
                 conn.execute(insert(result_settlements),
                              [dict(v, audit_seq=seq) for v in values[chunk:chunk + 1000]])
-    for r in todo:
-        r.settled, r.settled_at, r.settled_by = r.results, now, who
+    for r, v in zip(todo, values, strict=True):
+        r.settled, r.settled_at, r.settled_by = v["results"], now, who
     return Settlement(settled=todo, already=sum(1 for r in rows if r.submitted) - len(todo),
                       missing=missing)
+
+
+def _with_date(row: Consolidated) -> dict[str, Any]:
+    """The settled results carry the inspection date (检查日期), for the publication."""
+    findings = (row.record or {}).get("findings") or {}
+    return {**(row.results or {}), "inspected_on": findings.get("inspected_on")}
 
 
 def mark_published(conn: Connection, rows: Sequence[Consolidated], day: date) -> None:

@@ -1,0 +1,157 @@
+"""Publication (一公开): ``jointcheck publish CAMPAIGN -o DIR`` writes, for settled results
+only, ``results.csv`` / ``results.json`` (and ``upload.csv`` in a platform's column order
+with ``--columns``), a self-contained ``index.html`` with the three parts of the plan's
+公开透明原则 (事项公开、程序公开、结果公开), and marks the records published.
+
+Nothing personal leaves: no officer, no phone, no ID number, no 法定代表人 (the published
+fields are core.present.reports.PUBLIC_COLUMNS).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import problem
+from ..records.service import RecordError
+from . import write_csv, write_json
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sqlalchemy import Engine
+
+    from ..model import Checklist
+
+# enterprises per data file of index.html beyond which the data is paged into data/*.js
+PAGE_ROWS = 5000
+
+
+@dataclass
+class Published:
+    folder: Path
+    files: list[Path]
+    count: int
+    unsettled: int
+    on: date
+
+
+def read_columns(path: Path) -> list[tuple[str, str]]:
+    """The ``--columns`` mapping: YAML ``platform column: field`` in the template's order
+    (JC850 with the file and line of a bad entry)."""
+    import yaml
+
+    from ..present.reports import PUBLIC_COLUMNS
+
+    fields = {k for k, _h in PUBLIC_COLUMNS}
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+        node = yaml.compose(text)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise RecordError([problem("JC850", file=str(path), detail=str(exc).splitlines()[0])]
+                          ) from exc
+    if not isinstance(node, yaml.MappingNode) or not node.value:
+        raise RecordError([problem("JC850", file=str(path), line=1, column=1,
+                                   detail="expected a mapping")])
+    out = []
+    for key, value in node.value:
+        field = value.value if isinstance(value, yaml.ScalarNode) else None
+        if field not in fields:
+            raise RecordError([problem("JC850", file=str(path), line=value.start_mark.line + 1,
+                                       column=value.start_mark.column + 1,
+                                       detail=f"{key.value}: {field!r} ∉ "
+                                              + ", ".join(sorted(fields)))])
+        out.append((str(key.value), field))
+    return out
+
+
+def draws_of(engine: Engine, draw_ids: Sequence[int]) -> list[dict[str, Any]]:
+    """The procedure of each draw, as published: commitment, seed, fingerprints, algorithm
+    version, parameters, date, and the command that replays it."""
+    from ..draw.service import load_draw
+    from ..store.audit import format_time
+
+    out = []
+    for draw_id in sorted(set(draw_ids)):
+        d = load_draw(engine, draw_id)
+        out.append({"id": d.id, "seed": d.seed, "commitment": d.commitment,
+                    "algorithm_version": d.algorithm_version,
+                    "targets_fingerprint": d.targets_fingerprint,
+                    "officers_fingerprint": d.officers_fingerprint,
+                    "result_digest": d.result_digest, "drawn": len(d.drawn),
+                    "at": format_time(d.created_at) if d.created_at else None,
+                    "verify": f"jointcheck draw verify {d.id}",
+                    "verify_files": f"jointcheck draw export {d.id} -o draw-{d.id}.json && "
+                                    f"jointcheck draw verify --file draw-{d.id}.json "
+                                    "--targets 检查对象名录库.csv --officers 执法检查人员名录库.csv"})
+    return out
+
+
+def checklist_items(checklist: Checklist) -> list[dict[str, Any]]:
+    """事项公开: the joint checklist, verbatim, by department."""
+    return [{"department": d.name,
+             "items": [i.title for i in checklist.items_of(d.code)]}
+            for d in checklist.departments]
+
+
+def publish(engine: Engine, campaign: str, folder: Path, *, on: date | None = None,
+            columns: Path | None = None, page_rows: int = PAGE_ROWS) -> Published:
+    """Write the publication folder and mark the published records (JC849 when nothing
+    is settled)."""
+    from ..present.reports import PUBLIC_COLUMNS, public_record
+    from ..records.results import mark_published
+    from ..store import begin_write
+    from . import campaign_rows
+    from .html import write_index
+
+    mapping = read_columns(columns) if columns else None
+    rows, checklist = campaign_rows(engine, campaign)
+    settled = [r for r in rows if r.is_settled]
+    if not settled:
+        raise RecordError([problem("JC849", campaign=campaign)])
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise RecordError([problem("JC851", target=str(folder), detail=exc.strerror or exc)]
+                          ) from exc
+    day = on or date.today()
+    names = {d.code: d.name for d in checklist.departments}
+    records = [public_record(r, names) for r in settled]
+    keys = [k for k, _h in PUBLIC_COLUMNS]
+    camp = checklist.campaign
+    about = {"id": campaign, "title": camp.title if camp else campaign,
+             "document_number": camp.document_number if camp else None,
+             "issuer": camp.issuer if camp else None, "published_on": day.isoformat()}
+    files = []
+    try:
+        path = folder / "results.csv"
+        write_csv(path, [h for _k, h in PUBLIC_COLUMNS], ([rec[k] for k in keys]
+                                                          for rec in records))
+        files.append(path)
+        if mapping:
+            path = folder / "upload.csv"
+            write_csv(path, [h for h, _f in mapping], ([rec[f] for _h, f in mapping]
+                                                       for rec in records))
+            files.append(path)
+        path = folder / "results.json"
+        write_json(path, {"campaign": about,
+                          "columns": [{"key": k, "label": h} for k, h in PUBLIC_COLUMNS],
+                          "results": records})
+        files.append(path)
+        draws = draws_of(engine, [r.task.draw_id for r in settled])
+        files += write_index(folder, about, checklist_items(checklist), draws, records,
+                             page_rows=page_rows)
+    except OSError as exc:
+        raise RecordError([problem("JC851", target=str(folder), detail=exc.strerror or exc)]
+                          ) from exc
+    with begin_write(engine) as conn:
+        from ..store import audit
+
+        mark_published(conn, settled, day)
+        audit.append(conn, "results.publish", {"campaign_id": campaign, "count": len(settled),
+                                               "published_on": day.isoformat()})
+    return Published(folder=folder, files=files, count=len(records),
+                     unsettled=len(rows) - len(settled), on=day)
+
