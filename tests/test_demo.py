@@ -36,6 +36,15 @@ def test_demo_runs_end_to_end_and_again(tmp_path):
     assert "安全设备未按规定定期检查、维护" in (letters / f"{first}.md").read_text("utf-8")
     tail = out[out.index("== 8."):]
     assert "截至 2020-08-12" in tail and "逾期 2 日  2020-08-10  referral_letter" in tail
+    assert "已确认 1 户企业的结果" in out
+    reports = tmp_path / "out" / "reports"
+    for name in ("附件1_随机抽取执法检查人员信息表", "附件2_联合抽查统计表", "附件3_联合抽查汇总表",
+                 "附件4_联合抽查记录表"):
+        assert (reports / f"{name}.xlsx").is_file() and f"{name}.xlsx" in out
+    publication = tmp_path / "out" / "publication"
+    assert "已公示 1 户企业" in out
+    assert {p.name for p in publication.iterdir()} == {"index.html", "results.csv",
+                                                        "results.json"}
 
     again = CliRunner().invoke(main, args)
     assert again.exit_code == 0, again.output
@@ -43,6 +52,7 @@ def test_demo_runs_end_to_end_and_again(tmp_path):
     assert "抽取记录 #2：抽中 1 户" in again.output
     assert "inspect 2-1" in again.output
     assert f"鹤双随机办函〔2020〕{len(names) // 2 + 1}号" in again.output  # the next letter
+    assert "已确认 2 户企业的结果" in again.output and "已公示 2 户企业" in again.output
 
 
 def test_demo_in_english(tmp_path):

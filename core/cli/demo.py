@@ -7,7 +7,8 @@ classify a sample finding for the first drawn enterprise; in a terminal, open th
 inspectors' app on the first drawn task (otherwise print the command that would); then,
 unless the record was submitted in the app, submit the sample finding as that task's record,
 write the referral letters of the campaign and print its status (as of the days after the
-joint inspection of July 2020: the demo replays it).
+joint inspection of July 2020: the demo replays it); finally settle the results and
+write the reports 附件1–4 and the publication folder.
 """
 
 from __future__ import annotations
@@ -46,6 +47,12 @@ _ = translator({
     "yes": ("是", "yes"),
     "no": ("否", "no"),
     "nothing": ("没有抽中任何企业，跳过分类", "nothing was drawn; classification skipped"),
+    "s_reports": ("汇总、报表与公示：提交记录、确认结果、附件1–4、公示网页",
+                  "Results, reports and publication: submit, settle, 附件1–4, the public page"),
+    "settled": ("已确认 {n} 户企业的结果；报表（附件1–4）：", "{n} enterprise(s) settled; the "
+                "reports (附件1–4):"),
+    "published": ("已公示 {n} 户企业（用浏览器打开 index.html）：", "Published {n} enterprise(s) "
+                  "(open index.html in a browser):"),
     "s_app": ("检查界面：打开第一个抽取任务", "The inspectors' app on the first drawn task"),
     "open_app": ("在终端中运行以下命令，打开检查界面：\n  {command}",
                  "Run this in a terminal to open the inspectors' app:\n  {command}"),
@@ -172,6 +179,9 @@ def demo(ctx: click.Context, outdir: Path, targets: int, officers: int, seed: st
     _step(8, "s_referrals")
     _referrals_and_status(ctx, engine, merged, config.host, task, finding, outdir)
 
+    _step(9, "s_reports")
+    _reports(engine, merged, task, finding, config.host, outdir)
+
 
 def _referrals_and_status(ctx, engine, checklist, host, task, finding, outdir: Path) -> None:
     """Submit the sample finding (unless the app did), write the letters, print the status."""
@@ -198,6 +208,40 @@ def _referrals_and_status(ctx, engine, checklist, host, task, finding, outdir: P
     click.echo("")
     ctx.invoke(status, campaign=campaign, within=7, as_of=date.fromisoformat(DEMO_AS_OF),
                holidays=(), fmt="text")
+
+
+def _reports(engine, checklist, task: str, finding: dict, host, outdir: Path) -> None:
+    """Submit the sample finding as the first task's record (unless the app submitted one),
+    settle the campaign's results, write the four reports and the publication folder."""
+    from ..records.results import settle
+    from ..records.service import SUBMITTED, RecordError, answers_from_file, get_task, submit
+    from ..reports import default_name, write_report
+    from ..reports.publish import publish
+
+    campaign = checklist.campaign
+    try:
+        with engine.connect() as conn:
+            status = get_task(conn, task).status
+        if status != SUBMITTED:
+            day = (campaign.start or campaign.issue_date).isoformat()
+            answers = answers_from_file(dict(finding, inspected_on=day), checklist)
+            submit(engine, task, host=host, campaign=checklist, answers=answers)
+            click.echo(_("submitted", task=task))
+        done = settle(engine, campaign.id, allow_missing=True)
+        click.echo(_("settled", n=len(done.settled) + done.already))
+        folder = outdir / "reports"
+        folder.mkdir(parents=True, exist_ok=True)
+        for kind in ("officers", "statistics", "summary", "record"):
+            path = write_report(engine, kind, campaign.id, "xlsx",
+                                folder / default_name(kind, "xlsx")).path
+            click.echo(f"  {path}")
+        published = publish(engine, campaign.id, outdir / "publication")
+    except RecordError as exc:
+        echo_problems(exc.problems)
+        sys.exit(EXIT_INVALID)
+    click.echo(_("published", n=published.count))
+    for path in published.files[:4]:
+        click.echo(f"  {path}")
 
 
 def _sample_finding(engine, checklist, record, host) -> tuple[dict, dict]:
