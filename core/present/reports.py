@@ -1,7 +1,8 @@
 """The reports 附件1–4 as rows and grids (pure functions; core/reports writes the files).
 
 The forms are official documents: their text is always Chinese, whatever ``--lang`` says.
-Columns are exactly those of DOMAIN.md §6; each has a stable English key for JSON.
+Columns are exactly those of the source's annexes (docs/results.md); each has a stable
+English key for JSON.
 """
 
 from __future__ import annotations
@@ -213,7 +214,7 @@ def item_result_text(answer: Mapping[str, Any] | None, applies: bool) -> str:
 
 
 def record_grid(row: Consolidated, checklist: Checklist) -> Grid:
-    """The 附件4 grid of DOMAIN.md §6 for one submitted record: header block, 检查单位
+    """The 附件4 grid (docs/results.md) for one submitted record: header block, 检查单位
     merged down each department's items, 检查结果 per item, 处理意见, 备注 with the eight
     results (and the settled ones); signature cells left blank for signing on paper."""
     t = row.task.target
