@@ -204,7 +204,7 @@ def _day(value: Any) -> str:
 def item_result_text(answer: Mapping[str, Any] | None, applies: bool) -> str:
     if answer is None:
         return "不适用" if not applies else ""
-    text = ITEM_RESULTS.get(answer.get("result"), "")
+    text = ITEM_RESULTS.get(str(answer.get("result")), "")
     if answer.get("result") == "noncompliant":
         if answer.get("corrected_on_site"):
             text += "（已当场整改）"

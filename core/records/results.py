@@ -213,15 +213,15 @@ def load(engine: Engine, campaign: str, *, with_record: bool = False,
                     "change": r.change, "reason": r.reason, "actor": r.actor,
                     "at": _iso(r.at)})
             for r in conn.execute(qs):
-                row = rows.get(r.task_id)
-                if row is None:
+                hit = rows.get(r.task_id)
+                if hit is None:
                     continue
-                if r.version == row.task.version and row.task.status == SUBMITTED:
-                    row.settled, row.settled_at, row.settled_by = (r.results, r.settled_at,
-                                                                   r.settled_by)
-                    row.published_on = r.published_on
-                elif row.stale_settlement is None or r.version > row.stale_settlement:
-                    row.stale_settlement = r.version
+                if r.version == hit.task.version and hit.task.status == SUBMITTED:
+                    hit.settled, hit.settled_at, hit.settled_by = (
+                        r.results, r.settled_at, r.settled_by)
+                    hit.published_on = r.published_on
+                elif hit.stale_settlement is None or r.version > hit.stale_settlement:
+                    hit.stale_settlement = r.version
         checklists = _checklists(conn, fps.values())
     for task_id, fp in fps.items():
         rows[task_id].checklist = checklists.get(fp)
@@ -332,7 +332,7 @@ def settle(engine: Engine, campaign: str, *, allow_missing: bool = False,
     todo = [r for r in rows if r.submitted and not r.is_settled]
     who = actor or audit.actor()
     now = utcnow()
-    values = [{"task_id": r.task.id, "version": r.task.version, "campaign_id": campaign,
+    values: list[dict[str, Any]] = [{"task_id": r.task.id, "version": r.task.version, "campaign_id": campaign,
                "results": _with_date(r), "settled_at": now, "settled_by": who} for r in todo]
     if values:
         digest = sha256_hex(canonical_json([[v["task_id"], v["version"], v["results"]]
