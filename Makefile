@@ -45,6 +45,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/import_targets.py $${JOINTCHECK_TEST_PG_URL:+--pg "$$JOINTCHECK_TEST_PG_URL"}
 	$(BIN)/python bench/draw.py $${JOINTCHECK_TEST_PG_URL:+--pg "$$JOINTCHECK_TEST_PG_URL"}
 	$(BIN)/python bench/bundles.py
+	$(BIN)/python bench/results.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

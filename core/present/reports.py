@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..model import Campaign, Checklist
-    from ..records.results import Consolidated
+    from ..records.results import Consolidated, PublicRow
 
 ANNEX_TITLES = {1: "随机抽取执法检查人员信息表", 2: "联合抽查统计表", 3: "联合抽查汇总表",
                 4: "联合抽查记录表"}
@@ -130,34 +130,13 @@ def statistics_table(campaign: Campaign | None, rows: Iterable[Consolidated]) ->
 # --------------------------------------------------------------------------- 附件3
 
 
-def summary_counts(settled: Iterable[Mapping[str, Any]], departments: Sequence[str],
-                   result_codes: Sequence[int]) -> dict[str, list[int]]:
-    """Per department: [抽查户数, the 8 results..., the 4 dispositions...] over the settled
-    results (``Consolidated.settled`` mappings)."""
-    width = 1 + len(result_codes) + len(DISPOSITIONS)
-    counts = {d: [0] * width for d in departments}
-    col = {c: 1 + i for i, c in enumerate(result_codes)}
-    dcol = {n: 1 + len(result_codes) + i for i, n in enumerate(DISPOSITIONS)}
-    for res in settled:
-        for code, block in res["departments"].items():
-            line = counts.get(code)
-            if line is None:
-                continue
-            line[0] += 1
-            line[col[block["result"]["code"]]] += 1
-            for name in block["dispositions"]:
-                if name in dcol:
-                    line[dcol[name]] += 1
-    return counts
-
-
 def summary_table(campaign: Campaign | None, checklist: Checklist,
-                  rows: Iterable[Consolidated]) -> Table:
-    """附件3: one row per department (单位) plus 合计; the two-level header as merges."""
+                  counts: Mapping[str, Sequence[int]]) -> Table:
+    """附件3: one row per department (单位) plus 合计; the two-level header as merges.
+    *counts*: per department ``[抽查户数, one per result code..., one per disposition...]``
+    (core.records.results.summary_counts)."""
     results = checklist.policy.results
     codes = sorted(results)
-    departments = [d.code for d in checklist.departments]
-    counts = summary_counts((r.settled for r in rows if r.settled), departments, codes)
     body: list[list[Any]] = [[d.name, *counts[d.code]] for d in checklist.departments]
     total = [sum(line[i] for line in counts.values()) for i in range(1 + len(codes) + 4)]
     body.append(["合计", *total])
@@ -323,14 +302,12 @@ PUBLIC_COLUMNS = [("name", "市场主体名称"), ("credit_code", "统一社会�
                   ("result", "抽查结果"), ("department_results", "各部门抽查结果")]
 
 
-def public_record(row: Consolidated, names: Mapping[str, str]) -> dict[str, Any]:
-    """One settled enterprise as published: what was inspected, by which departments,
-    when, and the result ("只针对检查行为本身": no later enforcement results)."""
-    res = row.settled or {}
-    findings = (row.record or {}).get("findings") or {}
-    depts = [(names.get(c, c), b["result"]["text"]) for c, b in res["departments"].items()]
-    return {"name": row.task.target.get("name") or "", "credit_code": row.task.credit_code,
+def public_record(row: PublicRow, names: Sequence[str]) -> dict[str, Any]:
+    """One settled enterprise as published: what was inspected, by which departments
+    (*names*, in the order of ``row.department_results``), when, and the result
+    ("只针对检查行为本身": no later enforcement results)."""
+    depts = [(n, r) for n, r in zip(names, row.department_results, strict=True) if r]
+    return {"name": row.name, "credit_code": row.credit_code,
             "departments": "、".join(n for n, _r in depts),
-            "inspected_on": res.get("inspected_on") or findings.get("inspected_on") or "",
-            "result": res["joint"]["result"]["text"],
+            "inspected_on": row.inspected_on, "result": row.result,
             "department_results": "；".join(f"{n}：{r}" for n, r in depts)}

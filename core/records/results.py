@@ -114,7 +114,8 @@ class Consolidated:
 
     @property
     def submitted(self) -> bool:
-        return self.task.status == SUBMITTED and self.computed is not None
+        return self.task.status == SUBMITTED and (self.computed is not None
+                                                  or self.settled is not None)
 
     @property
     def is_settled(self) -> bool:
@@ -163,7 +164,7 @@ def load(engine: Engine, campaign: str, *, with_record: bool = False,
          tasks: Sequence[Task] | None = None) -> list[Consolidated]:
     """Every drawn enterprise of *campaign* (task order) with its submitted record's
     computed results, the overrides, and the settlement of its current version."""
-    from sqlalchemy import select
+    from sqlalchemy import exists, select
 
     from ..store.models import record_versions, result_overrides, result_settlements
 
@@ -178,6 +179,10 @@ def load(engine: Engine, campaign: str, *, with_record: bool = False,
     with engine.connect() as conn:
         ids = sorted(current)
         q_versions = select(*cols)
+        if not with_record:  # the settled results replace the computed ones: skip them
+            q_versions = q_versions.where(~exists().where(
+                (result_settlements.c.task_id == record_versions.c.task_id)
+                & (result_settlements.c.version == record_versions.c.version)))
         q_over = select(result_overrides).order_by(result_overrides.c.id)
         q_settled = select(result_settlements)
         if tasks is None:  # the whole campaign: one query each, no IN lists
@@ -199,6 +204,16 @@ def load(engine: Engine, campaign: str, *, with_record: bool = False,
                         q_settled.where(result_settlements.c.task_id.in_(chunk)))
                        for chunk in _chunks(ids)]
         for qv, qo, qs in batches:
+            for r in conn.execute(qs):
+                hit = rows.get(r.task_id)
+                if hit is None:
+                    continue
+                if r.version == hit.task.version and hit.task.status == SUBMITTED:
+                    hit.settled, hit.settled_at, hit.settled_by = (
+                        r.results, r.settled_at, r.settled_by)
+                    hit.published_on = r.published_on
+                elif hit.stale_settlement is None or r.version > hit.stale_settlement:
+                    hit.stale_settlement = r.version
             for r in conn.execute(qv):
                 if current.get(r.task_id) != r.version:
                     continue
@@ -212,17 +227,10 @@ def load(engine: Engine, campaign: str, *, with_record: bool = False,
                     "id": r.id, "record_version": r.record_version, "department": r.department,
                     "change": r.change, "reason": r.reason, "actor": r.actor,
                     "at": _iso(r.at)})
-            for r in conn.execute(qs):
-                hit = rows.get(r.task_id)
-                if hit is None:
-                    continue
-                if r.version == hit.task.version and hit.task.status == SUBMITTED:
-                    hit.settled, hit.settled_at, hit.settled_by = (
-                        r.results, r.settled_at, r.settled_by)
-                    hit.published_on = r.published_on
-                elif hit.stale_settlement is None or r.version > hit.stale_settlement:
-                    hit.stale_settlement = r.version
-        checklists = _checklists(conn, fps.values())
+        for each in rows.values():  # settled rows whose version was skipped above
+            if each.settled is not None and each.task.id not in fps:
+                fps[each.task.id] = each.task.checklist_fingerprint or ""
+        checklists = _checklists(conn, (fp for fp in fps.values() if fp))
     for task_id, fp in fps.items():
         rows[task_id].checklist = checklists.get(fp)
     return [rows[t.id] for t in found]
@@ -356,25 +364,17 @@ def _with_date(row: Consolidated) -> dict[str, Any]:
     return {**(row.results or {}), "inspected_on": findings.get("inspected_on")}
 
 
-def mark_published(conn: Connection, rows: Sequence[Consolidated], day: date) -> None:
-    """Record the publication date of settled results (是否公示 in 附件2), inside the
-    caller's write transaction."""
-    from sqlalchemy import bindparam, update
+def mark_published(conn: Connection, campaign: str, day: date) -> None:
+    """Record the publication date of the campaign's settled results (是否公示 in 附件2),
+    inside the caller's write transaction."""
+    from sqlalchemy import exists, update
 
-    from ..store.models import result_settlements
+    from ..store.models import result_settlements as rs
+    from ..store.models import tasks
 
-    todo = [{"t": r.task.id, "v": r.task.version} for r in rows if r.is_settled]
-    if not todo:
-        return
-    stmt = (update(result_settlements)
-            .where((result_settlements.c.task_id == bindparam("t"))
-                   & (result_settlements.c.version == bindparam("v")))
-            .values(published_on=day))
-    for i in range(0, len(todo), 1000):
-        conn.execute(stmt, todo[i:i + 1000])
-    for r in rows:
-        if r.is_settled:
-            r.published_on = day
+    conn.execute(update(rs).where((rs.c.campaign_id == campaign) & exists().where(
+        (tasks.c.id == rs.c.task_id) & (tasks.c.version == rs.c.version)
+        & (tasks.c.status == SUBMITTED))).values(published_on=day))
 
 
 def settled_version(engine: Engine, task_id: str) -> int | None:
@@ -383,3 +383,84 @@ def settled_version(engine: Engine, task_id: str) -> int | None:
         task = get_task(conn, task_id)
     (row,) = load(engine, "", tasks=[task])
     return task.version if row.is_settled else None
+
+
+def summary_counts(engine: Engine, campaign: str, departments: Sequence[str],
+                   result_codes: Sequence[int], dispositions: Sequence[str]
+                   ) -> tuple[dict[str, list[int]], int, int]:
+    """附件3 counted by the database in one pass over the settled results: per department
+    ``[抽查户数, one count per result code..., one per disposition...]``, with the number of
+    drawn enterprises and of settled ones. (JSON paths render as json_extract on SQLite
+    and #>> on PostgreSQL; dispositions are matched in the array's JSON text, raw or
+    escaped, with "!" as the LIKE escape so that backslashes stay literal on PostgreSQL)."""
+    import json
+
+    from sqlalchemy import and_, case, func, or_, select
+
+    from ..store.models import result_settlements as rs
+    from ..store.models import tasks
+
+    columns: list[Any] = [func.count()]
+    for d in departments:
+        code = rs.c.results[("departments", d, "result", "code")].as_integer()
+        listed = rs.c.results[("departments", d, "dispositions")].as_string()
+        columns.append(func.count(code))
+        columns += [func.sum(case((code == c, 1), else_=0)) for c in result_codes]
+        for name in dispositions:
+            raw, escaped = f'%"{name}"%', "%" + json.dumps(name) + "%"
+            matches = or_(listed.like(raw, escape="!"), listed.like(escaped, escape="!"))
+            columns.append(func.sum(case((matches, 1), else_=0)))
+    q = (select(*columns).select_from(rs.join(tasks, and_(tasks.c.id == rs.c.task_id,
+                                                           tasks.c.version == rs.c.version)))
+         .where((tasks.c.campaign_id == campaign) & (tasks.c.status == SUBMITTED)))
+    with engine.connect() as conn:
+        values = [int(v or 0) for v in conn.execute(q).one()]
+        drawn = conn.execute(select(func.count()).select_from(tasks)
+                             .where(tasks.c.campaign_id == campaign)).scalar_one()
+    width = 1 + len(result_codes) + len(dispositions)
+    counts = {d: values[1 + i * width:1 + (i + 1) * width] for i, d in enumerate(departments)}
+    return counts, int(drawn), values[0]
+
+
+@dataclass
+class PublicRow:
+    """One settled record as the publication needs it, read by the database's JSON
+    functions (no record is loaded)."""
+
+    task_id: str
+    version: int
+    draw_id: int
+    name: str
+    credit_code: str
+    inspected_on: str
+    result: str
+    department_results: list[str | None]  # per department of the checklist, None: absent
+
+
+def public_rows(engine: Engine, campaign: str, departments: Sequence[str]
+                ) -> tuple[list[PublicRow], int]:
+    """The settled records of *campaign* in task order, and the number of drawn
+    enterprises."""
+    from sqlalchemy import and_, func, select
+
+    from ..store.models import result_settlements as rs
+    from ..store.models import targets, tasks
+
+    cols = [tasks.c.id, tasks.c.version, tasks.c.draw_id, targets.c.name, tasks.c.credit_code,
+            rs.c.results[("inspected_on",)].as_string(),
+            rs.c.results[("joint", "result", "text")].as_string()]
+    cols += [rs.c.results[("departments", d, "result", "text")].as_string()
+             for d in departments]
+    q = (select(*cols)
+         .select_from(tasks.join(rs, and_(rs.c.task_id == tasks.c.id,
+                                           rs.c.version == tasks.c.version))
+                      .outerjoin(targets, targets.c.credit_code == tasks.c.credit_code))
+         .where((tasks.c.campaign_id == campaign) & (tasks.c.status == SUBMITTED))
+         .order_by(tasks.c.draw_id, tasks.c.seq))
+    with engine.connect() as conn:
+        out = [PublicRow(task_id=r[0], version=r[1], draw_id=r[2], name=r[3] or "",
+                         credit_code=r[4], inspected_on=r[5] or "", result=r[6] or "",
+                         department_results=list(r[7:])) for r in conn.execute(q)]
+        drawn = conn.execute(select(func.count()).select_from(tasks)
+                             .where(tasks.c.campaign_id == campaign)).scalar_one()
+    return out, int(drawn)

@@ -52,6 +52,29 @@ def campaign_rows(engine: Engine, campaign: str, *, with_record: bool = False
     return rows, checklist
 
 
+def stored_checklist(engine: Engine, campaign: str) -> Checklist:
+    """The checklist the campaign's newest task is filled against (JC848 without tasks,
+    JC849 when none has a checklist yet)."""
+    from sqlalchemy import func, select
+
+    from ..records.snapshot import load_checklist
+    from ..store.models import tasks
+
+    with engine.connect() as conn:
+        count = conn.execute(select(func.count()).select_from(tasks)
+                             .where(tasks.c.campaign_id == campaign)).scalar_one()
+        if not count:
+            raise RecordError([problem("JC848", campaign=campaign)])
+        fp = conn.execute(select(tasks.c.checklist_fingerprint)
+                          .where((tasks.c.campaign_id == campaign)
+                                 & tasks.c.checklist_fingerprint.is_not(None))
+                          .order_by(tasks.c.draw_id.desc()).limit(1)).scalar()
+        checklist = load_checklist(conn, fp) if fp else None
+    if checklist is None:
+        raise RecordError([problem("JC849", campaign=campaign)])
+    return checklist
+
+
 def drawn_officers(engine: Engine, rows: Sequence[Consolidated]) -> list[dict[str, Any]]:
     """The officers drawn for the campaign, in task order (组长 first in each team)."""
     from sqlalchemy import select
@@ -79,15 +102,21 @@ def build_table(engine: Engine, kind: str, campaign: str, *, show_personal: bool
     """附件1–3 as a table, with the number of unsettled enterprises."""
     from ..present import reports as P
 
+    if kind == "summary":  # counted by the database: no row is loaded
+        from ..records.results import summary_counts
+
+        checklist = stored_checklist(engine, campaign)
+        counts, drawn, settled = summary_counts(
+            engine, campaign, [d.code for d in checklist.departments],
+            sorted(checklist.policy.results), P.DISPOSITIONS)
+        return P.summary_table(checklist.campaign, checklist, counts), drawn - settled
     rows, checklist = campaign_rows(engine, campaign)
     camp = checklist.campaign
     unsettled = sum(1 for r in rows if not r.is_settled)
     if kind == "officers":
         return P.officers_table(camp, drawn_officers(engine, rows),
                                 show_personal=show_personal), unsettled
-    if kind == "statistics":
-        return P.statistics_table(camp, rows), unsettled
-    return P.summary_table(camp, checklist, rows), unsettled
+    return P.statistics_table(camp, rows), unsettled
 
 
 def write_report(engine: Engine, kind: str, campaign: str, fmt: str, path: Path, *,

@@ -100,14 +100,15 @@ def publish(engine: Engine, campaign: str, folder: Path, *, on: date | None = No
     """Write the publication folder and mark the published records (JC849 when nothing
     is settled)."""
     from ..present.reports import PUBLIC_COLUMNS, public_record
-    from ..records.results import mark_published
+    from ..records.results import mark_published, public_rows
     from ..store import begin_write
-    from . import campaign_rows
+    from . import stored_checklist
     from .html import write_index
 
     mapping = read_columns(columns) if columns else None
-    rows, checklist = campaign_rows(engine, campaign)
-    settled = [r for r in rows if r.is_settled]
+    checklist = stored_checklist(engine, campaign)
+    codes = [d.code for d in checklist.departments]
+    settled, drawn = public_rows(engine, campaign, codes)
     if not settled:
         raise RecordError([problem("JC849", campaign=campaign)])
     folder = Path(folder)
@@ -117,7 +118,7 @@ def publish(engine: Engine, campaign: str, folder: Path, *, on: date | None = No
         raise RecordError([problem("JC851", target=str(folder), detail=exc.strerror or exc)]
                           ) from exc
     day = on or date.today()
-    names = {d.code: d.name for d in checklist.departments}
+    names = [d.name for d in checklist.departments]
     records = [public_record(r, names) for r in settled]
     keys = [k for k, _h in PUBLIC_COLUMNS]
     camp = checklist.campaign
@@ -140,7 +141,7 @@ def publish(engine: Engine, campaign: str, folder: Path, *, on: date | None = No
                           "columns": [{"key": k, "label": h} for k, h in PUBLIC_COLUMNS],
                           "results": records})
         files.append(path)
-        draws = draws_of(engine, [r.task.draw_id for r in settled])
+        draws = draws_of(engine, [r.draw_id for r in settled])
         files += write_index(folder, about, checklist_items(checklist), draws, records,
                              page_rows=page_rows)
     except OSError as exc:
@@ -149,9 +150,9 @@ def publish(engine: Engine, campaign: str, folder: Path, *, on: date | None = No
     with begin_write(engine) as conn:
         from ..store import audit
 
-        mark_published(conn, settled, day)
+        mark_published(conn, campaign, day)
         audit.append(conn, "results.publish", {"campaign_id": campaign, "count": len(settled),
                                                "published_on": day.isoformat()})
     return Published(folder=folder, files=files, count=len(records),
-                     unsettled=len(rows) - len(settled), on=day)
+                     unsettled=drawn - len(settled), on=day)
 
