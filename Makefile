@@ -44,6 +44,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/load_validate_merge.py
 	$(BIN)/python bench/import_targets.py $${JOINTCHECK_TEST_PG_URL:+--pg "$$JOINTCHECK_TEST_PG_URL"}
 	$(BIN)/python bench/draw.py $${JOINTCHECK_TEST_PG_URL:+--pg "$$JOINTCHECK_TEST_PG_URL"}
+	$(BIN)/python bench/referrals_status.py $${JOINTCHECK_TEST_PG_URL:+--pg "$$JOINTCHECK_TEST_PG_URL"}
 	$(BIN)/python bench/bundles.py
 	$(BIN)/python bench/results.py
 
