@@ -43,10 +43,10 @@ def drawn(store_url, tmp_path):
 
 def _special(drawn, want: bool) -> str:
     """A task whose enterprise uses (or does not use) special equipment."""
-    for tid in drawn.task_ids:
-        if bool(drawn.target(tid)["attributes"].get("uses_special_equipment")) == want:
-            return tid
-    pytest.skip("the sample draw has no such enterprise")  # pragma: no cover
+    found = [tid for tid in drawn.task_ids
+             if bool(drawn.target(tid)["attributes"].get("uses_special_equipment")) == want]
+    assert found, "the fixed sample draw must hold enterprises with and without special equipment"
+    return found[0]
 
 
 def _items(drawn, dept):
@@ -423,6 +423,12 @@ def test_record_submit_and_amend_from_files(drawn, store_url, tmp_path):
     blank = run_cli(store_url, "record", "amend", tid, "--findings", good, "--reason", " ")
     assert blank.exit_code == 1 and "JC816" in blank.output
     assert R.load_draft(drawn.engine, tid).task.status == "submitted"
+    bad = _record_file(drawn, tmp_path, tid, bad_note=True)
+    refused = run_cli(store_url, "record", "amend", tid, "--findings", bad, "--reason", "改备注")
+    assert refused.exit_code == 1 and "JC811" in refused.output
+    assert R.load_draft(drawn.engine, tid).task.status == "submitted"  # left as it was
+    assert [v.version for v in R.versions(drawn.engine, tid)] == [1]
+    good = _record_file(drawn, tmp_path, tid)  # the same file name: write the good one again
     amended = run_cli(store_url, "record", "amend", tid, "--findings", good, "--reason",
                       "补录陪同人员")
     assert amended.exit_code == 0, amended.output

@@ -620,15 +620,6 @@ def list_draws(engine: Engine, campaign_id: str | None = None) -> list[DrawRecor
 # each); the app and reports that hold a Connection call those directly.
 
 
-def names_for(engine: Engine, record: DrawRecord) -> tuple[dict[str, str], dict[str, dict]]:
-    """Display data: target names by credit code, officer name/unit by cert_no
-    (:func:`.queries.drawn_names`). Never reads phone or ID numbers."""
-    from .queries import drawn_names
-
-    with engine.connect() as conn:
-        return drawn_names(conn, record)
-
-
 def display_rows(engine: Engine, record: DrawRecord,
                  department_names: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
     """The drawn targets with names and teams, for text and JSON output (no personal data):

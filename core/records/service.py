@@ -113,7 +113,6 @@ class Task:
     amend_reason: str | None
     target: dict[str, Any] = field(default_factory=dict)
     answered: int = 0
-    last_change: datetime | None = None
     # the field bundle the task is out in (docs/bundles.md) and its state there
     bundle: str | None = None
     bundle_state: str | None = None
@@ -320,10 +319,8 @@ def _at(p: Problem, key: str) -> Problem:
 # --------------------------------------------------------------------------- validation
 
 
-def check_value(draft_or_checklist: Draft | Checklist, key: str, value: Any) -> None:
+def check_value(checklist: Checklist, key: str, value: Any) -> None:
     """Raise :class:`RecordError` (JC804/JC805) unless *value* is valid for *key*."""
-    checklist = (draft_or_checklist.checklist if isinstance(draft_or_checklist, Draft)
-                 else draft_or_checklist)
 
     def bad(detail: str) -> RecordError:
         return RecordError([problem("JC805", what=key, detail=detail)])
@@ -502,20 +499,20 @@ def list_tasks(engine: Engine, *, campaign: str | None = None, draw: int | None 
             rows = [r for r in rows if any(m["cert_no"] == officer for m in r.team)]
         names = _member_names(conn, (m["cert_no"] for r in rows for m in r.team))
         targets = _targets(conn, (r.credit_code for r in rows))
-        counts: dict[str, tuple[int, Any]] = {}
+        counts: dict[str, int] = {}
         if rows:
-            stats = (select(task_answers.c.task_id, func.count(), func.max(task_answers.c.updated_at))
+            stats = (select(task_answers.c.task_id, func.count())
                      .where(task_answers.c.key.like("item:%"))
                      .where(task_answers.c.value.is_not(None))
                      .group_by(task_answers.c.task_id))
             if len(rows) <= 500:
                 stats = stats.where(task_answers.c.task_id.in_([r.id for r in rows]))
-            counts = {tid: (n, last) for tid, n, last in conn.execute(stats)}
+            counts = {tid: n for tid, n in conn.execute(stats)}
         out_in = _bundles_out(conn, [r.id for r in rows])
     out = []
     for r in rows:
         task = _task_from_row(r, names, targets.get(r.credit_code))
-        task.answered, task.last_change = counts.get(r.id, (0, None))
+        task.answered = counts.get(r.id, 0)
         task.bundle, task.bundle_state = out_in.get(r.id, (None, None))
         out.append(task)
     return out
@@ -627,22 +624,18 @@ def _checklist_for(conn: Connection, task: Task, campaign: Checklist | None) -> 
 
 def load_draft(engine: Engine, task_id: str, *, host: PluginHost | None = None,
                campaign: Checklist | None = None) -> Draft:
-    """The task with its checklist and every answer stored so far."""
-    with _record_tx(engine) if _needs_pin(engine, task_id) else engine.connect() as conn:
+    """The task with its checklist and every answer stored so far (one read; a task not
+    yet pinned to a checklist is pinned to *campaign*'s in a write of its own)."""
+    with engine.connect() as conn:
+        task = get_task(conn, task_id)
+        if task.checklist_fingerprint is not None:
+            checklist = _checklist_for(conn, task, campaign)
+            return Draft(task=task, checklist=checklist, answers=_answers(conn, task_id),
+                         host=host)
+    with _record_tx(engine) as conn:
         task = get_task(conn, task_id)
         checklist = _checklist_for(conn, task, campaign)
         return Draft(task=task, checklist=checklist, answers=_answers(conn, task_id), host=host)
-
-
-def _needs_pin(engine: Engine, task_id: str) -> bool:
-    from sqlalchemy import select
-
-    from ..store.models import tasks
-
-    with engine.connect() as conn:
-        fp = conn.execute(select(tasks.c.checklist_fingerprint).where(tasks.c.id == task_id)
-                          ).scalar()
-    return fp is None
 
 
 # --------------------------------------------------------------------------- writing answers
@@ -927,9 +920,7 @@ def amend(engine: Engine, task_id: str, answers: Mapping[str, Any], reason: str,
                       confirm_date=confirm_date, actor=actor)
     except RecordError:
         if task.status == SUBMITTED:  # leave the record as it was
-            with _record_tx(engine) as conn:
-                conn.execute(update(tasks).where(tasks.c.id == task_id).values(
-                    status=SUBMITTED, amend_reason=None))
+            cancel_amendment(engine, task_id)
         raise
 
 
