@@ -1,7 +1,7 @@
 """The known target attributes: what conditions, scope filters and findings may name.
 
 An attribute is known when it is a column of the target library (core/libraries/fields.py,
-core/draw/algorithm.py ``TARGET_COLUMNS``) or when a loaded department declares it under
+:data:`TARGET_COLUMNS`) or when a loaded department declares it under
 ``attributes`` (name, type, Chinese label). A condition naming another attribute
 (``uses_special_equipmnt``) would never hold, and a findings value of the wrong type
 (``uses_special_equipment: "是"``) would never equal ``true``: both would change results
@@ -17,6 +17,14 @@ from typing import Any
 
 from .errors import Problem, did_you_mean, register
 from .i18n import get_lang
+
+# The columns of a target row as conditions, scope filters and the draw see them (the
+# draw's pure algorithm reads them from here: validating a condition needs no draw code).
+TARGET_COLUMNS = (
+    "credit_code", "name", "reg_no", "legal_rep", "address", "business_address", "phone",
+    "jurisdiction", "registration_authority", "entity_type", "business_scope", "region",
+    "established", "status", "industry", "risk_grade", "attributes",
+)
 
 register({
     "JC314": ("条件引用了未知的检查对象属性“{attribute}”", "the condition names an unknown target attribute '{attribute}'"),
@@ -66,7 +74,6 @@ class Attribute:
 @cache
 def library_attributes() -> dict[str, Attribute]:
     """The target library's columns (``attributes.X`` fields by their key X)."""
-    from .draw.algorithm import TARGET_COLUMNS
     from .libraries.fields import TARGET_FIELDS, parse_bool
 
     known: dict[str, Attribute] = {}

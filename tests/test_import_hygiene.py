@@ -9,7 +9,7 @@ import sys
 import pytest
 
 HEAVY = ("textual", "sqlalchemy", "alembic", "psycopg", "openpyxl", "jointcheck.core.store",
-         "jointcheck.tui")
+         "jointcheck.tui", "jointcheck.core.draw", "jointcheck.core.records", "docx")
 
 PROBE = """
 import json, sys

@@ -33,6 +33,7 @@ from itertools import islice
 from operator import eq, itemgetter
 from typing import Any, NamedTuple
 
+from ..attributes import TARGET_COLUMNS
 from ..canonical import canonical_digest
 from ..conditions import evaluate
 from ..errors import JointcheckError, Problem, problem, register
@@ -330,11 +331,6 @@ def result_digest(result: Mapping[str, Any]) -> str:
 # --------------------------------------------------------------------------- eligibility
 
 
-TARGET_COLUMNS = (
-    "credit_code", "name", "reg_no", "legal_rep", "address", "business_address", "phone",
-    "jurisdiction", "registration_authority", "entity_type", "business_scope", "region",
-    "established", "status", "industry", "risk_grade", "attributes",
-)
 
 
 def in_scope(scope_filter: Mapping[str, Any] | None, row: Mapping[str, Any]) -> bool:
