@@ -96,10 +96,13 @@ def run(label: str, url: str, work: Path, n: int) -> None:
     assert len(done.applied) == n and done.versions == n, done.to_json()
     t_bare = bare_executemany(url, path)
     size = path.stat().st_size / 1e6
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"{label:10} export {n} tasks: {t_export:6.2f} s (target ≤ 2 s)   "
           f"import {n} records: {t_import:6.2f} s (target ≤ 5 s)   "
           f"baselines: cp {size:.1f} MB file {t_cp * 1000:6.1f} ms, "
-          f"bare executemany {t_bare * 1000:6.1f} ms")
+          f"bare executemany {t_bare * 1000:6.1f} ms   "
+          f"import = {t_import / t_bare:.1f} × executemany = {t_import / t_cp:.0f} × cp   "
+          f"load {load:.2f}")
     drawn.engine.dispose()
 
 

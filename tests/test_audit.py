@@ -80,6 +80,25 @@ def test_explicit_actor_and_os_user_default(engine):
     assert rows[1]["actor"] == audit.actor() and rows[1]["actor"]
 
 
+def test_append_many_continues_the_chain_as_single_appends_would(engine, monkeypatch):
+    monkeypatch.setenv("JOINTCHECK_ACTOR", "王科长")
+    append_entries(engine, 2)
+    with begin_write(engine) as conn:
+        seqs = audit.append_many(conn, [("record.submit", {"task_id": "1-1"}, "张三"),
+                                        ("record.amend", {"task_id": "1-1"}, None),
+                                        ("bundle.import", {"bundle": "x"}, "李四")])
+        assert audit.append_many(conn, []) == []
+    assert seqs == [3, 4, 5]
+    with engine.connect() as conn:
+        rows = list(audit.entries(conn))
+    assert [r["actor"] for r in rows[2:]] == ["张三", "王科长", "李四"]
+    assert [r["prev_hash"] for r in rows[1:]] == [r["hash"] for r in rows[:-1]]
+    assert verify(engine) == []
+    with pytest.raises(TypeError), begin_write(engine) as conn:
+        audit.append_many(conn, [("a", {"ok": 1}, None), ("b", ["not", "a", "dict"], None)])
+    assert head(engine)[0] == 5
+
+
 def test_entry_hashes_follow_the_documented_canonical_form(engine):
     """A third party with only hashlib and json (docs/audit.md) reproduces every hash."""
     with begin_write(engine) as conn:

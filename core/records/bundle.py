@@ -34,12 +34,15 @@ from .service import (
     SUBMITTED,
     Answer,
     Draft,
+    PreparedVersion,
     RecordError,
     Task,
     _checklist_for,
     answers_from_file,
     get_task,
+    prepare_version,
     record_digest,
+    write_versions,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -471,25 +474,45 @@ def _record_answers(record: Mapping[str, Any], checklist: Any) -> dict[str, Any]
 
 
 class _Writes:
-    """What an import writes besides the records, gathered and sent in bulk at the end."""
+    """What an import (or a resolution) writes, gathered while each task is checked in
+    memory and sent at the end in a few statements whatever the number of tasks: the
+    record versions (:func:`~jointcheck.core.records.service.write_versions`, the storage
+    path of every submission), the draft answers taken, the tasks' new status."""
 
     def __init__(self) -> None:
+        self.versions: list[PreparedVersion] = []
         self.answers: list[dict[str, Any]] = []
+        self.tasks: list[dict[str, Any]] = []
         self.checklists: dict[str, Any] = {}
 
     def flush(self, conn: Connection) -> None:
-        from sqlalchemy import bindparam, delete, insert
+        from sqlalchemy import bindparam, update
 
-        from ..store.models import task_answers
+        from ..store.models import task_answers, tasks
 
-        if not self.answers:
-            return
-        conn.execute(delete(task_answers).where(
-            (task_answers.c.task_id == bindparam("b_task"))
-            & (task_answers.c.key == bindparam("b_key"))),
-            [{"b_task": a["task_id"], "b_key": a["key"]} for a in self.answers])
-        conn.execute(insert(task_answers), self.answers)
-        self.answers = []
+        write_versions(conn, self.versions)
+        if self.answers:
+            from sqlalchemy.dialects import postgresql, sqlite
+
+            dialect: Any = postgresql if conn.dialect.name == "postgresql" else sqlite
+            stmt = dialect.insert(task_answers)
+            conn.execute(stmt.on_conflict_do_update(
+                index_elements=[task_answers.c.task_id, task_answers.c.key],
+                set_={c: stmt.excluded[c] for c in ("value", "version", "updated_at",
+                                                    "updated_by")}), self.answers)
+        if self.tasks:
+            conn.execute(update(tasks).where(tasks.c.id == bindparam("b_id")), self.tasks)
+        self.versions, self.answers, self.tasks = [], [], []
+
+    def checklist(self, conn: Connection, task: Task) -> Any:
+        """The checklist snapshot *task* is filled against, loaded once per import."""
+        from .snapshot import load_checklist
+
+        fp = task.checklist_fingerprint or ""
+        if fp not in self.checklists:
+            self.checklists[fp] = (load_checklist(conn, fp) if fp else None) \
+                or _checklist_for(conn, task, None)
+        return self.checklists[fp]
 
 
 def _locked_tasks(conn: Connection, task_ids: list[str]) -> dict[str, Task]:
@@ -511,26 +534,18 @@ def _locked_tasks(conn: Connection, task_ids: list[str]) -> dict[str, Task]:
     return {r.id: _task_from_row(r, names, found.get(r.credit_code)) for r in rows}
 
 
-def _apply(conn: Connection, task: Task, theirs: Mapping[str, Any],
-           ours: Mapping[str, Any], base_version: int, bundle_id: str,
-           host: PluginHost | None, who: str, writes: _Writes) -> int:
-    """Take a bundle's state of one task: each version it submitted since *base_version*
-    is submitted again through store_version (same checks, same classification; the
-    field's submitter and time are kept), then its draft answers (*ours*: the office's,
-    with their versions) and status are taken. Returns the number of versions added."""
-    from sqlalchemy import update
-
+def _apply(task: Task, checklist: Any, theirs: Mapping[str, Any], ours: Mapping[str, Any],
+           base_version: int, bundle_id: str, host: PluginHost | None, who: str,
+           writes: _Writes) -> int:
+    """Take a bundle's state of one task, in memory: each version it submitted since
+    *base_version* passes the checks of a submission again and is classified again
+    (:func:`~jointcheck.core.records.service.prepare_version`, keeping the field's
+    submitter and time; it must give exactly the record the bundle holds), then its
+    draft answers (*ours*: the office's, with their versions) and status are taken. What
+    to write goes to *writes*. Returns the number of versions added."""
     from ..store import utcnow
-    from ..store.models import tasks
-    from .service import store_version
-    from .snapshot import load_checklist
 
     task_id = task.id
-    fp = task.checklist_fingerprint or ""
-    if fp not in writes.checklists:
-        writes.checklists[fp] = (load_checklist(conn, fp) if fp else None) \
-            or _checklist_for(conn, task, None)
-    checklist = writes.checklists[fp]
     added = 0
     for rv in theirs["records"]:
         if rv["version"] <= base_version:
@@ -544,14 +559,15 @@ def _apply(conn: Connection, task: Task, theirs: Mapping[str, Any],
         answers = {k: Answer(v, 0) for k, v in _record_answers(rv["record"], checklist).items()}
         draft = Draft(task=task, checklist=checklist, answers=answers, host=host)
         try:
-            made = store_version(conn, draft, confirm_date=True, who=rv["submitted_by"],
-                                 now=_parse_time(rv["submitted_at"]),
-                                 audit_extra={"bundle": bundle_id, "imported_by": who})
+            made = prepare_version(draft, confirm_date=True, who=rv["submitted_by"],
+                                   now=_parse_time(rv["submitted_at"]),
+                                   audit_extra={"bundle": bundle_id, "imported_by": who})
         except RecordError as exc:
             raise BundleError([problem("JC869", task=task_id, version=rv["version"]),
                                *exc.problems]) from exc
-        if made.record != rv["record"] or made.results != rv["results"]:
+        if made.version.record != rv["record"] or made.version.results != rv["results"]:
             raise BundleError([problem("JC870", task=task_id, version=rv["version"])])
+        writes.versions.append(made)
         added += 1
     now = utcnow()
     for key in sorted(set(ours) | set(theirs["answers"])):
@@ -570,8 +586,8 @@ def _apply(conn: Connection, task: Task, theirs: Mapping[str, Any],
         status, reason = AMENDING, reason or f"外带包 {bundle_id[:8]}"
     if status == SUBMITTED:
         reason = None
-    conn.execute(update(tasks).where(tasks.c.id == task_id),
-                 {"status": status, "amend_reason": reason, "updated_at": now})
+    writes.tasks.append({"b_id": task_id, "status": status, "amend_reason": reason,
+                         "updated_at": now})
     return added
 
 
@@ -627,8 +643,10 @@ def import_bundle(engine: Engine, path: str | Path, *, host: PluginHost | None =
             elif bd == b.base_digest:
                 out.kept.append(tid)
             elif od == b.base_digest:
-                out.versions += _apply(conn, locked[tid], theirs, office[tid]["answers"],
-                                       b.base_version, info.bundle_id, host, who, writes)
+                task = locked[tid]
+                out.versions += _apply(task, writes.checklist(conn, task), theirs,
+                                       office[tid]["answers"], b.base_version, info.bundle_id,
+                                       host, who, writes)
                 out.applied.append(tid)
                 new_base = bd
             else:
@@ -743,9 +761,9 @@ def resolve(engine: Engine, bundle_id: str, task_id: str, keep: str, *,
         if keep == TAKE_BUNDLE:
             writes = _Writes()
             ours = task_states(conn, [task_id])[task_id]["answers"]
-            added = _apply(conn, get_task(conn, task_id, lock="update"), row.bundle_state,
-                           ours, base.base_version,
-                           row.bundle_id, host, who, writes)
+            task = get_task(conn, task_id, lock="update")
+            added = _apply(task, writes.checklist(conn, task), row.bundle_state, ours,
+                           base.base_version, row.bundle_id, host, who, writes)
             writes.flush(conn)
         conn.execute(update(bundle_conflicts).where(
             (bundle_conflicts.c.bundle_id == row.bundle_id)

@@ -824,18 +824,23 @@ def submit(engine: Engine, task_id: str, *, host: PluginHost | None = None,
         return store_version(conn, draft, confirm_date=confirm_date, who=who, now=now)
 
 
-def store_version(conn: Connection, draft: Draft, *, confirm_date: bool, who: str,
-                  now: datetime, audit_extra: Mapping[str, Any] | None = None
-                  ) -> RecordVersion:
-    """Validate *draft* and store it as its task's next version, inside the caller's
-    :func:`~jointcheck.core.store.begin_write` transaction: the one validation and storage
-    path of :func:`submit` and of a bundle import (core/records/bundle.py). Raises
-    :class:`RecordError` with every problem found."""
-    from sqlalchemy import insert, update
+@dataclass
+class PreparedVersion:
+    """A draft validated and classified in memory (:func:`prepare_version`), ready to be
+    stored by :func:`write_versions`."""
 
-    from ..store import audit
-    from ..store.models import record_problems, record_versions, tasks
+    version: RecordVersion
+    problems: list[dict[str, Any]]
+    audit_action: str
+    audit_payload: dict[str, Any]
 
+
+def prepare_version(draft: Draft, *, confirm_date: bool, who: str, now: datetime,
+                    audit_extra: Mapping[str, Any] | None = None) -> PreparedVersion:
+    """Validate *draft* (the checks of a submission, then the classification) and compute
+    its task's next version, without a statement: raises :class:`RecordError` with every
+    problem found. The draft's task is advanced in memory (status 已提交, the new version),
+    so a second version of the same task may be prepared after it."""
     task, checklist, task_id = draft.task, draft.checklist, draft.task.id
     problems = draft.check(confirm_date=confirm_date)
     if problems:
@@ -848,27 +853,61 @@ def store_version(conn: Connection, draft: Draft, *, confirm_date: bool, who: st
     version = task.version + 1
     reason = task.amend_reason if version > 1 else None
     digest = record_digest(task_id, version, checklist.fingerprint, record, results)
-    seq = audit.append(conn, "record.amend" if version > 1 else "record.submit", {
-        "task_id": task_id, "version": version, "digest": digest,
-        "checklist_fingerprint": checklist.fingerprint, "reason": reason,
-        "joint_result": results["joint"]["code"], **(audit_extra or {})}, actor=who)
-    # parameters passed apart from the statement: its compiled form is cached
-    conn.execute(insert(record_versions), {
-        "task_id": task_id, "version": version, "checklist_fingerprint": checklist.fingerprint,
-        "record": record, "results": results, "digest": digest, "reason": reason,
-        "submitted_at": now, "submitted_by": who, "audit_seq": seq})
-    found = problems_of(checklist, record["findings"], results)
-    if found:
-        conn.execute(insert(record_problems), [
-            dict(p, task_id=task_id, version=version, n=n) for n, p in enumerate(found, 1)])
-    conn.execute(update(tasks).where(tasks.c.id == task_id),
-                 {"status": SUBMITTED, "version": version, "amend_reason": None,
-                  "updated_at": now})
     task.status, task.version, task.amend_reason = SUBMITTED, version, None
-    return RecordVersion(task_id=task_id, version=version,
-                         checklist_fingerprint=checklist.fingerprint, record=record,
-                         results=results, digest=digest, reason=reason, submitted_at=now,
-                         submitted_by=who)
+    return PreparedVersion(
+        version=RecordVersion(task_id=task_id, version=version,
+                              checklist_fingerprint=checklist.fingerprint, record=record,
+                              results=results, digest=digest, reason=reason,
+                              submitted_at=now, submitted_by=who),
+        problems=problems_of(checklist, record["findings"], results),
+        audit_action="record.amend" if version > 1 else "record.submit",
+        audit_payload={"task_id": task_id, "version": version, "digest": digest,
+                       "checklist_fingerprint": checklist.fingerprint, "reason": reason,
+                       "joint_result": results["joint"]["code"], **(audit_extra or {})})
+
+
+def write_versions(conn: Connection, prepared: list[PreparedVersion]) -> list[RecordVersion]:
+    """Store *prepared* versions (in order) inside the caller's
+    :func:`~jointcheck.core.store.begin_write` transaction, in a few statements whatever
+    their number: the audit entries (one chain), the versions, their problems, the tasks'
+    new status and version. The one storage path of :func:`submit` and of a bundle import
+    (core/records/bundle.py)."""
+    from sqlalchemy import bindparam, insert, update
+
+    from ..store import audit
+    from ..store.models import record_problems, record_versions, tasks
+
+    if not prepared:
+        return []
+    seqs = audit.append_many(conn, [(p.audit_action, p.audit_payload, p.version.submitted_by)
+                                    for p in prepared])
+    # parameters passed apart from the statements: their compiled forms are cached
+    made = [p.version for p in prepared]
+    conn.execute(insert(record_versions), [
+        {"task_id": v.task_id, "version": v.version,
+         "checklist_fingerprint": v.checklist_fingerprint, "record": v.record,
+         "results": v.results, "digest": v.digest, "reason": v.reason,
+         "submitted_at": v.submitted_at, "submitted_by": v.submitted_by, "audit_seq": seq}
+        for v, seq in zip(made, seqs, strict=True)])
+    found = [dict(f, task_id=p.version.task_id, version=p.version.version, n=n)
+             for p in prepared for n, f in enumerate(p.problems, 1)]
+    if found:
+        conn.execute(insert(record_problems), found)
+    newest = {v.task_id: v for v in made}
+    conn.execute(update(tasks).where(tasks.c.id == bindparam("b_id")), [
+        {"b_id": v.task_id, "status": SUBMITTED, "version": v.version, "amend_reason": None,
+         "updated_at": v.submitted_at} for v in newest.values()])
+    return made
+
+
+def store_version(conn: Connection, draft: Draft, *, confirm_date: bool, who: str,
+                  now: datetime) -> RecordVersion:
+    """Validate *draft* and store it as its task's next version, inside the caller's
+    :func:`~jointcheck.core.store.begin_write` transaction (:func:`prepare_version`, then
+    :func:`write_versions` with that one version). Raises :class:`RecordError` with every
+    problem found."""
+    return write_versions(conn, [prepare_version(draft, confirm_date=confirm_date, who=who,
+                                                 now=now)])[0]
 
 
 def start_amendment(engine: Engine, task_id: str, reason: str, *,

@@ -123,30 +123,50 @@ def append(conn: Connection, action: str, payload: dict[str, Any],
     The entry commits or rolls back with the change it records. Raises ``RuntimeError``
     when *conn* was not obtained from ``begin_write`` (the chain needs the write lock).
     """
+    return append_many(conn, [(action, payload, actor)])[0]
+
+
+def append_many(conn: Connection, entries: list[tuple[str, dict[str, Any], str | None]]
+                ) -> list[int]:
+    """Append *entries* (``(action, payload, actor)``, in order; actor None: :func:`actor`)
+    as :func:`append` would one by one, in two statements: one read of the chain's head,
+    one insert of all the entries. Returns their ``seq``s."""
     from sqlalchemy import insert, select
 
     from .models import audit_log
 
     if not conn.get_execution_options().get(WRITE_OPTION) or not conn.in_transaction():
         raise RuntimeError("audit.append() must run inside store.begin_write()")
-    if not isinstance(payload, dict):
+    if any(not isinstance(payload, dict) for _action, payload, _who in entries):
         raise TypeError("audit payload must be a dict")
-    who = actor if actor else _default_actor()
-    raw = canonical_json(payload)
-    stored = json.loads(raw)  # what is stored is exactly what was hashed
-    digest = sha256_hex(raw)
+    if not entries:
+        return []
+    default = None
     last = conn.execute(
         select(audit_log.c.seq, audit_log.c.hash).order_by(audit_log.c.seq.desc()).limit(1)
     ).first()
-    seq = (last.seq + 1) if last else 1
+    seq = last.seq if last else 0
     prev = last.hash if last else GENESIS_HASH
     at = utcnow()
+    rows = []
+    for action, payload, by in entries:
+        if by:
+            who = by
+        else:
+            default = default or _default_actor()
+            who = default
+        raw = canonical_json(payload)
+        digest = sha256_hex(raw)
+        seq += 1
+        entry = entry_hash(seq, at, who, action, digest, prev)
+        # what is stored is exactly what was hashed
+        rows.append({"seq": seq, "at": at, "actor": who, "action": action,
+                     "payload": json.loads(raw), "payload_digest": digest,
+                     "prev_hash": prev, "hash": entry})
+        prev = entry
     # parameters passed apart from the statement: its compiled form is cached
-    conn.execute(insert(audit_log), {
-        "seq": seq, "at": at, "actor": who, "action": action, "payload": stored,
-        "payload_digest": digest, "prev_hash": prev,
-        "hash": entry_hash(seq, at, who, action, digest, prev)})
-    return seq
+    conn.execute(insert(audit_log), rows)
+    return [r["seq"] for r in rows]
 
 
 # --------------------------------------------------------------------------- reading
