@@ -51,18 +51,20 @@ class Rule:
     owner: str | None = None
     recipient: str | None = None
     confirmed: bool = True
+    label: str | None = None
+
+    @property
+    def name(self) -> str:
+        """What tables show: the declared short ``label``, else the id."""
+        return self.label or self.id
 
     def due(self, start: date, calendar: WorkCalendar) -> Due:
         return calendar.due(start, self.days, self.unit)
 
-    @property
-    def known_event(self) -> bool:
-        return self.event in EVENTS
-
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "title": self.title, "days": self.days, "unit": self.unit,
                 "from": self.event, "owner": self.owner, "recipient": self.recipient,
-                "confirmed": self.confirmed}
+                "confirmed": self.confirmed, "label": self.label}
 
 
 def rules(campaign: Campaign | None) -> dict[str, Rule]:
@@ -71,7 +73,7 @@ def rules(campaign: Campaign | None) -> dict[str, Rule]:
     for d in (campaign.deadlines if campaign is not None else []):
         out[d["id"]] = Rule(id=d["id"], title=d["title"], days=int(d["days"]), unit=d["unit"],
                             event=d["from"], owner=d.get("owner"), recipient=d.get("recipient"),
-                            confirmed=d.get("confirmed", True))
+                            confirmed=d.get("confirmed", True), label=d.get("label"))
     return out
 
 

@@ -44,8 +44,8 @@ def test_f2_opens_the_dashboard_with_overdue_steps_first(sqlite_url, tmp_path):
             # the draft's record was due 2020-07-27, the letter for the two problems of the
             # submitted records 2020-08-10: both long overdue today, the older first
             assert first[0].startswith("逾期") and first[1:] == [
-                "2020-07-27", "records_to_office", "1", "检查组"]
-            assert second[1:] == ["2020-08-10", "referral_letter", "2",
+                "2020-07-27", "移交记录表", "1", "检查组"]
+            assert second[1:] == ["2020-08-10", "移交问题线索", "2",
                                   "市“双随机、一公开”工作领导小组办公室"]
             await pilot.press("escape")
             await pilot.pause()

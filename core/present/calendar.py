@@ -117,7 +117,7 @@ def deadline_table(rules: Iterable[Rule], dues: Mapping[str, Due | None]
     rows = []
     for r in rules:
         due = dues.get(r.id)
-        rows.append([r.id + ("" if r.confirmed else _("unconfirmed")), unit_text(r.days, r.unit),
+        rows.append([r.name + ("" if r.confirmed else _("unconfirmed")), unit_text(r.days, r.unit),
                      event_text(r.event), r.owner or "",
                      due_text(due) if due is not None else _("per_case")])
     return [_("h_id"), _("h_days"), _("h_from"), _("h_owner"), _("h_due")], rows

@@ -94,7 +94,7 @@ def due_rows(status: Status) -> list[list[str]]:
     for g in status.due:
         rows.append([when_text((g.due.date - status.today).days),
                      g.due.date.isoformat() + (_("estimated") if g.due.estimated else ""),
-                     g.deadline.id, str(g.count), g.owner])
+                     g.deadline.name, str(g.count), g.owner])
     return rows
 
 
