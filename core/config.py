@@ -513,7 +513,8 @@ def open_campaign(path: str | Path | None = None, *, strict: bool = False,
     checklist by the plugins' ``jointcheck_validate`` hooks: every command that uses a
     campaign gets the verdict ``jointcheck validate`` gives. Plugin failures are errors
     only when *strict*; warnings stay in ``config.problems``.
-    The campaign must be a file: a directory is refused (JC120) rather than searched.
+    The campaign must be a file: a directory is refused (JC120) rather than searched, a
+    missing file too (JC122), except the id of a shipped example (e.g. the default's).
     """
     from jointcheck.examples import example_path
 
@@ -521,6 +522,13 @@ def open_campaign(path: str | Path | None = None, *, strict: bool = False,
     from .validate import checklist_problems
 
     path = Path(path) if path is not None else example_path()
+    if not path.exists():
+        shipped = example_path(f"{path.name}.yaml")
+        if path.suffix == "" and path.name == str(path) and shipped.is_file():
+            path = shipped  # the shipped example, named by its id
+        else:
+            raise ConfigError([problem("JC122", file=str(path),
+                                       example=example_path().stem)])
     if path.is_dir():
         raise ConfigError([problem("JC120", file=str(path))])
     config = load_configuration([path], strict=strict, host=host)

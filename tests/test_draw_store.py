@@ -684,3 +684,24 @@ def test_export_to_a_path_that_cannot_be_written(stocked, store_url, tmp_path):
     res = run_cli("--lang", "en", "draw", "export", "1", "-o", "/nonexistent/dir/x.json",
                   url=store_url)
     assert "no such file or directory" in res.output
+
+
+def test_campaign_argument_is_a_file_or_the_shipped_example_id(stocked, store_url, tmp_path):
+    """Every command that reads a campaign file takes the file, or the shipped example by the
+    id the other commands (results, report, publish) take; anything else is JC122, located."""
+    from jointcheck.examples import example_path
+
+    example_id = example_path().stem
+    for args in (["checklist", example_id], ["status", example_id, "--format", "json"],
+                 ["calendar", "deadlines", example_id]):
+        res = run_cli(*args, url=store_url)
+        assert res.exit_code == 0, (args, res.output)
+    missing = tmp_path / "no-such-campaign.yaml"
+    for args in (["checklist", "no-such-campaign"], ["status", str(missing)],
+                 ["referrals", "list", "no-such-campaign"],
+                 ["draw", "commit", str(missing)]):
+        res = run_cli(*args, url=store_url)
+        assert res.exit_code == 1, (args, res.output)
+        assert "JC122" in res.output and "实施方案文件不存在" in res.output
+        assert example_id in res.output  # the hint names the id that does work
+    assert count(stocked, draws) == 0 and count(stocked, commitments) == 0
