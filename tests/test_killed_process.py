@@ -12,6 +12,7 @@ import time
 import pytest
 
 from jointcheck.core.libraries.sample import write_sample
+from jointcheck.core.store import sqlite_path
 
 
 def count(engine, table_name):
@@ -51,6 +52,11 @@ def test_import_killed_midway_leaves_the_store_unchanged(store_url, tmp_path):
             assert list(audit.entries(conn)) == []
     finally:
         engine.dispose()
+    # on SQLite the killed import leaves its scratch stage beside the store (hidden)
+    store_dir = sqlite_path(store_url).parent if store_url.startswith("sqlite") else None
+    if store_dir is not None:
+        (left,) = store_dir.glob(".jointcheck-import-*.tmp")
+        os.utime(left, (time.time() - 60, time.time() - 60))
     # the lock died with the process: the same import runs to the end
     done = subprocess.run(cmd[:-1], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
@@ -59,3 +65,21 @@ def test_import_killed_midway_leaves_the_store_unchanged(store_url, tmp_path):
         assert count(engine, "targets") == 150_000
     finally:
         engine.dispose()
+    if store_dir is not None:  # and the next import cleared it away: no disk leak
+        assert list(store_dir.glob(".jointcheck-import-*.tmp")) == []
+
+
+def test_a_running_imports_stage_is_never_swept(tmp_path):
+    """The sweep deletes only stage files whose import died: a live one is locked."""
+    from jointcheck.core.libraries import importer
+
+    live = importer._SqliteStage("targets", tmp_path)
+    dead = tmp_path / ".jointcheck-import-dead.tmp"
+    dead.write_bytes(b"left by a killed import")
+    old = time.time() - 60
+    for path in (live.path, dead):
+        os.utime(path, (old, old))
+    importer._sweep(tmp_path, ".jointcheck-import-")
+    assert live.path.exists() and not dead.exists()
+    live.remove()
+    assert list(tmp_path.iterdir()) == []

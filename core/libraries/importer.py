@@ -739,18 +739,20 @@ class _SqliteStage:
     upsert), not while the file is read and validated."""
 
     SCHEMA = "jc_stage"
+    PREFIX = ".jointcheck-import-"
 
     def __init__(self, kind: str, directory: Path | None):
         import sqlite3
         import tempfile
 
         try:
-            fd, name = tempfile.mkstemp(prefix=".jointcheck-import-", suffix=".tmp",
-                                        dir=directory)
+            fd, name = tempfile.mkstemp(prefix=self.PREFIX, suffix=".tmp", dir=directory)
         except OSError:  # the store's folder takes no new file: the system's temp folder
-            fd, name = tempfile.mkstemp(prefix="jointcheck-import-", suffix=".tmp")
-        os.close(fd)
+            fd, name = tempfile.mkstemp(prefix=self.PREFIX.lstrip("."), suffix=".tmp")
         self.path = Path(name)
+        self._hold = _hold(fd)  # kept open: the lock says the stage is alive
+        _sweep(self.path.parent,
+               self.PREFIX if self.path.name.startswith(".") else self.PREFIX.lstrip("."))
         self.kind = kind
         self.columns = IMPORT_COLUMNS[kind]
         self.staged = 0  # rows staged (set once the file is read)
@@ -777,6 +779,60 @@ class _SqliteStage:
         with contextlib.suppress(Exception):  # already closed
             self.db.close()
         self.path.unlink(missing_ok=True)
+        if self._hold >= 0:
+            os.close(self._hold)
+            self._hold = -1
+
+
+def _hold(fd: int) -> int:
+    """Lock a stage file for as long as its import runs (released by the system when the
+    process dies, even by ``kill -9``)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: the age rule of _sweep applies
+        return fd
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    return fd
+
+
+def _sweep(directory: Path, prefix: str) -> None:
+    """Delete the stage files that imports killed during their read phase left behind: the
+    ones whose lock nobody holds (or, without flock, older than a day). The store never
+    depends on them; they only take disk space."""
+    import time
+
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        fcntl = None  # type: ignore[assignment]
+    try:
+        found = list(directory.glob(f"{prefix}*.tmp"))
+    except OSError:
+        return
+    now = time.time()
+    for path in found:
+        try:
+            age = now - path.stat().st_mtime
+            if fcntl is None:
+                if age > 86400:
+                    path.unlink()
+                continue
+            if age < 2:  # maybe created this instant, not locked yet
+                continue
+            fd = os.open(path, os.O_RDWR)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)  # a running import's stage
+            continue
+        try:
+            path.unlink(missing_ok=True)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
 
 
 def _stage_sqlite(engine: Engine, kind: str, lib: LibraryFile, report: ImportReport, *,
