@@ -237,9 +237,6 @@ class WorkCalendar:
             name = (f"{name}调休" if name else "调休") if not weekday else None
         return Day(day, working, False, PACKAGE, name)
 
-    def is_working(self, day: date) -> bool:
-        return self.day(day).working
-
     def covered(self, year: int) -> str | None:
         """Who says which days of *year* are working days (``None``: nobody, estimated)."""
         if year in self.files:

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from . import deadlines as D
 from .errors import JointcheckError, problem, register
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -51,8 +52,8 @@ DATE_COLUMN = {DRAFTED: "drafted_on", SENT: "sent_on", RECEIVED: "received_on",
                OPENED: "decided_on", DECLINED: "decided_on", CLOSED: "closed_on",
                REPORTED: "reported_on"}
 # the deadline (campaign deadlines id) that the next step of each status must meet
-NEXT_DEADLINE = {DRAFTED: "referral_letter", RECEIVED: "case_decision",
-                 CLOSED: "case_result_report"}
+NEXT_DEADLINE = {DRAFTED: D.REFERRAL_LETTER, RECEIVED: D.CASE_DECISION,
+                 CLOSED: D.CASE_RESULT_REPORT}
 # the column holding the date of each event a deadline may count from
 EVENT_COLUMN = {"inspection_end": "inspected_on", "referral_drafted": "drafted_on",
                 "referral_sent": "sent_on", "referral_received": "received_on",
