@@ -35,7 +35,7 @@ def test_demo_runs_end_to_end_and_again(tmp_path):
     assert all(n.startswith("移交函-鹤双随机办函〔2020〕") for n in names)
     assert "安全设备未按规定定期检查、维护" in (letters / f"{first}.md").read_text("utf-8")
     tail = out[out.index("== 8."):]
-    assert "截至 2020-08-12" in tail and "逾期 2 日  2020-08-10  referral_letter" in tail
+    assert "截至 2020-08-12" in tail and "逾期 2 日  2020-08-10  移交问题线索" in tail
     assert "已确认 1 户企业的结果" in out
     reports = tmp_path / "out" / "reports"
     for name in ("附件1_随机抽取执法检查人员信息表", "附件2_联合抽查统计表", "附件3_联合抽查汇总表",
