@@ -215,3 +215,44 @@ def test_reports_leave_unsettled_results_out_and_say_so(store_url, tmp_path):
         assert bad.exit_code == 1 and "JC851" in bad.output and "Traceback" not in bad.output
     finally:
         d.engine.dispose()
+
+
+def test_report_outputs_for_a_careless_user(settled, store_url, tmp_path):
+    """-o a folder, a missing folder, an existing file, a format that disagrees with the
+    file name, options of another kind, a campaign file that is not there: a clear message
+    or the file where the user expects it, never a traceback or a half-written file."""
+    def run(*args):
+        out = run_cli(store_url, "report", *args)
+        assert "Traceback" not in out.output
+        return out
+
+    folder = tmp_path / "out"
+    folder.mkdir()
+    out = run("statistics", CAMPAIGN, "-o", str(folder))
+    assert out.exit_code == 0, out.output
+    assert (folder / "附件2_联合抽查统计表.xlsx").is_file()
+    out = run("summary", CAMPAIGN, "-o", str(tmp_path / "missing") + "/")
+    assert out.exit_code == 1 and "JC851" in out.output and "不存在" in out.output
+    assert not (tmp_path / "missing").exists()
+    # the format follows the file's extension unless given; a contradiction is refused
+    out = run("summary", CAMPAIGN, "-o", str(tmp_path / "s.json"))
+    assert out.exit_code == 0 and json.loads((tmp_path / "s.json").read_text("utf-8"))["annex"] == 3
+    out = run("summary", CAMPAIGN, "--format", "csv", "-o", str(tmp_path / "s.xlsx"))
+    assert out.exit_code == 2 and "--format csv" in out.output
+    assert not (tmp_path / "s.xlsx").exists()
+    out = run("statistics", CAMPAIGN, "--task", settled.task_ids[0])
+    assert out.exit_code == 2 and "--task" in out.output
+    out = run("summary", CAMPAIGN, "--show-personal")
+    assert out.exit_code == 2 and "--show-personal" in out.output
+    out = run("summary", str(tmp_path / "no-campaign.yaml"))
+    assert out.exit_code == 1 and "JC104" in out.output and "no-campaign.yaml" in out.output
+    # an existing file is replaced once the new one is complete, and kept when it fails
+    target = tmp_path / "s.json"
+    before = target.read_bytes()
+    out = run("record", CAMPAIGN, "--task", "9-999", "-o", str(target))
+    assert out.exit_code == 1 and "JC852" in out.output
+    assert target.read_bytes() == before
+    out = run("officers", CAMPAIGN, "-o", str(target))
+    assert out.exit_code == 0 and "已替换原有文件" in out.output
+    assert json.loads(target.read_text("utf-8"))["annex"] == 1
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.endswith(".part")) == []

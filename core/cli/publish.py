@@ -33,7 +33,8 @@ _ = translator({
 @click.argument("campaign")
 @click.option("-o", "--output", type=click.Path(path_type=Path, file_okay=False),
               required=True, help=_("output"))
-@click.option("--columns", type=click.Path(path_type=Path, dir_okay=False), default=None,
+@click.option("--columns", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              default=None,
               help=_("columns"))
 @click.option("--date", "on", type=click.DateTime(["%Y-%m-%d"]), default=None,
               metavar="YYYY-MM-DD", help=_("date"))

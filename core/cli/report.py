@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
@@ -15,8 +16,18 @@ _ = translator({
              "summary 附件3 联合抽查汇总表；record 附件4 联合抽查记录表。表格内容始终为中文。",
              "Write a report: officers 附件1, statistics 附件2, summary 附件3, record 附件4. "
              "The forms are always in Chinese."),
-    "output": ("输出文件（默认为当前目录下的“附件N_表名.格式”）",
-               "output file (default: 附件N_<title>.<format> in the current folder)"),
+    "output": ("输出文件；给出目录时写入该目录下的“附件N_表名.格式”（默认为当前目录）。"
+               "已有同名文件时，写完后替换它",
+               "output file; given a folder, 附件N_<title>.<format> in it (default: the "
+               "current folder). An existing file is replaced once the new one is complete"),
+    "format": ("输出格式（默认取 -o 的扩展名，否则为 xlsx）",
+               "output format (default: the extension of -o, else xlsx)"),
+    "task_only": ("--task 只用于 record（附件4）", "--task applies to record (附件4) only"),
+    "personal_only": ("--show-personal 只用于 officers（附件1）",
+                      "--show-personal applies to officers (附件1) only"),
+    "mismatch": ("--format {fmt} 与输出文件 {path} 的扩展名不符",
+                 "--format {fmt} does not match the extension of {path}"),
+    "replaced": ("，已替换原有文件", ", replacing the existing file"),
     "task": ("附件4 只写该任务（默认每户一页）", "附件4 for this task only (default: one sheet each)"),
     "show_personal": ("附件1 显示完整的手机号码和身份证号（默认遮盖）",
                       "附件1 with full phone and ID numbers (masked by default)"),
@@ -33,19 +44,31 @@ _ = translator({
 @click.command(help=_("help"))
 @click.argument("kind", type=click.Choice(["officers", "statistics", "summary", "record"]))
 @click.argument("campaign")
-@click.option("--format", "fmt", type=click.Choice(["xlsx", "csv", "json"]), default="xlsx",
-              show_default=True, help="输出格式 / output format")
-@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+@click.option("--format", "fmt", type=click.Choice(["xlsx", "csv", "json"]), default=None,
+              help=_("format"))
+@click.option("-o", "--output", type=click.Path(path_type=str), default=None,
               help=_("output"))
 @click.option("--task", default=None, help=_("task"))
 @click.option("--show-personal", is_flag=True, help=_("show_personal"))
 @click.pass_context
-def report(ctx: click.Context, kind: str, campaign: str, fmt: str, output: Path | None,
+def report(ctx: click.Context, kind: str, campaign: str, fmt: str | None, output: str | None,
            task: str | None, show_personal: bool) -> None:
     from ..records.service import RecordError
-    from ..reports import default_name, write_report
+    from ..reports import FORMATS, default_name, write_report
 
-    path = output or Path(default_name(kind, fmt))
+    if task is not None and kind != "record":
+        raise click.UsageError(_("task_only"))
+    if show_personal and kind != "officers":
+        raise click.UsageError(_("personal_only"))
+    folder = output is not None and (Path(output).is_dir() or output.endswith(("/", os.sep)))
+    suffix = Path(output).suffix.lower().lstrip(".") if output and not folder else ""
+    if fmt is None:
+        fmt = suffix if suffix in FORMATS else "xlsx"
+    elif suffix in FORMATS and suffix != fmt:
+        raise click.UsageError(_("mismatch", fmt=fmt, path=output))
+    path = Path(default_name(kind, fmt))
+    if output is not None:
+        path = Path(output) / path if folder else Path(output)
     with store_engine(ctx) as engine:
         try:
             done = write_report(engine, kind, campaign_id(campaign), fmt, path, task=task,
@@ -53,6 +76,7 @@ def report(ctx: click.Context, kind: str, campaign: str, fmt: str, output: Path 
         except RecordError as exc:
             fail_records(exc)
     click.echo(_("written", path=done.path, n=done.rows,
-                 unit=_("records" if kind == "record" else "rows")))
+                 unit=_("records" if kind == "record" else "rows"))
+               + (_("replaced") if done.replaced else ""))
     if done.unsettled and kind != "officers":
         click.echo(_("unsettled", n=done.unsettled), err=True)

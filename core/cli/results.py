@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
 from ..i18n import translator
 from ._common import EXIT_INVALID, echo_json, echo_problems, format_option
 from .db import store_engine
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..records.service import RecordError
 
 _ = translator({
     "group": ("汇总结果：联合抽查领导小组办公室审核、修改并确认各企业的抽查结果",
@@ -48,20 +52,30 @@ _ = translator({
 
 
 def campaign_id(value: str) -> str:
-    """A campaign id, or the id inside a campaign file given by path."""
+    """A campaign id, or the id inside a campaign file given by path (JC104 when such a
+    file is missing or holds no campaign id)."""
     path = Path(value)
-    if path.suffix in (".yaml", ".yml") and path.is_file():
-        import yaml
+    if path.suffix.lower() not in (".yaml", ".yml"):
+        return value
+    from ..errors import Localized, problem
+    from ..records.service import RecordError
 
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-            return str(data["campaign"]["id"])
-        except Exception:  # an unreadable file: the id as given will name no tasks
-            return value
-    return value
+    if not path.is_file():
+        fail_records(RecordError([problem("JC104", file=value, detail=Localized(
+            "文件不存在（请给出实施方案的 id 或其 YAML 文件）",
+            "no such file (give the campaign id or its YAML file)"))]))
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return str(data["campaign"]["id"])
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, KeyError, TypeError) as exc:
+        detail = (Localized("没有 campaign.id", "no campaign.id")
+                  if isinstance(exc, KeyError | TypeError) else str(exc).splitlines()[0])
+        fail_records(RecordError([problem("JC104", file=value, detail=detail)]))
 
 
-def fail_records(exc) -> None:
+def fail_records(exc: RecordError) -> NoReturn:
     echo_problems(exc.problems)
     sys.exit(EXIT_INVALID)
 

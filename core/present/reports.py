@@ -7,14 +7,14 @@ English key for JSON.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..model import Campaign, Checklist
-    from ..records.results import Consolidated, PublicRow
+    from ..records.results import Consolidated, PublicRow, StatisticsRow
 
 ANNEX_TITLES = {1: "随机抽取执法检查人员信息表", 2: "联合抽查统计表", 3: "联合抽查汇总表",
                 4: "联合抽查记录表"}
@@ -101,26 +101,26 @@ def officers_table(campaign: Campaign | None, officers: Sequence[Mapping[str, An
 # --------------------------------------------------------------------------- 附件2
 
 
-def team_text(row: Consolidated) -> str:
-    """检查人员: the team's names, 组长 first."""
-    team = sorted(row.task.team, key=lambda m: not m.leader)
-    return "、".join((m.name or m.cert_no) + ("（组长）" if m.leader else "") for m in team)
+def team_text(team: Iterable[tuple[str, bool]]) -> str:
+    """检查人员: the team's names (name, 组长), 组长 first."""
+    return "、".join(name + ("（组长）" if leader else "")
+                    for name, leader in sorted(team, key=lambda m: not m[1]))
 
 
-def statistics_row(row: Consolidated) -> list[Any]:
-    t = row.task.target
-    res = row.settled
-    return [row.task.seq, t.get("name") or "", row.task.credit_code, t.get("reg_no") or "",
+def statistics_row(row: StatisticsRow) -> list[Any]:
+    t = row.target
+    settled = row.result is not None
+    return [row.seq, t.get("name") or "", row.credit_code, t.get("reg_no") or "",
             t.get("legal_rep") or "", t.get("address") or t.get("business_address") or "",
             t.get("phone") or "", t.get("jurisdiction") or "",
-            t.get("registration_authority") or "", team_text(row),
-            res["joint"]["result"]["text"] if res else "",
-            "、".join(res["dispositions"]) if res else "",
+            t.get("registration_authority") or "", team_text(row.team),
+            row.result or "", "、".join(row.dispositions) if settled else "",
             "是" if row.published_on else "否"]
 
 
-def statistics_table(campaign: Campaign | None, rows: Iterable[Consolidated]) -> Table:
-    """附件2: one row per drawn enterprise; results only where settled."""
+def statistics_table(campaign: Campaign | None, rows: Iterable[StatisticsRow]) -> Table:
+    """附件2: one row per drawn enterprise (core.records.results.statistics_rows); results
+    only where settled."""
     return Table(annex=2, title=annex_title(2, campaign), document_number=_docno(campaign),
                  keys=[k for k, _h in STATISTICS_COLUMNS],
                  header=[[h for _k, h in STATISTICS_COLUMNS]],
@@ -283,15 +283,14 @@ def _docno(campaign: Campaign | None) -> str:
     return (campaign.document_number or "") if campaign else ""
 
 
-def table_json(table: Table) -> dict[str, Any]:
-    """A table as JSON: title, 文号, columns (key and header) and rows keyed by column."""
-    return {"annex": table.annex, "title": table.title,
+def table_json(table: Table) -> tuple[dict[str, Any], Iterator[dict[str, Any]]]:
+    """A table as JSON: title, 文号 and columns (key and header), and the rows keyed by
+    column, as an iterator (written one by one under ``rows``)."""
+    head = {"annex": table.annex, "title": table.title,
             "document_number": table.document_number,
             "columns": [{"key": k, "label": h} for k, h in zip(table.keys, table.labels,
-                                                                 strict=True)],
-            "rows": [dict(zip(table.keys, r, strict=True)) for r in table.rows]}
-
-
+                                                                 strict=True)]}
+    return head, (dict(zip(table.keys, r, strict=True)) for r in table.rows)
 
 
 # --------------------------------------------------------------------------- publication

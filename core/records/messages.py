@@ -106,9 +106,9 @@ HINTS: dict[str, tuple[str, str]] = {
     "JC849": ("请先用 jointcheck results settle 确认结果。",
               "Please settle the results first with `jointcheck results settle`."),
     "JC850": ("映射文件为 YAML：每行“平台列名: 字段”，字段可选 name、credit_code、departments、"
-              "inspected_on、result、dispositions。",
+              "inspected_on、result、department_results。",
               "The mapping is YAML, one 'platform column: field' per line; fields: name, "
-              "credit_code, departments, inspected_on, result, dispositions."),
+              "credit_code, departments, inspected_on, result, department_results."),
     "JC851": ("请检查目录是否存在且可写。", "Please check that the folder exists and is writable."),
     "JC852": ("请用 jointcheck results list 查看已确认的任务。",
               "Please list the settled tasks with `jointcheck results list`."),

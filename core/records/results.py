@@ -10,7 +10,7 @@ A settlement belongs to one submitted version: amending the record unsettles it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -385,41 +385,99 @@ def settled_version(engine: Engine, task_id: str) -> int | None:
     return task.version if row.is_settled else None
 
 
-def summary_counts(engine: Engine, campaign: str, departments: Sequence[str],
-                   result_codes: Sequence[int], dispositions: Sequence[str]
-                   ) -> tuple[dict[str, list[int]], int, int]:
-    """附件3 counted by the database in one pass over the settled results: per department
-    ``[抽查户数, one count per result code..., one per disposition...]``, with the number of
-    drawn enterprises and of settled ones. (JSON paths render as json_extract on SQLite
-    and #>> on PostgreSQL; dispositions are matched in the array's JSON text, raw or
-    escaped, with "!" as the LIKE escape so that backslashes stay literal on PostgreSQL)."""
-    import json
+def _settled_join(rs: Any, tasks: Any) -> Any:
+    """The settlement of a task's current submitted version (the ON clause of a join)."""
+    from sqlalchemy import and_
 
-    from sqlalchemy import and_, case, func, or_, select
+    return and_(rs.c.task_id == tasks.c.id, rs.c.version == tasks.c.version,
+                tasks.c.status == SUBMITTED)
+
+
+def settled_counts(conn: Connection, campaign: str) -> tuple[int, int]:
+    """The number of drawn enterprises of *campaign* and of those settled."""
+    from sqlalchemy import func, select
 
     from ..store.models import result_settlements as rs
     from ..store.models import tasks
 
-    columns: list[Any] = [func.count()]
+    drawn, settled = conn.execute(
+        select(func.count(), func.count(rs.c.task_id))
+        .select_from(tasks.outerjoin(rs, _settled_join(rs, tasks)))
+        .where(tasks.c.campaign_id == campaign)).one()
+    return int(drawn), int(settled)
+
+
+def summary_counts(engine: Engine, campaign: str, departments: Sequence[str],
+                   result_codes: Sequence[int], dispositions: Sequence[str]
+                   ) -> tuple[dict[str, list[int]], int, int]:
+    """附件3 counted by the database over the settled results: per department
+    ``[抽查户数, one count per result code..., one per disposition...]``, with the number of
+    drawn enterprises and of settled ones.
+
+    Two queries: one aggregate pass reads each department's result code by its JSON path
+    (json_extract on SQLite, #>> on PostgreSQL); one grouped query reads the dispositions as
+    JSON arrays (json_each on SQLite, json_each / json_array_elements_text on PostgreSQL)
+    and counts, per department and disposition, the enterprises whose list holds it, so a
+    name is compared as a whole string, whatever the JSON's escaping."""
+    from sqlalchemy import func, select
+
+    from ..store.models import result_settlements as rs
+    from ..store.models import tasks
+
+    columns: list[Any] = []
     for d in departments:
         code = rs.c.results[("departments", d, "result", "code")].as_integer()
-        listed = rs.c.results[("departments", d, "dispositions")].as_string()
         columns.append(func.count(code))
-        columns += [func.sum(case((code == c, 1), else_=0)) for c in result_codes]
-        for name in dispositions:
-            raw, escaped = f'%"{name}"%', "%" + json.dumps(name) + "%"
-            matches = or_(listed.like(raw, escape="!"), listed.like(escaped, escape="!"))
-            columns.append(func.sum(case((matches, 1), else_=0)))
-    q = (select(*columns).select_from(rs.join(tasks, and_(tasks.c.id == rs.c.task_id,
-                                                           tasks.c.version == rs.c.version)))
-         .where((tasks.c.campaign_id == campaign) & (tasks.c.status == SUBMITTED)))
+        columns += [func.sum(case_count(code == c)) for c in result_codes]
+    scope = ((tasks.c.campaign_id == campaign),)
+    joined = rs.join(tasks, _settled_join(rs, tasks))
     with engine.connect() as conn:
-        values = [int(v or 0) for v in conn.execute(q).one()]
-        drawn = conn.execute(select(func.count()).select_from(tasks)
-                             .where(tasks.c.campaign_id == campaign)).scalar_one()
-    width = 1 + len(result_codes) + len(dispositions)
-    counts = {d: values[1 + i * width:1 + (i + 1) * width] for i, d in enumerate(departments)}
-    return counts, int(drawn), values[0]
+        values = ([int(v or 0) for v in conn.execute(
+            select(*columns).select_from(joined).where(*scope)).one()] if columns else [])
+        listed: dict[tuple[str, str], int] = {}
+        for dept, name, n in conn.execute(_dispositions_query(conn, joined, scope)):
+            listed[(str(dept), str(name))] = int(n)
+        drawn, settled = settled_counts(conn, campaign)
+    width = 1 + len(result_codes)
+    counts = {d: values[i * width:(i + 1) * width] + [listed.get((d, n), 0)
+                                                       for n in dispositions]
+              for i, d in enumerate(departments)}
+    return counts, drawn, settled
+
+
+def case_count(condition: Any) -> Any:
+    """1 where *condition* holds, else 0 (summed by the aggregates)."""
+    from sqlalchemy import case
+
+    return case((condition, 1), else_=0)
+
+
+def _dispositions_query(conn: Connection, joined: Any, scope: Sequence[Any]) -> Any:
+    """(department code, disposition, enterprises) for the settled results in *joined*:
+    the departments' ``dispositions`` arrays unnested by the database's JSON functions."""
+    from sqlalchemy import func, select
+
+    from ..store.models import result_settlements as rs
+
+    if conn.dialect.name == "postgresql":
+        dept = func.json_each(rs.c.results.op("->")("departments")).table_valued(
+            "key", "value").alias("dept")
+        name = func.json_array_elements_text(dept.c.value.op("->")("dispositions")
+                                             ).table_valued("value").alias("name")
+    else:  # SQLite's json_each takes a path
+        dept = func.json_each(rs.c.results, "$.departments").table_valued(
+            "key", "value").alias("dept")
+        name = func.json_each(dept.c.value, "$.dispositions").table_valued("value"
+                                                                          ).alias("name")
+    return (select(dept.c.key, name.c.value, func.count(rs.c.task_id.distinct()))
+            .select_from(joined).join(dept, _true()).join(name, _true()).where(*scope)
+            .group_by(dept.c.key, name.c.value))
+
+
+def _true() -> Any:
+    from sqlalchemy import true
+
+    return true()
 
 
 @dataclass
@@ -441,7 +499,7 @@ def public_rows(engine: Engine, campaign: str, departments: Sequence[str]
                 ) -> tuple[list[PublicRow], int]:
     """The settled records of *campaign* in task order, and the number of drawn
     enterprises."""
-    from sqlalchemy import and_, func, select
+    from sqlalchemy import func, select
 
     from ..store.models import result_settlements as rs
     from ..store.models import targets, tasks
@@ -452,10 +510,9 @@ def public_rows(engine: Engine, campaign: str, departments: Sequence[str]
     cols += [rs.c.results[("departments", d, "result", "text")].as_string()
              for d in departments]
     q = (select(*cols)
-         .select_from(tasks.join(rs, and_(rs.c.task_id == tasks.c.id,
-                                           rs.c.version == tasks.c.version))
+         .select_from(tasks.join(rs, _settled_join(rs, tasks))
                       .outerjoin(targets, targets.c.credit_code == tasks.c.credit_code))
-         .where((tasks.c.campaign_id == campaign) & (tasks.c.status == SUBMITTED))
+         .where(tasks.c.campaign_id == campaign)
          .order_by(tasks.c.draw_id, tasks.c.seq))
     with engine.connect() as conn:
         out = [PublicRow(task_id=r[0], version=r[1], draw_id=r[2], name=r[3] or "",
@@ -464,3 +521,61 @@ def public_rows(engine: Engine, campaign: str, departments: Sequence[str]
         drawn = conn.execute(select(func.count()).select_from(tasks)
                              .where(tasks.c.campaign_id == campaign)).scalar_one()
     return out, int(drawn)
+
+
+@dataclass(slots=True)
+class StatisticsRow:
+    """One drawn enterprise as 附件2 needs it, read by one query (no record is loaded):
+    the task, its target's registration data, its team and its settled joint result."""
+
+    seq: int
+    credit_code: str
+    target: dict[str, Any]  # name, reg_no, legal_rep, address, phone, jurisdiction, ...
+    team: list[tuple[str, bool]]  # (name, or 执法证号 when unknown; 组长), in draw order
+    result: str | None  # the settled joint result's text; None: not settled
+    dispositions: list[str]  # the settled 处理结果 (the union of the departments')
+    published_on: date | None
+
+
+STATISTICS_TARGET = ("name", "reg_no", "legal_rep", "address", "business_address", "phone",
+                     "jurisdiction", "registration_authority")
+STREAM_ROWS = 2000  # rows fetched at a time (a server-side cursor on PostgreSQL)
+
+
+def statistics_rows(engine: Engine, campaign: str) -> Iterator[StatisticsRow]:
+    """Every drawn enterprise of *campaign* in task order, streamed: the settled results
+    of its current submitted version (as ``load`` sees them) read by their JSON paths."""
+    import json
+
+    from sqlalchemy import select
+
+    from ..store.models import officers, targets, tasks
+    from ..store.models import result_settlements as rs
+
+    cols = [tasks.c.seq, tasks.c.credit_code, tasks.c.team,
+            *(targets.c[c] for c in STATISTICS_TARGET),
+            rs.c.task_id, rs.c.results[("joint", "result", "text")].as_string(),
+            rs.c.results[("dispositions",)].as_json(), rs.c.published_on]
+    q = (select(*cols)
+         .select_from(tasks.outerjoin(targets, targets.c.credit_code == tasks.c.credit_code)
+                      .outerjoin(rs, _settled_join(rs, tasks)))
+         .where(tasks.c.campaign_id == campaign)
+         .order_by(tasks.c.draw_id, tasks.c.seq))
+    width = len(STATISTICS_TARGET)
+    with engine.connect() as conn:
+        names: dict[str, str] = {c: n for c, n in conn.execute(
+            select(officers.c.cert_no, officers.c.name))}
+        for r in conn.execution_options(yield_per=STREAM_ROWS).execute(q):
+            team = r[2] if isinstance(r[2], list) else json.loads(r[2] or "[]")
+            settled = r[3 + width] is not None
+            listed = r[5 + width]
+            if isinstance(listed, str):
+                listed = json.loads(listed)
+            yield StatisticsRow(
+                seq=r[0], credit_code=r[1],
+                target={c: v for c, v in zip(STATISTICS_TARGET, r[3:3 + width], strict=True)},
+                team=[(names.get(m["cert_no"]) or m["cert_no"], bool(m.get("leader")))
+                      for m in team],
+                result=(r[4 + width] or "") if settled else None,
+                dispositions=[str(n) for n in listed or []] if settled else [],
+                published_on=r[6 + width] if settled else None)

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterable, Sequence
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,6 +37,7 @@ class Written:
     path: Path
     rows: int
     unsettled: int  # drawn enterprises whose results are not settled (left out or blank)
+    replaced: bool = False  # a file of that name was there before
 
 
 def campaign_rows(engine: Engine, campaign: str, *, with_record: bool = False
@@ -75,79 +78,82 @@ def stored_checklist(engine: Engine, campaign: str) -> Checklist:
     return checklist
 
 
-def drawn_officers(engine: Engine, rows: Sequence[Consolidated]) -> list[dict[str, Any]]:
+def drawn_officers(engine: Engine, campaign: str) -> list[dict[str, Any]]:
     """The officers drawn for the campaign, in task order (组长 first in each team)."""
     from sqlalchemy import select
 
-    from ..store.models import officers
+    from ..store.models import officers, tasks
 
-    order: list[str] = []
-    for r in rows:
-        for m in sorted(r.task.team, key=lambda m: not m.leader):
-            if m.cert_no not in order:
-                order.append(m.cert_no)
+    order: dict[str, None] = {}
     found: dict[str, dict[str, Any]] = {}
     cols = [officers.c[c] for c in ("cert_no", "name", "gender", "unit", "title", "phone",
                                     "id_number")]
     with engine.connect() as conn:
-        for i in range(0, len(order), 500):
+        teams = (select(tasks.c.team).where(tasks.c.campaign_id == campaign)
+                 .order_by(tasks.c.draw_id, tasks.c.seq))
+        for (team,) in conn.execution_options(yield_per=2000).execute(teams):
+            for m in sorted(team, key=lambda m: not m.get("leader")):
+                order.setdefault(m["cert_no"])
+        certs = list(order)
+        for i in range(0, len(certs), 500):
             for row in conn.execute(select(*cols).where(
-                    officers.c.cert_no.in_(order[i:i + 500]))):
+                    officers.c.cert_no.in_(certs[i:i + 500]))):
                 found[row.cert_no] = dict(row._mapping)
     return [found.get(c, {"cert_no": c}) for c in order]
 
 
 def build_table(engine: Engine, kind: str, campaign: str, *, show_personal: bool = False
                 ) -> tuple[Table, int]:
-    """附件1–3 as a table, with the number of unsettled enterprises."""
+    """附件1–3 as a table, with the number of unsettled enterprises. The rows are read by
+    lean queries (no record is loaded); 附件2's stream from the store as they are written."""
     from ..present import reports as P
+    from ..records.results import settled_counts, statistics_rows, summary_counts
 
+    checklist = stored_checklist(engine, campaign)
+    camp = checklist.campaign
     if kind == "summary":  # counted by the database: no row is loaded
-        from ..records.results import summary_counts
-
-        checklist = stored_checklist(engine, campaign)
         counts, drawn, settled = summary_counts(
             engine, campaign, [d.code for d in checklist.departments],
             sorted(checklist.policy.results), P.DISPOSITIONS)
-        return P.summary_table(checklist.campaign, checklist, counts), drawn - settled
-    rows, checklist = campaign_rows(engine, campaign)
-    camp = checklist.campaign
-    unsettled = sum(1 for r in rows if not r.is_settled)
+        return P.summary_table(camp, checklist, counts), drawn - settled
+    with engine.connect() as conn:
+        drawn, settled = settled_counts(conn, campaign)
     if kind == "officers":
-        return P.officers_table(camp, drawn_officers(engine, rows),
-                                show_personal=show_personal), unsettled
-    return P.statistics_table(camp, rows), unsettled
+        return P.officers_table(camp, drawn_officers(engine, campaign),
+                                show_personal=show_personal), drawn - settled
+    return P.statistics_table(camp, statistics_rows(engine, campaign)), drawn - settled
 
 
 def write_report(engine: Engine, kind: str, campaign: str, fmt: str, path: Path, *,
                  task: str | None = None, show_personal: bool = False) -> Written:
-    """Write one report; raises RecordError (JC848/JC849/JC851/JC852)."""
+    """Write one report; raises RecordError (JC848/JC849/JC851/JC852). The file is written
+    beside *path* and moved over it when complete: a failure leaves *path* as it was."""
     path = Path(path)
     writable(path)
-    if kind == "record":
-        return _write_records(engine, campaign, fmt, path, task)
-    table, unsettled = build_table(engine, kind, campaign, show_personal=show_personal)
-    try:
-        if fmt == "xlsx":
-            from .xlsx import write_table
-
-            count = write_table(table, path)
-        elif fmt == "csv":
-            count = write_csv(path, table.labels, table.rows, title=None)
+    replaced = path.exists()
+    with replacing(path) as tmp:
+        if kind == "record":
+            count, unsettled = _write_records(engine, campaign, fmt, tmp, task)
         else:
-            from ..present.reports import table_json
+            table, unsettled = build_table(engine, kind, campaign,
+                                           show_personal=show_personal)
+            if fmt == "xlsx":
+                from .xlsx import write_table
 
-            data = table_json(table)
-            count = len(data["rows"])
-            write_json(path, data)
-    except OSError as exc:
-        raise RecordError([problem("JC851", target=str(path), detail=exc.strerror or exc)]
-                          ) from exc
-    return Written(path=path, rows=count, unsettled=unsettled)
+                count = write_table(table, tmp)
+            elif fmt == "csv":
+                count = write_csv(tmp, table.labels, table.rows, title=None)
+            else:
+                from ..present.reports import table_json
+
+                head, rows = table_json(table)
+                count = write_json(tmp, head, rows_key="rows", rows=rows)
+    return Written(path=path, rows=count, unsettled=unsettled, replaced=replaced)
 
 
 def _write_records(engine: Engine, campaign: str, fmt: str, path: Path,
-                   task: str | None) -> Written:
+                   task: str | None) -> tuple[int, int]:
+    """附件4 to *path*: the number of records written and of unsettled enterprises."""
     from ..present import reports as P
 
     rows, checklist = campaign_rows(engine, campaign, with_record=True)
@@ -157,38 +163,73 @@ def _write_records(engine: Engine, campaign: str, fmt: str, path: Path,
         raise RecordError([problem("JC852", task=task, campaign=campaign)])
     title = P.annex_title(4, checklist.campaign)
     docno = P._docno(checklist.campaign)
-    try:
-        if fmt == "xlsx":
-            from .xlsx import write_grids
+    if fmt == "xlsx":
+        from .xlsx import write_grids
 
-            count = write_grids((P.record_grid(r, r.checklist or checklist) for r in chosen),
-                                path, title=title, document_number=docno)
-        elif fmt == "csv":
-            lines: list[list[Any]] = []
-            for r in chosen:
-                if lines:
-                    lines.append([])
-                lines.append([title, "", "", ""])
-                lines.extend(P.record_grid(r, r.checklist or checklist).cells)
-            write_csv(path, None, lines, title=None)
-            count = len(chosen)
-        else:
-            records = [P.grid_json(P.record_grid(r, r.checklist or checklist), r)
-                       for r in chosen]
-            write_json(path, {"annex": 4, "title": title, "document_number": docno,
-                              "records": records})
-            count = len(records)
-    except OSError as exc:
-        raise RecordError([problem("JC851", target=str(path), detail=exc.strerror or exc)]
-                          ) from exc
-    return Written(path=path, rows=count, unsettled=unsettled)
+        count = write_grids((P.record_grid(r, r.checklist or checklist) for r in chosen),
+                            path, title=title, document_number=docno)
+    elif fmt == "csv":
+        lines: list[list[Any]] = []
+        for r in chosen:
+            if lines:
+                lines.append([])
+            lines.append([title, "", "", ""])
+            lines.extend(P.record_grid(r, r.checklist or checklist).cells)
+        write_csv(path, None, lines, title=None)
+        count = len(chosen)
+    else:
+        records = [P.grid_json(P.record_grid(r, r.checklist or checklist), r)
+                   for r in chosen]
+        write_json(path, {"annex": 4, "title": title, "document_number": docno,
+                          "records": records})
+        count = len(records)
+    return count, unsettled
+
+
+def cannot_write(path: Path, exc: OSError | None = None, *, reason: Any = None,
+                 tmp: Path | None = None) -> RecordError:
+    """JC851 for *path* (written through *tmp*), with the system's reason in the user's
+    language."""
+    if exc is not None:
+        from ..cli._common import os_detail
+
+        reason = os_detail(exc, str(tmp or path))
+    return RecordError([problem("JC851", target=str(path), detail=reason)])
 
 
 def writable(path: Path) -> None:
-    """JC851 before anything is written when the folder of *path* does not exist."""
+    """JC851 before anything is read or written when *path* is a folder or its folder does
+    not exist."""
+    from ..errors import Localized
+
     folder = path.parent if str(path.parent) else Path(".")
+    if folder.exists() and not folder.is_dir():
+        raise cannot_write(path, reason=Localized(f"“{folder}”不是目录",
+                                                  f"'{folder}' is not a folder"))
     if not folder.is_dir():
-        raise RecordError([problem("JC851", target=str(path), detail=f"{folder}: not a folder")])
+        raise cannot_write(path, reason=Localized(f"目录“{folder}”不存在",
+                                                  f"the folder '{folder}' does not exist"))
+    if path.is_dir():
+        raise cannot_write(path, reason=Localized("这是一个目录，请给出文件名",
+                                                  "it is a folder: give a file name"))
+
+
+@contextmanager
+def replacing(path: Path) -> Iterator[Path]:
+    """A new file beside *path* to write, moved over *path* once the block succeeds and
+    removed when it fails; JC851 (before any work) when the folder cannot take it."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
+    try:
+        tmp.open("xb").close()
+    except OSError as exc:
+        raise cannot_write(path, exc, tmp=tmp) from exc
+    try:
+        yield tmp
+        tmp.replace(path)
+    except OSError as exc:
+        raise cannot_write(path, exc, tmp=tmp) from exc
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def write_csv(path: Path, header: Sequence[str] | None, rows: Iterable[Sequence[Any]], *,
@@ -207,10 +248,29 @@ def write_csv(path: Path, header: Sequence[str] | None, rows: Iterable[Sequence[
     return count
 
 
-def write_json(path: Path, data: Any) -> None:
+def write_json(path: Path, data: Any, *, rows_key: str | None = None,
+               rows: Iterable[Any] = ()) -> int:
+    """JSON (UTF-8, indented); with *rows_key*, *rows* are streamed as the last member of
+    the object *data*, one line each, so that 100,000 rows are never held at once.
+    Returns the number of rows."""
+    def dumps(value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False, default=str)
+
+    count = 0
     with open(path, "w", encoding="utf-8") as f:
-        json.dump(data, f, ensure_ascii=False, indent=1, default=str)
-        f.write("\n")
+        if rows_key is None:
+            json.dump(data, f, ensure_ascii=False, indent=1, default=str)
+            f.write("\n")
+            return count
+        f.write("{\n")
+        for key, value in data.items():
+            f.write(f" {dumps(key)}: {dumps(value)},\n")
+        f.write(f" {dumps(rows_key)}: [")
+        for row in rows:
+            f.write(("," if count else "") + "\n  " + dumps(row))
+            count += 1
+        f.write("\n ]\n}\n")
+    return count
 
 
 def default_name(kind: str, fmt: str) -> str:
