@@ -125,3 +125,15 @@ def site(tmp_path, monkeypatch):
     monkeypatch.syspath_prepend(str(root))
     yield root
     forget_modules("jc_")
+
+
+@pytest.fixture
+def settled(store_url: str, tmp_path):
+    """Four settled records of the example campaign on each engine (one left for
+    follow-up, one corrected on the spot, one with an office override, one compliant):
+    tests/recordsupport.py settled_store."""
+    from tests.recordsupport import settled_store
+
+    d = settled_store(store_url, tmp_path)
+    yield d
+    d.engine.dispose()

@@ -10,7 +10,6 @@ import csv
 import json
 from collections import Counter
 
-import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 
@@ -19,20 +18,13 @@ from jointcheck.core.present.reports import DISPOSITIONS
 from jointcheck.core.records import results as RS
 from jointcheck.core.records.service import start_amendment, submit
 from jointcheck.core.store.models import result_settlements, tasks
-from tests.recordsupport import CAMPAIGN_ID, drawn_store, settled_store, submit_task
+from tests.recordsupport import CAMPAIGN_ID, drawn_store, submit_task
 
 EM, MS = "emergency_mgmt", "market_supervision"
 
 
 def run_cli(url: str, *args: str):
     return CliRunner().invoke(main, ["--db", url, *args])
-
-
-@pytest.fixture
-def settled(store_url, tmp_path):
-    d = settled_store(store_url, tmp_path)
-    yield d
-    d.engine.dispose()
 
 
 def _reviewed(engine) -> dict[str, list]:

@@ -10,14 +10,13 @@ import json
 from collections import Counter
 
 import openpyxl
-import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 
 from jointcheck.core.cli import main
 from jointcheck.core.records import results as RS
 from jointcheck.core.store.models import officers, record_versions, result_overrides, tasks
-from tests.recordsupport import drawn_store, settled_store, submit_task
+from tests.recordsupport import drawn_store, submit_task
 
 EM, MS = "emergency_mgmt", "market_supervision"
 CAMPAIGN = "hebi-2020-industrial-safety"
@@ -30,13 +29,6 @@ RESULTS = ["未发现问题", "未按规定公示应当公示的信息", "公示
 
 def run_cli(url: str, *args: str):
     return CliRunner().invoke(main, ["--db", url, *args])
-
-
-@pytest.fixture
-def settled(store_url, tmp_path):
-    d = settled_store(store_url, tmp_path)
-    yield d
-    d.engine.dispose()
 
 
 def _write(url, tmp_path, kind, fmt, *extra):
