@@ -79,7 +79,8 @@ def load_record(engine: Engine, task_id: str, host: PluginHost | None,
 
 
 class InspectApp(App[int]):
-    """``jointcheck inspect``: the task list, the inspection screen and their dialogs."""
+    """``jointcheck inspect``: the task list, the inspection screen, the office's review
+    (``--review``) and their dialogs."""
 
     CSS_PATH = "jointcheck.tcss"
     TITLE = "jointcheck"
@@ -96,7 +97,8 @@ class InspectApp(App[int]):
                  campaign: Checklist | None = None, task_id: str | None = None,
                  officer: str | None = None, loaded: Loaded | None = None,
                  actor: str | None = None,
-                 fallback: Callable[[], Checklist | None] | None = None):
+                 fallback: Callable[[], Checklist | None] | None = None,
+                 review: str | bool | None = None):
         super().__init__()
         localise(self)
         self.engine = engine
@@ -107,13 +109,19 @@ class InspectApp(App[int]):
         self.actor = actor
         self.fallback = fallback
         self._loaded = loaded
+        self.review = review  # the office's review: True (the newest campaign) or its id
 
     # -- screens ---------------------------------------------------------------------------
 
     def on_mount(self) -> None:
         from .screens.tasks import TaskListScreen
 
-        if self.task_id is None:
+        if self.review:
+            from .screens.review import ReviewScreen
+
+            self.push_screen(ReviewScreen(self.review if isinstance(self.review, str)
+                                          else None))
+        elif self.task_id is None:
             self.push_screen(TaskListScreen(officer=self.officer))
         elif self._loaded is not None:
             self.show_record(self._loaded)

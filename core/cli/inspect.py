@@ -20,8 +20,13 @@ _ = translator({
     "help": ("打开检查界面：不给任务时列出检查任务，给出任务（如 1-3）时直接打开该任务的检查记录。",
              "Open the inspectors' app: the task list, or straight into TASK (e.g. 1-3)."),
     "officer": ("只列出该执法检查人员（执法证号）参加的任务", "only tasks of this officer (执法证号)"),
-    "campaign": ("实施方案文件：任务没有检查事项快照时使用（默认：示例）",
-                 "campaign file, for tasks without a checklist snapshot (default: the example)"),
+    "campaign": ("实施方案文件：任务没有检查事项快照时使用（默认：示例）；与 --review 一起时也可给实施方案 id",
+                 "campaign file, for tasks without a checklist snapshot (default: the example); "
+                 "with --review also a campaign id"),
+    "review": ("打开汇总审核（联合抽查领导小组办公室）：已提交记录的结果、修改（须说明理由）和确认；"
+               "默认最近一次抽取的实施方案",
+               "open the office's review: the submitted records' results, overrides (with a "
+               "reason) and settling; default: the campaign drawn last"),
 })
 
 
@@ -29,12 +34,19 @@ _ = translator({
 @click.argument("task", required=False)
 @click.option("--officer", default=None, metavar="CERT_NO", help=_("officer"))
 @click.option("--campaign", type=click.Path(path_type=str), default=None, help=_("campaign"))
+@click.option("--review", is_flag=True, help=_("review"))
 @click.pass_context
 def inspect(ctx: click.Context, task: str | None, officer: str | None,
-            campaign: str | None) -> None:
+            campaign: str | None, review: bool) -> None:
+    from ..errors import problem
     from ..records.service import RecordError, list_tasks
 
+    review_id: str | bool = review
+    if review and campaign is not None and not _is_file(campaign):
+        review_id, campaign = campaign, None  # a campaign id
     host, checklist = plugin_host(campaign)
+    if review and checklist is not None and checklist.campaign is not None:
+        review_id = checklist.campaign.id
     engine = open_store_or_exit(ctx)
     def fallback():
         return _default_checklist(host)
@@ -42,7 +54,10 @@ def inspect(ctx: click.Context, task: str | None, officer: str | None,
     try:
         loaded = None
         try:
-            if task is None:
+            if isinstance(review_id, str):
+                if not list_tasks(engine, campaign=review_id):
+                    raise RecordError([problem("JC848", campaign=review_id)])
+            elif task is None:
                 list_tasks(engine, officer=officer, task_ids=["-"])  # the store answers
             else:
                 from jointcheck.tui.app import load_record
@@ -54,8 +69,14 @@ def inspect(ctx: click.Context, task: str | None, officer: str | None,
         from jointcheck.tui.app import InspectApp
 
         app = InspectApp(engine, host=host, campaign=checklist, task_id=task, officer=officer,
-                         loaded=loaded, fallback=fallback)
+                         loaded=loaded, fallback=fallback, review=review_id)
         code = app.run()
     finally:
         engine.dispose()
     sys.exit(code or 0)
+
+
+def _is_file(value: str) -> bool:
+    from pathlib import Path
+
+    return Path(value).is_file()

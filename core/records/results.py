@@ -252,10 +252,12 @@ def campaign_checklist(rows: Sequence[Consolidated]) -> Checklist | None:
 
 def set_result(engine: Engine, task_id: str, *, reason: str, department: str | None = None,
                result: int | None = None, add: Sequence[str] = (), remove: Sequence[str] = (),
-               actor: str | None = None) -> Consolidated:
+               actor: str | None = None, version: int | None = None) -> Consolidated:
     """Override a department's result (or the joint one without *department*) and/or its
     dispositions, with *reason*; recorded with the record and in the audit log. A settled
-    record becomes unsettled (settle again). Returns the enterprise as it is now."""
+    record becomes unsettled (settle again). *version*: the submitted version the caller
+    reviewed (the app); a record amended since is refused (JC853). Returns the enterprise
+    as it is now."""
     from sqlalchemy import delete, insert
 
     from ..store import audit, begin_write, utcnow
@@ -268,6 +270,11 @@ def set_result(engine: Engine, task_id: str, *, reason: str, department: str | N
         raise RecordError([problem("JC846")])
     who = actor or audit.actor()
     (row,) = load(engine, "", tasks=[_task(engine, task_id)])
+    if version is not None and (row.task.version != version or not row.submitted):
+        from ..present.records import status_label
+
+        raise RecordError([problem("JC853", task=task_id, seen=version, now=row.task.version,
+                                   status=status_label(row.task.status))])
     if not row.submitted or row.checklist is None:
         raise RecordError([problem("JC841", task=task_id)])
     policy = row.checklist.policy

@@ -42,6 +42,7 @@ class TaskListScreen(Screen):
         Binding("enter", "open", "open", key_display="⏎", id="open"),
         Binding("escape", "clear", "filter", show=False, id="clear"),
         Binding("f2", "dashboard", "dashboard", key_display="F2", show=False, id="dashboard"),
+        Binding("f3", "review", "review", key_display="F3", id="review"),
     ]
 
     def __init__(self, officer: str | None = None):
@@ -119,6 +120,17 @@ class TaskListScreen(Screen):
 
     def action_clear(self) -> None:
         self.query_one(Input).value = ""
+
+    def action_review(self) -> None:
+        """The office's review of the highlighted task's campaign (else the newest)."""
+        from .review import ReviewScreen
+
+        table = self.query_one(DataTable)
+        campaign = None
+        if table.row_count:
+            row_key, _col = table.coordinate_to_cell_key(table.cursor_coordinate)
+            campaign = next((t.campaign_id for t in self.tasks if t.id == row_key.value), None)
+        self.app.push_screen(ReviewScreen(campaign))
 
     def action_dashboard(self) -> None:
         """The campaign's progress: the app's campaign, else the example's."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from rich.cells import cell_len, get_character_cell_size
-from rich.console import Console, ConsoleOptions
+from rich.console import Console, ConsoleOptions, Group
 from rich.measure import Measurement
 from rich.segment import Segment
 from rich.text import Text
@@ -62,6 +62,12 @@ class HangingVisual(RichVisual):
     def get_height(self, rules: RulesMap, width: int) -> int:
         hanging: Hanging = self._renderable  # type: ignore[assignment]
         return len(hanging.lines(max(1, width - hanging.head.cell_len - 1)))
+
+
+def folded(parts: list[tuple[str, str]]) -> Group:
+    """Lines of text (each with its style) for a Static, Chinese folded at any character
+    instead of moved whole to the next line as one long "word"."""
+    return Group(*[Hanging(Text(""), Text(text, style=style)) for text, style in parts])
 
 
 def fold_offsets(text: str, width: int) -> list[int]:
