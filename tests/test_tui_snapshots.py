@@ -98,3 +98,81 @@ def test_legal_basis_panel_at_80_columns(engine, snap_compare):
 def test_submit_dialog_with_problems(engine, snap_compare):
     app = app_for(engine, pick_tasks(engine)["special"])
     assert snap_compare(app, terminal_size=WIDE, run_before=acting("1", "2", "ctrl+s"))
+
+
+# -- the office's review ------------------------------------------------------------------
+
+CLERK = "办公室张三"
+
+
+@pytest.fixture
+def reviewed(engine, monkeypatch):
+    """Four of six tasks submitted and settled, then the first one's 应急管理局 result
+    changed from 8 to 5 (which unsettles it), at a fixed time."""
+    from datetime import UTC, datetime
+
+    import jointcheck.core.store as store
+    from jointcheck.core.records import results as RS
+    from tui_support import submit_for_review
+
+    monkeypatch.setattr(store, "utcnow", lambda: datetime(2020, 7, 20, 9, 30, tzinfo=UTC))
+    ids = submit_for_review(engine, load_plugins())
+    RS.settle(engine, "hebi-2020-industrial-safety", allow_missing=True, actor=CLERK)
+    RS.set_result(engine, ids[0], department="emergency_mgmt", result=5,
+                  reason="经与应急管理局协商，问题已当场整改", actor=CLERK)
+    return ids
+
+
+def review_app(engine):
+    from jointcheck.tui.app import InspectApp
+
+    return InspectApp(engine, host=load_plugins(), actor=CLERK, review=True)
+
+
+def reviewing(*keys, record: bool = False, modal: str | None = None):
+    """``run_before`` for the review: wait for the list (and the record), press *keys*,
+    wait for the dialog *modal* (a selector inside it), stop cursors blinking."""
+    from textual.widgets import Input
+
+    async def run(pilot):
+        from jointcheck.tui.screens.review import ReviewRecordScreen, ReviewScreen
+
+        while not (isinstance(pilot.app.screen, ReviewScreen) and pilot.app.screen.loaded):
+            await pilot.pause(0.05)
+        for widget in pilot.app.screen.query(Input):
+            widget.cursor_blink = False
+        if record:
+            await pilot.press("enter")
+            while not (isinstance(pilot.app.screen, ReviewRecordScreen)
+                       and pilot.app.screen.row is not None):
+                await pilot.pause(0.05)
+        for key in keys:
+            await pilot.press(key)
+        while modal and not pilot.app.screen.query(modal):
+            await pilot.pause(0.05)
+        for widget in pilot.app.screen.query(Input):
+            widget.cursor_blink = False
+        await pilot.pause()
+
+    return run
+
+
+@pytest.mark.parametrize("size", [NARROW, WIDE], ids=["80x24", "120x40"])
+def test_review_list(engine, reviewed, snap_compare, size):
+    assert snap_compare(review_app(engine), terminal_size=size, run_before=reviewing())
+
+
+@pytest.mark.parametrize("size", [NARROW, WIDE], ids=["80x24", "120x40"])
+def test_review_record(engine, reviewed, snap_compare, size):
+    assert snap_compare(review_app(engine), terminal_size=size,
+                        run_before=reviewing(record=True))
+
+
+def test_review_override_dialog_at_80_columns(engine, reviewed, snap_compare):
+    assert snap_compare(review_app(engine), terminal_size=NARROW,
+                        run_before=reviewing("r", record=True, modal="#reason"))
+
+
+def test_review_settle_dialog_with_missing_records(engine, reviewed, snap_compare):
+    assert snap_compare(review_app(engine), terminal_size=NARROW,
+                        run_before=reviewing("ctrl+s", modal="#allow-missing"))
