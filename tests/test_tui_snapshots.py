@@ -111,9 +111,10 @@ def reviewed(engine, monkeypatch):
     changed from 8 to 5 (which unsettles it), at a fixed time."""
     from datetime import UTC, datetime
 
+    from tui_support import submit_for_review
+
     import jointcheck.core.store as store
     from jointcheck.core.records import results as RS
-    from tui_support import submit_for_review
 
     monkeypatch.setattr(store, "utcnow", lambda: datetime(2020, 7, 20, 9, 30, tzinfo=UTC))
     ids = submit_for_review(engine, load_plugins())

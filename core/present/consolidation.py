@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..i18n import translator
+from ..text import display_width
 from .records import status_label
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -122,7 +123,7 @@ def target_blocks(row: Consolidated, names: Mapping[str, str]) -> list[tuple[str
     def pair(key: str, computed: str, now: str) -> list[str]:
         if computed == now:
             return [_(key, value=_("b_same", value=computed))]
-        indent = " " * (2 + 2 * len(_("h_disp")) + 2)
+        indent = " " * display_width(_(key, value=""))
         return [_(key, value=_("b_computed", value=computed)),
                 indent + _(word, value=now)]
 

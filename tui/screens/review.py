@@ -24,6 +24,7 @@ from textual.widgets.option_list import Option
 
 from ..text import _, localise
 from ..widgets.items import folded
+from .listing import FilteredList
 
 if TYPE_CHECKING:  # pragma: no cover
     from jointcheck.core.errors import Problem
@@ -87,7 +88,7 @@ class _Loading(Screen):
                                   timeout=10)
 
 
-class ReviewScreen(_Loading):
+class ReviewScreen(FilteredList, _Loading):
     """The submitted records of a campaign, filtered as you type; ``enter`` opens one,
     ``ctrl+s`` settles the campaign."""
 
@@ -208,26 +209,8 @@ class ReviewScreen(_Loading):
         empty.update(_("review_no_match") if self.submitted() else _("review_none"))
         empty.display = not table.row_count
 
-    def on_input_changed(self, event: Input.Changed) -> None:
-        self._fill()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.action_open()
-
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        self.app.push_screen(ReviewRecordScreen(str(event.row_key.value)))
-
-    def action_move(self, step: int) -> None:
-        table = self.query_one(DataTable)
-        if table.row_count:
-            table.move_cursor(row=max(0, min(table.cursor_row + step, table.row_count - 1)))
-
-    def action_open(self) -> None:
-        table = self.query_one(DataTable)
-        if not table.row_count:
-            return
-        row_key, _col = table.coordinate_to_cell_key(table.cursor_coordinate)
-        self.app.push_screen(ReviewRecordScreen(str(row_key.value)))
+    def open_row(self, key: str) -> None:
+        self.app.push_screen(ReviewRecordScreen(key))
 
     def action_back(self) -> None:
         field = self.query_one(Input)

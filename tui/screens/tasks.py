@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from jointcheck.core.present.records import task_status
 
 from ..text import _, localise
+from .listing import FilteredList
 
 if TYPE_CHECKING:  # pragma: no cover
     from jointcheck.core.records.service import Task
@@ -35,7 +35,7 @@ def matches(task: Task, words: list[str]) -> bool:
     return all(w in hay for w in words)
 
 
-class TaskListScreen(Screen):
+class TaskListScreen(FilteredList):
     BINDINGS = [
         Binding("down", "move(1)", "down", key_display="↓", show=False, id="list_down"),
         Binding("up", "move(-1)", "up", key_display="↑", show=False, id="list_up"),
@@ -97,26 +97,8 @@ class TaskListScreen(Screen):
         empty.update(_("no_tasks"))
         empty.display = not self.tasks
 
-    def on_input_changed(self, event: Input.Changed) -> None:
-        self._fill()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.action_open()
-
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        self.app.open_task(str(event.row_key.value))  # type: ignore[attr-defined]
-
-    def action_move(self, step: int) -> None:
-        table = self.query_one(DataTable)
-        if table.row_count:
-            table.move_cursor(row=max(0, min(table.cursor_row + step, table.row_count - 1)))
-
-    def action_open(self) -> None:
-        table = self.query_one(DataTable)
-        if not table.row_count:
-            return
-        row_key, _col = table.coordinate_to_cell_key(table.cursor_coordinate)
-        self.app.open_task(str(row_key.value))  # type: ignore[attr-defined]
+    def open_row(self, key: str) -> None:
+        self.app.open_task(key)  # type: ignore[attr-defined]
 
     def action_clear(self) -> None:
         self.query_one(Input).value = ""
@@ -125,11 +107,8 @@ class TaskListScreen(Screen):
         """The office's review of the highlighted task's campaign (else the newest)."""
         from .review import ReviewScreen
 
-        table = self.query_one(DataTable)
-        campaign = None
-        if table.row_count:
-            row_key, _col = table.coordinate_to_cell_key(table.cursor_coordinate)
-            campaign = next((t.campaign_id for t in self.tasks if t.id == row_key.value), None)
+        key = self.highlighted_key()
+        campaign = next((t.campaign_id for t in self.tasks if t.id == key), None)
         self.app.push_screen(ReviewScreen(campaign))
 
     def action_dashboard(self) -> None:
