@@ -287,6 +287,22 @@ def test_market_items_do_not_apply_without_special_equipment(drawn):
     assert rv.results["joint"]["code"] == 1
 
 
+def test_record_show_says_which_items_did_not_apply(drawn, store_url):
+    """A submitted version shows the items its enterprise was not owed as not applying (by
+    the facts it was submitted with), never as left unanswered."""
+    tid = _special(drawn, False)
+    answer_all(drawn, tid)
+    R.submit(drawn.engine, tid, host=drawn.host)
+    for args in ((), ("--version", "1")):
+        out = run_cli(store_url, "record", "show", tid, *args)
+        assert out.exit_code == 0, out.output
+        lines = out.output.splitlines()
+        for item in _items(drawn, MS):
+            (line,) = [x for x in lines if x.endswith(f"{item.title}  不适用于该企业")]
+            assert " – " in line
+        assert "未填写" not in out.output
+
+
 # --------------------------------------------------------------------------- amend
 
 

@@ -153,7 +153,13 @@ def show(ctx: click.Context, task: str, version: int | None, campaign: str | Non
             "versions": [v.to_json() for v in history],
         })
         return
-    applies = {i.key: draft.applies(i) for i in used.items} if used is draft.checklist else None
+    if used is draft.checklist:
+        applies = {i.key: draft.applies(i) for i in used.items}
+    else:  # a submitted version: the facts it was submitted with decide
+        from ..classify import item_applies
+
+        facts = record_data["findings"].get("target") or {}
+        applies = {i.key: item_applies(i, facts, host) for i in used.items}
     for line in record_lines(draft.task, used, record_data, results, status=status,
                              version=shown, submitted=submitted, reason=reason,
                              applies=applies):

@@ -27,7 +27,7 @@ _ = translator({
     "unreachable": ("无法联系", "unreachable"),
     "refused": ("不配合", "refused"),
     "corrected": ("当场整改", "corrected on site"),
-    "does_not_apply": ("（不适用于该企业）", "(does not apply to this enterprise)"),
+    "does_not_apply": ("不适用于该企业", "does not apply to this enterprise"),
     "h_task": ("任务", "Task"),
     "h_seq": ("抽取序号", "No."),
     "h_name": ("市场主体名称", "市场主体名称"),
@@ -170,13 +170,13 @@ def record_lines(task: Task, checklist: Checklist, record: Mapping[str, Any],
             n += 1
             a = answers.get(item.id) or {}
             result = a.get("result")
-            suffix = ""
+            mark, label = MARKS.get(result, "·"), result_label(result)
             if applies is not None and not applies.get(item.key, True):
-                suffix = " " + _("does_not_apply")
+                # by its conditions the item is not for this enterprise: nothing was owed
+                mark, label = MARKS["not_applicable"], _("does_not_apply")
             elif a.get("corrected_on_site"):
-                suffix = f" [{_('corrected')}]"
-            lines.append(f" {n:>2} {MARKS.get(result, '·')} {item.title}  "
-                         f"{result_label(result)}{suffix}")
+                label += f" [{_('corrected')}]"
+            lines.append(f" {n:>2} {mark} {item.title}  {label}")
             if a.get("note"):
                 lines.append(_("note", value=a["note"]))
     lines.append("")
