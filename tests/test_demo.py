@@ -45,6 +45,13 @@ def test_demo_runs_end_to_end_and_again(tmp_path):
     assert "已公示 1 户企业" in out
     assert {p.name for p in publication.iterdir()} == {"index.html", "results.csv",
                                                         "results.json"}
+    # published before 附件2 is written: its 是否公示 says so
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(reports / "附件2_联合抽查统计表.xlsx").active
+    header = next(r for r in sheet.iter_rows(values_only=True) if "是否公示" in r)
+    rows = [r for r in sheet.iter_rows(values_only=True) if r[0] == 1 or r[0] == "1"]
+    assert rows and rows[0][header.index("是否公示")] == "是"
 
     again = CliRunner().invoke(main, args)
     assert again.exit_code == 0, again.output

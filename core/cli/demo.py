@@ -47,10 +47,10 @@ _ = translator({
     "yes": ("是", "yes"),
     "no": ("否", "no"),
     "nothing": ("没有抽中任何企业，跳过分类", "nothing was drawn; classification skipped"),
-    "s_reports": ("汇总、报表与公示：提交记录、确认结果、附件1–4、公示网页",
-                  "Results, reports and publication: submit, settle, 附件1–4, the public page"),
-    "settled": ("已确认 {n} 户企业的结果；报表（附件1–4）：", "{n} enterprise(s) settled; the "
-                "reports (附件1–4):"),
+    "s_reports": ("汇总、公示与报表：提交记录、确认结果、公示网页、附件1–4",
+                  "Results, publication and reports: submit, settle, the public page, 附件1–4"),
+    "settled": ("已确认 {n} 户企业的结果", "{n} enterprise(s) settled"),
+    "reports": ("报表（附件1–4）：", "The reports (附件1–4):"),
     "published": ("已公示 {n} 户企业（用浏览器打开 index.html）：", "Published {n} enterprise(s) "
                   "(open index.html in a browser):"),
     "s_app": ("检查界面：打开第一个抽取任务", "The inspectors' app on the first drawn task"),
@@ -212,7 +212,7 @@ def _referrals_and_status(ctx, engine, checklist, host, task, finding, outdir: P
 
 def _reports(engine, checklist, task: str, finding: dict, host, outdir: Path) -> None:
     """Submit the sample finding as the first task's record (unless the app submitted one),
-    settle the campaign's results, write the four reports and the publication folder."""
+    settle the campaign's results, write the publication folder, then the four reports."""
     from ..records.results import settle
     from ..records.service import SUBMITTED, RecordError, answers_from_file, get_task, submit
     from ..reports import default_name, write_report
@@ -229,19 +229,21 @@ def _reports(engine, checklist, task: str, finding: dict, host, outdir: Path) ->
             click.echo(_("submitted", task=task))
         done = settle(engine, campaign.id, allow_missing=True)
         click.echo(_("settled", n=len(done.settled) + done.already))
+        # published before the reports are written, so that 附件2 says 是否公示: 是
+        published = publish(engine, campaign.id, outdir / "publication")
+        click.echo(_("published", n=published.count))
+        for path in published.files[:4]:
+            click.echo(f"  {path}")
+        click.echo(_("reports"))
         folder = outdir / "reports"
         folder.mkdir(parents=True, exist_ok=True)
         for kind in ("officers", "statistics", "summary", "record"):
             path = write_report(engine, kind, campaign.id, "xlsx",
                                 folder / default_name(kind, "xlsx")).path
             click.echo(f"  {path}")
-        published = publish(engine, campaign.id, outdir / "publication")
     except RecordError as exc:
         echo_problems(exc.problems)
         sys.exit(EXIT_INVALID)
-    click.echo(_("published", n=published.count))
-    for path in published.files[:4]:
-        click.echo(f"  {path}")
 
 
 def _sample_finding(engine, checklist, record, host) -> tuple[dict, dict]:
