@@ -248,3 +248,24 @@ def test_report_outputs_for_a_careless_user(settled, store_url, tmp_path):
     assert out.exit_code == 0 and "已替换原有文件" in out.output
     assert json.loads(target.read_text("utf-8"))["annex"] == 1
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.endswith(".part")) == []
+
+
+def test_record_form_shows_the_facts_the_officers_corrected_on_site(store_url, tmp_path):
+    """附件4's header is the record's: the library's facts with the team's corrections."""
+    from jointcheck.core.records.service import field_key, load_draft, save_answer
+
+    d = drawn_store(store_url, tmp_path, count=1)
+    try:
+        (tid,) = d.task_ids
+        draft = load_draft(d.engine, tid, host=d.host)
+        save_answer(d.engine, tid, field_key("target"),
+                    {"legal_rep": "王更正", "phone": "13900000000"}, expected=0,
+                    checklist=draft.checklist)
+        submit_task(d, tid)
+        RS.settle(d.engine, CAMPAIGN)
+        path = _write(store_url, tmp_path, "record", "xlsx")
+        ws = openpyxl.load_workbook(path).worksheets[0]
+        values = [ws.cell(r, c).value for r in range(1, 12) for c in range(1, 5)]
+        assert "王更正" in values and "13900000000" in values
+    finally:
+        d.engine.dispose()

@@ -425,3 +425,75 @@ def test_officers_present_are_chosen_and_too_few_block_submission(engine, tasks)
         assert "JC812" in [p.code for p in draft.check()]
 
     asyncio.run(run())
+
+
+def test_correcting_the_enterprise_facts_on_site_changes_which_items_apply(engine, tasks):
+    """The library says no special equipment; the team finds some: f corrects the fact,
+    the eight special-equipment items apply at once, the correction is stored with the
+    record, and setting it back to the library's value withdraws it."""
+    from textual.widgets import Select
+
+    task = tasks["plain"]
+    ms_items = None
+
+    async def run():
+        nonlocal ms_items
+        app = make_app(engine, task)
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await settled(pilot)
+            ms_items = screen.draft.checklist.items_of("market_supervision")
+            assert not any(screen.draft.applies(i) for i in ms_items)
+            assert "0/4" in screen.sub_title
+            await pilot.press("f")
+            await until(pilot, lambda: isinstance(app.screen.focused, Select))
+            app.screen.focused.value = "yes"
+            phone = app.screen.query_one("#f-phone", Input)
+            phone.value = "13900000000"
+            await pilot.click("#ok")
+            screen = await settled(pilot)
+            assert all(screen.draft.applies(i) for i in ms_items)
+            assert "0/12" in screen.sub_title
+            # the header of 附件4 (shown at 120 columns) shows the corrected phone
+            header = str(screen.query_one("#enterprise-1").render())
+            assert "联系电话 13900000000" in header
+            # a special-equipment item can now be 不符合
+            screen.items.go_to(ms_items[0])
+            await pilot.press("2")
+            screen = await settled(pilot)
+        draft = stored(engine, task)
+        assert draft.field("target") == {"uses_special_equipment": True,
+                                         "phone": "13900000000"}
+        assert draft.item_answer(ms_items[0])["result"] == "noncompliant"
+
+        app = make_app(engine, task)
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = await settled(pilot)
+            assert all(screen.draft.applies(i) for i in ms_items)
+            await pilot.press("f")
+            await until(pilot, lambda: isinstance(app.screen.focused, Select))
+            app.screen.focused.value = "no"  # the library's value: no correction
+            app.screen.query_one("#f-phone", Input).value = ""  # emptied: the library's
+            await pilot.click("#ok")
+            screen = await settled(pilot)
+            assert not any(screen.draft.applies(i) for i in ms_items)
+        assert stored(engine, task).field("target") is None
+
+    asyncio.run(run())
+
+
+def test_a_mistyped_fact_correction_is_refused_by_the_store(engine, tasks):
+    """The service refuses a correction naming an unknown attribute or a value of the
+    wrong type: either would silently change which items apply."""
+    from jointcheck.core.records.service import RecordError, field_key
+
+    task = tasks["plain"]
+    checklist = stored(engine, task).checklist
+    for value, code in (({"uses_special_equipmnt": True}, "JC821"),
+                        ({"uses_special_equipment": "是"}, "JC507")):
+        with pytest.raises(RecordError) as exc:
+            save_answer(engine, task, field_key("target"), value, expected=0,
+                        checklist=checklist, actor="tester")
+        assert [p.code for p in exc.value.problems] == [code]
+        if code == "JC821":
+            assert "uses_special_equipment" in (exc.value.problems[0].hint or "")
+    assert stored(engine, task).field("target") is None

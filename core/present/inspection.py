@@ -5,6 +5,7 @@ Pure functions over the records service's Draft; nothing here imports Textual.""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..i18n import translator
@@ -53,6 +54,63 @@ def header_pairs(target: Mapping[str, Any]) -> list[tuple[str, str]]:
         value = next((target.get(c) for c in columns if target.get(c) not in (None, "")), None)
         out.append((label, str(value) if value is not None else "—"))
     return out
+
+
+# The header facts of 附件4 an officer may find changed on site (after the facts that
+# decide which items apply).
+HEADER_FACTS = ("legal_rep", "phone", "business_address")
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One fact about the enterprise the officers may correct on site: its name, verbatim
+    Chinese label and type (boolean | string | number), the library's value and the value
+    the record holds now (the correction, else the library's)."""
+
+    name: str
+    label: str
+    type: str
+    library: Any
+    value: Any
+
+    @property
+    def corrected(self) -> bool:
+        return self.value != self.library
+
+
+def library_facts(target: Mapping[str, Any]) -> dict[str, Any]:
+    """A task's target row as conditions see it: its columns and its attributes."""
+    facts = {k: v for k, v in target.items() if k != "attributes"}
+    facts.update(target.get("attributes") or {})
+    return facts
+
+
+def correctable_facts(draft: Draft) -> list[Fact]:
+    """The facts the record's correction form offers: every attribute an item's condition
+    reads (in the checklist's order), then the changeable header facts of 附件4."""
+    from ..attributes import known_attributes
+    from ..conditions import attributes_used
+
+    known = known_attributes(draft.checklist.departments)
+    names: list[str] = []
+    for item in draft.checklist.items:
+        names += [n for n in sorted(attributes_used(item.applicability)) if n not in names]
+    names += [n for n in HEADER_FACTS if n not in names]
+    library = library_facts(draft.task.target)
+    corrections = draft.field("target") or {}
+    out = []
+    for name in names:
+        attr = known.get(name)
+        out.append(Fact(name, attr.label if attr else name, attr.type if attr else "string",
+                        library.get(name), corrections.get(name, library.get(name))))
+    return out
+
+
+def corrections_of(facts: list[Fact], values: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``field:target`` value for the form's *values*: only what differs from the
+    library (a value set back to the library's is no correction)."""
+    return {f.name: values[f.name] for f in facts
+            if f.name in values and values[f.name] != f.library}
 
 
 def escort_text(escort: Mapping[str, Any] | None) -> str:

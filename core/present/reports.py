@@ -196,9 +196,10 @@ def record_grid(row: Consolidated, checklist: Checklist) -> Grid:
     """The 附件4 grid (docs/results.md) for one submitted record: header block, 检查单位
     merged down each department's items, 检查结果 per item, 处理意见, 备注 with the eight
     results (and the settled ones); signature cells left blank for signing on paper."""
-    t = row.task.target
     record = row.record or {}
     findings = record.get("findings") or {}
+    # the facts the record was submitted with: the library's, with the officers' corrections
+    t = {**row.task.target, **(findings.get("target") or {})}
     cells = [
         ["市场主体法人签字（或加盖企业公章）", "", "检查日期", _day(findings.get("inspected_on"))],
         ["市场主体名称", t.get("name") or "", "市场主体类型", t.get("entity_type") or ""],

@@ -46,6 +46,8 @@ CODES: dict[str, tuple[str, str]] = {
     "JC820": ("数据库正忙（另一项写入正在进行，如名录库导入），本次填写尚未保存",
               "the store is busy (another write, such as a library import, is under way); "
               "this answer is not stored yet"),
+    "JC821": ("企业信息更正中的“{attribute}”不是已知的检查对象属性",
+              "'{attribute}' in the corrected enterprise facts is not a known target attribute"),
     "JC840": ("还有 {n} 户企业没有已提交的检查记录：{tasks}",
               "{n} drawn enterprise(s) have no submitted record: {tasks}"),
     "JC841": ("任务“{task}”没有已提交的检查记录，无法确认或修改其结果",
@@ -93,6 +95,9 @@ HINTS: dict[str, tuple[str, str]] = {
     "JC814": ("如检查日期无误，请确认（命令行加 --confirm-date）。",
               "If the date is right, confirm it (add --confirm-date on the command line)."),
     "JC816": ("请写明修改的理由。", "Please say why the record is amended."),
+    "JC821": ("可更正的是名录库的列和部门插件声明的属性。",
+              "What can be corrected are the target library's columns and the attributes "
+              "departments declare."),
     "JC820": ("请稍后重试；检查界面会自动重试，直到保存成功。",
               "Please try again shortly; the app retries by itself until it is stored."),
     "JC818": ("请用 --campaign 指定该任务所属的实施方案文件。",

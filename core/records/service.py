@@ -375,8 +375,25 @@ def check_value(checklist: Checklist, key: str, value: Any) -> None:
     if name == "escort" and (not isinstance(value, dict) or not str(value.get("name") or "").strip()
                              or set(value) - {"name", "position"}):
         raise bad("{name, position}")
-    if name == "target" and not isinstance(value, dict):
-        raise bad("{attribute: value}")
+    if name == "target":
+        if not isinstance(value, dict):
+            raise bad("{attribute: value}")
+        _check_facts(value, checklist)
+
+
+def _check_facts(value: Mapping[str, Any], checklist: Checklist) -> None:
+    """A correction of the enterprise's facts names known attributes with values of their
+    type: a misspelt or mistyped one would silently change which items apply."""
+    from ..attributes import known_attributes, target_problems
+    from ..errors import did_you_mean
+
+    known = known_attributes(checklist.departments)
+    found = [problem("JC821", attribute=name, hint=did_you_mean(name, sorted(known)))
+             for name in value if name not in known]
+    found += [p for p in target_problems(value, known, lambda name, code, **kw: problem(
+        code, path=f"target.{name}", **kw)) if p.severity == "error"]
+    if found:
+        raise RecordError(found)
 
 
 # --------------------------------------------------------------------------- transactions

@@ -67,11 +67,12 @@ class InspectionScreen(Screen):
         Binding("e", "escort", "escort", show=False, id="escort"),
         Binding("p", "officers", "officers", show=False, id="officers"),
         Binding("r", "remarks", "remarks", show=False, id="remarks"),
+        Binding("f", "facts", "facts", show=False, id="facts"),
         Binding("escape", "back", "back", show=False, id="back"),
         Binding("q", "quit", "quit", id="quit"),
     ]
     EDITING = {"mark", "corrected", "note", "opinion", "submit", "date", "outcome", "escort",
-               "remarks", "officers"}
+               "remarks", "officers", "facts"}
 
     def __init__(self, loaded: Loaded):
         super().__init__()
@@ -100,13 +101,11 @@ class InspectionScreen(Screen):
     # -- layout ---------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        pairs = header_pairs(self.draft.task.target | {"credit_code": self.draft.task.credit_code})
         yield Static(id="titlebar", classes="line")
-        short = "  ".join(f"{v}" for _l, v in pairs[:2])
-        yield Static(short, id="enterprise-short", classes="line")
+        yield Static(id="enterprise-short", classes="line")
         with VerticalScroll(id="enterprise-full"):
-            for line in ((0, 1, 2, 6), (3, 5, 7), (8, 4)):
-                yield Static(_pairs_line([pairs[i] for i in line]), classes="line")
+            for n in range(len(HEADER_LINES)):
+                yield Static(id=f"enterprise-{n}", classes="line")
         yield Static(id="visit", classes="line")
         with Horizontal(id="body"):
             yield ItemList(self.draft, id="items")
@@ -150,6 +149,7 @@ class InspectionScreen(Screen):
 
     def refresh_all(self) -> None:
         self._result = self.draft.classify()
+        self._render_header()
         self._render_title()
         self._render_visit()
         self._render_results()
@@ -176,6 +176,17 @@ class InspectionScreen(Screen):
         self.query_one("#titlebar", Static).update(
             f"{_('task', id=self.draft.task.id)} · {self.sub_title}"
             + (f" · {campaign.title}" if campaign else ""))
+
+    def _render_header(self) -> None:
+        """附件4's header, with the officers' corrections of the library's facts."""
+        task = self.draft.task
+        pairs = header_pairs(task.target | (self.draft.field("target") or {})
+                             | {"credit_code": task.credit_code})
+        self.query_one("#enterprise-short", Static).update(
+            "  ".join(f"{v}" for _l, v in pairs[:2]))
+        for n, line in enumerate(HEADER_LINES):
+            self.query_one(f"#enterprise-{n}", Static).update(
+                _pairs_line([pairs[i] for i in line]))
 
     def _render_visit(self) -> None:
         parts = [f"{label} {value}" for label, value in visit_pairs(self.draft)]
@@ -351,6 +362,27 @@ class InspectionScreen(Screen):
         self.app.push_screen(FormModal(_("escort_title"), [
             ("name", _("escort_name"), escort.get("name", "")),
             ("position", _("escort_position"), escort.get("position", ""))]), done)
+
+    def action_facts(self) -> None:
+        from jointcheck.core.present.inspection import correctable_facts
+
+        from ..modals.facts import FactsModal, shown
+
+        facts = correctable_facts(self.draft)
+
+        def done(corrections: dict[str, Any] | None) -> None:
+            if corrections is None or corrections == (self.draft.field("target") or {}):
+                return
+            self.set_field("target", corrections or None)
+            self.items.refresh_all()
+            if corrections:
+                labels = {f.name: f.label for f in facts}
+                self.notify(_("facts_changed", what="、".join(
+                    f"{labels[k]} {shown(v)}" for k, v in corrections.items())))
+            else:
+                self.notify(_("facts_withdrawn"))
+
+        self.app.push_screen(FactsModal(facts), done)
 
     def action_officers(self) -> None:
         from jointcheck.core.present.draw import member_text
@@ -546,6 +578,10 @@ class InspectionScreen(Screen):
         self.app.push_screen(ConflictModal(item.title if item else what,
                                            theirs.updated_by or "?", _answer_text(mine),
                                            _answer_text(theirs.value)), chosen)
+
+
+# which header pairs (header_pairs' order) share a line of the wide layout
+HEADER_LINES = ((0, 1, 2, 6), (3, 5, 7), (8, 4))
 
 
 def legal_title() -> str:

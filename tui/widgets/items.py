@@ -134,6 +134,14 @@ class ItemList(OptionList):
             body.append("\n" + line, style="italic")
         return HangingVisual(self, Hanging(Text(head, style=style), body))
 
+    def refresh_all(self) -> None:
+        """Every prompt anew: which items apply has changed (the enterprise's facts)."""
+        for index, item in self.by_index.items():
+            self.replace_option_prompt_at_index(index, self.prompt(self.numbers[item.key], item))
+        for dept in self.draft.checklist.departments:
+            self.replace_option_prompt(f"dept:{dept.code}", Text(
+                department_heading(self.draft, dept.code, dept.name), style="bold"))
+
     def refresh_item(self, item: Item) -> None:
         index = self.index_of[item.key]
         self.replace_option_prompt_at_index(index, self.prompt(self.numbers[item.key], item))
