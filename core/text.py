@@ -54,3 +54,12 @@ def pairs_lines(pairs: Iterable[Sequence[Any]]) -> list[str]:
     pairs = [(str(k), "" if v is None else str(v)) for k, v in pairs]
     width = max((display_width(k) for k, _v in pairs), default=0)
     return [f"{pad(k, width)}  {v}".rstrip() for k, v in pairs]
+
+
+def local_time(at: Any) -> str:
+    """A stored time (UTC; naive is UTC) as people read it: ``YYYY-MM-DD HH:MM`` in the
+    machine's time zone. Machine-readable outputs keep canonical.format_time."""
+    from datetime import UTC
+
+    aware = at.replace(tzinfo=UTC) if at.tzinfo is None else at
+    return aware.astimezone().strftime("%Y-%m-%d %H:%M")

@@ -497,3 +497,45 @@ def test_a_mistyped_fact_correction_is_refused_by_the_store(engine, tasks):
         if code == "JC821":
             assert "uses_special_equipment" in (exc.value.problems[0].hint or "")
     assert stored(engine, task).field("target") is None
+
+
+def test_every_submitted_version_can_be_read_and_only_the_newest_amended(engine, tasks):
+    """h lists the submitted versions; an older one opens read-only over its own answers,
+    says it is older and cannot be amended; escape comes back to the newest."""
+    from jointcheck.core.records.service import amend, field_key, item_key, submit
+
+    task = tasks["plain"]
+    host = load_plugins()
+    draft = stored(engine, task)
+    first = next(i for i in draft.items if draft.applies(i))
+    answers = {item_key(i): {"result": "compliant"} for i in draft.items if draft.applies(i)}
+    answers[field_key("inspected_on")] = "2020-07-15"
+    for key, value in answers.items():
+        save_answer(engine, task, key, value, expected=0, checklist=draft.checklist)
+    submit(engine, task, host=host)
+    answers[item_key(first)] = {"result": "noncompliant", "note": NOTE}
+    amend(engine, task, answers, "补记问题", host=host)
+
+    async def run():
+        app = make_app(engine, task)
+        async with app.run_test(size=(120, 40)) as pilot:
+            newest = await settled(pilot)
+            assert newest.readonly and newest.loaded.shown.version == 2
+            assert newest.draft.item_answer(first)["result"] == "noncompliant"
+            await pilot.press("h")
+            await until(pilot, lambda: isinstance(app.screen.focused, OptionList)
+                        and app.screen is not newest)
+            await pilot.press("down", "enter")  # newest first: v2, then v1
+            await until(pilot, lambda: isinstance(app.screen, InspectionScreen)
+                        and app.screen is not newest)
+            older = app.screen
+            assert older.loaded.shown.version == 1 and older.readonly
+            assert older.draft.item_answer(first)["result"] == "compliant"
+            assert "第 1 版（旧版本）" in older.sub_title
+            assert "第 2 版" in newest.sub_title and "旧版本" not in newest.sub_title
+            assert older.check_action("amend", ()) is False
+            assert newest.check_action("amend", ()) is True
+            await pilot.press("escape")
+            await until(pilot, lambda: app.screen is newest)
+
+    asyncio.run(run())

@@ -144,10 +144,11 @@ class InspectApp(App[int]):
             return
         self.call_from_thread(self.show_record, loaded, replace)
 
-    def show_record(self, loaded: Loaded, replace: bool = False) -> None:
+    def show_record(self, loaded: Loaded, replace: bool = False,
+                    from_history: bool = False) -> None:
         from .screens.inspection import InspectionScreen
 
-        screen = InspectionScreen(loaded)
+        screen = InspectionScreen(loaded, from_history=from_history)
         if replace:
             self.switch_screen(screen)
         else:

@@ -114,9 +114,9 @@ def record() -> None:
 @click.pass_context
 def show(ctx: click.Context, task: str, version: int | None, campaign: str | None,
          fmt: str) -> None:
-    from ..canonical import format_time
     from ..present.records import record_lines
     from ..records.service import RecordError, load_draft, load_version, versions
+    from ..text import local_time
 
     host, checklist = plugin_host(campaign)
     with store_engine(ctx) as engine:
@@ -127,7 +127,7 @@ def show(ctx: click.Context, task: str, version: int | None, campaign: str | Non
             if version is not None or (draft.task.status == "submitted" and history):
                 rv, used = load_version(engine, task, version)
                 record_data, results, shown = rv.record, rv.results, rv.version
-                submitted = (format_time(rv.submitted_at), rv.submitted_by)
+                submitted = (local_time(rv.submitted_at), rv.submitted_by)
                 reason, status, fp = rv.reason, "submitted", rv.checklist_fingerprint
             else:
                 used = draft.checklist
@@ -169,7 +169,7 @@ def show(ctx: click.Context, task: str, version: int | None, campaign: str | Non
     if history:
         click.echo(_("versions"))
         for v in history:
-            click.echo(_("version_line", n=v.version, at=format_time(v.submitted_at),
+            click.echo(_("version_line", n=v.version, at=local_time(v.submitted_at),
                          by=v.submitted_by,
                          reason=_("reason_part", r=v.reason) if v.reason else ""))
 

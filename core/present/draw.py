@@ -101,7 +101,7 @@ def team_table(rows: Iterable[Mapping[str, Any]]) -> list[str]:
 def record_lines(record: DrawRecord) -> list[str]:
     """The header of ``draw run`` / ``draw show``: counts, strata, seed, commitment,
     fingerprints, algorithm, date, digest, who recorded it and any warnings."""
-    from ..canonical import format_time
+    from ..text import local_time
 
     res = record.result
     lines = [_("drawn_head", id=record.id, campaign=record.campaign_id, year=record.year,
@@ -120,7 +120,7 @@ def record_lines(record: DrawRecord) -> list[str]:
     lines.append(_("algo_line", v=record.algorithm_version, d=record.parameters.get("date"),
                    r=record.result_digest))
     if record.created_at is not None:
-        lines.append(_("created_line", at=format_time(record.created_at), actor=record.actor))
+        lines.append(_("created_line", at=local_time(record.created_at), actor=record.actor))
     lines.extend(_("warning", text=text) for text in record.warnings)
     return lines
 

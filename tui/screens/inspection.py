@@ -61,6 +61,7 @@ class InspectionScreen(Screen):
         Binding("o", "opinion", "opinion", id="opinion"),
         Binding("ctrl+s", "submit", "submit", key_display="^s", id="submit"),
         Binding("a", "amend", "amend", id="amend"),
+        Binding("h", "history", "history", id="history"),
         Binding("l", "legal", "legal", id="legal"),
         Binding("d", "date", "date", show=False, id="date"),
         Binding("v", "outcome", "outcome", show=False, id="outcome"),
@@ -74,10 +75,11 @@ class InspectionScreen(Screen):
     EDITING = {"mark", "corrected", "note", "opinion", "submit", "date", "outcome", "escort",
                "remarks", "officers", "facts"}
 
-    def __init__(self, loaded: Loaded):
+    def __init__(self, loaded: Loaded, *, from_history: bool = False):
         super().__init__()
         localise(self)
         self.loaded = loaded
+        self.from_history = from_history  # opened from another screen's version list
         self.draft = loaded.draft
         self.readonly = loaded.readonly
         self.saver: Saver | None = None
@@ -118,7 +120,8 @@ class InspectionScreen(Screen):
         items = self.query_one(ItemList)
         items.border_title = _("items_heading")
         self.query_one("#legal").border_title = legal_title()
-        self.query_one("#results").border_title = _("results_heading")
+        self.query_one("#results").border_title = _(
+            "results_heading" if self.loaded.shown is None else "results_submitted")
         items.go_to_item_number(self.draft.resume_index())
         items.focus()
         if not self.readonly:
@@ -164,8 +167,9 @@ class InspectionScreen(Screen):
             state = _("readonly")
             label = status_label(status)
             if self.loaded.shown is not None:
-                label += " " + _("version", n=self.loaded.shown.version, at="", by="",
-                                 reason="").split(" ")[0]
+                label += " " + _("version_short", n=self.loaded.shown.version)
+                if self.older_version:
+                    label += _("older")
         else:
             shown = "draft" if status in ("pending", "draft") else status
             label = status_label(shown, answered, total)
@@ -236,9 +240,18 @@ class InspectionScreen(Screen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in self.EDITING:
             return not self.readonly
-        if action == "amend":
-            return self.readonly
+        if action == "amend":  # from the newest version only
+            return self.readonly and not self.older_version
+        if action == "history":
+            return len(self.loaded.history) > 1 or (bool(self.loaded.history)
+                                                    and not self.readonly)
         return True
+
+    @property
+    def older_version(self) -> bool:
+        """Whether the version shown is not the newest (read from the history)."""
+        shown = self.loaded.shown
+        return shown is not None and any(v.version > shown.version for v in self.loaded.history)
 
     def action_cursor(self, direction: str) -> None:
         if direction == "down":
@@ -471,6 +484,38 @@ class InspectionScreen(Screen):
             return
         self.app.call_from_thread(self.jc_app.open_task, self.draft.task.id, replace=True)
 
+    def action_history(self) -> None:
+        """Choose a submitted version to read (read-only, over the checklist it was filled
+        against); escape comes back here."""
+        from ..modals.form import ChoiceModal
+
+        history = self.loaded.history
+        shown = self.loaded.shown.version if self.loaded.shown else None
+
+        def chosen(value: str | None) -> None:
+            if value is not None and int(value) != shown:
+                self._open_version(int(value))
+
+        self.app.push_screen(ChoiceModal(_("history_title"), [
+            (str(v.version), _version_text(v)) for v in reversed(history)],
+            str(shown) if shown else None), chosen)
+
+    @work(thread=True, group="history", exclusive=True)
+    def _open_version(self, version: int) -> None:
+        from jointcheck.core.records.service import RecordError, version_draft
+
+        from ..app import Loaded
+
+        app = self.jc_app
+        try:
+            draft, rv = version_draft(app.engine, self.draft.task.id, version, host=app.host)
+        except RecordError as exc:
+            app.call_from_thread(self._problems, exc.problems)
+            return
+        loaded = Loaded(draft, self.loaded.history, rv)
+        # one version view at a time: a second choice replaces the first
+        app.call_from_thread(app.show_record, loaded, self.from_history, True)
+
     def action_back(self) -> None:
         if len(self.app.screen_stack) > 2:
             self.app.pop_screen()
@@ -595,9 +640,9 @@ def _pairs_line(pairs: list[tuple[str, str]]) -> str:
 
 
 def _version_text(v) -> str:
-    from jointcheck.core.store.audit import format_time
+    from jointcheck.core.text import local_time
 
-    return _("version", n=v.version, at=format_time(v.submitted_at), by=v.submitted_by,
+    return _("version", n=v.version, at=local_time(v.submitted_at), by=v.submitted_by,
              reason=_("reason_part", r=v.reason) if v.reason else "")
 
 
