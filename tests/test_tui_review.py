@@ -178,7 +178,7 @@ def test_an_empty_reason_is_refused_and_nothing_is_written(drawn):
         async with review_app(drawn).run_test(size=(80, 24)) as pilot:
             screen = await open_record(pilot, first)
             await choose_target(pilot, screen, None)  # the joint result
-            modal = await override(pilot, "r", "1", "   ")
+            modal = await override(pilot, "enter", "1", "   ")  # enter works as r
             await pilot.pause(0.2)
             assert pilot.app.screen is modal  # still open
             error = modal.query_one("#form-error")

@@ -268,6 +268,8 @@ class ReviewRecordScreen(_Loading):
                 id="record_down"),
         Binding("up,k", "cursor('up')", "up", key_display="↑/k", show=False, id="record_up"),
         Binding("r", "result", "change_result", id="record_result"),
+        Binding("enter", "result", "change_result", key_display="⏎", show=False,
+                id="record_enter"),
         Binding("a", "add", "add_disposition", id="record_add"),
         Binding("x", "remove", "remove_disposition", id="record_remove"),
         Binding("f5", "reload", "reload", key_display="F5", show=False, id="record_reload"),
@@ -379,8 +381,19 @@ class ReviewRecordScreen(_Loading):
     # -- overrides ------------------------------------------------------------------------
 
     def _ready(self) -> bool:
-        return bool(self.row is not None and self.row.submitted and self.row.checklist
-                    and self.row.results)
+        """A submitted record with results; else says why nothing can be changed."""
+        if self.row is None:
+            return False
+        if self.row.submitted and self.row.checklist and self.row.results:
+            return True
+        from jointcheck.core.errors import problem
+
+        self.notify(problem_text(problem("JC841", task=self.task_id)), severity="warning")
+        return False
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()  # enter on a department (or the joint result): change its result
+        self.action_result()
 
     def action_result(self) -> None:
         if not self._ready():
