@@ -223,6 +223,94 @@ def test_not_a_bundle(tmp_path, sqlite_url):
     assert done.exit_code == 1 and "JC864" in done.output
 
 
+def line_of(output: str, task: str) -> str:
+    return next(line for line in output.splitlines() if line.split()[:1] == [task])
+
+
+def test_show_compares_the_bundle_with_the_store_it_came_from(store_url, tmp_path):
+    drawn = drawn_store(store_url, tmp_path, count=5)
+    office, ids = drawn.engine, drawn.task_ids
+    path = tmp_path / "b.jcb"
+    bid = export(store_url, drawn.draw.id, path, *ids[:4])
+    eng = bundle_engine(path)
+    submit_in(eng, ids[0])
+    amend(eng, ids[0], answers_for(eng, ids[0], when="2020-07-16"), "日期写错",
+          host=load_plugins())
+    submit_in(eng, ids[1])
+    answer_all(type(drawn)(eng, drawn.config, drawn.checklist, drawn.draw,
+                           drawn.campaign_path), ids[3])
+    eng.dispose()
+    submit_in(office, ids[1], result="noncompliant")  # the office changed it too
+
+    shown = run("--db", store_url, "bundle", "show", str(path))
+    assert shown.exit_code == 0, shown.output
+    assert "导出该外带包的数据库" in shown.output and "尚未导入" in shown.output
+    assert "带回：新增 2 个记录版本" in line_of(shown.output, ids[0])
+    assert "冲突：两边都有改动" in line_of(shown.output, ids[1])
+    assert "（已列出" not in line_of(shown.output, ids[1])
+    assert "与本数据库一致" in line_of(shown.output, ids[2])
+    assert "带回：草稿" in line_of(shown.output, ids[3])
+    assert "共 4 项任务：2 项将带回（新增 2 个记录版本），1 项冲突，1 项与本数据库一致" in shown.output
+    data = json.loads(run("--db", store_url, "bundle", "show", str(path),
+                          "--format", "json").output)
+    assert data["office"]["compared"] is True and data["office"]["imported_at"] is None
+    assert {t: v["verdict"] for t, v in data["office"]["tasks"].items()} == {
+        ids[0]: "newer", ids[1]: "conflict", ids[2]: "same", ids[3]: "newer"}
+    assert data["office"]["tasks"][ids[0]]["new_versions"] == 2
+
+    assert run("--db", store_url, "bundle", "import", str(path)).exit_code == 0
+    after = run("--db", store_url, "bundle", "show", str(path))
+    assert "上次导入于" in after.output
+    assert "与本数据库一致" in line_of(after.output, ids[0])
+    assert "冲突：两边都有改动（已列出，待处理）" in line_of(after.output, ids[1])
+    assert "已导入过" not in after.output  # a conflict is still open
+    assert run("--db", store_url, "bundle", "resolve", bid[:8], ids[1],
+               "--keep", "office").exit_code == 0
+    settled = run("--db", store_url, "bundle", "show", str(path))
+    assert "外带包未改动" in line_of(settled.output, ids[1])
+    assert f"外带包 {bid[:8]} 已导入过，没有本数据库没有的内容。" in settled.output
+    # the team goes on in the bundle after the import: show sees the new draft
+    eng = bundle_engine(path)
+    answer_all(type(drawn)(eng, drawn.config, drawn.checklist, drawn.draw,
+                           drawn.campaign_path), ids[2], inspected_on="2020-07-17")
+    eng.dispose()
+    later = run("--db", store_url, "bundle", "show", str(path))
+    assert "带回：草稿" in line_of(later.output, ids[2]) and "已导入过" not in later.output
+    english = run("--lang", "en", "--db", store_url, "bundle", "show", str(path))
+    assert "brought back: the draft" in line_of(english.output, ids[2])
+    assert "last imported at" in english.output
+
+
+def test_show_without_the_store_it_came_from_says_so(store_url, tmp_path):
+    drawn = drawn_store(store_url, tmp_path / "office", count=2)
+    path = tmp_path / "b.jcb"
+    export(store_url, drawn.draw.id, path, *drawn.task_ids)
+    eng = bundle_engine(path)
+    submit_in(eng, drawn.task_ids[0])
+    eng.dispose()
+    other_url = f"sqlite:///{tmp_path / 'other.db'}"
+    upgrade(other_url)
+    cases = {
+        f"sqlite:///{tmp_path / 'none.db'}": "none.db（数据库不存在）",
+        other_url: "来自另一个数据库",
+        f"sqlite:///{path}": "就是该外带包本身",
+    }
+    for url, why in cases.items():
+        shown = run("--db", url, "bundle", "show", str(path))
+        assert shown.exit_code == 0, shown.output
+        assert why in shown.output and "下面只列出外带包本身的内容" in shown.output
+        assert "导出后在外带包中有改动" in shown.output
+        assert "共 2 项任务，其中 1 项在外带包中有改动" in shown.output
+        assert "将带回" not in shown.output
+        data = json.loads(run("--db", url, "bundle", "show", str(path), "--format",
+                              "json").output)
+        assert data["office"]["compared"] is False and data["office"]["reason"]
+    assert not (tmp_path / "none.db").exists()
+    english = run("--lang", "en", "--db", other_url, "bundle", "show", str(path))
+    assert "cannot be compared with the bundle" in english.output
+    assert "comes from another store" in english.output
+
+
 def test_conflicts_are_listed_and_resolved_both_ways(store_url, tmp_path):
     drawn = drawn_store(store_url, tmp_path, count=4)
     office, ids, draw = drawn.engine, drawn.task_ids, drawn.draw.id

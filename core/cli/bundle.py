@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from ..i18n import translator
-from ._common import EXIT_INVALID, echo_json, echo_problems, format_option
+from ._common import EXIT_INVALID, db_url, echo_json, echo_problems, format_option
 from .db import store_engine
 
 _ = translator({
@@ -42,8 +42,7 @@ _ = translator({
     "digest_bad": ("{digest}（与内容不符：内容已被改动）", "{digest} (does NOT match: altered)"),
     "h_task": ("任务", "Task"),
     "h_status": ("状态", "Status"),
-    "h_version": ("版本", "Version"),
-    "h_changed": ("导出后有改动", "Changed since export"),
+    "h_changed": ("导出后在外带包中有改动", "Changed in the bundle since export"),
     "yes": ("是", "yes"),
     "no": ("否", "no"),
     "progress": ("正在导入", "Importing"),
@@ -73,6 +72,38 @@ _ = translator({
                     "Task {task}: kept the store's; the changes of bundle {bundle} are set aside."),
     "took_bundle": ("任务 {task}：已采用外带包 {bundle} 的内容（新增 {versions} 个记录版本）。",
                     "Task {task}: took bundle {bundle}'s ({versions} record version(s) added)."),
+    "k_store": ("本数据库", "this store"),
+    "store_origin": ("{url}（导出该外带包的数据库）", "{url} (the store that exported the bundle)"),
+    "imported_at": ("上次导入于 {at}", "last imported at {at}"),
+    "not_imported": ("尚未导入", "not imported yet"),
+    "store_none": ("未能打开 {url}（{reason}）：下面只列出外带包本身的内容",
+                   "could not open {url} ({reason}): below is only the bundle's own "
+                   "content"),
+    "store_other": ("{url} 不能与该外带包对比：{reason}。下面只列出外带包本身的内容",
+                    "{url} cannot be compared with the bundle: {reason}. Below is only the "
+                    "bundle's own content"),
+    "store_self": ("{url} 就是该外带包本身：下面只列出外带包本身的内容",
+                   "{url} is the bundle itself: below is only the bundle's own content"),
+    "h_in_bundle": ("外带包中", "In the bundle"),
+    "h_import": ("导入时", "On import"),
+    "v_newer": ("带回：新增 {n} 个记录版本", "brought back: {n} new record version(s)"),
+    "v_newer_both": ("带回：新增 {n} 个记录版本及草稿",
+                     "brought back: {n} new record version(s) and the draft"),
+    "v_draft": ("带回：草稿", "brought back: the draft"),
+    "v_same": ("与本数据库一致", "same as this store"),
+    "v_unchanged": ("外带包未改动", "not changed in the bundle"),
+    "v_conflict": ("冲突：两边都有改动", "conflict: changed on both sides"),
+    "v_listed": ("（已列出，待处理）", " (listed, to be resolved)"),
+    "compare_count": ("共 {n} 项任务：{newer} 项将带回（新增 {versions} 个记录版本），{conflicts} 项冲突，"
+                      "{same} 项与本数据库一致，{unchanged} 项外带包未改动",
+                      "{n} task(s): {newer} to bring back ({versions} new record version(s)), "
+                      "{conflicts} conflict(s), {same} same as this store, {unchanged} not "
+                      "changed in the bundle"),
+    "nothing_new": ("外带包 {bundle} 中没有本数据库没有的内容。",
+                    "Bundle {bundle} holds nothing this store has not."),
+    "nothing_new_imported": ("外带包 {bundle} 已导入过，没有本数据库没有的内容。",
+                             "Bundle {bundle} was imported already: it holds nothing this "
+                             "store has not."),
     "changed_count": ("共 {n} 项任务，其中 {changed} 项在外带包中有改动（导入时带回）",
                       "{n} task(s), {changed} changed in the bundle (brought back by import)"),
 })
@@ -112,9 +143,9 @@ def export(ctx: click.Context, draw_id: int, officer: str | None, task_ids: tupl
 @bundle.command(help=_("show"))
 @click.argument("file", type=click.Path(dir_okay=False))
 @format_option("text", "json")
-def show(file: str, fmt: str) -> None:
+@click.pass_context
+def show(ctx: click.Context, file: str, fmt: str) -> None:
     from ..canonical import format_time
-    from ..present.records import status_label
     from ..records import bundle as service
     from ..text import pairs_lines, table_lines
 
@@ -123,27 +154,98 @@ def show(file: str, fmt: str) -> None:
     except service.BundleError as exc:
         _fail(exc)
     try:
-        info, _states = service.read_info(engine)
+        info, states = service.read_info(engine)
     finally:
         engine.dispose()
+    url, against, why = _compare(ctx, info, states)
     if fmt == "json":
-        echo_json(info.to_json())
+        echo_json(dict(info.to_json(), office=dict(
+            against.to_json() if against else {"compared": False}, url=url,
+            reason=why if against is None or against.problem else None)))
         return
     digest = _("digest_ok" if info.digest_ok else "digest_bad", digest=info.content_digest)
+    compared = against is not None and against.problem is None
+    if against is None or against.problem is not None:
+        office = why
+    else:
+        office = _("store_origin", url=url) + "；" + (
+            _("imported_at", at=format_time(against.imported_at)) if against.imported_at
+            else _("not_imported"))
     for line in pairs_lines([
         (_("k_bundle"), info.bundle_id), (_("k_origin"), info.origin_store),
         (_("k_draw"), str(info.draw_id)), (_("k_campaign"), info.campaign_id),
         (_("k_created"), f"{format_time(info.created_at)} {info.created_by}"),
-        (_("k_digest"), digest),
+        (_("k_digest"), digest), (_("k_store"), office),
     ]):
         click.echo(line)
     click.echo("")
-    rows = ([t["task"], status_label(t["status"]) if t["status"] else "?",
-             str(t["version"] or 0), _("yes") if t["changed"] else _("no")] for t in info.tasks)
-    for line in table_lines([_("h_task"), _("h_status"), _("h_version"), _("h_changed")], rows):
+
+    def state(status: str | None, version: int | None) -> str:
+        return _state(status, version or 0) if status else "?"
+
+    if not compared:
+        rows = ([t["task"], state(t["status"], t["version"]),
+                 _("yes") if t["changed"] else _("no")] for t in info.tasks)
+        for line in table_lines([_("h_task"), _("h_status"), _("h_changed")], rows):
+            click.echo(line)
+        click.echo(_("changed_count", n=len(info.tasks),
+                     changed=sum(1 for t in info.tasks if t["changed"])))
+        return
+    assert against is not None
+    rows = ([tid, state(t["bundle_status"], t["bundle_version"]),
+             state(t["office_status"], t["office_version"]), _verdict_text(t)]
+            for tid, t in against.tasks.items())
+    for line in table_lines([_("h_task"), _("h_in_bundle"), _("h_office"), _("h_import")],
+                            rows):
         click.echo(line)
-    click.echo(_("changed_count", n=len(info.tasks),
-                 changed=sum(1 for t in info.tasks if t["changed"])))
+    newer, conflicts = against.count(service.NEWER), against.count(service.CONFLICT)
+    click.echo(_("compare_count", n=len(against.tasks), newer=newer, conflicts=conflicts,
+                 versions=sum(t["new_versions"] for t in against.tasks.values()),
+                 same=against.count(service.SAME),
+                 unchanged=against.count(service.UNCHANGED)))
+    if not newer and not conflicts:
+        click.echo(_("nothing_new_imported" if against.imported_at else "nothing_new",
+                     bundle=info.bundle_id[:8]))
+
+
+def _compare(ctx: click.Context, info: Any, states: Any) -> tuple[str, Any, str]:
+    """The bundle next to the office's store (--db or the configured default): the
+    store's URL (safe to print), the Comparison (None: no store could be read) and, when
+    there is nothing to compare, why — in plain words."""
+    from ..records import bundle as service
+    from ..store import StoreError, driver_errors, open_store, resolve_url, safe_url
+
+    url = safe_url(resolve_url(db_url(ctx)))
+    try:
+        engine = open_store(db_url(ctx))
+    except StoreError as exc:
+        return url, None, _("store_none", url=url, reason=exc.problem.message)
+    try:
+        against = service.compare(engine, info, states)
+    except driver_errors() as exc:
+        return url, None, _("store_none", url=url,
+                            reason=str(getattr(exc, "orig", exc)).strip())
+    finally:
+        engine.dispose()
+    if against.store == info.store:
+        return url, against, _("store_self", url=url)
+    if against.problem is not None:
+        return url, against, _("store_other", url=url, reason=against.problem.message)
+    return url, against, ""
+
+
+def _verdict_text(t: dict[str, Any]) -> str:
+    from ..records import bundle as service
+
+    if t["verdict"] == service.NEWER:
+        if t["new_versions"] and t["draft_changed"]:
+            return _("v_newer_both", n=t["new_versions"])
+        if t["new_versions"]:
+            return _("v_newer", n=t["new_versions"])
+        return _("v_draft")
+    if t["verdict"] == service.CONFLICT:
+        return _("v_conflict") + (_("v_listed") if t["listed"] else "")
+    return _("v_" + t["verdict"])
 
 
 def _state(status: str, version: int) -> str:

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..canonical import canonical_digest, format_time
-from ..errors import problem, register
+from ..errors import Problem, problem, register
 from .service import (
     AMENDING,
     SUBMITTED,
@@ -384,6 +384,7 @@ class BundleInfo:
     created_at: datetime
     created_by: str
     tasks: list[dict[str, Any]] = field(default_factory=list)
+    store: str = ""  # the bundle's own store id (a bundle is a store of its own)
 
     def to_json(self) -> dict[str, Any]:
         return {"bundle": self.bundle_id, "origin_store": self.origin_store,
@@ -428,9 +429,10 @@ def read_info(bundle: Engine) -> tuple[BundleInfo, dict[str, dict[str, Any]]]:
         base = {r.task_id: r for r in conn.execute(select(bundle_tasks))}
         states = task_states(conn, base)
         ok = content_digest(conn) == row.content_digest
+        own = _meta(conn, "store_id") or ""
     info = BundleInfo(bundle_id=row.id, origin_store=row.origin_store, draw_id=row.draw_id,
                       campaign_id=campaign, content_digest=row.content_digest, digest_ok=ok,
-                      created_at=row.created_at, created_by=row.created_by)
+                      created_at=row.created_at, created_by=row.created_by, store=own)
     for tid in sorted(base, key=_task_order):
         state = states.get(tid)
         info.tasks.append({
@@ -591,15 +593,69 @@ def _apply(task: Task, checklist: Any, theirs: Mapping[str, Any], ours: Mapping[
     return added
 
 
+SAME, UNCHANGED, NEWER = "same", "unchanged", "newer"  # and CONFLICT
+
+
+def _verdict(bundle_digest: str, office_digest: str, base_digest: str) -> str:
+    """What an import does with a task, from the digests of its state in the bundle, in
+    the office and when the two were last in step (docs/bundles.md#import): nothing when
+    they agree (SAME) or the bundle changed nothing (UNCHANGED); takes the bundle's when
+    only the bundle changed (NEWER); a CONFLICT when both did."""
+    if bundle_digest == office_digest:
+        return SAME
+    if bundle_digest == base_digest:
+        return UNCHANGED
+    if office_digest == base_digest:
+        return NEWER
+    return CONFLICT
+
+
+def _identify(conn: Connection, info: BundleInfo, states: Mapping[str, Any]) -> dict[str, Any]:
+    """The office's ``bundle_tasks`` rows of the bundle *info* (task id → row), once it is
+    known to come from this store, for its draw, with its non-record contents unaltered;
+    else :class:`BundleError` (JC865–JC868)."""
+    from sqlalchemy import select
+
+    from ..store.models import bundle_tasks, bundles
+
+    office_id = store_id(conn)
+    if info.origin_store != office_id:
+        raise BundleError([problem("JC865", bundle=info.bundle_id[:8],
+                                   origin=info.origin_store[:8], store=office_id[:8])])
+    row = conn.execute(select(bundles).where(bundles.c.id == info.bundle_id)).first()
+    if row is None:
+        raise BundleError([problem("JC866", bundle=info.bundle_id[:8])])
+    if row.draw_id != info.draw_id:
+        raise BundleError([problem("JC867", bundle=info.bundle_id[:8], given=info.draw_id,
+                                   draw=row.draw_id)])
+    base = {r.task_id: r for r in conn.execute(
+        select(bundle_tasks).where(bundle_tasks.c.bundle_id == info.bundle_id))}
+    if not info.digest_ok or info.content_digest != row.content_digest \
+            or set(base) != set(states):
+        raise BundleError([problem("JC868", bundle=info.bundle_id[:8])])
+    return base
+
+
+def _listed(conn: Connection, bundle_id: str) -> dict[str, str]:
+    """The bundle's open conflicts: task id → the bundle's digest of the task then."""
+    from sqlalchemy import select
+
+    from ..store.models import bundle_conflicts
+
+    return {r.task_id: r.bundle_digest for r in conn.execute(
+        select(bundle_conflicts).where((bundle_conflicts.c.bundle_id == bundle_id)
+                                       & bundle_conflicts.c.resolution.is_(None)))}
+
+
 def import_bundle(engine: Engine, path: str | Path, *, host: PluginHost | None = None,
                   actor: str | None = None, progress: Any = None) -> Imported:
     """Merge bundle *path* into the store (one transaction: all or nothing). Raises
     :class:`BundleError` when the bundle is not this store's, not this draw's, altered,
     or holds a record that does not pass the checks of a submission."""
-    from sqlalchemy import bindparam, select, update
+    from sqlalchemy import bindparam, update
 
     from ..store import audit, begin_write, utcnow
-    from ..store.models import bundle_conflicts, bundle_tasks, bundles
+    from ..store.models import bundle_tasks, bundles
 
     bundle = open_bundle(path)
     try:
@@ -609,24 +665,8 @@ def import_bundle(engine: Engine, path: str | Path, *, host: PluginHost | None =
     who = actor or audit.actor()
     out = Imported(bundle_id=info.bundle_id)
     with begin_write(engine) as conn:
-        office_id = store_id(conn)
-        if info.origin_store != office_id:
-            raise BundleError([problem("JC865", bundle=info.bundle_id[:8],
-                                       origin=info.origin_store[:8], store=office_id[:8])])
-        row = conn.execute(select(bundles).where(bundles.c.id == info.bundle_id)).first()
-        if row is None:
-            raise BundleError([problem("JC866", bundle=info.bundle_id[:8])])
-        if row.draw_id != info.draw_id:
-            raise BundleError([problem("JC867", bundle=info.bundle_id[:8], given=info.draw_id,
-                                       draw=row.draw_id)])
-        base = {r.task_id: r for r in conn.execute(
-            select(bundle_tasks).where(bundle_tasks.c.bundle_id == info.bundle_id))}
-        if not info.digest_ok or info.content_digest != row.content_digest \
-                or set(base) != set(states):
-            raise BundleError([problem("JC868", bundle=info.bundle_id[:8])])
-        listed = {r.task_id: r.bundle_digest for r in conn.execute(
-            select(bundle_conflicts).where((bundle_conflicts.c.bundle_id == info.bundle_id)
-                                           & bundle_conflicts.c.resolution.is_(None)))}
+        base = _identify(conn, info, states)
+        listed = _listed(conn, info.bundle_id)
         office = task_states(conn, base)
         now = utcnow()
         where = bundle_tasks.c.bundle_id == info.bundle_id
@@ -637,12 +677,13 @@ def import_bundle(engine: Engine, path: str | Path, *, host: PluginHost | None =
             theirs, b = states[tid], base[tid]
             bd, od = state_digest(theirs), state_digest(office[tid])
             state, new_base = RETURNED, b.base_digest
-            if bd == od:
+            verdict = _verdict(bd, od, b.base_digest)
+            if verdict == SAME:
                 out.unchanged.append(tid)
                 new_base = bd
-            elif bd == b.base_digest:
+            elif verdict == UNCHANGED:
                 out.kept.append(tid)
-            elif od == b.base_digest:
+            elif verdict == NEWER:
                 task = locked[tid]
                 out.versions += _apply(task, writes.checklist(conn, task), theirs,
                                        office[tid]["answers"], b.base_version, info.bundle_id,
@@ -691,6 +732,69 @@ def _record_conflict(conn: Connection, bundle_id: str, task_id: str, office_dige
     conn.execute(insert(bundle_conflicts).values(
         bundle_id=bundle_id, task_id=task_id, office_digest=office_digest,
         bundle_digest=bundle_digest, bundle_state=dict(theirs), detected_at=now))
+
+
+# --------------------------------------------------------------------------- comparing
+
+
+@dataclass
+class Comparison:
+    """A bundle next to the office's store (``bundle show``): per task, what an import
+    would do now. *problem* set: the bundle cannot be compared with this store (it comes
+    from another store, this store never exported it, it was altered) and *tasks* is
+    empty."""
+
+    store: str
+    problem: Problem | None = None
+    imported_at: datetime | None = None
+    tasks: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def count(self, verdict: str) -> int:
+        return sum(1 for t in self.tasks.values() if t["verdict"] == verdict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"store": self.store, "compared": self.problem is None,
+                "problem": self.problem.to_json() if self.problem else None,
+                "imported_at": format_time(self.imported_at) if self.imported_at else None,
+                "tasks": self.tasks}
+
+
+def compare(engine: Engine, info: BundleInfo, states: Mapping[str, Any]) -> Comparison:
+    """What bundle *info* (with its tasks' *states*, :func:`read_info`) has that the store
+    has not, task by task — what :func:`import_bundle` would do now, without a write:
+    ``newer`` (the bundle's records or draft would be taken: ``new_versions`` record
+    versions, ``draft_changed`` a draft not submitted), ``same``, ``unchanged`` (the bundle changed nothing since the
+    two were last in step) or ``conflict`` (``listed``: already listed by an import)."""
+    from sqlalchemy import select
+
+    from ..store.models import bundles
+
+    with engine.connect() as conn:
+        out = Comparison(store=store_id(conn))
+        try:
+            base = _identify(conn, info, states)
+        except BundleError as exc:
+            out.problem = exc.problems[0]
+            return out
+        out.imported_at = conn.execute(select(bundles.c.imported_at)
+                                       .where(bundles.c.id == info.bundle_id)).scalar()
+        listed = _listed(conn, info.bundle_id)
+        office = task_states(conn, base)
+    for tid in sorted(base, key=_task_order):
+        theirs, ours, b = states[tid], office[tid], base[tid]
+        bd = state_digest(theirs)
+        verdict = _verdict(bd, state_digest(ours), b.base_digest)
+        added = sum(1 for r in theirs["records"] if r["version"] > b.base_version) \
+            if verdict == NEWER else 0
+        out.tasks[tid] = {
+            "verdict": verdict, "office_status": ours["status"],
+            "office_version": ours["version"], "bundle_status": theirs["status"],
+            "bundle_version": theirs["version"], "new_versions": added,
+            # a draft not yet submitted comes back (besides any version)
+            "draft_changed": verdict == NEWER and (added == 0
+                                                   or theirs["status"] != SUBMITTED),
+            "listed": verdict == CONFLICT and listed.get(tid) == bd}
+    return out
 
 
 # --------------------------------------------------------------------------- conflicts
