@@ -220,7 +220,7 @@ def test_not_a_bundle(tmp_path, sqlite_url):
     done = run("bundle", "show", plain)
     assert done.exit_code == 1 and "JC864" in done.output
     done = run("bundle", "show", str(tmp_path / "missing.jcb"))
-    assert done.exit_code == 1 and "JC864" in done.output
+    assert done.exit_code == 1 and f"{tmp_path / 'missing.jcb'}: JC872" in done.output
 
 
 def line_of(output: str, task: str) -> str:
@@ -309,6 +309,151 @@ def test_show_without_the_store_it_came_from_says_so(store_url, tmp_path):
     english = run("--lang", "en", "--db", other_url, "bundle", "show", str(path))
     assert "cannot be compared with the bundle" in english.output
     assert "comes from another store" in english.output
+
+
+def damaged_copies(path: Path, folder: Path) -> dict[str, tuple[Path, str]]:
+    """Hostile stand-ins for a bundle, each with the code that must refuse it."""
+    import zipfile
+
+    folder.mkdir()
+    out: dict[str, tuple[Path, str]] = {}
+
+    def make(name: str, code: str, data: bytes | None = None) -> Path:
+        target = folder / f"{name}.jcb"
+        target.write_bytes(path.read_bytes() if data is None else data)
+        out[name] = (target, code)
+        return target
+
+    data = path.read_bytes()
+    make("text", "JC873", "任务,结果\n1-1,合格\n".encode())
+    make("empty", "JC864", b"")
+    make("truncated", "JC873", data[: len(data) // 3])
+    make("damaged", "JC873", data[:4096] + b"\xff" * (len(data) - 8192) + data[-4096:])
+    excel = folder / "excel.jcb"
+    with zipfile.ZipFile(excel, "w") as z:  # what Excel saves: a zip
+        z.writestr("[Content_Types].xml", "<Types/>")
+    out["excel"] = (excel, "JC873")
+    with sqlite3.connect(make("old", "JC874")) as con:
+        con.execute("UPDATE alembic_version SET version_num = '0002'")
+    with sqlite3.connect(make("unbundled", "JC868")) as con:
+        con.execute("DELETE FROM bundles")
+    with sqlite3.connect(make("no_task_list", "JC868")) as con:
+        con.execute("DROP TABLE bundle_tasks")
+    with sqlite3.connect(make("garbled", "JC868")) as con:
+        con.execute("UPDATE tasks SET team = '{{not json'")
+    return out
+
+
+def test_hostile_files_are_refused_clearly_and_change_nothing(store_url, tmp_path):
+    drawn = drawn_store(store_url, tmp_path / "office", count=2)
+    path = tmp_path / "b.jcb"
+    export(store_url, drawn.draw.id, path, *drawn.task_ids)
+    eng = bundle_engine(path)
+    submit_in(eng, drawn.task_ids[0])
+    eng.dispose()
+    before = audit_count(drawn.engine)
+    cases = damaged_copies(path, tmp_path / "hostile")
+    cases["missing"] = (tmp_path / "missing.jcb", "JC872")
+    cases["a store"] = (Path(drawn.engine.url.database or "") if store_url.startswith("sqlite")
+                        else path.with_name("plain.db"), "JC864")
+    if not store_url.startswith("sqlite"):
+        upgrade(f"sqlite:///{path.with_name('plain.db')}")
+    for name, (target, code) in cases.items():
+        for command in ("show", "import"):
+            done = run("--db", store_url, "bundle", command, str(target))
+            assert done.exit_code == 1, (name, command, done.output)
+            located = code == "JC868" or f"{target}: {code}" in done.output  # 868: no file
+            assert code in done.output and located, (name, done.output)
+            assert "JC901" not in done.output
+    assert f"{cases['damaged'][0]}: JC873" in run("bundle", "show", str(cases["damaged"][0])).output
+    assert not list((tmp_path / "hostile").glob("*-wal"))
+    assert audit_count(drawn.engine) == before
+    assert versions(drawn.engine, drawn.task_ids[0]) == []
+    folder = run("--db", store_url, "bundle", "import", str(tmp_path))
+    assert folder.exit_code == 2 and "是目录" in folder.output
+    english = run("--lang", "en", "bundle", "show", str(cases["excel"][0]))
+    assert "damaged or not a SQLite database" in english.output
+    assert "must not be opened and saved with Excel" in english.output
+
+
+def test_import_refuses_drafts_and_records_altered_in_the_file(store_url, tmp_path):
+    from jointcheck.core.records.service import record_digest
+
+    drawn = drawn_store(store_url, tmp_path, count=2)
+    office, ids = drawn.engine, drawn.task_ids
+    path = tmp_path / "b.jcb"
+    export(store_url, drawn.draw.id, path, *ids)
+    eng = bundle_engine(path)
+    submit_in(eng, ids[0])
+    answer_all(type(drawn)(eng, drawn.config, drawn.checklist, drawn.draw,
+                           drawn.campaign_path), ids[1])
+    eng.dispose()
+    draft = tmp_path / "draft.jcb"
+    draft.write_bytes(path.read_bytes())
+    with sqlite3.connect(draft) as con:  # drafts are not under the digest: checked instead
+        con.execute("UPDATE task_answers SET value = '{\"result\": \"也许\"}' "
+                    "WHERE task_id = ? AND key LIKE 'item:%'", (ids[1],))
+    done = run("--db", store_url, "bundle", "import", str(draft))
+    assert done.exit_code == 1 and "JC875" in done.output and "JC805" in done.output
+    record = tmp_path / "record.jcb"
+    record.write_bytes(path.read_bytes())
+    with sqlite3.connect(record) as con:  # a record that is no record, digest recomputed
+        fp, results = con.execute("SELECT checklist_fingerprint, results FROM record_versions "
+                                  "WHERE task_id = ?", (ids[0],)).fetchone()
+        digest = record_digest(ids[0], 1, fp, [1, 2], json.loads(results))
+        con.execute("UPDATE record_versions SET record = '[1, 2]', digest = ? "
+                    "WHERE task_id = ?", (digest, ids[0]))
+    done = run("--db", store_url, "bundle", "import", str(record))
+    assert done.exit_code == 1 and "JC870" in done.output and "JC901" not in done.output
+    assert versions(office, ids[0]) == [] and load_draft(office, ids[1]).answers == {}
+    # the bundle itself still comes in whole
+    assert run("--db", store_url, "bundle", "import", str(path)).exit_code == 0
+    assert len(versions(office, ids[0])) == 1
+
+
+def test_export_to_a_place_that_cannot_be_written(store_url, tmp_path):
+    drawn = drawn_store(store_url, tmp_path, count=2)
+    (tmp_path / "file.txt").write_text("x")
+    before = audit_count(drawn.engine)
+    for target in (tmp_path / "nowhere" / "b.jcb", tmp_path / "file.txt" / "b.jcb"):
+        done = run("--db", store_url, "bundle", "export", "--draw", str(drawn.draw.id),
+                   "-o", str(target))
+        assert done.exit_code == 1 and f"{target}: JC121" in done.output, done.output
+    assert audit_count(drawn.engine) == before
+    assert {t.bundle for t in list_tasks(drawn.engine)} == {None}
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+
+def test_export_killed_midway_leaves_no_file_under_its_name(store_url, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    drawn = drawn_store(store_url, tmp_path / "office", count=150, targets=600, officers=80)
+    out = tmp_path / "out"
+    out.mkdir()
+    path = out / "team.jcb"
+    cmd = [sys.executable, "-c", "from jointcheck.core.cli import main; main()",
+           "--db", store_url, "bundle", "export", "--draw", str(drawn.draw.id), "-o", str(path)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            start_new_session=True)
+    deadline = time.monotonic() + 120
+    # kill once the bundle is being written (its journal beside the hidden .part file)
+    while time.monotonic() < deadline and not list(out.glob(".team.jcb.*.part-wal")):
+        time.sleep(0.001)
+    assert proc.poll() is None, "the export finished before it could be killed"
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert not path.exists()
+    with drawn.engine.connect() as conn:
+        assert audit.verify(conn) == []
+    done = run("--db", store_url, "bundle", "export", "--draw", str(drawn.draw.id),
+               "-o", str(path))
+    assert done.exit_code == 0, done.output
+    shown = run("--db", store_url, "bundle", "show", str(path))  # a whole bundle now
+    assert shown.exit_code == 0 and "与内容相符" in shown.output and "尚未导入" in shown.output
 
 
 def test_conflicts_are_listed_and_resolved_both_ways(store_url, tmp_path):

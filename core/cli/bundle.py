@@ -9,7 +9,14 @@ from typing import Any
 import click
 
 from ..i18n import translator
-from ._common import EXIT_INVALID, db_url, echo_json, echo_problems, format_option
+from ._common import (
+    EXIT_INVALID,
+    cannot_write,
+    db_url,
+    echo_json,
+    echo_problems,
+    format_option,
+)
 from .db import store_engine
 
 _ = translator({
@@ -136,6 +143,8 @@ def export(ctx: click.Context, draw_id: int, officer: str | None, task_ids: tupl
             done = service.export(engine, draw_id, output, officer=officer, task_ids=task_ids)
         except service.BundleError as exc:
             _fail(exc)
+        except OSError as exc:  # the folder is missing, not writable, the disk full…
+            cannot_write(exc, output)
     click.echo(_("exported", bundle=done.bundle_id, path=done.path, n=len(done.task_ids),
                  draw=done.draw_id, targets=done.targets, officers=done.officers))
 
@@ -155,6 +164,8 @@ def show(ctx: click.Context, file: str, fmt: str) -> None:
         _fail(exc)
     try:
         info, states = service.read_info(engine)
+    except service.BundleError as exc:
+        _fail(exc)
     finally:
         engine.dispose()
     url, against, why = _compare(ctx, info, states)

@@ -39,6 +39,7 @@ from .service import (
     Task,
     _checklist_for,
     answers_from_file,
+    check_value,
     get_task,
     prepare_version,
     record_digest,
@@ -51,12 +52,12 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..plugins import PluginHost
 
 CODES: dict[str, tuple[str, str]] = {
-    "JC860": ("文件 {path} 已存在，不会覆盖", "{path} already exists; it is not overwritten"),
+    "JC860": ("文件已存在，不会覆盖", "the file already exists; it is not overwritten"),
     "JC861": ("第 {draw} 次抽取中没有符合条件的任务", "draw {draw} has no task that matches"),
     "JC862": ("任务“{task}”不属于第 {draw} 次抽取", "task '{task}' is not a task of draw {draw}"),
     "JC863": ("任务“{task}”没有检查事项快照，不能外带",
               "task '{task}' has no checklist snapshot; it cannot go out in a bundle"),
-    "JC864": ("{path} 不是 jointcheck 外带检查包", "{path} is not a jointcheck field bundle"),
+    "JC864": ("不是 jointcheck 外带检查包", "not a jointcheck field bundle"),
     "JC865": ("外带包 {bundle} 来自另一个数据库（{origin}），不是本数据库（{store}）",
               "bundle {bundle} comes from another store ({origin}), not this one ({store})"),
     "JC866": ("本数据库没有导出过外带包 {bundle}", "this store never exported bundle {bundle}"),
@@ -73,6 +74,15 @@ CODES: dict[str, tuple[str, str]] = {
               "answers give"),
     "JC871": ("没有待处理的冲突：外带包 {bundle}，任务“{task}”",
               "there is no open conflict for bundle {bundle}, task '{task}'"),
+    "JC872": ("找不到外带包文件", "no such bundle file"),
+    "JC875": ("外带包中任务“{task}”的草稿答案 {key} 无效（见下列问题）",
+              "the draft answer {key} of task '{task}' in the bundle is not valid (see the "
+              "problems below)"),
+    "JC873": ("外带包文件已损坏，或不是 SQLite 数据库文件（{detail}）",
+              "the bundle file is damaged or not a SQLite database ({detail})"),
+    "JC874": ("外带包的结构版本 {current} 落后于本软件所需的 {head}（由旧版本的 jointcheck 导出）",
+              "the bundle's schema revision {current} is older than the {head} this software "
+              "needs (it was exported by an older jointcheck)"),
 }
 
 HINTS: dict[str, tuple[str, str]] = {
@@ -102,6 +112,21 @@ HINTS: dict[str, tuple[str, str]] = {
               "The record in the bundle was altered; please check with the team."),
     "JC871": ("请用 jointcheck bundle conflicts 查看待处理的冲突。",
               "Please list the open conflicts with `jointcheck bundle conflicts`."),
+    "JC872": ("请检查文件名和路径；外带包是 jointcheck bundle export 导出的文件（如 team-a.jcb）。",
+              "Please check the file name and folder; a bundle is the file written by "
+              "`jointcheck bundle export` (e.g. team-a.jcb)."),
+    "JC873": ("请向检查组重新获取原文件（从拷贝它的 U 盘或备份）；外带包不能用 Excel、WPS 等软件打开后保存。",
+              "Please get the original file from the team again (from the USB stick or the "
+              "backup it was copied to); a bundle must not be opened and saved with Excel or "
+              "other programs."),
+    "JC874": ("请先备份该文件，再运行 jointcheck --db sqlite:///该文件 db upgrade 升级它，然后重试；"
+              "若随后提示内容摘要不符（JC868），请在本数据库重新导出外带包。",
+              "Please back the file up, upgrade it with `jointcheck --db sqlite:///FILE db "
+              "upgrade` and try again; if the contents then no longer match their digest "
+              "(JC868), export the bundle again from this store."),
+    "JC875": ("外带包中的草稿被改动过；请向检查组核实，必要时在外带包中重新填写该项后再导入。",
+              "The draft in the bundle was altered; please check with the team and have the "
+              "answer entered again in the bundle before importing."),
 }
 
 register(CODES, HINTS)
@@ -293,62 +318,70 @@ def export(engine: Engine, draw_id: int, path: str | Path, *, officer: str | Non
     )
 
     path = Path(path)
-    if path.exists():
-        raise BundleError([problem("JC860", path=str(path))])
+    if path.exists() or path.is_symlink():
+        raise BundleError([problem("JC860", file=str(path))])
     who = actor or audit.actor()
     bundle_id = uuid.uuid4().hex
     part = path.with_name(f".{path.name}.{bundle_id[:8]}.part")
     url = f"sqlite:///{part}"
     try:
+        part.open("xb").close()
+    except OSError as exc:  # no such folder, not writable…: nothing done, said of *path*
+        raise OSError(exc.errno, exc.strerror, str(path)) from exc
+    try:
         upgrade(url)
         out = create_engine_for(url)
         try:
-            with begin_write(engine) as conn, out.begin() as dst:
-                rows = _select_tasks(conn, draw_id, officer, task_ids)
-                ids = [r.id for r in rows]
-                origin = store_id(conn)
-                states = task_states(conn, ids)
-                now = utcnow()
-                _copy(conn, dst, draws, draws.c.id == draw_id)
-                fps = sorted({r.checklist_fingerprint for r in rows})
-                _copy(conn, dst, checklists, checklists.c.fingerprint.in_(fps))
-                codes = sorted({r.credit_code for r in rows})
-                certs = sorted({m["cert_no"] for r in rows for m in r.team})
-                n_targets = n_officers = 0
-                for chunk in _chunks(codes):
-                    n_targets += _copy(conn, dst, targets, targets.c.credit_code.in_(chunk),
-                                       TARGET_COLUMNS, row_digest="", created_at=now,
-                                       updated_at=now)
-                for chunk in _chunks(certs):
-                    n_officers += _copy(conn, dst, officers, officers.c.cert_no.in_(chunk),
-                                        OFFICER_COLUMNS, conflicts=[], row_digest="",
-                                        created_at=now, updated_at=now)
-                for chunk in _chunks(ids):
-                    _copy(conn, dst, tasks, tasks.c.id.in_(chunk))
-                    _copy(conn, dst, task_answers, task_answers.c.task_id.in_(chunk))
-                    _copy(conn, dst, record_versions, record_versions.c.task_id.in_(chunk))
-                    _copy(conn, dst, record_problems, record_problems.c.task_id.in_(chunk))
-                bundle_row = {"id": bundle_id, "origin_store": origin, "draw_id": draw_id,
-                              "content_digest": "", "task_count": len(ids), "created_at": now,
-                              "created_by": who}
-                task_rows = [{"bundle_id": bundle_id, "task_id": t,
-                              "base_version": states[t]["version"],
-                              "base_digest": state_digest(states[t]), "state": OUT} for t in ids]
-                dst.execute(insert(store_meta).values(key="bundle_id", value=bundle_id))
-                dst.execute(insert(bundles).values(**bundle_row))
-                dst.execute(insert(bundle_tasks), task_rows)
-                digest = content_digest(dst)
-                dst.execute(bundles.update().values(content_digest=digest))
-                conn.execute(insert(bundles).values(**dict(bundle_row, content_digest=digest)))
-                conn.execute(insert(bundle_tasks), task_rows)
-                audit.append(conn, "bundle.export", {
-                    "bundle": bundle_id, "draw": draw_id, "tasks": ids, "digest": digest,
-                    "file": path.name}, actor=who)
-                # the file commits first, then the office; the file is renamed into place
-                # only after both committed (a failure leaves neither)
+            with begin_write(engine) as conn:
+                with out.begin() as dst:
+                    rows = _select_tasks(conn, draw_id, officer, task_ids)
+                    ids = [r.id for r in rows]
+                    origin = store_id(conn)
+                    states = task_states(conn, ids)
+                    now = utcnow()
+                    _copy(conn, dst, draws, draws.c.id == draw_id)
+                    fps = sorted({r.checklist_fingerprint for r in rows})
+                    _copy(conn, dst, checklists, checklists.c.fingerprint.in_(fps))
+                    codes = sorted({r.credit_code for r in rows})
+                    certs = sorted({m["cert_no"] for r in rows for m in r.team})
+                    n_targets = n_officers = 0
+                    for chunk in _chunks(codes):
+                        n_targets += _copy(conn, dst, targets, targets.c.credit_code.in_(chunk),
+                                           TARGET_COLUMNS, row_digest="", created_at=now,
+                                           updated_at=now)
+                    for chunk in _chunks(certs):
+                        n_officers += _copy(conn, dst, officers, officers.c.cert_no.in_(chunk),
+                                            OFFICER_COLUMNS, conflicts=[], row_digest="",
+                                            created_at=now, updated_at=now)
+                    for chunk in _chunks(ids):
+                        _copy(conn, dst, tasks, tasks.c.id.in_(chunk))
+                        _copy(conn, dst, task_answers, task_answers.c.task_id.in_(chunk))
+                        _copy(conn, dst, record_versions, record_versions.c.task_id.in_(chunk))
+                        _copy(conn, dst, record_problems, record_problems.c.task_id.in_(chunk))
+                    bundle_row = {"id": bundle_id, "origin_store": origin, "draw_id": draw_id,
+                                  "content_digest": "", "task_count": len(ids), "created_at": now,
+                                  "created_by": who}
+                    task_rows = [{"bundle_id": bundle_id, "task_id": t,
+                                  "base_version": states[t]["version"],
+                                  "base_digest": state_digest(states[t]), "state": OUT} for t in ids]
+                    dst.execute(insert(store_meta).values(key="bundle_id", value=bundle_id))
+                    dst.execute(insert(bundles).values(**bundle_row))
+                    dst.execute(insert(bundle_tasks), task_rows)
+                    digest = content_digest(dst)
+                    dst.execute(bundles.update().values(content_digest=digest))
+                    conn.execute(insert(bundles).values(**dict(bundle_row, content_digest=digest)))
+                    conn.execute(insert(bundle_tasks), task_rows)
+                    audit.append(conn, "bundle.export", {
+                        "bundle": bundle_id, "draw": draw_id, "tasks": ids, "digest": digest,
+                        "file": path.name}, actor=who)
+                # the file commits and is made one self-contained file first, then the office
+                # commits, then the file is renamed into place: a failure or kill -9 before the
+                # office's commit leaves neither (only a hidden .part file); after it, only the
+                # rename remains
+                out.dispose()
+                _single_file(part)
         finally:
             out.dispose()
-        _single_file(part)
         os.replace(part, path)
     finally:
         for leftover in (part, Path(f"{part}-wal"), Path(f"{part}-shm")):
@@ -395,41 +428,69 @@ class BundleInfo:
 
 
 def open_bundle(path: str | Path) -> Engine:
-    """The Engine of a bundle file (a store at the newest revision with a bundle id)."""
+    """The Engine of a bundle file (a store at the newest revision with a bundle id), or
+    :class:`BundleError`: no such file (JC872), not a bundle (JC864), a damaged file or
+    not SQLite at all (JC873), a bundle of an older schema (JC874)."""
+    from sqlalchemy.exc import DBAPIError
+
     from ..store import StoreError, open_store
 
     path = Path(path)
+    where = str(path)
+    if not path.exists():
+        raise BundleError([problem("JC872", file=where)])
     if not path.is_file():
-        raise BundleError([problem("JC864", path=str(path))])
+        raise BundleError([problem("JC864", file=where)])
     try:
         engine = open_store(f"sqlite:///{path}")
     except StoreError as exc:
-        raise BundleError([exc.problem]) from exc
+        found = exc.problem
+        if found.code == "JC703":  # an empty file, or SQLite without a jointcheck store
+            raise BundleError([problem("JC864", file=where)]) from exc
+        if found.code == "JC706":
+            raise BundleError([problem("JC873", file=where,
+                                       detail=found.params.get("detail", ""))]) from exc
+        if found.code == "JC704":
+            raise BundleError([problem("JC874", file=where, current=found.params["current"],
+                                       head=found.params["head"])]) from exc
+        raise BundleError([found]) from exc
     try:
         with engine.connect() as conn:
-            bundle_id = _meta(conn, "bundle_id")
-    except Exception:
-        bundle_id = None
+            check = conn.exec_driver_sql("PRAGMA quick_check").scalar()
+            bundle_id = _meta(conn, "bundle_id") if check == "ok" else None
+    except DBAPIError as exc:
+        check, bundle_id = str(getattr(exc, "orig", exc)).strip().splitlines()[0], None
+    if check != "ok":
+        engine.dispose()
+        detail = next((line for line in str(check).splitlines()
+                       if line.strip() and not line.startswith("***")), str(check))
+        raise BundleError([problem("JC873", file=where, detail=detail)])
     if not bundle_id:
         engine.dispose()
-        raise BundleError([problem("JC864", path=str(path))])
+        raise BundleError([problem("JC864", file=where)])
     return engine
 
 
 def read_info(bundle: Engine) -> tuple[BundleInfo, dict[str, dict[str, Any]]]:
     """What a bundle says about itself, and its tasks' states."""
     from sqlalchemy import select
+    from sqlalchemy.exc import SQLAlchemyError
 
     from ..store.models import bundle_tasks, bundles, draws
 
     with bundle.connect() as conn:
-        row = conn.execute(select(bundles)).one()
-        campaign = conn.execute(select(draws.c.campaign_id).where(draws.c.id == row.draw_id)
-                                ).scalar() or ""
-        base = {r.task_id: r for r in conn.execute(select(bundle_tasks))}
-        states = task_states(conn, base)
-        ok = content_digest(conn) == row.content_digest
-        own = _meta(conn, "store_id") or ""
+        try:
+            row = conn.execute(select(bundles)).one()
+            campaign = conn.execute(select(draws.c.campaign_id)
+                                    .where(draws.c.id == row.draw_id)).scalar() or ""
+            base = {r.task_id: r for r in conn.execute(select(bundle_tasks))}
+            states = task_states(conn, base)
+            ok = content_digest(conn) == row.content_digest
+            own = _meta(conn, "store_id") or ""
+        except (SQLAlchemyError, KeyError, TypeError, ValueError, AttributeError) as exc:
+            # rows missing, unreadable or malformed: edited with another tool
+            bundle_id = _meta(conn, "bundle_id") or "?"
+            raise BundleError([problem("JC868", bundle=bundle_id[:8])]) from exc
     info = BundleInfo(bundle_id=row.id, origin_store=row.origin_store, draw_id=row.draw_id,
                       campaign_id=campaign, content_digest=row.content_digest, digest_ok=ok,
                       created_at=row.created_at, created_by=row.created_by, store=own)
@@ -558,7 +619,11 @@ def _apply(task: Task, checklist: Any, theirs: Mapping[str, Any], ours: Mapping[
         if task.version >= 1:
             task.status = AMENDING
             task.amend_reason = rv["reason"] or f"外带包 {bundle_id[:8]}"
-        answers = {k: Answer(v, 0) for k, v in _record_answers(rv["record"], checklist).items()}
+        try:
+            given = _record_answers(rv["record"], checklist)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise BundleError([problem("JC870", task=task_id, version=rv["version"])]) from exc
+        answers = {k: Answer(v, 0) for k, v in given.items()}
         draft = Draft(task=task, checklist=checklist, answers=answers, host=host)
         try:
             made = prepare_version(draft, confirm_date=True, who=rv["submitted_by"],
@@ -577,6 +642,10 @@ def _apply(task: Task, checklist: Any, theirs: Mapping[str, Any], ours: Mapping[
         value = b["value"] if b else None
         if (o["value"] if o else None) == value:
             continue
+        try:  # a draft answer goes in as a saved one would: valid for its key
+            check_value(checklist, key, value)
+        except RecordError as exc:
+            raise BundleError([problem("JC875", task=task_id, key=key), *exc.problems]) from exc
         writes.answers.append({
             "task_id": task_id, "key": key, "value": value,
             "version": max((o["version"] if o else 0) + 1, b["version"] if b else 0),
