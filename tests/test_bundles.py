@@ -281,13 +281,19 @@ def test_show_compares_the_bundle_with_the_store_it_came_from(store_url, tmp_pat
     assert "last imported at" in english.output
 
 
-def test_show_without_the_store_it_came_from_says_so(store_url, tmp_path):
+def one_record_out(store_url: str, tmp_path: Path):
+    """A store of two tasks, both out in bundle b.jcb, the first submitted in it."""
     drawn = drawn_store(store_url, tmp_path / "office", count=2)
     path = tmp_path / "b.jcb"
     export(store_url, drawn.draw.id, path, *drawn.task_ids)
     eng = bundle_engine(path)
     submit_in(eng, drawn.task_ids[0])
     eng.dispose()
+    return drawn, path
+
+
+def test_show_without_the_store_it_came_from_says_so(store_url, tmp_path):
+    _drawn, path = one_record_out(store_url, tmp_path)
     other_url = f"sqlite:///{tmp_path / 'other.db'}"
     upgrade(other_url)
     cases = {
@@ -345,12 +351,7 @@ def damaged_copies(path: Path, folder: Path) -> dict[str, tuple[Path, str]]:
 
 
 def test_hostile_files_are_refused_clearly_and_change_nothing(store_url, tmp_path):
-    drawn = drawn_store(store_url, tmp_path / "office", count=2)
-    path = tmp_path / "b.jcb"
-    export(store_url, drawn.draw.id, path, *drawn.task_ids)
-    eng = bundle_engine(path)
-    submit_in(eng, drawn.task_ids[0])
-    eng.dispose()
+    drawn, path = one_record_out(store_url, tmp_path)
     before = audit_count(drawn.engine)
     cases = damaged_copies(path, tmp_path / "hostile")
     cases["missing"] = (tmp_path / "missing.jcb", "JC872")
