@@ -528,9 +528,10 @@ def test_export_errors_are_clear(store_url, tmp_path, missing):
     done = run("--db", store_url, "bundle", "export", "--draw", str(drawn.draw.id),
                "--task", "99-99", "-o", str(path))
     assert done.exit_code == 1 and "JC862" in done.output and not path.exists()
-    done = run("--db", store_url, "bundle", "export", "--draw", str(drawn.draw.id),
-               "--officer", "nobody", "-o", str(path))
-    assert done.exit_code == 1 and "JC861" in done.output and not path.exists()
+    for nobody in ("nobody", ""):
+        done = run("--db", store_url, "bundle", "export", "--draw", str(drawn.draw.id),
+                   "--officer", nobody, "-o", str(path))
+        assert done.exit_code == 1 and "JC861" in done.output and not path.exists()
     export(store_url, drawn.draw.id, path)
     done = run("--db", store_url, "bundle", "export", "--draw", str(drawn.draw.id),
                "-o", str(path))

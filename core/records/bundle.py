@@ -275,7 +275,7 @@ def _select_tasks(conn: Connection, draw_id: int, officer: str | None,
         if missing:
             raise BundleError([problem("JC862", task=t, draw=draw_id) for t in missing])
         rows = [r for r in rows if r.id in set(wanted)]
-    if officer:
+    if officer is not None:  # an empty one matches no task (JC861), not every task
         rows = [r for r in rows if any(m["cert_no"] == officer for m in r.team)]
     if not rows:
         raise BundleError([problem("JC861", draw=draw_id)])
