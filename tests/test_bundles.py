@@ -377,6 +377,32 @@ def test_hostile_files_are_refused_clearly_and_change_nothing(store_url, tmp_pat
     assert "must not be opened and saved with Excel" in english.output
 
 
+def test_a_bundle_in_a_read_only_folder_is_not_called_damaged(store_url, tmp_path):
+    import os
+    import shutil
+    import subprocess
+
+    _drawn, path = one_record_out(store_url, tmp_path)
+    media = tmp_path / "media"
+    media.mkdir()
+    shutil.copy(path, media / "b.jcb")
+    # a folder nothing can be written to (root ignores permissions: make it immutable)
+    if os.geteuid() == 0:
+        locked = subprocess.run(["chattr", "+i", str(media)], capture_output=True)
+        if locked.returncode != 0:
+            pytest.skip(f"cannot make a read-only folder here: {locked.stderr!r}")
+    else:
+        media.chmod(0o555)
+    try:
+        done = run("--db", store_url, "bundle", "show", str(media / "b.jcb"))
+    finally:
+        if os.geteuid() == 0:
+            subprocess.run(["chattr", "-i", str(media)], check=True)
+        media.chmod(0o755)
+    assert done.exit_code == 1 and f"{media / 'b.jcb'}: JC876" in done.output, done.output
+    assert "拷贝到本机可写的文件夹" in done.output and "JC873" not in done.output
+
+
 def test_import_refuses_drafts_and_records_altered_in_the_file(store_url, tmp_path):
     from jointcheck.core.records.service import record_digest
 

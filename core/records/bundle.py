@@ -75,6 +75,8 @@ CODES: dict[str, tuple[str, str]] = {
     "JC871": ("没有待处理的冲突：外带包 {bundle}，任务“{task}”",
               "there is no open conflict for bundle {bundle}, task '{task}'"),
     "JC872": ("找不到外带包文件", "no such bundle file"),
+    "JC876": ("无法以读写方式打开外带包文件（{detail}）",
+              "the bundle file cannot be opened for reading and writing ({detail})"),
     "JC875": ("外带包中任务“{task}”的草稿答案 {key} 无效（见下列问题）",
               "the draft answer {key} of task '{task}' in the bundle is not valid (see the "
               "problems below)"),
@@ -124,6 +126,9 @@ HINTS: dict[str, tuple[str, str]] = {
               "Please back the file up, upgrade it with `jointcheck --db sqlite:///FILE db "
               "upgrade` and try again; if the contents then no longer match their digest "
               "(JC868), export the bundle again from this store."),
+    "JC876": ("jointcheck 需要对外带包文件及其所在文件夹有写入权限；请把它拷贝到本机可写的文件夹（例如桌面）后重试。",
+              "jointcheck needs to write to the bundle file and its folder; please copy it to "
+              "a writable folder on this computer (e.g. the desktop) and try again."),
     "JC875": ("外带包中的草稿被改动过；请向检查组核实，必要时在外带包中重新填写该项后再导入。",
               "The draft in the bundle was altered; please check with the team and have the "
               "answer entered again in the bundle before importing."),
@@ -430,7 +435,8 @@ class BundleInfo:
 def open_bundle(path: str | Path) -> Engine:
     """The Engine of a bundle file (a store at the newest revision with a bundle id), or
     :class:`BundleError`: no such file (JC872), not a bundle (JC864), a damaged file or
-    not SQLite at all (JC873), a bundle of an older schema (JC874)."""
+    not SQLite at all (JC873), a bundle of an older schema (JC874), a file or folder that
+    cannot be written (JC876: read-only media)."""
     from sqlalchemy.exc import DBAPIError
 
     from ..store import StoreError, open_store
@@ -448,8 +454,11 @@ def open_bundle(path: str | Path) -> Engine:
         if found.code == "JC703":  # an empty file, or SQLite without a jointcheck store
             raise BundleError([problem("JC864", file=where)]) from exc
         if found.code == "JC706":
-            raise BundleError([problem("JC873", file=where,
-                                       detail=found.params.get("detail", ""))]) from exc
+            detail = str(found.params.get("detail", ""))
+            # SQLite opens a store for writing (its journal beside it): read-only media
+            # or folders are not damage
+            code = "JC876" if "readonly" in detail or "unable to open" in detail else "JC873"
+            raise BundleError([problem(code, file=where, detail=detail)]) from exc
         if found.code == "JC704":
             raise BundleError([problem("JC874", file=where, current=found.params["current"],
                                        head=found.params["head"])]) from exc
