@@ -269,3 +269,14 @@ def test_record_form_shows_the_facts_the_officers_corrected_on_site(store_url, t
         assert "王更正" in values and "13900000000" in values
     finally:
         d.engine.dispose()
+
+
+def test_record_form_rows_are_tall_enough_for_wrapped_paragraphs():
+    """A 处理意见 of several paragraphs, one of them longer than the merged cell is wide,
+    gets a row with room for every wrapped line (each paragraph wraps on its own)."""
+    from jointcheck.core.reports.xlsx import _height
+
+    opinion = "经检查，该企业存在以下问题：\n" + "安" * 60 + "\n2. 责令限期改正。"
+    # 处理意见 is merged over columns B–D of 附件4: 46 + 24 + 16 wide
+    assert _height(["处理意见", opinion], [18, 86]) >= 14 * 4
+    assert _height(["处理意见", "一行"], [18, 86]) == 20

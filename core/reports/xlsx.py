@@ -158,8 +158,11 @@ def write_grids(grids: Iterable[Grid], path: Path, *, title: str, document_numbe
         for r in range(grid.item_header_row):
             labels |= {(r, 0), (r, 2)}
         labels |= {(len(grid.cells) - 2, 0), (len(grid.cells) - 1, 0)}
+        spans = {(r1, c1): sum(widths[c1:c2 + 1]) for r1, c1, r2, c2 in grid.merges
+                 if r1 == r2}
         for r, line in enumerate(grid.cells):
-            ws.row_dimensions[offset + r].height = _height(line, widths)
+            ws.row_dimensions[offset + r].height = _height(
+                line, [spans.get((r, c), w) for c, w in enumerate(widths)])
             ws.append([_cell(ws, v, st.HEADER if (r, c) in labels
                              else st.LABEL if c == 0 else st.BODY)
                        for c, v in enumerate(line)])
@@ -175,10 +178,9 @@ def write_grids(grids: Iterable[Grid], path: Path, *, title: str, document_numbe
 def _height(line: Sequence[str], widths: Sequence[int]) -> float:
     """A row height (points) that shows every wrapped line of the row's cells."""
     lines = 1
-    for v, w in zip(line, widths, strict=False):
-        for part in str(v or "").split("\n"):
-            lines = max(lines, -(-display_width(part) // max(w - 2, 1)))
-        lines = max(lines, str(v or "").count("\n") + 1)
+    for v, w in zip(line, widths, strict=False):  # *widths*: merged cells' whole width
+        lines = max(lines, sum(max(1, -(-display_width(part) // max(w - 2, 1)))
+                               for part in str(v or "").split("\n")))
     return max(20.0, 14.0 * lines + 4)
 
 
