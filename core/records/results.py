@@ -417,74 +417,55 @@ def settled_counts(conn: Connection, campaign: str) -> tuple[int, int]:
 def summary_counts(engine: Engine, campaign: str, departments: Sequence[str],
                    result_codes: Sequence[int], dispositions: Sequence[str]
                    ) -> tuple[dict[str, list[int]], int, int]:
-    """附件3 counted by the database over the settled results: per department
+    """附件3 counted over the settled results in one grouped pass: per department
     ``[抽查户数, one count per result code..., one per disposition...]``, with the number of
     drawn enterprises and of settled ones.
 
-    Two queries: one aggregate pass reads each department's result code by its JSON path
-    (json_extract on SQLite, #>> on PostgreSQL); one grouped query reads the dispositions as
-    JSON arrays (json_each on SQLite, json_each / json_array_elements_text on PostgreSQL)
-    and counts, per department and disposition, the enterprises whose list holds it, so a
-    name is compared as a whole string, whatever the JSON's escaping."""
+    The database reads each department's result code and ``dispositions`` array by their
+    JSON paths (json_extract on SQLite, #>> on PostgreSQL) and counts the enterprises per
+    distinct combination, a few dozen groups; each distinct array is then parsed as JSON,
+    so a disposition is counted only when the list holds exactly that string, whatever the
+    text's escaping or the other names around it."""
+    import json
+
     from sqlalchemy import func, select
 
     from ..store.models import result_settlements as rs
     from ..store.models import tasks
 
-    columns: list[Any] = []
+    keys: list[Any] = []
     for d in departments:
-        code = rs.c.results[("departments", d, "result", "code")].as_integer()
-        columns.append(func.count(code))
-        columns += [func.sum(case_count(code == c)) for c in result_codes]
-    scope = ((tasks.c.campaign_id == campaign),)
-    joined = rs.join(tasks, _settled_join(rs, tasks))
+        keys += [rs.c.results[("departments", d, "result", "code")].as_integer(),
+                 rs.c.results[("departments", d, "dispositions")].as_string()]
+    q = (select(*keys, func.count()).select_from(rs.join(tasks, _settled_join(rs, tasks)))
+         .where(tasks.c.campaign_id == campaign).group_by(*keys))
+    at_code = {c: 1 + i for i, c in enumerate(result_codes)}
+    at_name = {n: 1 + len(result_codes) + i for i, n in enumerate(dispositions)}
+    counts = {d: [0] * (1 + len(at_code) + len(at_name)) for d in departments}
+    parsed: dict[str, set[str]] = {}
+    settled = 0
     with engine.connect() as conn:
-        values = ([int(v or 0) for v in conn.execute(
-            select(*columns).select_from(joined).where(*scope)).one()] if columns else [])
-        listed: dict[tuple[str, str], int] = {}
-        for dept, name, n in conn.execute(_dispositions_query(conn, joined, scope)):
-            listed[(str(dept), str(name))] = int(n)
-        drawn, settled = settled_counts(conn, campaign)
-    width = 1 + len(result_codes)
-    counts = {d: values[i * width:(i + 1) * width] + [listed.get((d, n), 0)
-                                                       for n in dispositions]
-              for i, d in enumerate(departments)}
-    return counts, drawn, settled
-
-
-def case_count(condition: Any) -> Any:
-    """1 where *condition* holds, else 0 (summed by the aggregates)."""
-    from sqlalchemy import case
-
-    return case((condition, 1), else_=0)
-
-
-def _dispositions_query(conn: Connection, joined: Any, scope: Sequence[Any]) -> Any:
-    """(department code, disposition, enterprises) for the settled results in *joined*:
-    the departments' ``dispositions`` arrays unnested by the database's JSON functions."""
-    from sqlalchemy import func, select
-
-    from ..store.models import result_settlements as rs
-
-    if conn.dialect.name == "postgresql":
-        dept = func.json_each(rs.c.results.op("->")("departments")).table_valued(
-            "key", "value").alias("dept")
-        name = func.json_array_elements_text(dept.c.value.op("->")("dispositions")
-                                             ).table_valued("value").alias("name")
-    else:  # SQLite's json_each takes a path
-        dept = func.json_each(rs.c.results, "$.departments").table_valued(
-            "key", "value").alias("dept")
-        name = func.json_each(dept.c.value, "$.dispositions").table_valued("value"
-                                                                          ).alias("name")
-    return (select(dept.c.key, name.c.value, func.count(rs.c.task_id.distinct()))
-            .select_from(joined).join(dept, _true()).join(name, _true()).where(*scope)
-            .group_by(dept.c.key, name.c.value))
-
-
-def _true() -> Any:
-    from sqlalchemy import true
-
-    return true()
+        for row in conn.execute(q):
+            n = int(row[-1])
+            settled += n
+            for i, d in enumerate(departments):
+                code, listed = row[2 * i], row[2 * i + 1]
+                if code is None:  # the department is not in this record
+                    continue
+                line = counts[d]
+                line[0] += n
+                if code in at_code:
+                    line[at_code[code]] += n
+                if listed and listed not in parsed:
+                    value = json.loads(listed)
+                    parsed[listed] = {v for v in value if isinstance(v, str)} if isinstance(
+                        value, list) else set()
+                for name in parsed.get(listed or "", ()):
+                    if name in at_name:
+                        line[at_name[name]] += n
+        drawn = conn.execute(select(func.count()).select_from(tasks)
+                             .where(tasks.c.campaign_id == campaign)).scalar_one()
+    return counts, int(drawn), settled
 
 
 @dataclass
