@@ -403,6 +403,22 @@ def test_a_bundle_in_a_read_only_folder_is_not_called_damaged(store_url, tmp_pat
     assert "拷贝到本机可写的文件夹" in done.output and "JC873" not in done.output
 
 
+def test_a_bundle_of_an_older_schema_imports_once_upgraded_as_the_hint_says(store_url, tmp_path):
+    from alembic import command
+
+    from jointcheck.core.store import alembic_config
+
+    drawn, path = one_record_out(store_url, tmp_path)
+    command.downgrade(alembic_config(f"sqlite:///{path}"), "0003")  # bundles came in 0003
+    done = run("--db", store_url, "bundle", "import", str(path))
+    assert done.exit_code == 1 and f"{path}: JC874" in done.output
+    assert "db upgrade" in done.output and versions(drawn.engine, drawn.task_ids[0]) == []
+    assert run("--db", f"sqlite:///{path}", "db", "upgrade").exit_code == 0
+    done = run("--db", store_url, "bundle", "import", str(path))
+    assert done.exit_code == 0, done.output
+    assert len(versions(drawn.engine, drawn.task_ids[0])) == 1
+
+
 def test_import_refuses_drafts_and_records_altered_in_the_file(store_url, tmp_path):
     from jointcheck.core.records.service import record_digest
 
