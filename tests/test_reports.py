@@ -108,6 +108,10 @@ def test_statistics_in_three_formats(settled, store_url, tmp_path):
     assert x.freeze_panes == "A4" and x.print_title_rows == "$3:$3"
     assert x.max_row == 3 + 4
     assert x.cell(4, 1).border.left.style == "thin" and x.cell(4, 2).alignment.wrap_text
+    last = x.max_row  # every data cell is styled, not only the first row's
+    assert all(x.cell(last, c).border.bottom.style == "thin" and x.cell(last, c).font.name
+               == "宋体" and x.cell(last, c).alignment.wrap_text for c in range(1, 14))
+    assert x.cell(3, 1).font.b and not x.cell(last, 1).font.b
     rows = {r.task.id: r for r in RS.load(settled.engine, CAMPAIGN)}
     first = rows[settled.task_ids[0]]
     line = [x.cell(4, c).value for c in range(1, 14)]

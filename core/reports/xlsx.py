@@ -51,16 +51,54 @@ def _cell(ws: Any, value: Any, style: str) -> Any:
 class _Row:
     """One row of cells styled once and filled anew for each row appended: a write-only
     sheet writes a row out when it is appended (openpyxl reuses its own cell the same way
-    for unstyled values), so no cell is built or styled here per value."""
+    for unstyled values), so no cell is built or styled here per value, and each cell
+    looks its style up in the workbook once (_StyledCell)."""
 
     def __init__(self, ws: Any, styles: Sequence[str]) -> None:
+        cls = _styled_cell_class()
         self.ws = ws
-        self.cells = [_cell(ws, None, s) for s in styles]
+        self.cells = []
+        for style in styles:
+            cell = cls(ws, row=1, column=1)
+            cell.style = style
+            self.cells.append(cell)
 
     def append(self, values: Sequence[Any]) -> None:
         for cell, value in zip(self.cells, values, strict=True):
             cell.value = value
         self.ws.append(self.cells)
+
+
+_STYLED_CELL: Any = None
+
+
+def _styled_cell_class() -> Any:
+    """A write-only cell whose style never changes once set, so that its style id (the
+    workbook's index of its style, which openpyxl's writer asks of every cell it writes)
+    is looked up once and not for each of the 1.3 million cells of a 100,000-row 附件2
+    (bench/results.py: about 15% of the time); its repr, which openpyxl formats for every
+    cell object appended, is constant."""
+    global _STYLED_CELL
+    if _STYLED_CELL is None:
+        from openpyxl.cell.cell import Cell
+
+        class _StyledCell(Cell):
+            __slots__ = ("_style_id",)
+            _style_id: int
+
+            @property
+            def style_id(self) -> int:
+                try:
+                    return self._style_id
+                except AttributeError:
+                    self._style_id = int(Cell.style_id.fget(self))  # type: ignore[attr-defined]
+                    return self._style_id
+
+            def __repr__(self) -> str:
+                return "<jointcheck styled cell>"
+
+        _STYLED_CELL = _StyledCell
+    return _STYLED_CELL
 
 
 def _widths(header: Sequence[Sequence[str]], rows: Sequence[Sequence[Any]]) -> list[float]:
