@@ -5,6 +5,7 @@ with ``pytest tests/test_tui_snapshots.py --snapshot-update`` and look at the re
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -117,11 +118,19 @@ def reviewed(engine, monkeypatch):
     from jointcheck.core.records import results as RS
 
     monkeypatch.setattr(store, "utcnow", lambda: datetime(2020, 7, 20, 9, 30, tzinfo=UTC))
+    monkeypatch.setenv("TZ", "Asia/Shanghai")  # times are shown local: 2020-07-20 17:30
+    time.tzset()
     ids = submit_for_review(engine, load_plugins())
     RS.settle(engine, "hebi-2020-industrial-safety", allow_missing=True, actor=CLERK)
     RS.set_result(engine, ids[0], department="emergency_mgmt", result=5,
                   reason="经与应急管理局协商，问题已当场整改", actor=CLERK)
     return ids
+
+
+@pytest.fixture(autouse=True)
+def _local_time_zone_restored():
+    yield
+    time.tzset()  # after monkeypatch has put TZ back
 
 
 def review_app(engine):

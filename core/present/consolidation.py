@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..i18n import translator
-from ..text import display_width
+from ..text import display_width, local_time
 from .records import status_label
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -188,5 +188,15 @@ def override_lines(row: Consolidated, names: Mapping[str, str]) -> list[str]:
             if change.get("remove"):
                 parts.append(_("remove", names="、".join(change["remove"])))
             out.append(_("override", target=target, what="，".join(parts), reason=o["reason"],
-                         actor=o["actor"], at=o["at"]))
+                         actor=o["actor"], at=_when(o["at"])))
     return out
+
+
+def _when(at: str) -> str:
+    """An override's stored time (canonical UTC text) as people read it (local time)."""
+    from datetime import datetime
+
+    try:
+        return local_time(datetime.fromisoformat(at))
+    except (TypeError, ValueError):  # not a time we wrote: shown as stored
+        return str(at)
