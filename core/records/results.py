@@ -422,9 +422,10 @@ def summary_counts(engine: Engine, campaign: str, departments: Sequence[str],
     drawn enterprises and of settled ones.
 
     The database reads each department's result code and ``dispositions`` array by their
-    JSON paths (json_extract on SQLite, #>> on PostgreSQL) and counts the enterprises per
-    distinct combination, a few dozen groups; each distinct array is then parsed as JSON,
-    so a disposition is counted only when the list holds exactly that string, whatever the
+    JSON paths (json_extract on SQLite; #>> on PostgreSQL, on the document cast to jsonb
+    once per row, since each operator on a json value parses it again) and counts the
+    enterprises per distinct combination, a few dozen groups; each distinct array is then
+    parsed as JSON, so a disposition is counted only when the list holds exactly that string, whatever the
     text's escaping or the other names around it."""
     import json
 
@@ -433,18 +434,27 @@ def summary_counts(engine: Engine, campaign: str, departments: Sequence[str],
     from ..store.models import result_settlements as rs
     from ..store.models import tasks
 
-    keys: list[Any] = []
-    for d in departments:
-        keys += [rs.c.results[("departments", d, "result", "code")].as_integer(),
-                 rs.c.results[("departments", d, "dispositions")].as_string()]
-    q = (select(*keys, func.count()).select_from(rs.join(tasks, _settled_join(rs, tasks)))
-         .where(tasks.c.campaign_id == campaign).group_by(*keys))
     at_code = {c: 1 + i for i, c in enumerate(result_codes)}
     at_name = {n: 1 + len(result_codes) + i for i, n in enumerate(dispositions)}
     counts = {d: [0] * (1 + len(at_code) + len(at_name)) for d in departments}
     parsed: dict[str, set[str]] = {}
     settled = 0
     with engine.connect() as conn:
+        source: Any = rs.join(tasks, _settled_join(rs, tasks))
+        doc: Any = rs.c.results
+        if conn.dialect.name == "postgresql":  # parse the json once per row, not per path
+            from sqlalchemy import cast, true
+            from sqlalchemy.dialects.postgresql import JSONB
+
+            parsed_once = (select(cast(rs.c.results, JSONB).label("doc")).correlate(rs)
+                           .offset(0).lateral())
+            source, doc = source.join(parsed_once, true()), parsed_once.c.doc
+        keys: list[Any] = []
+        for d in departments:
+            keys += [doc[("departments", d, "result", "code")].as_integer(),
+                     doc[("departments", d, "dispositions")].as_string()]
+        q = (select(*keys, func.count()).select_from(source)
+             .where(tasks.c.campaign_id == campaign).group_by(*keys))
         for row in conn.execute(q):
             n = int(row[-1])
             settled += n
