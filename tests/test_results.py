@@ -142,6 +142,38 @@ def test_settled_results_keep_the_overrides_and_an_override_unsettles(drawn, sto
     assert "results.settle" in actions
 
 
+def test_changing_a_published_result_says_the_publication_is_out_of_date(drawn, store_url):
+    """The public has seen the settled result: a change unsettles it (是否公示 no longer
+    holds for the new result) and says, with JC854, that the page must be published
+    again; the audit entry keeps the publication date it undid."""
+    from datetime import date
+
+    from jointcheck.core.store import begin_write
+
+    for tid in drawn.task_ids:
+        submit_task(drawn, tid)
+    RS.settle(drawn.engine, CAMPAIGN)
+    with begin_write(drawn.engine) as conn:
+        RS.mark_published(conn, CAMPAIGN, date(2020, 8, 3))
+    first = drawn.task_ids[0]
+    out = run_cli(store_url, "results", "set", first, "--department", EM, "--result", "2",
+                  "--reason", "复核发现未按规定公示")
+    assert out.exit_code == 0, out.output
+    assert "JC854" in out.output and "2020-08-03" in out.output
+    assert "jointcheck publish" in out.output
+    row = next(r for r in RS.load(drawn.engine, CAMPAIGN) if r.task.id == first)
+    assert not row.is_settled and row.published_on is None
+    with drawn.engine.connect() as conn:
+        last = list(audit.entries(conn))[-1]
+    assert last["action"] == "results.override"
+    assert last["payload"]["published_on"] == "2020-08-03"
+    # settled again and not yet published again: a change says nothing of the kind
+    RS.settle(drawn.engine, CAMPAIGN)
+    out = run_cli(store_url, "results", "set", first, "--department", EM, "--result", "1",
+                  "--reason", "复核")
+    assert out.exit_code == 0 and "解除确认" in out.output and "JC854" not in out.output
+
+
 def test_amending_a_settled_record_unsettles_it_and_says_so(drawn, store_url, tmp_path):
     from jointcheck.core.records.service import load_version
 

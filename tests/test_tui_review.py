@@ -382,3 +382,8 @@ def test_inspect_review_with_an_unknown_campaign_is_refused_before_the_app_start
     out = CliRunner().invoke(main, ["--db", url, "inspect", "--review", "--campaign",
                                     "no-such-campaign"])
     assert out.exit_code == 1 and "JC848" in out.output and "Traceback" not in out.output
+    # the review takes the whole campaign: a task or an officer beside it is a usage error
+    for extra in (["1-1"], ["--officer", "41061000002"]):
+        out = CliRunner().invoke(main, ["--db", url, "inspect", "--review", *extra])
+        assert out.exit_code == 2 and "--review" in out.output, out.output
+        assert ("TASK" if extra == ["1-1"] else "--officer") in out.output

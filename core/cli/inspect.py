@@ -23,6 +23,9 @@ _ = translator({
     "campaign": ("实施方案文件：任务没有检查事项快照时使用（默认：示例）；与 --review 一起时也可给实施方案 id",
                  "campaign file, for tasks without a checklist snapshot (default: the example); "
                  "with --review also a campaign id"),
+    "review_alone": ("--review 列出实施方案的全部已提交记录，不能与 {what} 同时使用（在汇总审核中输入名称或代码筛选）",
+                     "--review lists every submitted record of a campaign and takes no {what} "
+                     "(type a name or code in the review to filter)"),
     "review": ("打开汇总审核（联合抽查领导小组办公室）：已提交记录的结果、修改（须说明理由）和确认；"
                "默认最近一次抽取的实施方案",
                "open the office's review: the submitted records' results, overrides (with a "
@@ -41,6 +44,9 @@ def inspect(ctx: click.Context, task: str | None, officer: str | None,
     from ..errors import problem
     from ..records.service import RecordError, list_tasks
 
+    if review and (task is not None or officer is not None):
+        raise click.UsageError(_("review_alone", what="TASK" if task is not None
+                                 else "--officer"), ctx)
     review_id: str | bool = review
     if review and campaign is not None and not _is_file(campaign):
         review_id, campaign = campaign, None  # a campaign id

@@ -125,7 +125,7 @@ def list_(ctx: click.Context, campaign: str, fmt: str) -> None:
 def set_(ctx: click.Context, task: str, department: str | None, result: int | None,
          reason: str, add: tuple[str, ...], remove: tuple[str, ...]) -> None:
     from ..present.consolidation import override_lines
-    from ..records.results import set_result
+    from ..records.results import publication_warning, set_result
     from ..records.service import RecordError
 
     with store_engine(ctx) as engine:
@@ -148,6 +148,9 @@ def set_(ctx: click.Context, task: str, department: str | None, result: int | No
                    f"{joint['result']['text']}")
     if row.stale_settlement is not None:
         click.echo(_("unsettled", task=task, version=row.stale_settlement))
+    warning = publication_warning(row)
+    if warning is not None:
+        echo_problems([warning])
 
 
 @results.command(help=_("settle"))

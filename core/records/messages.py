@@ -68,6 +68,8 @@ CODES: dict[str, tuple[str, str]] = {
     "JC851": ("无法写入 {target}：{detail}", "cannot write {target}: {detail}"),
     "JC852": ("任务“{task}”不属于实施方案“{campaign}”或没有已确认的结果",
               "task '{task}' is not a settled record of campaign '{campaign}'"),
+    "JC854": ("任务“{task}”的结果已于 {date} 公示，本次修改使其变为未确认",
+              "the result of task '{task}' was published on {date}; this change unsettles it"),
     "JC853": ("任务“{task}”的记录在你查看之后已被修改（你看到的是第 {seen} 版，现在是第 {now} "
               "版，{status}）",
               "the record of task '{task}' changed after you looked at it (you saw version "
@@ -121,6 +123,11 @@ HINTS: dict[str, tuple[str, str]] = {
     "JC851": ("请检查目录是否存在且可写。", "Please check that the folder exists and is writable."),
     "JC852": ("请用 jointcheck results list 查看已确认的任务。",
               "Please list the settled tasks with `jointcheck results list`."),
+    "JC854": ("公示的仍是修改前的结果：请重新确认（jointcheck results settle），再重新公示"
+              "（jointcheck publish），以更正公示内容。",
+              "What is published is still the result before the change: settle again "
+              "(jointcheck results settle), then publish again (jointcheck publish) to correct "
+              "it."),
     "JC853": ("请重新查看该记录的结果，再决定是否修改；本次修改未保存。",
               "Look at the record's results again before changing them; nothing was stored."),
 }

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from ..errors import problem
+from ..errors import Problem, problem
 from . import messages  # noqa: F401 - registers the codes
 from .service import SUBMITTED, RecordError, Task, get_task, list_tasks
 
@@ -111,6 +111,7 @@ class Consolidated:
     settled_by: str | None = None
     published_on: date | None = None
     stale_settlement: int | None = None  # version of a settlement an amendment undid
+    withdrawn_publication: date | None = None  # set_result undid a settlement published then
 
     @property
     def submitted(self) -> bool:
@@ -298,9 +299,11 @@ def set_result(engine: Engine, task_id: str, *, reason: str, department: str | N
     if remove:
         change["remove"] = list(remove)
     with begin_write(engine) as conn:
-        seq = audit.append(conn, "results.override", {
-            "task_id": task_id, "version": row.task.version, "department": department,
-            "change": change, "reason": reason}, actor=who)
+        entry = {"task_id": task_id, "version": row.task.version, "department": department,
+                 "change": change, "reason": reason}
+        if row.is_settled and row.published_on is not None:
+            entry["published_on"] = row.published_on.isoformat()  # now out of date
+        seq = audit.append(conn, "results.override", entry, actor=who)
         conn.execute(insert(result_overrides).values(
             task_id=task_id, record_version=row.task.version, department=department,
             change=change, reason=reason, actor=who, at=utcnow(), audit_seq=seq))
@@ -310,7 +313,16 @@ def set_result(engine: Engine, task_id: str, *, reason: str, department: str | N
     (now,) = load(engine, "", tasks=[_task(engine, task_id)])
     if row.is_settled:
         now.stale_settlement = row.task.version
+        now.withdrawn_publication = row.published_on
     return now
+
+
+def publication_warning(row: Consolidated) -> Problem | None:
+    """JC854 when a change unsettled a result the public has already seen."""
+    if row.withdrawn_publication is None:
+        return None
+    return problem("JC854", severity="warning", task=row.task.id,
+                   date=row.withdrawn_publication.isoformat())
 
 
 def _task(engine: Engine, task_id: str) -> Task:

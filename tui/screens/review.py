@@ -448,7 +448,7 @@ class ReviewRecordScreen(_Loading):
     def override(self, kind: str, code: str | None, value: str, reason: str,
                  dialog: tuple[str, list[tuple[str, str]]]) -> None:
         from jointcheck.core.present.consolidation import override_lines
-        from jointcheck.core.records.results import set_result
+        from jointcheck.core.records.results import publication_warning, set_result
         from jointcheck.core.records.service import RecordError
 
         app, row = self.jc_app, self.row
@@ -479,6 +479,9 @@ class ReviewRecordScreen(_Loading):
         if now.stale_settlement is not None:
             text += "\n" + _("unsettled")
             severity = "warning"
+        warning = publication_warning(now)
+        if warning is not None:
+            text += "\n" + warning.format()
         self.app.call_from_thread(self.load, (text, severity))
 
 
