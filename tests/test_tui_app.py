@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import time
 
 import pytest
 
 pytest.importorskip("textual")
 
 from textual.widgets import Input, OptionList, TextArea  # noqa: E402
-from tui_support import build_store, copy_store, pick_tasks  # noqa: E402
+from tui_support import build_store, copy_store, pick_tasks, until  # noqa: E402
 
 from jointcheck.core.plugins import load_plugins  # noqa: E402
 from jointcheck.core.records.service import (  # noqa: E402
@@ -50,13 +49,6 @@ def make_app(engine, task_id=None, **kw) -> InspectApp:
     loaded = load_record(engine, task_id, host, None) if task_id else None
     return InspectApp(engine, host=host, task_id=task_id, loaded=loaded, actor="tester", **kw)
 
-
-async def until(pilot, condition, timeout: float = 10.0) -> None:
-    end = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > end:
-            raise AssertionError("condition not met in time")
-        await pilot.pause(0.05)
 
 
 async def settled(pilot) -> InspectionScreen:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-import time
 
 import pytest
 
@@ -26,6 +25,7 @@ from jointcheck.tui.modals.override import OverrideModal  # noqa: E402
 from jointcheck.tui.modals.settle import SettleModal  # noqa: E402
 from jointcheck.tui.screens.review import ReviewRecordScreen, ReviewScreen  # noqa: E402
 from tests.recordsupport import CAMPAIGN_ID, drawn_store, submit_task  # noqa: E402
+from tests.tui_support import until  # noqa: E402
 
 EM, MS = "emergency_mgmt", "market_supervision"
 CLERK = "办公室张三"
@@ -48,13 +48,6 @@ def review_app(drawn, **kw) -> InspectApp:
     kw.setdefault("review", CAMPAIGN_ID)
     return InspectApp(drawn.engine, host=drawn.host, actor=CLERK, **kw)
 
-
-async def until(pilot, condition, timeout: float = 15.0) -> None:
-    end = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > end:
-            raise AssertionError("condition not met in time")
-        await pilot.pause(0.05)
 
 
 async def review_list(pilot) -> ReviewScreen:

@@ -5,6 +5,7 @@ drawn. Built once per session and copied per test (SQLite file)."""
 from __future__ import annotations
 
 import shutil
+import time
 from pathlib import Path
 
 SEED = "tui-tests"
@@ -84,3 +85,12 @@ def submit_for_review(engine, host, count: int = 4) -> list[str]:
         R.submit(engine, task.id, host=host)
         done.append(task.id)
     return done
+
+
+async def until(pilot, condition, timeout: float = 15.0) -> None:
+    """Let the app run until *condition()* holds (AssertionError after *timeout* s)."""
+    end = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > end:
+            raise AssertionError("condition not met in time")
+        await pilot.pause(0.05)

@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, Any
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select
 
 from ..text import _, localise
+from .form import OkCancelModal
 
 if TYPE_CHECKING:  # pragma: no cover
     from jointcheck.core.present.inspection import Fact
@@ -30,7 +30,7 @@ def shown(value: Any) -> str:
     return str(value)
 
 
-class FactsModal(ModalScreen[dict[str, Any] | None]):
+class FactsModal(OkCancelModal[dict[str, Any]]):
     """One row per fact: a 是/否 choice for a boolean, a line of text otherwise."""
 
     BINDINGS = [Binding("escape", "cancel", "cancel", id="facts_cancel")]
@@ -92,24 +92,11 @@ class FactsModal(ModalScreen[dict[str, Any] | None]):
                 out[fact.name] = text
         return out
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self._ok()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "ok":
-            self._ok()
-        else:
-            self.dismiss(None)
-
-    def _ok(self) -> None:
+    def accept(self) -> None:
         from jointcheck.core.present.inspection import corrections_of
 
         values = self.values()
         if isinstance(values, str):
-            self.query_one("#form-error", Label).update(values)
+            self.show_error(values)
             return
         self.dismiss(corrections_of(self.facts, values))
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)

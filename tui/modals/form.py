@@ -4,6 +4,7 @@ and a choice among a few values (the visit outcome)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -14,8 +15,37 @@ from textual.widgets.option_list import Option
 
 from ..text import _, localise
 
+ResultT = TypeVar("ResultT")
 
-class FormModal(ModalScreen[dict[str, str] | None]):
+
+class OkCancelModal(ModalScreen[ResultT | None]):
+    """A dialog with an OK button (``#ok``), a Cancel button and an error line
+    (``#form-error``): enter in a field or OK calls :meth:`accept`, which dismisses with a
+    value or shows why it cannot; Cancel and escape dismiss with None."""
+
+    def accept(self) -> None:
+        raise NotImplementedError
+
+    def show_error(self, text: str) -> None:
+        error = self.query_one("#form-error", Label)
+        error.update(text)
+        error.display = True
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.accept()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "ok":
+            self.accept()
+        else:
+            self.dismiss(None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class FormModal(OkCancelModal[dict[str, str]]):
     """Fields ``(id, label, value)``; ``check`` returns an error sentence or None."""
 
     BINDINGS = [Binding("escape", "cancel", "cancel", id="form_cancel")]
@@ -42,25 +72,13 @@ class FormModal(ModalScreen[dict[str, str] | None]):
     def values(self) -> dict[str, str]:
         return {fid: self.query_one(f"#f-{fid}", Input).value.strip() for fid, _l, _v in self.fields}
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        self._ok()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "ok":
-            self._ok()
-        else:
-            self.dismiss(None)
-
-    def _ok(self) -> None:
+    def accept(self) -> None:
         values = self.values()
         error = self.check(values) if self.check else None
         if error:
-            self.query_one("#form-error", Label).update(error)
+            self.show_error(error)
             return
         self.dismiss(values)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
 
 class ChoiceModal(ModalScreen[str | None]):

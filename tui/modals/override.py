@@ -7,14 +7,14 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from ..text import _, localise
+from .form import OkCancelModal
 
 
-class OverrideModal(ModalScreen[tuple[str, str] | None]):
+class OverrideModal(OkCancelModal[tuple[str, str]]):
     BINDINGS = [Binding("escape", "cancel", "cancel", id="override_cancel")]
 
     def __init__(self, title: str, choices: list[tuple[str, str]], current: str,
@@ -58,28 +58,13 @@ class OverrideModal(ModalScreen[tuple[str, str] | None]):
         event.stop()  # chosen: now the reason
         self.query_one("#reason", Input).focus()
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self._ok()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "ok":
-            self._ok()
-        else:
-            self.dismiss(None)
-
-    def _ok(self) -> None:
+    def accept(self) -> None:
         reason = self.query_one("#reason", Input).value.strip()
         value = self.value
         if not reason:
-            error = self.query_one("#form-error", Label)
-            error.update(_("no_reason"))
-            error.display = True
+            self.show_error(_("no_reason"))
             self.query_one("#reason", Input).focus()
             return
         if value is None:
             return
         self.dismiss((value, reason))
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
