@@ -4,6 +4,7 @@ nothing but that file, merge the records back — on both office engines."""
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from pathlib import Path
 
@@ -108,6 +109,8 @@ def test_round_trip_two_teams(store_url, tmp_path):
 
     shown = run("bundle", "show", str(path_a))
     assert a in shown.output and "与内容相符" in shown.output
+    # when it was exported, as people read a time (local, to the minute; not UTC ISO)
+    assert re.search(r"导出\s+\d{4}-\d{2}-\d{2} \d{2}:\d{2} ", shown.output), shown.output
     assert "共 3 项任务，其中 3 项在外带包中有改动" in shown.output
 
     before = audit_count(office)

@@ -154,9 +154,8 @@ def export(ctx: click.Context, draw_id: int, officer: str | None, task_ids: tupl
 @format_option("text", "json")
 @click.pass_context
 def show(ctx: click.Context, file: str, fmt: str) -> None:
-    from ..canonical import format_time
     from ..records import bundle as service
-    from ..text import pairs_lines, table_lines
+    from ..text import local_time, pairs_lines, table_lines
 
     try:
         engine = service.open_bundle(file)
@@ -180,12 +179,12 @@ def show(ctx: click.Context, file: str, fmt: str) -> None:
         office = why
     else:
         office = _("store_origin", url=url) + "；" + (
-            _("imported_at", at=format_time(against.imported_at)) if against.imported_at
+            _("imported_at", at=local_time(against.imported_at)) if against.imported_at
             else _("not_imported"))
     for line in pairs_lines([
         (_("k_bundle"), info.bundle_id), (_("k_origin"), info.origin_store),
         (_("k_draw"), str(info.draw_id)), (_("k_campaign"), info.campaign_id),
-        (_("k_created"), f"{format_time(info.created_at)} {info.created_by}"),
+        (_("k_created"), f"{local_time(info.created_at)} {info.created_by}"),
         (_("k_digest"), digest), (_("k_store"), office),
     ]):
         click.echo(line)
@@ -304,9 +303,8 @@ def import_(ctx: click.Context, file: str, progress: bool, fmt: str) -> None:
 @format_option("table", "json")
 @click.pass_context
 def conflicts_(ctx: click.Context, include_resolved: bool, fmt: str) -> None:
-    from ..canonical import format_time
     from ..records import bundle as service
-    from ..text import table_lines
+    from ..text import local_time, table_lines
 
     with store_engine(ctx) as engine:
         found = service.conflicts(engine, include_resolved=include_resolved)
@@ -317,7 +315,7 @@ def conflicts_(ctx: click.Context, include_resolved: bool, fmt: str) -> None:
         click.echo(_("no_conflicts"))
         return
     rows = ([c.bundle_id[:8], c.task_id, _state(c.office_status, c.office_version),
-             _state(c.bundle_status, c.bundle_version), format_time(c.detected_at),
+             _state(c.bundle_status, c.bundle_version), local_time(c.detected_at),
              c.resolution or ""] for c in found)
     for line in table_lines([_("h_bundle"), _("h_task"), _("h_office"), _("h_theirs"),
                              _("h_detected"), _("h_resolution")], rows):
