@@ -287,6 +287,19 @@ def test_market_items_do_not_apply_without_special_equipment(drawn):
     assert rv.results["joint"]["code"] == 1
 
 
+def test_applicability_follows_the_corrected_facts_however_they_arrive(drawn):
+    """The draft decides anew which items apply whenever the facts' correction changes,
+    whoever changed it (the app's form, an adopted conflict, a file): no cache to clear."""
+    tid = _special(drawn, False)
+    draft = R.load_draft(drawn.engine, tid, host=drawn.host)
+    ms = _items(drawn, MS)
+    assert not any(draft.applies(i) for i in ms)
+    draft.answers[R.field_key("target")] = R.Answer({"uses_special_equipment": True}, 1)
+    assert all(draft.applies(i) for i in ms)
+    del draft.answers[R.field_key("target")]
+    assert not any(draft.applies(i) for i in ms)
+
+
 def test_record_show_says_which_items_did_not_apply(drawn, store_url):
     """A submitted version shows the items its enterprise was not owed as not applying (by
     the facts it was submitted with), never as left unanswered."""

@@ -78,18 +78,12 @@ class Fact:
         return self.value != self.library
 
 
-def library_facts(target: Mapping[str, Any]) -> dict[str, Any]:
-    """A task's target row as conditions see it: its columns and its attributes."""
-    facts = {k: v for k, v in target.items() if k != "attributes"}
-    facts.update(target.get("attributes") or {})
-    return facts
-
-
 def correctable_facts(draft: Draft) -> list[Fact]:
     """The facts the record's correction form offers: every attribute an item's condition
     reads (in the checklist's order), then the changeable header facts of 附件4."""
     from ..attributes import known_attributes
     from ..conditions import attributes_used
+    from ..records.service import library_facts
 
     known = known_attributes(draft.checklist.departments)
     names: list[str] = []

@@ -137,6 +137,13 @@ class Task:
         }
 
 
+def library_facts(target: Mapping[str, Any]) -> dict[str, Any]:
+    """A task's target row as conditions see it: its columns and its attributes."""
+    facts = {k: v for k, v in target.items() if k != "attributes"}
+    facts.update(target.get("attributes") or {})
+    return facts
+
+
 @dataclass
 class Draft:
     """A task with its checklist and the answers stored so far (each with its version)."""
@@ -146,6 +153,7 @@ class Draft:
     answers: dict[str, Answer]
     host: PluginHost | None = None
     _applies: dict[str, bool] = field(default_factory=dict, repr=False)
+    _applies_for: Any = field(default=None, repr=False)  # the corrections _applies is for
 
     # -- reading answers ---------------------------------------------------------------
 
@@ -172,12 +180,15 @@ class Draft:
     def target_facts(self) -> dict[str, Any]:
         """What applicability conditions see: the library row and its attributes, with
         the officers' corrections (``field:target``) over them."""
-        facts = {k: v for k, v in self.task.target.items() if k != "attributes"}
-        facts.update(self.task.target.get("attributes") or {})
+        facts = library_facts(self.task.target)
         facts.update(self.field("target", {}) or {})
         return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in facts.items()}
 
     def applies(self, item: Item) -> bool:
+        corrections = self.field("target")
+        if corrections != self._applies_for:  # the facts were corrected: decide anew
+            self._applies.clear()
+            self._applies_for = corrections
         if item.key not in self._applies:
             from ..classify import item_applies
 
@@ -837,7 +848,6 @@ def submit(engine: Engine, task_id: str, *, host: PluginHost | None = None,
             for key, value in answers.items():
                 check_value(checklist, key, value)
             _replace_answers(conn, draft, answers, who, now)
-            draft._applies.clear()
         return store_version(conn, draft, confirm_date=confirm_date, who=who, now=now)
 
 

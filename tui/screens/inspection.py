@@ -541,7 +541,6 @@ class InspectionScreen(Screen):
     def set_field(self, name: str, value: Any) -> None:
         key = field_key(name)
         self._store_locally(key, value)
-        self.draft._applies.clear() if name == "target" else None
         self.refresh_all()
         assert self.saver is not None
         self.saver.save(key, value)
