@@ -95,6 +95,10 @@ def test_publication_refuses_without_settled_results_and_bad_mappings(store_url,
         assert out.exit_code == 1 and "JC849" in out.output
         assert not (tmp_path / "p").exists()
         RS.settle(d.engine, CAMPAIGN_ID, allow_missing=True)
+        blocker = tmp_path / "a-file"
+        blocker.write_text("", encoding="utf-8")
+        out = run_cli(store_url, "publish", CAMPAIGN_ID, "-o", str(blocker / "p"))
+        assert out.exit_code == 1 and "JC851" in out.output and "不是目录" in out.output
         bad = tmp_path / "bad.yaml"
         bad.write_text("企业名称: name\n法定代表人: legal_rep\n", encoding="utf-8")
         out = run_cli(store_url, "publish", CAMPAIGN_ID, "-o", str(tmp_path / "p"),

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import problem
 from ..records.service import RecordError
-from . import write_csv, write_json
+from . import cannot_write, write_csv, write_json
 
 if TYPE_CHECKING:  # pragma: no cover
     from sqlalchemy import Engine
@@ -115,8 +115,7 @@ def publish(engine: Engine, campaign: str, folder: Path, *, on: date | None = No
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise RecordError([problem("JC851", target=str(folder), detail=exc.strerror or exc)]
-                          ) from exc
+        raise cannot_write(folder, exc) from exc
     day = on or date.today()
     names = [d.name for d in checklist.departments]
     records = [public_record(r, names) for r in settled]
@@ -145,8 +144,7 @@ def publish(engine: Engine, campaign: str, folder: Path, *, on: date | None = No
         files += write_index(folder, about, checklist_items(checklist), draws, records,
                              page_rows=page_rows)
     except OSError as exc:
-        raise RecordError([problem("JC851", target=str(folder), detail=exc.strerror or exc)]
-                          ) from exc
+        raise cannot_write(folder, exc) from exc
     with begin_write(engine) as conn:
         from ..store import audit
 
