@@ -180,7 +180,8 @@ def test_record_grid_one_sheet_per_enterprise(settled, store_url, tmp_path):
     assert ws.cell(last, 2).value.startswith("检查结果共分为 8 种：1. 未发现问题 2. ")
     assert "8. 发现问题待后续处理" in ws.cell(last, 2).value
     assert f"B{last}:D{last}" in merged
-    assert int(ws.page_setup.paperSize) == 9  # A4 and ws.page_setup.fitToHeight == 0
+    assert int(ws.page_setup.paperSize) == 9  # A4
+    assert int(ws.page_setup.fitToHeight) == 0  # one page wide, as many pages high as needed
     assert "统一社会信用代码" not in [ws.cell(r, c).value for r in range(3, 9)
                                  for c in (1, 3)]
     one = _write(store_url, tmp_path, "record", "json", "--task", settled.task_ids[2])
