@@ -156,17 +156,13 @@ def _checklists(conn: Connection, fps: Iterable[str]) -> dict[str, Checklist]:
     return out
 
 
-def _chunks(values: Sequence[str], size: int = 500) -> Iterable[Sequence[str]]:
-    for i in range(0, len(values), size):
-        yield values[i:i + size]
-
-
 def load(engine: Engine, campaign: str, *, with_record: bool = False,
          tasks: Sequence[Task] | None = None) -> list[Consolidated]:
     """Every drawn enterprise of *campaign* (task order) with its submitted record's
     computed results, the overrides, and the settlement of its current version."""
     from sqlalchemy import exists, select
 
+    from ..draw.queries import chunks
     from ..store.models import record_versions, result_overrides, result_settlements
 
     found = list(tasks) if tasks is not None else list_tasks(engine, campaign=campaign)
@@ -203,7 +199,7 @@ def load(engine: Engine, campaign: str, *, with_record: bool = False,
             batches = [(q_versions.where(record_versions.c.task_id.in_(chunk)),
                         q_over.where(result_overrides.c.task_id.in_(chunk)),
                         q_settled.where(result_settlements.c.task_id.in_(chunk)))
-                       for chunk in _chunks(ids)]
+                       for chunk in chunks(ids)]
         for qv, qo, qs in batches:
             for r in conn.execute(qs):
                 hit = rows.get(r.task_id)

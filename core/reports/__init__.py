@@ -82,6 +82,7 @@ def drawn_officers(engine: Engine, campaign: str) -> list[dict[str, Any]]:
     """The officers drawn for the campaign, in task order (组长 first in each team)."""
     from sqlalchemy import select
 
+    from ..draw.queries import chunks
     from ..store.models import officers, tasks
 
     order: dict[str, None] = {}
@@ -94,10 +95,8 @@ def drawn_officers(engine: Engine, campaign: str) -> list[dict[str, Any]]:
         for (team,) in conn.execution_options(yield_per=2000).execute(teams):
             for m in sorted(team, key=lambda m: not m.get("leader")):
                 order.setdefault(m["cert_no"])
-        certs = list(order)
-        for i in range(0, len(certs), 500):
-            for row in conn.execute(select(*cols).where(
-                    officers.c.cert_no.in_(certs[i:i + 500]))):
+        for chunk in chunks(list(order)):
+            for row in conn.execute(select(*cols).where(officers.c.cert_no.in_(chunk))):
                 found[row.cert_no] = dict(row._mapping)
     return [found.get(c, {"cert_no": c}) for c in order]
 
