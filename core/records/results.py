@@ -394,10 +394,8 @@ def mark_published(conn: Connection, campaign: str, day: date) -> None:
 
 def settled_version(engine: Engine, task_id: str) -> int | None:
     """The version of *task_id* whose results are settled now (None: not settled)."""
-    with engine.connect() as conn:
-        task = get_task(conn, task_id)
-    (row,) = load(engine, "", tasks=[task])
-    return task.version if row.is_settled else None
+    (row,) = load(engine, "", tasks=[_task(engine, task_id)])
+    return row.task.version if row.is_settled else None
 
 
 def _settled_join(rs: Any, tasks: Any) -> Any:
