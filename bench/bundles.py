@@ -22,6 +22,7 @@ import uuid
 from pathlib import Path
 
 import sqlalchemy as sa
+from pgschema import scratch_schema  # noqa: E402 - bench/, beside this script
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -117,16 +118,10 @@ def main() -> None:
         (work / "sqlite").mkdir()
         run("sqlite", f"sqlite:///{work / 'sqlite' / 'office.db'}", work / "sqlite", args.tasks)
         if args.pg:
-            from tests.conftest import _pg_admin, _pg_schema_url
-
-            os.environ.setdefault("JOINTCHECK_TEST_PG_URL", args.pg)
             schema = f"jc_bench_{uuid.uuid4().hex[:8]}"
-            _pg_admin(f'CREATE SCHEMA "{schema}"')
-            try:
+            with scratch_schema(args.pg, schema) as url:
                 (work / "pg").mkdir()
-                run("postgresql", _pg_schema_url(schema), work / "pg", args.tasks)
-            finally:
-                _pg_admin(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+                run("postgresql", url, work / "pg", args.tasks)
 
 
 if __name__ == "__main__":

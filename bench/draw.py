@@ -25,6 +25,8 @@ import sys
 import time
 from pathlib import Path
 
+from pgschema import schema_url  # noqa: E402 - bench/, beside this script
+
 OUT = Path(__file__).resolve().parent / "out" / "draw"
 CAMPAIGN_ID = "bench-draw"
 PG_SCHEMA = "jointcheck_bench_draw"
@@ -67,23 +69,6 @@ def sample_files(n_targets: int, n_officers: int) -> tuple[Path, Path]:
         log(f"  generated in {time.perf_counter() - start:.1f} s")
     return tpath, opath
 
-
-def pg_url(base: str) -> str:
-    """*base* with ``search_path`` set to the benchmark's own schema (created if missing)."""
-    import sqlalchemy as sa
-    from sqlalchemy.engine import make_url
-
-    from jointcheck.core.store import resolve_url
-
-    base = resolve_url(base)
-    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{PG_SCHEMA}"')
-    finally:
-        admin.dispose()
-    url = make_url(base).update_query_dict({"options": f"-csearch_path={PG_SCHEMA}"})
-    return url.render_as_string(hide_password=False)
 
 
 def prepare_store(url: str, tpath: Path, opath: Path, n_targets: int, n_officers: int):
@@ -215,7 +200,7 @@ def main() -> None:
     campaign_path.write_text(CAMPAIGN, encoding="utf-8")
     stores = [("SQLite", f"sqlite:///{OUT / f'store-{args.targets}-{args.officers}.db'}")]
     if args.pg:
-        stores.append(("PostgreSQL", pg_url(args.pg)))
+        stores.append(("PostgreSQL", schema_url(args.pg, PG_SCHEMA)))
     log(f"{args.targets:,} targets, {args.officers:,} officers; 1% per grade A/B/C/D, "
         f"2 + 2 officers per target, cross-jurisdiction; {args.repeat} runs; "
         f"{os.cpu_count()} CPUs")

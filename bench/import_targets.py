@@ -35,6 +35,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from pgschema import scratch_schema  # noqa: E402 - bench/, beside this script
+
 OUT = Path(__file__).resolve().parent / "out" / "import"
 TARGET_SECONDS = 20.0
 TARGET_MB = 500.0
@@ -156,25 +158,6 @@ def sqlite_baseline(path: Path, workdir: Path) -> tuple[str, float]:
     return label, time.perf_counter() - start
 
 
-def pg_admin(url: str, statement: str) -> None:
-    import sqlalchemy as sa
-
-    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as conn:
-            conn.exec_driver_sql(statement)
-    finally:
-        engine.dispose()
-
-
-def pg_schema_url(url: str, schema: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    from jointcheck.core.store import resolve_url
-
-    u = make_url(resolve_url(url)).update_query_dict({"options": f"-csearch_path={schema}"})
-    return u.render_as_string(hide_password=False)
-
 
 def pg_baseline(url: str, path: Path) -> tuple[str, float]:
     import psycopg
@@ -242,16 +225,11 @@ def main() -> None:
             baseline = sqlite_baseline(path, work)
             report("SQLite", result, baseline)
     if args.pg:
-        pg_admin(args.pg, f'DROP SCHEMA IF EXISTS "{PG_SCHEMA}" CASCADE')
-        pg_admin(args.pg, f'CREATE SCHEMA "{PG_SCHEMA}"')
-        try:
-            url = pg_schema_url(args.pg, PG_SCHEMA)
+        with scratch_schema(args.pg, PG_SCHEMA) as url:
             upgrade(url)
             result = measure_import(url, path)
             baseline = pg_baseline(args.pg, path)
             report("PostgreSQL", result, baseline)
-        finally:
-            pg_admin(args.pg, f'DROP SCHEMA IF EXISTS "{PG_SCHEMA}" CASCADE')
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ import uuid
 from pathlib import Path
 
 import sqlalchemy as sa
+from pgschema import scratch_schema  # noqa: E402 - bench/, beside this script
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -134,15 +135,9 @@ def main() -> None:
             big, _officers = write_sample(work / "big", targets=args.rows, officers=10, seed=7)
         run("sqlite", f"sqlite:///{work / 'bench.db'}", work, args, big)
         if args.pg:
-            from tests.conftest import _pg_admin, _pg_schema_url
-
             schema = f"jc_bench_{uuid.uuid4().hex[:8]}"
-            os.environ.setdefault("JOINTCHECK_TEST_PG_URL", args.pg)
-            _pg_admin(f'CREATE SCHEMA "{schema}"')
-            try:
-                run("postgresql", _pg_schema_url(schema), work, args, big)
-            finally:
-                _pg_admin(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+            with scratch_schema(args.pg, schema) as url:
+                run("postgresql", url, work, args, big)
 
 
 if __name__ == "__main__":

@@ -26,6 +26,8 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from pgschema import schema_url  # noqa: E402 - bench/, beside this script
+
 OUT = Path(__file__).resolve().parent / "out" / "referrals"
 PG_SCHEMA = "jointcheck_bench_referrals"
 CAMPAIGN_ID = "hebi-2020-industrial-safety"
@@ -37,23 +39,6 @@ TABLES = ("tasks", "record_versions", "record_problems", "referrals", "targets")
 def log(text: str) -> None:
     print(text, flush=True)
 
-
-def pg_url(base: str) -> str:
-    import sqlalchemy as sa
-    from sqlalchemy.engine import make_url
-
-    from jointcheck.core.store import resolve_url
-
-    base = resolve_url(base)
-    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{PG_SCHEMA}" CASCADE')
-            conn.exec_driver_sql(f'CREATE SCHEMA "{PG_SCHEMA}"')
-    finally:
-        admin.dispose()
-    url = make_url(base).update_query_dict({"options": f"-csearch_path={PG_SCHEMA}"})
-    return url.render_as_string(hide_password=False)
 
 
 def fill(url: str, n_records: int, n_referrals: int) -> None:
@@ -234,7 +219,7 @@ def main() -> None:
         Path(str(db) + suffix).unlink(missing_ok=True)
     stores.append(("SQLite", f"sqlite:///{db}"))
     if args.pg:
-        stores.append(("PostgreSQL", pg_url(args.pg)))
+        stores.append(("PostgreSQL", schema_url(args.pg, PG_SCHEMA, fresh=True)))
     figures = []
     for label, url in stores:
         log(f"{label}:")

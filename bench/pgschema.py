@@ -1,0 +1,44 @@
+"""The PostgreSQL schema a benchmark works in: its own schema of the given database, so a
+run never touches anything else there (``--pg URL`` of the bench scripts)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+def admin(base: str, statement: str) -> None:
+    """Run one statement (CREATE/DROP SCHEMA) on *base* in autocommit."""
+    import sqlalchemy as sa
+
+    from jointcheck.core.store import resolve_url
+
+    engine = sa.create_engine(resolve_url(base), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql(statement)
+    finally:
+        engine.dispose()
+
+
+def schema_url(base: str, schema: str, *, fresh: bool = False) -> str:
+    """*base* with ``search_path`` set to *schema*, which is created if missing (dropped and
+    created anew when *fresh*)."""
+    from sqlalchemy.engine import make_url
+
+    from jointcheck.core.store import resolve_url
+
+    if fresh:
+        admin(base, f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    admin(base, f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+    url = make_url(resolve_url(base)).update_query_dict({"options": f"-csearch_path={schema}"})
+    return url.render_as_string(hide_password=False)
+
+
+@contextmanager
+def scratch_schema(base: str, schema: str) -> Iterator[str]:
+    """The URL of a fresh *schema*, dropped when the block ends."""
+    try:
+        yield schema_url(base, schema, fresh=True)
+    finally:
+        admin(base, f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
