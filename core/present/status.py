@@ -34,7 +34,6 @@ _ = translator({
     "overdue": ("逾期 {d} 日", "{d} day(s) overdue"),
     "today": ("今日到期", "due today"),
     "left": ("还有 {d} 日", "{d} day(s) left"),
-    "estimated": ("（估算）", " (estimated)"),
     "h_when": ("状态", "When"),
     "h_date": ("截止日期", "Due"),
     "h_deadline": ("期限", "Deadline"),
@@ -90,12 +89,10 @@ def as_of_line(status: Status) -> str:
 
 
 def due_rows(status: Status) -> list[list[str]]:
-    rows = []
-    for g in status.due:
-        rows.append([when_text((g.due.date - status.today).days),
-                     g.due.date.isoformat() + (_("estimated") if g.due.estimated else ""),
-                     g.deadline.name, str(g.count), g.owner])
-    return rows
+    from .calendar import due_text
+
+    return [[when_text((g.due.date - status.today).days), due_text(g.due), g.deadline.name,
+             str(g.count), g.owner] for g in status.due]
 
 
 def status_lines(status: Status, campaign: Campaign) -> list[str]:
