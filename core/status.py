@@ -1,7 +1,6 @@
 """A campaign's progress and what is due (``jointcheck status``, the app's dashboard).
 
-Stages: drawn, records pending and in draft, submitted, settled, published (when the store
-tracks the joint office's settlement), problems, referrals drafted, referred (sent),
+Stages: drawn, records pending and in draft, submitted, settled, published, problems, referrals drafted, referred (sent),
 answered (the department opened a case or declined in writing), closed and reported. Due
 items: every step of the campaign's deadlines (core.deadlines) not yet done, with its due
 date, whether that date is estimated, and who owes it, grouped by deadline, due date and
@@ -54,7 +53,7 @@ class Status:
     campaign_id: str
     today: date
     within: int
-    counts: dict[str, int | None]
+    counts: dict[str, int]
     due: list[DueGroup]
     untracked: list[str]  # deadlines the store cannot follow (yet), by id
 
@@ -65,19 +64,14 @@ class Status:
                 "untracked_deadlines": self.untracked}
 
 
-def _settlements():
-    from .store import models
-
-    return getattr(models, "result_settlements", None)
-
-
-def _counts(conn: Connection, campaign_id: str) -> dict[str, int | None]:
+def _counts(conn: Connection, campaign_id: str) -> dict[str, int]:
     from sqlalchemy import and_, func, select
 
     from .store.models import record_problems as rp
     from .store.models import referrals, tasks
+    from .store.models import result_settlements as settled
 
-    counts: dict[str, int | None] = dict.fromkeys(STAGES, 0)
+    counts: dict[str, int] = dict.fromkeys(STAGES, 0)
     by_status: dict[str, int] = dict(conn.execute(select(tasks.c.status, func.count())
                                   .where(tasks.c.campaign_id == campaign_id)
                                   .group_by(tasks.c.status)).all())
@@ -85,15 +79,11 @@ def _counts(conn: Connection, campaign_id: str) -> dict[str, int | None]:
     counts["pending"] = by_status.get("pending", 0)
     counts["draft"] = by_status.get("draft", 0) + by_status.get("amending", 0)
     counts["submitted"] = by_status.get("submitted", 0) + by_status.get("amending", 0)
-    settled = _settlements()
-    if settled is None:
-        counts["settled"] = counts["published"] = None
-    else:
-        join = and_(settled.c.task_id == tasks.c.id, settled.c.version == tasks.c.version)
-        row = conn.execute(select(func.count(), func.count(settled.c.published_on))
-                           .select_from(settled.join(tasks, join))
-                           .where(tasks.c.campaign_id == campaign_id)).one()
-        counts["settled"], counts["published"] = int(row[0]), int(row[1])
+    join = and_(settled.c.task_id == tasks.c.id, settled.c.version == tasks.c.version)
+    row = conn.execute(select(func.count(), func.count(settled.c.published_on))
+                       .select_from(settled.join(tasks, join))
+                       .where(tasks.c.campaign_id == campaign_id)).one()
+    counts["settled"], counts["published"] = int(row[0]), int(row[1])
     problems: dict[bool, int] = dict(conn.execute(
         select(rp.c.corrected_on_site, func.count())
         .select_from(rp.join(tasks, and_(tasks.c.id == rp.c.task_id,
@@ -119,6 +109,7 @@ def campaign_status(engine: Engine, campaign: Campaign, calendar: WorkCalendar, 
     from sqlalchemy import and_, func, select
 
     from .store.models import referrals, task_answers, tasks
+    from .store.models import result_settlements as settled
 
     today = today or date.today()
     names = dict(department_names or {})
@@ -186,18 +177,16 @@ def campaign_status(engine: Engine, campaign: Campaign, calendar: WorkCalendar, 
                     add(rule, start, owner_of(rule, dept), str(example), n)
         # problems not drafted yet owe the letter too
         rule = rules.get(D.REFERRAL_LETTER)
-        waiting = (counts["problems"] or 0) - (counts["corrected_on_site"] or 0) \
-            - (counts["drafted"] or 0)
+        waiting = counts["problems"] - counts["corrected_on_site"] - counts["drafted"]
         if rule is not None and waiting > 0 and rule.event in known_events:
             due = rule.due(known_events[rule.event], calendar)
             if due.date <= horizon:
                 key = (rule.id, due.date, owner_of(rule))
                 group = groups.setdefault(key, DueGroup(rule, due, owner_of(rule)))
                 group.count += waiting
-        # publication, when the store follows settlements
+        # publication: the settled results not published yet
         rule = rules.get(D.PUBLICATION)
-        settled = _settlements()
-        if rule is not None and settled is not None and rule.event == "results_formed":
+        if rule is not None and rule.event == "results_formed":
             q = (select(settled.c.task_id, settled.c.settled_at)
                  .join(tasks, and_(tasks.c.id == settled.c.task_id,
                                    tasks.c.version == settled.c.version))

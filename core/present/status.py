@@ -28,7 +28,6 @@ _ = translator({
     "answered": ("已答复（立案或不予立案）", "answered (case opened or declined)"),
     "closed": ("已结案", "cases closed"),
     "reported": ("已报告结果", "results reported"),
-    "untracked": ("（尚未记录）", "(not tracked)"),
     "due_head": ("期限（逾期在前，{n} 日内到期）", "Deadlines (overdue first, due within {n} days)"),
     "none_due": ("没有逾期或 {n} 日内到期的事项。", "Nothing overdue or due within {n} days."),
     "overdue": ("逾期 {d} 日", "{d} day(s) overdue"),
@@ -58,16 +57,13 @@ def bar(n: int, total: int) -> str:
 
 
 def stage_rows(status: Status) -> list[list[str]]:
-    """[label, count, bar] per stage; stages the store does not track say so."""
+    """[label, count, bar] per stage."""
     from ..status import STAGES
 
     rows = []
     for stage in STAGES:
-        n = status.counts.get(stage)
-        if n is None:
-            rows.append([_(stage), "—", _("untracked")])
-            continue
-        base = status.counts.get(BASE.get(stage, ""), None)
+        n = status.counts[stage]
+        base = status.counts.get(BASE.get(stage, ""))
         rows.append([_(stage), str(n), bar(n, base) if base else ""])
     return rows
 
