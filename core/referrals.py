@@ -277,12 +277,8 @@ def draft(engine: Engine, campaign_id: str, on: date, *, actor: str | None = Non
             conn.execute(delete(referrals).where(referrals.c.id.in_(gone)))
             result.withdrawn = sorted(gone)
         if new_rows:
-            conn.execute(insert(referrals), new_rows)
-            keys = {(r["task_id"], r["department"], r["item_id"]) for r in new_rows}
-            result.drafted = sorted(r.id for r in conn.execute(
-                select(referrals.c.id, referrals.c.task_id, referrals.c.department,
-                       referrals.c.item_id).where(referrals.c.campaign_id == campaign_id))
-                if (r.task_id, r.department, r.item_id) in keys)
+            result.drafted = sorted(conn.execute(insert(referrals).returning(referrals.c.id),
+                                                 new_rows).scalars())
         if result.drafted or result.updated or result.withdrawn:
             audit.append(conn, "referral.draft", {
                 "campaign_id": campaign_id, "date": on.isoformat(), "drafted": result.drafted,
