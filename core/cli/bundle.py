@@ -158,15 +158,9 @@ def show(ctx: click.Context, file: str, fmt: str) -> None:
     from ..text import local_time, pairs_lines, table_lines
 
     try:
-        engine = service.open_bundle(file)
+        info, states = service.read_info(file)
     except service.BundleError as exc:
         _fail(exc)
-    try:
-        info, states = service.read_info(engine)
-    except service.BundleError as exc:
-        _fail(exc)
-    finally:
-        engine.dispose()
     url, against, why = _compare(ctx, info, states)
     if fmt == "json":
         echo_json(dict(info.to_json(), office=dict(

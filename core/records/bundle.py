@@ -480,26 +480,31 @@ def open_bundle(path: str | Path) -> Engine:
     return engine
 
 
-def read_info(bundle: Engine) -> tuple[BundleInfo, dict[str, dict[str, Any]]]:
-    """What a bundle says about itself, and its tasks' states."""
+def read_info(path: str | Path) -> tuple[BundleInfo, dict[str, dict[str, Any]]]:
+    """What bundle file *path* says about itself, and its tasks' states (the file is
+    opened by :func:`open_bundle` and closed again)."""
     from sqlalchemy import select
     from sqlalchemy.exc import SQLAlchemyError
 
     from ..store.models import bundle_tasks, bundles, draws
 
-    with bundle.connect() as conn:
-        try:
-            row = conn.execute(select(bundles)).one()
-            campaign = conn.execute(select(draws.c.campaign_id)
-                                    .where(draws.c.id == row.draw_id)).scalar() or ""
-            base = {r.task_id: r for r in conn.execute(select(bundle_tasks))}
-            states = task_states(conn, base)
-            ok = content_digest(conn) == row.content_digest
-            own = _meta(conn, "store_id") or ""
-        except (SQLAlchemyError, KeyError, TypeError, ValueError, AttributeError) as exc:
-            # rows missing, unreadable or malformed: edited with another tool
-            bundle_id = _meta(conn, "bundle_id") or "?"
-            raise BundleError([problem("JC868", bundle=bundle_id[:8])]) from exc
+    bundle = open_bundle(path)
+    try:
+        with bundle.connect() as conn:
+            try:
+                row = conn.execute(select(bundles)).one()
+                campaign = conn.execute(select(draws.c.campaign_id)
+                                        .where(draws.c.id == row.draw_id)).scalar() or ""
+                base = {r.task_id: r for r in conn.execute(select(bundle_tasks))}
+                states = task_states(conn, base)
+                ok = content_digest(conn) == row.content_digest
+                own = _meta(conn, "store_id") or ""
+            except (SQLAlchemyError, KeyError, TypeError, ValueError, AttributeError) as exc:
+                # rows missing, unreadable or malformed: edited with another tool
+                bundle_id = _meta(conn, "bundle_id") or "?"
+                raise BundleError([problem("JC868", bundle=bundle_id[:8])]) from exc
+    finally:
+        bundle.dispose()
     info = BundleInfo(bundle_id=row.id, origin_store=row.origin_store, draw_id=row.draw_id,
                       campaign_id=campaign, content_digest=row.content_digest, digest_ok=ok,
                       created_at=row.created_at, created_by=row.created_by, store=own)
@@ -735,11 +740,7 @@ def import_bundle(engine: Engine, path: str | Path, *, host: PluginHost | None =
     from ..store import audit, begin_write, utcnow
     from ..store.models import bundle_tasks, bundles
 
-    bundle = open_bundle(path)
-    try:
-        info, states = read_info(bundle)
-    finally:
-        bundle.dispose()
+    info, states = read_info(path)
     who = actor or audit.actor()
     out = Imported(bundle_id=info.bundle_id)
     with begin_write(engine) as conn:
