@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..canonical import canonical_digest, format_time
+from ..draw.queries import chunks
 from ..errors import Problem, problem, register
 from .service import (
     AMENDING,
@@ -173,11 +174,6 @@ def _meta(conn: Connection, key: str) -> str | None:
     return conn.execute(select(store_meta.c.value).where(store_meta.c.key == key)).scalar()
 
 
-def _chunks(values: list[str], size: int = 500) -> Iterable[list[str]]:
-    for i in range(0, len(values), size):
-        yield values[i:i + size]
-
-
 def task_states(conn: Connection, task_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
     """Each task's state as JSON: status, version, amendment reason, answers (with their
     versions) and submitted versions — what a bundle carries back and what is compared."""
@@ -187,7 +183,7 @@ def task_states(conn: Connection, task_ids: Iterable[str]) -> dict[str, dict[str
 
     ids = sorted(set(task_ids))
     out: dict[str, dict[str, Any]] = {}
-    for part in _chunks(ids):
+    for part in chunks(ids):
         for r in conn.execute(select(tasks.c.id, tasks.c.status, tasks.c.version,
                                      tasks.c.amend_reason).where(tasks.c.id.in_(part))):
             out[r.id] = {"status": r.status, "version": r.version,
@@ -350,15 +346,15 @@ def export(engine: Engine, draw_id: int, path: str | Path, *, officer: str | Non
                     codes = sorted({r.credit_code for r in rows})
                     certs = sorted({m["cert_no"] for r in rows for m in r.team})
                     n_targets = n_officers = 0
-                    for chunk in _chunks(codes):
+                    for chunk in chunks(codes):
                         n_targets += _copy(conn, dst, targets, targets.c.credit_code.in_(chunk),
                                            TARGET_COLUMNS, row_digest="", created_at=now,
                                            updated_at=now)
-                    for chunk in _chunks(certs):
+                    for chunk in chunks(certs):
                         n_officers += _copy(conn, dst, officers, officers.c.cert_no.in_(chunk),
                                             OFFICER_COLUMNS, conflicts=[], row_digest="",
                                             created_at=now, updated_at=now)
-                    for chunk in _chunks(ids):
+                    for chunk in chunks(ids):
                         _copy(conn, dst, tasks, tasks.c.id.in_(chunk))
                         _copy(conn, dst, task_answers, task_answers.c.task_id.in_(chunk))
                         _copy(conn, dst, record_versions, record_versions.c.task_id.in_(chunk))
@@ -601,7 +597,7 @@ def _locked_tasks(conn: Connection, task_ids: list[str]) -> dict[str, Task]:
     from .service import _member_names, _targets, _task_from_row
 
     rows = []
-    for part in _chunks(sorted(task_ids)):
+    for part in chunks(sorted(task_ids)):
         q = select(tasks).where(tasks.c.id.in_(part))
         if conn.dialect.name == "postgresql":
             q = q.with_for_update()
