@@ -213,15 +213,14 @@ def _store_from_file(ctx: click.Context, task: str, findings: str, campaign: str
             draft = load_draft(engine, task, host=host,
                                campaign=checklist or _default_checklist(host))
             doc, answers = _load_record_file(findings, draft, host)
-            settled = None
-            if reason is not None:
-                from ..records.results import settled_version
-
-                settled = settled_version(engine, task)
             if reason is None:
+                settled = None
                 rv = submit(engine, task, host=host, campaign=draft.checklist, answers=answers,
                             confirm_date=confirm_date)
             else:
+                from ..records.results import settled_version
+
+                settled = settled_version(engine, task)  # before the amendment undoes it
                 rv = amend(engine, task, answers, reason, host=host, campaign=draft.checklist,
                            confirm_date=confirm_date)
         except RecordError as exc:
@@ -231,7 +230,7 @@ def _store_from_file(ctx: click.Context, task: str, findings: str, campaign: str
     else:
         click.echo(_("amended", task=task, version=rv.version, reason=rv.reason))
         if settled is not None:
-            click.echo(_("unsettled", task=task, version=settled))
+            click.echo(_("unsettled", version=settled))
     for line in results_lines(rv.results, draft.checklist):
         click.echo(line)
 
