@@ -162,14 +162,14 @@ def show(ctx: click.Context, file: str, fmt: str) -> None:
     except service.BundleError as exc:
         _fail(exc)
     url, against, why = _compare(ctx, info, states)
+    compared = against is not None and against.problem is None
     if fmt == "json":
         echo_json(dict(info.to_json(), office=dict(
             against.to_json() if against else {"compared": False}, url=url,
-            reason=why if against is None or against.problem else None)))
+            reason=None if compared else why)))
         return
     digest = _("digest_ok" if info.digest_ok else "digest_bad", digest=info.content_digest)
-    compared = against is not None and against.problem is None
-    if against is None or against.problem is not None:
+    if not compared:
         office = why
     else:
         office = _("store_origin", url=url) + "；" + (
@@ -195,7 +195,6 @@ def show(ctx: click.Context, file: str, fmt: str) -> None:
         click.echo(_("changed_count", n=len(info.tasks),
                      changed=sum(1 for t in info.tasks if t["changed"])))
         return
-    assert against is not None
     rows = ([tid, state(t["bundle_status"], t["bundle_version"]),
              state(t["office_status"], t["office_version"]), _verdict_text(t)]
             for tid, t in against.tasks.items())
