@@ -120,3 +120,12 @@ def settled_store(url: str, tmp_path: Path, count: int = 4) -> Drawn:
                            reason="未按规定公示", add=["责令改正"])
     results.settle(d.engine, CAMPAIGN_ID)
     return d
+
+
+def run_cli(url: str, *args: str):
+    """``jointcheck --db URL ARGS…`` through click's test runner."""
+    from click.testing import CliRunner
+
+    from jointcheck.core.cli import main
+
+    return CliRunner().invoke(main, ["--db", url, *args])

@@ -11,20 +11,14 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from click.testing import CliRunner
 
-from jointcheck.core.cli import main
 from jointcheck.core.records import results as RS
 from jointcheck.core.store.models import officers, targets
 from tests.browser import Browser, chromium_path
-from tests.recordsupport import CAMPAIGN_ID, drawn_store, submit_task
+from tests.recordsupport import CAMPAIGN_ID, drawn_store, run_cli, submit_task
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "build" / "artifacts"
 HEADER = ["市场主体名称", "统一社会信用代码", "检查部门", "检查日期", "抽查结果", "各部门抽查结果"]
-
-
-def run_cli(url: str, *args: str):
-    return CliRunner().invoke(main, ["--db", url, *args])
 
 
 def _publish(url, out, *extra):

@@ -25,13 +25,9 @@ from jointcheck.core.store.models import (
     task_answers,
     tasks,
 )
-from tests.recordsupport import answer_all, drawn_store
+from tests.recordsupport import answer_all, drawn_store, run_cli
 
 EM, MS = "emergency_mgmt", "market_supervision"
-
-
-def run_cli(url: str, *args: str):
-    return CliRunner().invoke(main, ["--db", url, *args])
 
 
 @pytest.fixture

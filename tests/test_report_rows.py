@@ -11,20 +11,14 @@ import json
 from collections import Counter
 
 import sqlalchemy as sa
-from click.testing import CliRunner
 
-from jointcheck.core.cli import main
 from jointcheck.core.present.reports import DISPOSITIONS
 from jointcheck.core.records import results as RS
 from jointcheck.core.records.service import start_amendment, submit
 from jointcheck.core.store.models import result_settlements, tasks
-from tests.recordsupport import CAMPAIGN_ID, drawn_store, submit_task
+from tests.recordsupport import CAMPAIGN_ID, drawn_store, run_cli, submit_task
 
 EM, MS = "emergency_mgmt", "market_supervision"
-
-
-def run_cli(url: str, *args: str):
-    return CliRunner().invoke(main, ["--db", url, *args])
 
 
 def _reviewed(engine) -> dict[str, list]:

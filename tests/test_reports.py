@@ -11,12 +11,10 @@ from collections import Counter
 
 import openpyxl
 import sqlalchemy as sa
-from click.testing import CliRunner
 
-from jointcheck.core.cli import main
 from jointcheck.core.records import results as RS
 from jointcheck.core.store.models import officers, record_versions, result_overrides, tasks
-from tests.recordsupport import drawn_store, submit_task
+from tests.recordsupport import drawn_store, run_cli, submit_task
 
 EM, MS = "emergency_mgmt", "market_supervision"
 CAMPAIGN = "hebi-2020-industrial-safety"
@@ -25,10 +23,6 @@ DOCNO = "鹤双随机办〔2020〕19号"
 RESULTS = ["未发现问题", "未按规定公示应当公示的信息", "公示信息隐瞒真实情况弄虚作假",
            "通过登记的住所（经营场所）无法联系", "发现问题已责令改正", "不配合检查情节严重",
            "未发现开展本次抽查涉及的经营活动", "发现问题待后续处理"]
-
-
-def run_cli(url: str, *args: str):
-    return CliRunner().invoke(main, ["--db", url, *args])
 
 
 def _write(url, tmp_path, kind, fmt, *extra):

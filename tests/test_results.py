@@ -7,20 +7,14 @@ from __future__ import annotations
 import json
 
 import pytest
-from click.testing import CliRunner
 
-from jointcheck.core.cli import main
 from jointcheck.core.records import results as RS
 from jointcheck.core.records.service import RecordError
 from jointcheck.core.store import audit
-from tests.recordsupport import drawn_store, submit_task
+from tests.recordsupport import drawn_store, run_cli, submit_task
 
 EM, MS = "emergency_mgmt", "market_supervision"
 CAMPAIGN = "hebi-2020-industrial-safety"
-
-
-def run_cli(url: str, *args: str):
-    return CliRunner().invoke(main, ["--db", url, *args])
 
 
 @pytest.fixture
