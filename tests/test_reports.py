@@ -236,7 +236,7 @@ def test_report_outputs_for_a_careless_user(settled, store_url, tmp_path):
     out = run("summary", CAMPAIGN, "--show-personal")
     assert out.exit_code == 2 and "--show-personal" in out.output
     out = run("summary", str(tmp_path / "no-campaign.yaml"))
-    assert out.exit_code == 1 and "JC104" in out.output and "no-campaign.yaml" in out.output
+    assert out.exit_code == 1 and "JC122" in out.output and "no-campaign.yaml" in out.output
     # an existing file is replaced once the new one is complete, and kept when it fails
     target = tmp_path / "s.json"
     before = target.read_bytes()

@@ -8,8 +8,9 @@ from pathlib import Path
 import click
 
 from ..i18n import translator
+from ._common import fail
 from .db import store_engine
-from .results import campaign_id, fail_records
+from .results import campaign_id
 
 _ = translator({
     "help": ("一公开：为已确认的结果写出 results.csv、results.json 和自包含的公示网页 index.html"
@@ -48,7 +49,7 @@ def publish(ctx: click.Context, campaign: str, output: Path, columns: Path | Non
         try:
             done = do_publish(engine, campaign_id(campaign), output, on=day, columns=columns)
         except RecordError as exc:
-            fail_records(exc)
+            fail(exc.problems)
     click.echo(_("written", n=done.count, day=done.on.isoformat()))
     for path in done.files[:6]:
         click.echo(f"  {path}")

@@ -8,8 +8,9 @@ from pathlib import Path
 import click
 
 from ..i18n import translator
+from ._common import fail
 from .db import store_engine
-from .results import campaign_id, fail_records
+from .results import campaign_id
 
 _ = translator({
     "help": ("写出报表：officers 附件1 随机抽取执法检查人员信息表；statistics 附件2 联合抽查统计表；"
@@ -74,7 +75,7 @@ def report(ctx: click.Context, kind: str, campaign: str, fmt: str | None, output
             done = write_report(engine, kind, campaign_id(campaign), fmt, path, task=task,
                                 show_personal=show_personal)
         except RecordError as exc:
-            fail_records(exc)
+            fail(exc.problems)
     click.echo(_("written", path=done.path, n=done.rows,
                  unit=_("records" if kind == "record" else "rows"))
                + (_("replaced") if done.replaced else ""))

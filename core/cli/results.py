@@ -3,18 +3,17 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING
 
 import click
 
 from ..i18n import translator
-from ._common import EXIT_INVALID, echo_json, echo_problems, format_option
+from ._common import echo_json, echo_problems, fail, format_option
 from .db import store_engine
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..records.service import RecordError
+    pass
 
 _ = translator({
     "group": ("汇总结果：联合抽查领导小组办公室审核、修改并确认各企业的抽查结果",
@@ -58,12 +57,11 @@ def campaign_id(value: str) -> str:
     if path.suffix.lower() not in (".yaml", ".yml"):
         return value
     from ..errors import Localized, problem
-    from ..records.service import RecordError
 
-    if not path.is_file():
-        fail_records(RecordError([problem("JC104", file=value, detail=Localized(
-            "文件不存在（请给出实施方案的 id 或其 YAML 文件）",
-            "no such file (give the campaign id or its YAML file)"))]))
+    if not path.is_file():  # as every command that reads a campaign file says it
+        from jointcheck.examples import example_path
+
+        fail([problem("JC122", file=value, example=example_path().stem)])
     import yaml
 
     try:
@@ -72,12 +70,7 @@ def campaign_id(value: str) -> str:
     except (OSError, UnicodeDecodeError, yaml.YAMLError, KeyError, TypeError) as exc:
         detail = (Localized("没有 campaign.id", "no campaign.id")
                   if isinstance(exc, KeyError | TypeError) else str(exc).splitlines()[0])
-        fail_records(RecordError([problem("JC104", file=value, detail=detail)]))
-
-
-def fail_records(exc: RecordError) -> NoReturn:
-    echo_problems(exc.problems)
-    sys.exit(EXIT_INVALID)
+        fail([problem("JC104", file=value, detail=detail)])
 
 
 @click.group(help=_("group"))
@@ -133,7 +126,7 @@ def set_(ctx: click.Context, task: str, department: str | None, result: int | No
             row = set_result(engine, task, reason=reason, department=department,
                              result=result, add=add, remove=remove)
         except RecordError as exc:
-            fail_records(exc)
+            fail(exc.problems)
     names = {d.code: d.name for d in row.checklist.departments} if row.checklist else {}
     lines = override_lines(row, names)
     click.echo(_("set_done", task=task, what=lines[-1] if lines else ""))
@@ -165,7 +158,7 @@ def settle(ctx: click.Context, campaign: str, allow_missing: bool) -> None:
         try:
             done = do_settle(engine, campaign_id(campaign), allow_missing=allow_missing)
         except RecordError as exc:
-            fail_records(exc)
+            fail(exc.problems)
     click.echo(_("settled", n=len(done.settled), already=done.already))
     if done.missing:
         shown = "、".join(r.task.id for r in done.missing[:20])
