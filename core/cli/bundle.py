@@ -3,18 +3,16 @@ it, import its records back, list and resolve conflicts (docs/bundles.md)."""
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 import click
 
 from ..i18n import translator
 from ._common import (
-    EXIT_INVALID,
     cannot_write,
     db_url,
     echo_json,
-    echo_problems,
+    fail,
     format_option,
 )
 from .db import store_engine
@@ -116,10 +114,6 @@ _ = translator({
 })
 
 
-def _fail(exc: Any) -> None:
-    echo_problems(exc.problems)
-    sys.exit(EXIT_INVALID)
-
 
 @click.group(help=_("group"))
 def bundle() -> None:
@@ -142,7 +136,7 @@ def export(ctx: click.Context, draw_id: int, officer: str | None, task_ids: tupl
         try:
             done = service.export(engine, draw_id, output, officer=officer, task_ids=task_ids)
         except service.BundleError as exc:
-            _fail(exc)
+            fail(exc.problems)
         except OSError as exc:  # the folder is missing, not writable, the disk full…
             cannot_write(exc, output)
     click.echo(_("exported", bundle=done.bundle_id, path=done.path, n=len(done.task_ids),
@@ -160,7 +154,7 @@ def show(ctx: click.Context, file: str, fmt: str) -> None:
     try:
         info, states = service.read_info(file)
     except service.BundleError as exc:
-        _fail(exc)
+        fail(exc.problems)
     url, against, why = _compare(ctx, info, states)
     compared = against is not None and against.problem is None
     if fmt == "json":
@@ -276,7 +270,7 @@ def import_(ctx: click.Context, file: str, progress: bool, fmt: str) -> None:
             done = service.import_bundle(engine, file, host=host,
                                          progress=show if progress else None)
         except service.BundleError as exc:
-            _fail(exc)
+            fail(exc.problems)
     if fmt == "json":
         echo_json(done.to_json())
         return
@@ -329,6 +323,6 @@ def resolve(ctx: click.Context, bundle_id: str, task: str, keep: str) -> None:
         try:
             added = service.resolve(engine, bundle_id, task, keep, host=host)
         except service.BundleError as exc:
-            _fail(exc)
+            fail(exc.problems)
     click.echo(_("kept_office" if keep == "office" else "took_bundle", task=task,
                  bundle=bundle_id, versions=added))

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from ..i18n import translator
-from ._common import EXIT_INVALID, echo_json_list, echo_problems, fail, format_option
+from ._common import EXIT_INVALID, echo_json_list, fail, format_option
 from .calendar import holidays_option, parse_date, warn_estimates
 from .db import store_engine
 
@@ -82,10 +82,6 @@ def _check_department(config, code: str | None) -> None:
     sys.exit(EXIT_INVALID)
 
 
-def _failed(exc) -> None:
-    echo_problems(exc.problems)
-    sys.exit(EXIT_INVALID)
-
 
 def checklists_of(engine, refs) -> dict:
     """The checklist snapshots the referrals' records were filled against, by fingerprint."""
@@ -119,7 +115,7 @@ def draft(ctx: click.Context, campaign: str, on: date | None) -> None:
         try:
             result = do_draft(engine, camp.id, on or date.today())
         except ReferralError as exc:
-            _failed(exc)
+            fail(exc.problems)
     _echo_draft(result)
 
 
@@ -210,7 +206,7 @@ def update(ctx: click.Context, referral_id: int, status: str, on: date, note: st
         try:
             ref = do_update(engine, referral_id, status, on, note=note, case_no=case_no)
         except ReferralError as exc:
-            _failed(exc)
+            fail(exc.problems)
     click.echo(_("stepped", id=ref.id, status=status_label(ref.status), date=on.isoformat()))
 
 
@@ -255,7 +251,7 @@ def letter(ctx: click.Context, campaign: str, department: str | None, fmt: str, 
             _echo_draft(do_draft(engine, camp.id, on))
             letters = assign_letters(engine, camp.id, on, pattern, department=department)
         except ReferralError as exc:
-            _failed(exc)
+            fail(exc.problems)
         checklists = checklists_of(engine, [r for lt in letters for r in lt.referrals])
     if not letters:
         click.echo(_("no_letters"))
