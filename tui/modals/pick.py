@@ -5,13 +5,13 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Label, SelectionList
 
 from ..text import _, localise
+from .form import OkCancelModal
 
 
-class PickModal(ModalScreen[list[str] | None]):
+class PickModal(OkCancelModal[list[str]]):
     """``(value, label, selected)`` choices; at least one must stay chosen."""
 
     BINDINGS = [Binding("escape", "cancel", "cancel", id="pick_cancel")]
@@ -35,15 +35,9 @@ class PickModal(ModalScreen[list[str] | None]):
     def on_mount(self) -> None:
         self.query_one(SelectionList).focus()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id != "ok":
-            self.dismiss(None)
-            return
+    def accept(self) -> None:
         chosen = list(self.query_one(SelectionList).selected)
         if not chosen:
-            self.query_one("#form-error", Label).update(_("pick_one"))
+            self.show_error(_("pick_one"))
             return
         self.dismiss(chosen)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
