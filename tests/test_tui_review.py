@@ -220,19 +220,19 @@ def test_settling_with_missing_records_is_refused_then_allowed_on_confirmation(d
             screen = await review_list(pilot)
             await pilot.press("ctrl+s")
             await until(pilot, lambda: isinstance(pilot.app.screen, SettleModal)
-                        and pilot.app.screen.query("#settle"))
+                        and pilot.app.screen.query("#ok"))
             modal = pilot.app.screen
             text = str(modal.query_one("#settle-missing-text", Static).render())
             assert "还有 1 户企业没有已提交的检查记录" in text
             missing = modal.query_one("#missing", OptionList)
             assert missing.option_count == 1 and third in str(missing.get_option_at_index(0).prompt)
-            await pilot.click("#settle")
+            await pilot.click("#ok")
             await pilot.pause(0.2)
             assert pilot.app.screen is modal
             assert "请先勾选" in str(modal.query_one("#form-error", Static).render())
             assert not any(r.is_settled for r in RS.load(drawn.engine, CAMPAIGN_ID))
             modal.query_one("#allow-missing", Checkbox).value = True
-            await pilot.click("#settle")
+            await pilot.click("#ok")
             await until(pilot, lambda: pilot.app.screen is screen)
             table = screen.query_one(DataTable)
             await until(pilot, lambda: table.row_count and cells(table, first)[-1] == "已确认")

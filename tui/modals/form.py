@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, OptionList
+from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ..text import _, localise
@@ -27,7 +27,7 @@ class OkCancelModal(ModalScreen[ResultT | None]):
         raise NotImplementedError
 
     def show_error(self, text: str) -> None:
-        error = self.query_one("#form-error", Label)
+        error = self.query_one("#form-error", Static)
         error.update(text)
         error.display = True
 

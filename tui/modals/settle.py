@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -17,12 +16,13 @@ from jointcheck.core.present.records import task_status
 
 from ..text import _, localise
 from ..widgets.items import folded
+from .form import OkCancelModal
 
 if TYPE_CHECKING:  # pragma: no cover
     from jointcheck.core.records.results import Consolidated
 
 
-class SettleModal(ModalScreen[bool | None]):
+class SettleModal(OkCancelModal[bool]):
     BINDINGS = [Binding("escape", "cancel", "cancel", id="settle_cancel")]
 
     def __init__(self, todo: int, already: int, missing: list[Consolidated]):
@@ -50,24 +50,16 @@ class SettleModal(ModalScreen[bool | None]):
             error.display = False
             yield error
             with Horizontal(classes="buttons"):
-                yield Button(_("do_settle"), id="settle", variant="primary")
+                yield Button(_("do_settle"), id="ok", variant="primary")
                 yield Button(_("cancel"), id="cancel")
 
     def on_mount(self) -> None:
         (self.query_one("#allow-missing", Checkbox) if self.missing
-         else self.query_one("#settle", Button)).focus()
+         else self.query_one("#ok", Button)).focus()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id != "settle":
-            self.dismiss(None)
-            return
+    def accept(self) -> None:
         allow = bool(self.missing) and self.query_one("#allow-missing", Checkbox).value
         if self.missing and not allow:
-            error = self.query_one("#form-error", Static)
-            error.update(_("must_allow_missing"))
-            error.display = True
+            self.show_error(_("must_allow_missing"))
             return
         self.dismiss(allow)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
