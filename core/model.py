@@ -238,6 +238,14 @@ class Checklist:
     def items_of(self, department: str) -> list[Item]:
         return [i for i in self.items if i.department == department]
 
+    def item(self, department: str, item_id: str) -> Item | None:
+        """The item *item_id* of *department* (looked up in a table built once)."""
+        return self._by_key.get((department, item_id))
+
+    @cached_property
+    def _by_key(self) -> dict[tuple[str, str], Item]:
+        return {(i.department, i.id): i for i in self.items}
+
     def department(self, code: str) -> Department | None:
         return next((d for d in self.departments if d.code == code), None)
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from ..i18n import translator
+from ..referrals import STATUSES
 from ._common import EXIT_INVALID, echo_json_list, fail, format_option
 from .calendar import holidays_option, parse_date, warn_estimates
 from .db import store_engine
@@ -135,8 +136,7 @@ def _echo_draft(result) -> None:
 @click.option("--department", default=None, metavar="CODE", help=_("department"))
 @click.option("--overdue", is_flag=True, help=_("overdue"))
 @click.option("--status", "statuses", multiple=True,
-              type=click.Choice(["drafted", "sent", "received", "opened", "declined", "closed",
-                                 "reported"]), help=_("status_filter"))
+              type=click.Choice(STATUSES), help=_("status_filter"))
 @_date_option("--as-of", "as_of")
 @click.option("--limit", type=click.IntRange(min=0), default=None, help=_("limit"))
 @holidays_option
@@ -190,8 +190,7 @@ def list_(ctx: click.Context, campaign: str, department: str | None, overdue: bo
 @referrals.command(help=_("update"))
 @click.argument("referral_id", metavar="ID", type=click.IntRange(1, 2**62))
 @click.option("--status", required=True,
-              type=click.Choice(["drafted", "sent", "received", "opened", "declined", "closed",
-                                 "reported"]))
+              type=click.Choice(STATUSES))
 @_date_option("--date", "date", required=True)
 @click.option("--note", default=None, help=_("note"))
 @click.option("--case-no", default=None, help=_("case_no"))

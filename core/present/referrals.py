@@ -56,17 +56,8 @@ def department_name(code: str, checklist: Checklist | None) -> str:
 
 
 def item_title(ref: Referral, checklist: Checklist | None) -> str:
-    if checklist is not None:
-        titles = _titles.get(id(checklist))
-        if titles is None or titles[0] is not checklist:
-            titles = _titles[id(checklist)] = (checklist, {(i.department, i.id): i.title
-                                                          for i in checklist.items})
-        return titles[1].get((ref.department, ref.item_id), ref.item_id)
-    return ref.item_id
-
-
-# checklist id -> (the checklist, {(department, item id): title}): long lists look up fast
-_titles: dict[int, tuple[Checklist, dict[tuple[str, str], str]]] = {}
+    item = checklist.item(ref.department, ref.item_id) if checklist is not None else None
+    return item.title if item is not None else ref.item_id
 
 
 def owner_text(rule: Rule, ref: Referral, checklist: Checklist | None) -> str:
