@@ -20,7 +20,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError, Problem, did_you_mean, problem
+from .errors import ConfigError, Problem, did_you_mean, problem, register
 from .gcpause import gc_paused
 from .i18n import translator
 from .model import Campaign, Department, Item, Policy, Source
@@ -33,6 +33,22 @@ DOC_EXTENSIONS = (".yaml", ".yml", ".json")
 KIND_KEYS = {"department": "department", "campaign": "campaign", "policy": "policy",
              "findings": "outcome"}
 DEFAULT_POLICY_ID = "default"
+# a plugin's package that cannot be imported: its declaration and hooks are never read, so
+# ``jointcheck validate`` keeps it a warning (``--strict`` makes it an error)
+IMPORT_FAILURES = frozenset({"JC401"})
+# what the scaffold (``jointcheck plugin new``) leaves for the author to replace
+PLACEHOLDER_PREFIX = "待替换"
+EXAMPLE_TITLE_PREFIX = "（示例）"
+
+register({
+    "JC322": ("“{value}”是 jointcheck plugin new 生成的占位内容，尚未替换",
+              "'{value}' is a placeholder left by jointcheck plugin new"),
+}, {
+    "JC322": ("请换成真实的内容（法律法规全称、版本、条款，或本部门的抽查事项）：占位内容会印在移交函和公示结果上。",
+              "Please replace it with the real content (the law's full title, edition and "
+              "article, or the department's own item): placeholders would be printed on "
+              "referral letters and published results."),
+})
 
 _ = translator({
     "disabled": ("插件“{plugin}”已被 JOINTCHECK_DISABLE_PLUGINS 停用。",
@@ -66,6 +82,10 @@ class Configuration:
     documents: dict[str, Document] = field(default_factory=dict)
     host: PluginHost | None = None
     strict: bool = False
+    # ``jointcheck validate``: what is wrong in an installed plugin's declaration or code
+    # (not merely a package that fails to import, JC401) is an error, as it would be in a
+    # file named on the command line; other commands leave the plugin out with a warning
+    validating: bool = False
     # department code -> the plugin that declared it and was left out for its errors
     left_out: dict[str, str] = field(default_factory=dict)
     _problems: list[Problem] = field(default_factory=list)
@@ -84,7 +104,8 @@ class Configuration:
             found = list(self.host.problems) + found
         out = []
         for p in found:
-            if p.plugin and p.severity == "error" and not self.strict and not p.reported_by:
+            if (p.plugin and p.severity == "error" and not self.strict and not p.reported_by
+                    and not (self.validating and p.code not in IMPORT_FAILURES)):
                 p = dataclasses.replace(p, severity="warning")
             out.append(p)
         return out
@@ -208,15 +229,19 @@ def iter_document_files(paths: Iterable[str | Path]) -> list[Path]:
 
 
 def load_configuration(paths: Iterable[str | Path] = (), *, plugins: bool = True,
-                       host: PluginHost | None = None, strict: bool = False) -> Configuration:
-    """Load the installed plugins' departments, the default policy and the given files."""
+                       host: PluginHost | None = None, strict: bool = False,
+                       validating: bool = False) -> Configuration:
+    """Load the installed plugins' departments, the default policy and the given files
+    (*validating*: for ``jointcheck validate``, see :attr:`Configuration.validating`)."""
     with gc_paused():  # many parsed documents, no cycles: see core/gcpause.py
-        return _load_configuration(paths, plugins=plugins, host=host, strict=strict)
+        return _load_configuration(paths, plugins=plugins, host=host, strict=strict,
+                                   validating=validating)
 
 
 def _load_configuration(paths: Iterable[str | Path], *, plugins: bool,
-                        host: PluginHost | None, strict: bool) -> Configuration:
-    config = Configuration(strict=strict)
+                        host: PluginHost | None, strict: bool,
+                        validating: bool = False) -> Configuration:
+    config = Configuration(strict=strict, validating=validating)
     config.host = host if host is not None else (load_plugins() if plugins else None)
 
     policy_doc, probs = _read(default_policy_path())
@@ -239,8 +264,11 @@ def _load_configuration(paths: Iterable[str | Path], *, plugins: bool,
             if dept is not None:
                 claimed.setdefault(dept.code, []).append(dept)
     for code, depts in claimed.items():
+        # a built-in department keeps its code, else the first plugin by name: loading
+        # order never decides; the others are left out
+        depts.sort(key=lambda d: not _builtin(config, d.source.plugin))
         config.departments[code] = depts[0]
-        if len(depts) > 1:  # the first plugin by name keeps the code; the others are left out
+        if len(depts) > 1:
             sources = ", ".join(f"{d.source.plugin} ({d.source.file})" for d in depts)
             for d in depts[1:]:
                 assert d.source.plugin is not None
@@ -296,6 +324,11 @@ def _load_configuration(paths: Iterable[str | Path], *, plugins: bool,
     _leave_out_failing_plugins(config)
     config.add(cross_check(config))
     return config
+
+
+def _builtin(config: Configuration, plugin: str | None) -> bool:
+    info = config.host.infos.get(plugin or "") if config.host is not None else None
+    return bool(info and info.builtin)
 
 
 def _leave_out_failing_plugins(config: Configuration) -> None:
@@ -357,6 +390,7 @@ def cross_check(config: Configuration, *, campaigns: bool = True) -> list[Proble
     for dept in known.values():
         plugin = dept.source.plugin
         problems.extend(_edition_problems(config, dept))
+        problems.extend(placeholder_problems(config, dept))
         seen: dict[str, Item] = {}
         for item in dept.items:
             file, i = item.source.file, item.declared_index
@@ -391,6 +425,35 @@ def cross_check(config: Configuration, *, campaigns: bool = True) -> list[Proble
             lambda sub, code, file=campaign.source.file, **kw: config.at(
                 file, ("campaign", "scope", "filter") + sub, code, **kw)))
     return problems
+
+
+def placeholder_problems(config: Configuration, dept: Department) -> list[Problem]:
+    """JC322 (warning): what the scaffold left to replace — a ``待替换`` law or edition (one
+    warning per citation or edition), the example item's ``（示例）`` title."""
+    out = []
+
+    def walk(node: Any, path: tuple[Any, ...]) -> None:
+        if isinstance(node, Mapping):
+            left = [v for v in node.values() if isinstance(v, str)
+                    and v.startswith(PLACEHOLDER_PREFIX)]
+            if left:
+                out.append(dataclasses.replace(config.at(
+                    dept.source.file, path, "JC322", plugin=dept.source.plugin, value=left[0]),
+                    severity="warning"))
+            if len(path) == 2 and path[0] == "items":
+                title = node.get("title")
+                if isinstance(title, str) and title.startswith(EXAMPLE_TITLE_PREFIX):
+                    out.append(dataclasses.replace(config.at(
+                        dept.source.file, path + ("title",), "JC322", plugin=dept.source.plugin,
+                        value=title), severity="warning"))
+            for k, v in node.items():
+                walk(v, path + (k,))
+        elif isinstance(node, list):
+            for i, v in enumerate(node):
+                walk(v, path + (i,))
+
+    walk(dept.data, ())
+    return out
 
 
 def _edition_problems(config: Configuration, dept: Department) -> list[Problem]:

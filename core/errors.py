@@ -103,7 +103,11 @@ HINTS: dict[str, tuple[str, str]] = {
     "JC301": ("请为其中一个事项换一个唯一的编号。", "Please give one of the items a unique id."),
     "JC305": ("请在 legal_basis.duty 中至少列出一条法律依据。", "Please list at least one entry under legal_basis.duty."),
     "JC313": ("请将 officers.{department}.count 设为 2 或以上。", "Please set officers.{department}.count to 2 or more."),
-    "JC401": ("请检查插件是否正确安装（pip install），或卸载该插件。", "Please check the plugin is installed correctly (pip install), or uninstall it."),
+    "JC401": ("请修复插件在所示文件和行的错误；若是缺少模块，请重新安装该插件（pip install）；"
+              "或用 JOINTCHECK_DISABLE_PLUGINS={plugin} 停用它。",
+              "Please fix the plugin's error at that file and line; if a module is missing, "
+              "reinstall the plugin (pip install); or block it with "
+              "JOINTCHECK_DISABLE_PLUGINS={plugin}."),
 }
 
 

@@ -42,7 +42,13 @@ register({
               "plugin '{plugin}' was left out because of the errors above: its department(s) "
               "{departments} are not available"),
     "JC407": ("{env} 中的插件“{name}”没有安装", "plugin '{name}' named in {env} is not installed"),
+    "JC408": ("插件“{plugin}”的钩子 {hook} 的参数与规范不符：{detail}",
+              "plugin '{plugin}' implements hook {hook} with arguments the specification does "
+              "not have: {detail}"),
 }, {
+    "JC408": ("钩子 {hook} 只能取这些参数（可取其中任意几个）：{expected}；见 docs/hooks.md。该插件未被加载。",
+              "Hook {hook} takes only these arguments (any of them): {expected}; see "
+              "docs/hooks.md. The plugin was not loaded."),
     "JC402": ("该钩子实现已停用，本次不再调用；请修复插件，或用 JOINTCHECK_DISABLE_PLUGINS={plugin} 停用该插件。",
               "The implementation is disabled for this run; please fix the plugin, or block it "
               "with JOINTCHECK_DISABLE_PLUGINS={plugin}."),
@@ -141,6 +147,32 @@ def _defined_at(function: Any, fallback: str | None = None) -> tuple[str | None,
     return code.co_filename, line
 
 
+def _wrong_signatures(plugin: str, obj: object, file: str | None) -> list[Problem]:
+    """JC408 for each hook implementation of *obj* taking an argument its specification
+    does not have (pluggy refuses the whole plugin with a bare message)."""
+    import inspect
+
+    found = []
+    for attr in sorted(dir(obj)):
+        if not attr.startswith("jointcheck_"):
+            continue
+        function = getattr(obj, attr, None)
+        spec = getattr(hookspecs, attr, None)
+        if not callable(function) or spec is None or not hasattr(function, f"{GROUP}_impl"):
+            continue
+        try:
+            given = list(inspect.signature(function).parameters)
+        except (TypeError, ValueError):
+            continue
+        expected = list(inspect.signature(spec).parameters)
+        extra = [a for a in given if a not in expected]
+        if extra:
+            at, line = _defined_at(function, file)
+            found.append(problem("JC408", file=at, line=line, plugin=plugin, hook=attr,
+                                 detail=", ".join(extra), expected=", ".join(expected) or "-"))
+    return found
+
+
 def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
@@ -202,6 +234,12 @@ class PluginHost:
         module = sys.modules.get(getattr(obj, "__name__", "")) if hasattr(obj, "__name__") else None
         file = getattr(module or obj, "__file__", None)
         info.file = file
+        wrong = _wrong_signatures(name, obj, file)
+        if wrong:  # what pluggy would refuse, said per hook and located at its ``def``
+            for p in wrong:
+                self.fail(name, p)
+            info.left_out = True
+            return
         try:
             self.pm.register(obj, name=name)
         except Exception as exc:  # pluggy.PluginValidationError, duplicate names...

@@ -15,7 +15,7 @@ from .model import Campaign, Checklist
 def validate_all(paths: Iterable[str | Path] = (), *, strict: bool = False) -> tuple[Configuration, list[Checklist]]:
     """Load the installed plugins and *paths*, merge every campaign (or, without one, all
     departments) and collect the ``jointcheck_validate`` problems of the plugins."""
-    config = load_configuration(paths, strict=strict)
+    config = load_configuration(paths, strict=strict, validating=True)
     checklists: list[Checklist] = []
     if config.errors and not config.departments:
         return config, checklists

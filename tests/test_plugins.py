@@ -241,9 +241,9 @@ def test_a_plugin_with_broken_yaml_shows_as_failed_everywhere(site):
     assert sorted(p["code"] for p in fire["problems"]) == ["JC201", "JC202", "JC403", "JC406"]
     text = runner.invoke(main, ["plugins"]).stdout
     assert text.count("加载失败") == 4 and "tittle" in text
-    for args in (["checklist"], ["validate"], ["plugins"]):
+    for args, code in ((["checklist"], 0), (["validate"], 1), (["plugins"], 0)):
         out = runner.invoke(main, args)
-        assert out.exit_code == 0
+        assert out.exit_code == code  # validate tells the truth; the others go on without it
         (line,) = [x for x in out.stderr.splitlines() if "插件加载失败" in x]
         assert "fire_rescue（JC403）" in line and "jointcheck plugins" in line
     english = runner.invoke(main, ["--lang", "en", "checklist"])
@@ -334,3 +334,97 @@ def test_plugins_can_be_blocked_without_uninstalling(site, monkeypatch):
     assert result.exit_code == 1
     errors = [x for x in result.stderr.splitlines() if "JC302" in x]
     assert errors and all("已被 JOINTCHECK_DISABLE_PLUGINS 停用" in x for x in errors)
+
+
+# -- validate tells the truth about installed plugins -------------------------------------------
+
+CAMPAIGN_WITH_FIRE = """\
+campaign:
+  id: c
+  kind: k
+  title: t
+  lead_department: emergency_mgmt
+  departments: [emergency_mgmt, fire_rescue]
+  sample: {count: 1}
+"""
+
+WRONG_FIRE = {
+    "JC301": (BAD_FIRE["JC301"], 10),
+    "JC201": (FIRE_YAML.replace("title:", "tittle:"), 6),
+    "JC306": (FIRE_YAML.replace("code: fire_rescue", "code: emergency_mgmt")
+              .replace("refer_to: fire_rescue", "refer_to: emergency_mgmt"), 2),
+}
+
+
+@pytest.mark.parametrize("code", list(WRONG_FIRE))
+@pytest.mark.parametrize("with_campaign", [False, True])
+def test_validate_fails_on_an_installed_plugins_declaration(site, tmp_path, code, with_campaign):
+    text, line = WRONG_FIRE[code]
+    make_dist(site, "jointcheck-fire", {"fire_rescue": "jc_fire"},
+              {"jc_fire/__init__.py": FIRE_PLUGIN, "jc_fire/department.yaml": text})
+    args = ["validate", "--format", "json"]
+    if with_campaign:
+        campaign = tmp_path / "c.yaml"
+        campaign.write_text(CAMPAIGN_WITH_FIRE, encoding="utf-8")
+        args.append(str(campaign))
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 1, result.output
+    errors = json.loads(result.stdout)["errors"]
+    (err,) = [e for e in errors if e["code"] == code]
+    assert (err["plugin"], err["line"]) == ("fire_rescue", line)
+    assert err["file"].endswith("jc_fire/department.yaml")
+    # the text says it too, and never "校验通过"
+    text_out = CliRunner().invoke(main, args[:1] + args[3:])
+    assert text_out.exit_code == 1 and "校验未通过" in text_out.stdout
+    # other commands still leave the plugin out and go on with the others
+    assert CliRunner().invoke(main, ["checklist"]).exit_code == 0
+
+
+def test_a_built_in_department_keeps_its_code(site):
+    make_dist(site, "jointcheck-aaa", {"aaa": "jc_fire"},
+              {"jc_fire/__init__.py": FIRE_PLUGIN,
+               "jc_fire/department.yaml": WRONG_FIRE["JC306"][0]})
+    config = load_configuration()
+    assert config.departments["emergency_mgmt"].source.plugin == "emergency_mgmt"
+    assert [(p.code, p.plugin) for p in config.problems] == [("JC306", "aaa"), ("JC406", "aaa")]
+
+
+def test_validate_fails_when_a_validation_hook_raises(site):
+    make_dist(site, "jointcheck-checks", {"checks": "jc_checks"}, {
+        "jc_checks/__init__.py": """\
+            from jointcheck.core.hookspecs import hookimpl
+
+            @hookimpl
+            def jointcheck_validate(checklist):
+                return [checklist.items[99]]
+            """})
+    result = CliRunner().invoke(main, ["--lang", "en", "validate"])
+    assert result.exit_code == 1
+    (line,) = [x for x in result.stdout.splitlines() if "JC402" in x]
+    assert "jc_checks/__init__.py:5:" in line and "plugin 'checks'" in line
+    assert "jointcheck_validate" in line and "IndexError" in line
+    assert "invalid: 1 errors" in result.stdout
+
+
+def test_a_hook_with_a_wrong_signature_says_which_arguments(site):
+    make_dist(site, "jointcheck-fire", {"fire_rescue": "jc_fire"}, {
+        "jc_fire/department.yaml": FIRE_YAML,
+        "jc_fire/__init__.py": FIRE_PLUGIN + "\n\n@hookimpl\ndef jointcheck_item_applies(item, "
+                                             "enterprise):\n    return None\n"})
+    result = CliRunner().invoke(main, ["--lang", "en", "validate", "--format", "json"])
+    assert result.exit_code == 1
+    (err,) = json.loads(result.stdout)["errors"]
+    assert (err["code"], err["plugin"], err["line"]) == ("JC408", "fire_rescue", 10)
+    assert "enterprise" in err["message"] and "jointcheck_item_applies" in err["message"]
+    assert "department, item, target" in err["hint"] and "pip install" not in err["hint"]
+
+
+def test_a_scaffold_placeholder_is_a_warning(site):
+    make_dist(site, "jointcheck-fire", {"fire_rescue": "jc_fire"}, {
+        "jc_fire/__init__.py": FIRE_PLUGIN,
+        "jc_fire/department.yaml": FIRE_YAML.replace("中华人民共和国消防法", "待替换：法律全称")})
+    result = CliRunner().invoke(main, ["validate", "--format", "json"])
+    assert result.exit_code == 0
+    (w,) = json.loads(result.stdout)["warnings"]
+    assert (w["code"], w["plugin"], w["line"], w["path"]) == (
+        "JC322", "fire_rescue", 8, "/items/0/legal_basis/duty/0")

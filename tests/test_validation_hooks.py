@@ -67,9 +67,12 @@ def test_a_validation_hook_returning_something_else_is_jc404(site, returned, det
     assert (err["code"], err["plugin"], err["line"]) == ("JC404", "checks", 4)
     assert err["file"].endswith("jc_checks/__init__.py")
     assert "jointcheck_validate" in err["message"] and detail in err["message"]
-    # without --strict a plugin failure is a warning: validate passes, says so
+    # validate tells the truth without --strict too; a command using a campaign goes on
+    # without the failed implementation and says so
     result = CliRunner().invoke(main, ["validate"])
-    assert result.exit_code == 0 and "JC404" in result.stdout
+    assert result.exit_code == 1 and "JC404" in result.stdout
+    result = CliRunner().invoke(main, ["checklist"])
+    assert result.exit_code == 0 and "JC404" in result.stderr
 
 
 MAPPING = """\
