@@ -201,7 +201,9 @@ class Campaign:
         period = self.data.get("period")
         if period:
             return date.fromisoformat(period["start"]).year
-        return date.today().year
+        from .clock import today
+
+        return today().year
 
     @property
     def policy_ref(self) -> str:

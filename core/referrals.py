@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from . import clock
 from . import deadlines as D
 from .errors import JointcheckError, problem, register
 
@@ -290,7 +291,7 @@ def draft(engine: Engine, campaign_id: str, on: date, *, actor: str | None = Non
 
 
 def _not_future(on: date, today: date | None) -> None:
-    today = today or date.today()
+    today = today or clock.today()
     if on > today:
         raise ReferralError([problem("JC944", date=on.isoformat(), today=today.isoformat())])
 

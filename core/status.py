@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
+from . import clock
 from . import deadlines as D
+from .clock import beijing_date
 from .referrals import CLOSED, DECLINED, DRAFTED, EVENT_COLUMN, NEXT_DEADLINE, OPENED, REPORTED
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -111,7 +113,7 @@ def campaign_status(engine: Engine, campaign: Campaign, calendar: WorkCalendar, 
     from .store.models import referrals, task_answers, tasks
     from .store.models import result_settlements as settled
 
-    today = today or date.today()
+    today = today or clock.today()
     names = dict(department_names or {})
     rules = D.rules(campaign)
     groups: dict[tuple[str, date, str], DueGroup] = {}
@@ -193,7 +195,7 @@ def campaign_status(engine: Engine, campaign: Campaign, calendar: WorkCalendar, 
                  .where(tasks.c.campaign_id == campaign.id)
                  .where(settled.c.published_on.is_(None)))
             for tid, at in conn.execute(q):
-                add(rule, at.date(), owner_of(rule), tid)
+                add(rule, beijing_date(at), owner_of(rule), tid)
         elif rule is not None:
             untracked.append(rule.id)
     order = sorted(groups.values(), key=lambda g: (g.due.date, g.deadline.id, g.owner))

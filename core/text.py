@@ -57,9 +57,9 @@ def pairs_lines(pairs: Iterable[Sequence[Any]]) -> list[str]:
 
 
 def local_time(at: Any) -> str:
-    """A stored time (UTC; naive is UTC) as people read it: ``YYYY-MM-DD HH:MM`` in the
-    machine's time zone. Machine-readable outputs keep canonical.format_time."""
-    from datetime import UTC
+    """A stored time (UTC; naive is UTC) as people read it: ``YYYY-MM-DD HH:MM`` in
+    Beijing time, whatever the machine's time zone (core.clock). Machine-readable outputs
+    keep canonical.format_time."""
+    from .clock import reading_time
 
-    aware = at.replace(tzinfo=UTC) if at.tzinfo is None else at
-    return aware.astimezone().strftime("%Y-%m-%d %H:%M")
+    return reading_time(at)

@@ -7,7 +7,7 @@ import sys
 import click
 
 from ..i18n import translator
-from ..text import table_lines
+from ..text import local_time, table_lines
 from ._common import EXIT_INVALID, echo_json, echo_problems, format_option
 from .db import store_engine
 
@@ -26,7 +26,7 @@ _ = translator({
     "broken": ("审计日志已被篡改：第一个有问题的条目是第 {seq} 条",
                "the audit log has been tampered with: the first bad entry is {seq}"),
     "empty": ("审计日志为空", "the audit log is empty"),
-    "seq": ("序号", "seq"), "at": ("时间（UTC）", "time (UTC)"), "actor": ("操作人", "actor"),
+    "seq": ("序号", "seq"), "at": ("时间（北京时间）", "time (Beijing)"), "actor": ("操作人", "actor"),
     "action": ("操作", "action"), "hash": ("哈希", "hash"),
 })
 
@@ -84,7 +84,7 @@ def list_(ctx: click.Context, limit: int, fmt: str) -> None:
         click.echo(_("empty"))
         return
     header = [_("seq"), _("at"), _("actor"), _("action"), _("hash")]
-    table = [[str(r["seq"]), r["at"], r["actor"], r["action"], r["hash"][:16]] for r in rows]
+    table = [[str(r["seq"]), local_time(r["at"]), r["actor"], r["action"], r["hash"][:16]] for r in rows]
     click.echo("\n".join(table_lines(header, table, rule=False)))
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from ..clock import today as clock_today
 from ..i18n import translator
 from ..referrals import STATUSES
 from ._common import EXIT_INVALID, echo_json_list, fail, format_option
@@ -114,7 +115,7 @@ def draft(ctx: click.Context, campaign: str, on: date | None) -> None:
     _config, camp, _cal = campaign_and_calendar(campaign, ())
     with store_engine(ctx) as engine:
         try:
-            result = do_draft(engine, camp.id, on or date.today())
+            result = do_draft(engine, camp.id, on or clock_today())
         except ReferralError as exc:
             fail(exc.problems)
     _echo_draft(result)
@@ -153,7 +154,7 @@ def list_(ctx: click.Context, campaign: str, department: str | None, overdue: bo
 
     config, camp, cal = campaign_and_calendar(campaign, holidays)
     _check_department(config, department)
-    today = on or date.today()
+    today = on or clock_today()
     wanted = statuses or (tuple(s for s in STATUSES if s not in DONE) if overdue else ())
     found = rules(camp)
     with store_engine(ctx) as engine:
@@ -236,7 +237,7 @@ def letter(ctx: click.Context, campaign: str, department: str | None, fmt: str, 
     config, camp, cal = campaign_and_calendar(campaign, holidays)
     _check_department(config, department)
     settings = camp.data.get("referral") or {}
-    on = on or date.today()
+    on = on or clock_today()
     pattern = settings.get("letter_number") or LETTER_NUMBER
     try:
         letter_number(pattern, on.year, 1)

@@ -199,7 +199,9 @@ def draw_date(campaign: Campaign, on_date: date | None = None) -> date:
     period = campaign.data.get("period")
     if period and period.get("start"):
         return date.fromisoformat(str(period["start"]))
-    return date.today()
+    from ..clock import today
+
+    return today()
 
 
 def build_parameters(campaign: Campaign, on_date: date, exclude: Iterable[str] = ()

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..i18n import translator
-from ..text import table_lines
+from ..text import local_time, table_lines
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..draw.service import DrawRecord, VerifyReport
@@ -101,8 +101,6 @@ def team_table(rows: Iterable[Mapping[str, Any]]) -> list[str]:
 def record_lines(record: DrawRecord) -> list[str]:
     """The header of ``draw run`` / ``draw show``: counts, strata, seed, commitment,
     fingerprints, algorithm, date, digest, who recorded it and any warnings."""
-    from ..text import local_time
-
     res = record.result
     lines = [_("drawn_head", id=record.id, campaign=record.campaign_id, year=record.year,
                n=len(record.drawn), eligible=res.get("eligible"))]
@@ -132,7 +130,7 @@ def draws_table(records: Iterable[DrawRecord]) -> list[str]:
     rows = []
     for r in records:
         s = r.summary()
-        rows.append([str(s["id"]), s["campaign_id"], str(s["year"]), s["created_at"] or "",
+        rows.append([str(s["id"]), s["campaign_id"], str(s["year"]), local_time(r.created_at) if r.created_at else "",
                      str(s["drawn"]), (s["commitment"] or "-")[:16]])
     return table_lines(header, rows, rule=False)
 

@@ -164,6 +164,9 @@ def show_pairs(kind: str, row: Mapping[str, Any], names: Names = None) -> list[l
             if name not in known:
                 pairs.append([f"{_('attributes')}.{name}", plain(v)])
         pairs.append([_("check_override"), plain(bool(row.get("check_override")))])
-    for c in ("created_at", "updated_at", "row_digest"):
-        pairs.append([_(c), plain(row.get(c))])
+    from ..text import local_time
+
+    for c in ("created_at", "updated_at"):
+        pairs.append([_(c), local_time(row.get(c))])
+    pairs.append([_("row_digest"), plain(row.get("row_digest"))])
     return pairs

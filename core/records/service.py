@@ -63,9 +63,11 @@ class AnswerConflict(RecordError):
     """Someone else changed the answer since it was loaded: ``.theirs`` is what is stored."""
 
     def __init__(self, key: str, theirs: Answer, what: str):
+        from ..clock import beijing
+
         self.key = key
         self.theirs = theirs
-        at = theirs.updated_at.strftime("%H:%M:%S") if theirs.updated_at else "?"
+        at = beijing(theirs.updated_at).strftime("%H:%M:%S") if theirs.updated_at else "?"
         super().__init__([problem("JC803", what=what, by=theirs.updated_by or "?", at=at)])
 
 

@@ -87,7 +87,7 @@ def _items_html(items: Sequence[Mapping[str, Any]]) -> str:
 
 
 def _draws_html(draws: Sequence[Mapping[str, Any]]) -> str:
-    labels = [("at", "抽取时间"), ("commitment", "随机种子承诺值（SHA-256）"), ("seed", "随机种子"),
+    labels = [("at", "抽取时间（北京时间）"), ("commitment", "随机种子承诺值（SHA-256）"), ("seed", "随机种子"),
               ("algorithm_version", "抽取算法版本"), ("targets_fingerprint", "检查对象名录库指纹"),
               ("officers_fingerprint", "执法检查人员名录库指纹"), ("result_digest", "抽取结果摘要"),
               ("drawn", "抽取户数")]

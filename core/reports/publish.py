@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..clock import today
 from ..errors import problem
 from ..records.service import RecordError
 from . import cannot_write, write_csv, write_json
@@ -69,8 +70,8 @@ def read_columns(path: Path) -> list[tuple[str, str]]:
 def draws_of(engine: Engine, draw_ids: Sequence[int]) -> list[dict[str, Any]]:
     """The procedure of each draw, as published: commitment, seed, fingerprints, algorithm
     version, parameters, date, and the command that replays it."""
+    from ..clock import chinese_time
     from ..draw.service import load_draw
-    from ..store.audit import format_time
 
     out = []
     for draw_id in sorted(set(draw_ids)):
@@ -80,7 +81,7 @@ def draws_of(engine: Engine, draw_ids: Sequence[int]) -> list[dict[str, Any]]:
                     "targets_fingerprint": d.targets_fingerprint,
                     "officers_fingerprint": d.officers_fingerprint,
                     "result_digest": d.result_digest, "drawn": len(d.drawn),
-                    "at": format_time(d.created_at) if d.created_at else None,
+                    "at": chinese_time(d.created_at) if d.created_at else None,
                     "verify": f"jointcheck draw verify {d.id}",
                     "verify_files": f"jointcheck draw export {d.id} -o draw-{d.id}.json && "
                                     f"jointcheck draw verify --file draw-{d.id}.json "
@@ -116,7 +117,7 @@ def publish(engine: Engine, campaign: str, folder: Path, *, on: date | None = No
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise cannot_write(folder, exc) from exc
-    day = on or date.today()
+    day = on or today()
     names = [d.name for d in checklist.departments]
     records = [public_record(r, names) for r in settled]
     keys = [k for k, _h in PUBLIC_COLUMNS]

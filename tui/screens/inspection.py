@@ -36,6 +36,7 @@ from jointcheck.core.records.service import (
     item_key,
 )
 
+from ...core.clock import today as clock_today
 from ..text import _, localise
 from ..widgets.items import ItemList
 
@@ -327,7 +328,7 @@ class InspectionScreen(Screen):
     def action_date(self) -> None:
         from ..modals.form import FormModal
 
-        current = self.draft.field("inspected_on") or date.today().isoformat()
+        current = self.draft.field("inspected_on") or clock_today().isoformat()
 
         def check(values: dict[str, str]) -> str | None:
             try:
