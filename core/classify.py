@@ -157,6 +157,13 @@ def classify_department(findings: DepartmentFindings, items: list[Item], policy:
         disposition_changes=list(findings.disposition_changes))
 
 
+def follow_up_result(policy: Policy) -> int | None:
+    """The result the policy gives a problem not corrected on the spot (8
+    发现问题待后续处理 in the default policy): the one that is referred."""
+    return next((r["result"] for r in policy.rules
+                 if r["when"].get("noncompliant_not_corrected")), None)
+
+
 def joint_result(results: Mapping[str, DepartmentResult], policy: Policy) -> tuple[int, str]:
     """The most serious department result in the policy's joint order."""
     rank = {code: i for i, code in enumerate(policy.joint_order)}
@@ -186,6 +193,7 @@ def classify(data: Mapping[str, Any], checklist: Checklist,
             if override is not None:
                 if override.code in policy.results:
                     override.overridden_by = plugin
+                    override.overridden_from = result.code
                     override.text = policy.results[override.code]
                     result = override
                 else:  # a result code the policy does not define

@@ -295,7 +295,8 @@ class DepartmentResult:
     text: str
     dispositions: list[str]
     rule: str | None = None
-    overridden_by: str | None = None
+    overridden_by: str | None = None  # the plugin whose hook decided this result
+    overridden_from: int | None = None  # the policy's result it replaced
     applicable: list[str] = field(default_factory=list)
     noncompliant: list[str] = field(default_factory=list)
     disposition_changes: list[dict[str, Any]] = field(default_factory=list)
@@ -310,6 +311,7 @@ class DepartmentResult:
         }
         if self.overridden_by:
             data["overridden_by"] = self.overridden_by
+            data["overridden_from"] = self.overridden_from
         if self.disposition_changes:
             data["disposition_changes"] = self.disposition_changes
         return data

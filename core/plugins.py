@@ -22,7 +22,7 @@ import os
 import sys
 import traceback
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -207,19 +207,35 @@ class PluginHost:
             if ep.name in blocked:
                 info.disabled = True  # not even imported
                 continue
-            try:
-                obj = ep.load()
-            except (Exception, SystemExit) as exc:  # any failure is the plugin's
-                file, line = _where(exc)
-                self.fail(ep.name, problem("JC401", file=file, line=line, plugin=ep.name,
-                                           detail=_describe(exc)))
-                info.left_out = True
-                continue
-            self._register(ep.name, obj, info)
+            self._load(ep.name, ep.load, info)
         for name in sorted(blocked - seen):
             self.problems.append(problem("JC407", severity="warning", file=DISABLE_ENV,
                                          env=DISABLE_ENV, name=name,
                                          hint=did_you_mean(name, sorted(seen))))
+
+    def _load(self, name: str, load: Callable[[], object], info: PluginInfo) -> None:
+        """Import a plugin with *load* and register it; a failure is its JC401."""
+        try:
+            obj = load()
+        except (Exception, SystemExit) as exc:  # any failure is the plugin's
+            file, line = _where(exc)
+            self.fail(name, problem("JC401", file=file, line=line, plugin=name,
+                                    detail=_describe(exc)))
+            info.left_out = True
+            return
+        self._register(name, obj, info)
+
+    def load_module(self, name: str, module: str) -> None:
+        """Import and register plugin *name* from *module* (``jointcheck plugin test`` of a
+        package folder not installed), as its entry point would."""
+        import importlib
+
+        info = PluginInfo(name=name, module=module)
+        self.infos[name] = info
+        if name in disabled_names():
+            info.disabled = True
+            return
+        self._load(name, lambda: importlib.import_module(module), info)
 
     def register(self, name: str, obj: object) -> None:
         """Register an in-process plugin (tests, benchmarks, embedding applications)."""

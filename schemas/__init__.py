@@ -7,7 +7,7 @@ from functools import cache
 from importlib.resources import files
 from typing import Any
 
-NAMES = ("department", "campaign", "policy", "findings", "record", "holidays")
+NAMES = ("department", "campaign", "policy", "findings", "record", "holidays", "case")
 
 
 def schema_text(name: str) -> str:

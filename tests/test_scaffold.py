@@ -48,7 +48,8 @@ def test_plugin_new_writes_a_pip_installable_package(tmp_path: Path):
     root = tmp_path / f"jointcheck-{CODE}"
     assert sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()) == [
         ".gitignore", "README.md", f"{MODULE}/__init__.py", f"{MODULE}/department.yaml",
-        "pyproject.toml", "tests/test_department.py"]
+        "pyproject.toml", "tests/cases/example.yaml", "tests/test_cases.py",
+        "tests/test_department.py"]
     assert "已创建部门插件" in result.output
     assert f"jointcheck validate {root / MODULE / 'department.yaml'}" in result.output
 
@@ -92,7 +93,30 @@ def test_the_generated_tests_pass(scaffold: Path):
     proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
                           cwd=scaffold, env=env, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "3 passed" in proc.stdout
+    assert "4 passed" in proc.stdout  # the declaration's three and the example case
+    # a case that does not hold fails by name, with expected and actual
+    case = scaffold / "tests" / "cases" / "example.yaml"
+    case.with_name("wrong.yaml").write_text(
+        case.read_text(encoding="utf-8").replace("result: 8 ", "result: 5 "), encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+                          cwd=scaffold, env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1
+    assert "test_case[wrong.yaml]" in proc.stdout
+    assert f"{CODE}.result: expected 5, got 8" in proc.stdout
+
+
+def test_the_generated_case_passes_plugin_test(scaffold: Path, monkeypatch: pytest.MonkeyPatch):
+    """`jointcheck plugin test DIR` runs the scaffold's case before it is even installed."""
+    from distutil import forget_modules
+
+    monkeypatch.setattr(sys, "path", list(sys.path))  # plugin test imports from DIR
+    try:
+        result = CliRunner().invoke(main, ["--lang", "en", "plugin", "test", str(scaffold)])
+    finally:
+        forget_modules(MODULE)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == ["passed  example.yaml",
+                                          "1 case(s): 1 passed, 0 failed"]
 
 
 def test_a_name_with_quotes_survives_yaml_and_toml(tmp_path: Path):

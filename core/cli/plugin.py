@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from ..i18n import translator
-from ._common import EXIT_INVALID, EXIT_OK
+from ._common import EXIT_INVALID, EXIT_OK, echo_json, echo_problems, format_option
 
 _ = translator({
     "bad_code": ("部门代码“{code}”无效：应以小写字母开头，只含小写字母、数字和下划线（如 fire_safety）",
@@ -40,6 +40,23 @@ _ = translator({
              "placeholder legal basis (待替换);\n"
              "  2. validate: jointcheck validate {declaration}\n"
              "  3. install: pip install -e '{root}[test]', then check it with jointcheck plugins."),
+    "test_help": ("运行插件 tests/cases/ 下的测试用例：按真实的分类规则并加载插件的钩子计算每个部门的"
+                  "抽查结果、处理结果和问题线索移交，与用例的 expect 比较。DIR 默认为当前目录。",
+                  "Run the plugin's cases under tests/cases/ through the real classification "
+                  "with its hooks loaded, and compare each department's result, dispositions "
+                  "and referrals with the case's expect. DIR defaults to the current folder."),
+    "passed": ("通过  {case}", "passed  {case}"),
+    "failed": ("未通过  {case}", "FAILED  {case}"),
+    "field_result": ("抽查结果", "result"),
+    "field_dispositions": ("处理结果", "dispositions"),
+    "field_referrals": ("问题线索移交（接收部门）", "referrals (receiving departments)"),
+    "field_overridden_by": ("改判的插件", "overridden by"),
+    "mismatch": ("  {department} {field}：应为 {expected}，实际为 {actual}",
+                 "  {department} {field}: expected {expected}, got {actual}"),
+    "overridden": ("（插件 {plugin} 将 {before} 改判为 {after}）", " (plugin {plugin} changed {before} to {after})"),
+    "none": ("无", "none"),
+    "summary": ("{n} 个用例：{passed} 个通过，{failed} 个未通过",
+                "{n} case(s): {passed} passed, {failed} failed"),
 })
 
 
@@ -89,3 +106,46 @@ def _installed_code(code: str) -> tuple[str, str] | None:
     if config.host is not None and code in config.host.infos:
         return code, "-"
     return None
+
+
+def _shown(value) -> str:
+    if value is None or value == []:
+        return _("none")
+    if isinstance(value, list):
+        return "、".join(map(str, value))
+    return str(value)
+
+
+@plugin.command("test", help=_("test_help"))
+@click.argument("directory", required=False, default=".", metavar="[DIR]",
+                type=click.Path(path_type=Path, file_okay=False))
+@format_option("text", "json")
+def test_(directory: Path, fmt: str) -> None:
+    from ..cases import outcomes_json, run_cases
+
+    outcomes, problems = run_cases(directory)
+    if problems:
+        if fmt == "json":
+            echo_json({"passed": False, "problems": [p.to_json() for p in problems],
+                       "cases": []})
+        else:
+            echo_problems(problems)
+        sys.exit(EXIT_INVALID)
+    failed = [o for o in outcomes if not o.passed]
+    if fmt == "json":
+        echo_json({"passed": not failed, "problems": [], "cases": outcomes_json(outcomes)})
+        sys.exit(EXIT_INVALID if failed else EXIT_OK)
+    for o in outcomes:
+        click.echo(_("passed" if o.passed else "failed", case=o.name))
+        echo_problems([p for p in o.problems if p.is_error], err=False)
+        for m in o.mismatches:
+            actual = o.actual.get(m.department) or {}
+            line = _("mismatch", department=m.department, field=_(f"field_{m.field}"),
+                     expected=_shown(m.expected), actual=_shown(m.actual))
+            if m.field == "result" and actual.get("overridden_by"):
+                line += _("overridden", plugin=actual["overridden_by"],
+                          before=actual["overridden_from"], after=actual["result"])
+            click.echo(line)
+    click.echo(_("summary", n=len(outcomes), passed=len(outcomes) - len(failed),
+                 failed=len(failed)))
+    sys.exit(EXIT_INVALID if failed else EXIT_OK)

@@ -798,16 +798,26 @@ def record_digest(task_id: str, version: int, fp: str, record: Any, results: Any
 def problems_of(checklist: Checklist, findings: Mapping[str, Any],
                 results: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The problems a record implies: each 不符合 item with the department it is referred to
-    and the dispositions proposed for it (none when corrected on the spot)."""
+    and the dispositions proposed for it (none when corrected on the spot).
+
+    A plugin's hook that gives a department the policy's follow-up result (8
+    发现问题待后续处理) makes every non-compliant item of that department a problem to
+    follow up, as a computed 8 does, even one corrected on the spot (docs/hooks.md)."""
+    from ..classify import follow_up_result
+
+    follow_up = follow_up_result(checklist.policy)
     out = []
     for dept in checklist.departments:
         answers = ((findings.get("departments") or {}).get(dept.code) or {}).get("items") or {}
-        kept = set((results["departments"].get(dept.code) or {}).get("dispositions") or [])
+        result = results["departments"].get(dept.code) or {}
+        kept = set(result.get("dispositions") or [])
+        escalated = bool(result.get("overridden_by")) and follow_up is not None and (
+            (result.get("result") or {}).get("code") == follow_up)
         for item in checklist.items_of(dept.code):
             a = answers.get(item.id)
             if not a or a["result"] != "noncompliant":
                 continue
-            corrected = bool(a.get("corrected_on_site"))
+            corrected = bool(a.get("corrected_on_site")) and not escalated
             out.append({"department": dept.code, "item_id": item.id,
                         "refer_to": item.noncompliance.get("refer_to") or dept.code,
                         "dispositions": [] if corrected else

@@ -14,6 +14,8 @@ Layout of the generated package (``CODE`` = ``fire_safety``)::
         jointcheck_fire_safety/__init__.py    the hookimpl returning department.yaml
         jointcheck_fire_safety/department.yaml
         tests/test_department.py
+        tests/test_cases.py                   runs tests/cases/ (jointcheck plugin test)
+        tests/cases/example.yaml              one passing case
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ TEMPLATES: dict[str, str] = {
     "module_init.py.tmpl": "$module/__init__.py",
     "department.yaml.tmpl": "$module/department.yaml",
     "test_department.py.tmpl": "tests/test_department.py",
+    "test_cases.py.tmpl": "tests/test_cases.py",
+    "case_example.yaml.tmpl": "tests/cases/example.yaml",
 }
 
 
