@@ -276,3 +276,41 @@ def test_a_disposition_change_needs_a_real_reason(example, reason):
     problems = check_findings(doc, checklist, config.host)
     assert [p.code for p in problems] == ["JC505"], problems
     assert problems[0].path.endswith("reason")
+
+
+def test_classify_text_names_items_and_rules_as_a_reader_reads_them(tmp_path):
+    """不符合事项 by their titles (numbered as on the form), the deciding rule in words:
+    never an item id or a rule id in the Chinese text."""
+    path = tmp_path / "f.yaml"
+    data = findings(em={"risk_control": {"result": "noncompliant"},
+                        "equipment_maintenance": {"result": "noncompliant",
+                                                  "corrected_on_site": True}})
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    result = CliRunner().invoke(main, ["classify", str(path)])
+    assert result.exit_code == 0, result.output
+    assert ("不符合事项：1. 建立风险管控和隐患排查治理制度，开展风险辨识、分级管控和事故隐患排查"
+            "治理情况的检查；2. 对安全设备的维护、保养、定期检查情况的检查") in result.output
+    assert "依据规则：有不符合事项未当场整改" in result.output
+    assert "依据规则：未发现不符合事项" in result.output
+    for raw in ("risk_control", "equipment_maintenance", "not_corrected", "otherwise"):
+        assert raw not in result.output
+
+
+def test_draft_opinion_says_each_thing_once(example):
+    """处理意见 as an officer writes it: a note that says it was put right on the spot is
+    not followed by 已当场整改; an order to correct names what else is proposed plainly."""
+    from jointcheck.core.present.records import opinion_line
+
+    _config, checklist = example
+    em = {i.id: i for i in checklist.items_of("emergency_mgmt")}
+    result = run(example, findings(em={"risk_control": {"result": "noncompliant"}}))
+    title = em["equipment_maintenance"].title
+    assert opinion_line(em["equipment_maintenance"], {
+        "note": "两台灭火器压力不足，已当场更换。", "corrected_on_site": True}, result) == (
+        f"{title}：两台灭火器压力不足，已当场更换。")
+    assert opinion_line(em["equipment_maintenance"], {
+        "note": "灭火器过期", "corrected_on_site": True}, result) == (
+        f"{title}：灭火器过期，已当场整改。")
+    line = opinion_line(em["risk_control"], {"note": "台账缺失"}, result)
+    assert line.startswith(em["risk_control"].title + "：台账缺失，责令限期改正")
+    assert "（建议" not in line and line.count("责令") == 1 and line.endswith("。")

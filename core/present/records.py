@@ -11,7 +11,7 @@ from .draw import member_text
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..classify import JointResult
-    from ..model import Checklist
+    from ..model import Checklist, Item
     from ..records.service import Draft, Task
 
 _ = translator({
@@ -96,6 +96,23 @@ def task_header() -> list[str]:
     return [_("h_task"), _("h_seq"), _("h_name"), _("h_code"), _("h_leader"), _("h_status")]
 
 
+# dispositions beyond the order to correct, as an officer proposes them
+PROPOSED = {"立案处理": "立案查处", "函告许可部门": "函告许可部门", "移送司法机关": "移送司法机关"}
+
+
+def opinion_line(item: Item, answer: Mapping[str, Any], result: JointResult) -> str:
+    """One problem of the 处理意见: what was found and what was ordered, said once
+    ("灭火器过期，已当场更换。" is not followed by "已当场整改")."""
+    note = (answer.get("note") or "").strip().rstrip("。；;.，,")
+    text = f"{item.title}：{note}" if note else item.title
+    if answer.get("corrected_on_site"):
+        return text + ("。" if "当场" in note else "，已当场整改。")
+    dept = result.departments.get(item.department)
+    extra = [PROPOSED.get(d, d) for d in item.dispositions
+             if dept and d in dept.dispositions and d != "责令改正"]
+    return text + "，责令限期改正" + (f"，建议{'、'.join(extra)}" if extra else "") + "。"
+
+
 def draft_opinion(draft: Draft, result: JointResult) -> str:
     """A draft 处理意见 generated from the findings, for the officers to edit. Always
     Chinese: it is part of the record form (an official document)."""
@@ -109,15 +126,7 @@ def draft_opinion(draft: Draft, result: JointResult) -> str:
         a = draft.item_answer(item)
         if not a or a["result"] != "noncompliant" or not draft.applies(item):
             continue
-        note = (a.get("note") or "").strip().rstrip("。；;.")
-        text = f"{item.title}：{note}" if note else item.title
-        if a.get("corrected_on_site"):
-            text += "，已当场整改。"
-        else:
-            dept = result.departments.get(item.department)
-            todo = "、".join(d for d in item.dispositions if dept and d in dept.dispositions)
-            text += f"，责令限期改正{('（建议' + todo + '）') if todo and todo != '责令改正' else ''}。"
-        lines.append(f"{len(lines) + 1}. {text}")
+        lines.append(f"{len(lines) + 1}. {opinion_line(item, a, result)}")
     if not lines:
         return "经检查，未发现问题。"
     return "经检查，该企业存在以下问题：\n" + "\n".join(lines)

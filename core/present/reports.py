@@ -30,16 +30,39 @@ STATISTICS_COLUMNS = [("seq", "抽取序号"), ("name", "市场主体名称"),
                       ("officers", "检查人员"), ("result", "抽查结果"),
                       ("dispositions", "处理结果"), ("published", "是否公示")]
 DISPOSITIONS = ("责令改正", "立案处理", "函告许可部门", "移送司法机关")
+# 附件3's second header row as 附件3 itself prints it where it differs from 附件4's 备注
+# (the policy's texts): "公示信息隐瞒真实情况、弄虚作假" with 、, "通过登记住所(经营场所)无法联系"
+# without 的 and with half-width brackets. The source's extraction garbles the labels of
+# results 7 and 8 ("发 展 本 次 抽 查 涉 及 经 营 活 动", "发 现 问 题 后 处 理 待 续"): they are
+# read as the 备注's texts (docs/results.md).
+SUMMARY_LABELS = {"公示信息隐瞒真实情况弄虚作假": "公示信息隐瞒真实情况、弄虚作假",
+                  "通过登记的住所（经营场所）无法联系": "通过登记住所(经营场所)无法联系"}
+
+# Column widths (spreadsheet character units: a Chinese character is two) as (least,
+# most): a column takes its widest cell within these, headers wrap. 附件2 and 附件3 stay
+# within 200 units in all, so that they print one A4 landscape page wide at a legible
+# size; codes get their full width and never wrap.
+OFFICER_WIDTHS = [(5, 5), (8, 10), (5, 5), (12, 26), (8, 12), (12, 14), (13, 13), (20, 20)]
+STATISTICS_WIDTHS = [(6, 8), (12, 22), (20, 20), (10, 17), (8, 10), (12, 26), (13, 14),
+                     (8, 12), (10, 16), (12, 20), (10, 14), (8, 12), (6, 6)]
+SUMMARY_UNIT_WIDTH = (10, 16)
+SUMMARY_CELL_WIDTH = 7  # the counts, under headers wrapped three characters a line
+
 ITEM_RESULTS = {"compliant": "符合", "noncompliant": "不符合", "not_applicable": "不适用"}
 OUTCOME_NOTES = {"unreachable": "通过登记的住所（经营场所）无法联系，未能实施检查",
                  "refused": "企业不配合检查"}
 
 
 def annex_title(annex: int, campaign: Campaign | None) -> str:
-    """The campaign's title prefix plus the annex title, e.g.
-    工业企业安全生产“双随机、一公开”联合抽查统计表."""
-    prefix = campaign.report_title_prefix if campaign else ""
+    """The annex title as the source prints it: 附件2–4 with the campaign's title prefix
+    (工业企业安全生产“双随机、一公开”联合抽查统计表), 附件1 without one (随机抽取执法检查人员信息表)."""
+    prefix = campaign.report_title_prefix if campaign and annex != 1 else ""
     return prefix + ANNEX_TITLES[annex]
+
+
+def annex_label(annex: int) -> str:
+    """The label above each annex, as in the source: 附件1 … 附件4."""
+    return f"附件{annex}"
 
 
 @dataclass
@@ -55,6 +78,12 @@ class Table:
     # merged ranges in the header, 0-based (row, col, last_row, last_col)
     header_merges: list[tuple[int, int, int, int]] = field(default_factory=list)
     landscape: bool = True
+    widths: list[tuple[int, int]] = field(default_factory=list)  # (least, most) per column
+    centered: frozenset[int] = frozenset()  # columns of numbers and short marks
+
+    @property
+    def label(self) -> str:
+        return annex_label(self.annex)
 
     @property
     def labels(self) -> list[str]:
@@ -95,7 +124,8 @@ def officers_table(campaign: Campaign | None, officers: Sequence[Mapping[str, An
     return Table(annex=1, title=annex_title(1, campaign),
                  document_number=_docno(campaign), keys=[k for k, _h in OFFICER_COLUMNS],
                  header=[[h for _k, h in OFFICER_COLUMNS]],
-                 rows=officer_rows(officers, show_personal=show_personal), landscape=False)
+                 rows=officer_rows(officers, show_personal=show_personal), landscape=False,
+                 widths=OFFICER_WIDTHS, centered=frozenset({0, 2}))
 
 
 # --------------------------------------------------------------------------- 附件2
@@ -124,7 +154,8 @@ def statistics_table(campaign: Campaign | None, rows: Iterable[StatisticsRow]) -
     return Table(annex=2, title=annex_title(2, campaign), document_number=_docno(campaign),
                  keys=[k for k, _h in STATISTICS_COLUMNS],
                  header=[[h for _k, h in STATISTICS_COLUMNS]],
-                 rows=(statistics_row(r) for r in rows))
+                 rows=(statistics_row(r) for r in rows), widths=STATISTICS_WIDTHS,
+                 centered=frozenset({0, len(STATISTICS_COLUMNS) - 1}))
 
 
 # --------------------------------------------------------------------------- 附件3
@@ -142,13 +173,17 @@ def summary_table(campaign: Campaign | None, checklist: Checklist,
     body.append(["合计", *total])
     n = len(codes)
     top = ["单位", "抽查户数", "抽查结果"] + [""] * (n - 1) + ["处理结果", "", "", ""]
-    bottom = ["单位", "抽查户数"] + [results[c] for c in codes] + list(DISPOSITIONS)
+    bottom = (["单位", "抽查户数"] + [SUMMARY_LABELS.get(results[c], results[c]) for c in codes]
+              + list(DISPOSITIONS))
     keys = (["unit", "inspected"] + [f"result_{c}" for c in codes]
             + ["责令改正", "立案处理", "函告许可部门", "移送司法机关"])
     return Table(annex=3, title=annex_title(3, campaign), document_number=_docno(campaign),
                  keys=keys, header=[top, bottom], rows=body,
                  header_merges=[(0, 0, 1, 0), (0, 1, 1, 1), (0, 2, 0, 1 + n),
-                                (0, 2 + n, 0, 5 + n)])
+                                (0, 2 + n, 0, 5 + n)],
+                 widths=[SUMMARY_UNIT_WIDTH] + [(SUMMARY_CELL_WIDTH, SUMMARY_CELL_WIDTH)]
+                 * (1 + n + len(DISPOSITIONS)),
+                 centered=frozenset(range(1, 2 + n + len(DISPOSITIONS))))
 
 
 # --------------------------------------------------------------------------- 附件4
@@ -156,7 +191,8 @@ def summary_table(campaign: Campaign | None, checklist: Checklist,
 
 @dataclass
 class Grid:
-    """附件4 for one enterprise: 4 columns of text, merged ranges (0-based, inclusive)."""
+    """附件4 for one enterprise: the source's five columns of text, merged ranges (0-based,
+    inclusive)."""
 
     task_id: str
     name: str
@@ -185,10 +221,11 @@ def item_result_text(answer: Mapping[str, Any] | None, applies: bool) -> str:
         return "不适用" if not applies else ""
     text = ITEM_RESULTS.get(str(answer.get("result")), "")
     if answer.get("result") == "noncompliant":
-        if answer.get("corrected_on_site"):
-            text += "（已当场整改）"
-        if answer.get("note"):
-            text += f"：{answer['note']}"
+        note = str(answer.get("note") or "").strip().rstrip("。")
+        if note:
+            text += f"：{note}"
+        if answer.get("corrected_on_site") and "当场" not in note:
+            text += "，已当场整改" if note else "（已当场整改）"
     return text
 
 
@@ -200,16 +237,18 @@ def record_grid(row: Consolidated, checklist: Checklist) -> Grid:
     findings = record.get("findings") or {}
     # the facts the record was submitted with: the library's, with the officers' corrections
     t = {**row.task.target, **(findings.get("target") or {})}
+    # five columns: label | value (two cells) | label | value; the item table is
+    # 检查单位 | 抽查事项 | 检查结果 (two cells) | 检查人员签字
     cells = [
-        ["市场主体法人签字（或加盖企业公章）", "", "检查日期", _day(findings.get("inspected_on"))],
-        ["市场主体名称", t.get("name") or "", "市场主体类型", t.get("entity_type") or ""],
-        ["注册号", t.get("reg_no") or "", "法定代表人", t.get("legal_rep") or ""],
-        ["经营范围", t.get("business_scope") or "", "行政区划", t.get("region") or ""],
-        ["成立日期", _day(t.get("established")), "联系电话", t.get("phone") or ""],
-        ["经营地址", t.get("business_address") or t.get("address") or "", "", ""],
-        ["检查单位", "抽查事项", "检查结果", "检查人员签字"],
+        ["市场主体法人签字（或加盖企业公章）", "", "", "检查日期", _day(findings.get("inspected_on"))],
+        ["市场主体名称", t.get("name") or "", "", "市场主体类型", t.get("entity_type") or ""],
+        ["注册号", t.get("reg_no") or "", "", "法定代表人", t.get("legal_rep") or ""],
+        ["经营范围", t.get("business_scope") or "", "", "行政区划", t.get("region") or ""],
+        ["成立日期", _day(t.get("established")), "", "联系电话", t.get("phone") or ""],
+        ["经营地址", t.get("business_address") or t.get("address") or "", "", "", ""],
+        ["检查单位", "抽查事项", "检查结果", "", "检查人员签字"],
     ]
-    merges = [(5, 1, 5, 3)]
+    merges = [(r, 1, r, 2) for r in range(5)] + [(5, 1, 5, 4), (6, 2, 6, 3)]
     header_row = 6
     departments = (findings.get("departments") or {})
     outcome = findings.get("outcome", "inspected")
@@ -224,14 +263,15 @@ def record_grid(row: Consolidated, checklist: Checklist) -> Grid:
             a = answers.get(item.id)
             text = (OUTCOME_NOTES.get(outcome, "") if outcome != "inspected"
                     else item_result_text(a, a is not None))
-            cells.append([dept.name if n == 1 else "", f"{n}. {item.title}", text, ""])
+            cells.append([dept.name if n == 1 else "", f"{n}. {item.title}", text, "", ""])
+            merges.append((len(cells) - 1, 2, len(cells) - 1, 3))
         last = len(cells) - 1
         signature_rows.append(first)
         if last > first:
-            merges += [(first, 0, last, 0), (first, 3, last, 3)]
+            merges += [(first, 0, last, 0), (first, 4, last, 4)]
     opinion = record.get("opinion") or ""
-    cells.append(["处理意见", opinion, "", ""])
-    merges.append((len(cells) - 1, 1, len(cells) - 1, 3))
+    cells.append(["处理意见", opinion, "", "", ""])
+    merges.append((len(cells) - 1, 1, len(cells) - 1, 4))
     remarks = [eight_results_text(checklist.policy.results)]
     res = row.settled or row.results
     if res:
@@ -241,8 +281,8 @@ def record_grid(row: Consolidated, checklist: Checklist) -> Grid:
         remarks.append("抽查结果：" + "；".join(parts))
     if record.get("remarks"):
         remarks.append(str(record["remarks"]))
-    cells.append(["备注", "\n".join(remarks), "", ""])
-    merges.append((len(cells) - 1, 1, len(cells) - 1, 3))
+    cells.append(["备注", "\n".join(remarks), "", "", ""])
+    merges.append((len(cells) - 1, 1, len(cells) - 1, 4))
     return Grid(task_id=row.task.id, name=t.get("name") or row.task.credit_code, cells=cells,
                 merges=merges, item_header_row=header_row, signature_rows=signature_rows)
 
@@ -287,7 +327,7 @@ def _docno(campaign: Campaign | None) -> str:
 def table_json(table: Table) -> tuple[dict[str, Any], Iterator[dict[str, Any]]]:
     """A table as JSON: title, 文号 and columns (key and header), and the rows keyed by
     column, as an iterator (written one by one under ``rows``)."""
-    head = {"annex": table.annex, "title": table.title,
+    head = {"annex": table.annex, "label": table.label, "title": table.title,
             "document_number": table.document_number,
             "columns": [{"key": k, "label": h} for k, h in zip(table.keys, table.labels,
                                                                  strict=True)]}

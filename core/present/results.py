@@ -21,6 +21,40 @@ _ = translator({
     "none": ("无", "none"),
 })
 
+# What the default policy's rules say, in Chinese (the policy file describes them in
+# English for its authors; a rule of another policy shows its description or its id).
+RULE_TEXT = {
+    "unreachable": "通过登记的住所（经营场所）无法联系",
+    "refused": "企业不配合检查，情节严重",
+    "no_activity": "本部门的抽查事项均不适用（未开展相关经营活动）",
+    "declared_3": "不符合事项属于公示信息隐瞒真实情况弄虚作假",
+    "declared_2": "不符合事项属于未按规定公示应当公示的信息",
+    "not_corrected": "有不符合事项未当场整改",
+    "all_corrected": "不符合事项均已当场整改",
+    "otherwise": "未发现不符合事项",
+}
+
+
+def rule_text(rule: str, checklist: Checklist) -> str:
+    """A policy rule as a reader understands it, never its bare id where a text exists."""
+    from ..i18n import get_lang
+
+    if get_lang() != "en" and rule in RULE_TEXT:
+        return RULE_TEXT[rule]
+    described = next((r.get("description") for r in checklist.policy.rules
+                      if r.get("id") == rule), None)
+    return described or rule
+
+
+def item_titles(department: str, ids: list[str], checklist: Checklist) -> str:
+    """Items by their titles (numbered as on the form), never by id."""
+    numbers = {i.id: n for n, i in enumerate(checklist.items_of(department), 1)}
+    parts = []
+    for item_id in ids:
+        item = checklist.item(department, item_id)
+        parts.append(f"{numbers[item_id]}. {item.title}" if item is not None else item_id)
+    return "；".join(parts)
+
 
 def result_lines(result: JointResult, checklist: Checklist) -> list[str]:
     """The text of ``jointcheck classify``: per department its name, result, dispositions,
@@ -33,13 +67,13 @@ def result_lines(result: JointResult, checklist: Checklist) -> list[str]:
         lines.append(_("result", code=r.code, text=r.text))
         lines.append(_("dispositions", values="、".join(r.dispositions) or _("none")))
         if r.noncompliant:
-            lines.append(_("noncompliant", items=", ".join(r.noncompliant)))
+            lines.append(_("noncompliant", items=item_titles(code, r.noncompliant, checklist)))
         for change in r.disposition_changes:
             lines.append(_("change", action=_(change["action"]), disposition=change["disposition"],
                            reason=change["reason"]))
         if r.overridden_by:
             lines.append(_("override", plugin=r.overridden_by))
         elif r.rule:
-            lines.append(_("rule", rule=r.rule))
+            lines.append(_("rule", rule=rule_text(r.rule, checklist)))
     lines.append(_("joint", code=result.code, text=result.text))
     return lines

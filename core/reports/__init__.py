@@ -172,14 +172,16 @@ def _write_records(engine: Engine, campaign: str, fmt: str, path: Path,
         for r in chosen:
             if lines:
                 lines.append([])
-            lines.append([title, "", "", ""])
+            lines.append([P.annex_label(4), "", "", "", ""])
+            lines.append([title, "", "", "", ""])
             lines.extend(P.record_grid(r, r.checklist or checklist).cells)
         write_csv(path, None, lines, title=None)
         count = len(chosen)
     else:
         records = [P.grid_json(P.record_grid(r, r.checklist or checklist), r)
                    for r in chosen]
-        write_json(path, {"annex": 4, "title": title, "document_number": docno,
+        write_json(path, {"annex": 4, "label": P.annex_label(4), "title": title,
+                          "document_number": docno,
                           "records": records})
         count = len(records)
     return count, unsettled

@@ -1,5 +1,5 @@
 """XLSX writers of the reports (openpyxl, write-only: rows stream to the file, so 100,000
-rows take little memory). Title and 文号 above each table, borders, widths that fit Chinese
+rows take little memory). The 附件N label, title and 文号 above each table, borders, widths that fit Chinese
 text, wrapped cells, frozen headers, A4 print setup with repeated header rows."""
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from ..present.reports import Grid, Table
 from ..text import display_width
 
 FONT = "宋体"
-MAX_WIDTH = 48  # characters of the widest column before wrapping
+LABEL_FONT = "黑体"  # the 附件N label (GB/T 9704-2012: 附件 labels in 黑体)
+MAX_WIDTH = 48  # characters of the widest column before wrapping (tables without widths)
 SAMPLE = 1000  # rows measured for the column widths
 
 
@@ -22,6 +23,7 @@ class _Styles:
     a cell takes one by name (no style object is built or looked up per cell)."""
 
     TITLE, DOCNO, HEADER, BODY, LABEL = "jc-title", "jc-docno", "jc-header", "jc-body", "jc-label"
+    ANNEX = "jc-annex"
 
     def __init__(self, wb: Any) -> None:
         from openpyxl.styles import Alignment, Border, Font, NamedStyle, Side
@@ -31,6 +33,8 @@ class _Styles:
         center = Alignment(horizontal="center", vertical="center", wrap_text=True)
         left = Alignment(horizontal="left", vertical="center", wrap_text=True)
         for name, font, alignment, edge in (
+                (self.ANNEX, Font(name=LABEL_FONT, size=14),
+                 Alignment(horizontal="left", vertical="center"), Border()),
                 (self.TITLE, Font(name=FONT, size=16, bold=True), center, Border()),
                 (self.DOCNO, Font(name=FONT, size=11), center, Border()),
                 (self.HEADER, Font(name=FONT, size=11, bold=True), center, border),
@@ -54,9 +58,14 @@ class _Row:
     for unstyled values), so no cell is built or styled here per value, and each cell
     looks its style up in the workbook once (_StyledCell)."""
 
-    def __init__(self, ws: Any, styles: Sequence[str]) -> None:
+    def __init__(self, ws: Any, styles: Sequence[str],
+                 widths: Sequence[float] | None = None, first_row: int = 1) -> None:
         cls = _styled_cell_class()
         self.ws = ws
+        # with *widths*, a row whose text wraps gets the height of its lines (a reader
+        # does not re-measure rows: LibreOffice prints a wrapped cell cut to one line)
+        self.room = [max(int(w) - 2, 1) for w in widths] if widths else None
+        self.row = first_row  # the sheet row the next append writes
         self.cells = []
         for style in styles:
             cell = cls(ws, row=1, column=1)
@@ -66,7 +75,13 @@ class _Row:
     def append(self, values: Sequence[Any]) -> None:
         for cell, value in zip(self.cells, values, strict=True):
             cell.value = value
+        if self.room is not None and any(
+                isinstance(v, str) and display_width(v) > r
+                for v, r in zip(values, self.room, strict=True)):
+            self.ws.row_dimensions[self.row].height = _height(
+                values, [r + 2 for r in self.room])
         self.ws.append(self.cells)
+        self.row += 1
 
 
 _STYLED_CELL: Any = None
@@ -101,14 +116,32 @@ def _styled_cell_class() -> Any:
     return _STYLED_CELL
 
 
-def _widths(header: Sequence[Sequence[str]], rows: Sequence[Sequence[Any]]) -> list[float]:
+def _widths(header: Sequence[Sequence[str]], rows: Sequence[Sequence[Any]],
+            limits: Sequence[tuple[int, int]] = ()) -> list[float]:
+    """Column widths: the widest cell of each column plus a margin; with *limits*, kept
+    within (least, most) and measured on the body only (headers wrap)."""
     count = len(header[-1])
     widths = [4] * count
-    for line in chain(header, rows):
+    for line in chain(rows, () if limits else header):
         for i, v in enumerate(line):
             if v is not None and v != "":
                 widths[i] = max(widths[i], display_width(str(v)))
+    if limits:
+        return [float(min(max(w + 2, least), most)) for w, (least, most)
+                in zip(widths, limits, strict=True)]
     return [min(w, MAX_WIDTH) + 2 for w in widths]
+
+
+def _heading(ws: Any, st: _Styles, ncol: int, label: str, title: str, docno: str) -> int:
+    """附件N (left), the title and the 文号 above a table; returns the next row."""
+    ws.row_dimensions[1].height = 24
+    ws.append([_cell(ws, label, st.ANNEX)])
+    ws.row_dimensions[2].height = 30
+    ws.append([_cell(ws, title, st.TITLE)])
+    _merge(ws, 2, 1, 2, ncol)
+    ws.append([_cell(ws, docno, st.DOCNO)])
+    _merge(ws, 3, 1, 3, ncol)
+    return 4
 
 
 def _print_setup(ws: Any, *, landscape: bool, title_rows: str | None) -> None:
@@ -146,24 +179,26 @@ def write_table(table: Table, path: Path, *, sheet: str | None = None) -> int:
     rows = iter(table.rows)
     head = list(islice(rows, SAMPLE))
     ncol = len(table.keys)
-    for i, w in enumerate(_widths(table.header, head), 1):
+    widths = _widths(table.header, head, table.widths)
+    for i, w in enumerate(widths, 1):
         ws.column_dimensions[_letter(i)].width = w
-    first_header = 3
+    first_header = 4
     first_data = first_header + len(table.header)
     ws.freeze_panes = f"A{first_data}"
     _print_setup(ws, landscape=table.landscape,
                  title_rows=f"{first_header}:{first_data - 1}")
-    ws.row_dimensions[1].height = 30
-    ws.append([_cell(ws, table.title, st.TITLE)])
-    _merge(ws, 1, 1, 1, ncol)
-    ws.append([_cell(ws, table.document_number, st.DOCNO)])
-    _merge(ws, 2, 1, 2, ncol)
-    for line in table.header:
+    _heading(ws, st, ncol, table.label, table.title, table.document_number)
+    spanned = {(r1, c1) for r1, c1, _r2, c2 in table.header_merges if c2 > c1}
+    for r, line in enumerate(table.header):
+        # a header cell spanning columns is one line; the others wrap in their column
+        ws.row_dimensions[first_header + r].height = _height(
+            ["" if (r, c) in spanned else v for c, v in enumerate(line)], widths)
         ws.append([_cell(ws, v, st.HEADER) for v in line])
     for r1, c1, r2, c2 in table.header_merges:
         _merge(ws, first_header + r1, c1 + 1, first_header + r2, c2 + 1)
     count = 0
-    body = _Row(ws, [st.BODY] * ncol)
+    body = _Row(ws, [st.LABEL if i in table.centered else st.BODY for i in range(ncol)],
+                widths, first_data)
     for values in chain(head, rows):
         body.append(values)
         count += 1
@@ -171,13 +206,15 @@ def write_table(table: Table, path: Path, *, sheet: str | None = None) -> int:
     return count
 
 
-def write_grids(grids: Iterable[Grid], path: Path, *, title: str, document_number: str) -> int:
-    """附件4: one sheet per enterprise, each printable on one A4 page where it fits."""
+def write_grids(grids: Iterable[Grid], path: Path, *, title: str, document_number: str,
+                label: str = "附件4") -> int:
+    """附件4: one sheet per enterprise in the source's five columns, each printable on one
+    A4 page where it fits."""
     from openpyxl import Workbook
 
     wb = Workbook(write_only=True)
     st = _Styles(wb)
-    widths = [18, 46, 24, 16]
+    widths = GRID_WIDTHS
     count = 0
     used: set[str] = set()
     for grid in grids:
@@ -186,15 +223,10 @@ def write_grids(grids: Iterable[Grid], path: Path, *, title: str, document_numbe
         for i, w in enumerate(widths, 1):
             ws.column_dimensions[_letter(i)].width = w
         _print_setup(ws, landscape=False, title_rows=None)
-        ws.append([_cell(ws, title, st.TITLE)])
-        _merge(ws, 1, 1, 1, 4)
-        ws.append([_cell(ws, document_number, st.DOCNO)])
-        _merge(ws, 2, 1, 2, 4)
-        ws.row_dimensions[1].height = 30
-        offset = 3
-        labels = {(grid.item_header_row, c) for c in range(4)}
+        offset = _heading(ws, st, len(widths), label, title, document_number)
+        labels = {(grid.item_header_row, c) for c in range(len(widths))}
         for r in range(grid.item_header_row):
-            labels |= {(r, 0), (r, 2)}
+            labels |= {(r, 0), (r, 3)}
         labels |= {(len(grid.cells) - 2, 0), (len(grid.cells) - 1, 0)}
         spans = {(r1, c1): sum(widths[c1:c2 + 1]) for r1, c1, r2, c2 in grid.merges
                  if r1 == r2}
@@ -213,11 +245,15 @@ def write_grids(grids: Iterable[Grid], path: Path, *, title: str, document_numbe
     return count
 
 
-def _height(line: Sequence[str], widths: Sequence[int]) -> float:
+# 附件4's five columns (character units; portrait A4, one page wide)
+GRID_WIDTHS = [14, 40, 12, 12, 16]
+
+
+def _height(line: Sequence[Any], widths: Sequence[float]) -> float:
     """A row height (points) that shows every wrapped line of the row's cells."""
     lines = 1
     for v, w in zip(line, widths, strict=False):  # *widths*: merged cells' whole width
-        lines = max(lines, sum(max(1, -(-display_width(part) // max(w - 2, 1)))
+        lines = max(lines, sum(max(1, -(-display_width(part) // max(int(w) - 2, 1)))
                                for part in str(v or "").split("\n")))
     return max(20.0, 14.0 * lines + 4)
 
