@@ -25,11 +25,10 @@ TARGET_500 = 1.0
 
 def build(directory: Path) -> tuple[str, str, str]:
     """A store with one task on the example checklist and one on a 500-item checklist."""
-    from jointcheck.core.config import open_campaign
+    from jointcheck.core.campaign import open_campaign
     from jointcheck.core.draw.service import commit, run_draw
     from jointcheck.core.libraries.importer import import_file
     from jointcheck.core.libraries.sample import write_sample
-    from jointcheck.core.merge import merge
     from jointcheck.core.records.service import list_tasks
     from jointcheck.core.store import open_store, upgrade
 
@@ -39,8 +38,9 @@ def build(directory: Path) -> tuple[str, str, str]:
     targets, officers = write_sample(directory / "libs", targets=400, officers=60, seed=2020)
     import_file(engine, "targets", targets)
     import_file(engine, "officers", officers)
-    config, camp = open_campaign(None)
-    example = merge(config, camp)
+    opened = open_campaign(None)
+    camp = opened.campaign
+    example = opened.checklist
     commit(engine, camp, "bench-12", weak_seed=True)
     run_draw(engine, camp, "bench-12", checklist=example)
     commit(engine, camp, "bench-500", weak_seed=True)

@@ -139,10 +139,10 @@ def cli(url: str, *args: str) -> tuple[float, subprocess.CompletedProcess]:
 
 def measure(label: str, url: str, engine, campaign_path: Path, repeat: int, with_cli: bool
             ) -> None:
-    from jointcheck.core.config import load_campaign
+    from jointcheck.core.campaign import open_campaign
     from jointcheck.core.draw.service import commit, run_draw, verify_stored
 
-    campaign = load_campaign(campaign_path)
+    campaign = open_campaign(campaign_path).campaign
     sqlite = engine.dialect.name == "sqlite"
     base_times, draw_times, verify_times = [], [], []
     drawn = eligible = 0

@@ -45,8 +45,7 @@ def fill(url: str, n_records: int, n_referrals: int) -> None:
     """Insert the synthetic rows (in batches, one transaction)."""
     import sqlalchemy as sa
 
-    from jointcheck.core.config import open_campaign
-    from jointcheck.core.merge import merge
+    from jointcheck.core.campaign import open_campaign
     from jointcheck.core.records.snapshot import register_checklist
     from jointcheck.core.store import begin_write, open_store, upgrade
     from jointcheck.core.store.models import (
@@ -61,8 +60,8 @@ def fill(url: str, n_records: int, n_referrals: int) -> None:
 
     upgrade(url)
     engine = open_store(url)
-    config, campaign = open_campaign(None)
-    checklist = merge(config, campaign)
+    opened = open_campaign(None)
+    checklist = opened.checklist
     em = [i.id for i in checklist.items_of("emergency_mgmt")]
     ms = [i.id for i in checklist.items_of("market_supervision")]
     rnd = random.Random(2020)

@@ -52,8 +52,7 @@ def build(url: str, records: int) -> None:
     """Insert *records* settled records of the example campaign."""
     import sqlalchemy as sa
 
-    from jointcheck.core.config import open_campaign
-    from jointcheck.core.merge import merge
+    from jointcheck.core.campaign import open_campaign
     from jointcheck.core.records.snapshot import register_checklist
     from jointcheck.core.store import begin_write, open_store, upgrade
     from jointcheck.core.store.models import (
@@ -67,8 +66,8 @@ def build(url: str, records: int) -> None:
 
     upgrade(url)
     engine = open_store(url)
-    config, campaign = open_campaign()
-    checklist = merge(config, campaign)
+    opened = open_campaign()
+    checklist = opened.checklist
     texts = checklist.policy.results
     rng = random.Random(2020)
     now = datetime.now(UTC)

@@ -49,7 +49,7 @@ def jointcheck_validate(checklist: Checklist) -> list[Problem] | None:
     Called after the built-in cross-document checks, with the merged joint checklist of
     the campaign being checked: by ``jointcheck validate``, and whenever a campaign is
     opened for use (``checklist``, ``classify``, ``draw``, ``demo``: see
-    :func:`jointcheck.core.config.open_campaign`), so an error reported here stops those
+    :func:`jointcheck.core.campaign.open_campaign`), so an error reported here stops those
     commands too. Return a list of :class:`jointcheck.core.errors.Problem` (use
     ``severity="warning"`` for advice), or ``None``. Problems are reported with the
     plugin's name; any other return value is JC404.

@@ -9,8 +9,8 @@ from typing import Any
 
 import yaml
 
-from jointcheck.core.config import Configuration, open_campaign
-from jointcheck.core.merge import merge
+from jointcheck.core.campaign import open_campaign
+from jointcheck.core.config import Configuration
 from jointcheck.core.model import Checklist
 
 
@@ -60,8 +60,9 @@ def drawn_store(url: str, tmp_path: Path, count: int = 3, *, targets: int = 300,
     import_file(engine, "targets", tpath)
     import_file(engine, "officers", opath)
     path = campaign_copy(tmp_path, count)
-    config, campaign = open_campaign(path)
-    checklist = merge(config, campaign)
+    opened = open_campaign(path)
+    config, campaign = opened.config, opened.campaign
+    checklist = opened.checklist
     draw = run_draw(engine, campaign, seed, commitment_required=False, checklist=checklist,
                     weak_seed=True)
     return Drawn(engine=engine, config=config, checklist=checklist, draw=draw,

@@ -9,8 +9,8 @@ from datetime import date
 import pytest
 from click.testing import CliRunner
 
+from jointcheck.core.campaign import open_campaign
 from jointcheck.core.cli import main
-from jointcheck.core.config import load_campaign
 
 LINES = [
     "文号：鹤双随机办〔2020〕19号",
@@ -40,7 +40,7 @@ def test_checklist_json_carries_the_campaign_record():
 
 
 def test_the_campaign_model_offers_the_record_to_reports():
-    campaign = load_campaign()
+    campaign = open_campaign().campaign
     assert campaign.document_number == "鹤双随机办〔2020〕19号"
     assert campaign.co_issuer == "鹤壁市市场监督管理局（代章）"
     assert campaign.issue_date == date(2020, 7, 3)

@@ -9,9 +9,9 @@ import yaml
 from click.testing import CliRunner
 from distutil import forget_modules, make_dist
 
+from jointcheck.core.campaign import open_campaign
 from jointcheck.core.classify import check_findings, classify
 from jointcheck.core.cli import main
-from jointcheck.core.config import open_campaign
 from jointcheck.core.merge import merge
 from jointcheck.core.yamlload import loads
 
@@ -22,7 +22,8 @@ MS = ["se_organization", "se_rules", "se_emergency_plan", "se_equipment_files",
 
 @pytest.fixture(scope="module")
 def example():
-    config, campaign = open_campaign()
+    opened = open_campaign()
+    config, campaign = opened.config, opened.campaign
     return config, merge(config, campaign)
 
 
@@ -206,7 +207,8 @@ def override_plugin(tmp_path, monkeypatch):
     make_dist(tmp_path, "jointcheck-override", {"local": "jc_override"},
               {"jc_override/__init__.py": OVERRIDE})
     monkeypatch.syspath_prepend(str(tmp_path))
-    config, campaign = open_campaign()
+    opened = open_campaign()
+    config, campaign = opened.config, opened.campaign
     yield config, merge(config, campaign)
     forget_modules("jc_override")
 

@@ -22,8 +22,8 @@ import sqlalchemy as sa
 import yaml
 from click.testing import CliRunner
 
+from jointcheck.core.campaign import open_campaign
 from jointcheck.core.cli import main
-from jointcheck.core.config import load_campaign
 from jointcheck.core.draw import algorithm as A
 from jointcheck.core.draw import service as S
 from jointcheck.core.draw.algorithm import DrawError
@@ -150,7 +150,7 @@ def count(engine, table) -> int:
 
 
 def test_run_records_the_draw_its_targets_commitment_and_audit(stocked, tmp_path):
-    camp = load_campaign(campaign_file(tmp_path))
+    camp = open_campaign(campaign_file(tmp_path)).campaign
     c = S.commit(stocked, camp)
     assert c.fresh and len(c.seed) == 32 and c.commitment == A.commitment_of(c.seed)
     record = S.run_draw(stocked, camp, c.seed)
@@ -173,7 +173,7 @@ def test_run_records_the_draw_its_targets_commitment_and_audit(stocked, tmp_path
 
 
 def test_run_refuses_a_seed_without_commitment_and_records_nothing(stocked, tmp_path):
-    camp = load_campaign(campaign_file(tmp_path))
+    camp = open_campaign(campaign_file(tmp_path)).campaign
     S.commit(stocked, camp, "the committed seed", weak_seed=True)
     with pytest.raises(DrawError) as exc:
         S.run_draw(stocked, camp, "another seed")
@@ -198,8 +198,8 @@ def test_run_refuses_a_seed_without_commitment_and_records_nothing(stocked, tmp_
 
 
 def test_commitments_belong_to_their_campaign(stocked, tmp_path):
-    one = load_campaign(campaign_file(tmp_path))
-    other = load_campaign(campaign_file(tmp_path, "other.yaml", id="other-campaign"))
+    one = open_campaign(campaign_file(tmp_path)).campaign
+    other = open_campaign(campaign_file(tmp_path, "other.yaml", id="other-campaign")).campaign
     S.commit(stocked, one, "s1", weak_seed=True)
     with pytest.raises(DrawError) as exc:
         S.run_draw(stocked, other, "s1")
@@ -207,7 +207,7 @@ def test_commitments_belong_to_their_campaign(stocked, tmp_path):
 
 
 def test_targets_drawn_earlier_this_year_in_the_same_kind_are_excluded(stocked, tmp_path):
-    camp = load_campaign(campaign_file(tmp_path, sample={"ratio": 0.5}))
+    camp = open_campaign(campaign_file(tmp_path, sample={"ratio": 0.5})).campaign
     first = S.run_draw(stocked, camp, "one", commitment_required=False, weak_seed=True)
     second = S.run_draw(stocked, camp, "two", commitment_required=False, weak_seed=True)
     a = {t["credit_code"] for t in first.drawn}
@@ -216,17 +216,17 @@ def test_targets_drawn_earlier_this_year_in_the_same_kind_are_excluded(stocked, 
     assert second.parameters["exclude"] == sorted(a)
     assert second.result["eligible"] == first.result["eligible"] - len(a)
     # another kind, another year, or exclusion switched off: not excluded
-    other_kind = load_campaign(campaign_file(tmp_path, "k.yaml", id="k", kind="other-kind",
-                                             sample={"ratio": 0.5}))
+    other_kind = open_campaign(campaign_file(tmp_path, "k.yaml", id="k", kind="other-kind",
+                                             sample={"ratio": 0.5})).campaign
     assert S.run_draw(stocked, other_kind, "one", commitment_required=False, weak_seed=True
                       ).parameters["exclude"] == []
-    next_year = load_campaign(campaign_file(
+    next_year = open_campaign(campaign_file(
         tmp_path, "y.yaml", id="y", sample={"ratio": 0.5},
-        period={"start": "2021-03-01", "end": "2021-03-31"}))
+        period={"start": "2021-03-01", "end": "2021-03-31"})).campaign
     assert S.run_draw(stocked, next_year, "one", commitment_required=False, weak_seed=True
                       ).parameters["exclude"] == []
-    off = load_campaign(campaign_file(tmp_path, "off.yaml", id="off", sample={"ratio": 0.5},
-                                      exclusion={"inspected_this_year_same_kind": False}))
+    off = open_campaign(campaign_file(tmp_path, "off.yaml", id="off", sample={"ratio": 0.5},
+                                      exclusion={"inspected_this_year_same_kind": False})).campaign
     rec = S.run_draw(stocked, off, "one", commitment_required=False, weak_seed=True)
     assert rec.parameters["exclude"] == [] and rec.parameters["exclusion"] is False
     # each draw still verifies against the draws before it
@@ -272,7 +272,7 @@ def test_sql_pushdown_selects_exactly_what_python_selects(stocked, scope):
 
 def test_store_result_equals_the_pure_algorithm_on_the_same_rows(stocked, tmp_path):
     """The pure function of the rows decides the draw, so every engine gives this result."""
-    camp = load_campaign(campaign_file(tmp_path))
+    camp = open_campaign(campaign_file(tmp_path)).campaign
     record = S.run_draw(stocked, camp, "same everywhere", commitment_required=False, weak_seed=True)
     p = A.Parameters.from_json(record.parameters)
     rows = [{**r, "row_digest": row_digest("targets", r)} for r in target_rows()]
@@ -303,7 +303,7 @@ def tamper(engine, statement, **params) -> None:
 
 
 def test_verify_detects_a_changed_target_library(stocked, tmp_path):
-    camp = load_campaign(campaign_file(tmp_path))
+    camp = open_campaign(campaign_file(tmp_path)).campaign
     record = S.run_draw(stocked, camp, "s", commitment_required=False, weak_seed=True)
     # an ineligible target's change does not matter
     changed = {**target_rows()[2], "name": "改名后的企业"}  # status 注销: out of scope
@@ -329,7 +329,7 @@ def test_verify_detects_a_changed_target_library(stocked, tmp_path):
 
 
 def test_verify_detects_a_changed_officer_library(stocked, tmp_path):
-    camp = load_campaign(campaign_file(tmp_path))
+    camp = open_campaign(campaign_file(tmp_path)).campaign
     record = S.run_draw(stocked, camp, "s", commitment_required=False, weak_seed=True)
     cert = record.drawn[0]["team"][0]["cert_no"]
     tamper(stocked, sa.update(officers).where(officers.c.cert_no == cert).values(active=False))
@@ -340,7 +340,7 @@ def test_verify_detects_a_changed_officer_library(stocked, tmp_path):
 
 
 def test_verify_detects_a_changed_result(stocked, tmp_path):
-    camp = load_campaign(campaign_file(tmp_path))
+    camp = open_campaign(campaign_file(tmp_path)).campaign
     record = S.run_draw(stocked, camp, "s", commitment_required=False, weak_seed=True)
     result = json.loads(json.dumps(record.result))
     team = result["targets"][1]["team"]
@@ -360,7 +360,7 @@ def test_verify_detects_a_changed_result(stocked, tmp_path):
 
 
 def test_verify_detects_a_seed_that_does_not_match_its_commitment(stocked, tmp_path):
-    camp = load_campaign(campaign_file(tmp_path))
+    camp = open_campaign(campaign_file(tmp_path)).campaign
     S.commit(stocked, camp, "s", weak_seed=True)
     record = S.run_draw(stocked, camp, "s")
     tamper(stocked, sa.update(draws).values(commitment=hashlib.sha256(b"x").hexdigest()))

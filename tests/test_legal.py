@@ -196,12 +196,11 @@ def test_the_declared_editions_parse_as_dates():
 def test_the_apps_legal_panel_is_labelled_cites_the_edition_in_force_and_lists_methods():
     import dataclasses
 
-    from jointcheck.core.config import open_campaign
-    from jointcheck.core.merge import merge
+    from jointcheck.core.campaign import open_campaign
     from jointcheck.core.present.inspection import legal_sections
 
-    config, campaign = open_campaign()
-    checklist = merge(config, campaign)
+    opened = open_campaign()
+    checklist = opened.checklist
     item = next(i for i in checklist.items if i.id == "equipment_maintenance")
     item = dataclasses.replace(item, data={**item.data, "method": ["实地检查", "其他检查方式"]})
     sections = dict(legal_sections(item, checklist))

@@ -9,8 +9,9 @@ import yaml
 from click.testing import CliRunner
 from test_builtin_content import EMERGENCY_TITLES, MARKET_TITLES
 
+from jointcheck.core.campaign import open_campaign
 from jointcheck.core.cli import main
-from jointcheck.core.config import load_configuration, open_campaign
+from jointcheck.core.config import load_configuration
 from jointcheck.core.merge import merge
 from jointcheck.examples import example_path
 
@@ -31,8 +32,8 @@ def campaign_file(tmp_path, departments, selection=""):
 
 
 def test_example_merges_the_12_items_in_form_order():
-    config, campaign = open_campaign()
-    checklist = merge(config, campaign)
+    opened = open_campaign()
+    checklist = opened.checklist
     assert [i.title for i in checklist.items] == VERBATIM
     assert [d.name for d in checklist.departments] == ["应急管理局", "市市场监管局"]
     first = checklist.items[0]
@@ -42,18 +43,22 @@ def test_example_merges_the_12_items_in_form_order():
 
 def test_campaign_order_decides_department_order(tmp_path):
     path = campaign_file(tmp_path, ["market_supervision", "emergency_mgmt"])
-    config, campaign = open_campaign(path)
+    opened = open_campaign(path)
+    config, campaign = opened.config, opened.campaign
     items = merge(config, campaign).items
     assert [i.title for i in items] == VERBATIM[4:] + VERBATIM[:4]
 
 
 def test_fingerprint_is_stable_and_content_sensitive(tmp_path):
-    config, campaign = open_campaign()
+    opened = open_campaign()
+    config, campaign = opened.config, opened.campaign
     fp = merge(config, campaign).fingerprint
-    config2, campaign2 = open_campaign()
+    opened = open_campaign()
+    config2, campaign2 = opened.config, opened.campaign
     assert merge(config2, campaign2).fingerprint == fp  # a fresh load, same content
     reordered = campaign_file(tmp_path, ["market_supervision", "emergency_mgmt"])
-    config3, campaign3 = open_campaign(reordered)
+    opened = open_campaign(reordered)
+    config3, campaign3 = opened.config, opened.campaign
     assert merge(config3, campaign3).fingerprint != fp
 
 
@@ -62,8 +67,8 @@ def test_selection_include_and_exclude(tmp_path):
         emergency_mgmt: {include: [safety_organization, risk_control]}
         market_supervision: {exclude: [se_training_records]}
         """)
-    config, campaign = open_campaign(path)
-    checklist = merge(config, campaign)
+    opened = open_campaign(path)
+    checklist = opened.checklist
     ids = [i.id for i in checklist.items]
     assert ids[:2] == ["risk_control", "safety_organization"]  # declared order, not list order
     assert "se_training_records" not in ids and len(ids) == 9

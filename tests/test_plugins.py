@@ -206,12 +206,12 @@ def test_a_non_bool_applicability_answer_is_an_error_not_true(site, tmp_path):
             def jointcheck_item_applies(department, item, target):
                 return "no"
             """})
+    from jointcheck.core.campaign import open_campaign
     from jointcheck.core.classify import classify, item_applies
-    from jointcheck.core.config import open_campaign
-    from jointcheck.core.merge import merge
 
-    config, campaign = open_campaign()
-    checklist = merge(config, campaign)
+    opened = open_campaign()
+    config = opened.config
+    checklist = opened.checklist
     item = checklist.items_of("market_supervision")[0]
     # "no" is not taken for True: the declared condition decides (it applies here)
     assert item_applies(item, {"uses_special_equipment": False}, config.host) is False

@@ -520,10 +520,11 @@ def test_upgrading_a_store_drawn_before_records_makes_its_tasks(db_url, tmp_path
         with pytest.raises(R.RecordError) as info:
             R.load_draft(engine, "7-1")
         assert info.value.problems[0].code == "JC818"
-        from jointcheck.core.config import open_campaign
+        from jointcheck.core.campaign import open_campaign
         from jointcheck.core.merge import merge
 
-        config, camp = open_campaign(None)
+        opened = open_campaign(None)
+        config, camp = opened.config, opened.campaign
         draft = R.load_draft(engine, "7-1", campaign=merge(config, camp))
         assert draft.task.checklist_fingerprint == draft.checklist.fingerprint
         assert R.load_draft(engine, "7-1").checklist.fingerprint == draft.checklist.fingerprint

@@ -189,10 +189,10 @@ def test_dates_before_the_previous_step_in_the_future_and_missing_replies(drawn)
 
 def test_next_due_dates_follow_the_campaign_deadlines(drawn):
     from jointcheck.core.calendar import WorkCalendar
-    from jointcheck.core.config import load_campaign
+    from jointcheck.core.campaign import open_campaign
     from jointcheck.core.deadlines import rules
 
-    camp = load_campaign(drawn.campaign_path)
+    camp = open_campaign(drawn.campaign_path).campaign
     found, cal = rules(camp), WorkCalendar()
     F.draft(drawn.engine, camp.id, d("2020-08-03"), today=TODAY)
     ref = F.list_referrals(drawn.engine, campaign_id=camp.id)[0]

@@ -10,10 +10,10 @@ import pytest
 from click.testing import CliRunner
 from distutil import make_dist
 
+from jointcheck.core.campaign import open_campaign
 from jointcheck.core.cli import main
-from jointcheck.core.config import load_configuration, open_campaign
+from jointcheck.core.config import load_configuration
 from jointcheck.core.errors import ConfigError
-from jointcheck.core.merge import merge
 from jointcheck.examples import example_path
 
 CHECKS = """\
@@ -52,7 +52,8 @@ def test_a_validation_warning_is_shown_and_does_not_stop(site):
     result = CliRunner().invoke(main, ["checklist"])
     assert result.exit_code == 0
     assert "警告：" in result.stderr and "X001" in result.stderr
-    config, _campaign = open_campaign()
+    opened = open_campaign()
+    config, _campaign = opened.config, opened.campaign
     assert [p.code for p in config.problems] == ["X001"]
 
 
@@ -127,8 +128,8 @@ def test_a_campaign_loads_its_own_policy_file(tmp_path):
     local = text.replace("id: default", "id: hebi-local").replace(
         "[责令改正, 立案处理,", "[责令改正, 责令停产停业, 立案处理,")
     campaign = _campaign_with_policy(tmp_path, local)
-    config, camp = open_campaign(campaign)
-    checklist = merge(config, camp)
+    opened = open_campaign(campaign)
+    checklist = opened.checklist
     assert checklist.policy.id == "hebi-local" and "责令停产停业" in checklist.policy.dispositions
     result = CliRunner().invoke(main, ["checklist", str(campaign), "--format", "json"])
     assert result.exit_code == 0 and json.loads(result.stdout)["policy"] == "hebi-local"

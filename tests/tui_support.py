@@ -12,11 +12,10 @@ SEED = "tui-tests"
 
 
 def build_store(directory: Path) -> Path:
-    from jointcheck.core.config import open_campaign
+    from jointcheck.core.campaign import open_campaign
     from jointcheck.core.draw.service import commit, run_draw
     from jointcheck.core.libraries.importer import import_file
     from jointcheck.core.libraries.sample import write_sample
-    from jointcheck.core.merge import merge
     from jointcheck.core.store import open_store, upgrade
     from jointcheck.examples import example_path
 
@@ -32,8 +31,9 @@ def build_store(directory: Path) -> Path:
         campaign = directory / "campaign.yaml"
         text = example_path().read_text(encoding="utf-8")
         campaign.write_text(text.replace("    count: 1\n", "    count: 6\n"), encoding="utf-8")
-        config, camp = open_campaign(campaign)
-        checklist = merge(config, camp)
+        opened = open_campaign(campaign)
+        camp = opened.campaign
+        checklist = opened.checklist
         commit(engine, camp, SEED, weak_seed=True)  # a fixed test seed
         run_draw(engine, camp, SEED, checklist=checklist)
     finally:

@@ -6,12 +6,18 @@ import contextlib
 import json
 import sys
 from collections.abc import Iterable
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from ..errors import Problem
+from ..campaign import OpenCampaign, campaign_id, open_campaign
+from ..errors import ConfigError, Problem
+from ..model import Checklist
+from ..plugins import PluginHost, load_plugins
 from ..text import display_width, render_table  # noqa: F401 - re-exported for the commands
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sqlalchemy import Engine
 
 EXIT_OK = 0
 EXIT_INVALID = 1
@@ -48,6 +54,61 @@ def echo_problems(problems: Iterable[Problem], *, err: bool = True,
         prefix = "" if p.is_error else ("warning: " if _en() else "警告：")
         click.echo(prefix + p.format(with_hint=not (hint_once and p.code in hinted)), err=err)
         hinted.add(p.code)
+
+
+def open_campaign_or_fail(value: str | None, ctx: click.Context | None = None, *,
+                          strict: bool = False, host: PluginHost | None = None,
+                          holidays: tuple[str, ...] = (), calendar: bool = False,
+                          warnings: bool = False, fmt: str = "text") -> OpenCampaign:
+    """:func:`core.campaign.open_campaign` for a command: CAMPAIGN (a file, a shipped
+    example's id or, with *ctx*, the id of a campaign in the ``--db`` store), or its
+    problems printed (as *fmt*) and exit 1. With *calendar*, the working-day calendar is
+    read now (its holiday files' problems exit 1 too); with *warnings*, the
+    configuration's warnings are printed on stderr."""
+
+    def store() -> Engine:
+        # the store (SQLAlchemy) loads only for a name that is no file: principle 8
+        from ..store import open_store
+
+        assert ctx is not None
+        return open_store(db_url(ctx))
+
+    try:
+        opened = open_campaign(value, strict=strict, host=host, holidays=holidays,
+                               store=store if ctx is not None else None)
+        if calendar:
+            opened.calendar  # noqa: B018 - read now, so that its problems stop the command
+    except ConfigError as exc:
+        fail(exc.problems, fmt)
+    if warnings:
+        echo_config_warnings(opened.config)
+    return opened
+
+
+def campaign_id_or_fail(value: str) -> str:
+    """A campaign id, or the id inside a campaign file (core.campaign.campaign_id), or the
+    problem printed and exit 1."""
+    try:
+        return campaign_id(value)
+    except ConfigError as exc:
+        fail(exc.problems)
+
+
+def plugins_and_checklist(campaign: str | None) -> tuple[PluginHost | None, Checklist | None]:
+    """The installed plugins (their hooks take part in applicability and classification)
+    and, when *campaign* is given, that campaign's merged checklist (or exit 1)."""
+    if campaign is None:
+        return load_plugins(), None
+    opened = open_campaign_or_fail(campaign)
+    return opened.host, opened.checklist
+
+
+def example_checklist(host: PluginHost | None) -> Checklist | None:
+    """The example campaign's checklist, for tasks drawn before snapshots were kept."""
+    try:
+        return open_campaign(None, host=host).checklist
+    except ConfigError:
+        return None
 
 
 def echo_config_warnings(config: Any) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from ..i18n import translator
+from ..plugins import load_plugins
 from ._common import (
     cannot_write,
     db_url,
@@ -258,9 +259,7 @@ def _state(status: str, version: int) -> str:
 @click.pass_context
 def import_(ctx: click.Context, file: str, progress: bool, fmt: str) -> None:
     from ..records import bundle as service
-    from .record import plugin_host
-
-    host, _checklist = plugin_host(None)
+    host = load_plugins()
 
     def show(n: int, total: int) -> None:
         click.echo(f"{_('progress')} {n}/{total} {100 * n // total}%", err=True)
@@ -316,9 +315,7 @@ def conflicts_(ctx: click.Context, include_resolved: bool, fmt: str) -> None:
 @click.pass_context
 def resolve(ctx: click.Context, bundle_id: str, task: str, keep: str) -> None:
     from ..records import bundle as service
-    from .record import plugin_host
-
-    host, _checklist = plugin_host(None)
+    host = load_plugins()
     with store_engine(ctx) as engine:
         try:
             added = service.resolve(engine, bundle_id, task, keep, host=host)

@@ -8,7 +8,14 @@ from datetime import date
 import click
 
 from ..i18n import translator
-from ._common import EXIT_INVALID, echo_json, echo_problems, fail, format_option
+from ._common import (
+    EXIT_INVALID,
+    echo_json,
+    echo_problems,
+    fail,
+    format_option,
+    open_campaign_or_fail,
+)
 
 _ = translator({
     "group": ("工作日历：节假日文件、工作日与期限", "Working days: holiday files, due dates, deadlines"),
@@ -51,13 +58,11 @@ def open_calendar(campaign_path: str | None, holidays: tuple[str, ...], *, need_
     from ..deadlines import calendar_for
     from ..errors import ConfigError
 
-    campaign = None
+    if need_campaign or campaign_path is not None:
+        opened = open_campaign_or_fail(campaign_path, holidays=holidays, calendar=True)
+        return opened.campaign, opened.calendar
     try:
-        if need_campaign or campaign_path is not None:
-            from ..config import load_campaign
-
-            campaign = load_campaign(campaign_path)
-        return campaign, calendar_for(campaign, holidays)
+        return None, calendar_for(None, holidays)
     except ConfigError as exc:
         fail(exc.problems)
 

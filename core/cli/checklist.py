@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import click
 
-from ._common import echo_config_warnings, echo_json, fail, format_option
+from ._common import echo_json, format_option, open_campaign_or_fail
 
 
 @click.command(help="显示实施方案合并后的联合检查记录表事项（默认：示例实施方案）。\n\n"
@@ -14,18 +14,13 @@ from ._common import echo_config_warnings, echo_json, fail, format_option
 @click.argument("campaign", required=False, type=click.Path(path_type=str))
 @format_option("table", "json", "yaml", "markdown")
 @click.option("--strict", is_flag=True, help="插件问题视为错误 / plugin problems are errors")
-def checklist(campaign: str | None, fmt: str, strict: bool) -> None:
-    from ..config import open_campaign
-    from ..errors import ConfigError
-    from ..merge import checklist_json, merge
+@click.pass_context
+def checklist(ctx: click.Context, campaign: str | None, fmt: str, strict: bool) -> None:
+    from ..merge import checklist_json
     from ..present.checklist import checklist_markdown, checklist_table
 
-    try:
-        config, camp = open_campaign(campaign, strict=strict)
-        merged = merge(config, camp)
-    except ConfigError as exc:
-        fail(exc.problems, "json" if fmt == "json" else "text")
-    echo_config_warnings(config)
+    merged = open_campaign_or_fail(campaign, ctx, strict=strict, warnings=True,
+                                   fmt=fmt).checklist
     data = checklist_json(merged)
     if fmt == "json":
         echo_json(data)

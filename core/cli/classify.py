@@ -13,6 +13,7 @@ from ._common import (
     echo_problems,
     fail,
     format_option,
+    open_campaign_or_fail,
 )
 
 
@@ -26,15 +27,13 @@ from ._common import (
 def classify(findings: str, campaign: str | None, fmt: str, strict: bool) -> None:
     from ..classify import check_findings
     from ..classify import classify as run
-    from ..config import open_campaign
     from ..errors import ConfigError
-    from ..merge import merge
     from ..present.results import result_lines
     from ..yamlload import load_file
 
+    opened = open_campaign_or_fail(campaign, strict=strict, fmt=fmt)
+    config, camp, checklist = opened.config, opened.campaign, opened.checklist
     try:
-        config, camp = open_campaign(campaign, strict=strict)
-        checklist = merge(config, camp)
         doc = load_file(findings)
     except ConfigError as exc:
         fail(exc.problems, fmt)

@@ -15,11 +15,11 @@ import click
 from ..i18n import translator
 from ._common import (
     EXIT_INVALID,
-    echo_config_warnings,
     echo_json,
     echo_problems,
     fail,
     format_option,
+    open_campaign_or_fail,
     write_text_file,
 )
 from .db import store_engine
@@ -79,19 +79,6 @@ _ = translator({
 })
 
 
-def _campaign_or_exit(path: str | None, fmt: str = "text"):
-    """(configuration, campaign) for CAMPAIGN, or the located problems printed and exit 1."""
-    from ..config import open_campaign
-    from ..errors import ConfigError
-
-    try:
-        config, campaign = open_campaign(path)
-    except ConfigError as exc:
-        fail(exc.problems, fmt)
-    echo_config_warnings(config)
-    return config, campaign
-
-
 def _department_names(config: Any) -> dict[str, str]:
     names = {}
     for code, dept in (getattr(config, "departments", None) or {}).items():
@@ -138,7 +125,7 @@ def commit(ctx: click.Context, campaign: str | None, seed: str | None, weak_seed
     from ..draw.algorithm import DrawError
     from ..draw.service import commit as do_commit
 
-    _config, camp = _campaign_or_exit(campaign, fmt)
+    camp = open_campaign_or_fail(campaign, ctx, warnings=True, fmt=fmt).campaign
     with store_engine(ctx) as engine:
         try:
             outcome = do_commit(engine, camp, seed.strip() if seed is not None else None,
@@ -172,12 +159,11 @@ def run(ctx: click.Context, campaign: str | None, seed: str, no_commitment: bool
         weak_seed: bool, on_date: str | None, fmt: str) -> None:
     from ..draw.algorithm import DrawError
     from ..draw.service import display_rows, run_draw
-    from ..merge import merge
 
     when = _parse_date(on_date)
-    config, camp = _campaign_or_exit(campaign, fmt)
-    names = _department_names(config)
-    checklist = merge(config, camp)
+    opened = open_campaign_or_fail(campaign, ctx, warnings=True, fmt=fmt)
+    camp, checklist = opened.campaign, opened.checklist
+    names = _department_names(opened.config)
     with store_engine(ctx) as engine:
         try:
             record = run_draw(engine, camp, seed.strip(), commitment_required=not no_commitment,

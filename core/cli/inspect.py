@@ -12,9 +12,8 @@ import sys
 import click
 
 from ..i18n import translator
-from ._common import EXIT_INVALID, echo_problems
+from ._common import EXIT_INVALID, echo_problems, example_checklist, plugins_and_checklist
 from .db import open_store_or_exit
-from .record import _default_checklist, plugin_host
 
 _ = translator({
     "help": ("打开检查界面：不给任务时列出检查任务，给出任务（如 1-3）时直接打开该任务的检查记录。",
@@ -50,12 +49,12 @@ def inspect(ctx: click.Context, task: str | None, officer: str | None,
     review_id: str | bool = review
     if review and campaign is not None and not _is_file(campaign):
         review_id, campaign = campaign, None  # a campaign id
-    host, checklist = plugin_host(campaign)
+    host, checklist = plugins_and_checklist(campaign)
     if review and checklist is not None and checklist.campaign is not None:
         review_id = checklist.campaign.id
     engine = open_store_or_exit(ctx)
     def fallback():
-        return _default_checklist(host)
+        return example_checklist(host)
 
     try:
         loaded = None

@@ -8,9 +8,8 @@ from pathlib import Path
 import click
 
 from ..i18n import translator
-from ._common import fail
+from ._common import campaign_id_or_fail, fail
 from .db import store_engine
-from .results import campaign_id
 
 _ = translator({
     "help": ("一公开：为已确认的结果写出 results.csv、results.json 和自包含的公示网页 index.html"
@@ -47,7 +46,7 @@ def publish(ctx: click.Context, campaign: str, output: Path, columns: Path | Non
     day: date | None = on.date() if on else None
     with store_engine(ctx) as engine:
         try:
-            done = do_publish(engine, campaign_id(campaign), output, on=day, columns=columns)
+            done = do_publish(engine, campaign_id_or_fail(campaign), output, on=day, columns=columns)
         except RecordError as exc:
             fail(exc.problems)
     click.echo(_("written", n=done.count, day=done.on.isoformat()))

@@ -14,7 +14,14 @@ from typing import Any
 import click
 
 from ..i18n import translator
-from ._common import EXIT_INVALID, echo_json, echo_problems, format_option
+from ._common import (
+    EXIT_INVALID,
+    echo_json,
+    echo_problems,
+    example_checklist,
+    format_option,
+    plugins_and_checklist,
+)
 from .db import store_engine
 
 _ = translator({
@@ -41,38 +48,6 @@ _ = translator({
     "reason_part": ("  理由：{r}", "  reason: {r}"),
     "live": ("（草稿：结果为按目前填写内容自动计算）", "(draft: results computed from the answers so far)"),
 })
-
-
-def plugin_host(campaign: str | None):
-    """The installed plugins (their hooks take part in applicability and classification)
-    and, when *campaign* is given, that campaign's merged checklist."""
-    from ..plugins import load_plugins
-
-    if campaign is None:
-        return load_plugins(), None
-    from ..config import open_campaign
-    from ..errors import ConfigError
-    from ..merge import merge
-    from ._common import fail
-
-    try:
-        config, camp = open_campaign(campaign)
-        return config.host, merge(config, camp)
-    except ConfigError as exc:
-        fail(exc.problems)
-
-
-def _default_checklist(host):
-    """The example campaign's checklist, for tasks drawn before snapshots were kept."""
-    from ..config import open_campaign
-    from ..errors import ConfigError
-    from ..merge import merge
-
-    try:
-        config, camp = open_campaign(None, host=host)
-        return merge(config, camp)
-    except ConfigError:
-        return None
 
 
 def _record_error(exc, doc=None) -> None:
@@ -118,11 +93,11 @@ def show(ctx: click.Context, task: str, version: int | None, campaign: str | Non
     from ..records.service import RecordError, load_draft, load_version, versions
     from ..text import local_time
 
-    host, checklist = plugin_host(campaign)
+    host, checklist = plugins_and_checklist(campaign)
     with store_engine(ctx) as engine:
         try:
             draft = load_draft(engine, task, host=host,
-                               campaign=checklist or _default_checklist(host))
+                               campaign=checklist or example_checklist(host))
             history = versions(engine, task)
             if version is not None or (draft.task.status == "submitted" and history):
                 rv, used = load_version(engine, task, version)
@@ -206,12 +181,12 @@ def _store_from_file(ctx: click.Context, task: str, findings: str, campaign: str
     from ..present.records import results_lines
     from ..records.service import RecordError, amend, load_draft, submit
 
-    host, checklist = plugin_host(campaign)
+    host, checklist = plugins_and_checklist(campaign)
     doc = None
     with store_engine(ctx) as engine:
         try:
             draft = load_draft(engine, task, host=host,
-                               campaign=checklist or _default_checklist(host))
+                               campaign=checklist or example_checklist(host))
             doc, answers = _load_record_file(findings, draft, host)
             if reason is None:
                 settled = None

@@ -11,7 +11,7 @@ import click
 from ..clock import today as clock_today
 from ..i18n import translator
 from ..referrals import STATUSES
-from ._common import EXIT_INVALID, echo_json_list, fail, format_option
+from ._common import EXIT_INVALID, echo_json_list, fail, format_option, open_campaign_or_fail
 from .calendar import holidays_option, parse_date, warn_estimates
 from .db import store_engine
 
@@ -61,19 +61,6 @@ def _date_option(name: str, help_key: str, required: bool = False):
                         help=_(help_key))
 
 
-def campaign_and_calendar(path: str, holidays: tuple[str, ...]):
-    """(config, campaign, calendar) or the problems printed and exit 1."""
-    from ..config import open_campaign
-    from ..deadlines import calendar_for
-    from ..errors import ConfigError
-
-    try:
-        config, camp = open_campaign(path)
-        return config, camp, calendar_for(camp, holidays)
-    except ConfigError as exc:
-        fail(exc.problems)
-
-
 def _check_department(config, code: str | None) -> None:
     if code is None or code in config.departments:
         return
@@ -112,7 +99,7 @@ def draft(ctx: click.Context, campaign: str, on: date | None) -> None:
     from ..referrals import ReferralError
     from ..referrals import draft as do_draft
 
-    _config, camp, _cal = campaign_and_calendar(campaign, ())
+    camp = open_campaign_or_fail(campaign, ctx, calendar=True).campaign
     with store_engine(ctx) as engine:
         try:
             result = do_draft(engine, camp.id, on or clock_today())
@@ -152,8 +139,9 @@ def list_(ctx: click.Context, campaign: str, department: str | None, overdue: bo
     from ..referrals import DONE, STATUSES, list_referrals, next_due, overdue_condition
     from ..text import table_lines
 
-    config, camp, cal = campaign_and_calendar(campaign, holidays)
-    _check_department(config, department)
+    opened = open_campaign_or_fail(campaign, ctx, holidays=holidays, calendar=True)
+    camp, cal = opened.campaign, opened.calendar
+    _check_department(opened.config, department)
     today = on or clock_today()
     wanted = statuses or (tuple(s for s in STATUSES if s not in DONE) if overdue else ())
     found = rules(camp)
@@ -234,8 +222,9 @@ def letter(ctx: click.Context, campaign: str, department: str | None, fmt: str, 
     )
     from ..referrals import draft as do_draft
 
-    config, camp, cal = campaign_and_calendar(campaign, holidays)
-    _check_department(config, department)
+    opened = open_campaign_or_fail(campaign, ctx, holidays=holidays, calendar=True)
+    camp, cal = opened.campaign, opened.calendar
+    _check_department(opened.config, department)
     settings = camp.data.get("referral") or {}
     on = on or clock_today()
     pattern = settings.get("letter_number") or LETTER_NUMBER

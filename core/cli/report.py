@@ -8,9 +8,8 @@ from pathlib import Path
 import click
 
 from ..i18n import translator
-from ._common import fail
+from ._common import campaign_id_or_fail, fail
 from .db import store_engine
-from .results import campaign_id
 
 _ = translator({
     "help": ("写出报表：officers 附件1 随机抽取执法检查人员信息表；statistics 附件2 联合抽查统计表；"
@@ -72,7 +71,7 @@ def report(ctx: click.Context, kind: str, campaign: str, fmt: str | None, output
         path = Path(output) / path if folder else Path(output)
     with store_engine(ctx) as engine:
         try:
-            done = write_report(engine, kind, campaign_id(campaign), fmt, path, task=task,
+            done = write_report(engine, kind, campaign_id_or_fail(campaign), fmt, path, task=task,
                                 show_personal=show_personal)
         except RecordError as exc:
             fail(exc.problems)

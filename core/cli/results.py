@@ -3,13 +3,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
 from ..i18n import translator
-from ._common import echo_json, echo_problems, fail, format_option
+from ._common import campaign_id_or_fail, echo_json, echo_problems, fail, format_option
 from .db import store_engine
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -50,29 +49,6 @@ _ = translator({
 })
 
 
-def campaign_id(value: str) -> str:
-    """A campaign id, or the id inside a campaign file given by path (JC104 when such a
-    file is missing or holds no campaign id)."""
-    path = Path(value)
-    if path.suffix.lower() not in (".yaml", ".yml"):
-        return value
-    from ..errors import Localized, problem
-
-    if not path.is_file():  # as every command that reads a campaign file says it
-        from jointcheck.examples import example_path
-
-        fail([problem("JC122", file=value, example=example_path().stem)])
-    import yaml
-
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        return str(data["campaign"]["id"])
-    except (OSError, UnicodeDecodeError, yaml.YAMLError, KeyError, TypeError) as exc:
-        detail = (Localized("没有 campaign.id", "no campaign.id")
-                  if isinstance(exc, KeyError | TypeError) else str(exc).splitlines()[0])
-        fail([problem("JC104", file=value, detail=detail)])
-
-
 @click.group(help=_("group"))
 def results() -> None:
     pass
@@ -87,7 +63,7 @@ def list_(ctx: click.Context, campaign: str, fmt: str) -> None:
     from ..records.results import campaign_checklist, load
     from ..text import table_lines
 
-    cid = campaign_id(campaign)
+    cid = campaign_id_or_fail(campaign)
     with store_engine(ctx) as engine:
         rows = load(engine, cid)
     if fmt == "json":
@@ -156,7 +132,7 @@ def settle(ctx: click.Context, campaign: str, allow_missing: bool) -> None:
 
     with store_engine(ctx) as engine:
         try:
-            done = do_settle(engine, campaign_id(campaign), allow_missing=allow_missing)
+            done = do_settle(engine, campaign_id_or_fail(campaign), allow_missing=allow_missing)
         except RecordError as exc:
             fail(exc.problems)
     click.echo(_("settled", n=len(done.settled), already=done.already))

@@ -7,7 +7,7 @@ from datetime import date
 import click
 
 from ..i18n import translator
-from ._common import echo_json, format_option
+from ._common import echo_json, format_option, open_campaign_or_fail
 from .calendar import holidays_option, parse_date, warn_estimates
 from .db import store_engine
 
@@ -37,10 +37,8 @@ def status(ctx: click.Context, campaign: str, within: int, as_of: date | None,
            holidays: tuple[str, ...], fmt: str) -> None:
     from ..present.status import status_lines
     from ..status import campaign_status
-    from .referrals import campaign_and_calendar
-
-    config, camp, cal = campaign_and_calendar(campaign, holidays)
-    names = {code: d.name for code, d in config.departments.items()}
+    opened = open_campaign_or_fail(campaign, ctx, holidays=holidays, calendar=True)
+    camp, cal, names = opened.campaign, opened.calendar, opened.department_names
     with store_engine(ctx) as engine:
         found = campaign_status(engine, camp, cal, today=as_of, within=within,
                                 department_names=names)

@@ -108,3 +108,17 @@ def load_checklist(conn: Connection, fp: str) -> Checklist | None:
     if row is None:
         return None
     return from_snapshot(row.snapshot)
+
+
+def latest_checklist(conn: Connection, campaign_id: str) -> Checklist | None:
+    """The checklist of *campaign_id* stored last (``None``: the store has none): how a
+    campaign drawn before is opened by its id (core.campaign)."""
+    from sqlalchemy import select
+
+    from ..store.models import checklists
+
+    row = conn.execute(select(checklists.c.snapshot)
+                       .where(checklists.c.campaign_id == campaign_id)
+                       .order_by(checklists.c.created_at.desc(), checklists.c.fingerprint)
+                       .limit(1)).first()
+    return None if row is None else from_snapshot(row.snapshot)

@@ -1,0 +1,172 @@
+"""The campaign room: opening one campaign, once (docs/architecture.md#rooms).
+
+:func:`open_campaign` is the one way every command, the app and the Python API open a
+campaign. It finds the campaign (a file, the id of a shipped example, or the id of a
+campaign already stored in the store), loads the configuration with the installed plugins,
+checks it, merges the joint checklist **once** and runs the checks ``jointcheck validate``
+runs on it (law editions, the plugins' ``jointcheck_validate`` hooks). What it returns,
+:class:`OpenCampaign`, holds all of it: the configuration, the campaign, the merged
+checklist, the plugin host and the working-day calendar.
+
+Errors are :class:`~jointcheck.core.errors.ConfigError` with located problems (JC120 a
+directory, JC122 no such campaign, and every error of the files it reads).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import yaml
+
+from jointcheck.examples import example_path
+
+from .config import Configuration, load_configuration
+from .deadlines import calendar_for
+from .errors import ConfigError, Localized, Problem, problem
+from .merge import merge
+from .model import Campaign, Checklist
+from .plugins import PluginHost
+from .validate import checklist_problems
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sqlalchemy import Engine
+
+    from .calendar import WorkCalendar
+
+
+@dataclass
+class OpenCampaign:
+    """One opened campaign: everything a command needs, loaded and checked once."""
+
+    config: Configuration
+    campaign: Campaign
+    checklist: Checklist  # merged once, fingerprinted
+    holidays: tuple[str | Path, ...] = ()  # extra holiday files (``--holidays``)
+    # True when the campaign was named by id and read from the store's checklist snapshot
+    stored: bool = False
+
+    @property
+    def id(self) -> str:
+        return self.campaign.id
+
+    @property
+    def host(self) -> PluginHost | None:
+        """The installed plugins (their hooks take part in applicability, classification)."""
+        return self.config.host
+
+    @property
+    def department_names(self) -> dict[str, str]:
+        """Department code -> name, of every loaded department."""
+        return {code: d.name for code, d in self.config.departments.items()}
+
+    @property
+    def warnings(self) -> list[Problem]:
+        """The configuration's warnings (plugin failures when not strict, law editions...)."""
+        return [p for p in self.config.problems if not p.is_error]
+
+    @cached_property
+    def calendar(self) -> WorkCalendar:
+        """The working-day calendar: the campaign's holiday files plus :attr:`holidays`.
+        Raises ConfigError for a holiday file with problems."""
+        return calendar_for(self.campaign, self.holidays)
+
+
+def open_campaign(path_or_id: str | Path | None = None, *, strict: bool = False,
+                  host: PluginHost | None = None,
+                  store: Engine | Callable[[], Engine] | None = None,
+                  holidays: tuple[str | Path, ...] = ()) -> OpenCampaign:
+    """Open and check one campaign: a campaign file, the id of a shipped example, or (given
+    a *store*) the id of a campaign stored there (drawn before); ``None`` is the shipped
+    example. *store* is an Engine, or a function that opens one, called only for a name
+    that is neither a file nor a shipped example (the engine it returns is disposed after).
+    *holidays* are extra holiday files for :attr:`OpenCampaign.calendar`.
+
+    Raises :class:`ConfigError` with every error found in the campaign file or in what it
+    refers to (unknown departments, items, its policy file), or reported on its merged
+    checklist by the plugins' ``jointcheck_validate`` hooks: every command that opens a
+    campaign gets the verdict ``jointcheck validate`` gives. Plugin failures are errors
+    only when *strict*; warnings stay in ``config.problems``. A directory is refused
+    (JC120) rather than searched, a name that is none of the above too (JC122).
+    """
+    path = Path(path_or_id) if path_or_id is not None else example_path()
+    if not path.exists():
+        shipped = example_path(f"{path.name}.yaml")
+        by_id = path.suffix == "" and path.name == str(path)
+        if by_id and shipped.is_file():
+            path = shipped  # the shipped example, named by its id
+        elif by_id and store is not None and (snapshot := _stored(str(path), store)):
+            return _open_stored(snapshot, strict=strict, host=host, holidays=holidays)
+        else:
+            raise ConfigError([problem("JC122", file=str(path), example=example_path().stem)])
+    if path.is_dir():
+        raise ConfigError([problem("JC120", file=str(path))])
+    config = load_configuration([path], strict=strict, host=host)
+    _raise_errors(config)
+    if not config.campaigns:
+        raise ConfigError([problem("JC106", file=str(path), line=1, column=1,
+                                   expected="campaign")])
+    campaign = config.campaigns[-1]
+    checklist = merge(config, campaign)
+    config.add(checklist_problems(config, checklist))
+    _raise_errors(config)
+    return OpenCampaign(config, campaign, checklist, holidays=tuple(holidays))
+
+
+def _raise_errors(config: Configuration) -> None:
+    errors = config.errors
+    if errors:
+        raise ConfigError(errors)
+
+
+def _stored(campaign_id: str, store: Engine | Callable[[], Engine]) -> Checklist | None:
+    """The checklist the store's newest snapshot of *campaign_id* holds, if any."""
+    # the store (SQLAlchemy) loads only for a campaign named by id: principle 8
+    from .records.snapshot import SnapshotError, latest_checklist
+    from .store import StoreError
+
+    try:
+        engine = store() if callable(store) else store
+    except StoreError:  # no store to look in: the name is simply not known
+        return None
+    try:
+        with engine.connect() as conn:
+            return latest_checklist(conn, campaign_id)
+    except SnapshotError as exc:  # altered in the store: refused, never used (JC809)
+        raise ConfigError([exc.problem]) from None
+    finally:
+        if engine is not store:
+            engine.dispose()
+
+
+def _open_stored(checklist: Checklist, *, strict: bool, host: PluginHost | None,
+                 holidays: tuple[str | Path, ...]) -> OpenCampaign:
+    """A campaign named by id, as the store keeps it: the checklist is its snapshot (not
+    merged again: the plugins may have changed since), the plugins are today's."""
+    assert checklist.campaign is not None
+    config = load_configuration([], strict=strict, host=host)
+    config.campaigns.append(checklist.campaign)
+    config.add(checklist_problems(config, checklist))
+    _raise_errors(config)
+    return OpenCampaign(config, checklist.campaign, checklist, holidays=tuple(holidays),
+                        stored=True)
+
+
+def campaign_id(value: str) -> str:
+    """A campaign id, or the id inside a campaign file given by path; ConfigError (JC122,
+    JC104) when such a file is missing or holds no campaign id. Reads only that file."""
+    path = Path(value)
+    if path.suffix.lower() not in (".yaml", ".yml"):
+        return value
+    if not path.is_file():  # as every command that reads a campaign file says it
+        raise ConfigError([problem("JC122", file=value, example=example_path().stem)])
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return str(data["campaign"]["id"])
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, KeyError, TypeError) as exc:
+        detail = (Localized("没有 campaign.id", "no campaign.id")
+                  if isinstance(exc, KeyError | TypeError) else str(exc).splitlines()[0])
+        raise ConfigError([problem("JC104", file=value, detail=detail)]) from None
