@@ -77,7 +77,15 @@ def prepare_store(url: str, tpath: Path, opath: Path, n_targets: int, n_officers
 
     from jointcheck.core.libraries.importer import import_file
     from jointcheck.core.store import open_store, upgrade
-    from jointcheck.core.store.models import commitments, draw_targets, draws, officers, targets
+    from jointcheck.core.store.models import (
+        commitments,
+        draw_targets,
+        draws,
+        officers,
+        targets,
+        task_answers,
+        tasks,
+    )
 
     upgrade(url)
     engine = open_store(url)
@@ -86,7 +94,8 @@ def prepare_store(url: str, tpath: Path, opath: Path, n_targets: int, n_officers
         have_o = conn.execute(sa.select(sa.func.count()).select_from(officers)).scalar_one()
     if have_t != n_targets or have_o != n_officers:
         with engine.begin() as conn:  # a benchmark store: start from empty libraries
-            for table in (commitments, draw_targets, draws, targets, officers):
+            for table in (commitments, task_answers, tasks, draw_targets, draws, targets,
+                          officers):
                 conn.execute(sa.delete(table))
         log(f"importing {tpath.name} into {engine.url.render_as_string(hide_password=True)} ...")
         start = time.perf_counter()
@@ -105,11 +114,15 @@ def prepare_store(url: str, tpath: Path, opath: Path, n_targets: int, n_officers
 def clear_draws(engine) -> None:
     import sqlalchemy as sa
 
-    from jointcheck.core.store.models import commitments, draw_targets, draws
+    from jointcheck.core.store.models import commitments, draw_targets, draws, task_answers, tasks
 
     with engine.begin() as conn:
         conn.execute(sa.delete(commitments).where(commitments.c.campaign_id == CAMPAIGN_ID))
         ids = sa.select(draws.c.id).where(draws.c.campaign_id == CAMPAIGN_ID)
+        # a draw creates its tasks (draw_id references draws): they go first
+        task_ids = sa.select(tasks.c.id).where(tasks.c.draw_id.in_(ids))
+        conn.execute(sa.delete(task_answers).where(task_answers.c.task_id.in_(task_ids)))
+        conn.execute(sa.delete(tasks).where(tasks.c.draw_id.in_(ids)))
         conn.execute(sa.delete(draw_targets).where(draw_targets.c.draw_id.in_(ids)))
         conn.execute(sa.delete(draws).where(draws.c.campaign_id == CAMPAIGN_ID))
 

@@ -114,7 +114,12 @@ class InspectApp(App[int]):
     # -- screens ---------------------------------------------------------------------------
 
     def on_mount(self) -> None:
+        from jointcheck.core.store import IDLE_SECONDS
+
         from .screens.tasks import TaskListScreen
+
+        # hold no database connection while the inspector is idle (docs/store.md#connections)
+        self.set_interval(IDLE_SECONDS / 2, self.release_idle_connections)
 
         if self.review:
             from .screens.review import ReviewScreen
@@ -127,6 +132,13 @@ class InspectApp(App[int]):
             self.show_record(self._loaded)
         else:
             self.open_task(self.task_id)
+
+    def release_idle_connections(self) -> bool:
+        """Close the store's connections once unused for a while (PostgreSQL); the next
+        read or mark opens one again."""
+        from jointcheck.core.store import release_idle
+
+        return release_idle(self.engine)
 
     def open_task(self, task_id: str, *, replace: bool = False) -> None:
         """Load *task_id* on a worker thread and show it."""

@@ -747,6 +747,8 @@ def _save(engine: Engine, task_id: str, key: str, value: Any, expected: int | No
     from ..store import utcnow
     from ..store.models import tasks
 
+    if engine.dialect.name == "postgresql" and expected is not None:
+        return _save_pg(engine, task_id, key, value, expected, checklist, who)
     with _record_tx(engine) as conn:
         # pending -> draft first: the row lock it takes (PostgreSQL) comes before any share
         # lock, so two first marks on one task cannot deadlock
@@ -762,6 +764,64 @@ def _save(engine: Engine, task_id: str, key: str, value: Any, expected: int | No
             raise RecordError([problem("JC802", task=task_id, version=row.version)])
         return _write(conn, task_id, key, value, expected, who, utcnow(),
                       _what(checklist, key))
+
+
+def _save_pg(engine: Engine, task_id: str, key: str, value: Any, expected: int,
+             checklist: Checklist, who: str) -> Answer:
+    """:func:`_save` on PostgreSQL in one statement, run in autocommit: one round trip,
+    its own transaction (docs/store.md#connections).
+
+    A data-modifying CTE takes the task's row lock (an UPDATE that turns 待检查 into 草稿
+    and leaves any other status as it is, refusing a submitted task); the answer is written
+    (compare-and-set on its version, or inserted as version 1) only for the row it returns.
+    A submit holds the task's row FOR UPDATE, so a mark waits for it or it for the mark,
+    and a mark never lands after the submit read the answers. Only a miss reads again to
+    say why (missing task JC801, submitted JC802, someone else's answer JC803)."""
+    from sqlalchemy import case, literal, select, update
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+    from ..store import utcnow
+    from ..store.models import task_answers, tasks
+
+    now = utcnow()
+    task = (update(tasks)
+            .where((tasks.c.id == task_id) & (tasks.c.status != SUBMITTED))
+            .values(status=case((tasks.c.status == PENDING, DRAFT), else_=tasks.c.status),
+                    updated_at=case((tasks.c.status == PENDING, now),
+                                    else_=tasks.c.updated_at))
+            .returning(tasks.c.id).cte("task"))
+    if expected == 0:
+        columns = task_answers.c
+        stmt: Any = (pg_insert(task_answers)
+                     .from_select(["task_id", "key", "value", "version", "updated_at",
+                                   "updated_by"],
+                                  select(task.c.id, literal(key, columns.key.type),
+                                         literal(value, columns.value.type), literal(1),
+                                         literal(now, columns.updated_at.type),
+                                         literal(who, columns.updated_by.type)))
+                     .on_conflict_do_nothing())
+    else:
+        stmt = (update(task_answers)
+                .where((task_answers.c.task_id == task_id) & (task_answers.c.key == key)
+                       & (task_answers.c.version == expected)
+                       & task_answers.c.task_id.in_(select(task.c.id)))
+                .values(value=value, version=expected + 1, updated_at=now, updated_by=who))
+    stmt = stmt.add_cte(task).returning(task_answers.c.version)
+    with engine.connect() as conn:
+        conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+        if conn.execute(stmt).first() is not None:
+            return Answer(value, expected + 1, now, who)
+        row = conn.execute(select(tasks.c.status, tasks.c.version)
+                           .where(tasks.c.id == task_id)).first()
+        if row is None:
+            raise RecordError([problem("JC801", task=task_id)])
+        if row.status == SUBMITTED:
+            raise RecordError([problem("JC802", task=task_id, version=row.version)])
+        theirs = conn.execute(select(task_answers).where(
+            (task_answers.c.task_id == task_id) & (task_answers.c.key == key))).first()
+    raise AnswerConflict(key, Answer(None, 0) if theirs is None else Answer(
+        theirs.value, theirs.version, theirs.updated_at, theirs.updated_by),
+        _what(checklist, key))
 
 
 # --------------------------------------------------------------------------- submit / amend

@@ -18,6 +18,8 @@ Problem codes JC701–JC710 belong to this module (the audit log uses JC711–JC
 from __future__ import annotations
 
 import os
+import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -40,6 +42,12 @@ BUSY_TIMEOUT_MS = 30_000
 PG_WRITE_LOCK_KEY = 1142784370
 # Execution option set on connections handed out by begin_write().
 WRITE_OPTION = "jointcheck_write"
+# PostgreSQL: an Engine keeps at most 1 + PG_POOL_OVERFLOW connections, and the app lets
+# release_idle() close them once unused for IDLE_SECONDS (docs/store.md#connections).
+PG_POOL_OVERFLOW = 1
+IDLE_SECONDS = 10.0
+# Engine -> time.monotonic() of its last connection check-in (PostgreSQL engines).
+_last_used: weakref.WeakKeyDictionary[Any, float] = weakref.WeakKeyDictionary()
 
 # code -> (zh template, en template)
 CODES: dict[str, tuple[str, str]] = {
@@ -173,7 +181,9 @@ def create_engine_for(url: str | None = None) -> Engine:
 
     SQLite: WAL journal, ``foreign_keys=ON``, a 30 s busy timeout, and transactions that
     SQLAlchemy controls (so that :func:`begin_write` can issue ``BEGIN IMMEDIATE``).
-    PostgreSQL: the psycopg 3 driver with a 10 s connect timeout.
+    PostgreSQL: the psycopg 3 driver with a 10 s connect timeout, a pool of at most two
+    connections, no pre-ping and no server-side prepared statements, so that it works
+    unchanged through PgBouncer in transaction mode (docs/store.md#connections).
     """
     import sqlalchemy as sa
 
@@ -205,10 +215,44 @@ def create_engine_for(url: str | None = None) -> Engine:
 
         return engine
     u = sa.engine.make_url(url)
-    connect_args: dict[str, Any] = {}
+    # No server-side prepared statements: a pooler in transaction mode (PgBouncer) hands
+    # each transaction to any server connection, where a statement prepared on another
+    # would not exist (docs/store.md#connections).
+    connect_args: dict[str, Any] = {"prepare_threshold": None}
     if "connect_timeout" not in u.query:
         connect_args["connect_timeout"] = 10
-    return sa.create_engine(url, connect_args=connect_args, pool_pre_ping=True)
+    # What one person needs at most: the app's screen and its writer thread, or a
+    # command's connection and one beside it. No pre-ping (a round trip before every
+    # transaction): a connection lost meanwhile fails its statement, which the app retries
+    # (tui/saving.py); release_idle() closes connections nobody used for a while.
+    engine = sa.create_engine(url, connect_args=connect_args, pool_size=1,
+                              max_overflow=PG_POOL_OVERFLOW, pool_timeout=BUSY_TIMEOUT_MS / 1000)
+    _last_used[engine] = time.monotonic()
+
+    @sa.event.listens_for(engine, "checkin")
+    def _on_checkin(dbapi_conn: Any, record: Any) -> None:
+        _last_used[engine] = time.monotonic()
+
+    return engine
+
+
+def release_idle(engine: Engine, idle_seconds: float = IDLE_SECONDS) -> bool:
+    """Close the pooled connections of *engine* when none is in use and none was used for
+    *idle_seconds*; return whether it did. A long-running program (the app) calls this
+    now and then, so that it holds no database connection while its user is idle; the
+    next statement opens a new one. SQLite engines are left alone (a file, no server)."""
+    if engine.dialect.name != "postgresql":
+        return False
+    last = _last_used.get(engine)
+    pool = engine.pool
+    checkedout = getattr(pool, "checkedout", None)
+    checkedin = getattr(pool, "checkedin", None)
+    if last is None or checkedout is None or checkedin is None:
+        return False
+    if checkedout() or not checkedin() or time.monotonic() - last < idle_seconds:
+        return False
+    engine.dispose()
+    return True
 
 
 @contextmanager

@@ -1,0 +1,298 @@
+"""Connections a PostgreSQL server can afford (docs/store.md#connections): a mark is one
+round trip, an engine holds at most two connections and none once idle, and the store
+works unchanged through PgBouncer in transaction mode.
+
+PostgreSQL only (JOINTCHECK_TEST_PG_URL); the PgBouncer cases also need the ``pgbouncer``
+binary (Debian package ``pgbouncer``, installed by ``.ci/run``). Each PgBouncer case gets a
+database of its own: PgBouncer does not pass the ``options=-csearch_path=…`` startup
+parameter the other fixtures select their schema with.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import threading
+import uuid
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+
+from jointcheck.core.records import service as R
+from jointcheck.core.store import PG_POOL_OVERFLOW, open_store, release_idle, upgrade
+from tests import pgbouncer
+from tests.conftest import PG_ENV, _pg_admin, _pg_schema_url, pg_base_url
+from tests.recordsupport import drawn_store
+
+pytestmark = pytest.mark.skipif(not os.environ.get(PG_ENV, "").strip(),
+                                reason=f"PostgreSQL: {PG_ENV} is not set")
+
+
+def _with_app_name(url: str, name: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).update_query_dict({"application_name": name}).render_as_string(
+        hide_password=False)
+
+
+def _connections(app_name: str) -> int:
+    """Server connections open now under *app_name* (pg_stat_activity)."""
+    engine = sa.create_engine(pg_base_url(), poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(sa.text(
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = :n"),
+                {"n": app_name}).scalar_one()
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def app_name() -> str:
+    return f"jc-test-{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture
+def pg_drawn(tmp_path, app_name) -> Iterator:
+    """A drawn store in a fresh schema, opened under its own application_name."""
+    schema = f"jc_test_{uuid.uuid4().hex[:12]}"
+    _pg_admin(f'CREATE SCHEMA "{schema}"')
+    try:
+        url = _with_app_name(_pg_schema_url(schema), app_name)
+        upgrade(url)
+        drawn = drawn_store(url, tmp_path, count=6)
+        yield drawn
+        drawn.engine.dispose()
+    finally:
+        _pg_admin(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+class _Trace:
+    """libpq's protocol trace of the connections an engine checks out: counts the
+    ReadyForQuery messages, one per round trip (a simple query or an extended-protocol
+    Sync)."""
+
+    def __init__(self, engine):
+        from psycopg import pq
+
+        self.file = tempfile.TemporaryFile()  # noqa: SIM115 - closed with the test's objects
+        self.on = False
+
+        @sa.event.listens_for(engine, "checkout")
+        def _checkout(dbapi_conn, record, proxy):
+            if self.on:
+                dbapi_conn.pgconn.trace(self.file.fileno())
+                dbapi_conn.pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS)
+
+        @sa.event.listens_for(engine, "checkin")
+        def _checkin(dbapi_conn, record):
+            if dbapi_conn is not None and not dbapi_conn.closed:
+                dbapi_conn.pgconn.untrace()
+
+    def round_trips(self, action) -> int:
+        self.file.seek(0)
+        self.file.truncate()
+        self.on = True
+        try:
+            action()
+        finally:
+            self.on = False
+        self.file.seek(0)
+        return sum(1 for line in self.file.read().decode(errors="replace").splitlines()
+                   if line.split("\t")[:1] == ["B"] and "ReadyForQuery" in line)
+
+
+def test_a_mark_is_one_round_trip_and_a_stale_one_still_a_conflict(pg_drawn):
+    drawn = pg_drawn
+    tid = drawn.task_ids[0]
+    draft = R.load_draft(drawn.engine, tid, host=drawn.host)
+    key = R.item_key(draft.items[0])
+    trace = _Trace(drawn.engine)
+    with drawn.engine.connect():  # a connection in the pool already, as in a running app
+        pass
+
+    def mark(value, expected):
+        return R.save_answer(drawn.engine, tid, key, {"result": value}, expected=expected,
+                             checklist=draft.checklist, actor="周国斌")
+
+    # the first mark of a task turns it from 待检查 into 草稿 in the same statement
+    assert trace.round_trips(lambda: mark("compliant", 0)) == 1
+    assert trace.round_trips(lambda: mark("noncompliant", 1)) == 1
+    again = R.load_draft(drawn.engine, tid, host=drawn.host)
+    assert again.task.status == "draft"
+    assert again.item_answer(draft.items[0]) == {"result": "noncompliant"}
+    assert again.answers[key].version == 2 and again.answers[key].updated_by == "周国斌"
+
+    # a stale version (and a second first mark) change nothing and say whose answer won
+    with pytest.raises(R.AnswerConflict) as stale:
+        mark("compliant", 1)
+    assert stale.value.theirs.version == 2 and stale.value.theirs.updated_by == "周国斌"
+    with pytest.raises(R.AnswerConflict):
+        mark("compliant", 0)
+    assert R.load_draft(drawn.engine, tid).answers[key].version == 2
+
+    # a missing task and a submitted record are refused as before
+    with pytest.raises(R.RecordError) as missing:
+        R.save_answer(drawn.engine, "99-1", key, {"result": "compliant"}, expected=0,
+                      checklist=draft.checklist)
+    assert missing.value.problems[0].code == "JC801"
+
+
+def test_a_mark_never_lands_after_the_submit(pg_drawn):
+    """Marks racing a submit either make it into version 1 or are refused (JC802)."""
+    from tests.recordsupport import answer_all
+
+    drawn = pg_drawn
+    tid = drawn.task_ids[1]
+    answer_all(drawn, tid)
+    draft = R.load_draft(drawn.engine, tid, host=drawn.host)
+    key = R.field_key("remarks")
+    outcomes: list[object] = []
+
+    def marker():
+        expected = 0
+        for n in range(40):
+            try:
+                a = R.save_answer(drawn.engine, tid, key, f"备注{n}", expected=expected,
+                                  checklist=draft.checklist)
+                expected = a.version
+                outcomes.append(a)
+            except R.RecordError as exc:
+                outcomes.append(exc.problems[0].code)
+                return
+
+    thread = threading.Thread(target=marker)
+    thread.start()
+    version = R.submit(drawn.engine, tid, host=drawn.host)
+    thread.join()
+    stored = R.load_draft(drawn.engine, tid).answers.get(key)
+    if stored is not None:  # the last mark stored is the one the record was made of
+        assert version.record["remarks"] == stored.value
+    assert all(o == "JC802" for o in outcomes if isinstance(o, str))
+
+
+def test_an_idle_engine_holds_no_connection(pg_drawn, app_name):
+    drawn = pg_drawn
+    tid = drawn.task_ids[2]
+    draft = R.load_draft(drawn.engine, tid, host=drawn.host)
+    key = R.item_key(draft.items[0])
+    R.save_answer(drawn.engine, tid, key, {"result": "compliant"}, expected=0,
+                  checklist=draft.checklist)
+    assert _connections(app_name) == 1  # kept for the next mark
+    assert release_idle(drawn.engine, idle_seconds=3600) is False  # not idle long enough
+    assert _connections(app_name) == 1
+    assert release_idle(drawn.engine, idle_seconds=0) is True
+    assert _connections(app_name) == 0
+    assert release_idle(drawn.engine, idle_seconds=0) is False  # nothing left to close
+    # the next mark opens a connection again
+    R.save_answer(drawn.engine, tid, key, {"result": "noncompliant", "note": "再次"},
+                  expected=1, checklist=draft.checklist)
+    assert _connections(app_name) == 1
+
+
+def test_an_engine_never_holds_more_connections_than_one_person_needs(pg_drawn, app_name):
+    drawn = pg_drawn
+    drafts = [R.load_draft(drawn.engine, t, host=drawn.host) for t in drawn.task_ids]
+    seen: list[int] = []
+    stop = threading.Event()
+
+    def watch():
+        while not stop.is_set():
+            seen.append(_connections(app_name))
+
+    def mark(draft):
+        for item in draft.items[:6]:
+            R.save_answer(drawn.engine, draft.task.id, R.item_key(item),
+                          {"result": "compliant"}, expected=0, checklist=draft.checklist)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    workers = [threading.Thread(target=mark, args=(d,)) for d in drafts]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    stop.set()
+    watcher.join()
+    assert seen and max(seen) <= 1 + PG_POOL_OVERFLOW
+    for d in drafts:  # every mark of every thread was stored
+        stored = R.load_draft(drawn.engine, d.task.id).answers
+        assert all(stored[R.item_key(i)].version == 1 for i in d.items[:6])
+
+
+# --------------------------------------------------------------------------- PgBouncer
+
+
+@pytest.fixture(scope="module")
+def bouncer() -> Iterator[pgbouncer.Bouncer]:
+    if pgbouncer.binary() is None:
+        pytest.skip("pgbouncer is not installed (Debian package pgbouncer; .ci/run installs it)")
+    # two server connections: consecutive transactions of one client land on either
+    with pgbouncer.bouncer(pg_base_url(), pool_size=2, max_clients=50) as b:
+        yield b
+
+
+@pytest.fixture
+def bouncer_db(bouncer) -> Iterator[str]:
+    """A fresh database, reached through PgBouncer."""
+    name = f"jc_test_{uuid.uuid4().hex[:12]}"
+    _pg_admin(f'CREATE DATABASE "{name}"')
+    try:
+        yield bouncer.url(name)
+    finally:
+        _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_the_store_works_through_pgbouncer_in_transaction_mode(bouncer_db, tmp_path):
+    """Upgrade, import, draw, marks of two apps at once, submit and verify, all through
+    PgBouncer with two server connections: no session state (prepared statements, SET,
+    session locks) may be expected to survive from one transaction to the next."""
+    from jointcheck.core.draw.service import verify_stored
+    from tests.recordsupport import answer_all
+
+    assert upgrade(bouncer_db)[-1]
+    drawn = drawn_store(bouncer_db, tmp_path, count=3)
+    other = open_store(bouncer_db)  # a second inspector's app
+    try:
+        tid = drawn.task_ids[0]
+        draft = R.load_draft(other, tid, host=drawn.host)
+        items = [i for i in draft.items if draft.applies(i)]
+        errors: list[BaseException] = []
+
+        def second_inspector():
+            try:
+                for item in items[1::2]:
+                    R.save_answer(other, tid, R.item_key(item), {"result": "compliant"},
+                                  expected=0, checklist=draft.checklist)
+            except BaseException as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+
+        thread = threading.Thread(target=second_inspector)
+        thread.start()
+        for item in items[0::2]:
+            R.save_answer(drawn.engine, tid, R.item_key(item), {"result": "compliant"},
+                          expected=0, checklist=draft.checklist)
+        thread.join()
+        assert not errors, errors
+        answer_all(drawn, tid)  # repeats each statement far past psycopg's prepare threshold
+        version = R.submit(drawn.engine, tid, host=drawn.host)
+        assert version.version == 1
+        stored = R.load_draft(other, tid).answers
+        assert all(stored[R.item_key(i)].value == {"result": "compliant"} for i in items)
+        assert verify_stored(other, drawn.draw.id).ok
+    finally:
+        other.dispose()
+        drawn.engine.dispose()
+
+
+def test_a_schema_in_the_url_is_refused_through_pgbouncer(bouncer, bouncer_db):
+    """PgBouncer refuses the ``options`` startup parameter: the store says it cannot
+    connect (JC702) instead of silently using another schema."""
+    from jointcheck.core.store import StoreError
+
+    with pytest.raises(StoreError) as refused:
+        open_store(bouncer.url(bouncer_db.rsplit("/", 1)[1].split("?")[0],
+                               options="-csearch_path=city_a"))
+    assert refused.value.code == "JC702"
+    assert "options" in refused.value.problem.format()
