@@ -30,7 +30,7 @@ def test_demo_runs_end_to_end_and_again(tmp_path):
     names = sorted(p.name for p in letters.iterdir())
     # 应急管理局 always gets one; 市市场监管局 too when the drawn enterprise uses special
     # equipment (the demo's seed is fresh each run)
-    first = "移交函-鹤双随机办函〔2020〕1号-emergency_mgmt"
+    first = "移交函-鹤双随机办函〔2020〕1号-市应急管理局"
     assert {f"{first}.docx", f"{first}.md"} <= set(names)
     assert all(n.startswith("移交函-鹤双随机办函〔2020〕") for n in names)
     assert "安全设备未按规定定期检查、维护" in (letters / f"{first}.md").read_text("utf-8")

@@ -279,23 +279,42 @@ def test_letters_per_department_read_back_with_python_docx(drawn, tmp_path: Path
               "--format", "docx", "-o", str(tmp_path / "out"), "--date", "2020-08-04")
     assert out.exit_code == 0, out.output
     files = sorted((tmp_path / "out").glob("*.docx"))
-    assert [f.name for f in files] == ["移交函-鹤双随机办函〔2020〕1号-emergency_mgmt.docx"]
+    assert [f.name for f in files] == ["移交函-鹤双随机办函〔2020〕1号-市应急管理局.docx"]
     doc = Document(str(files[0]))
     paras = [p.text for p in doc.paragraphs]
-    assert paras[0] == "关于移交双随机抽查有关问题的函"  # Chinese whatever --lang says
+    # GB/T 9704-2012 信函: 发文机关标志, 发文字号, title, 主送机关 by its full name
+    assert paras[0] == "市“双随机、一公开”工作领导小组办公室"  # Chinese whatever --lang says
     assert paras[1] == "鹤双随机办函〔2020〕1号"
-    assert paras[2] == "应急管理局："
-    assert "鹤双随机办〔2020〕19号" in paras[3]
+    assert paras[3] == "关于移交双随机抽查有关问题的函"
+    assert paras[5] == "市应急管理局："
+    assert "鹤双随机办〔2020〕19号" in paras[6]
     assert paras[-2] == "市“双随机、一公开”工作领导小组办公室" and paras[-1] == "2020年8月4日"
+    section = doc.sections[0]
+    assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
+    assert (round(section.top_margin.mm), round(section.left_margin.mm)) == (37, 28)
+    title_run = doc.paragraphs[3].runs[0]
+    assert title_run.font.size.pt == 22 and title_run.font.name == "方正小标宋简体"
+    assert doc.paragraphs[6].runs[0].font.size.pt == 16
+    assert doc.paragraphs[6].runs[0].font.name == "仿宋_GB2312"
+    xml = doc.element.xml + doc.styles.element.xml
+    assert 'w:eastAsia="zh-CN"' in xml and "ja-JP" not in xml
     table = doc.tables[0]
     header = [c.text for c in table.rows[0].cells]
-    assert header[-1] == "法律依据（参考，非实施方案原文）"
+    assert header == ["序号", "市场主体名称", "统一社会信用代码", "抽查事项", "发现的问题", "发现单位",
+                      "建议处理结果"]
+    assert table.rows[0]._tr.trPr.xml.count("tblHeader") == 1  # repeated on every page
+    widths = [int(c.get("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}w"))
+              for c in table._tbl.tblGrid]
+    assert len(set(widths)) > 3 and max(widths) == widths[2]  # sized to content
+    assert abs(sum(widths) / 56.7 - 156) < 1  # the 版心 is 156 mm wide
     rows = [[c.text for c in r.cells] for r in table.rows[1:]]
     assert [r[4] for r in rows] == ["隐患排查治理台账缺失", "未建立安全生产责任制"]
+    assert [r[5] for r in rows] == ["市应急管理局", "市应急管理局"]  # who found it
     refs = F.list_referrals(drawn.engine, campaign_id="hebi-2020-industrial-safety")
     assert [r[2] for r in rows] == [r.credit_code for r in refs]
     assert [r[1] for r in rows] == [r.name for r in refs]
-    assert "《中华人民共和国安全生产法》" in rows[0][6]
+    basis = paras.index("法律依据（参考，非实施方案原文），由部门检查事项插件提供，按序号列明：")
+    assert paras[basis + 1].startswith("1. 《中华人民共和国安全生产法》")
     assert any("收到本函后7日内" in p and "书面回复市“双随机、一公开”工作领导小组办公室" in p
                for p in paras)
     assert any("结案后20个工作日内" in p for p in paras)
@@ -305,7 +324,7 @@ def test_letters_per_department_read_back_with_python_docx(drawn, tmp_path: Path
                 "-o", str(tmp_path / "md"))
     assert again.exit_code == 0
     (md,) = (tmp_path / "md").iterdir()
-    assert md.name == "移交函-鹤双随机办函〔2020〕1号-emergency_mgmt" + ".md"
+    assert md.name == "移交函-鹤双随机办函〔2020〕1号-市应急管理局" + ".md"
     text = md.read_text("utf-8")
     assert text.startswith("# 关于移交双随机抽查有关问题的函\n\n鹤双随机办函〔2020〕1号\n")
     assert "| 1 | " in text and "未建立安全生产责任制" in text

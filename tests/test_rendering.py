@@ -101,3 +101,15 @@ def test_statistics_is_legible_and_codes_are_whole(rendered):
     assert any(w == "单位" for w, _h in summary)
     assert "附件3" in {w for w, _h in summary}
 
+
+
+def test_letters_print_on_a4_portrait(rendered):
+    pdfs = rendered
+    letters = [p for name, p in pdfs.items() if name.startswith("移交函")]
+    assert letters
+    for path in letters:
+        pages, size = _info(path)
+        assert _a4(size, landscape=False), (path.name, size)
+        assert pages <= 2, (path.name, pages)
+        words = [w for w, _h in _words(path)]
+        assert not any(re.fullmatch(r"9[0-9A-Z]{9}", w) for w in words)  # no split code

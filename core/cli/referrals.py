@@ -212,7 +212,7 @@ def letter(ctx: click.Context, campaign: str, department: str | None, fmt: str, 
            on: date | None, holidays: tuple[str, ...]) -> None:
     from ..deadlines import rules
     from ..letters import file_name, write_docx, write_markdown
-    from ..present.referrals import department_name, letter_document
+    from ..present.referrals import letter_document
     from ..referrals import (
         LETTER_NUMBER,
         SENDER,
@@ -250,9 +250,8 @@ def letter(ctx: click.Context, campaign: str, department: str | None, fmt: str, 
     for lt in letters:
         doc = letter_document(lt, camp, checklists, found, cal,
                               settings.get("sender") or SENDER)
-        path = output / file_name(doc, lt.department, fmt)
+        path = output / file_name(doc, doc.department, fmt)
         (write_docx if fmt == "docx" else write_markdown)(doc, path)
-        any_checklist = next((c for c in checklists.values() if c is not None), None)
-        click.echo(_("wrote", file=path, number=lt.number,
-                     to=department_name(lt.department, any_checklist), n=len(lt.referrals)))
+        click.echo(_("wrote", file=path, number=lt.number, to=doc.department,
+                     n=len(lt.referrals)))
     warn_estimates(cal)

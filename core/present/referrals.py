@@ -55,6 +55,15 @@ def department_name(code: str, checklist: Checklist | None) -> str:
     return dept.name if dept is not None else code
 
 
+def department_full_name(code: str, checklist: Checklist | None) -> str:
+    """The department's official name (its plugin's ``full_name``, e.g. 市应急管理局), as
+    a letter addresses it; its short name when the plugin declares none."""
+    dept = checklist.department(code) if checklist is not None else None
+    if dept is None:
+        return code
+    return dept.data["department"].get("full_name") or dept.name
+
+
 def item_title(ref: Referral, checklist: Checklist | None) -> str:
     item = checklist.item(ref.department, ref.item_id) if checklist is not None else None
     return item.title if item is not None else ref.item_id
@@ -115,20 +124,28 @@ def official_unit(days: int, unit: str) -> str:
     return f"{days}个工作日" if unit == "working_days" else f"{days}日"
 
 
+# the problem table of the letter; the legal basis of each problem follows the table,
+# numbered as its row (it is our addition, not the plan's, and too long for a column)
+LETTER_HEADERS = ["序号", "市场主体名称", "统一社会信用代码", "抽查事项", "发现的问题", "发现单位",
+                  "建议处理结果"]
+
+
 @dataclass
 class LetterDoc:
-    """The content of one referral letter, laid out by core/letters.py."""
+    """The content of one referral letter (GB/T 9704-2012 信函), laid out by core/letters.py."""
 
     title: str
-    number: str
-    addressee: str
+    number: str           # 发文字号
+    addressee: str        # 主送机关: the department's full name and a full-width colon
     opening: str
     headers: list[str]
     rows: list[list[str]]
+    bases: list[str]      # the legal basis of each row ("" when none is declared)
+    basis_heading: str
     requests: list[str]
-    note: str
-    sender: str
-    dated: str
+    sender: str           # 发文机关署名
+    dated: str            # 成文日期
+    department: str = ""  # the receiving department's full name (file names)
 
 
 def letter_document(letter: Letter, campaign: Campaign | None,
@@ -139,18 +156,17 @@ def letter_document(letter: Letter, campaign: Campaign | None,
     from .legal import format_citations, label
 
     any_checklist = next((c for c in checklists.values() if c is not None), None)
-    to = department_name(letter.department, any_checklist)
+    to = department_full_name(letter.department, any_checklist)
     title = campaign.title if campaign is not None else letter.campaign_id
     ref_no = f"（{campaign.document_number}）" if campaign is not None and \
         campaign.document_number else ""
     period = ""
     if campaign is not None and campaign.start and campaign.end:
         period = f"于{chinese_date(campaign.start)}至{chinese_date(campaign.end)}"
-    opening = (f"根据《{title}》{ref_no}，我市{period}开展了跨部门联合抽查。现将抽查中发现的、"
-               f"应由你单位依法处理的问题线索及有关材料移交你单位，具体如下：")
-    headers = ["序号", "市场主体名称", "统一社会信用代码", "抽查事项", "发现的问题", "建议处理结果",
-               label("legal_basis", official=True)]
+    opening = (f"根据《{title}》{ref_no}，我市{period}开展了跨部门联合抽查。现将联合检查组"
+               f"发现的、应由你单位依法处理的问题线索及有关材料移交你单位，具体如下：")
     rows = []
+    bases = []
     for n, ref in enumerate(letter.referrals, 1):
         checklist = checklists.get(ref.checklist_fingerprint)
         basis = ""
@@ -165,7 +181,9 @@ def letter_document(letter: Letter, campaign: Campaign | None,
                 cites.append("处罚依据：" + format_citations(cited["penalty"], official=True))
             basis = "；".join(cites)
         rows.append([str(n), ref.name or "", ref.credit_code, item_title(ref, checklist),
-                     ref.note or "", "、".join(ref.dispositions) or "（未提出）", basis or "—"])
+                     ref.note or "", department_full_name(ref.department, checklist),
+                     "、".join(ref.dispositions) or "（未提出）"])
+        bases.append(basis)
     requests = []
     decision = rules.get("case_decision")
     if decision is not None:
@@ -189,11 +207,11 @@ def letter_document(letter: Letter, campaign: Campaign | None,
             requests.append(f"请于结案后{when}内以书面形式告知{report.recipient or sender}案件查处结果，"
                             f"并通过“{PUBLICITY}”公示行政处罚信息。")
     requests.append("上述期限不含收到本函或结案的当日；期限最后一日为法定休假日的，顺延至休假日后的第一个工作日。")
-    note = ("说明：" + label("legal_basis", official=True) + "由部门检查事项插件提供，供参考，"
-            "不是实施方案原文。")
+    heading = label("legal_basis", official=True) + "，由部门检查事项插件提供，按序号列明："
     return LetterDoc(title=TITLE, number=letter.number, addressee=f"{to}：", opening=opening,
-                     headers=headers, rows=rows, requests=requests, note=note, sender=sender,
-                     dated=chinese_date(letter.dated))
+                     headers=list(LETTER_HEADERS), rows=rows, bases=bases,
+                     basis_heading=heading, requests=requests, sender=sender,
+                     dated=chinese_date(letter.dated), department=to)
 
 
 def letter_markdown(doc: LetterDoc) -> str:
@@ -207,5 +225,8 @@ def letter_markdown(doc: LetterDoc) -> str:
     lines.append("")
     for n, text in enumerate(doc.requests, 1):
         lines += [f"{n}. {text}"]
-    lines += ["", doc.note, "", doc.sender, "", doc.dated, ""]
+    if any(doc.bases):
+        lines += ["", doc.basis_heading, ""]
+        lines += [f"{n}. {b}" for n, b in enumerate(doc.bases, 1) if b]
+    lines += ["", doc.sender, "", doc.dated, ""]
     return "\n".join(lines)
