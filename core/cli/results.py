@@ -59,7 +59,7 @@ def results() -> None:
 @format_option("table", "json")
 @click.pass_context
 def list_(ctx: click.Context, campaign: str, fmt: str) -> None:
-    from ..present.consolidation import legend, results_header, results_row
+    from ..present.consolidation import legend, plugin_lines, results_header, results_row
     from ..records.results import campaign_checklist, load
     from ..text import table_lines
 
@@ -81,6 +81,10 @@ def list_(ctx: click.Context, campaign: str, fmt: str) -> None:
                  settled=sum(r.is_settled for r in rows)))
     if checklist:
         click.echo(legend(checklist.policy.results))
+    names = dict(departments)
+    for r in rows:
+        for line in plugin_lines(r, names):
+            click.echo(line)
 
 
 @results.command("set", help=_("set"))

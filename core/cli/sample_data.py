@@ -14,6 +14,10 @@ _ = translator({
     "opt_officers": ("执法检查人员数量", "number of officers"),
     "opt_seed": ("随机种子（相同种子生成相同文件）", "random seed (the same seed writes the same files)"),
     "opt_out": ("输出目录", "output directory"),
+    "opt_campaign": ("按该实施方案生成：其每个部门的执法检查人员（具备方案要求的资格），以及部门插件声明的检查对象属性列",
+                     "for this campaign: officers of each of its departments (with the "
+                     "qualifications it asks for) and a column for each target attribute its "
+                     "department plugins declare"),
     "written": ("已生成 {targets}（{nt} 户检查对象）和 {officers}（{no} 名执法检查人员）",
                 "wrote {targets} ({nt} targets) and {officers} ({no} officers)"),
     "next": ("导入：jointcheck targets import {targets} && jointcheck officers import {officers}",
@@ -29,12 +33,29 @@ _ = translator({
 @click.option("--seed", default="2020", show_default=True, help=_("opt_seed"))
 @click.option("-o", "--output", "outdir", required=True,
               type=click.Path(file_okay=False, writable=True), help=_("opt_out"))
-def sample_data(n_targets: int, n_officers: int, seed: str, outdir: str) -> None:
-    from ..libraries.sample import write_sample
+@click.option("--campaign", type=click.Path(path_type=str), default=None,
+              help=_("opt_campaign"))
+def sample_data(n_targets: int, n_officers: int, seed: str, outdir: str,
+                campaign: str | None) -> None:
+    from ..libraries.sample import campaign_specs, write_sample
 
+    departments, attributes = campaign_specs((), None) if campaign is None else ([], [])
+    if campaign is not None:
+        from ..config import open_campaign
+        from ..errors import ConfigError
+        from ._common import fail
+
+        try:
+            config, camp = open_campaign(campaign)
+        except ConfigError as exc:
+            fail(exc.problems)
+        departments, attributes = campaign_specs(
+            [config.departments[c] for c in camp.departments], camp)
     try:
         targets_path, officers_path = write_sample(outdir, targets=n_targets,
-                                                   officers=n_officers, seed=seed)
+                                                   officers=n_officers, seed=seed,
+                                                   departments=departments,
+                                                   attributes=attributes)
     except OSError as exc:
         cannot_write(exc, outdir)
     click.echo(_("written", targets=targets_path, nt=n_targets, officers=officers_path,

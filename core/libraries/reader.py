@@ -172,11 +172,42 @@ def load_mapping(mapping: str | Path | Mapping[str, Any] | ColumnMapping | None,
     return result
 
 
+def installed_attributes() -> dict[str, tuple[str, str]]:
+    """normalised header -> (attribute, type) for the target attributes the installed
+    plugins declare, by their label and aliases (a library column is never shadowed)."""
+    from ..config import load_configuration
+
+    table = header_table("targets")
+    found: dict[str, tuple[str, str]] = {}
+    for _code, dept in sorted(load_configuration().departments.items()):
+        for a in dept.data.get("attributes") or ():
+            for header in (a["label"], *a.get("aliases", ())):
+                key = normalise_header(header)
+                if key and key not in table:
+                    found.setdefault(key, (a["name"], a["type"]))
+    return found
+
+
 def installed_departments() -> dict[str, tuple[str, ...]]:
     """code -> (name, *aliases) of the departments the installed plugins declare."""
     from ..config import load_configuration
 
     return {code: dept.names for code, dept in sorted(load_configuration().departments.items())}
+
+
+def _number(text: str) -> int | float | str:
+    """A declared number attribute's cell: an int or a finite float, else the text."""
+    import math
+
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        value = float(text)
+    except ValueError:
+        return text
+    return value if math.isfinite(value) else text
 
 
 class Departments:
@@ -565,8 +596,18 @@ class LibraryFile:
         unknown: list[str] = []
         self.override_index: int | None = None
         self.attribute_columns: list[tuple[int, str, str]] = []  # custom attributes.<name>
+        self.attribute_types: dict[str, str] = {}  # declared by a plugin: boolean|number|string
+        declared: dict[str, tuple[str, str]] | None = None
         for i, h in enumerate(self.headers):
             column = recognise(h)
+            if column is None and self.kind == "targets":
+                # an attribute a department plugin declares, by its label or an alias
+                if declared is None:
+                    declared = installed_attributes()
+                hit = declared.get(normalise_header(h))
+                if hit is not None:
+                    column = "attributes." + hit[0]
+                    self.attribute_types[hit[0]] = hit[1]
             if column is None:
                 unknown.append(h)
                 continue
@@ -708,10 +749,20 @@ class LibraryFile:
         return env["fast"]
 
     def _custom_attributes(self, cells: list[str], attrs: dict[str, Any]) -> None:
-        """attributes.<name> columns named by the mapping file: 是/否 -> bool, else text."""
+        """attributes.<name> columns named by the mapping file or declared by a plugin:
+        是/否 -> bool, a number for a declared number, else text (a value of the wrong type
+        is kept as written: the classification then reports it, JC507)."""
+        types = self.attribute_types
         for index, _header, name in self.attribute_columns:
             v = cells[index].strip() if index < len(cells) else ""
-            if v:
+            if not v:
+                continue
+            kind = types.get(name)
+            if kind == "string":
+                attrs[name] = v
+            elif kind == "number":
+                attrs[name] = _number(v)
+            else:
                 try:
                     attrs[name] = parse_bool(v)
                 except Invalid:

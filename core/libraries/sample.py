@@ -14,10 +14,16 @@ from __future__ import annotations
 
 import csv
 import random
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from .codes import CREDIT_ALPHABET, CREDIT_WEIGHTS, ID_CHECK, ID_WEIGHTS, credit_code_valid
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..model import Campaign, Department
 
 # (district, 行政区划代码, weight)
 DISTRICTS: tuple[tuple[str, str, int], ...] = (
@@ -86,8 +92,20 @@ TARGET_HEADERS = ("序号", "统一社会信用代码", "市场主体名称", "�
 OFFICER_HEADERS = ("序号", "姓名", "性别", "单位", "职务", "执法证号", "手机号码", "身份证号", "部门",
                    "执法证有效期至", "资格", "管辖单位", "在岗", "回避对象")
 
-DEPARTMENTS = (
-    # (部门 as written, 单位 stem, cert prefix, titles, qualifications -> (weight))
+# (部门 as written, 单位 stem, cert prefix, titles, ((qualification, share), ...))
+DepartmentSpec = tuple[str, str, str, tuple[str, ...], tuple[tuple[str, float], ...]]
+
+
+@dataclass(frozen=True)
+class AttributeSpec:
+    """A target attribute a department plugin declares: a column headed by its label."""
+
+    label: str
+    type: str  # boolean | number | string
+    values: tuple[str, ...] = ()  # for a string: the values its conditions name
+
+
+DEPARTMENTS: tuple[DepartmentSpec, ...] = (
     ("应急管理局", "鹤壁市应急管理局", "1",
      ("科员", "执法队员", "副科长", "科长", "副大队长", "大队长"),
      (("安全生产执法", 1.0), ("危险化学品安全监管", 0.3), ("特种设备安全监察", 0.05))),
@@ -145,16 +163,20 @@ def _person_name(rng: random.Random) -> str:
     return rng.choice(SURNAMES) + given
 
 
-def target_lines(n: int, rng: random.Random, *, chunk: int = 50_000):
+def target_lines(n: int, rng: random.Random, *, chunk: int = 50_000,
+                 attributes: Sequence[AttributeSpec] = (), attributes_seed: object = 0):
     """The lines of a synthetic 检查对象名录库 as CSV text (header first), in chunks.
 
     The vocabulary holds no comma, quote or line break, so fields need no quoting and the
     lines are joined directly (several times faster than :mod:`csv` for a million rows).
     Yields ``(text, codes)``: a block of lines and the credit codes in it.
     """
-    yield ",".join(TARGET_HEADERS) + "\n", []
+    yield ",".join(TARGET_HEADERS + tuple(a.label for a in attributes)) + "\n", []
     if n <= 0:
         return
+    # the declared attributes' values come from a generator of their own: the columns the
+    # library always has stay byte-identical for a seed
+    extra_rng = random.Random(f"jointcheck-sample-attributes:{attributes_seed}")
     industry_names = list(INDUSTRIES)
     status_names = [s[0] for s in STATUSES]
     grade_names = [g[0] for g in GRADES]
@@ -219,16 +241,18 @@ def target_lines(n: int, rng: random.Random, *, chunk: int = 50_000):
                 f"{surnames[i]}{given1[i]}{given2[i]},{address},{business_address},{phone},"
                 f"{district},{authority},{entity_type},{scope},{region},"
                 f"{days[int(wi * span)]},{statuses[i]},{industry},{grades[i]},{special},"
-                f"{override}\n")
+                f"{override}{_attribute_cells(attributes, extra_rng)}\n")
         yield "".join(lines), codes
 
 
-def officer_rows(n: int, rng: random.Random, target_codes: list[str] | None = None):
-    """The rows of a synthetic 执法检查人员名录库 (header first)."""
+def officer_rows(n: int, rng: random.Random, target_codes: list[str] | None = None,
+                 departments: Sequence[DepartmentSpec] = DEPARTMENTS):
+    """The rows of a synthetic 执法检查人员名录库 (header first), the officers taken in turn
+    from *departments*."""
     yield OFFICER_HEADERS
     district_names = [d[0] for d in DISTRICTS]
     for i in range(n):
-        dept, unit_stem, cert_digit, titles, quals = DEPARTMENTS[i % 2]
+        dept, unit_stem, cert_digit, titles, quals = departments[i % len(departments)]
         male = rng.random() < 0.65
         born = date(1965, 1, 1) + timedelta(days=rng.randrange(0, 33 * 365))
         jurisdiction = rng.choices(district_names, weights=[d[2] for d in DISTRICTS])[0]
@@ -251,8 +275,11 @@ def officer_rows(n: int, rng: random.Random, target_codes: list[str] | None = No
 
 
 def write_sample(outdir: str | Path, *, targets: int = 1000, officers: int = 60,
-                 seed: int | str = 2020) -> tuple[Path, Path]:
-    """Write ``targets.csv`` and ``officers.csv`` (UTF-8 with BOM) into *outdir*.
+                 seed: int | str = 2020, departments: Sequence[DepartmentSpec] = DEPARTMENTS,
+                 attributes: Sequence[AttributeSpec] = ()) -> tuple[Path, Path]:
+    """Write ``targets.csv`` and ``officers.csv`` (UTF-8 with BOM) into *outdir*: officers
+    of *departments* (default: the two built-in ones), targets with a column for each of
+    *attributes* (see :func:`campaign_specs`).
 
     Deterministic for a given seed; returns the two paths.
     """
@@ -263,12 +290,68 @@ def write_sample(outdir: str | Path, *, targets: int = 1000, officers: int = 60,
     officers_path = out / "officers.csv"
     kept: list[str] = []  # a few codes for the officers' 回避对象
     with open(targets_path, "w", encoding="utf-8-sig", newline="") as f:
-        for text, codes in target_lines(targets, rng):
+        for text, codes in target_lines(targets, rng, attributes=attributes,
+                                        attributes_seed=seed):
             f.write(text)
             if len(kept) < 200:
                 kept.extend(c for c in codes[:200] if credit_code_valid(c))
     officer_rng = random.Random(f"jointcheck-sample-officers:{seed}")
     with open(officers_path, "w", encoding="utf-8-sig", newline="") as f:
         writer = csv.writer(f, lineterminator="\n")
-        writer.writerows(officer_rows(officers, officer_rng, kept))
+        writer.writerows(officer_rows(officers, officer_rng, kept, departments))
     return targets_path, officers_path
+
+
+def _attribute_cells(attributes: Sequence[AttributeSpec], rng: random.Random) -> str:
+    """``,v1,v2…`` for one target row (empty without declared attributes)."""
+    if not attributes:
+        return ""
+    cells = []
+    for a in attributes:
+        if a.type == "boolean":
+            cells.append("是" if rng.random() < 0.3 else "否")
+        elif a.type == "number":
+            cells.append(str(rng.randrange(1, 51)))
+        else:
+            cells.append(rng.choice(a.values or ("甲", "乙", "丙")))
+    return "," + ",".join(cells)
+
+
+GENERIC_TITLES = ("科员", "执法队员", "副科长", "科长", "副大队长", "大队长")
+
+
+def campaign_specs(departments: Iterable[Department], campaign: Campaign | None
+                   ) -> tuple[list[DepartmentSpec], list[AttributeSpec]]:
+    """The officer departments and target attributes of ``sample-data --campaign``: each
+    department of the campaign (a built-in one as :data:`DEPARTMENTS` writes it) whose
+    officers nearly all hold the qualifications the campaign asks of it, and a column for
+    every attribute the departments declare. Without a campaign: the built-in two."""
+    from ..attributes import condition_leaves
+
+    if campaign is None:
+        return list(DEPARTMENTS), []
+    builtin = {d[0]: d for d in DEPARTMENTS}
+    specs: list[DepartmentSpec] = []
+    attributes: dict[str, AttributeSpec] = {}
+    named: dict[str, set[str]] = {}
+    for n, dept in enumerate(departments):
+        wanted = campaign.officers_for(dept.code)["qualifications"]
+        base = next((builtin[name] for name in dept.names if name in builtin), None)
+        if base is None:
+            header = dept.data["department"]
+            base = (dept.name, header.get("full_name") or dept.name, "", GENERIC_TITLES, ())
+        quals = dict(base[4])
+        for q in wanted:
+            quals[q] = max(quals.get(q, 0.0), 0.95)
+        specs.append((base[0], base[1], str((n + 1) % 10), base[3], tuple(quals.items())))
+        for item in dept.items:
+            for _path, leaf in condition_leaves(item.applicability):
+                for op in ("equals", "in", "not_in"):
+                    values: Any = leaf.get(op)
+                    for v in values if isinstance(values, list) else [values]:
+                        if isinstance(v, str):
+                            named.setdefault(leaf["attribute"], set()).add(v)
+        for a in dept.data.get("attributes") or ():
+            attributes.setdefault(a["name"], AttributeSpec(a["label"], a["type"]))
+    return specs, [AttributeSpec(a.label, a.type, tuple(sorted(named.get(name, ()))))
+                   for name, a in attributes.items()]

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from ..i18n import translator
 from ..text import display_width, local_time
 from .records import status_label
+from .results import plugin_note
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..records.results import Consolidated
@@ -23,9 +24,12 @@ _ = translator({
     "yes": ("已确认", "settled"),
     "no": ("未确认", "no"),
     "published": ("已公示 {day}", "published {day}"),
-    "legend": ("结果代码：{codes}；“计算→确认”表示已由联合抽查领导小组办公室修改（*）",
+    "legend": ("结果代码：{codes}；“计算→确认”表示已由联合抽查领导小组办公室修改（*）；"
+               "“原结果⇒计算”表示部门插件的钩子改判",
                "Result codes: {codes}; 'computed→settled' marks an override by the joint "
-               "office (*)"),
+               "office (*); 'policy⇒computed' a change by a department plugin's hook"),
+    "plugin_line": ("{task} {department}：{note}", "{task} {department}: {note}"),
+    "b_plugin": ("  {note}", "  {note}"),
     "none": ("无", "none"),
     "override": ("{target}：{what}（理由：{reason}；{actor}，{at}）",
                  "{target}: {what} (reason: {reason}; {actor}, {at})"),
@@ -54,9 +58,21 @@ _ = translator({
 
 
 def code_cell(block: Mapping[str, Any]) -> str:
-    """``5`` or ``8→1*`` when the office changed the computed result."""
+    """``5`` or ``8→1*`` when the office changed the computed result; ``5⇒8`` when a
+    plugin's hook changed the policy's 5 to the computed 8 (``5⇒8→1*`` both)."""
     computed, result = block["computed"]["code"], block["result"]["code"]
-    return str(result) if computed == result else f"{computed}→{result}*"
+    plugin = block.get("plugin")
+    cell = str(result) if computed == result else f"{computed}→{result}*"
+    return f"{plugin['from']}⇒{cell}" if plugin and plugin.get("from") is not None else cell
+
+
+def plugin_lines(row: Consolidated, names: Mapping[str, str]) -> list[str]:
+    """One line per department result a plugin's hook decided (under ``results list``)."""
+    blocks = ((row.results or {}).get("departments") or {}).items()
+    return [_("plugin_line", task=row.task.id, department=names.get(code, code),
+              note=plugin_note(b["plugin"]["name"], b["plugin"].get("from"),
+                               b["computed"]["code"]))
+            for code, b in blocks if b.get("plugin")]
 
 
 def results_header(departments: list[tuple[str, str]], *, review: bool = False) -> list[str]:
@@ -130,6 +146,10 @@ def target_blocks(row: Consolidated, names: Mapping[str, str]) -> list[tuple[str
     out: list[tuple[str | None, list[str]]] = []
     for code, block in (res.get("departments") or {}).items():
         lines = [names.get(code, code)]
+        if block.get("plugin"):
+            lines.append(_("b_plugin", note=plugin_note(block["plugin"]["name"],
+                                                        block["plugin"].get("from"),
+                                                        block["computed"]["code"])))
         lines += pair("b_result", _result_text(block["computed"]), _result_text(block["result"]))
         lines += pair("b_disp", "、".join(block["computed_dispositions"]) or _("none"),
                       "、".join(block["dispositions"]) or _("none"))

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..i18n import translator
 from .draw import member_text
+from .results import plugin_note_of
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..classify import JointResult
@@ -139,7 +140,9 @@ def results_lines(results: Mapping[str, Any], checklist: Checklist) -> list[str]
         dept = checklist.department(code)
         name = dept.name if dept else code
         disp = "、".join(r.get("dispositions") or []) or _("none")
-        lines.append(f"{name}：{r['result']['code']}. {r['result']['text']}（处理结果：{disp}）")
+        note = plugin_note_of(r)
+        lines.append(f"{name}：{r['result']['code']}. {r['result']['text']}（处理结果：{disp}）"
+                     + (f"；{note}" if note else ""))
     j = results["joint"]
     lines.append(f"联合抽查结果：{j['code']}. {j['text']}")
     return lines

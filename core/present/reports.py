@@ -276,7 +276,9 @@ def record_grid(row: Consolidated, checklist: Checklist) -> Grid:
     res = row.settled or row.results
     if res:
         names = {d.code: d.name for d in checklist.departments}
+        computed = (row.computed or {}).get("departments") or {}
         parts = [f"{names.get(c, c)}：{b['result']['code']}. {b['result']['text']}"
+                 + _plugin_remark(b, computed.get(c) or {})
                  for c, b in res["departments"].items()]
         remarks.append("抽查结果：" + "；".join(parts))
     if record.get("remarks"):
@@ -285,6 +287,16 @@ def record_grid(row: Consolidated, checklist: Checklist) -> Grid:
     merges.append((len(cells) - 1, 1, len(cells) - 1, 4))
     return Grid(task_id=row.task.id, name=t.get("name") or row.task.credit_code, cells=cells,
                 merges=merges, item_header_row=header_row, signature_rows=signature_rows)
+
+
+def _plugin_remark(block: Mapping[str, Any], computed: Mapping[str, Any]) -> str:
+    """（插件“fire_safety”改判，原为 5）after a department's result a plugin's hook decided."""
+    from .results import plugin_note_zh
+
+    plugin = block.get("plugin") or (
+        {"name": computed["overridden_by"], "from": computed.get("overridden_from")}
+        if computed.get("overridden_by") else None)
+    return f"（{plugin_note_zh(plugin['name'], plugin.get('from'))}）" if plugin else ""
 
 
 def grid_json(grid: Grid, row: Consolidated) -> dict[str, Any]:

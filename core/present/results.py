@@ -3,6 +3,9 @@ rule or plugin that decided it, and the enterprise's joint result."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from ..i18n import translator
 from ..model import Checklist, JointResult
 
@@ -11,7 +14,9 @@ _ = translator({
     "result": ("  抽查结果：{code}. {text}", "  抽查结果 (result): {code}. {text}"),
     "dispositions": ("  处理结果：{values}", "  处理结果 (dispositions): {values}"),
     "rule": ("  依据规则：{rule}", "  policy rule: {rule}"),
-    "override": ("  已被插件“{plugin}”改判", "  overridden by plugin '{plugin}'"),
+    "override": ("  {note}", "  {note}"),
+    "plugin_note": ("插件“{plugin}”改判：{before}→{after}", "changed by plugin '{plugin}': {before}→{after}"),
+    "plugin_note_to": ("插件“{plugin}”改判为 {after}", "changed by plugin '{plugin}' to {after}"),
     "noncompliant": ("  不符合事项：{items}", "  non-compliant items: {items}"),
     "change": ("  处理结果调整：{action}“{disposition}”，理由：{reason}",
                "  disposition change: {action} '{disposition}', reason: {reason}"),
@@ -72,8 +77,30 @@ def result_lines(result: JointResult, checklist: Checklist) -> list[str]:
             lines.append(_("change", action=_(change["action"]), disposition=change["disposition"],
                            reason=change["reason"]))
         if r.overridden_by:
-            lines.append(_("override", plugin=r.overridden_by))
+            lines.append(_("override", note=plugin_note(r.overridden_by, r.overridden_from,
+                                                        r.code)))
         elif r.rule:
             lines.append(_("rule", rule=rule_text(r.rule, checklist)))
     lines.append(_("joint", code=result.code, text=result.text))
     return lines
+
+
+def plugin_note(plugin: str, before: int | None, after: int) -> str:
+    """“插件“fire_safety”改判：5→8”: a result a plugin's hook decided, in the user's
+    language (records made before the replaced result was kept say only the new one)."""
+    if before is None:
+        return _("plugin_note_to", plugin=plugin, after=after)
+    return _("plugin_note", plugin=plugin, before=before, after=after)
+
+
+def plugin_note_of(block: Mapping[str, Any]) -> str | None:
+    """The :func:`plugin_note` of a stored department result (classify JSON), if any."""
+    if not block.get("overridden_by"):
+        return None
+    return plugin_note(block["overridden_by"], block.get("overridden_from"),
+                       block["result"]["code"])
+
+
+def plugin_note_zh(plugin: str, before: int | None) -> str:
+    """The same for documents of record (附件4): always Chinese."""
+    return f"插件“{plugin}”改判" + (f"，原为 {before}" if before is not None else "")

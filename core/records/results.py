@@ -40,7 +40,8 @@ def consolidate(computed: Mapping[str, Any], overrides: Sequence[Mapping[str, An
     """The results after the office's overrides (applied in order), computed beside each.
 
     ``{"departments": {code: {"computed", "result", "computed_dispositions",
-    "dispositions", "overrides"}}, "joint": {"computed", "result", "overrides"},
+    "dispositions", "overrides"[, "plugin": {"name", "from"}]}}, "joint": {"computed",
+    "result", "overrides"},
     "dispositions": [...]}`` — ``result`` values are ``{"code", "text"}``; the joint result
     follows the departments' settled results unless it was overridden itself.
     """
@@ -57,6 +58,9 @@ def consolidate(computed: Mapping[str, Any], overrides: Sequence[Mapping[str, An
                              "result": res(block["result"]["code"]),
                              "computed_dispositions": list(dispositions),
                              "dispositions": dispositions, "overrides": []}
+        if block.get("overridden_by"):  # a plugin's hook decided the computed result
+            departments[code]["plugin"] = {"name": block["overridden_by"],
+                                           "from": block.get("overridden_from")}
     joint_computed = int(computed["joint"]["code"])
     joint: dict[str, Any] = {"computed": res(joint_computed), "result": res(joint_computed),
                              "overrides": []}

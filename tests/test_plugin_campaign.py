@@ -1,0 +1,180 @@
+"""A third-party department in a campaign, end to end through the command line: its
+officers from ``sample-data --campaign``, its attribute imported by its label, its hook's
+result named wherever a person reads it and referred like a computed 8 (docs/plugin-guide.md,
+docs/hooks.md). Store tests: SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+import yaml
+from kitsupport import CAMPAIGN_ID, CODE, install_fire, write_campaign
+from recordsupport import run_cli
+
+SEED = "kit-test-seed-0123456789abcdef0123456789abcdef"
+
+
+def _csv(path):
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def setup_campaign(url: str, tmp_path, count: int = 3):
+    """Libraries from ``sample-data --campaign``, imported, and one draw: the task ids."""
+    campaign = write_campaign(tmp_path, count)
+    libs = tmp_path / "libs"
+    made = run_cli(url, "sample-data", "--campaign", str(campaign), "-o", str(libs),
+                   "--targets", "400", "--officers", "90")
+    assert made.exit_code == 0, made.output
+    for kind in ("targets", "officers"):
+        done = run_cli(url, kind, "import", str(libs / f"{kind}.csv"))
+        assert done.exit_code == 0, done.output
+        assert "JC650" not in done.output  # every column recognised, 消防安全重点单位 too
+    drawn = run_cli(url, "draw", "run", str(campaign), "--seed", SEED, "--no-commitment",
+                    "--weak-seed")
+    assert drawn.exit_code == 0, drawn.output
+    listed = run_cli(url, "tasks", "list", "--campaign", CAMPAIGN_ID, "--format", "json")
+    return campaign, [t["id"] for t in json.loads(listed.stdout)]
+
+
+def record_file(tmp_path, *, key_unit: bool = True, corrected: bool = True):
+    """A record: 应急 all compliant, no special equipment (市场监管 7), 消防 a problem
+    corrected on the spot at a 消防安全重点单位."""
+    data = {"outcome": "inspected", "inspected_on": "2020-07-15",
+            "target": {"uses_special_equipment": False, "fire_key_unit": key_unit},
+            "departments": {
+                "emergency_mgmt": {"items": {i: {"result": "compliant"} for i in (
+                    "risk_control", "equipment_maintenance", "responsibility_system",
+                    "safety_organization")}},
+                CODE: {"items": {
+                    "fire_facilities": {"result": "noncompliant", "corrected_on_site": corrected,
+                                        "note": "灭火器过期"}}}}}
+    if key_unit:  # 安全出口 applies to a 消防安全重点单位 only
+        data["departments"][CODE]["items"]["fire_exits"] = {"result": "compliant"}
+    path = tmp_path / f"record-{key_unit}-{corrected}.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def test_sample_data_for_a_campaign_makes_every_departments_officers(site, tmp_path):
+    install_fire(site)
+    campaign = write_campaign(tmp_path)
+    result = run_cli(f"sqlite:///{tmp_path}/x.db", "sample-data", "--campaign", str(campaign),
+                     "-o", str(tmp_path / "libs"), "--targets", "50", "--officers", "30")
+    assert result.exit_code == 0, result.output
+    officers = _csv(tmp_path / "libs" / "officers.csv")
+    fire = [o for o in officers if o["部门"] == "市消防救援支队"]
+    assert len(fire) == 10  # a third of them, in turn
+    assert sum("消防监督检查" in o["资格"] for o in fire) >= 8  # what the campaign asks
+    assert {o["部门"] for o in officers} == {"应急管理局", "市场监管局", "市消防救援支队"}
+    targets = _csv(tmp_path / "libs" / "targets.csv")
+    assert {t["消防安全重点单位"] for t in targets} == {"是", "否"}
+    # without --campaign: the built-in two, as before
+    plain = run_cli(f"sqlite:///{tmp_path}/x.db", "sample-data", "-o", str(tmp_path / "plain"),
+                    "--targets", "50", "--officers", "30")
+    assert plain.exit_code == 0
+    assert "消防安全重点单位" not in (tmp_path / "plain" / "targets.csv").read_text(
+        encoding="utf-8-sig").splitlines()[0]
+    assert {o["部门"] for o in _csv(tmp_path / "plain" / "officers.csv")} == {
+        "应急管理局", "市场监管局"}
+
+
+def test_a_declared_attribute_imports_by_its_label_and_aliases(site, tmp_path, store_url):
+    install_fire(site)
+    path = tmp_path / "t.csv"
+    path.write_text("统一社会信用代码,市场主体名称,登记状态,消防安全重点单位\n"
+                    "91410603930002862H,甲公司,存续,是\n", encoding="utf-8")
+    alias = tmp_path / "t2.csv"
+    alias.write_text("统一社会信用代码,市场主体名称,登记状态,是否消防安全重点单位\n"
+                     "91410603930002862H,甲公司,存续,否\n", encoding="utf-8")
+    from jointcheck.core.libraries.reader import open_library
+
+    for file, value in ((path, True), (alias, False)):
+        lib = open_library("targets", file)
+        assert lib.warnings == []  # no JC650
+        (row,) = [r.data for r in lib]
+        assert row["attributes"] == {"fire_key_unit": value}
+    result = run_cli(store_url, "targets", "import", str(path))
+    assert result.exit_code == 0 and "JC650" not in result.output
+
+
+def test_a_hooks_override_is_named_and_referred(site, tmp_path, store_url):
+    install_fire(site)
+    campaign, tasks = setup_campaign(store_url, tmp_path)
+    task = tasks[0]
+    done = run_cli(store_url, "record", "submit", task, "--findings", str(record_file(tmp_path)))
+    assert done.exit_code == 0, done.output
+    note = "插件“fire_safety”改判：5→8"
+    assert note in done.stdout
+
+    shown = run_cli(store_url, "record", "show", task)
+    assert shown.exit_code == 0, shown.output
+    (line,) = [x for x in shown.stdout.splitlines() if x.startswith("市消防救援支队：")]
+    assert line.startswith("市消防救援支队：8. 发现问题待后续处理") and note in line
+
+    listed = run_cli(store_url, "results", "list", CAMPAIGN_ID)
+    assert listed.exit_code == 0
+    row = next(x for x in listed.stdout.splitlines() if x.startswith(task))
+    assert "5⇒8" in row
+    assert f"{task} 市消防救援支队：{note}" in listed.stdout.splitlines()
+
+    # a hook's 8 refers the problem as a computed 8 does, though corrected on the spot
+    drafted = run_cli(store_url, "referrals", "draft", str(campaign), "--date", "2020-07-20")
+    assert drafted.exit_code == 0, drafted.output
+    refs = json.loads(run_cli(store_url, "referrals", "list", str(campaign), "--format",
+                              "json", "--as-of", "2020-07-21").stdout)
+    assert [(r["task"], r["department"], r["item"]) for r in refs] == [
+        (task, CODE, "fire_facilities")]
+
+    # 附件4 says it too, in Chinese
+    for other in tasks[1:]:
+        assert run_cli(store_url, "record", "submit", other, "--findings",
+                       str(record_file(tmp_path, key_unit=False))).exit_code == 0
+    assert run_cli(store_url, "results", "settle", CAMPAIGN_ID).exit_code == 0
+    out = tmp_path / "a4.json"
+    report = run_cli(store_url, "report", "record", CAMPAIGN_ID, "--task", task,
+                     "--format", "json", "-o", str(out))
+    assert report.exit_code == 0, report.output
+    assert "市消防救援支队：8. 发现问题待后续处理（插件“fire_safety”改判，原为 5）" in \
+        out.read_text(encoding="utf-8")
+    # without the hook's condition the policy's 5 stands: nothing named, nothing referred
+    plain = run_cli(store_url, "record", "show", tasks[1])
+    assert "改判" not in plain.stdout and "市消防救援支队：5. 发现问题已责令改正" in plain.stdout
+    # the app's review (tui/screens/review.py) reads the same rows and blocks
+    from jointcheck.core.present.consolidation import results_row, target_blocks
+    from jointcheck.core.records.results import load
+    from jointcheck.core.store import open_store
+
+    engine = open_store(store_url)
+    try:
+        (row,) = [r for r in load(engine, CAMPAIGN_ID, with_record=True) if r.task.id == task]
+    finally:
+        engine.dispose()
+    names = {"emergency_mgmt": "应急管理局", "market_supervision": "市市场监管局",
+             CODE: "市消防救援支队"}
+    assert "5⇒8" in results_row(row, list(names.items()), review=True)
+    fire = dict(target_blocks(row, names))[CODE]
+    assert fire[:2] == ["市消防救援支队", f"  {note}"]
+    english = run_cli(store_url, "--lang", "en", "record", "show", task)
+    assert "changed by plugin 'fire_safety': 5→8" in english.stdout
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_result_a_hook_decided_is_named_by_classify(site, tmp_path, lang):
+    install_fire(site)
+    campaign = write_campaign(tmp_path)
+    findings = record_file(tmp_path)
+    data = yaml.safe_load(findings.read_text(encoding="utf-8"))
+    data.pop("inspected_on")
+    findings.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    from click.testing import CliRunner
+
+    from jointcheck.core.cli import main
+
+    result = CliRunner().invoke(main, ["--lang", lang, "classify", str(findings), "--campaign",
+                                       str(campaign)])
+    assert result.exit_code == 0, result.output
+    assert ("插件“fire_safety”改判：5→8" if lang == "zh"
+            else "changed by plugin 'fire_safety': 5→8") in result.stdout
