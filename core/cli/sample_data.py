@@ -41,16 +41,11 @@ def sample_data(n_targets: int, n_officers: int, seed: str, outdir: str,
 
     departments, attributes = campaign_specs((), None) if campaign is None else ([], [])
     if campaign is not None:
-        from ..config import open_campaign
-        from ..errors import ConfigError
-        from ._common import fail
+        from ._common import open_campaign_or_fail
 
-        try:
-            config, camp = open_campaign(campaign)
-        except ConfigError as exc:
-            fail(exc.problems)
-        departments, attributes = campaign_specs(
-            [config.departments[c] for c in camp.departments], camp)
+        opened = open_campaign_or_fail(campaign)
+        departments, attributes = campaign_specs(opened.checklist.departments,
+                                                 opened.campaign)
     try:
         targets_path, officers_path = write_sample(outdir, targets=n_targets,
                                                    officers=n_officers, seed=seed,
