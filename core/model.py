@@ -197,6 +197,15 @@ class Campaign:
         return bool((self.data.get("exclusion") or {}).get("inspected_this_year_same_kind", True))
 
     @property
+    def inspection_limits(self) -> dict[str, int] | None:
+        """``campaign.inspection_limits`` (国办发〔2024〕54号): ``exclude_within_days`` and/or
+        ``max_per_year``, applied by the draw before sampling; None when not declared."""
+        limits = self.data.get("inspection_limits") or {}
+        out = {k: int(limits[k]) for k in ("exclude_within_days", "max_per_year")
+               if isinstance(limits.get(k), int) and not isinstance(limits.get(k), bool)}
+        return out or None
+
+    @property
     def year(self) -> int:
         period = self.data.get("period")
         if period:

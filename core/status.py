@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from sqlalchemy import Connection, Engine
 
     from .calendar import Due, WorkCalendar
+    from .history import Repeated
     from .model import Campaign
 
 STAGES = ("drawn", "pending", "draft", "submitted", "settled", "published", "problems",
@@ -58,12 +59,22 @@ class Status:
     counts: dict[str, int]
     due: list[DueGroup]
     untracked: list[str]  # deadlines the store cannot follow (yet), by id
+    # drawn enterprises inspected above the limits (core/history.py), and those limits
+    repeated: list[Repeated] = field(default_factory=list)
+    repeat_limits: dict[str, int] = field(default_factory=dict)
+    department_names: dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {"campaign_id": self.campaign_id, "as_of": self.today.isoformat(),
                 "within_days": self.within, "stages": self.counts,
                 "due": [g.to_json(self.today) for g in self.due],
-                "untracked_deadlines": self.untracked}
+                "untracked_deadlines": self.untracked,
+                "repeated_inspections": {
+                    "limits": self.repeat_limits,
+                    "enterprises": [{"credit_code": r.credit_code, "task": r.task_id,
+                                     "over_cap": r.over_cap, "within_days": r.near,
+                                     "inspections": [e.to_json() for e in r.inspections]}
+                                    for r in self.repeated]}}
 
 
 def _counts(conn: Connection, campaign_id: str) -> dict[str, int]:
@@ -110,6 +121,7 @@ def campaign_status(engine: Engine, campaign: Campaign, calendar: WorkCalendar, 
     """The progress of *campaign* and every step due within *within* days or overdue."""
     from sqlalchemy import and_, func, select
 
+    from .history import repeated_inspections
     from .store.models import referrals, task_answers, tasks
     from .store.models import result_settlements as settled
 
@@ -198,5 +210,6 @@ def campaign_status(engine: Engine, campaign: Campaign, calendar: WorkCalendar, 
                 add(rule, beijing_date(at), owner_of(rule), tid)
         elif rule is not None:
             untracked.append(rule.id)
+        repeated, limits = repeated_inspections(conn, campaign.id)
     order = sorted(groups.values(), key=lambda g: (g.due.date, g.deadline.id, g.owner))
-    return Status(campaign.id, today, within, counts, order, untracked)
+    return Status(campaign.id, today, within, counts, order, untracked, repeated, limits, names)

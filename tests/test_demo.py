@@ -56,10 +56,10 @@ def test_demo_runs_end_to_end_and_again(tmp_path):
     again = CliRunner().invoke(main, args)
     assert again.exit_code == 0, again.output
     assert "检查对象名录库：新增 0，更新 0，未变 300" in again.output
-    assert "抽取记录 #2：抽中 1 户" in again.output
-    assert "inspect 2-1" in again.output
-    assert f"鹤双随机办函〔2020〕{len(names) // 2 + 1}号" in again.output  # the next letter
-    assert "已确认 2 户企业的结果" in again.output and "已公示 2 户企业" in again.output
+    # a campaign draws once: the second run shows the first draw instead of drawing again
+    assert "已在此数据库中抽取（抽取记录 #1），不再重复抽取" in again.output
+    assert "抽取记录 #1：抽中 1 户" in again.output and "抽取记录 #2" not in again.output
+    assert "inspect 1-1" in again.output
 
 
 def test_demo_in_english(tmp_path):

@@ -155,7 +155,7 @@ def test_run_records_the_draw_its_targets_commitment_and_audit(stocked, tmp_path
     assert c.fresh and len(c.seed) == 32 and c.commitment == A.commitment_of(c.seed)
     record = S.run_draw(stocked, camp, c.seed)
     assert record.commitment == c.commitment
-    assert record.algorithm_version == "jc-draw-1"
+    assert record.algorithm_version == "jc-draw-2"
     assert record.parameters["date"] == "2020-07-01"
     assert record.parameters["sample"] == {"by_grade": {"A": "0.2", "B": "0.1", "C": "0.5"}}
     with stocked.connect() as conn:
@@ -184,7 +184,7 @@ def test_run_refuses_a_seed_without_commitment_and_records_nothing(stocked, tmp_
 
     record = S.run_draw(stocked, camp, "another seed", commitment_required=False, weak_seed=True)
     assert record.commitment is None
-    first = S.run_draw(stocked, camp, "the committed seed")
+    first = S.run_draw(stocked, camp, "the committed seed", supplementary="测试：再抽一次")
     assert first.commitment == A.commitment_of("the committed seed")
     with pytest.raises(DrawError) as exc:  # a seed draws once
         S.run_draw(stocked, camp, "the committed seed")
@@ -208,8 +208,10 @@ def test_commitments_belong_to_their_campaign(stocked, tmp_path):
 
 def test_targets_drawn_earlier_this_year_in_the_same_kind_are_excluded(stocked, tmp_path):
     camp = open_campaign(campaign_file(tmp_path, sample={"ratio": 0.5})).campaign
+    same_kind = open_campaign(campaign_file(tmp_path, "b.yaml", id="test-draw-b",
+                                            sample={"ratio": 0.5})).campaign
     first = S.run_draw(stocked, camp, "one", commitment_required=False, weak_seed=True)
-    second = S.run_draw(stocked, camp, "two", commitment_required=False, weak_seed=True)
+    second = S.run_draw(stocked, same_kind, "two", commitment_required=False, weak_seed=True)
     a = {t["credit_code"] for t in first.drawn}
     b = {t["credit_code"] for t in second.drawn}
     assert a and b and not a & b
@@ -663,7 +665,8 @@ def test_a_weak_seed_is_refused_unless_acknowledged_and_then_recorded(stocked, s
     res = run_cli("draw", "run", path, "--seed", "abc", url=store_url)
     assert res.exit_code == 0, res.output
     # without a commitment a weak seed needs --weak-seed too
-    res = run_cli("draw", "run", path, "--seed", "def", "--no-commitment", url=store_url)
+    res = run_cli("draw", "run", path, "--seed", "def", "--no-commitment", "--supplementary",
+                  "--reason", "测试", url=store_url)
     assert res.exit_code == 1 and "JC740" in res.output
     with stocked.connect() as conn:
         payloads = [e["payload"] for e in audit.entries(conn)]

@@ -40,6 +40,8 @@ COMMANDS: dict[str, tuple[str, str, str, str]] = {
     "audit": ("audit", "audit", "审计日志（audit verify）", "Audit log (audit verify)"),
     "targets": ("libraries", "targets", "检查对象名录库", "Target library (检查对象名录库)"),
     "officers": ("libraries", "officers", "执法检查人员名录库", "Officer library (执法检查人员名录库)"),
+    "history": ("history", "history", "检查历史：导入 jointcheck 以外的检查记录",
+                "Inspection history: import inspections done outside jointcheck"),
     "sample-data": ("sample_data", "sample_data", "生成合成的名录库样例数据",
                     "Write synthetic sample libraries"),
     "draw": ("draw", "draw", "双随机抽取：承诺、抽取、查看、导出、复核",

@@ -39,6 +39,9 @@ _ = translator({
     "targets": ("检查对象名录库", "targets"),
     "officers": ("执法检查人员名录库", "officers"),
     "commitment": ("承诺（SHA-256，抽取前公布）：{value}", "commitment (SHA-256, publish before the draw): {value}"),
+    "already_drawn": ("该实施方案已在此数据库中抽取（抽取记录 #{id}），不再重复抽取；下面沿用这次抽取",
+                      "the campaign was drawn in this store already (draw #{id}); it is not "
+                      "drawn again, the steps below use that draw"),
     "seed": ("种子（抽取后公布）：{seed}", "seed (publish after the draw): {seed}"),
     "drawn": ("抽取记录 #{id}：抽中 {n} 户", "draw #{id}: {n} enterprises drawn"),
     "verify": ("复核：jointcheck draw verify {id}", "replay it: jointcheck draw verify {id}"),
@@ -137,16 +140,23 @@ def demo(ctx: click.Context, outdir: Path, targets: int, officers: int, seed: st
                      unchanged=report.unchanged))
 
     _step(5, "s_draw")
-    try:
-        # the demo's own store and campaign: a short --seed is accepted there
-        committed = commit(engine, campaign, seed, weak_seed=True)
-        click.echo(_("commitment", value=committed.commitment))
-        draw_seed = seed or committed.seed
-        assert draw_seed is not None  # commit made one when none was given
-        record = run_draw(engine, campaign, draw_seed, checklist=merged)
-    except DrawError as exc:
-        echo_problems(exc.problems)
-        sys.exit(EXIT_INVALID)
+    from ..draw.service import list_draws
+
+    earlier = list_draws(engine, campaign.id)
+    if earlier:  # a campaign draws once: show its draw again rather than drawing anew
+        record = earlier[0]
+        click.echo(_("already_drawn", id=record.id))
+    else:
+        try:
+            # the demo's own store and campaign: a short --seed is accepted there
+            committed = commit(engine, campaign, seed, weak_seed=True)
+            click.echo(_("commitment", value=committed.commitment))
+            draw_seed = seed or committed.seed
+            assert draw_seed is not None  # commit made one when none was given
+            record = run_draw(engine, campaign, draw_seed, checklist=merged)
+        except DrawError as exc:
+            echo_problems(exc.problems)
+            sys.exit(EXIT_INVALID)
     click.echo(_("seed", seed=record.seed))
     click.echo(_("drawn", id=record.id, n=len(record.result["targets"])))
     names = {d.code: d.name for d in merged.departments}

@@ -43,6 +43,15 @@ _ = translator({
     "weak_seed": ("接受不足 128 位的种子（不推荐：可由承诺值反推；审计日志会记录）",
                   "accept a seed of fewer than 128 bits (not recommended: it can be found "
                   "from its commitment; the audit log records it)"),
+    "supplementary_opt": ("补充抽取：实施方案已抽取后再抽取（须用 --reason 说明理由；不会抽中已抽中的企业，抽取序号接续）",
+                          "supplementary draw (补充抽取) after the campaign's draw (needs --reason; "
+                          "never draws an enterprise already drawn; 抽取序号 continue)"),
+    "reason_opt": ("补充抽取的理由（记入抽取记录和审计日志）",
+                   "why the supplementary draw (recorded with the draw and in the audit log)"),
+    "count_opt": ("补充抽取的户数（默认：实施方案的 sample）",
+                  "how many to draw in the supplementary draw (default: the campaign's sample)"),
+    "supplementary_only": ("--reason 和 --count 只用于 --supplementary",
+                           "--reason and --count go with --supplementary"),
     "date_opt": ("执法证有效期的判断日期（默认：实施方案的抽查开始日期）",
                  "date certificates must be valid on (default: the campaign period's start)"),
     "show": ("显示一次抽取的记录和抽中的检查组", "Show a recorded draw and its teams"),
@@ -153,13 +162,19 @@ def commit(ctx: click.Context, campaign: str | None, seed: str | None, weak_seed
 @click.option("--no-commitment", is_flag=True, help=_("no_commitment"))
 @click.option("--weak-seed", is_flag=True, help=_("weak_seed"))
 @click.option("--date", "on_date", default=None, metavar="YYYY-MM-DD", help=_("date_opt"))
+@click.option("--supplementary", is_flag=True, help=_("supplementary_opt"))
+@click.option("--reason", default=None, help=_("reason_opt"))
+@click.option("--count", type=click.IntRange(min=1), default=None, help=_("count_opt"))
 @format_option("text", "json")
 @click.pass_context
 def run(ctx: click.Context, campaign: str | None, seed: str, no_commitment: bool,
-        weak_seed: bool, on_date: str | None, fmt: str) -> None:
+        weak_seed: bool, on_date: str | None, supplementary: bool, reason: str | None,
+        count: int | None, fmt: str) -> None:
     from ..draw.algorithm import DrawError
     from ..draw.service import display_rows, run_draw
 
+    if not supplementary and (reason is not None or count is not None):
+        raise click.UsageError(_("supplementary_only"))
     when = _parse_date(on_date)
     opened = open_campaign_or_fail(campaign, ctx, warnings=True, fmt=fmt)
     camp, checklist = opened.campaign, opened.checklist
@@ -167,7 +182,9 @@ def run(ctx: click.Context, campaign: str | None, seed: str, no_commitment: bool
     with store_engine(ctx) as engine:
         try:
             record = run_draw(engine, camp, seed.strip(), commitment_required=not no_commitment,
-                              on_date=when, checklist=checklist, weak_seed=weak_seed)
+                              on_date=when, checklist=checklist, weak_seed=weak_seed,
+                              supplementary=(reason or "") if supplementary else None,
+                              count=count)
         except DrawError as exc:
             _draw_error(exc, fmt)
         if fmt == "json":

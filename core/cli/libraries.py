@@ -14,7 +14,7 @@ import sys
 import textwrap
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
@@ -41,6 +41,9 @@ _ = translator({
                "Import a CSV or XLSX file (rows are updated by {field})"),
     "list": ("列出名录库中的记录", "List the library's rows"),
     "show": ("查看一条记录的全部字段", "Show every field of one row"),
+    "history": ("查看一户企业的检查历史：各实施方案的检查任务和导入的检查记录（日期、检查单位、结果）",
+                "Show an enterprise's inspections: every campaign's task and every imported "
+                "inspection (date, units, result)"),
     "opt_encoding": ("CSV 文件编码（默认自动识别 UTF-8 / GB18030）",
                      "CSV encoding (default: detect UTF-8 / GB18030)"),
     "opt_sheet": ("XLSX 工作表名称（默认第一个）", "XLSX sheet name (default: the first)"),
@@ -335,14 +338,7 @@ def _show(ctx: click.Context, kind: str, key: str, fmt: str, show_personal: bool
     with store_engine(ctx) as engine, engine.connect() as conn:
         found = find_row(conn, kind, value)
     if found is None:
-        from ..libraries.messages import row_problem
-
-        p = row_problem("JC626", file=KEY[kind], key=P.key_header(kind), value=value)
-        if fmt == "json":
-            echo_json({"found": False, "errors": [p.to_json()]})
-        else:
-            click.echo(f"{p.code} {p.message}", err=True)
-        sys.exit(EXIT_INVALID)
+        _not_found(kind, value, fmt)
     row = P.masked(kind, found, show_personal)
     if fmt == "json":
         data = P.json_row(kind, row)
@@ -353,6 +349,18 @@ def _show(ctx: click.Context, kind: str, key: str, fmt: str, show_personal: bool
     from ..text import pairs_lines
 
     click.echo("\n".join(pairs_lines(P.show_pairs(kind, row, _department_names(kind)))))
+
+
+def _not_found(kind: str, value: str, fmt: str) -> NoReturn:
+    """JC626 (no row with this key) and exit 1."""
+    from ..libraries.messages import row_problem
+
+    p = row_problem("JC626", file=KEY[kind], key=P.key_header(kind), value=value)
+    if fmt == "json":
+        echo_json({"found": False, "errors": [p.to_json()]})
+    else:
+        click.echo(f"{p.code} {p.message}", err=True)
+    sys.exit(EXIT_INVALID)
 
 
 def _default_limit(limit: int | None, fmt: str) -> int | None:
@@ -394,6 +402,30 @@ def targets_list(ctx: click.Context, status: tuple[str, ...], grade: tuple[str, 
 @click.pass_context
 def targets_show(ctx: click.Context, credit_code: str, fmt: str) -> None:
     _show(ctx, "targets", credit_code, fmt, True)
+
+
+@targets.command("history", help=_("history"))
+@click.argument("credit_code")
+@format_option("table", "json")
+@click.pass_context
+def targets_history(ctx: click.Context, credit_code: str, fmt: str) -> None:
+    """An enterprise's inspections: every campaign's task and every imported inspection."""
+    from ..history import history_of
+    from ..libraries.codes import normalise_code
+    from ..libraries.queries import find_row
+    from ..present.history import history_table
+    from .db import store_engine
+
+    value = normalise_code(credit_code)
+    with store_engine(ctx) as engine, engine.connect() as conn:
+        entries = history_of(conn, [value])
+        known = entries or find_row(conn, "targets", value) is not None
+    if not known:
+        _not_found("targets", value, fmt)
+    if fmt == "json":
+        echo_json({"credit_code": value, "inspections": [e.to_json() for e in entries]})
+        return
+    click.echo("\n".join(history_table(value, entries, _department_names("officers"))))
 
 
 @officers.command("list", help=_("list"))

@@ -13,9 +13,11 @@ from .db import store_engine
 
 _ = translator({
     "help": ("写出报表：officers 附件1 随机抽取执法检查人员信息表；statistics 附件2 联合抽查统计表；"
-             "summary 附件3 联合抽查汇总表；record 附件4 联合抽查记录表。表格内容始终为中文。",
-             "Write a report: officers 附件1, statistics 附件2, summary 附件3, record 附件4. "
-             "The forms are always in Chinese."),
+             "summary 附件3 联合抽查汇总表；record 附件4 联合抽查记录表；repeated 重复检查预警表"
+             "（超过检查频次上限或间隔期内重复检查的企业）。表格内容始终为中文。",
+             "Write a report: officers 附件1, statistics 附件2, summary 附件3, record 附件4, "
+             "repeated 重复检查预警表 (enterprises inspected above the limits). The forms are "
+             "always in Chinese."),
     "output": ("输出文件；给出目录时写入该目录下的“附件N_表名.格式”（默认为当前目录）。"
                "已有同名文件时，写完后替换它",
                "output file; given a folder, 附件N_<title>.<format> in it (default: the "
@@ -42,7 +44,8 @@ _ = translator({
 
 
 @click.command(help=_("help"))
-@click.argument("kind", type=click.Choice(["officers", "statistics", "summary", "record"]))
+@click.argument("kind", type=click.Choice(["officers", "statistics", "summary", "record",
+                                          "repeated"]))
 @click.argument("campaign")
 @click.option("--format", "fmt", type=click.Choice(["xlsx", "csv", "json"]), default=None,
               help=_("format"))

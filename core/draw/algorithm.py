@@ -39,8 +39,11 @@ from ..conditions import evaluate
 from ..errors import JointcheckError, Problem, problem, register
 from ..i18n import get_lang
 
-ALGORITHM_VERSION = "jc-draw-1"
-SUPPORTED_VERSIONS = (ALGORITHM_VERSION,)
+ALGORITHM_VERSION = "jc-draw-2"
+# jc-draw-1 draws still replay: jc-draw-2 only adds parameters (the inspection history and
+# its limits, the enterprises drawn earlier in the campaign, the first 抽取序号), each of
+# which is absent from a jc-draw-1 record and then changes nothing (docs/draw.md).
+SUPPORTED_VERSIONS = ("jc-draw-1", ALGORITHM_VERSION)
 US = "\x1f"  # the unit separator between the fields of a hashed message
 MIN_OFFICERS = 2  # 行政处罚法 第四十二条: no fewer than two enforcement officers
 MAX_SEED_CHARS = 256
@@ -124,6 +127,9 @@ class OfficerEntry:
     row_digest: str
 
 
+_Date = date  # the type, where a field of Parameters is called ``date``
+
+
 @dataclass(frozen=True)
 class Parameters:
     """Everything besides the seed and the libraries that decides a draw.
@@ -145,8 +151,30 @@ class Parameters:
     officers: Mapping[str, Mapping[str, Any]]
     cross_jurisdiction: bool
     leader_department: str
+    # jc-draw-2 (docs/draw.md#inspection-history): the day the history counts from, the
+    # campaign's inspection_limits, the history entries (credit code, ISO date) the limits
+    # read, the codes drawn by the campaign's earlier draws (补充抽取) and the first 抽取序号.
+    start: _Date | None = None
+    inspection_limits: Mapping[str, int] | None = None
+    history: tuple[tuple[str, str], ...] = ()
+    campaign_drawn: tuple[str, ...] = ()
+    seq_start: int = 1
+    version: str = ALGORITHM_VERSION
 
     def to_json(self) -> dict[str, Any]:
+        data = self._v1_json()
+        if self.version == "jc-draw-1":
+            return data
+        data.update({
+            "start": (self.start or self.date).isoformat(),
+            "inspection_limits": dict(self.inspection_limits or {}) or None,
+            "history": [list(e) for e in sorted(self.history)],
+            "campaign_drawn": sorted(self.campaign_drawn),
+            "seq_start": self.seq_start,
+        })
+        return data
+
+    def _v1_json(self) -> dict[str, Any]:
         return {
             "campaign_id": self.campaign_id,
             "campaign_kind": self.campaign_kind,
@@ -165,8 +193,11 @@ class Parameters:
         }
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> Parameters:
+    def from_json(cls, data: Mapping[str, Any], version: str = ALGORITHM_VERSION
+                  ) -> Parameters:
+        """The parameters of a recorded draw of algorithm *version* (JC731 when malformed)."""
         try:
+            limits = data.get("inspection_limits") or None
             return cls(
                 campaign_id=str(data["campaign_id"]),
                 campaign_kind=str(data["campaign_kind"]),
@@ -182,6 +213,14 @@ class Parameters:
                           for d, o in data["officers"].items()},
                 cross_jurisdiction=bool(data["cross_jurisdiction"]),
                 leader_department=str(data["leader_department"]),
+                start=date.fromisoformat(str(data["start"])) if data.get("start") else None,
+                inspection_limits=({str(k): int(v) for k, v in limits.items() if v is not None}
+                                   if limits else None),
+                history=tuple(sorted((str(c), date.fromisoformat(str(d)).isoformat())
+                                     for c, d in data.get("history") or ())),
+                campaign_drawn=tuple(sorted(str(c) for c in data.get("campaign_drawn") or ())),
+                seq_start=int(data.get("seq_start") or 1),
+                version=version,
             )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise DrawError([problem("JC731", detail=f"{type(exc).__name__}: {exc}")]) from exc
@@ -328,6 +367,88 @@ def result_digest(result: Mapping[str, Any]) -> str:
     return canonical_digest(result)
 
 
+# --------------------------------------------------------------------------- history
+
+# The steps that take an in-scope target out of the eligible set, in the order the funnel
+# counts them (a target is counted at the first step that excludes it).
+EXCLUSION_STEPS = ("drawn_this_year", "drawn_in_campaign", "inspected_within_days",
+                   "yearly_cap")
+
+
+def history_relevant(day: date, limits: Mapping[str, int] | None, start: date) -> bool:
+    """Whether an inspection on *day* can matter to *limits* counted from *start*: within
+    ``exclude_within_days`` days of it (either side, inclusive), or in its calendar year
+    when there is a ``max_per_year``."""
+    if not limits:
+        return False
+    within = limits.get("exclude_within_days")
+    if within is not None and abs((day - start).days) <= within:
+        return True
+    return limits.get("max_per_year") is not None and day.year == start.year
+
+
+def history_exclusions(history: Iterable[tuple[str, str]], limits: Mapping[str, int] | None,
+                       start: date) -> tuple[frozenset[str], frozenset[str]]:
+    """``(inspected_within_days, yearly_cap)``: the credit codes the limits exclude.
+
+    *history* holds one ``(credit_code, ISO date)`` per inspection (a code appears once per
+    inspection). A code is excluded when one of its inspections is within
+    ``exclude_within_days`` days of *start* (|date - start| <= days), or when it has
+    ``max_per_year`` or more inspections dated in *start*'s calendar year.
+    """
+    if not limits:
+        return frozenset(), frozenset()
+    within = limits.get("exclude_within_days")
+    cap = limits.get("max_per_year")
+    near: set[str] = set()
+    per_year: dict[str, int] = {}
+    for code, text in history:
+        day = date.fromisoformat(text)
+        if within is not None and abs((day - start).days) <= within:
+            near.add(code)
+        if cap is not None and day.year == start.year:
+            per_year[code] = per_year.get(code, 0) + 1
+    capped = {c for c, n in per_year.items() if cap is not None and n >= cap}
+    return frozenset(near), frozenset(capped)
+
+
+def history_fingerprint(history: Iterable[tuple[str, str]]) -> str:
+    """SHA-256 hex of the UTF-8 text ``code US date LF`` per entry, entries sorted (code,
+    then date; an inspection repeated on one day appears as often as it was recorded)."""
+    text = "".join(f"{c}{US}{d}\n" for c, d in sorted(history))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def exclusion_steps(parameters: Parameters) -> list[tuple[str, frozenset[str]]]:
+    """The credit codes each step of :data:`EXCLUSION_STEPS` excludes (not disjoint)."""
+    near, capped = history_exclusions(parameters.history, parameters.inspection_limits,
+                                      parameters.start or parameters.date)
+    return [("drawn_this_year", frozenset(parameters.exclude)),
+            ("drawn_in_campaign", frozenset(parameters.campaign_drawn)),
+            ("inspected_within_days", near), ("yearly_cap", capped)]
+
+
+def excluded_codes(parameters: Parameters) -> frozenset[str]:
+    """Every credit code the draw excludes from the eligible set (§2 of docs/draw.md)."""
+    out: frozenset[str] = frozenset()
+    for _step, codes in exclusion_steps(parameters):
+        out |= codes
+    return out
+
+
+def exclusion_funnel(in_scope_codes: Iterable[str], parameters: Parameters
+                     ) -> dict[str, int]:
+    """How many of the in-scope *excluded* targets each step took out (first step wins)."""
+    steps = exclusion_steps(parameters)
+    counts = dict.fromkeys(EXCLUSION_STEPS, 0)
+    for code in in_scope_codes:
+        for step, codes in steps:
+            if code in codes:
+                counts[step] += 1
+                break
+    return counts
+
+
 # --------------------------------------------------------------------------- eligibility
 
 
@@ -353,11 +474,11 @@ def eligible_targets(rows: Iterable[Mapping[str, Any]], parameters: Parameters,
                      ) -> tuple[list[TargetEntry], int]:
     """The eligible targets among library *rows*, and how many rows there were.
 
-    A row is eligible when it is in scope (:func:`in_scope`) and its credit code is not in
-    ``parameters.exclude``. *digest* computes a row's digest when the row carries no
-    ``row_digest``.
+    A row is eligible when it is in scope (:func:`in_scope`) and its credit code is not
+    excluded (:func:`excluded_codes`). *digest* computes a row's digest when the row carries
+    no ``row_digest``.
     """
-    excluded = set(parameters.exclude)
+    excluded = excluded_codes(parameters)
     out: list[TargetEntry] = []
     total = 0
     for row in rows:
@@ -494,10 +615,11 @@ class DrawResult:
     targets_fingerprint: str
     officers_fingerprint: str
     warnings: list[str] = field(default_factory=list)
+    algorithm_version: str = ALGORITHM_VERSION
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "algorithm_version": ALGORITHM_VERSION,
+            "algorithm_version": self.algorithm_version,
             "eligible": self.eligible,
             "strata": self.strata,
             "unsampled": self.unsampled,
@@ -677,7 +799,7 @@ def draw_officers(seed: str, stage: TargetDraw, jurisdictions: Mapping[str, str 
     index_of = keyed_hasher(seed, f"officer{US}")
     results: list[DrawnTarget] = []
     shortfalls: list[Problem] = []
-    for seq, (grade, rank, code) in enumerate(stage.drawn, start=1):
+    for seq, (grade, rank, code) in enumerate(stage.drawn, start=parameters.seq_start):
         jurisdiction = jurisdictions.get(code)
         team: list[TeamMember] = []
         for dept in parameters.departments:
@@ -713,6 +835,7 @@ def draw_officers(seed: str, stage: TargetDraw, jurisdictions: Mapping[str, str 
         unsampled=stage.unsampled,
         officers_eligible={d: len(p.officers) for d, p in pools.items()},
         targets_fingerprint=stage.targets_fingerprint, officers_fingerprint=officers_fp,
+        algorithm_version=parameters.version,
     )
 
 

@@ -36,7 +36,10 @@ from .algorithm import (
     draw_officers,
     draw_targets,
     eligible_targets,
+    excluded_codes,
+    exclusion_funnel,
     first_difference,
+    history_fingerprint,
     in_scope,
     officer_entry,
     ratio_text,
@@ -60,6 +63,12 @@ SERVICE_CODES: dict[str, tuple[str, str]] = {
     "JC734": ("抽取记录 {draw_id} 不存在", "there is no draw {draw_id}"),
     "JC735": ("抽取文件无效：{detail}", "invalid draw file: {detail}"),
     "JC736": ("该承诺已被第 {draw_id} 号抽取使用", "this commitment was already used by draw {draw_id}"),
+    "JC741": ("实施方案“{campaign}”已经抽取（抽取记录 {draws}，共 {drawn} 户），已达到计划的{planned}，不再重复抽取",
+              "campaign '{campaign}' has been drawn already (draw(s) {draws}, {drawn} "
+              "enterprise(s)), which reaches its planned {planned}; it is not drawn again"),
+    "JC742": ("补充抽取须说明理由（--reason）", "a supplementary draw needs a reason (--reason)"),
+    "JC743": ("实施方案“{campaign}”尚未抽取，没有可补充的抽取",
+              "campaign '{campaign}' has not been drawn: there is nothing to supplement"),
 }
 SERVICE_HINTS: dict[str, tuple[str, str]] = {
     "JC732": ("请先运行 jointcheck draw commit 记录承诺并公布，抽取时使用同一个种子；"
@@ -72,6 +81,15 @@ SERVICE_HINTS: dict[str, tuple[str, str]] = {
               "Please list the recorded draws with `jointcheck draw list`."),
     "JC735": ("请使用 jointcheck draw export 导出的文件。",
               "Please use a file written by `jointcheck draw export`."),
+    "JC741": ("确需再抽取时（如抽中的企业已注销、无法检查），请用 jointcheck draw run --supplementary "
+              "--reason “理由” 进行补充抽取（可加 --count N）：不会抽中本实施方案已抽中的企业，抽取序号接续编号，并记入审计日志。",
+              "To draw more (e.g. a drawn enterprise closed down), run a supplementary draw: "
+              "jointcheck draw run --supplementary --reason \"…\" (optionally --count N). It "
+              "never draws an enterprise the campaign already drew, continues the 抽取序号 and "
+              "is recorded in the audit log."),
+    "JC742": ("请用 --reason 写明补充抽取的理由，例如：--reason “第 3 号企业已注销”。",
+              "Please say why with --reason, e.g. --reason \"no. 3 has closed down\"."),
+    "JC743": ("首次抽取请去掉 --supplementary。", "For the first draw, leave out --supplementary."),
 }
 
 
@@ -108,6 +126,19 @@ _ = translator({
     "exclusion": ("排除名单与本年度此前同类抽取的记录不符：记录 {recorded} 户，现为 {actual} 户",
                   "the exclusion list does not match the earlier draws of the same kind this "
                   "year: {recorded} recorded, {actual} now"),
+    "campaign_drawn": ("本实施方案此前已抽取的企业与记录不符：记录 {recorded} 户，现为 {actual} 户",
+                       "the enterprises drawn earlier in the campaign do not match: {recorded} "
+                       "recorded, {actual} now"),
+    "seq_start": ("起始抽取序号与本实施方案此前的抽取不符：记录为 {recorded}，应为 {actual}",
+                  "the first 抽取序号 does not follow the campaign's earlier draws: {recorded} "
+                  "recorded, {actual} expected"),
+    "history_record": ("抽取记录中的检查历史与其指纹不符：指纹记录为 {recorded}，按记录的检查历史计算为 {actual}",
+                       "the draw's inspection history does not match its fingerprint: "
+                       "{recorded} recorded, {actual} computed from the recorded history"),
+    "history_store": ("检查历史与抽取时不符：抽取时 {recorded} 条（指纹 {fp_recorded}），按数据库重建为 {actual} 条（指纹 {fp_actual}）",
+                      "the inspection history differs from the draw's: {recorded} entries at the "
+                      "draw (fingerprint {fp_recorded}), {actual} rebuilt from the store "
+                      "(fingerprint {fp_actual})"),
     "same_result_anyway": ("（按现有名录库重放的抽取结果仍与记录一致）",
                            "(replayed on the current libraries, the result is still the same)"),
 })
@@ -134,6 +165,13 @@ class DrawRecord:
     result_digest: str
     created_at: datetime | None = None
     actor: str | None = None
+    history_fingerprint: str | None = None  # jc-draw-2
+    funnel: dict[str, Any] | None = None  # what each eligibility step excluded
+    reason: str | None = None  # 补充抽取
+
+    @property
+    def supplementary(self) -> bool:
+        return self.reason is not None
 
     @property
     def warnings(self) -> list[str]:
@@ -163,6 +201,9 @@ class DrawRecord:
             "officers_fingerprint": self.officers_fingerprint,
             "result": self.result,
             "result_digest": self.result_digest,
+            **({"history_fingerprint": self.history_fingerprint, "funnel": self.funnel,
+                "reason": self.reason}
+               if self.algorithm_version != "jc-draw-1" else {}),
         }
 
     def summary(self) -> dict[str, Any]:
@@ -171,7 +212,7 @@ class DrawRecord:
         return {"id": self.id, "campaign_id": self.campaign_id, "year": self.year,
                 "created_at": format_time(self.created_at) if self.created_at else None,
                 "drawn": len(self.drawn), "commitment": self.commitment,
-                "algorithm_version": self.algorithm_version}
+                "algorithm_version": self.algorithm_version, "reason": self.reason}
 
 
 def _record_from_row(row: Any) -> DrawRecord:
@@ -182,6 +223,8 @@ def _record_from_row(row: Any) -> DrawRecord:
         targets_fingerprint=row.targets_fingerprint,
         officers_fingerprint=row.officers_fingerprint, result=_json(row.result),
         result_digest=row.result_digest, created_at=row.created_at, actor=row.actor,
+        history_fingerprint=row.history_fingerprint, funnel=_json(row.funnel),
+        reason=row.reason,
     )
 
 
@@ -204,10 +247,17 @@ def draw_date(campaign: Campaign, on_date: date | None = None) -> date:
     return today()
 
 
-def build_parameters(campaign: Campaign, on_date: date, exclude: Iterable[str] = ()
-                     ) -> Parameters:
-    """The draw's :class:`Parameters` from a campaign (ratios as exact decimal text)."""
-    sample = campaign.sample
+def build_parameters(campaign: Campaign, on_date: date, exclude: Iterable[str] = (), *,
+                     history: Iterable[tuple[str, str]] = (),
+                     campaign_drawn: Iterable[str] = (), seq_start: int = 1,
+                     count: int | None = None) -> Parameters:
+    """The draw's :class:`Parameters` from a campaign (ratios as exact decimal text).
+
+    *history* is the inspection history its ``inspection_limits`` read
+    (core.history.draw_history); *campaign_drawn* and *seq_start* belong to a 补充抽取,
+    whose *count* replaces the campaign's sample when given.
+    """
+    sample: Mapping[str, Any] = {"count": count} if count is not None else campaign.sample
     if "count" in sample:
         spec: dict[str, Any] = {"count": int(sample["count"])}
     elif "ratio" in sample:
@@ -230,7 +280,17 @@ def build_parameters(campaign: Campaign, on_date: date, exclude: Iterable[str] =
                   for d in departments},
         cross_jurisdiction=campaign.cross_jurisdiction,
         leader_department=campaign.leader_department,
+        start=history_start(campaign, on_date),
+        inspection_limits=campaign.inspection_limits,
+        history=tuple(sorted(history)),
+        campaign_drawn=tuple(sorted(set(campaign_drawn))),
+        seq_start=seq_start,
     )
+
+
+def history_start(campaign: Campaign, on_date: date) -> date:
+    """The day the inspection limits count from: ``period.start``, else the draw date."""
+    return campaign.start or on_date
 
 
 # --------------------------------------------------------------------------- SQL pushdown
@@ -331,7 +391,7 @@ def load_eligible_targets(conn: Connection, parameters: Parameters
     q = select(*base, *[targets.c[c] for c in extra])
     if clause is not None:
         q = q.where(clause)
-    excluded = set(parameters.exclude)
+    excluded = excluded_codes(parameters)
     out: list[tuple[str, str | None, str]] = []
     append = out.append
     result = conn.execute(q)
@@ -482,17 +542,77 @@ def commit(engine: Engine, campaign: Campaign, seed: str | None = None, *,
 # --------------------------------------------------------------------------- run
 
 
+def _campaign_draws(conn: Connection, campaign_id: str, before: int | None = None
+                    ) -> tuple[list[int], list[str], int]:
+    """``(draw ids, codes drawn, highest 抽取序号)`` of *campaign_id*'s draws (those with
+    id < *before*)."""
+    from sqlalchemy import select
+
+    from ..store.models import draw_targets, draws
+
+    q = select(draws.c.id).where(draws.c.campaign_id == campaign_id).order_by(draws.c.id)
+    t = (select(draw_targets.c.seq, draw_targets.c.credit_code)
+         .join(draws, draws.c.id == draw_targets.c.draw_id)
+         .where(draws.c.campaign_id == campaign_id))
+    if before is not None:
+        q = q.where(draws.c.id < before)
+        t = t.where(draws.c.id < before)
+    ids = list(conn.execute(q).scalars())
+    rows = conn.execute(t).all()
+    return ids, sorted({code for _, code in rows}), max((seq for seq, _ in rows), default=0)
+
+
+def _planned(campaign: Campaign) -> tuple[int | None, str]:
+    """The campaign's planned count (None for a ratio) and its sample as written."""
+    sample = campaign.sample
+    if "count" in sample:
+        return int(sample["count"]), f"sample.count: {int(sample['count'])}"
+    if "ratio" in sample:
+        return None, f"sample.ratio: {ratio_text(sample['ratio'])}"
+    grades = ", ".join(f"{g}: {ratio_text(r)}" for g, r in sorted(sample["by_grade"].items()))
+    return None, f"sample.by_grade: {{{grades}}}"
+
+
+def draw_funnel(conn: Connection, parameters: Parameters, eligible: int) -> dict[str, int]:
+    """The draw's explanation: the library, the targets in scope, how many of those each
+    exclusion step took out (:data:`~.algorithm.EXCLUSION_STEPS`, first step wins) and
+    the eligible set. Counted on the store at the draw; not part of the replayed result."""
+    from sqlalchemy import func, select
+
+    from ..store.models import targets
+
+    total = conn.execute(select(func.count()).select_from(targets)).scalar_one()
+    excluded = sorted(excluded_codes(parameters))
+    taken: list[str] = []
+    for chunk in chunks(excluded):
+        q = select(*[targets.c[c] for c in TARGET_COLUMNS]).where(
+            targets.c.credit_code.in_(list(chunk)))
+        taken.extend(r.credit_code for r in conn.execute(q)
+                     if in_scope(parameters.scope_filter, cast("Mapping[str, Any]", r._mapping)))
+    return {"library": int(total), "in_scope": eligible + len(taken),
+            **exclusion_funnel(taken, parameters), "eligible": eligible}
+
+
 def run_draw(engine: Engine, campaign: Campaign, seed: str, *, commitment_required: bool = True,
              on_date: date | None = None, checklist: Checklist | None = None,
-             weak_seed: bool = False) -> DrawRecord:
+             weak_seed: bool = False, supplementary: str | None = None,
+             count: int | None = None) -> DrawRecord:
     """Draw targets and teams for *campaign* with *seed* and record the draw.
 
     Everything happens in one write transaction: the commitment check (SHA-256(seed) must
     be a recorded, unused commitment of the campaign unless *commitment_required* is
-    False), the exclusion of targets drawn earlier this year in a campaign of the same
-    kind, the draw, the ``draws`` and ``draw_targets`` rows, one inspection task per drawn
-    target (pinned to *checklist*'s snapshot when given), the commitment's use and the
-    audit entry. Raises :class:`DrawError` (nothing recorded) when the draw cannot be made.
+    False), the exclusions (targets drawn earlier this year in a campaign of the same
+    kind, targets drawn earlier by this campaign, and the campaign's ``inspection_limits``
+    over the inspection history, core/history.py), the draw, the ``draws`` and
+    ``draw_targets`` rows, one inspection task per drawn target (pinned to *checklist*'s
+    snapshot when given), the commitment's use and the audit entry. Raises
+    :class:`DrawError` (nothing recorded) when the draw cannot be made.
+
+    A campaign draws once: when its draws already reach its planned count (or it has been
+    drawn at all, for a ratio) a plain draw is refused (JC741). *supplementary* is the
+    reason of a 补充抽取 (JC742 when blank, JC743 when the campaign has no draw yet), which
+    draws *count* (default: the campaign's sample) more. Either way the draw never takes an
+    enterprise the campaign drew before, and its 抽取序号 continue the campaign's.
 
     A weak seed (JC740, see :func:`commit`) is refused unless *weak_seed*, or unless it
     matches a recorded commitment (whose ``draw commit`` already accepted it); the audit
@@ -500,6 +620,7 @@ def run_draw(engine: Engine, campaign: Campaign, seed: str, *, commitment_requir
     """
     from sqlalchemy import insert, select, update
 
+    from ..history import draw_history
     from ..store import audit, begin_write, utcnow
     from ..store.models import commitments, draw_targets, draws
 
@@ -507,7 +628,13 @@ def run_draw(engine: Engine, campaign: Campaign, seed: str, *, commitment_requir
     value = commitment_of(seed)
     when = draw_date(campaign, on_date)
     file = campaign.source.file
+    reason = supplementary.strip() if supplementary is not None else None
+    if reason is not None and not reason:
+        raise DrawError([problem("JC742")])
     with begin_write(engine) as conn:
+        earlier, drawn_codes, last_seq = _campaign_draws(conn, campaign.id)
+        if reason is not None and not earlier:
+            raise DrawError([problem("JC743", campaign=campaign.id)])
         row = conn.execute(select(commitments).where(
             commitments.c.campaign_id == campaign.id,
             commitments.c.commitment == value)).first()
@@ -517,14 +644,27 @@ def run_draw(engine: Engine, campaign: Campaign, seed: str, *, commitment_requir
             raise DrawError([problem("JC732", file=file, commitment=value,
                                              campaign=campaign.id)])
         bits = check_seed_strength(seed, weak_ok=weak_seed or row is not None)
+        if reason is None and earlier:
+            planned, sample_text = _planned(campaign)
+            if planned is None or len(drawn_codes) >= planned:
+                raise DrawError([problem("JC741", file=file, path="campaign.sample",
+                                         campaign=campaign.id,
+                                         draws=", ".join(map(str, earlier)),
+                                         drawn=len(drawn_codes), planned=sample_text)])
         exclude = (_exclusions(conn, campaign.kind, campaign.year)
                    if campaign.exclude_inspected_this_year else [])
-        parameters = build_parameters(campaign, when, exclude)
+        now = utcnow()
+        history = draw_history(conn, campaign.inspection_limits,
+                               history_start(campaign, when), as_of=now)
+        parameters = build_parameters(campaign, when, exclude, history=history,
+                                      campaign_drawn=drawn_codes, seq_start=last_seq + 1,
+                                      count=count)
         result = replay(conn, seed, parameters, file=file)
+        funnel = draw_funnel(conn, parameters, result.eligible)
         stored = result.to_json()
         digest = result_digest(stored)
+        history_fp = history_fingerprint(parameters.history)
         who = audit.actor()
-        now = utcnow()
         params_json = parameters.to_json()
         draw_id = conn.execute(insert(draws).values(
             campaign_id=campaign.id, campaign_kind=campaign.kind, year=parameters.year,
@@ -533,6 +673,7 @@ def run_draw(engine: Engine, campaign: Campaign, seed: str, *, commitment_requir
             targets_fingerprint=result.targets_fingerprint,
             officers_fingerprint=result.officers_fingerprint, result=stored,
             result_digest=digest, created_at=now, actor=who,
+            history_fingerprint=history_fp, funnel=funnel, reason=reason,
         ).returning(draws.c.id)).scalar_one()
         if result.targets:
             conn.execute(insert(draw_targets), [
@@ -552,6 +693,10 @@ def run_draw(engine: Engine, campaign: Campaign, seed: str, *, commitment_requir
             "officers_fingerprint": result.officers_fingerprint,
             "result_digest": digest, "drawn": len(result.targets),
             "weak_seed": bits < MIN_SEED_BITS, "seed_bits": bits,
+            "supplementary": reason is not None, "reason": reason,
+            "seq_start": parameters.seq_start,
+            "inspection_limits": dict(parameters.inspection_limits or {}) or None,
+            "history_fingerprint": history_fp, "funnel": funnel,
         }, actor=who)
     record = DrawRecord(
         id=draw_id, campaign_id=campaign.id, campaign_kind=campaign.kind,
@@ -560,6 +705,7 @@ def run_draw(engine: Engine, campaign: Campaign, seed: str, *, commitment_requir
         targets_fingerprint=result.targets_fingerprint,
         officers_fingerprint=result.officers_fingerprint, result=stored,
         result_digest=digest, created_at=now, actor=who,
+        history_fingerprint=history_fp, funnel=funnel, reason=reason,
     )
     return record
 
@@ -695,6 +841,13 @@ def _check_record(report: VerifyReport, data: Mapping[str, Any]) -> bool:
     if actual != data.get("result_digest"):
         report.differences.append(_("digest_mismatch", recorded=data.get("result_digest"),
                                     actual=actual))
+    if version != "jc-draw-1":
+        params = data.get("parameters") or {}
+        history = [tuple(e) for e in params.get("history") or []]
+        fp = history_fingerprint(history)
+        if fp != data.get("history_fingerprint"):
+            report.differences.append(_("history_record", recorded=data.get(
+                "history_fingerprint"), actual=fp))
     return True
 
 
@@ -748,7 +901,7 @@ def verify_stored(engine: Engine, draw_id: int) -> VerifyReport:
         data = record.export()
         if not _check_record(report, data):
             return report
-        parameters = Parameters.from_json(record.parameters)
+        parameters = Parameters.from_json(record.parameters, record.algorithm_version)
         # the draw_targets rows must mirror the result
         rows = conn.execute(select(draw_targets.c.seq, draw_targets.c.credit_code)
                             .where(draw_targets.c.draw_id == draw_id)
@@ -767,6 +920,8 @@ def verify_stored(engine: Engine, draw_id: int) -> VerifyReport:
             if list(parameters.exclude) != earlier:
                 report.differences.append(_("exclusion", recorded=len(parameters.exclude),
                                             actual=len(earlier)))
+        if record.algorithm_version != "jc-draw-1":
+            _check_history(conn, report, record, parameters)
         result: DrawResult | DrawError
         try:
             result = replay(conn, record.seed, parameters)
@@ -774,6 +929,28 @@ def verify_stored(engine: Engine, draw_id: int) -> VerifyReport:
             result = exc
     _compare(report, data, result)
     return report
+
+
+def _check_history(conn: Connection, report: VerifyReport, record: DrawRecord,
+                   parameters: Parameters) -> None:
+    """jc-draw-2: the campaign's earlier draws and the inspection history, rebuilt from the
+    store as it was at the draw, must be what the draw recorded."""
+    from ..history import draw_history
+
+    _ids, codes, last_seq = _campaign_draws(conn, record.campaign_id, before=record.id)
+    if list(parameters.campaign_drawn) != codes:
+        report.differences.append(_("campaign_drawn", recorded=len(parameters.campaign_drawn),
+                                    actual=len(codes)))
+    if parameters.seq_start != last_seq + 1:
+        report.differences.append(_("seq_start", recorded=parameters.seq_start,
+                                    actual=last_seq + 1))
+    rebuilt = draw_history(conn, parameters.inspection_limits,
+                           parameters.start or parameters.date, before_draw=record.id,
+                           as_of=record.created_at)
+    if rebuilt != parameters.history:
+        report.differences.append(_("history_store", recorded=len(parameters.history),
+                                    fp_recorded=history_fingerprint(parameters.history),
+                                    actual=len(rebuilt), fp_actual=history_fingerprint(rebuilt)))
 
 
 def read_export(path: str | Path) -> dict[str, Any]:
@@ -808,7 +985,7 @@ def verify_files(data: Mapping[str, Any], targets_path: str | Path, officers_pat
     report = VerifyReport(data.get("draw_id"))
     if not _check_record(report, data):
         return report
-    parameters = Parameters.from_json(data["parameters"])
+    parameters = Parameters.from_json(data["parameters"], str(data["algorithm_version"]))
     problems: list[Any] = []
 
     def rows(kind: str, path: str | Path) -> Iterable[dict[str, Any]]:

@@ -33,6 +33,9 @@ from .codes import (
 )
 
 KINDS = ("targets", "officers")
+# What the reader reads: the two libraries, and the inspection history of
+# `jointcheck history import` (core/history.py), which is no library (no key, append-only).
+READABLE_KINDS = (*KINDS, "history")
 
 
 class Invalid(Exception):
@@ -289,9 +292,21 @@ OFFICER_FIELDS: tuple[Field, ...] = (
     Field("conflicts", ("回避对象", "回避企业"), parse=parse_conflicts, default=()),
 )
 
-FIELDS: dict[str, tuple[Field, ...]] = {"targets": TARGET_FIELDS, "officers": OFFICER_FIELDS}
+# An inspection done outside jointcheck (国办发〔2024〕54号: every inspection leaves a trace).
+HISTORY_FIELDS: tuple[Field, ...] = (
+    Field("credit_code", ("统一社会信用代码", "社会信用代码", "信用代码", "统一代码"),
+          required=True, parse=parse_credit_code),
+    Field("inspected_on", ("检查日期", "检查时间", "实施日期"), required=True, parse=parse_date),
+    Field("unit", ("检查单位", "检查机关", "实施机关", "检查部门"), required=True),
+    Field("kind", ("检查类型", "检查方式"), max_len=64),
+    Field("matters", ("检查事项", "检查内容")),
+)
 
-# the key a library refresh updates by
+FIELDS: dict[str, tuple[Field, ...]] = {"targets": TARGET_FIELDS, "officers": OFFICER_FIELDS,
+                                        "history": HISTORY_FIELDS}
+
+# the key a library refresh updates by (the history has none: an enterprise is inspected
+# more than once, so the reader does not refuse a repeated credit code there)
 KEY: dict[str, str] = {"targets": "credit_code", "officers": "cert_no"}
 
 # The row-level override of a failing check character (docs/architecture.md#domain-libraries:
@@ -304,6 +319,8 @@ REASON_HEADER = "错误原因"
 IGNORED_HEADERS: dict[str, tuple[str, ...]] = {
     "targets": ("序号", REASON_HEADER),
     "officers": ("序号", REASON_HEADER),
+    # the name is for people reading the file; the credit code identifies the enterprise
+    "history": ("序号", REASON_HEADER, "市场主体名称", "企业名称", "单位名称", "名称"),
 }
 
 # Columns in the canonical JSON of :func:`row_digest`, per kind.
@@ -317,10 +334,11 @@ DIGEST_COLUMNS: dict[str, tuple[str, ...]] = {
         "active", "cert_expiry", "cert_no", "conflicts", "department", "gender", "id_number",
         "jurisdiction", "name", "phone", "qualifications", "title", "unit",
     ),
+    "history": ("credit_code", "inspected_on", "kind", "matters", "unit"),
 }
 _BOOL_COLUMNS = frozenset({"check_override", "active"})
 _LIST_COLUMNS = frozenset({"qualifications", "conflicts"})
-_DATE_COLUMNS = frozenset({"established", "cert_expiry"})
+_DATE_COLUMNS = frozenset({"established", "cert_expiry", "inspected_on"})
 
 def is_department_code(s: str) -> bool:
     return bool(_CODE_RE.match(s)) and len(s) <= 64
@@ -415,7 +433,8 @@ def row_digest(kind: str, row: Mapping[str, Any]) -> str:
 
 
 __all__ = [
-    "CREDIT_ALPHABET", "DIGEST_COLUMNS", "FIELDS", "KEY", "KINDS",
+    "CREDIT_ALPHABET", "DIGEST_COLUMNS", "FIELDS", "HISTORY_FIELDS", "KEY", "KINDS",
+    "READABLE_KINDS",
     "OFFICER_FIELDS", "OVERRIDE_HEADERS", "TARGET_FIELDS", "Field", "Invalid", "canonical_row",
     "field_for", "header_table", "normalise_header", "row_digest", "row_text",
 ]

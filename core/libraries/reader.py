@@ -34,6 +34,7 @@ from .fields import (
     KEY,
     KINDS,
     OVERRIDE_HEADERS,
+    READABLE_KINDS,
     Field,
     Invalid,
     field_for,
@@ -498,7 +499,7 @@ class LibraryFile:
     def __init__(self, kind: str, path: str | Path, *, encoding: str | None = None,
                  mapping: Any = None, sheet: str | None = None, label: str | None = None,
                  allow_check_override: bool = True):
-        if kind not in KINDS:
+        if kind not in READABLE_KINDS:
             raise ValueError(f"unknown library kind {kind!r}")
         self.kind = kind
         self.path = Path(path)
@@ -671,7 +672,9 @@ class LibraryFile:
             self._plan.append((b.index, b.header, f.column, f.parse, f.max_len, f.attribute,
                                f.required))
         self._list_columns = [f.column for f in fields if isinstance(f.default, tuple)]
-        self._key = KEY[self.kind]
+        # the history has no key: the key column only locates a row with problems
+        self._unique = self.kind in KEY
+        self._key = KEY.get(self.kind, "credit_code")
         self._key_header = next(f.header for f in fields if f.column == self._key)
         self._key_bound = self.bound[self._key]
         self._fast = self._build_fast()
@@ -726,7 +729,7 @@ class LibraryFile:
                 src.append("    _custom(cells, attrs)")
             values["attributes"] = "attrs"
             values["check_override"] = "False"
-        else:
+        elif self.kind == "officers":
             dept = self.bound.get("department")
             env["_resolve"] = self.departments.resolve
             src.append(f"    d = cells[{dept.index}].strip()" if dept else "    d = ''")
@@ -825,7 +828,7 @@ class LibraryFile:
                     data, problems = slow(rownum, cells)
                     values = list(getter(data)) if data is not None else None
                 value = values[key_index] if values is not None else self._key_of(cells)
-                if value is not None:
+                if value is not None and self._unique:
                     first = seen.setdefault(value, rownum)
                     if first != rownum:
                         b = self._key_bound
@@ -931,7 +934,7 @@ class LibraryFile:
             self._custom_attributes(cells, attrs)
         if self.kind == "targets":
             data["attributes"] = attrs
-        else:
+        elif self.kind == "officers":
             problems = self._department(rownum, cells, data, problems)
         if overridable is not None:
             problems = self._override(rownum, cells, data, overridable, problems)

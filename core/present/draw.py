@@ -25,6 +25,7 @@ _ = translator({
                    "draw {id}: {campaign} ({year}), {n} drawn of {eligible} eligible"),
     "strata": ("分层：{strata}", "strata: {strata}"),
     "stratum_all": ("全部", "all"),
+    "limits_line": ("检查频次限制：{text}", "inspection limits: {text}"),
     "seed_line": ("种子：{seed}", "seed: {seed}"),
     "commitment_line": ("承诺：{value}", "commitment: {value}"),
     "no_commitment_line": ("承诺：无（--no-commitment）", "commitment: none (--no-commitment)"),
@@ -109,6 +110,12 @@ def record_lines(record: DrawRecord) -> list[str]:
         + (f"（{s['ratio']}）" if s.get("ratio") else "")
         for s in res.get("strata") or [])
     lines.append(_("strata", strata=strata))
+    from .history import funnel_line, limits_text, supplementary_line
+
+    limits = record.parameters.get("inspection_limits")
+    extra = [supplementary_line(record.reason), funnel_line(record.funnel, limits),
+             _("limits_line", text=limits_text(limits)) if limits else None]
+    lines.extend(x for x in extra if x)
     lines.append(_("seed_line", seed=record.seed))
     if record.commitment:
         lines.append(_("commitment_line", value=record.commitment))

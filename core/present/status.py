@@ -105,4 +105,9 @@ def status_lines(status: Status, campaign: Campaign) -> list[str]:
         lines.append("  " + _("none_due", n=status.within))
     if status.untracked:
         lines += ["", _("not_followed", ids=", ".join(status.untracked))]
+    if status.repeated:
+        from .history import repeated_lines
+
+        lines += ["", *repeated_lines(status.repeated, status.repeat_limits,
+                                      status.department_names)]
     return lines

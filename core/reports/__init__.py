@@ -28,7 +28,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..present.reports import Table
     from ..records.results import Consolidated
 
-KINDS = ("officers", "statistics", "summary", "record")
+KINDS = ("officers", "statistics", "summary", "record", "repeated")
 FORMATS = ("xlsx", "csv", "json")
 
 
@@ -108,6 +108,8 @@ def build_table(engine: Engine, kind: str, campaign: str, *, show_personal: bool
     from ..present import reports as P
     from ..records.results import settled_counts, statistics_rows, summary_counts
 
+    if kind == "repeated":
+        return _repeated_table(engine, campaign), 0
     checklist = stored_checklist(engine, campaign)
     camp = checklist.campaign
     if kind == "summary":  # counted by the database: no row is loaded
@@ -121,6 +123,32 @@ def build_table(engine: Engine, kind: str, campaign: str, *, show_personal: bool
         return P.officers_table(camp, drawn_officers(engine, campaign),
                                 show_personal=show_personal), drawn - settled
     return P.statistics_table(camp, statistics_rows(engine, campaign)), drawn - settled
+
+
+def _repeated_table(engine: Engine, campaign: str) -> Table:
+    """重复检查预警表: the campaign's drawn enterprises inspected above its limits (JC848
+    when the campaign has drawn nothing; no record is needed)."""
+    from sqlalchemy import select
+
+    from ..history import repeated_inspections
+    from ..present.history import repeated_table
+    from ..store.models import targets
+
+    try:
+        checklist: Checklist | None = stored_checklist(engine, campaign)
+    except RecordError as exc:
+        if exc.problems[0].code != "JC849":
+            raise
+        checklist = None  # drawn without a checklist: no title prefix, department codes
+    with engine.connect() as conn:
+        items, limits = repeated_inspections(conn, campaign)
+        codes = sorted({i.credit_code for i in items})
+        names = {c: n for c, n in conn.execute(
+            select(targets.c.credit_code, targets.c.name)
+            .where(targets.c.credit_code.in_(codes)))} if codes else {}
+    departments = {d.code: d.name for d in checklist.departments} if checklist else {}
+    return repeated_table(checklist.campaign if checklist else None, items, limits, names,
+                          departments)
 
 
 def write_report(engine: Engine, kind: str, campaign: str, fmt: str, path: Path, *,
@@ -139,7 +167,8 @@ def write_report(engine: Engine, kind: str, campaign: str, fmt: str, path: Path,
             if fmt == "xlsx":
                 from .xlsx import write_table
 
-                count = write_table(table, tmp)
+                count = write_table(table, tmp,
+                                    sheet="重复检查预警" if kind == "repeated" else None)
             elif fmt == "csv":
                 count = write_csv(tmp, table.labels, table.rows, title=None)
             else:
@@ -275,6 +304,10 @@ def write_json(path: Path, data: Any, *, rows_key: str | None = None,
 
 
 def default_name(kind: str, fmt: str) -> str:
+    if kind == "repeated":
+        from ..present.history import REPEATED_TITLE
+
+        return f"{REPEATED_TITLE}.{fmt}"
     annex = {"officers": 1, "statistics": 2, "summary": 3, "record": 4}[kind]
     from ..present.reports import ANNEX_TITLES
 

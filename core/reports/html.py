@@ -90,11 +90,13 @@ def _draws_html(draws: Sequence[Mapping[str, Any]]) -> str:
     labels = [("at", "抽取时间（北京时间）"), ("commitment", "随机种子承诺值（SHA-256）"), ("seed", "随机种子"),
               ("algorithm_version", "抽取算法版本"), ("targets_fingerprint", "检查对象名录库指纹"),
               ("officers_fingerprint", "执法检查人员名录库指纹"), ("result_digest", "抽取结果摘要"),
-              ("drawn", "抽取户数")]
+              ("drawn", "抽取户数"), ("inspection_limits", "检查频次限制"),
+              ("history_fingerprint", "检查历史指纹"), ("reason", "补充抽取理由")]
     parts = []
     for d in draws:
         rows = "".join(f"<dt>{label}</dt><dd><code>{html.escape(str(d.get(key) or '—'))}"
-                       "</code></dd>" for key, label in labels)
+                       "</code></dd>" for key, label in labels
+                       if key in d and (key != "reason" or d.get(key)))
         parts.append(
             f"<h3>第 {d['id']} 次抽取</h3><dl>{rows}</dl>"
             "<p>任何人都可以复核本次抽取：使用同一随机种子、同一名录库和同一参数，"

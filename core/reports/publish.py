@@ -72,6 +72,7 @@ def draws_of(engine: Engine, draw_ids: Sequence[int]) -> list[dict[str, Any]]:
     version, parameters, date, and the command that replays it."""
     from ..clock import chinese_time
     from ..draw.service import load_draw
+    from ..present.history import limits_text
 
     out = []
     for draw_id in sorted(set(draw_ids)):
@@ -81,6 +82,9 @@ def draws_of(engine: Engine, draw_ids: Sequence[int]) -> list[dict[str, Any]]:
                     "targets_fingerprint": d.targets_fingerprint,
                     "officers_fingerprint": d.officers_fingerprint,
                     "result_digest": d.result_digest, "drawn": len(d.drawn),
+                    "inspection_limits": limits_text(d.parameters.get("inspection_limits")),
+                    "history_fingerprint": d.history_fingerprint,
+                    "reason": d.reason,
                     "at": chinese_time(d.created_at) if d.created_at else None,
                     "verify": f"jointcheck draw verify {d.id}",
                     "verify_files": f"jointcheck draw export {d.id} -o draw-{d.id}.json && "

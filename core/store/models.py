@@ -120,6 +120,12 @@ draws = Table(
     Column("result_digest", String(64), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("actor", Text, nullable=False),
+    # jc-draw-2: the SHA-256 of the inspection history the draw used (docs/draw.md)
+    Column("history_fingerprint", String(64), nullable=True),
+    # what each eligibility step excluded (counts), for the explanation; not replayed
+    Column("funnel", JSON, nullable=True),
+    # 补充抽取: why the office drew again (None for a campaign's first draw)
+    Column("reason", Text, nullable=True, comment="补充抽取理由"),
 )
 
 # Drawn targets, one row each: feeds "not inspected twice in a year" and later records.
@@ -393,3 +399,22 @@ result_settlements = Table(
                          name="fk_result_settlements_version"),
 )
 Index("ix_result_settlements_campaign", result_settlements.c.campaign_id)
+
+# Inspections done outside jointcheck (检查记录), imported with `jointcheck history import`.
+# Append-only: with the tasks of every campaign they make the inspection history that
+# campaign.inspection_limits applies in the draw (docs/history.md).
+inspections = Table(
+    "inspections",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("credit_code", String(18), nullable=False, comment="统一社会信用代码"),
+    Column("inspected_on", Date, nullable=False, comment="检查日期"),
+    Column("unit", Text, nullable=False, comment="检查单位"),
+    Column("kind", Text, nullable=True, comment="检查类型"),
+    Column("matters", Text, nullable=True, comment="检查事项"),
+    Column("source", Text, nullable=False, comment="来源文件"),
+    Column("row_digest", String(64), nullable=False, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("actor", Text, nullable=False),
+)
+Index("ix_inspections_credit_code", inspections.c.credit_code)

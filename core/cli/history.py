@@ -1,0 +1,70 @@
+"""``jointcheck history``: the inspection history (国办发〔2024〕54号) — import the
+inspections done outside jointcheck. docs/history.md."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from ..i18n import translator
+from ._common import EXIT_INVALID, echo_json, echo_problems, format_option
+from .db import store_engine
+
+_ = translator({
+    "group": ("检查历史：导入 jointcheck 以外的检查记录（供抽取时的检查频次限制和重复检查提示使用）",
+              "Inspection history: import inspections done outside jointcheck (read by the "
+              "draw's inspection limits and the repeated-inspection warnings)"),
+    "import": ("导入检查记录（CSV 或 XLSX：统一社会信用代码、检查日期、检查单位，可选检查类型、检查事项）；"
+               "有任何问题则全部不导入",
+               "Import inspections (CSV or XLSX: 统一社会信用代码, 检查日期, 检查单位, optionally "
+               "检查类型, 检查事项); nothing is imported when any row has a problem"),
+    "opt_encoding": ("CSV 文件编码（默认自动识别 UTF-8 / GB18030）",
+                     "CSV encoding (default: detect UTF-8 / GB18030)"),
+    "opt_sheet": ("XLSX 工作表名称（默认第一个）", "XLSX sheet name (default: the first)"),
+    "opt_mapping": ("列名映射文件（YAML）", "column mapping file (YAML)"),
+    "imported": ("已导入检查记录“{file}”：新增 {added}，已有 {unchanged}（共 {rows} 行）",
+                 "imported inspections '{file}': {added} added, {unchanged} already on record "
+                 "({rows} rows)"),
+    "nothing": ("未导入任何检查记录：{n} 行有问题。改正后重新导入。",
+                "no inspection was imported: {n} row(s) have problems. Correct them and "
+                "import again."),
+})
+
+
+@click.group(help=_("group"))
+def history() -> None:
+    pass
+
+
+@history.command("import", help=_("import"))
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--encoding", default=None, help=_("opt_encoding"))
+@click.option("--sheet", default=None, help=_("opt_sheet"))
+@click.option("--mapping", type=click.Path(dir_okay=False), default=None, help=_("opt_mapping"))
+@format_option("text", "json")
+@click.pass_context
+def import_(ctx: click.Context, file: str, encoding: str | None, sheet: str | None,
+            mapping: str | None, fmt: str) -> None:
+    from ..history import import_history
+    from ..libraries.messages import LibraryError
+
+    with store_engine(ctx) as engine:
+        try:
+            report = import_history(engine, file, encoding=encoding, mapping=mapping,
+                                    sheet=sheet)
+        except LibraryError as exc:
+            rows = len({p.line for p in exc.problems if p.line})
+            if fmt == "json":
+                echo_json({"imported": False, "errors": [p.to_json() for p in exc.problems]})
+            else:
+                echo_problems(exc.problems, hint_once=True)
+                if rows:
+                    click.echo(_("nothing", n=rows), err=True)
+            sys.exit(EXIT_INVALID)
+    if fmt == "json":
+        echo_json(report.to_json())
+        return
+    echo_problems(report.warnings, hint_once=True)
+    click.echo(_("imported", file=file, added=report.added, unchanged=report.unchanged,
+                 rows=report.rows))
