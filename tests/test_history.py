@@ -20,8 +20,8 @@ import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 
-from jointcheck.core.cli import main
 from jointcheck.core.campaign import open_campaign
+from jointcheck.core.cli import main
 from jointcheck.core.draw import service as S
 from jointcheck.core.draw.algorithm import DrawError
 from jointcheck.core.store import audit, begin_write, open_store
