@@ -69,7 +69,8 @@ def _record(targets):
 
 
 def test_draw_team_rows_and_table_need_no_store():
-    from jointcheck.core.present.draw import team_rows, team_table
+    from jointcheck.core.draw.queries import team_rows
+    from jointcheck.core.present.draw import team_table
 
     record = _record([
         {"seq": 1, "credit_code": "91410611000000001X", "stratum": None,

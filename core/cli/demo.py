@@ -87,6 +87,7 @@ def demo(ctx: click.Context, outdir: Path, targets: int, officers: int, seed: st
 
     from ..classify import classify
     from ..present.checklist import checklist_table
+    from ..present.draw import team_table
     from ..present.results import result_lines
     from ..validate import validate_all
     from .plugins import plugin_lines
@@ -110,7 +111,7 @@ def demo(ctx: click.Context, outdir: Path, targets: int, officers: int, seed: st
     click.echo(checklist_table(merged))
 
     _step(4, "s_libraries")
-    from ..draw.service import DrawError, commit, run_draw, team_lines
+    from ..draw.service import DrawError, commit, display_rows, run_draw
     from ..libraries.importer import import_file
     from ..libraries.messages import LibraryError
     from ..libraries.sample import write_sample
@@ -160,7 +161,7 @@ def demo(ctx: click.Context, outdir: Path, targets: int, officers: int, seed: st
     click.echo(_("seed", seed=record.seed))
     click.echo(_("drawn", id=record.id, n=len(record.result["targets"])))
     names = {d.code: d.name for d in merged.departments}
-    for line in team_lines(engine, record, names):
+    for line in team_table(display_rows(engine, record, names)):
         click.echo(line)
     click.echo(_("verify", id=record.id))
 

@@ -196,10 +196,11 @@ def run(ctx: click.Context, campaign: str | None, seed: str, no_commitment: bool
 
 
 def _print_record(engine: Any, record: Any, names: dict[str, str]) -> None:
-    from ..draw.service import team_lines
-    from ..present.draw import record_lines
+    from ..draw.service import display_rows
+    from ..present.draw import record_lines, team_table
 
-    click.echo("\n".join([*record_lines(record), "", *team_lines(engine, record, names)]))
+    click.echo("\n".join([*record_lines(record), "",
+                          *team_table(display_rows(engine, record, names))]))
 
 
 @draw.command(help=_("show"))

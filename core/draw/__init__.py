@@ -5,9 +5,10 @@
 
 The names most callers need are re-exported lazily (importing this package stays light)::
 
-    from jointcheck.core.draw import run_draw, team_lines
+    from jointcheck.core.draw import display_rows, run_draw
+    from jointcheck.core.present.draw import team_table
     record = run_draw(engine, campaign, seed)
-    for line in team_lines(engine, record):
+    for line in team_table(display_rows(engine, record)):
         print(line)
 """
 
@@ -18,7 +19,7 @@ from typing import Any
 from .algorithm import ALGORITHM_VERSION, DrawError, commitment_of
 
 _SERVICE_NAMES = frozenset({
-    "DrawRecord", "VerifyReport", "Commitment", "commit", "run_draw", "team_lines",
+    "DrawRecord", "VerifyReport", "Commitment", "commit", "run_draw",
     "display_rows", "load_draw", "list_draws", "verify_stored", "verify_files", "read_export",
     "build_parameters", "new_seed",
 })

@@ -1,7 +1,7 @@
 """Read-only queries on recorded draws, for display (CLI, app, reports).
 
 Each takes an open SQLAlchemy ``Connection`` (the caller decides the transaction) and
-returns plain data; :mod:`jointcheck.core.present.draw` turns it into rows and text.
+returns plain data; :mod:`jointcheck.core.present.draw` turns it into text.
 Phone and ID numbers of officers are never read here.
 """
 
@@ -47,10 +47,36 @@ def drawn_names(conn: Connection, record: DrawRecord
 
 def drawn_rows(conn: Connection, record: DrawRecord,
                department_names: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
-    """The drawn targets with their names and teams (see
-    :func:`jointcheck.core.present.draw.team_rows`): the ``teams`` of ``draw show --format
-    json``."""
-    from ..present.draw import team_rows
-
+    """The drawn targets with their names and teams (see :func:`team_rows`): the
+    ``teams`` of ``draw show --format json``."""
     target_names, officer_info = drawn_names(conn, record)
     return team_rows(record, target_names, officer_info, department_names)
+
+
+def team_rows(record: DrawRecord, target_names: Mapping[str, str],
+              officer_info: Mapping[str, Mapping[str, Any]],
+              department_names: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
+    """The drawn targets with names and teams, for text and JSON output (no personal data).
+
+    *target_names* and *officer_info* come from :func:`drawn_names`;
+    a department is named from *department_names*, else the officer's unit, else its code.
+    Each row: ``seq``, ``credit_code``, ``name``, ``risk_grade``, ``team`` (组长 first, each
+    member ``name``, ``cert_no``, ``department``, ``department_name``, ``leader``).
+    """
+    department_names = dict(department_names or {})
+    rows = []
+    for t in record.drawn:
+        team = []
+        members = sorted(t.get("team", []), key=lambda m: not m.get("leader"))
+        for m in members:
+            info = officer_info.get(m["cert_no"]) or {}
+            dept = m["department"]
+            team.append({
+                "name": info.get("name"), "cert_no": m["cert_no"], "department": dept,
+                "department_name": department_names.get(dept) or info.get("unit") or dept,
+                "leader": bool(m.get("leader")),
+            })
+        rows.append({"seq": t["seq"], "credit_code": t["credit_code"],
+                     "name": target_names.get(t["credit_code"]),
+                     "risk_grade": t.get("stratum"), "team": team})
+    return rows

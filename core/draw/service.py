@@ -764,8 +764,8 @@ def list_draws(engine: Engine, campaign_id: str | None = None) -> list[DrawRecor
         return [_record_from_row(r) for r in conn.execute(q)]
 
 
-# Engine-taking conveniences over core.draw.queries and core.present.draw (one connection
-# each); the app and reports that hold a Connection call those directly.
+# An Engine-taking convenience over core.draw.queries (one connection); the app and
+# reports that hold a Connection call it directly. core.present.draw.team_table words it.
 
 
 def display_rows(engine: Engine, record: DrawRecord,
@@ -776,16 +776,6 @@ def display_rows(engine: Engine, record: DrawRecord,
 
     with engine.connect() as conn:
         return drawn_rows(conn, record, department_names)
-
-
-def team_lines(engine: Engine, record: DrawRecord,
-               department_names: Mapping[str, str] | None = None) -> list[str]:
-    """The drawn enterprises and their teams as a readable table, one string per line
-    (:func:`jointcheck.core.present.draw.team_table`). Phone and ID numbers are never shown.
-    """
-    from ..present.draw import team_table
-
-    return team_table(display_rows(engine, record, department_names))
 
 
 # --------------------------------------------------------------------------- verifying
@@ -1015,5 +1005,5 @@ def verify_files(data: Mapping[str, Any], targets_path: str | Path, officers_pat
 __all__ = [
     "Commitment", "DrawError", "DrawRecord", "VerifyReport", "build_parameters", "commit",
     "display_rows", "draw_date", "list_draws", "load_draw", "read_export",
-    "run_draw", "team_lines", "verify_files", "verify_stored",
+    "run_draw", "verify_files", "verify_stored",
 ]

@@ -43,35 +43,6 @@ _ = translator({
 })
 
 
-def team_rows(record: DrawRecord, target_names: Mapping[str, str],
-              officer_info: Mapping[str, Mapping[str, Any]],
-              department_names: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
-    """The drawn targets with names and teams, for text and JSON output (no personal data).
-
-    *target_names* and *officer_info* come from :func:`jointcheck.core.draw.queries.drawn_names`;
-    a department is named from *department_names*, else the officer's unit, else its code.
-    Each row: ``seq``, ``credit_code``, ``name``, ``risk_grade``, ``team`` (组长 first, each
-    member ``name``, ``cert_no``, ``department``, ``department_name``, ``leader``).
-    """
-    department_names = dict(department_names or {})
-    rows = []
-    for t in record.drawn:
-        team = []
-        members = sorted(t.get("team", []), key=lambda m: not m.get("leader"))
-        for m in members:
-            info = officer_info.get(m["cert_no"]) or {}
-            dept = m["department"]
-            team.append({
-                "name": info.get("name"), "cert_no": m["cert_no"], "department": dept,
-                "department_name": department_names.get(dept) or info.get("unit") or dept,
-                "leader": bool(m.get("leader")),
-            })
-        rows.append({"seq": t["seq"], "credit_code": t["credit_code"],
-                     "name": target_names.get(t["credit_code"]),
-                     "risk_grade": t.get("stratum"), "team": team})
-    return rows
-
-
 def member_text(member: Mapping[str, Any]) -> str:
     """One team member as shown: ``组长 姓名（部门）`` (the 执法证号 when the name is gone)."""
     who = member.get("name") or f"{member['cert_no']}{_('no_officer')}"
@@ -81,7 +52,7 @@ def member_text(member: Mapping[str, Any]) -> str:
 
 
 def team_table(rows: Iterable[Mapping[str, Any]]) -> list[str]:
-    """:func:`team_rows` as a readable table, one string per line.
+    """:func:`jointcheck.core.draw.queries.team_rows` as a readable table, one string per line.
 
     Columns: 抽取序号, 统一社会信用代码, 市场主体名称, 信用风险等级 (by_grade draws), 检查人员
     (组长 first, each with the department).
