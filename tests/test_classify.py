@@ -301,7 +301,7 @@ def test_classify_text_names_items_and_rules_as_a_reader_reads_them(tmp_path):
 def test_draft_opinion_says_each_thing_once(example):
     """处理意见 as an officer writes it: a note that says it was put right on the spot is
     not followed by 已当场整改; an order to correct names what else is proposed plainly."""
-    from jointcheck.core.present.records import opinion_line
+    from jointcheck.core.records.opinion import opinion_line
 
     _config, checklist = example
     em = {i.id: i for i in checklist.items_of("emergency_mgmt")}

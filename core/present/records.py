@@ -11,9 +11,8 @@ from .draw import member_text
 from .results import plugin_note_of
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..classify import JointResult
-    from ..model import Checklist, Item
-    from ..records.service import Draft, Task
+    from ..model import Checklist
+    from ..records.service import Task
 
 _ = translator({
     "pending": ("待检查", "pending"),
@@ -95,42 +94,6 @@ def task_row(task: Task, total: int | None = None) -> list[str]:
 
 def task_header() -> list[str]:
     return [_("h_task"), _("h_seq"), _("h_name"), _("h_code"), _("h_leader"), _("h_status")]
-
-
-# dispositions beyond the order to correct, as an officer proposes them
-PROPOSED = {"立案处理": "立案查处", "函告许可部门": "函告许可部门", "移送司法机关": "移送司法机关"}
-
-
-def opinion_line(item: Item, answer: Mapping[str, Any], result: JointResult) -> str:
-    """One problem of the 处理意见: what was found and what was ordered, said once
-    ("灭火器过期，已当场更换。" is not followed by "已当场整改")."""
-    note = (answer.get("note") or "").strip().rstrip("。；;.，,")
-    text = f"{item.title}：{note}" if note else item.title
-    if answer.get("corrected_on_site"):
-        return text + ("。" if "当场" in note else "，已当场整改。")
-    dept = result.departments.get(item.department)
-    extra = [PROPOSED.get(d, d) for d in item.dispositions
-             if dept and d in dept.dispositions and d != "责令改正"]
-    return text + "，责令限期改正" + (f"，建议{'、'.join(extra)}" if extra else "") + "。"
-
-
-def draft_opinion(draft: Draft, result: JointResult) -> str:
-    """A draft 处理意见 generated from the findings, for the officers to edit. Always
-    Chinese: it is part of the record form (an official document)."""
-    outcome = draft.outcome
-    if outcome == "unreachable":
-        return "经核查，该企业通过登记的住所（经营场所）无法联系。"
-    if outcome == "refused":
-        return "该企业不配合检查，情节严重。"
-    lines: list[str] = []
-    for item in draft.items:
-        a = draft.item_answer(item)
-        if not a or a["result"] != "noncompliant" or not draft.applies(item):
-            continue
-        lines.append(f"{len(lines) + 1}. {opinion_line(item, a, result)}")
-    if not lines:
-        return "经检查，未发现问题。"
-    return "经检查，该企业存在以下问题：\n" + "\n".join(lines)
 
 
 def results_lines(results: Mapping[str, Any], checklist: Checklist) -> list[str]:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import JointcheckError, Problem, problem
 from ..model import Checklist, Item
 from . import messages  # noqa: F401 - registers the JC8xx codes
+from .opinion import draft_opinion
 from .snapshot import SnapshotError, load_checklist, register_checklist
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -266,8 +267,6 @@ class Draft:
     def record(self, result: JointResult | None = None) -> dict[str, Any]:
         """The record as it would be submitted (findings plus the record's own fields);
         *result*: its classification when the caller has it already."""
-        from ..present.records import draft_opinion
-
         result = result if result is not None else self.classify()
         opinion = self.field("opinion")
         return {

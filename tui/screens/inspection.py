@@ -27,7 +27,8 @@ from jointcheck.core.present.inspection import (
     live_result_lines,
     visit_pairs,
 )
-from jointcheck.core.present.records import draft_opinion, result_label, status_label
+from jointcheck.core.present.records import result_label, status_label
+from jointcheck.core.records.opinion import draft_opinion
 from jointcheck.core.records.service import (
     AMENDING,
     OUTCOMES,
