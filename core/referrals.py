@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 from . import clock
 from . import deadlines as D
 from .errors import JointcheckError, problem, register
+from .i18n import Localized
 
 if TYPE_CHECKING:  # pragma: no cover
     from sqlalchemy import Connection, Engine
@@ -88,6 +89,23 @@ HINTS = {
               "双随机办函〔{year}〕{n}号."),
 }
 register(CODES, HINTS)
+
+
+# The names of a referral's statuses, as problems and core.present.referrals say them.
+STATUS_NAMES: dict[str, tuple[str, str]] = {
+    "drafted": ("已拟稿", "drafted"),
+    "sent": ("已移交", "sent"),
+    "received": ("已接收", "received"),
+    "opened": ("已立案", "case opened"),
+    "declined": ("不予立案", "declined"),
+    "closed": ("已结案", "case closed"),
+    "reported": ("已报告", "result reported"),
+}
+
+
+def status_name(status: str) -> str:
+    """A referral status by its name, in the active language."""
+    return Localized(*STATUS_NAMES[status])
 
 
 class ReferralError(JointcheckError):
@@ -297,12 +315,10 @@ def _not_future(on: date, today: date | None) -> None:
 
 
 def _allowed_hint(current: str) -> str:
-    from .present.referrals import status_label
-
     allowed = TRANSITIONS.get(current, ())
     if not allowed:
-        return problem_text("done", status=status_label(current))
-    return problem_text("next", steps="、".join(f"{status_label(s)}（{s}）" for s in allowed))
+        return problem_text("done", status=status_name(current))
+    return problem_text("next", steps="、".join(f"{status_name(s)}（{s}）" for s in allowed))
 
 
 def problem_text(key: str, **params: Any) -> str:
@@ -338,18 +354,14 @@ def update(engine: Engine, referral_id: int, status: str, on: date, *, note: str
             raise ReferralError([problem("JC941", id=referral_id)])
         current = row.status
         if status not in TRANSITIONS.get(current, ()):
-            from .present.referrals import status_label
-
-            raise ReferralError([problem("JC942", id=referral_id, current=status_label(current),
-                                         status=status_label(status) if status in STATUSES
+            raise ReferralError([problem("JC942", id=referral_id, current=status_name(current),
+                                         status=status_name(status) if status in STATUSES
                                          else status, hint=_allowed_hint(current))])
         previous_date = getattr(row, DATE_COLUMN[current])
         if previous_date is not None and on < previous_date:
-            from .present.referrals import status_label
-
             raise ReferralError([problem(
-                "JC943", status=status_label(status), date=on.isoformat(),
-                previous=status_label(current), previous_date=previous_date.isoformat())])
+                "JC943", status=status_name(status), date=on.isoformat(),
+                previous=status_name(current), previous_date=previous_date.isoformat())])
         _not_future(on, today)
         if status == DECLINED and not note:
             raise ReferralError([problem("JC945")])

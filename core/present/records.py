@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..i18n import translator
+from ..records.messages import STATUS_NAMES
 from .draw import member_text
 from .results import plugin_note_of
 
@@ -15,10 +16,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..records.service import Task
 
 _ = translator({
-    "pending": ("待检查", "pending"),
-    "draft": ("草稿", "draft"),
-    "submitted": ("已提交", "submitted"),
-    "amending": ("修改中", "amending"),
+    **STATUS_NAMES,
     "compliant": ("符合", "compliant"),
     "noncompliant": ("不符合", "non-compliant"),
     "not_applicable": ("不适用", "not applicable"),

@@ -13,6 +13,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from ..i18n import translator
+from ..referrals import STATUS_NAMES
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..calendar import WorkCalendar
@@ -21,13 +22,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..referrals import Letter, NextDue, Referral
 
 _ = translator({
-    "drafted": ("已拟稿", "drafted"),
-    "sent": ("已移交", "sent"),
-    "received": ("已接收", "received"),
-    "opened": ("已立案", "case opened"),
-    "declined": ("不予立案", "declined"),
-    "closed": ("已结案", "case closed"),
-    "reported": ("已报告", "result reported"),
+    **STATUS_NAMES,
     "h_id": ("编号", "Id"),
     "h_task": ("任务", "Task"),
     "h_name": ("市场主体名称", "市场主体名称"),

@@ -4,6 +4,22 @@ of the results (consolidation, reports, publication)."""
 from __future__ import annotations
 
 from ..errors import register
+from ..i18n import Localized
+
+# The names of a task's statuses, as problems and core.present.records say them.
+STATUS_NAMES: dict[str, tuple[str, str]] = {
+    "pending": ("待检查", "pending"),
+    "draft": ("草稿", "draft"),
+    "submitted": ("已提交", "submitted"),
+    "amending": ("修改中", "amending"),
+}
+
+
+def status_name(status: str) -> str:
+    """A task status by its name, in the active language (the status itself if unknown)."""
+    pair = STATUS_NAMES.get(status)
+    return Localized(*pair) if pair else status
+
 
 CODES: dict[str, tuple[str, str]] = {
     "JC801": ("任务“{task}”不存在", "there is no task '{task}'"),

@@ -16,7 +16,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from ..errors import Problem, problem
-from . import messages  # noqa: F401 - registers the codes
+from .messages import status_name
 from .service import SUBMITTED, RecordError, Task, get_task, list_tasks
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -272,10 +272,8 @@ def set_result(engine: Engine, task_id: str, *, reason: str, department: str | N
     who = actor or audit.actor()
     (row,) = load(engine, "", tasks=[_task(engine, task_id)])
     if version is not None and (row.task.version != version or not row.submitted):
-        from ..present.records import status_label
-
         raise RecordError([problem("JC853", task=task_id, seen=version, now=row.task.version,
-                                   status=status_label(row.task.status))])
+                                   status=status_name(row.task.status))])
     if not row.submitted or row.checklist is None:
         raise RecordError([problem("JC841", task=task_id)])
     policy = row.checklist.policy
