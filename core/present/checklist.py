@@ -1,5 +1,5 @@
 """The merged joint checklist (联合检查记录表) as text: the table of ``jointcheck checklist``
-and its markdown, from :func:`jointcheck.core.merge.checklist_json` data."""
+and its markdown, from :func:`checklist_json` data (the JSON of ``jointcheck checklist``)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..i18n import translator
-from ..model import Checklist
+from ..legal import cited_laws
+from ..model import Campaign, Checklist
 from ..text import render_table
 from .conditions import describe_condition
+from .legal import editions_note, label, supplement_note
 
 _ = translator({
     "title": ("联合检查记录表 — {title}", "Joint checklist — {title}"),
@@ -35,8 +37,6 @@ _ = translator({
 
 
 def _data(checklist: Checklist, data: Mapping[str, Any] | None) -> Mapping[str, Any]:
-    from ..merge import checklist_json
-
     return data if data is not None else checklist_json(checklist)
 
 
@@ -144,3 +144,69 @@ def reference_lines(data: Mapping[str, Any], prefix: str = "") -> list[str]:
         lines += [prefix.rstrip()] if prefix else []
         lines.append(prefix + ref["editions_note"])
     return lines + ([""] if prefix else [])
+
+
+def reference_json(checklist: Checklist) -> dict[str, Any]:
+    """What in the checklist is not the 实施方案's: the labels, and the editions cited."""
+    as_of = checklist.as_of
+    editions = checklist.editions()
+    laws = cited_laws(i.data for i in checklist.items)
+    cited = [e for e in editions if e.law in laws and (as_of is None or e.in_force(as_of))]
+    return {
+        "note": supplement_note(),
+        "fields": {"legal_basis": label("legal_basis"), "group": label("group"),
+                   "guidance": label("guidance")},
+        "provided_by": "department plugins",
+        "as_of": as_of.isoformat() if as_of else None,
+        "editions": [e.to_json() for e in cited],
+        "editions_note": editions_note(editions, as_of, laws,
+                                       until=checklist.campaign.end if checklist.campaign else None),
+    }
+
+
+def checklist_json(checklist: Checklist) -> dict[str, Any]:
+    """The merged checklist as ``jointcheck checklist --format json`` prints it.
+
+    ``legal_basis`` holds the citations in force on the campaign's first day; ``reference``
+    says that legal basis, groups and guidance are the plugins' reference material.
+    """
+    campaign = checklist.campaign
+    names = {d.code: d.name for d in checklist.departments}
+    return {
+        "campaign": campaign_json(campaign) if campaign else None,
+        "reference": reference_json(checklist),
+        "fingerprint": checklist.fingerprint,
+        "policy": checklist.policy.id,
+        "departments": [{"code": d.code, "name": d.name, "items": len(checklist.items_of(d.code))}
+                        for d in checklist.departments],
+        "items": [
+            {
+                "seq": n,
+                "department": item.department,
+                "department_name": names[item.department],
+                "id": item.id,
+                "title": item.title,
+                "group": item.data.get("group"),
+                "legal_basis": checklist.legal_basis(item),
+                "applicability": item.applicability,
+                "noncompliance": item.noncompliance,
+                "method": item.data.get("method"),
+                "guidance": item.data.get("guidance"),
+                "related": item.data.get("related", []),
+                "provenance": item.source.to_json(),
+            }
+            for n, item in enumerate(checklist.items, 1)
+        ],
+    }
+
+
+def campaign_json(campaign: Campaign) -> dict[str, Any]:
+    """What the checklist says about the campaign itself."""
+    issued = campaign.issue_date
+    return {"id": campaign.id, "title": campaign.title,
+            "document_number": campaign.document_number,
+            "issuer": campaign.issuer, "co_issuer": campaign.co_issuer,
+            "issue_date": issued.isoformat() if issued else None,
+            "period": campaign.data.get("period"),
+            "leading_group": campaign.leading_group or None,
+            "inspection_methods": campaign.inspection_methods}
