@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .i18n import Localized, get_lang
+from .i18n import UNSUPPORTED_LANG, Localized, get_lang
 
 # code -> (zh template, en template)
 CODES: dict[str, tuple[str, str]] = {
@@ -76,8 +76,7 @@ CODES: dict[str, tuple[str, str]] = {
     # the command line
     "JC901": ("jointcheck 内部错误（{kind}），这是软件缺陷而不是您的输入问题；详细信息已写入 {log}",
               "internal error in jointcheck ({kind}), a defect of the software rather than of your input; the details are in {log}"),
-    "JC902": ("不支持的界面语言 JOINTCHECK_LANG={value}，使用简体中文（可用：zh、en）",
-              "unsupported interface language JOINTCHECK_LANG={value}; using Simplified Chinese (zh and en are available)"),
+    "JC902": UNSUPPORTED_LANG,
 }
 
 # code -> (zh hint, en hint): how to fix it, pyxform style.

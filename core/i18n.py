@@ -13,6 +13,7 @@ languages.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -34,18 +35,19 @@ def get_lang() -> str:
 
 _warned: set[str] = set()
 
+# JC902, the one problem of this module: core.errors lists it in the catalogue (errors
+# imports i18n, never the other way round)
+UNSUPPORTED_LANG = ("不支持的界面语言 JOINTCHECK_LANG={value}，使用简体中文（可用：zh、en）",
+                    "unsupported interface language JOINTCHECK_LANG={value}; using Simplified "
+                    "Chinese (zh and en are available)")
+
 
 def _warn_unsupported(value: str) -> None:
     """Say once per process, on stderr, that JOINTCHECK_LANG names no supported language."""
     if value in _warned:
         return
     _warned.add(value)
-    import sys
-
-    from .errors import problem
-
-    p = problem("JC902", severity="warning", value=value)
-    sys.stderr.write(f"警告：{p.code} {p.message}\n")
+    sys.stderr.write(f"警告：JC902 {UNSUPPORTED_LANG[0].format(value=value)}\n")
 
 
 def set_lang(lang: str | None) -> None:
