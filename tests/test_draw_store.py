@@ -708,3 +708,28 @@ def test_campaign_argument_is_a_file_or_the_shipped_example_id(stocked, store_ur
         assert "JC122" in res.output and "实施方案文件不存在" in res.output
         assert example_id in res.output  # the hint names the id that does work
     assert count(stocked, draws) == 0 and count(stocked, commitments) == 0
+
+
+def test_a_jc_draw_1_record_still_verifies(stocked, store_url, tmp_path):
+    """A draw recorded by jc-draw-1 (parameters without the history, result marked
+    jc-draw-1) replays with its own version: consistent, and a tampered result is not."""
+    camp = open_campaign(campaign_file(tmp_path)).campaign
+    rec = S.run_draw(stocked, camp, "v1 seed", commitment_required=False, weak_seed=True)
+    v1_params = A.Parameters.from_json(rec.parameters, "jc-draw-1").to_json()
+    assert set(rec.parameters) - set(v1_params) == {
+        "start", "inspection_limits", "history", "campaign_drawn", "seq_start"}
+    result = dict(rec.result, algorithm_version="jc-draw-1")
+    with begin_write(stocked) as conn:
+        conn.execute(sa.update(draws).where(draws.c.id == rec.id).values(
+            algorithm_version="jc-draw-1", parameters=v1_params, result=result,
+            result_digest=A.result_digest(result), history_fingerprint=None, funnel=None))
+    assert S.verify_stored(stocked, rec.id).ok
+    res = run_cli("draw", "verify", str(rec.id), url=store_url)
+    assert res.exit_code == 0 and "一致" in res.output, res.output
+    exported = S.load_draw(stocked, rec.id).export()
+    assert "history_fingerprint" not in exported and exported["algorithm_version"] == "jc-draw-1"
+    # the same draw claimed as jc-draw-2 does not verify: the result names its version
+    with begin_write(stocked) as conn:
+        conn.execute(sa.update(draws).where(draws.c.id == rec.id).values(
+            algorithm_version="jc-draw-2"))
+    assert not S.verify_stored(stocked, rec.id).ok

@@ -50,9 +50,9 @@ MAX_SEED_CHARS = 256
 
 # code -> (zh template, en template)
 CODES: dict[str, tuple[str, str]] = {
-    "JC721": ("没有符合条件的检查对象（名录库中 {total} 户，经抽查范围筛选和本年度已抽取排除后为 0 户）",
+    "JC721": ("没有符合条件的检查对象（名录库中 {total} 户，经抽查范围筛选和排除已抽取、已检查的对象后为 0 户）",
               "no eligible target ({total} in the library, none left after the scope filter "
-              "and the exclusion of targets drawn earlier this year)"),
+              "and the exclusion of targets drawn or inspected earlier)"),
     "JC722": ("抽取数量 {count} 大于符合条件的检查对象数 {eligible}",
               "the sample count {count} is larger than the {eligible} eligible targets"),
     "JC723": ("部门“{department}”每户只抽取 {count} 名执法人员，少于《中华人民共和国行政处罚法》第四十二条要求的两名",
@@ -76,9 +76,10 @@ CODES: dict[str, tuple[str, str]] = {
 }
 
 HINTS: dict[str, tuple[str, str]] = {
-    "JC721": ("请检查实施方案的 scope.filter 与名录库的登记状态、行业等字段，或先导入检查对象名录库。",
-              "Please check the campaign's scope.filter against the library's status, industry "
-              "and other fields, or import the target library first."),
+    "JC721": ("请检查实施方案的 scope.filter 和 inspection_limits 与名录库的登记状态、行业等字段，或先导入检查对象名录库。",
+              "Please check the campaign's scope.filter and inspection_limits against the "
+              "library's status, industry and other fields, or import the target library "
+              "first."),
     "JC722": ("请减小 sample.count，或改用 sample.ratio。",
               "Please lower sample.count, or use sample.ratio instead."),
     "JC723": ("请将实施方案中 officers.{department}.count 设为 2 或以上。",
