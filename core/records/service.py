@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -776,39 +777,19 @@ def _save_pg(engine: Engine, task_id: str, key: str, value: Any, expected: int,
     A submit holds the task's row FOR UPDATE, so a mark waits for it or it for the mark,
     and a mark never lands after the submit read the answers. Only a miss reads again to
     say why (missing task JC801, submitted JC802, someone else's answer JC803)."""
-    from sqlalchemy import case, literal, select, update
-    from sqlalchemy.dialects.postgresql import insert as pg_insert
+    from sqlalchemy import select
 
     from ..store import utcnow
     from ..store.models import task_answers, tasks
 
     now = utcnow()
-    task = (update(tasks)
-            .where((tasks.c.id == task_id) & (tasks.c.status != SUBMITTED))
-            .values(status=case((tasks.c.status == PENDING, DRAFT), else_=tasks.c.status),
-                    updated_at=case((tasks.c.status == PENDING, now),
-                                    else_=tasks.c.updated_at))
-            .returning(tasks.c.id).cte("task"))
-    if expected == 0:
-        columns = task_answers.c
-        stmt: Any = (pg_insert(task_answers)
-                     .from_select(["task_id", "key", "value", "version", "updated_at",
-                                   "updated_by"],
-                                  select(task.c.id, literal(key, columns.key.type),
-                                         literal(value, columns.value.type), literal(1),
-                                         literal(now, columns.updated_at.type),
-                                         literal(who, columns.updated_by.type)))
-                     .on_conflict_do_nothing())
-    else:
-        stmt = (update(task_answers)
-                .where((task_answers.c.task_id == task_id) & (task_answers.c.key == key)
-                       & (task_answers.c.version == expected)
-                       & task_answers.c.task_id.in_(select(task.c.id)))
-                .values(value=value, version=expected + 1, updated_at=now, updated_by=who))
-    stmt = stmt.add_cte(task).returning(task_answers.c.version)
+    insert_first, update_next = _pg_mark_statements()
     with engine.connect() as conn:
         conn = conn.execution_options(isolation_level="AUTOCOMMIT")
-        if conn.execute(stmt).first() is not None:
+        stored = conn.execute(insert_first if expected == 0 else update_next, {
+            "m_task_id": task_id, "m_key": key, "m_value": value, "m_expected": expected,
+            "m_next": expected + 1, "m_now": now, "m_who": who}).first()
+        if stored is not None:
             return Answer(value, expected + 1, now, who)
         row = conn.execute(select(tasks.c.status, tasks.c.version)
                            .where(tasks.c.id == task_id)).first()
@@ -821,6 +802,41 @@ def _save_pg(engine: Engine, task_id: str, key: str, value: Any, expected: int,
     raise AnswerConflict(key, Answer(None, 0) if theirs is None else Answer(
         theirs.value, theirs.version, theirs.updated_at, theirs.updated_by),
         _what(checklist, key))
+
+
+@cache
+def _pg_mark_statements() -> tuple[Any, Any]:
+    """The two statements of :func:`_save_pg` (the first answer of a key, a next version),
+    built once: parameters m_task_id, m_key, m_value, m_expected, m_next, m_now, m_who."""
+    from sqlalchemy import bindparam, case, select, update
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+    from ..store.models import task_answers, tasks
+
+    c = task_answers.c
+    now = bindparam("m_now", type_=tasks.c.updated_at.type)
+    task = (update(tasks)
+            .where((tasks.c.id == bindparam("m_task_id")) & (tasks.c.status != SUBMITTED))
+            .values(status=case((tasks.c.status == PENDING, DRAFT), else_=tasks.c.status),
+                    updated_at=case((tasks.c.status == PENDING, now), else_=tasks.c.updated_at))
+            .returning(tasks.c.id).cte("task"))
+    first = (pg_insert(task_answers)
+             .from_select(["task_id", "key", "value", "version", "updated_at", "updated_by"],
+                          select(task.c.id, bindparam("m_key", type_=c.key.type),
+                                 bindparam("m_value", type_=c.value.type),
+                                 bindparam("m_next", type_=c.version.type),
+                                 bindparam("m_now", type_=c.updated_at.type),
+                                 bindparam("m_who", type_=c.updated_by.type)))
+             .on_conflict_do_nothing().add_cte(task).returning(c.version))
+    following = (update(task_answers)
+                 .where((c.task_id == bindparam("m_task_id")) & (c.key == bindparam("m_key"))
+                        & (c.version == bindparam("m_expected"))
+                        & c.task_id.in_(select(task.c.id)))
+                 .values(value=bindparam("m_value", type_=c.value.type),
+                         version=bindparam("m_next"), updated_at=now,
+                         updated_by=bindparam("m_who"))
+                 .add_cte(task).returning(c.version))
+    return first, following
 
 
 # --------------------------------------------------------------------------- submit / amend

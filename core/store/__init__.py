@@ -45,7 +45,7 @@ WRITE_OPTION = "jointcheck_write"
 # PostgreSQL: an Engine keeps at most 1 + PG_POOL_OVERFLOW connections, and the app lets
 # release_idle() close them once unused for IDLE_SECONDS (docs/store.md#connections).
 PG_POOL_OVERFLOW = 1
-IDLE_SECONDS = 10.0
+IDLE_SECONDS = 30.0
 # Engine -> time.monotonic() of its last connection check-in (PostgreSQL engines).
 _last_used: weakref.WeakKeyDictionary[Any, float] = weakref.WeakKeyDictionary()
 

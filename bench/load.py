@@ -1,0 +1,355 @@
+"""Load: N inspectors marking at once on one PostgreSQL, through PgBouncer.
+
+    python bench/load.py --inspectors 1000 --pg URL [--seconds 100] [--mean 5]
+
+What it does, on loopback only, bounded in time (at most 120 s) and cleaning up after
+itself:
+
+1. creates a database of its own on the server of URL (the role needs CREATEDB) and
+   starts PgBouncer (transaction mode, ``tests/pgbouncer.py``) on 127.0.0.1 in front of
+   that server; everything below goes through PgBouncer;
+2. upgrades it, imports sample libraries and draws one task per inspector;
+3. runs N simulated inspectors in a few worker processes, one thread each. Each opens
+   the store as the app does (its own Engine: at most two connections, none while idle
+   -- ``release_idle`` every few seconds --, no pre-ping) and marks one item of its task
+   about every ``--mean`` seconds (Poisson arrivals), retrying a busy store as the app's
+   writer does; half-way through, all of them mark at the same moment (the burst);
+4. reads every answer back: an acknowledged mark is lost when the answer's version does
+   not count every acknowledged write of that item, or its value is not the last one;
+5. stops PgBouncer and drops the database.
+
+A mark's latency is the wall time of ``records.service.save_answer`` as the app calls it
+(including a reconnect after an idle spell). ``refused`` counts marks whose connection the
+pooler or the server refused at least once. Beside the wall times it prints the worker
+processes' CPU time per mark (the machine may be shared: wall times are noisy, CPU times
+less so). The last line is::
+
+    inspectors=N marks=M lost=L refused=R p50=… p95=… p99=… ms
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import random
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+LIMIT_SECONDS = 120.0  # the whole run, setup and cleanup included
+RESULTS = ("compliant", "noncompliant", "not_applicable")
+
+
+def log(text: str) -> None:
+    print(text, flush=True)
+
+
+def pct(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))] if values else 0.0
+
+
+def _refused(exc: BaseException) -> bool:
+    text = str(getattr(exc, "orig", exc)).lower()
+    return any(s in text for s in ("too many clients", "no more connections",
+                                   "connection refused", "sorry, too many",
+                                   "remaining connection slots"))
+
+
+class App:
+    """One inspector's app: its own Engine (as the app opens it) on its task. Every task
+    of the draw is new and pinned to the same checklist, so the checklist is loaded once
+    per process (*checklist*) instead of once per app: not what is measured here."""
+
+    def __init__(self, url: str, task_id: str, n: int, checklist):
+        from jointcheck.core.store import open_store
+
+        self.task_id, self.n = task_id, n
+        self.engine = open_store(url)
+        self.checklist = checklist
+        self.keys = [f"item:{i.key}" for i in checklist.items]
+        self.versions = dict.fromkeys(self.keys, 0)
+        self.acks: dict[str, list] = {}
+
+
+def inspector(app: App, schedule: list[float], burst_at: float, deadline: float,
+              out: dict) -> None:
+    """Mark at the times of *schedule*, as the app does."""
+    from jointcheck.core.records import service as R
+    from jointcheck.core.store import IDLE_SECONDS, release_idle
+    from jointcheck.tui.saving import is_busy
+
+    try:
+        for k, at in enumerate(schedule):
+            while True:  # wait as the app does: now and then it closes idle connections
+                left = at - time.monotonic()
+                if left <= 0:
+                    break
+                time.sleep(min(left, IDLE_SECONDS / 2))
+                release_idle(app.engine)
+            if time.monotonic() > deadline:
+                break
+            key = app.keys[(app.n + k) % len(app.keys)]
+            value = {"result": RESULTS[k % 3], "note": f"load {app.n}-{k}"}
+            start = time.perf_counter()
+            refused = False
+            while True:  # the app's writer retries a busy store until the mark is stored
+                try:
+                    answer = R.save_answer(app.engine, app.task_id, key, value,
+                                           expected=app.versions[key],
+                                           checklist=app.checklist,
+                                           actor=f"inspector{app.n}")
+                    break
+                except R.StoreBusy:
+                    continue
+                except Exception as exc:  # noqa: BLE001 - what the app retries
+                    if not is_busy(exc) or time.monotonic() > deadline:
+                        raise
+                    refused = refused or _refused(exc)
+                    time.sleep(0.1)
+            took = (time.perf_counter() - start) * 1000
+            app.versions[key] = answer.version
+            seen = app.acks.setdefault(key, [0, None])
+            seen[0] += 1
+            seen[1] = value
+            with out["lock"]:
+                (out["burst"] if at == burst_at else out["steady"]).append(took)
+                out["refused"] += refused
+    except Exception as exc:  # noqa: BLE001 - counted and shown, the run goes on
+        with out["lock"]:
+            out["errors"].append(f"{app.task_id}: {type(exc).__name__}: {exc}"[:300])
+    finally:
+        with out["lock"]:
+            out["acks"][app.task_id] = app.acks
+        app.engine.dispose()
+
+
+def worker(url: str, tasks: list[tuple[int, str]], mean: float, ready, go, clock,
+           queue) -> None:
+    """A process of inspectors (one thread each): opens every app, says it is *ready*,
+    waits for *go*, marks from the start time ``clock[0]`` for ``clock[1]`` seconds; puts
+    its figures on *queue*."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    out: dict = {"lock": threading.Lock(), "steady": [], "burst": [], "refused": 0,
+                 "acks": {}, "errors": []}
+    from jointcheck.core.records.service import item_key, load_draft
+    from jointcheck.core.store import open_store
+
+    engine = open_store(url)
+    checklist = load_draft(engine, tasks[0][1]).checklist
+    engine.dispose()
+    assert all(f"item:{i.key}" == item_key(i) for i in checklist.items)
+    with ThreadPoolExecutor(8) as pool:  # open the apps (not timed)
+        apps = list(pool.map(lambda a: App(url, a[1], a[0], checklist), tasks))
+    ready.put(len(apps))
+    go.wait()
+    start_at, seconds = clock[0], clock[1]
+    deadline = start_at + seconds + 3
+    burst_at = start_at + seconds / 2
+    threads = []
+    for app in apps:
+        rng = random.Random(app.n)
+        schedule, t = [], start_at + rng.uniform(0, mean)
+        while t < start_at + seconds:
+            schedule.append(t)
+            t += rng.expovariate(1 / mean)
+        schedule = sorted(schedule + [burst_at])
+        th = threading.Thread(target=inspector, daemon=True,
+                              args=(app, schedule, burst_at, deadline, out))
+        th.start()
+        threads.append(th)
+    time.sleep(max(0.0, start_at - time.monotonic()))
+    cpu0 = time.process_time()  # the marking only, not the apps' start
+    for th in threads:
+        th.join(max(0.0, deadline - time.monotonic()))
+    alive = sum(th.is_alive() for th in threads)
+    if alive:
+        out["errors"].append(f"{alive} inspectors still busy at the deadline")
+    with out["lock"]:
+        figures = {k: v for k, v in out.items() if k != "lock"}
+    queue.put(figures | {"cpu": time.process_time() - cpu0})
+
+
+def prepare(url: str, inspectors: int, work: Path):
+    from jointcheck.core.store import upgrade
+    from tests.recordsupport import drawn_store
+
+    upgrade(url)
+    drawn = drawn_store(url, work, count=inspectors, targets=max(300, 3 * inspectors),
+                        officers=200)
+    drawn.engine.dispose()
+    return drawn.task_ids
+
+
+def alone(url: str, task_ids: list[str], n: int = 100) -> tuple[list[float], list[float]]:
+    """Before the load, one client alone: (single-row UPDATE in autocommit, the floor of any
+    write; one mark through save_answer) wall times in ms, *n* of each."""
+    import psycopg
+
+    from jointcheck.core.records import service as R
+    from jointcheck.core.store import open_store
+
+    bare = []
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"),
+                         autocommit=True, prepare_threshold=None) as conn:
+        for k in range(n):
+            start = time.perf_counter()
+            conn.execute("UPDATE tasks SET amend_reason = %s WHERE id = %s",
+                         (f"bench {k}", task_ids[k % len(task_ids)]))
+            bare.append((time.perf_counter() - start) * 1000)
+        conn.execute("UPDATE tasks SET amend_reason = NULL")
+    engine = open_store(url)
+    marks = []
+    try:
+        draft = R.load_draft(engine, task_ids[0])
+        key, version = R.item_key(draft.items[0]), 0
+        for k in range(n):
+            start = time.perf_counter()
+            version = R.save_answer(engine, task_ids[0], key, {"result": RESULTS[k % 3]},
+                                    expected=version, checklist=draft.checklist).version
+            marks.append((time.perf_counter() - start) * 1000)
+        with engine.begin() as conn:  # leave the task as the load expects it
+            from jointcheck.core.store.models import task_answers, tasks
+
+            conn.execute(task_answers.delete())
+            conn.execute(tasks.update().values(status="pending"))
+    finally:
+        engine.dispose()
+    return bare, marks
+
+
+def read_back(url: str, acks: dict[str, dict[str, list]]) -> tuple[int, int]:
+    """(acknowledged marks, lost marks) from the stored answers."""
+    import sqlalchemy as sa
+
+    from jointcheck.core.store import open_store
+    from jointcheck.core.store.models import task_answers
+
+    engine = open_store(url)
+    try:
+        with engine.connect() as conn:
+            stored = {(r.task_id, r.key): (r.version, r.value)
+                      for r in conn.execute(sa.select(task_answers))}
+    finally:
+        engine.dispose()
+    marks = lost = 0
+    for task_id, keys in acks.items():
+        for key, (count, last) in keys.items():
+            marks += count
+            version, value = stored.get((task_id, key), (0, None))
+            if value != last:
+                lost += count  # the last acknowledged value is not there
+            else:
+                lost += max(0, count - version)  # every acknowledged write made a version
+    return marks, lost
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--inspectors", type=int, default=1000)
+    ap.add_argument("--pg", metavar="URL", default=os.environ.get("JOINTCHECK_TEST_PG_URL"),
+                    help="a PostgreSQL database whose role may CREATE DATABASE")
+    ap.add_argument("--seconds", type=float, default=100.0, help="marking time at most "
+                    f"(shortened so that the whole run takes at most {LIMIT_SECONDS:.0f} s)")
+    ap.add_argument("--mean", type=float, default=5.0, help="mean seconds between marks")
+    ap.add_argument("--pool", type=int, default=8, help="PgBouncer's server connections")
+    ap.add_argument("--processes", type=int, default=2, help="worker processes")
+    args = ap.parse_args()
+    if not args.pg:
+        ap.error("--pg URL (or JOINTCHECK_TEST_PG_URL) is required")
+
+    import sqlalchemy as sa
+
+    from jointcheck.core.store import resolve_url
+    from tests.pgbouncer import bouncer
+
+    began = time.monotonic()
+    base = resolve_url(args.pg)
+    host = sa.engine.make_url(base).host or ""
+    if not (host.startswith("127.") or host in ("localhost", "::1", "")):
+        ap.error("the load goes to loopback only: --pg must name 127.0.0.1 or localhost")
+    name = f"jc_load_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        with bouncer(base, pool_size=args.pool, max_clients=2 * args.inspectors + 50) as b, \
+                tempfile.TemporaryDirectory() as tmp:
+            url = b.url(name)
+            log(f"PgBouncer (transaction mode, {args.pool} server connections) on "
+                f"127.0.0.1:{b.port}; database {name}; {os.cpu_count()} CPUs")
+            task_ids = prepare(url, args.inspectors, Path(tmp))
+            log(f"prepared {len(task_ids):,} tasks in {time.monotonic() - began:.1f} s")
+            bare, single = alone(url, task_ids)
+            log(f"one client alone: single-row UPDATE (baseline) median "
+                f"{statistics.median(bare):.2f} ms; one mark median "
+                f"{statistics.median(single):.2f} ms = "
+                f"{statistics.median(single) / statistics.median(bare):.1f} x baseline")
+            ctx = multiprocessing.get_context("spawn")
+            ready, queue, go = ctx.Queue(), ctx.Queue(), ctx.Event()
+            clock = ctx.Array("d", 2)  # start (time.monotonic, one clock per machine), seconds
+            shares = [list(enumerate(task_ids))[i::args.processes]
+                      for i in range(args.processes)]
+            procs = [ctx.Process(target=worker, args=(url, share, args.mean, ready, go, clock,
+                                                      queue))
+                     for share in shares]
+            for p in procs:
+                p.start()
+            opened = sum(ready.get(timeout=60) for _ in procs)
+            log(f"{opened:,} apps open in {time.monotonic() - began:.0f} s")
+            seconds = min(args.seconds, LIMIT_SECONDS - (time.monotonic() - began) - 12)
+            clock[0], clock[1] = time.monotonic() + 1, seconds
+            go.set()
+            parts = [queue.get(timeout=seconds + 10) for _ in procs]
+            for p in procs:
+                p.join(5)
+                if p.is_alive():
+                    p.kill()
+            acks = {k: v for part in parts for k, v in part["acks"].items()}
+            steady = [t for part in parts for t in part["steady"]]
+            burst = [t for part in parts for t in part["burst"]]
+            refused = sum(part["refused"] for part in parts)
+            cpu = sum(part["cpu"] for part in parts)
+            errors = [e for part in parts for e in part["errors"]]
+            marks, lost = read_back(url, acks)
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+    everything = steady + burst
+    for e in errors[:10]:
+        log(f"  error: {e}")
+    if errors:
+        log(f"  {len(errors)} inspectors stopped on an error")
+    log(f"marking {seconds:.0f} s, a mark every {args.mean:g} s on average per inspector "
+        f"({args.inspectors / args.mean:.0f} marks/s), a burst of {len(burst):,} at half time")
+    if steady:
+        log(f"  steady: {len(steady):,} marks  p50 {pct(steady, .5):.1f}  p95 {pct(steady, .95):.1f}"
+            f"  p99 {pct(steady, .99):.1f}  max {max(steady):.1f} ms")
+    if burst:
+        log(f"  burst:  {len(burst):,} marks  p50 {pct(burst, .5):.1f}  p95 {pct(burst, .95):.1f}"
+            f"  p99 {pct(burst, .99):.1f}  max {max(burst):.1f} ms")
+    if everything:
+        log(f"  client CPU {cpu:.1f} s = {cpu / len(everything) * 1000:.2f} ms per mark "
+            f"(mean wall {statistics.fmean(everything):.1f} ms); whole run "
+            f"{time.monotonic() - began:.0f} s")
+    log(f"inspectors={args.inspectors} marks={marks} lost={lost} refused={refused} "
+        f"p50={pct(everything, .5):.1f} p95={pct(everything, .95):.1f} "
+        f"p99={pct(everything, .99):.1f} ms")
+    if errors or lost or marks == 0:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
