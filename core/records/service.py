@@ -14,8 +14,8 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cache
 from datetime import date, datetime
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from ..errors import JointcheckError, Problem, problem
