@@ -15,7 +15,7 @@ directory, JC122 no such campaign, and every error of the files it reads).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -29,7 +29,7 @@ from .deadlines import calendar_for
 from .errors import ConfigError, Localized, Problem, problem
 from .merge import merge
 from .model import Campaign, Checklist
-from .plugins import PluginHost
+from .plugins import PluginHost, absent_plugins
 from .validate import checklist_problems
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -48,6 +48,9 @@ class OpenCampaign:
     holidays: tuple[str | Path, ...] = ()  # extra holiday files (``--holidays``)
     # True when the campaign was named by id and read from the store's checklist snapshot
     stored: bool = False
+    # department code -> plugin, for the departments read from the store's snapshot
+    # because their plugin is absent (uninstalled, disabled): open for reading only
+    absent: dict[str, str] = field(default_factory=dict)
 
     @property
     def id(self) -> str:
@@ -60,8 +63,10 @@ class OpenCampaign:
 
     @property
     def department_names(self) -> dict[str, str]:
-        """Department code -> name, of every loaded department."""
-        return {code: d.name for code, d in self.config.departments.items()}
+        """Department code -> name, of every loaded department and of the campaign's."""
+        names = {d.code: d.name for d in self.checklist.departments}
+        names.update((code, d.name) for code, d in self.config.departments.items())
+        return names
 
     @property
     def warnings(self) -> list[Problem]:
@@ -78,7 +83,7 @@ class OpenCampaign:
 def open_campaign(path_or_id: str | Path | None = None, *, strict: bool = False,
                   host: PluginHost | None = None,
                   store: Engine | Callable[[], Engine] | None = None,
-                  holidays: tuple[str | Path, ...] = ()) -> OpenCampaign:
+                  holidays: tuple[str | Path, ...] = (), reading: bool = False) -> OpenCampaign:
     """Open and check one campaign: a campaign file, the id of a shipped example, or (given
     a *store*) the id of a campaign stored there (drawn before); ``None`` is the shipped
     example. *store* is an Engine, or a function that opens one, called only for a name
@@ -91,6 +96,12 @@ def open_campaign(path_or_id: str | Path | None = None, *, strict: bool = False,
     campaign gets the verdict ``jointcheck validate`` gives. Plugin failures are errors
     only when *strict*; warnings stay in ``config.problems``. A directory is refused
     (JC120) rather than searched, a name that is none of the above too (JC122).
+
+    A campaign outlives its plugins: given a *store*, a department whose plugin is absent
+    (uninstalled, disabled) is read from the campaign's stored snapshot when *reading*
+    (records, results, referrals, letters, status, reports: :attr:`OpenCampaign.absent`
+    names them), and is JC412 otherwise — new work (a draw, a record, an amendment) needs
+    the plugin, and is refused naming it rather than done without it.
     """
     path = Path(path_or_id) if path_or_id is not None else example_path()
     if not path.exists():
@@ -99,12 +110,16 @@ def open_campaign(path_or_id: str | Path | None = None, *, strict: bool = False,
         if by_id and shipped.is_file():
             path = shipped  # the shipped example, named by its id
         elif by_id and store is not None and (snapshot := _stored(str(path), store)):
-            return _open_stored(snapshot, strict=strict, host=host, holidays=holidays)
+            return _open_stored(snapshot, strict=strict, host=host, holidays=holidays,
+                                reading=reading)
         else:
             raise ConfigError([problem("JC122", file=str(path), example=example_path().stem)])
     if path.is_dir():
         raise ConfigError([problem("JC120", file=str(path))])
     config = load_configuration([path], strict=strict, host=host)
+    absent: dict[str, str] = {}
+    if config.errors and config.campaigns and store is not None:
+        absent = _stand_in(config, config.campaigns[-1], store, reading)
     _raise_errors(config)
     if not config.campaigns:
         raise ConfigError([problem("JC106", file=str(path), line=1, column=1,
@@ -113,7 +128,24 @@ def open_campaign(path_or_id: str | Path | None = None, *, strict: bool = False,
     checklist = merge(config, campaign)
     config.add(checklist_problems(config, checklist))
     _raise_errors(config)
-    return OpenCampaign(config, campaign, checklist, holidays=tuple(holidays))
+    return OpenCampaign(config, campaign, checklist, holidays=tuple(holidays), absent=absent)
+
+
+def _stand_in(config: Configuration, campaign: Campaign,
+              store: Engine | Callable[[], Engine], reading: bool) -> dict[str, str]:
+    """The departments of *campaign* no loaded plugin declares, taken from its stored
+    snapshot when *reading* (code -> plugin), else said to need their plugin (JC412)."""
+    missing = [c for c in campaign.departments if c not in config.departments]
+    snapshot = _stored(campaign.id, store) if missing else None
+    if snapshot is None:
+        return {}
+    found = {c: d for c in missing if (d := snapshot.department(c)) is not None}
+    if not reading:
+        config.absent({p.params["department"]: p for p in absent_plugins(
+            config.host, ((c, d.source.plugin) for c, d in found.items()))})
+        return {}
+    config.stand_in(found.values())
+    return {c: d.source.plugin or "" for c, d in found.items()}
 
 
 def _raise_errors(config: Configuration) -> None:
@@ -143,16 +175,22 @@ def _stored(campaign_id: str, store: Engine | Callable[[], Engine]) -> Checklist
 
 
 def _open_stored(checklist: Checklist, *, strict: bool, host: PluginHost | None,
-                 holidays: tuple[str | Path, ...]) -> OpenCampaign:
+                 holidays: tuple[str | Path, ...], reading: bool = False) -> OpenCampaign:
     """A campaign named by id, as the store keeps it: the checklist is its snapshot (not
-    merged again: the plugins may have changed since), the plugins are today's."""
+    merged again: the plugins may have changed since), the plugins are today's (without
+    *reading*, every plugin its departments came from must be there: JC412)."""
     assert checklist.campaign is not None
     config = load_configuration([], strict=strict, host=host)
     config.campaigns.append(checklist.campaign)
+    gone = absent_plugins(config.host, ((d.code, d.source.plugin)
+                                        for d in checklist.departments))
+    if gone and not reading:
+        raise ConfigError(gone)
     config.add(checklist_problems(config, checklist))
     _raise_errors(config)
     return OpenCampaign(config, checklist.campaign, checklist, holidays=tuple(holidays),
-                        stored=True)
+                        stored=True, absent={p.params["department"]: p.params["plugin"]
+                                             for p in gone})
 
 
 def campaign_id(value: str) -> str:

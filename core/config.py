@@ -114,6 +114,26 @@ class Configuration:
     def errors(self) -> list[Problem]:
         return [p for p in self.problems if p.is_error]
 
+    def stand_in(self, departments: Iterable[Department]) -> None:
+        """Use *departments* (a campaign's stored snapshot) for the departments no loaded
+        plugin declares: what the campaign reads needs no plugin (core.campaign). The
+        errors about them being unknown (JC302) are dropped."""
+        codes = set()
+        for dept in departments:
+            self.departments.setdefault(dept.code, dept)
+            codes.add(dept.code)
+        self._problems = [p for p in self._problems
+                          if not (p.code == "JC302" and p.params.get("department") in codes)]
+
+    def absent(self, found: Mapping[str, Problem]) -> None:
+        """Say why the departments of *found* are unknown: each JC302 about one of them
+        becomes its JC412 (which plugin, not installed or disabled), at the same place."""
+        self._problems = [
+            dataclasses.replace(found[p.params["department"]], file=p.file, line=p.line,
+                                column=p.column, path=p.path)
+            if p.code == "JC302" and p.params.get("department") in found else p
+            for p in self._problems]
+
     def plugin_failed(self, plugin: str, problems: list[Problem],
                       departments: Iterable[str] = ()) -> None:
         """Record *problems* as failures of installed *plugin* and leave it out: its

@@ -31,6 +31,7 @@ import pluggy
 
 from . import hookspecs
 from .errors import Problem, did_you_mean, problem, register
+from .i18n import Localized
 
 GROUP = hookspecs.PROJECT
 BUILTIN_PREFIX = "jointcheck.plugins."
@@ -42,10 +43,18 @@ register({
               "plugin '{plugin}' was left out because of the errors above: its department(s) "
               "{departments} are not available"),
     "JC407": ("{env} 中的插件“{name}”没有安装", "plugin '{name}' named in {env} is not installed"),
+    "JC412": ("部门“{department}”由插件“{plugin}”提供，该插件{state}：本实施方案新的抽取、检查记录和修改需要它",
+              "department '{department}' comes from plugin '{plugin}', which {state}: a new "
+              "draw, record or amendment of this campaign needs it"),
     "JC408": ("插件“{plugin}”的钩子 {hook} 的参数与规范不符：{detail}",
               "plugin '{plugin}' implements hook {hook} with arguments the specification does "
               "not have: {detail}"),
 }, {
+    "JC412": ("请重新安装该插件（pip install），或从 JOINTCHECK_DISABLE_PLUGINS 中去掉它；本实施方案已有的"
+              "检查记录、结果、问题线索移交、进度和报表不需要它，仍可查看。",
+              "Please install the plugin again (pip install), or take it out of "
+              "JOINTCHECK_DISABLE_PLUGINS; the campaign's existing records, results, "
+              "referrals, status and reports do not need it and can still be read."),
     "JC408": ("钩子 {hook} 只能取这些参数（可取其中任意几个）：{expected}；见 docs/hooks.md。该插件未被加载。",
               "Hook {hook} takes only these arguments (any of them): {expected}; see "
               "docs/hooks.md. The plugin was not loaded."),
@@ -116,6 +125,34 @@ class PluginInfo:
             "error": self.error.to_json() if self.error else None,
             "problems": [p.to_json() for p in self.problems],
         }
+
+
+_ABSENCE = {
+    "missing": Localized("没有安装", "is not installed"),
+    "disabled": Localized("已被 JOINTCHECK_DISABLE_PLUGINS 停用", "is disabled by JOINTCHECK_DISABLE_PLUGINS"),
+    "left_out": Localized("因错误未被加载（见 jointcheck plugins）",
+                          "was left out for its errors (see jointcheck plugins)"),
+}
+
+
+def absent_plugins(host: PluginHost | None,
+                   departments: Iterable[tuple[str, str | None]]) -> list[Problem]:
+    """JC412 for each (department code, plugin) whose plugin *host* does not have loaded:
+    what a campaign's new work (a draw, a record, an amendment) needs and is refused
+    without, rather than done differently (docs/records.md)."""
+    if host is None:
+        return []
+    found = []
+    for code, plugin in departments:
+        if not plugin:
+            continue
+        info = host.infos.get(plugin)
+        state = ("missing" if info is None else "disabled" if info.disabled
+                 else "left_out" if info.left_out else None)
+        if state is not None:  # an error of the work asked for, not of a plugin (never softened)
+            found.append(Problem("JC412", params={"department": code, "plugin": plugin,
+                                                  "state": _ABSENCE[state]}))
+    return found
 
 
 def _where(exc: BaseException, prefer: str | None = None) -> tuple[str | None, int | None]:

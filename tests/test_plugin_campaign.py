@@ -178,3 +178,72 @@ def test_a_result_a_hook_decided_is_named_by_classify(site, tmp_path, lang):
     assert result.exit_code == 0, result.output
     assert ("插件“fire_safety”改判：5→8" if lang == "zh"
             else "changed by plugin 'fire_safety': 5→8") in result.stdout
+
+
+def _uninstall(site) -> None:
+    """What ``pip uninstall`` leaves: neither the module nor its entry point."""
+    import shutil
+
+    from distutil import forget_modules
+
+    for path in site.iterdir():
+        shutil.rmtree(path)
+    forget_modules("jc_fire")
+
+
+def test_a_campaign_outlives_its_plugin(site, tmp_path, store_url, monkeypatch):
+    install_fire(site)
+    campaign, tasks = setup_campaign(store_url, tmp_path)
+    assert run_cli(store_url, "record", "submit", tasks[0], "--findings",
+                   str(record_file(tmp_path))).exit_code == 0
+    for other in tasks[1:]:
+        assert run_cli(store_url, "record", "submit", other, "--findings",
+                       str(record_file(tmp_path, key_unit=False))).exit_code == 0
+    assert run_cli(store_url, "referrals", "draft", str(campaign), "--date",
+                   "2020-07-20").exit_code == 0
+    assert run_cli(store_url, "results", "settle", CAMPAIGN_ID).exit_code == 0
+    before = {args: run_cli(store_url, *args).stdout for args in (
+        ("record", "show", tasks[0]), ("results", "list", CAMPAIGN_ID))}
+    amended = record_file(tmp_path, corrected=False)
+
+    for state, gone in (("已被 JOINTCHECK_DISABLE_PLUGINS 停用", "disabled"),
+                        ("没有安装", "uninstalled")):
+        if gone == "disabled":
+            monkeypatch.setenv("JOINTCHECK_DISABLE_PLUGINS", CODE)
+        else:
+            monkeypatch.delenv("JOINTCHECK_DISABLE_PLUGINS")
+            _uninstall(site)
+        # what the campaign made reads the stored snapshots: the same as before
+        for args, text in before.items():
+            again = run_cli(store_url, *args)
+            assert again.exit_code == 0, (gone, again.output)
+            assert again.stdout == text, gone
+        listed = run_cli(store_url, "referrals", "list", str(campaign), "--as-of", "2020-07-21",
+                         "--format", "json")
+        assert listed.exit_code == 0, (gone, listed.output)
+        assert [r["department"] for r in json.loads(listed.stdout)] == [CODE]
+        status = run_cli(store_url, "status", str(campaign), "--as-of", "2020-07-21")
+        assert status.exit_code == 0, (gone, status.output)
+        letters = tmp_path / f"letters-{gone}"
+        letter = run_cli(store_url, "referrals", "letter", str(campaign), "--format", "md",
+                         "-o", str(letters), "--date", "2020-07-21")
+        assert letter.exit_code == 0, (gone, letter.output)
+        (written,) = letters.iterdir()
+        assert "消防设施、器材是否完好有效" in written.read_text(encoding="utf-8")
+        report = run_cli(store_url, "report", "record", CAMPAIGN_ID, "--task", tasks[0],
+                         "--format", "json", "-o", str(tmp_path / f"a4-{gone}.json"))
+        assert report.exit_code == 0, (gone, report.output)
+
+        # new work needs the plugin: refused naming it, nothing re-classified
+        refused = run_cli(store_url, "record", "amend", tasks[0], "--findings", str(amended),
+                          "--reason", "复核")
+        assert refused.exit_code == 1, gone
+        (line,) = [x for x in refused.stderr.splitlines() if "JC412" in x]
+        assert f"插件“{CODE}”提供，该插件{state}" in line and "pip install" in line
+        assert run_cli(store_url, "record", "show", tasks[0]).stdout == before[
+            ("record", "show", tasks[0])]
+        drawn = run_cli(store_url, "draw", "run", str(campaign), "--seed", SEED + "x",
+                        "--no-commitment", "--weak-seed")
+        assert drawn.exit_code == 1, gone
+        assert "JC412" in drawn.stderr, (gone, drawn.stderr)
+        assert f"插件“{CODE}”" in drawn.stderr

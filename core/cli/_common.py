@@ -59,12 +59,15 @@ def echo_problems(problems: Iterable[Problem], *, err: bool = True,
 def open_campaign_or_fail(value: str | None, ctx: click.Context | None = None, *,
                           strict: bool = False, host: PluginHost | None = None,
                           holidays: tuple[str, ...] = (), calendar: bool = False,
-                          warnings: bool = False, fmt: str = "text") -> OpenCampaign:
+                          warnings: bool = False, fmt: str = "text",
+                          reading: bool = False) -> OpenCampaign:
     """:func:`core.campaign.open_campaign` for a command: CAMPAIGN (a file, a shipped
     example's id or, with *ctx*, the id of a campaign in the ``--db`` store), or its
     problems printed (as *fmt*) and exit 1. With *calendar*, the working-day calendar is
     read now (its holiday files' problems exit 1 too); with *warnings*, the
-    configuration's warnings are printed on stderr."""
+    configuration's warnings are printed on stderr. With *reading* (a command that only
+    reads what the campaign made), departments whose plugin is gone are read from the
+    store's snapshot (core.campaign)."""
 
     def store() -> Engine:
         # the store (SQLAlchemy) loads only for a name that is no file: principle 8
@@ -75,7 +78,7 @@ def open_campaign_or_fail(value: str | None, ctx: click.Context | None = None, *
 
     try:
         opened = open_campaign(value, strict=strict, host=host, holidays=holidays,
-                               store=store if ctx is not None else None)
+                               store=store if ctx is not None else None, reading=reading)
         if calendar:
             opened.calendar  # noqa: B018 - read now, so that its problems stop the command
     except ConfigError as exc:

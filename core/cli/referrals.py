@@ -99,7 +99,7 @@ def draft(ctx: click.Context, campaign: str, on: date | None) -> None:
     from ..referrals import ReferralError
     from ..referrals import draft as do_draft
 
-    camp = open_campaign_or_fail(campaign, ctx, calendar=True).campaign
+    camp = open_campaign_or_fail(campaign, ctx, calendar=True, reading=True).campaign
     with store_engine(ctx) as engine:
         try:
             result = do_draft(engine, camp.id, on or clock_today())
@@ -139,7 +139,8 @@ def list_(ctx: click.Context, campaign: str, department: str | None, overdue: bo
     from ..referrals import DONE, STATUSES, list_referrals, next_due, overdue_condition
     from ..text import table_lines
 
-    opened = open_campaign_or_fail(campaign, ctx, holidays=holidays, calendar=True)
+    opened = open_campaign_or_fail(campaign, ctx, holidays=holidays, calendar=True,
+                                   reading=True)
     camp, cal = opened.campaign, opened.calendar
     _check_department(opened.config, department)
     today = on or clock_today()
@@ -222,7 +223,8 @@ def letter(ctx: click.Context, campaign: str, department: str | None, fmt: str, 
     )
     from ..referrals import draft as do_draft
 
-    opened = open_campaign_or_fail(campaign, ctx, holidays=holidays, calendar=True)
+    opened = open_campaign_or_fail(campaign, ctx, holidays=holidays, calendar=True,
+                                   reading=True)
     camp, cal = opened.campaign, opened.calendar
     _check_department(opened.config, department)
     settings = camp.data.get("referral") or {}

@@ -929,6 +929,12 @@ def submit(engine: Engine, task_id: str, *, host: PluginHost | None = None,
         if task.status == SUBMITTED:
             raise RecordError([problem("JC802", task=task.id, version=task.version)])
         checklist = _checklist_for(conn, task, campaign)
+        if task.version:  # an amendment: the plugins whose hooks decided the last version
+            from ..plugins import absent_plugins
+
+            gone = absent_plugins(host, _deciding_plugins(conn, task_id, task.version))
+            if gone:
+                raise RecordError(gone)
         draft = Draft(task=task, checklist=checklist, answers=_answers(conn, task_id), host=host)
         now = utcnow()
         if answers is not None:
@@ -936,6 +942,18 @@ def submit(engine: Engine, task_id: str, *, host: PluginHost | None = None,
                 check_value(checklist, key, value)
             _replace_answers(conn, draft, answers, who, now)
         return store_version(conn, draft, confirm_date=confirm_date, who=who, now=now)
+
+
+def _deciding_plugins(conn: Connection, task_id: str, version: int) -> list[tuple[str, str]]:
+    """(department, plugin) for each result of a stored version a plugin's hook decided."""
+    from sqlalchemy import select
+
+    from ..store.models import record_versions as rv
+
+    results = conn.execute(select(rv.c.results).where(
+        (rv.c.task_id == task_id) & (rv.c.version == version))).scalar()
+    return [(code, r["overridden_by"]) for code, r in
+            ((results or {}).get("departments") or {}).items() if r.get("overridden_by")]
 
 
 @dataclass
@@ -955,7 +973,14 @@ def prepare_version(draft: Draft, *, confirm_date: bool, who: str, now: datetime
     its task's next version, without a statement: raises :class:`RecordError` with every
     problem found. The draft's task is advanced in memory (status 已提交, the new version),
     so a second version of the same task may be prepared after it."""
+    from ..plugins import absent_plugins
+
     task, checklist, task_id = draft.task, draft.checklist, draft.task.id
+    # the plugins of the record's departments take part in its classification (their
+    # hooks): without one, the record is refused, never classified differently
+    gone = absent_plugins(draft.host, ((d.code, d.source.plugin) for d in checklist.departments))
+    if gone:
+        raise RecordError(gone)
     problems = draft.check(confirm_date=confirm_date)
     if problems:
         raise RecordError(problems)
