@@ -14,7 +14,7 @@ DOCS = Path(__file__).resolve().parent.parent / "docs"
 
 # modules that register their own codes with jointcheck.core.errors.register
 REGISTERING = ("attributes", "cases", "config", "plugins", "store", "store.audit", "draw.algorithm", "draw.service",
-               "libraries.messages", "legal", "records.messages", "records.bundle", "calendar",
+               "libraries.messages", "legal", "records.messages", "records.bundle", "records.drift", "calendar",
                "referrals")
 GROUPS = {"1": "Files and YAML", "2": "Schema", "3": "Cross-document checks", "4": "Plugins",
           "5": "Findings and classification", "6": "Library imports (see libraries.md)",

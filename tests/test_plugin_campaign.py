@@ -247,3 +247,31 @@ def test_a_campaign_outlives_its_plugin(site, tmp_path, store_url, monkeypatch):
         assert drawn.exit_code == 1, gone
         assert "JC412" in drawn.stderr, (gone, drawn.stderr)
         assert f"插件“{CODE}”" in drawn.stderr
+
+
+def test_validate_given_the_store_warns_of_items_changed_under_records(site, tmp_path,
+                                                                        store_url):
+    install_fire(site)
+    _campaign, tasks = setup_campaign(store_url, tmp_path, count=2)
+    for task in tasks:
+        assert run_cli(store_url, "record", "submit", task, "--findings",
+                       str(record_file(tmp_path, key_unit=False))).exit_code == 0
+    same = run_cli(store_url, "validate", "--format", "json")
+    assert same.exit_code == 0 and json.loads(same.stdout)["warnings"] == []
+    declaration = site / "jc_fire_safety" / "department.yaml"
+    declaration.write_text(declaration.read_text(encoding="utf-8").replace(
+        "消防设施、器材是否完好有效", "消防设施、器材是否完好"), encoding="utf-8")
+    result = run_cli(store_url, "validate", "--format", "json")
+    assert result.exit_code == 0, result.output  # a warning: the records are not wrong
+    (w,) = json.loads(result.stdout)["warnings"]
+    assert (w["code"], w["plugin"], w["line"], w["path"]) == (
+        "JC323", CODE, 10, "/items/0/title")
+    assert CAMPAIGN_ID in w["message"] and "、".join(sorted(tasks)) in w["message"]
+    assert "fire_facilities" in w["message"] and "标题" in w["message"]
+    # without the store there is nothing to compare with
+    from click.testing import CliRunner
+
+    from jointcheck.core.cli import main
+
+    plain = CliRunner().invoke(main, ["validate", "--format", "json"])
+    assert plain.exit_code == 0 and json.loads(plain.stdout)["warnings"] == []

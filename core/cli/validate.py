@@ -7,7 +7,7 @@ import sys
 import click
 
 from ..i18n import translator
-from ._common import EXIT_INVALID, echo_json, echo_problems, format_option
+from ._common import EXIT_INVALID, db_url, echo_json, echo_problems, format_option
 
 _ = translator({
     "ok": ("校验通过：{plugins} 个插件，{departments} 个部门，{items} 个检查事项，{files} 个文件；{warnings} 个警告",
@@ -15,18 +15,29 @@ _ = translator({
     "bad": ("校验未通过：{errors} 个错误，{warnings} 个警告",
             "invalid: {errors} errors, {warnings} warnings"),
     "help_strict": ("插件加载失败等问题也视为错误", "treat plugin failures as errors"),
+    "help": ("校验已安装插件及给定的部门（department）、实施方案（campaign）、分类规则（policy）文件或目录。"
+             "给出 --db 时，还检查部门的检查事项是否在检查记录提交后被修改（JC323）。",
+             "Validate the installed plugins and the given files or directories; given --db, "
+             "also whether departments changed items after records were submitted against "
+             "them (JC323)."),
 })
 
 
-@click.command(help="校验已安装插件及给定的部门（department）、实施方案（campaign）、分类规则（policy）文件或目录。\n\n"
-                    "Validate the installed plugins and the given files or directories.")
+@click.command(help=_("help"))
 @click.argument("paths", nargs=-1, type=click.Path(path_type=str))
 @format_option("text", "json")
 @click.option("--strict", is_flag=True, help=_("help_strict"))
-def validate(paths: tuple[str, ...], fmt: str, strict: bool) -> None:
+@click.pass_context
+def validate(ctx: click.Context, paths: tuple[str, ...], fmt: str, strict: bool) -> None:
     from ..validate import validate_all
 
     config, _checklists = validate_all(paths, strict=strict)
+    if db_url(ctx) is not None:  # given the store: items changed under submitted records
+        from ..records.drift import drift_problems
+        from .db import store_engine
+
+        with store_engine(ctx) as engine:
+            config.add(drift_problems(config, engine))
     problems = config.problems
     errors = [p for p in problems if p.is_error]
     warnings = [p for p in problems if not p.is_error]
