@@ -16,6 +16,7 @@ Code ranges:
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -128,6 +129,29 @@ def did_you_mean(word: object, candidates: list[str]) -> str | None:
     if not found:
         return None
     return Localized(f"您是不是想写“{found[0]}”？", f"Did you mean '{found[0]}'?")
+
+
+# the operating system's reasons, in the user's language (errno name -> zh, en)
+_OS_REASONS: dict[str, tuple[str, str]] = {
+    "ENOENT": ("路径不存在", "no such file or directory"),
+    "ENOTDIR": ("路径中有一段不是目录", "a part of the path is not a directory"),
+    "EISDIR": ("这是一个目录", "it is a directory"),
+    "EACCES": ("没有权限", "permission denied"),
+    "EPERM": ("不允许的操作", "operation not permitted"),
+    "EROFS": ("只读文件系统", "read-only file system"),
+    "ENOSPC": ("磁盘空间不足", "no space left on the device"),
+    "EEXIST": ("已存在", "it already exists"),
+    "ENAMETOOLONG": ("文件名过长", "the file name is too long"),
+}
+
+
+def os_detail(exc: OSError, path: str | None = None) -> str:
+    """An OSError as the user reads it: the system's reason in the user's language, and
+    the path it concerns when that is not *path* itself. Never a traceback."""
+    pair = _OS_REASONS.get(errno.errorcode.get(exc.errno or 0, ""))
+    reason = (pair[1] if get_lang() == "en" else pair[0]) if pair else (exc.strerror or str(exc))
+    name = str(exc.filename) if exc.filename is not None else ""
+    return f"{name}: {reason}" if name and name != path else reason
 
 
 class _Params(dict[str, Any]):

@@ -15,6 +15,8 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
+from jointcheck.core.crash import write_crash_log
+
 from .text import _, localise
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -210,8 +212,6 @@ class InspectApp(App[int]):
         if isinstance(error, Crashed):
             super()._handle_exception(error)
             return
-        from .crash import write_crash_log
-
         try:
             path = write_crash_log(error, f"task {self.task_id or '-'}")
             sentence = _("crashed", path=path)

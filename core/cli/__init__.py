@@ -82,8 +82,8 @@ class LazyGroup(click.Group):
         """Run the command line; an unexpected exception is logged, not shown (JC901)."""
         try:
             return super().main(*args, **kwargs)
-        except Exception as exc:  # the safety net: see core/cli/crash.py
-            from .crash import report_crash
+        except Exception as exc:  # the safety net: see core/crash.py
+            from ..crash import report_crash  # only on a crash: a defect, not a path to keep light
 
             report_crash(exc)
 
@@ -127,7 +127,7 @@ def _plugin_failure_summary() -> None:
     plugins = sys.modules.get("jointcheck.core.plugins")
     if plugins is None:
         return
-    from .plugins import failure_summary
+    from ..present.plugins import failure_summary
 
     infos = {i.name: i for listing in plugins.LOADED for i in listing.values()}
     plugins.LOADED.clear()

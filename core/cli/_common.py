@@ -5,19 +5,29 @@ from __future__ import annotations
 import contextlib
 import json
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import date
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from ..campaign import OpenCampaign, campaign_id, open_campaign
-from ..errors import ConfigError, Problem
+from ..errors import ConfigError, Problem, os_detail, problem
+from ..i18n import get_lang, translator
 from ..model import Checklist
 from ..plugins import PluginHost, load_plugins
 from ..text import display_width, render_table  # noqa: F401 - re-exported for the commands
 
 if TYPE_CHECKING:  # pragma: no cover
     from sqlalchemy import Engine
+
+    from ..calendar import WorkCalendar
+
+_ = translator({
+    "holidays": ("节假日文件（可重复）", "a holiday file (repeatable)"),
+    "bad_date": ("日期 {value} 无效：应为 YYYY-MM-DD", "invalid date {value}: expected YYYY-MM-DD"),
+})
 
 EXIT_OK = 0
 EXIT_INVALID = 1
@@ -132,9 +142,19 @@ def fail(problems: list[Problem], fmt: str = "text") -> NoReturn:
 
 
 def _en() -> bool:
-    from ..i18n import get_lang
-
     return get_lang() == "en"
+
+
+def command(ctx: click.Context, *path: str) -> click.Command:
+    """Another command by its name(s) (``command(ctx, "referrals", "letter")``), found
+    through the main group, the registry of commands: a command that runs another (the
+    demo) imports no other command module."""
+    found: click.Command | None = ctx.find_root().command
+    for name in path:
+        assert isinstance(found, click.Group)
+        found = found.get_command(ctx, name)
+    assert found is not None
+    return found
 
 
 def db_url(ctx: click.Context) -> str | None:
@@ -143,35 +163,8 @@ def db_url(ctx: click.Context) -> str | None:
     return (root.obj or {}).get("db_url")
 
 
-# the operating system's reasons, in the user's language (errno name -> zh, en)
-_OS_REASONS: dict[str, tuple[str, str]] = {
-    "ENOENT": ("路径不存在", "no such file or directory"),
-    "ENOTDIR": ("路径中有一段不是目录", "a part of the path is not a directory"),
-    "EISDIR": ("这是一个目录", "it is a directory"),
-    "EACCES": ("没有权限", "permission denied"),
-    "EPERM": ("不允许的操作", "operation not permitted"),
-    "EROFS": ("只读文件系统", "read-only file system"),
-    "ENOSPC": ("磁盘空间不足", "no space left on the device"),
-    "EEXIST": ("已存在", "it already exists"),
-    "ENAMETOOLONG": ("文件名过长", "the file name is too long"),
-}
-
-
-def os_detail(exc: OSError, path: str | None = None) -> str:
-    """An OSError as the user reads it: the system's reason in the user's language, and
-    the path it concerns when that is not *path* itself. Never a traceback."""
-    import errno
-
-    pair = _OS_REASONS.get(errno.errorcode.get(exc.errno or 0, ""))
-    reason = (pair[1] if _en() else pair[0]) if pair else (exc.strerror or str(exc))
-    name = str(exc.filename) if exc.filename is not None else ""
-    return f"{name}: {reason}" if name and name != path else reason
-
-
 def cannot_write(exc: OSError, path: str | None = None) -> NoReturn:
     """JC121 for a file or directory that cannot be written: printed, exit 1."""
-    from ..errors import problem
-
     where = path or (str(exc.filename) if exc.filename is not None else None)
     p = problem("JC121", file=where, detail=os_detail(exc, where))
     echo_problems([p])
@@ -191,3 +184,55 @@ def write_text_file(path: str, text: str) -> None:
         with contextlib.suppress(OSError):
             tmp.unlink(missing_ok=True)
         cannot_write(exc, path)
+
+
+def open_store_or_exit(ctx: click.Context) -> Engine:
+    """The store's Engine for this command, or the StoreError printed and exit 1."""
+    from ..store import StoreError, open_store  # the store is heavy: principle 8
+
+    try:
+        return open_store(db_url(ctx))
+    except StoreError as exc:
+        echo_problems([exc.problem])
+        sys.exit(EXIT_INVALID)
+
+
+@contextmanager
+def store_engine(ctx: click.Context) -> Iterator[Engine]:
+    """``with store_engine(ctx) as engine:`` — :func:`open_store_or_exit`, disposed after.
+
+    A driver error inside the block (a read-only database, a busy one, a full disk) is
+    printed as what it is, attributed to the database (core.store.write_problem), exit 1.
+    """
+    from ..store import driver_errors, write_problem  # the store is heavy: principle 8
+
+    engine = open_store_or_exit(ctx)
+    try:
+        yield engine
+    except driver_errors() as exc:
+        echo_problems([write_problem(db_url(ctx), exc)])
+        sys.exit(EXIT_INVALID)
+    finally:
+        engine.dispose()
+
+
+# -- dates and working days -----------------------------------------------------------
+
+def parse_date(value: str) -> date:
+    """A YYYY-MM-DD option or argument, or a usage error saying so."""
+    try:
+        if len(value) != 10:
+            raise ValueError(value)
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(_("bad_date", value=value)) from None
+
+
+def holidays_option(f):
+    return click.option("--holidays", "holidays", multiple=True,
+                        type=click.Path(path_type=str, dir_okay=False), help=_("holidays"))(f)
+
+
+def warn_estimates(calendar: WorkCalendar) -> None:
+    """The JC935 warning (on stderr) for every year a date was estimated in."""
+    echo_problems(calendar.warnings())

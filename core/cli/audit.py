@@ -8,8 +8,7 @@ import click
 
 from ..i18n import translator
 from ..text import local_time, table_lines
-from ._common import EXIT_INVALID, echo_json, echo_problems, format_option
-from .db import store_engine
+from ._common import EXIT_INVALID, echo_json, echo_problems, format_option, store_engine
 
 _ = translator({
     "group": ("审计日志", "Audit log"),

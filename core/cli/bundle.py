@@ -9,14 +9,7 @@ import click
 
 from ..i18n import translator
 from ..plugins import load_plugins
-from ._common import (
-    cannot_write,
-    db_url,
-    echo_json,
-    fail,
-    format_option,
-)
-from .db import store_engine
+from ._common import cannot_write, db_url, echo_json, fail, format_option, store_engine
 
 _ = translator({
     "group": ("外带检查包：导出、查看、导入、处理冲突",

@@ -14,7 +14,10 @@ from ._common import (
     echo_problems,
     fail,
     format_option,
+    holidays_option,
     open_campaign_or_fail,
+    parse_date,
+    warn_estimates,
 )
 
 _ = translator({
@@ -24,33 +27,16 @@ _ = translator({
     "due": ("计算期限的截止日期（起算日不计入，遇休息日顺延）",
             "Compute a due date (the start day is not counted; a rest day moves it on)"),
     "deadlines": ("列出实施方案的期限及其截止日期", "List a campaign's deadlines and their due dates"),
-    "holidays": ("节假日文件（可重复）", "a holiday file (repeatable)"),
     "campaign": ("实施方案文件（使用其 holidays；默认：示例）",
                  "campaign file (its holidays are used; default: the example)"),
     "unit": ("期限单位", "deadline unit"),
     "ok": ("{file}：{year} 年，休息日 {rest} 天，调休上班 {work} 天",
            "{file}: {year}, {rest} rest day(s), {work} make-up working day(s)"),
-    "bad_date": ("日期 {value} 无效：应为 YYYY-MM-DD", "invalid date {value}: expected YYYY-MM-DD"),
 })
-
-
-def parse_date(value: str) -> date:
-    """A YYYY-MM-DD option or argument, or a usage error saying so."""
-    try:
-        if len(value) != 10:
-            raise ValueError(value)
-        return date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(_("bad_date", value=value)) from None
 
 
 def _date_arg(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date | None:
     return None if value is None else parse_date(value)
-
-
-def holidays_option(f):
-    return click.option("--holidays", "holidays", multiple=True,
-                        type=click.Path(path_type=str, dir_okay=False), help=_("holidays"))(f)
 
 
 def open_calendar(campaign_path: str | None, holidays: tuple[str, ...], *, need_campaign: bool):
@@ -65,11 +51,6 @@ def open_calendar(campaign_path: str | None, holidays: tuple[str, ...], *, need_
         return None, calendar_for(None, holidays)
     except ConfigError as exc:
         fail(exc.problems)
-
-
-def warn_estimates(calendar) -> None:
-    """The JC935 warning (on stderr) for every year a date was estimated in."""
-    echo_problems(calendar.warnings())
 
 
 @click.group(help=_("group"))

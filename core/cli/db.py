@@ -1,24 +1,14 @@
-"""``jointcheck db``: create, upgrade and inspect the store.
-
-Also home of :func:`open_store_or_exit`, the one-liner other commands use to get the
-store's Engine or print a clear error and exit 1.
-"""
+"""``jointcheck db``: create, upgrade and inspect the store."""
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import TYPE_CHECKING
 
 import click
 
 from ..i18n import translator
 from ..text import pairs_lines
 from ._common import EXIT_INVALID, db_url, echo_json, echo_problems, format_option
-
-if TYPE_CHECKING:  # pragma: no cover
-    from sqlalchemy import Engine
 
 _ = translator({
     "group": ("数据库管理", "Database management"),
@@ -39,36 +29,6 @@ _ = translator({
     "ahead": ("比本软件新", "newer than this software"),
     "unusable": ("无法使用", "unusable"),
 })
-
-
-def open_store_or_exit(ctx: click.Context) -> Engine:
-    """The store's Engine for this command, or the StoreError printed and exit 1."""
-    from ..store import StoreError, open_store
-
-    try:
-        return open_store(db_url(ctx))
-    except StoreError as exc:
-        echo_problems([exc.problem])
-        sys.exit(EXIT_INVALID)
-
-
-@contextmanager
-def store_engine(ctx: click.Context) -> Iterator[Engine]:
-    """``with store_engine(ctx) as engine:`` — :func:`open_store_or_exit`, disposed after.
-
-    A driver error inside the block (a read-only database, a busy one, a full disk) is
-    printed as what it is, attributed to the database (core.store.write_problem), exit 1.
-    """
-    from ..store import driver_errors, write_problem
-
-    engine = open_store_or_exit(ctx)
-    try:
-        yield engine
-    except driver_errors() as exc:
-        echo_problems([write_problem(db_url(ctx), exc)])
-        sys.exit(EXIT_INVALID)
-    finally:
-        engine.dispose()
 
 
 @click.group(help=_("group"))

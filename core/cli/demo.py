@@ -21,7 +21,7 @@ from pathlib import Path
 import click
 
 from ..i18n import translator
-from ._common import EXIT_INVALID, cannot_write, db_url, echo_problems
+from ._common import EXIT_INVALID, cannot_write, command, db_url, echo_problems
 
 _ = translator({
     "step": ("== {n}. {title} ==", "== {n}. {title} =="),
@@ -88,9 +88,9 @@ def demo(ctx: click.Context, outdir: Path, targets: int, officers: int, seed: st
     from ..classify import classify
     from ..present.checklist import checklist_table
     from ..present.draw import team_table
+    from ..present.plugins import plugin_lines
     from ..present.results import result_lines
     from ..validate import validate_all
-    from .plugins import plugin_lines
 
     _step(1, "s_validate")
     # one load serves every step: the plugins, the merged checklist and the draw's campaign
@@ -180,12 +180,10 @@ def demo(ctx: click.Context, outdir: Path, targets: int, officers: int, seed: st
 
     task = task_id_for(record.id, record.result["targets"][0]["seq"])
     if sys.stdin.isatty() and sys.stdout.isatty():
-        from .inspect import inspect
-
-        ctx.invoke(inspect, task=task)
+        ctx.invoke(command(ctx, "inspect"), task=task)
     else:
-        command = f"jointcheck --db {shlex.quote(safe_url(url))} inspect {task}"
-        click.echo(_("open_app", command=command))
+        line = f"jointcheck --db {shlex.quote(safe_url(url))} inspect {task}"
+        click.echo(_("open_app", command=line))
 
     _step(8, "s_referrals")
     _referrals_and_status(ctx, engine, merged, config.host, task, finding, outdir)
@@ -199,8 +197,6 @@ def _referrals_and_status(ctx, engine, checklist, host, task, finding, outdir: P
     from jointcheck.examples import example_path
 
     from ..records.service import RecordError, answers_from_file, list_tasks, submit
-    from .referrals import letter
-    from .status import status
 
     (found,) = list_tasks(engine, task_ids=[task])
     if found.version == 0:
@@ -214,10 +210,10 @@ def _referrals_and_status(ctx, engine, checklist, host, task, finding, outdir: P
         click.echo(_("submitted", task=task))
     campaign = str(example_path())
     for fmt in ("docx", "md"):
-        ctx.invoke(letter, campaign=campaign, department=None, fmt=fmt, output=outdir / "letters",
+        ctx.invoke(command(ctx, "referrals", "letter"), campaign=campaign, department=None, fmt=fmt, output=outdir / "letters",
                    on=date.fromisoformat(DEMO_LETTER_DATE), holidays=())
     click.echo("")
-    ctx.invoke(status, campaign=campaign, within=7, as_of=date.fromisoformat(DEMO_AS_OF),
+    ctx.invoke(command(ctx, "status"), campaign=campaign, within=7, as_of=date.fromisoformat(DEMO_AS_OF),
                holidays=(), fmt="text")
 
 

@@ -20,9 +20,9 @@ from ._common import (
     fail,
     format_option,
     open_campaign_or_fail,
+    store_engine,
     write_text_file,
 )
-from .db import store_engine
 
 _ = translator({
     "group": ("双随机抽取：承诺、抽取、查看、导出、复核",

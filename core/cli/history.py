@@ -8,8 +8,7 @@ import sys
 import click
 
 from ..i18n import translator
-from ._common import EXIT_INVALID, echo_json, echo_problems, format_option
-from .db import store_engine
+from ._common import EXIT_INVALID, echo_json, echo_problems, format_option, store_engine
 
 _ = translator({
     "group": ("检查历史：导入 jointcheck 以外的检查记录（供抽取时的检查频次限制和重复检查提示使用）",

@@ -12,8 +12,13 @@ import sys
 import click
 
 from ..i18n import translator
-from ._common import EXIT_INVALID, echo_problems, example_checklist, plugins_and_checklist
-from .db import open_store_or_exit
+from ._common import (
+    EXIT_INVALID,
+    echo_problems,
+    example_checklist,
+    open_store_or_exit,
+    plugins_and_checklist,
+)
 
 _ = translator({
     "help": ("打开检查界面：不给任务时列出检查任务，给出任务（如 1-3）时直接打开该任务的检查记录。",

@@ -28,6 +28,7 @@ from ._common import (
     echo_problems,
     format_option,
     render_table,
+    store_engine,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -169,7 +170,6 @@ def _run_import(ctx: click.Context, kind: str, file: str, *, encoding: str | Non
     from ..libraries.messages import LibraryError
     from ..store import driver_errors, write_problem
     from ._common import db_url
-    from .db import store_engine
 
     show_progress = sys.stderr.isatty() if progress is None else progress
     bar = _Progress() if show_progress and fmt == "text" else None
@@ -261,7 +261,6 @@ def _rows(ctx: click.Context, kind: str, filters: dict[str, Any], search: str | 
     """The rows a listing shows (core.libraries.queries.list_rows), on a connection open
     while they are read."""
     from ..libraries.queries import list_rows
-    from .db import store_engine
 
     with store_engine(ctx) as engine, engine.connect() as conn:
         yield list_rows(conn, kind, filters, search, limit, qualifications)
@@ -332,7 +331,6 @@ def _write_rows(kind: str, rows: Listing, fmt: str, show_personal: bool, out: _B
 def _show(ctx: click.Context, kind: str, key: str, fmt: str, show_personal: bool) -> None:
     from ..libraries.codes import normalise_code
     from ..libraries.queries import find_row
-    from .db import store_engine
 
     value = normalise_code(key)
     with store_engine(ctx) as engine, engine.connect() as conn:
@@ -414,7 +412,6 @@ def targets_history(ctx: click.Context, credit_code: str, fmt: str) -> None:
     from ..libraries.codes import normalise_code
     from ..libraries.queries import find_row
     from ..present.history import history_table
-    from .db import store_engine
 
     value = normalise_code(credit_code)
     with store_engine(ctx) as engine, engine.connect() as conn:

@@ -8,8 +8,7 @@ from pathlib import Path
 import click
 
 from ..i18n import translator
-from ._common import campaign_id_or_fail, fail
-from .db import store_engine
+from ._common import campaign_id_or_fail, fail, store_engine
 
 _ = translator({
     "help": ("一公开：为已确认的结果写出 results.csv、results.json 和自包含的公示网页 index.html"

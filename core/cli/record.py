@@ -21,8 +21,8 @@ from ._common import (
     example_checklist,
     format_option,
     plugins_and_checklist,
+    store_engine,
 )
-from .db import store_engine
 
 _ = translator({
     "group": ("检查记录（联合检查记录表）：查看、提交、修改", "Inspection records: show, submit, amend"),

@@ -11,9 +11,17 @@ import click
 from ..clock import today as clock_today
 from ..i18n import translator
 from ..referrals import STATUSES
-from ._common import EXIT_INVALID, echo_json_list, fail, format_option, open_campaign_or_fail
-from .calendar import holidays_option, parse_date, warn_estimates
-from .db import store_engine
+from ._common import (
+    EXIT_INVALID,
+    echo_json_list,
+    fail,
+    format_option,
+    holidays_option,
+    open_campaign_or_fail,
+    parse_date,
+    store_engine,
+    warn_estimates,
+)
 
 _ = translator({
     "group": ("问题线索移交：拟稿、列表、办理进度、移交函",

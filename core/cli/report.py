@@ -8,8 +8,7 @@ from pathlib import Path
 import click
 
 from ..i18n import translator
-from ._common import campaign_id_or_fail, fail
-from .db import store_engine
+from ._common import campaign_id_or_fail, fail, store_engine
 
 _ = translator({
     "help": ("写出报表：officers 附件1 随机抽取执法检查人员信息表；statistics 附件2 联合抽查统计表；"

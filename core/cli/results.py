@@ -8,8 +8,14 @@ from typing import TYPE_CHECKING
 import click
 
 from ..i18n import translator
-from ._common import campaign_id_or_fail, echo_json, echo_problems, fail, format_option
-from .db import store_engine
+from ._common import (
+    campaign_id_or_fail,
+    echo_json,
+    echo_problems,
+    fail,
+    format_option,
+    store_engine,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     pass

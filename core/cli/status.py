@@ -7,9 +7,15 @@ from datetime import date
 import click
 
 from ..i18n import translator
-from ._common import echo_json, format_option, open_campaign_or_fail
-from .calendar import holidays_option, parse_date, warn_estimates
-from .db import store_engine
+from ._common import (
+    echo_json,
+    format_option,
+    holidays_option,
+    open_campaign_or_fail,
+    parse_date,
+    store_engine,
+    warn_estimates,
+)
 
 _ = translator({
     "help": ("实施方案的进度（抽取、记录、汇总、公示、移交、答复、结案）及逾期和即将到期的事项",

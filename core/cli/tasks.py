@@ -5,8 +5,7 @@ from __future__ import annotations
 import click
 
 from ..i18n import translator
-from ._common import echo_json, format_option
-from .db import store_engine
+from ._common import echo_json, format_option, store_engine
 
 _ = translator({
     "group": ("检查任务（每个抽取的检查对象一项）", "Inspection tasks (one per drawn target)"),

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import problem
+from ..errors import os_detail, problem
 from ..records.service import RecordError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -221,8 +221,6 @@ def cannot_write(path: Path, exc: OSError | None = None, *, reason: Any = None,
     """JC851 for *path* (written through *tmp*), with the system's reason in the user's
     language."""
     if exc is not None:
-        from ..cli._common import os_detail
-
         reason = os_detail(exc, str(tmp or path))
     return RecordError([problem("JC851", target=str(path), detail=reason)])
 

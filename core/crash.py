@@ -11,8 +11,15 @@ from __future__ import annotations
 
 import os
 import sys
+import traceback
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import NoReturn
+
+import click
+
+from . import __version__
+from .errors import problem
 
 
 def log_dir() -> Path:
@@ -28,11 +35,6 @@ def log_dir() -> Path:
 def write_crash_log(error: BaseException, context: str = "") -> Path:
     """Write *error*'s traceback (with the version, the arguments and *context*) to a new
     file and return its path; OSError when it cannot be written."""
-    import traceback
-    from datetime import UTC, datetime
-
-    from .. import __version__
-
     now = datetime.now(UTC)
     head = (f"jointcheck {__version__}, Python {sys.version.split()[0]}, {now.isoformat()}\n"
             f"argv: {sys.argv!r}\n" + (context + "\n" if context else "") + "\n")
@@ -46,10 +48,6 @@ def write_crash_log(error: BaseException, context: str = "") -> Path:
 
 def report_crash(exc: BaseException) -> NoReturn:
     """Log *exc*, print one line (JC901) on stderr and exit 1."""
-    import click
-
-    from ..errors import problem
-
     try:
         where = str(write_crash_log(exc))
     except OSError as err:  # nowhere to write it: the exception's own line, still no traceback
