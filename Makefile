@@ -36,8 +36,9 @@ typecheck: $(STAMP)
 	@for p in plugins/*/; do ln -s "$(CURDIR)/$${p%/}" $(TYPES)/jointcheck/plugins/; done
 	MYPYPATH=$(TYPES) $(BIN)/mypy
 
-# Figures for the issues' speed and memory targets (see bench/*.py). With
-# JOINTCHECK_TEST_PG_URL set, the store benchmarks also run on PostgreSQL.
+# Figures for the issues' speed and memory targets (see bench/*.py and docs/bench.md). With
+# JOINTCHECK_TEST_PG_URL set, the store benchmarks also run on PostgreSQL, and bench/load.py
+# runs 1,000 inspectors through a PgBouncer it starts on loopback.
 bench: $(STAMP)
 	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/app_startup.py
@@ -46,7 +47,10 @@ bench: $(STAMP)
 	$(BIN)/python bench/draw.py $${JOINTCHECK_TEST_PG_URL:+--pg "$$JOINTCHECK_TEST_PG_URL"}
 	$(BIN)/python bench/referrals_status.py $${JOINTCHECK_TEST_PG_URL:+--pg "$$JOINTCHECK_TEST_PG_URL"}
 	$(BIN)/python bench/bundles.py
-	$(BIN)/python bench/results.py
+	$(BIN)/python bench/results.py $${JOINTCHECK_TEST_PG_URL:+--pg "$$JOINTCHECK_TEST_PG_URL"}
+	@if [ -n "$$JOINTCHECK_TEST_PG_URL" ]; then \
+		echo "$(BIN)/python bench/load.py --inspectors 1000 --pg ***"; \
+		$(BIN)/python bench/load.py --inspectors 1000 --pg "$$JOINTCHECK_TEST_PG_URL"; fi
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -14,7 +14,12 @@ Targets (issue 9), each printed with a baseline from the same run:
   data/results-NNNN.js files loaded one after another; headless Chromium's load event
   <= 2 s (with the first page of results shown), and the time until all files are in.
 
-    python bench/results.py [--records 100000] [--part all|summary|scan|statistics|baseline|publish]
+With ``--pg URL`` every figure is measured again on PostgreSQL, in a schema
+``jointcheck_bench_results_N`` of that database (built on the first run, reused by later
+ones, never touching its other tables).
+
+    python bench/results.py [--records 100000] [--pg URL]
+                            [--part all|summary|scan|statistics|baseline|publish --url URL]
 """
 
 from __future__ import annotations
@@ -144,10 +149,47 @@ def build(url: str, records: int) -> None:
     engine.dispose()
 
 
+def settled_count(url: str) -> int | None:
+    """The settled records of a built store at *url* (None: not a store at the newest
+    revision)."""
+    import sqlalchemy as sa
+
+    from jointcheck.core.store import StoreError, open_store
+    from jointcheck.core.store.models import result_settlements
+
+    try:
+        engine = open_store(url)
+    except StoreError:
+        return None
+    try:
+        with engine.connect() as conn:
+            return conn.execute(sa.select(sa.func.count()).select_from(result_settlements)
+                                ).scalar_one()
+    finally:
+        engine.dispose()
+
+
+def pg_store(base: str, records: int) -> str:
+    """The PostgreSQL schema holding *records* settled records (built when it does not)."""
+    from pgschema import schema_url
+
+    schema = f"jointcheck_bench_results_{records}"
+    url = schema_url(base, schema)
+    if settled_count(url) != records:
+        url = schema_url(base, schema, fresh=True)
+        log(f"building {records:,} settled records in PostgreSQL schema {schema} …")
+        start = time.perf_counter()
+        build(url, records)
+        log(f"  built in {time.perf_counter() - start:.1f} s")
+    return url
+
+
 def store(records: int) -> str:
     OUT.mkdir(parents=True, exist_ok=True)
     path = OUT / f"results-{records}.db"
     url = f"sqlite:///{path}"
+    if path.exists() and settled_count(url) != records:  # an older schema or a broken build
+        path.unlink()
     if not path.exists():
         log(f"building {records:,} settled records in {path} …")
         start = time.perf_counter()
@@ -280,8 +322,8 @@ def part_publish(url: str) -> None:
                       "files": len(done.files)}))
 
 
-def run_part(part: str, records: int) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--records", str(records), "--part", part],
+def run_part(part: str, url: str) -> dict:
+    out = subprocess.run([sys.executable, __file__, "--url", url, "--part", part],
                          capture_output=True, text=True, check=True, cwd=ROOT)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -319,29 +361,38 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--part", default="all")
+    parser.add_argument("--url", help="the store of a --part run (set by the parent)")
+    parser.add_argument("--pg", metavar="URL", help="also run on this PostgreSQL database")
     args = parser.parse_args()
-    url = store(args.records)
     if args.part != "all":
         {"summary": part_summary, "scan": part_scan, "statistics": part_statistics,
-         "baseline": part_baseline, "publish": part_publish}[args.part](url)
+         "baseline": part_baseline, "publish": part_publish}[args.part](args.url)
         return
-    n = args.records
+    report("SQLite", store(args.records), args.records, browser=True)
+    if args.pg:
+        report("PostgreSQL", pg_store(args.pg, args.records), args.records, browser=False)
+
+
+def report(label: str, url: str, n: int, *, browser: bool) -> None:
+    log(f"== {label} ==")
     log(f"load average before: {load()}")
-    s, scan = run_part("summary", n), run_part("scan", n)
+    s, scan = run_part("summary", url), run_part("scan", url)
     log(f"附件3 summary, {n:,} records: {s['seconds']:.2f} s (target <= 2 s), CPU "
         f"{s['cpu']:.2f} s; baseline one scan of the same settled results: "
         f"{scan['seconds']:.2f} s, CPU {scan['cpu']:.2f} s (ratio {ratio(s, scan)}); "
         f"load {load()}")
-    base = run_part("baseline", n)
-    stat = run_part("statistics", n)
+    base = run_part("baseline", url)
+    stat = run_part("statistics", url)
     log(f"附件2 statistics XLSX: {stat['seconds']:.1f} s, CPU {stat['cpu']:.1f} s, peak "
         f"{stat['peak_mb']:.0f} MB (targets <= 30 s, <= 400 MB); baseline bare write-only "
         f"dump: {base['seconds']:.1f} s, CPU {base['cpu']:.1f} s, peak {base['peak_mb']:.0f} "
         f"MB (ratio {ratio(stat, base)}); load {load()}")
-    pub = run_part("publish", n)
+    pub = run_part("publish", url)
     log(f"publication CSV: {pub['csv_seconds']:.2f} s (target <= 10 s); whole folder "
         f"(csv, json, index.html, {pub['files'] - 1} files in all): "
         f"{pub['folder_seconds']:.2f} s; load {load()}")
+    if not browser:  # the same publication folder as from SQLite
+        return
     fig = browser_figures()
     if fig:
         log(f"index.html, {n:,} enterprises: load event {fig['load']:.2f} s with "
