@@ -168,8 +168,10 @@ def _settled_results(conn: Connection, task_ids: Sequence[str]) -> dict[str, str
 
 
 def imported_inspections(conn: Connection, codes: Sequence[str] | None = None, *,
-                         as_of: datetime | None = None) -> list[Inspection]:
-    """The imported inspections (those imported at or before *as_of*)."""
+                         as_of: datetime | None = None,
+                         between: tuple[date, date] | None = None) -> list[Inspection]:
+    """The imported inspections (those imported at or before *as_of*, dated *between*
+    its two days inclusive)."""
     from sqlalchemy import select
 
     from .store.models import inspections as ins
@@ -178,6 +180,8 @@ def imported_inspections(conn: Connection, codes: Sequence[str] | None = None, *
                ins.c.matters, ins.c.source)
     if as_of is not None:
         q = q.where(ins.c.created_at <= as_of)
+    if between is not None:
+        q = q.where(ins.c.inspected_on.between(*between))
     rows: list[Any] = []
     if codes is None:
         rows = list(conn.execute(q))
@@ -211,12 +215,13 @@ def draw_history(conn: Connection, limits: Mapping[str, int] | None, start: date
     The draw passes the moment it draws (*as_of*, every earlier draw); ``draw verify``
     passes the recorded draw's id and time, and gets the same entries back.
     """
-    from .draw.algorithm import history_relevant
+    from .draw.algorithm import history_relevant, history_window
 
-    if not limits:
+    window = history_window(limits, start)
+    if not limits or window is None:
         return ()
     entries = (campaign_inspections(conn, before_draw=before_draw, as_of=as_of)
-               + imported_inspections(conn, as_of=as_of))
+               + imported_inspections(conn, as_of=as_of, between=window))
     return tuple(sorted((e.credit_code, e.on.isoformat()) for e in entries
                         if history_relevant(e.on, limits, start)))
 

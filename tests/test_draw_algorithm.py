@@ -451,3 +451,54 @@ def test_worked_example_of_the_documentation():
     for t in result.targets:
         assert t.rank in doc
     assert result.targets_fingerprint in doc
+
+
+# --------------------------------------------------------------------------- history (jc-draw-2)
+
+
+def test_history_limits_count_days_either_side_inclusive_and_the_start_year():
+    start = date(2021, 3, 1)
+    history = [(code(1), "2020-03-01"),  # 365 days before: within 365
+               (code(2), "2020-02-29"),  # 366 days before: not within 365
+               (code(3), "2022-03-01"),  # 365 days after (a campaign drawn for later)
+               (code(4), "2021-01-01"), (code(4), "2021-12-31"),  # twice in 2021
+               (code(5), "2020-12-31"), (code(5), "2021-06-01")]  # once in 2021
+    near, capped = A.history_exclusions(history, {"exclude_within_days": 365}, start)
+    assert near == {code(1), code(3), code(4), code(5)} and capped == set()
+    near, capped = A.history_exclusions(history, {"max_per_year": 2}, start)
+    assert near == set() and capped == {code(4)}
+    assert A.history_exclusions(history, None, start) == (frozenset(), frozenset())
+    assert A.history_window({"exclude_within_days": 10, "max_per_year": 1}, start) == (
+        date(2021, 1, 1), date(2021, 12, 31))
+    assert all(A.history_relevant(date.fromisoformat(d), {"exclude_within_days": 365}, start)
+               == (c != code(2)) for c, d in history)
+
+
+def test_history_and_campaign_exclusions_take_targets_out_before_sampling():
+    targets = [target(i) for i in range(30)]
+    rows = [{"credit_code": t.credit_code, "risk_grade": t.risk_grade,
+             "jurisdiction": t.jurisdiction, "row_digest": t.row_digest} for t in targets]
+    history = ((code(1), "2020-06-30"), (code(2), "2020-01-01"), (code(2), "2020-02-01"))
+    p = params(sample={"ratio": "1"}, start=DATE, history=history, campaign_drawn=(code(3),),
+               inspection_limits={"exclude_within_days": 30, "max_per_year": 2}, seq_start=8)
+    eligible, total = A.eligible_targets(rows, p)
+    assert total == 30 and len(eligible) == 27
+    result = draw("s", eligible, pool(), p)
+    got = {t.credit_code for t in result.targets}
+    assert got == {code(i) for i in range(30)} - {code(1), code(2), code(3)}
+    assert [t.seq for t in result.targets] == list(range(8, 8 + 27))
+    assert A.exclusion_funnel([code(1), code(2), code(3)], p) == {
+        "drawn_this_year": 0, "drawn_in_campaign": 1, "inspected_within_days": 1,
+        "yearly_cap": 1}
+    # jc-draw-1 parameters have none of it, and the result says which version it is
+    v1 = A.Parameters.from_json(params(sample={"ratio": "1"}).to_json(), "jc-draw-1")
+    assert "history" not in v1.to_json()
+    assert draw("s", targets, pool(), v1).to_json()["algorithm_version"] == "jc-draw-1"
+    assert A.Parameters.from_json(p.to_json()) == p
+
+
+def test_history_fingerprint_is_code_us_date_lines():
+    entries = [("B", "2020-01-02"), ("A", "2020-01-01"), ("A", "2020-01-01")]
+    text = "A\x1f2020-01-01\nA\x1f2020-01-01\nB\x1f2020-01-02\n"
+    assert A.history_fingerprint(entries) == hashlib.sha256(text.encode()).hexdigest()
+    assert A.history_fingerprint([]) == hashlib.sha256(b"").hexdigest()

@@ -354,3 +354,28 @@ def test_status_and_report_warn_of_repeated_inspections(engine, store_url, tmp_p
     body = [r for r in values if r and r[1] == target]
     assert body and "本年度检查 2 次，超过上限 1 次" in body[0][3]
     assert "2020-07-10 市市场监管局" in body[0][4]
+
+
+def test_publication_and_status_json_state_the_limits(engine, store_url, tmp_path):
+    from jointcheck.core.reports.html import _draws_html
+    from jointcheck.core.reports.publish import draws_of
+
+    limited = campaign(tmp_path, "limited", sample={"count": 5},
+                       inspection_limits={"exclude_within_days": 365, "max_per_year": 2})
+    rec = S.run_draw(engine, limited, "s", commitment_required=False, weak_seed=True)
+    plain = campaign(tmp_path, "plain", sample={"count": 5})
+    other = S.run_draw(engine, plain, "t", commitment_required=False, weak_seed=True)
+    [published, unlimited] = draws_of(engine, [rec.id, other.id])
+    assert published["inspection_limits"] == (
+        "同一企业在抽查开始日期前后 365 日内已检查（或已被抽取）的，不列入抽取；"
+        "同一企业在抽查开始日期所在年度已检查（或已被抽取）满 2 次的，不列入抽取。")
+    assert unlimited["inspection_limits"] == "未设定检查频次限制"
+    page = _draws_html([published])
+    assert "检查频次限制" in page and "365 日内" in page and rec.history_fingerprint in page
+    res = run_cli(store_url, "--lang", "en", "draw", "show", str(rec.id))
+    assert "inspection limits: an enterprise inspected (or drawn) within 365 days" in res.output
+    res = run_cli(store_url, "status", str(limited.source.file), "--format", "json")
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.output)["repeated_inspections"]
+    assert data["limits"] == {"exclude_within_days": 365, "max_per_year": 2}
+    assert data["enterprises"] == []

@@ -27,7 +27,7 @@ import hmac
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from itertools import islice
 from operator import eq, itemgetter
@@ -386,6 +386,20 @@ def history_relevant(day: date, limits: Mapping[str, int] | None, start: date) -
     if within is not None and abs((day - start).days) <= within:
         return True
     return limits.get("max_per_year") is not None and day.year == start.year
+
+
+def history_window(limits: Mapping[str, int] | None, start: date) -> tuple[date, date] | None:
+    """The first and last day an inspection can matter to *limits* (:func:`history_relevant`
+    is exact; this bounds it, for a query), or None without limits."""
+    if not limits:
+        return None
+    lo = hi = start
+    within = limits.get("exclude_within_days")
+    if within is not None:
+        lo, hi = start - timedelta(days=within), start + timedelta(days=within)
+    if limits.get("max_per_year") is not None:
+        lo, hi = min(lo, date(start.year, 1, 1)), max(hi, date(start.year, 12, 31))
+    return lo, hi
 
 
 def history_exclusions(history: Iterable[tuple[str, str]], limits: Mapping[str, int] | None,

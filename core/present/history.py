@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from ..i18n import translator
+from ..i18n import Localized, translator
 from ..text import table_lines
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -41,13 +41,16 @@ _ = translator({
     "f_inspected_within_days": ("排除 {days} 日内已检查 {n}", "inspected within {days} days −{n}"),
     "f_yearly_cap": ("排除本年度已检查满 {cap} 次 {n}", "inspected {cap}+ times this year −{n}"),
     "f_eligible": ("符合条件 {n}", "eligible {n}"),
+    "limit_within": ("同一企业在抽查开始日期前后 {days} 日内已检查（或已被抽取）的，不列入抽取",
+                     "an enterprise inspected (or drawn) within {days} days of the start, "
+                     "before or after it, is not drawn"),
+    "limit_cap": ("同一企业在抽查开始日期所在年度已检查（或已被抽取）满 {cap} 次的，不列入抽取",
+                  "an enterprise inspected (or drawn) {cap} or more times in the start's "
+                  "calendar year is not drawn"),
+    "no_limits": ("未设定检查频次限制", "no inspection limits"),
     "supplementary": ("补充抽取，理由：{reason}", "supplementary draw (补充抽取), reason: {reason}"),
 })
 
-# Documents of record (the publication) are always Chinese.
-LIMIT_WITHIN = "同一企业在抽查开始日期前后 {days} 日内已检查（或已被抽取）的，不列入抽取"
-LIMIT_CAP = "同一企业在抽查开始日期所在年度已检查（或已被抽取）满 {cap} 次的，不列入抽取"
-NO_LIMITS = "未设定检查频次限制"
 
 
 def source_text(entry: Inspection) -> str:
@@ -113,16 +116,19 @@ def repeated_lines(items: list[Repeated], limits: Mapping[str, int],
     return lines
 
 
-def limits_text(limits: Mapping[str, Any] | None) -> str:
-    """The limits a draw applied, in Chinese (documents of record)."""
-    if not limits:
-        return NO_LIMITS
-    parts = []
-    if limits.get("exclude_within_days") is not None:
-        parts.append(LIMIT_WITHIN.format(days=limits["exclude_within_days"]))
-    if limits.get("max_per_year") is not None:
-        parts.append(LIMIT_CAP.format(cap=limits["max_per_year"]))
-    return "；".join(parts) + "。"
+def limits_text(limits: Mapping[str, Any] | None, *, document: bool = False) -> str:
+    """The limits a draw applied, in the user's language, or in Chinese for a *document*
+    of record (the publication)."""
+    text: Any = _("no_limits")
+    if limits:
+        parts: list[Any] = []
+        if limits.get("exclude_within_days") is not None:
+            parts.append(_("limit_within", days=limits["exclude_within_days"]))
+        if limits.get("max_per_year") is not None:
+            parts.append(_("limit_cap", cap=limits["max_per_year"]))
+        text = Localized("；".join(p.in_lang("zh") for p in parts) + "。",
+                         "; ".join(p.in_lang("en") for p in parts) + ".")
+    return text.in_lang("zh") if document else str(text)
 
 
 def funnel_line(funnel: Mapping[str, int] | None, limits: Mapping[str, Any] | None) -> str | None:
