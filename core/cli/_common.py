@@ -35,6 +35,21 @@ EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130  # Ctrl-C: 128 + SIGINT, as shells report it
 
 
+def table_file_options(fn: Any) -> Any:
+    """``--encoding``, ``--sheet`` and ``--mapping``: how a CSV/XLSX file of rows is read
+    (the libraries' imports, ``history import``; core/libraries/reader.py)."""
+    from ..i18n import Localized
+
+    fn = click.option("--mapping", type=click.Path(dir_okay=False), default=None,
+                      help=Localized("列名映射文件（YAML）", "column mapping file (YAML)"))(fn)
+    fn = click.option("--sheet", default=None,
+                      help=Localized("XLSX 工作表名称（默认第一个）",
+                                     "XLSX sheet name (default: the first)"))(fn)
+    return click.option("--encoding", default=None,
+                        help=Localized("CSV 文件编码（默认自动识别 UTF-8 / GB18030）",
+                                       "CSV encoding (default: detect UTF-8 / GB18030)"))(fn)
+
+
 def format_option(*choices: str, default: str | None = None):
     """``--format`` with the given choices (first one is the default)."""
     return click.option("--format", "fmt", type=click.Choice(list(choices)),

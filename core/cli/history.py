@@ -8,7 +8,14 @@ import sys
 import click
 
 from ..i18n import translator
-from ._common import EXIT_INVALID, echo_json, echo_problems, format_option, store_engine
+from ._common import (
+    EXIT_INVALID,
+    echo_json,
+    echo_problems,
+    format_option,
+    store_engine,
+    table_file_options,
+)
 
 _ = translator({
     "group": ("检查历史：导入 jointcheck 以外的检查记录（供抽取时的检查频次限制和重复检查提示使用）",
@@ -18,10 +25,6 @@ _ = translator({
                "有任何问题则全部不导入",
                "Import inspections (CSV or XLSX: 统一社会信用代码, 检查日期, 检查单位, optionally "
                "检查类型, 检查事项); nothing is imported when any row has a problem"),
-    "opt_encoding": ("CSV 文件编码（默认自动识别 UTF-8 / GB18030）",
-                     "CSV encoding (default: detect UTF-8 / GB18030)"),
-    "opt_sheet": ("XLSX 工作表名称（默认第一个）", "XLSX sheet name (default: the first)"),
-    "opt_mapping": ("列名映射文件（YAML）", "column mapping file (YAML)"),
     "imported": ("已导入检查记录“{file}”：新增 {added}，已有 {unchanged}（共 {rows} 行）",
                  "imported inspections '{file}': {added} added, {unchanged} already on record "
                  "({rows} rows)"),
@@ -38,9 +41,7 @@ def history() -> None:
 
 @history.command("import", help=_("import"))
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--encoding", default=None, help=_("opt_encoding"))
-@click.option("--sheet", default=None, help=_("opt_sheet"))
-@click.option("--mapping", type=click.Path(dir_okay=False), default=None, help=_("opt_mapping"))
+@table_file_options
 @format_option("text", "json")
 @click.pass_context
 def import_(ctx: click.Context, file: str, encoding: str | None, sheet: str | None,

@@ -29,6 +29,7 @@ from ._common import (
     format_option,
     render_table,
     store_engine,
+    table_file_options,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -45,10 +46,6 @@ _ = translator({
     "history": ("查看一户企业的检查历史：各实施方案的检查任务和导入的检查记录（日期、检查单位、结果）",
                 "Show an enterprise's inspections: every campaign's task and every imported "
                 "inspection (date, units, result)"),
-    "opt_encoding": ("CSV 文件编码（默认自动识别 UTF-8 / GB18030）",
-                     "CSV encoding (default: detect UTF-8 / GB18030)"),
-    "opt_sheet": ("XLSX 工作表名称（默认第一个）", "XLSX sheet name (default: the first)"),
-    "opt_mapping": ("列名映射文件（YAML）", "column mapping file (YAML)"),
     "opt_skip": ("跳过有问题的行，只导入正确的行", "skip bad rows and import the good ones"),
     "opt_rejects": ("把有问题的行及原因写入此 CSV 文件", "write the bad rows and why to this CSV file"),
     "opt_no_override": ("不接受“校验码例外”列（校验码错误的代码一律拒绝）",
@@ -107,10 +104,7 @@ def officers() -> None:
 
 def _import_command(kind: str) -> click.Command:
     @click.argument("file", type=click.Path(dir_okay=False))
-    @click.option("--encoding", default=None, help=_("opt_encoding"))
-    @click.option("--sheet", default=None, help=_("opt_sheet"))
-    @click.option("--mapping", type=click.Path(dir_okay=False), default=None,
-                  help=_("opt_mapping"))
+    @table_file_options
     @click.option("--skip-invalid", is_flag=True, help=_("opt_skip"))
     @click.option("--rejects", type=click.Path(dir_okay=False, writable=True), default=None,
                   metavar="OUT.csv", help=_("opt_rejects"))
