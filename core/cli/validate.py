@@ -34,7 +34,7 @@ def validate(ctx: click.Context, paths: tuple[str, ...], fmt: str, strict: bool)
     config, _checklists = validate_all(paths, strict=strict)
     if db_url(ctx) is not None:  # given the store: items changed under submitted records
         from ..records.drift import drift_problems
-        from .db import store_engine
+        from ._common import store_engine
 
         with store_engine(ctx) as engine:
             config.add(drift_problems(config, engine))
