@@ -296,3 +296,75 @@ def test_a_schema_in_the_url_is_refused_through_pgbouncer(bouncer, bouncer_db):
                                options="-csearch_path=city_a"))
     assert refused.value.code == "JC702"
     assert "options" in refused.value.problem.format()
+
+
+# --------------------------------------------------------------------------- bench/load.py
+
+
+def _load_bench():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "bench" / "load.py"
+    spec = importlib.util.spec_from_file_location("bench_load", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_load_bench_counts_a_mark_lost_unless_read_back(pg_drawn):
+    """bench/load.py's read-back: every acknowledged write of an answer must show in its
+    version, and the last acknowledged value must be the stored one."""
+    drawn = pg_drawn
+    tid = drawn.task_ids[3]
+    draft = R.load_draft(drawn.engine, tid, host=drawn.host)
+    a, b = (R.item_key(i) for i in draft.items[:2])
+    for n, value in enumerate(({"result": "compliant"}, {"result": "noncompliant"})):
+        R.save_answer(drawn.engine, tid, a, value, expected=n, checklist=draft.checklist)
+    R.save_answer(drawn.engine, tid, b, {"result": "compliant"}, expected=0,
+                  checklist=draft.checklist)
+    url = drawn.engine.url.render_as_string(hide_password=False)
+    read_back = _load_bench().read_back
+    assert read_back(url, {tid: {a: [2, {"result": "noncompliant"}],
+                                 b: [1, {"result": "compliant"}]}}) == (3, 0)
+    # three acknowledged writes of a, two stored: one lost
+    assert read_back(url, {tid: {a: [3, {"result": "noncompliant"}]}}) == (3, 1)
+    # the last acknowledged value is not the stored one: all of them count as lost
+    assert read_back(url, {tid: {b: [1, {"result": "not_applicable"}]}}) == (1, 1)
+    # an acknowledged mark of an answer that is not stored at all
+    assert read_back(url, {tid: {R.item_key(draft.items[2]): [1, {"result": "compliant"}]}}
+                     ) == (1, 1)
+
+
+@pytest.mark.slow
+def test_the_load_bench_runs_through_pgbouncer_and_loses_nothing():
+    import re
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    if pgbouncer.binary() is None:
+        pytest.skip("pgbouncer is not installed (Debian package pgbouncer; .ci/run installs it)")
+    root = Path(__file__).resolve().parent.parent
+    out = subprocess.run([sys.executable, str(root / "bench" / "load.py"), "--inspectors", "6",
+                          "--seconds", "4", "--mean", "1", "--processes", "1", "--pool", "2",
+                          "--pg", pg_base_url()], capture_output=True, text=True, timeout=120,
+                         cwd=root)
+    assert out.returncode == 0, out.stdout + out.stderr
+    last = out.stdout.strip().splitlines()[-1]
+    found = re.fullmatch(r"inspectors=6 marks=(\d+) lost=0 refused=0 p50=[\d.]+ p95=[\d.]+ "
+                         r"p99=[\d.]+ ms", last)
+    assert found, last
+    assert int(found.group(1)) >= 6  # at least the burst, one mark each
+    # it cleaned up: the database it made is gone
+    name = re.search(r"database (jc_load_[0-9a-f]+)", out.stdout)
+    assert name, out.stdout
+    engine = sa.create_engine(pg_base_url(), poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            left = conn.execute(sa.text("SELECT count(*) FROM pg_database WHERE datname = :n"),
+                                {"n": name.group(1)}).scalar_one()
+    finally:
+        engine.dispose()
+    assert left == 0
