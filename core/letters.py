@@ -43,10 +43,14 @@ CELL_MARGIN_MM = 1
 
 
 def file_name(doc: LetterDoc, department: str, ext: str) -> str:
-    """``移交函-<文号>-<receiving department>.<ext>``, with characters a file system refuses
-    replaced (*department*: the department's full name)."""
+    """``移交函-<文号>-<receiving department>.<ext>`` (``更正函-…`` for a correcting
+    letter), with characters a file system refuses replaced (*department*: the
+    department's full name)."""
+    from .present.referrals import CORRECTION_TITLE
+
     safe = "".join("_" if ch in '\\/:*?"<>|' else ch for ch in f"{doc.number}-{department}")
-    return f"移交函-{safe}.{ext}"
+    kind = "更正函" if doc.title == CORRECTION_TITLE else "移交函"
+    return f"{kind}-{safe}.{ext}"
 
 
 def _write_atomic(path: Path, data: bytes) -> None:

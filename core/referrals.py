@@ -43,12 +43,18 @@ if TYPE_CHECKING:  # pragma: no cover
 
 DRAFTED, SENT, RECEIVED, OPENED, DECLINED, CLOSED, REPORTED = (
     "drafted", "sent", "received", "opened", "declined", "closed", "reported")
-STATUSES = (DRAFTED, SENT, RECEIVED, OPENED, DECLINED, CLOSED, REPORTED)
+# a sent referral whose problem an amendment removed, withdrawn by a letter (``correct``)
+WITHDRAWN = "withdrawn"
+STATUSES = (DRAFTED, SENT, RECEIVED, OPENED, DECLINED, CLOSED, REPORTED, WITHDRAWN)
+# the steps ``referrals update`` records (withdrawing is ``referrals correct``'s)
+STEPS = (DRAFTED, SENT, RECEIVED, OPENED, DECLINED, CLOSED, REPORTED)
 TRANSITIONS: dict[str, tuple[str, ...]] = {
     DRAFTED: (SENT,), SENT: (RECEIVED,), RECEIVED: (OPENED, DECLINED), OPENED: (CLOSED,),
-    CLOSED: (REPORTED,), DECLINED: (), REPORTED: (),
+    CLOSED: (REPORTED,), DECLINED: (), REPORTED: (), WITHDRAWN: (),
 }
-DONE = (DECLINED, REPORTED)
+DONE = (DECLINED, REPORTED, WITHDRAWN)
+# the department has decided on 立案: opened (and what follows) or declined
+DECIDED = {OPENED: OPENED, CLOSED: OPENED, REPORTED: OPENED, DECLINED: DECLINED}
 # the date column each status records
 DATE_COLUMN = {DRAFTED: "drafted_on", SENT: "sent_on", RECEIVED: "received_on",
                OPENED: "decided_on", DECLINED: "decided_on", CLOSED: "closed_on",
@@ -100,6 +106,7 @@ STATUS_NAMES: dict[str, tuple[str, str]] = {
     "declined": ("不予立案", "declined"),
     "closed": ("已结案", "case closed"),
     "reported": ("已报告", "result reported"),
+    "withdrawn": ("已撤回", "withdrawn"),
 }
 
 
@@ -133,6 +140,10 @@ class Referral:
     name: str | None = None           # 市场主体名称 (from the library)
     letter_number: str | None = None  # 文号 of its letter
     checklist_fingerprint: str | None = None
+    # the task's current results are settled by the joint office (else: a proposal)
+    settled: bool = False
+    # the problem changed or vanished since the referral was sent (see :func:`staleness`)
+    stale: Stale | None = None
 
     @property
     def done(self) -> bool:
@@ -211,7 +222,8 @@ class DraftResult:
     withdrawn: list[int] = field(default_factory=list)
 
 
-def _current_problems(conn: Connection, campaign_id: str) -> list[Any]:
+def _current_problems(conn: Connection, campaign_id: str,
+                      task_ids: Iterable[str] | None = None) -> list[Any]:
     """The problems of every task's current record version, not corrected on the spot."""
     from sqlalchemy import and_, select
 
@@ -224,7 +236,62 @@ def _current_problems(conn: Connection, campaign_id: str) -> list[Any]:
          .where(tasks.c.campaign_id == campaign_id)
          .where(rp.c.corrected_on_site.is_(False))
          .order_by(tasks.c.draw_id, tasks.c.seq, rp.c.n))
-    return list(conn.execute(q))
+    if task_ids is None:
+        return list(conn.execute(q))
+    from .draw.queries import chunks
+
+    return [r for chunk in chunks(sorted(set(task_ids)))
+            for r in conn.execute(q.where(rp.c.task_id.in_(chunk)))]
+
+
+@dataclass(frozen=True)
+class Referable:
+    """A problem as the results now stand: the item's note and receiving department, and
+    its dispositions after the joint office's overrides (core.records.results.
+    item_dispositions); *settled*: the office has settled the task's results."""
+
+    task_id: str
+    version: int
+    department: str
+    item_id: str
+    refer_to: str
+    credit_code: str
+    note: str | None
+    dispositions: list[str]
+    settled: bool
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.task_id, self.department, self.item_id)
+
+
+def current_problems(engine: Engine, campaign_id: str,
+                     task_ids: Iterable[str] | None = None) -> dict[tuple[str, str, str], Referable]:
+    """The referable problems of *campaign_id* (or of *task_ids*) by (task, department,
+    item), each with the dispositions the settled results (else the proposal) give it."""
+    from .records.results import item_dispositions, load
+    from .records.service import list_tasks
+
+    with engine.connect() as conn:
+        found = _current_problems(conn, campaign_id, task_ids)
+    if not found:
+        return {}
+    wanted = sorted({p.task_id for p in found})
+    rows = {r.task.id: r for r in load(engine, campaign_id, tasks=list_tasks(
+        engine, task_ids=wanted))}
+    out: dict[tuple[str, str, str], Referable] = {}
+    for p in found:
+        row = rows.get(p.task_id)
+        fresh = row is not None and row.task.version == p.version
+        results = row.results if fresh and row is not None else None
+        proposed = list(p.dispositions or [])
+        problem_ = Referable(task_id=p.task_id, version=p.version, department=p.department,
+                           item_id=p.item_id, refer_to=p.refer_to, credit_code=p.credit_code,
+                           note=p.note, dispositions=item_dispositions(results, p.department,
+                                                                       proposed),
+                           settled=bool(fresh and row is not None and row.is_settled))
+        out[problem_.key] = problem_
+    return out
 
 
 def _inspected_on(conn: Connection, keys: Iterable[tuple[str, int]]) -> dict[tuple[str, int], date]:
@@ -247,9 +314,12 @@ def _inspected_on(conn: Connection, keys: Iterable[tuple[str, int]]) -> dict[tup
 
 def draft(engine: Engine, campaign_id: str, on: date, *, actor: str | None = None,
           today: date | None = None) -> DraftResult:
-    """Draft a referral for every current problem that has none, dated *on*; bring drafted
-    (not yet sent) referrals in step with an amended record, and withdraw drafted ones whose
-    problem an amendment removed. Sent referrals are documents of record: never changed."""
+    """Draft a referral for every current problem that has none, dated *on*, with the
+    dispositions the joint office settled (else the proposal: ``current_problems``); bring
+    drafted (not yet sent) referrals in step with an amended record or a changed
+    settlement, and withdraw drafted ones whose problem an amendment removed. Sent
+    referrals are documents of record: never changed here (``staleness`` flags them,
+    ``correct`` writes the correcting or withdrawing letter)."""
     from sqlalchemy import delete, insert, select, update
 
     from .store import audit, begin_write, utcnow
@@ -258,8 +328,10 @@ def draft(engine: Engine, campaign_id: str, on: date, *, actor: str | None = Non
     _not_future(on, today)
     who = actor or audit.actor()
     result = DraftResult()
+    now_problems = current_problems(engine, campaign_id)
     with begin_write(engine) as conn:
-        found = _current_problems(conn, campaign_id)
+        found = [now_problems.get((p.task_id, p.department, p.item_id)) or p
+                 for p in _current_problems(conn, campaign_id)]
         existing = {(r.task_id, r.department, r.item_id): r for r in conn.execute(
             select(referrals.c.id, referrals.c.task_id, referrals.c.department,
                    referrals.c.item_id, referrals.c.status, referrals.c.version,
@@ -285,7 +357,8 @@ def draft(engine: Engine, campaign_id: str, on: date, *, actor: str | None = Non
                     "created_at": now, "updated_at": now})
             elif old.status == DRAFTED and (old.version, old.note, old.dispositions,
                                             old.refer_to) != (p.version, p.note,
-                                                              p.dispositions, p.refer_to):
+                                                              list(p.dispositions or []),
+                                                              p.refer_to):
                 conn.execute(update(referrals).where(referrals.c.id == old.id).values(
                     version=p.version, note=p.note, dispositions=list(p.dispositions or []),
                     refer_to=p.refer_to, inspected_on=dates.get((p.task_id, p.version)),
@@ -303,6 +376,67 @@ def draft(engine: Engine, campaign_id: str, on: date, *, actor: str | None = Non
                 "campaign_id": campaign_id, "date": on.isoformat(), "drafted": result.drafted,
                 "updated": result.updated, "withdrawn": result.withdrawn}, actor=who)
     return result
+
+
+# ----------------------------------------------------------------------------- staleness
+
+
+@dataclass(frozen=True)
+class Stale:
+    """A sent referral whose problem changed (*problem*: what it is now; action
+    ``correct``: a correcting letter) or vanished (*problem* None; action ``withdraw``: a
+    withdrawing letter) since the letter — an amended record, or a changed settlement."""
+
+    reason: str  # "changed" | "vanished"
+    problem: Referable | None
+
+    @property
+    def action(self) -> str:
+        return "correct" if self.problem is not None else "withdraw"
+
+    def to_json(self) -> dict[str, Any]:
+        p = self.problem
+        return {"reason": self.reason, "action": self.action,
+                "now": None if p is None else {
+                    "version": p.version, "note": p.note, "dispositions": p.dispositions,
+                    "receiving_department": p.refer_to, "settled": p.settled}}
+
+
+def _differs(ref: Any, p: Referable) -> bool:
+    return (ref.note, list(ref.dispositions or []), ref.refer_to) != (
+        p.note, list(p.dispositions), p.refer_to)
+
+
+def staleness(engine: Engine, campaign_id: str, refs: Iterable[Any] | None = None
+              ) -> dict[int, Stale]:
+    """The sent referrals of *campaign_id* (or among *refs*, which carry ``id``,
+    ``task_id``, ``department``, ``item_id``, ``status``, ``note``, ``dispositions`` and
+    ``refer_to``) whose problem changed or vanished since they were sent, by id. Drafted
+    referrals follow the record by themselves (``draft``); withdrawn ones are done."""
+    from sqlalchemy import select
+
+    from .store.models import referrals
+
+    if refs is None:
+        with engine.connect() as conn:
+            refs = list(conn.execute(
+                select(referrals.c.id, referrals.c.task_id, referrals.c.department,
+                       referrals.c.item_id, referrals.c.status, referrals.c.note,
+                       referrals.c.dispositions, referrals.c.refer_to)
+                .where(referrals.c.campaign_id == campaign_id)
+                .where(referrals.c.status.not_in((DRAFTED, WITHDRAWN)))))
+    sent = [r for r in refs if r.status not in (DRAFTED, WITHDRAWN)]
+    if not sent:
+        return {}
+    now = current_problems(engine, campaign_id, {r.task_id for r in sent})
+    out: dict[int, Stale] = {}
+    for r in sent:
+        p = now.get((r.task_id, r.department, r.item_id))
+        if p is None:
+            out[r.id] = Stale("vanished", None)
+        elif _differs(r, p):
+            out[r.id] = Stale("changed", p)
+    return out
 
 
 # ----------------------------------------------------------------------------- steps
@@ -398,17 +532,20 @@ def list_referrals(engine: Engine, *, campaign_id: str | None = None,
     """Referrals in task and item order, with the enterprise's name and the letter's 文号
     (*where*: a further SQL condition, e.g. :func:`overdue_condition`; *brief* leaves out
     the note, the dispositions and the history, for long lists)."""
-    from sqlalchemy import select
+    from sqlalchemy import and_, select
 
     from .store.models import referral_letters, referrals, targets, tasks
+    from .store.models import result_settlements as rs
 
     cols = [c for c in referrals.c
             if not brief or c.name not in ("history", "note", "dispositions")]
     q = (select(*cols, targets.c.name, referral_letters.c.number.label("letter_number"),
-                tasks.c.checklist_fingerprint)
+                tasks.c.checklist_fingerprint, rs.c.task_id.label("settled_task"))
          .join(tasks, tasks.c.id == referrals.c.task_id)
          .outerjoin(targets, targets.c.credit_code == referrals.c.credit_code)
          .outerjoin(referral_letters, referral_letters.c.id == referrals.c.letter_id)
+         .outerjoin(rs, and_(rs.c.task_id == tasks.c.id, rs.c.version == tasks.c.version,
+                             tasks.c.status == "submitted"))
          .order_by(tasks.c.draw_id, tasks.c.seq, referrals.c.id))
     if campaign_id is not None:
         q = q.where(referrals.c.campaign_id == campaign_id)
@@ -441,7 +578,8 @@ def _from_row(row: Any, brief: bool = False) -> Referral:
         inspected_on=m["inspected_on"],
         status=m["status"], dates=dates, case_no=m["case_no"], letter_id=m["letter_id"],
         history=[] if brief else list(m["history"] or []), name=m["name"],
-        letter_number=m["letter_number"], checklist_fingerprint=m["checklist_fingerprint"])
+        letter_number=m["letter_number"], checklist_fingerprint=m["checklist_fingerprint"],
+        settled=m["settled_task"] is not None)
 
 
 # ----------------------------------------------------------------------------- letters
@@ -517,3 +655,101 @@ def assign_letters(engine: Engine, campaign_id: str, on: date, pattern: str, *,
     return [Letter(id=lt.id, campaign_id=lt.campaign_id, department=lt.department,
                    number=lt.number, dated=lt.dated, referrals=by_letter.get(lt.id, []))
             for lt in letters if by_letter.get(lt.id)]
+
+
+# ----------------------------------------------------------------------------- corrections
+
+
+@dataclass
+class Correction:
+    """One stale referral as it was sent (*referral*) and what changed (*stale*)."""
+
+    referral: Referral
+    stale: Stale
+
+
+@dataclass
+class CorrectionLetter:
+    """A correcting (更正) or withdrawing (撤回) letter to one receiving department."""
+
+    id: int
+    campaign_id: str
+    department: str
+    number: str
+    dated: date
+    corrections: list[Correction]
+
+
+def correct(engine: Engine, campaign_id: str, on: date, pattern: str, *,
+            department: str | None = None, actor: str | None = None,
+            today: date | None = None) -> list[CorrectionLetter]:
+    """Resolve every stale referral (``staleness``) with a letter dated *on* to its
+    receiving department, numbered by *pattern* in *on*'s year: a changed problem is
+    corrected (the referral now says what the record and the settled results say), a
+    vanished one withdrawn (status ``withdrawn``). Each letter is audit-logged
+    (``referral.correct``) and each referral keeps the step, with what it said before, in
+    its history. Refused (JC943) when *on* is before a referral's letter was sent."""
+    from sqlalchemy import func, insert, select
+    from sqlalchemy import update as sql_update
+
+    from .store import audit, begin_write, utcnow
+    from .store.models import referral_letters, referrals
+
+    _not_future(on, today)
+    letter_number(pattern, on.year, 1)
+    who = actor or audit.actor()
+    refs = [r for r in list_referrals(engine, campaign_id=campaign_id, department=department)
+            if r.status not in (DRAFTED, WITHDRAWN)]
+    stale = staleness(engine, campaign_id, refs)
+    todo = [Correction(r, stale[r.id]) for r in refs if r.id in stale]
+    for c in todo:
+        sent = c.referral.dates.get(SENT)
+        if sent is not None and on < sent:
+            raise ReferralError([problem(
+                "JC943", status=status_name(WITHDRAWN if c.stale.problem is None else SENT),
+                date=on.isoformat(), previous=status_name(SENT),
+                previous_date=sent.isoformat())])
+    by_dept: dict[str, list[Correction]] = {}
+    for c in todo:
+        by_dept.setdefault(c.referral.refer_to, []).append(c)
+    out: list[CorrectionLetter] = []
+    if not by_dept:
+        return out
+    with begin_write(engine) as conn:
+        n = conn.execute(select(func.max(referral_letters.c.n))
+                         .where(referral_letters.c.year == on.year)).scalar() or 0
+        now = utcnow()
+        for dept, items in sorted(by_dept.items()):
+            n += 1
+            number = letter_number(pattern, on.year, n)
+            letter_id = conn.execute(insert(referral_letters).values(
+                campaign_id=campaign_id, department=dept, year=on.year, n=n, number=number,
+                dated=on, created_at=now).returning(referral_letters.c.id)).scalar_one()
+            seq = audit.append(conn, "referral.correct", {
+                "campaign_id": campaign_id, "letter_id": letter_id, "number": number,
+                "department": dept, "date": on.isoformat(),
+                "corrected": [c.referral.id for c in items if c.stale.problem is not None],
+                "withdrawn": [c.referral.id for c in items if c.stale.problem is None]},
+                actor=who)
+            for c in items:
+                ref, p = c.referral, c.stale.problem
+                step: dict[str, Any] = {
+                    "status": "corrected" if p is not None else WITHDRAWN,
+                    "date": on.isoformat(), "by": who, "at": audit.format_time(now),
+                    "letter": number, "audit_seq": seq,
+                    "was": {"version": ref.version, "note": ref.note,
+                            "dispositions": ref.dispositions, "refer_to": ref.refer_to,
+                            "letter": ref.letter_number}}
+                values: dict[str, Any] = {"history": list(ref.history) + [step],
+                                          "updated_at": now}
+                if p is None:
+                    values["status"] = WITHDRAWN
+                else:
+                    values.update(version=p.version, note=p.note,
+                                  dispositions=list(p.dispositions), refer_to=p.refer_to)
+                conn.execute(sql_update(referrals).where(referrals.c.id == ref.id)
+                             .values(**values))
+            out.append(CorrectionLetter(id=letter_id, campaign_id=campaign_id,
+                                        department=dept, number=number, dated=on,
+                                        corrections=items))
+    return out

@@ -18,7 +18,16 @@ from typing import TYPE_CHECKING, Any
 from . import clock
 from . import deadlines as D
 from .clock import beijing_date
-from .referrals import CLOSED, DECLINED, DRAFTED, EVENT_COLUMN, NEXT_DEADLINE, OPENED, REPORTED
+from .referrals import (
+    CLOSED,
+    DECLINED,
+    DRAFTED,
+    EVENT_COLUMN,
+    NEXT_DEADLINE,
+    OPENED,
+    REPORTED,
+    WITHDRAWN,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from sqlalchemy import Connection, Engine
@@ -28,7 +37,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from .model import Campaign
 
 STAGES = ("drawn", "pending", "draft", "submitted", "settled", "published", "problems",
-          "corrected_on_site", "drafted", "referred", "answered", "closed", "reported")
+          "corrected_on_site", "drafted", "referred", "answered", "closed", "reported",
+          "withdrawn")
 
 
 @dataclass
@@ -51,6 +61,24 @@ class DueGroup:
                 "owner": self.owner, "count": self.count, "examples": self.refs}
 
 
+# what a change leaves to do before every output agrees again, in the order to do it
+SETTLE, CORRECT, PUBLISH = "settle", "correct_referrals", "publish"
+PENDING = (SETTLE, CORRECT, PUBLISH)
+
+
+@dataclass
+class Pending:
+    """Work a change left: submitted results not (or no longer) settled, referrals whose
+    problem changed or vanished since their letter, a publication out of date."""
+
+    kind: str  # one of PENDING
+    count: int
+    refs: list[str] = field(default_factory=list)  # task or referral ids (first 50)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "count": self.count, "examples": self.refs}
+
+
 @dataclass
 class Status:
     campaign_id: str
@@ -63,6 +91,7 @@ class Status:
     repeated: list[Repeated] = field(default_factory=list)
     repeat_limits: dict[str, int] = field(default_factory=dict)
     department_names: dict[str, str] = field(default_factory=dict)
+    pending: list[Pending] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {"campaign_id": self.campaign_id, "as_of": self.today.isoformat(),
@@ -74,7 +103,58 @@ class Status:
                     "enterprises": [{"credit_code": r.credit_code, "task": r.task_id,
                                      "over_cap": r.over_cap, "within_days": r.near,
                                      "inspections": [e.to_json() for e in r.inspections]}
-                                    for r in self.repeated]}}
+                                    for r in self.repeated]},
+                "pending": [p.to_json() for p in self.pending]}
+
+
+def pending_work(engine: Engine, campaign_id: str) -> list[Pending]:
+    """What is left before the campaign's outputs agree with its records: results to
+    settle (new, amended or overridden since), referrals to correct or withdraw
+    (core.referrals.staleness), and a publication that no longer matches the settled
+    results (the campaign was published, and a settled result is not, or a published one
+    was amended or overridden since)."""
+    from sqlalchemy import select
+
+    from .referrals import staleness
+    from .store.models import audit_log, tasks
+    from .store.models import result_settlements as rs
+
+    out: list[Pending] = []
+    with engine.connect() as conn:
+        current = {tid: (status_, version) for tid, status_, version in conn.execute(
+            select(tasks.c.id, tasks.c.status, tasks.c.version)
+            .where(tasks.c.campaign_id == campaign_id).where(tasks.c.version > 0))}
+        settled: dict[str, bool] = {}  # task -> published, for its current version
+        published_before: set[str] = set()  # tasks an older settlement was published for
+        for tid, version, published in conn.execute(
+                select(rs.c.task_id, rs.c.version, rs.c.published_on)
+                .where(rs.c.campaign_id == campaign_id)):
+            now = current.get(tid)
+            if now is not None and now == ("submitted", version):
+                settled[tid] = published is not None
+            elif published is not None:
+                published_before.add(tid)
+        published_campaign = False
+        for action, payload in conn.execute(
+                select(audit_log.c.action, audit_log.c.payload)
+                .where(audit_log.c.action.in_(("results.publish", "results.override")))):
+            if action == "results.publish":
+                published_campaign |= (payload or {}).get("campaign_id") == campaign_id
+            elif (payload or {}).get("published_on") and payload.get("task_id") in current:
+                published_before.add(payload["task_id"])
+    unsettled = sorted(t for t, (st, _v) in current.items()
+                       if st == "submitted" and t not in settled)
+    if unsettled:
+        out.append(Pending(SETTLE, len(unsettled), unsettled[:50]))
+    stale = staleness(engine, campaign_id)
+    if stale:
+        out.append(Pending(CORRECT, len(stale), [str(i) for i in sorted(stale)][:50]))
+    if published_campaign:
+        behind = sorted({t for t, pub in settled.items() if not pub}
+                        | {t for t in published_before if not settled.get(t)})
+        if behind:
+            out.append(Pending(PUBLISH, len(behind), behind[:50]))
+    return out
 
 
 def _counts(conn: Connection, campaign_id: str) -> dict[str, int]:
@@ -108,7 +188,8 @@ def _counts(conn: Connection, campaign_id: str) -> dict[str, int]:
                              .where(referrals.c.campaign_id == campaign_id)
                              .group_by(referrals.c.status)).all())
     counts["drafted"] = sum(refs.values())
-    counts["referred"] = sum(n for s, n in refs.items() if s != DRAFTED)
+    counts["referred"] = sum(n for s, n in refs.items() if s not in (DRAFTED, WITHDRAWN))
+    counts["withdrawn"] = refs.get(WITHDRAWN, 0)
     counts["answered"] = sum(refs.get(s, 0) for s in (OPENED, DECLINED, CLOSED, REPORTED))
     counts["closed"] = sum(refs.get(s, 0) for s in (CLOSED, REPORTED))
     counts["reported"] = refs.get(REPORTED, 0)
@@ -212,4 +293,5 @@ def campaign_status(engine: Engine, campaign: Campaign, calendar: WorkCalendar, 
             untracked.append(rule.id)
         repeated, limits = repeated_inspections(conn, campaign.id)
     order = sorted(groups.values(), key=lambda g: (g.due.date, g.deadline.id, g.owner))
-    return Status(campaign.id, today, within, counts, order, untracked, repeated, limits, names)
+    return Status(campaign.id, today, within, counts, order, untracked, repeated, limits, names,
+                  pending_work(engine, campaign.id))

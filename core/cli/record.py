@@ -94,6 +94,9 @@ def show(ctx: click.Context, task: str, version: int | None, campaign: str | Non
     from ..text import local_time
 
     host, checklist = plugins_and_checklist(campaign)
+    settled: bool | None = None
+    unfinished: tuple[int, int] | None = None
+    results: dict[str, Any] | None
     with store_engine(ctx) as engine:
         try:
             draft = load_draft(engine, task, host=host,
@@ -104,22 +107,40 @@ def show(ctx: click.Context, task: str, version: int | None, campaign: str | Non
                 record_data, results, shown = rv.record, rv.results, rv.version
                 submitted = (local_time(rv.submitted_at), rv.submitted_by)
                 reason, status, fp = rv.reason, "submitted", rv.checklist_fingerprint
+                if rv.version == draft.task.version and draft.task.status == "submitted":
+                    # the current version: the joint office's settled results, else the
+                    # proposal (the computed results with the office's overrides)
+                    from ..records.results import load
+
+                    (row,) = load(engine, "", tasks=[draft.task])
+                    results, settled = row.results or results, row.is_settled
+                else:
+                    settled = False
             else:
                 used = draft.checklist
                 record_data = draft.record()
-                results = draft.classify().to_json()
+                unfinished = draft.unfinished()
+                results = None if unfinished else draft.classify().to_json()
                 shown, submitted, reason = None, None, draft.task.amend_reason
                 status, fp = draft.task.status, draft.checklist.fingerprint
         except RecordError as exc:
             _record_error(exc)
     if fmt == "json":
         findings = record_data["findings"]
+        opinion = record_data.get("opinion")
+        if settled is not None:
+            from ..present.records import opinion_text
+
+            opinion = opinion_text(opinion, results, settled, used)
         echo_json({
             "task_id": task, "status": status, "version": shown,
             "task_status": draft.task.status, "campaign_id": draft.task.campaign_id,
             "credit_code": draft.task.credit_code, "name": draft.task.name,
             "inspected_on": findings.get("inspected_on"), "findings": findings,
-            "results": results, "opinion": record_data.get("opinion"),
+            "results": results, "settled": settled,
+            "unfinished": None if unfinished is None else {
+                "answered": unfinished[0], "applicable": unfinished[1]},
+            "opinion": None if unfinished else opinion,
             "remarks": record_data.get("remarks"), "methods": record_data.get("methods"),
             "officers_present": record_data.get("officers_present"),
             "escort": record_data.get("escort"), "checklist_fingerprint": fp,
@@ -137,7 +158,7 @@ def show(ctx: click.Context, task: str, version: int | None, campaign: str | Non
         applies = {i.key: item_applies(i, facts, host) for i in used.items}
     for line in record_lines(draft.task, used, record_data, results, status=status,
                              version=shown, submitted=submitted, reason=reason,
-                             applies=applies):
+                             applies=applies, settled=settled, unfinished=unfinished):
         click.echo(line)
     if shown is None:
         click.echo(_("live"))

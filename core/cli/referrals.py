@@ -10,7 +10,7 @@ import click
 
 from ..clock import today as clock_today
 from ..i18n import translator
-from ..referrals import STATUSES
+from ..referrals import STATUSES, STEPS
 from ._common import (
     EXIT_INVALID,
     echo_json_list,
@@ -34,6 +34,13 @@ _ = translator({
                "Record a referral's next step (sent, received, opened, declined, closed, reported)"),
     "letter": ("按接收部门生成《关于移交双随机抽查有关问题的函》（DOCX 或 Markdown）",
                "Write the letters 《关于移交双随机抽查有关问题的函》 per receiving department"),
+    "correct": ("为记录已更正的移交按接收部门生成更正或撤回函（DOCX 或 Markdown）",
+                "Write the correcting or withdrawing letters of the referrals marked 记录已更正, "
+                "per receiving department"),
+    "no_corrections": ("没有需要更正或撤回的问题线索移交。", "No referral needs a correcting or "
+                       "withdrawing letter."),
+    "wrote_correction": ("已写出 {file}（{number}，{to}，更正 {c} 项，撤回 {w} 项）",
+                         "Wrote {file} ({number}, {to}, {c} corrected, {w} withdrawn)"),
     "campaign": ("实施方案文件", "campaign file"),
     "department": ("只处理该接收部门（部门代码）", "only this receiving department (its code)"),
     "overdue": ("只列出已逾期的（逾期最久的在前）", "only overdue referrals (the longest overdue first)"),
@@ -154,11 +161,15 @@ def list_(ctx: click.Context, campaign: str, department: str | None, overdue: bo
     today = on or clock_today()
     wanted = statuses or (tuple(s for s in STATUSES if s not in DONE) if overdue else ())
     found = rules(camp)
+    from ..present.referrals import stale_hint
+    from ..referrals import staleness
+
     with store_engine(ctx) as engine:
         refs = list_referrals(engine, campaign_id=camp.id, department=department,
                               statuses=wanted, where=overdue_condition(found, cal, camp, today)
                               if overdue else None, brief=True)
         checklists = checklists_of(engine, refs)
+        stale = staleness(engine, camp.id)
     rows = []
     for r in refs:
         nxt = next_due(r, found, cal, camp)
@@ -173,22 +184,24 @@ def list_(ctx: click.Context, campaign: str, department: str | None, overdue: bo
     if limit:
         rows = rows[:limit]
     if fmt == "json":
-        echo_json_list(list_json(r, checklists.get(r.checklist_fingerprint), nxt, today)
-                       for r, nxt in rows)
+        echo_json_list(list_json(r, checklists.get(r.checklist_fingerprint), nxt, today,
+                                 stale.get(r.id)) for r, nxt in rows)
     elif not rows:
         click.echo(text("none"))
     else:
         click.echo("\n".join(table_lines(list_header(), (list_row(r, checklists.get(
-            r.checklist_fingerprint), nxt, today) for r, nxt in rows))))
+            r.checklist_fingerprint), nxt, today, stale.get(r.id)) for r, nxt in rows))))
         click.echo(text("count", n=total) if len(rows) == total
                    else _("shown", n=len(rows), total=total))
+        if any(r.id in stale for r, _nxt in rows):
+            click.echo(stale_hint(campaign))
     warn_estimates(cal)
 
 
 @referrals.command(help=_("update"))
 @click.argument("referral_id", metavar="ID", type=click.IntRange(1, 2**62))
 @click.option("--status", required=True,
-              type=click.Choice(STATUSES))
+              type=click.Choice(STEPS))
 @_date_option("--date", "date", required=True)
 @click.option("--note", default=None, help=_("note"))
 @click.option("--case-no", default=None, help=_("case_no"))
@@ -207,29 +220,11 @@ def update(ctx: click.Context, referral_id: int, status: str, on: date, note: st
     click.echo(_("stepped", id=ref.id, status=status_label(ref.status), date=on.isoformat()))
 
 
-@referrals.command(help=_("letter"))
-@click.argument("campaign", type=click.Path(path_type=str))
-@click.option("--department", default=None, metavar="CODE", help=_("department"))
-@click.option("--format", "fmt", type=click.Choice(["docx", "md"]), required=True,
-              help="输出格式 / output format")
-@click.option("-o", "--output", required=True, type=click.Path(path_type=Path, file_okay=False),
-              help=_("output"))
-@_date_option("--date", "letter_date")
-@holidays_option
-@click.pass_context
-def letter(ctx: click.Context, campaign: str, department: str | None, fmt: str, output: Path,
-           on: date | None, holidays: tuple[str, ...]) -> None:
-    from ..deadlines import rules
-    from ..letters import file_name, write_docx, write_markdown
-    from ..present.referrals import letter_document
-    from ..referrals import (
-        LETTER_NUMBER,
-        SENDER,
-        ReferralError,
-        assign_letters,
-        letter_number,
-    )
-    from ..referrals import draft as do_draft
+def _letter_setup(ctx: click.Context, campaign: str, department: str | None,
+                  on: date | None, holidays: tuple[str, ...]):
+    """(campaign, calendar, settings, date, 文号 pattern) of a letter command, the pattern
+    checked and located at the campaign's setting."""
+    from ..referrals import LETTER_NUMBER, ReferralError, letter_number
 
     opened = open_campaign_or_fail(campaign, ctx, holidays=holidays, calendar=True,
                                    reading=True)
@@ -245,6 +240,33 @@ def letter(ctx: click.Context, campaign: str, department: str | None, fmt: str, 
 
         fail([dataclasses.replace(p, file=camp.source.file, path="/campaign/referral/"
                                   "letter_number") for p in exc.problems])
+    return camp, cal, settings, on, pattern
+
+
+def _letter_options(command):
+    for option in reversed([
+            click.argument("campaign", type=click.Path(path_type=str)),
+            click.option("--department", default=None, metavar="CODE", help=_("department")),
+            click.option("--format", "fmt", type=click.Choice(["docx", "md"]), required=True,
+                         help="输出格式 / output format"),
+            click.option("-o", "--output", required=True,
+                         type=click.Path(path_type=Path, file_okay=False), help=_("output")),
+            _date_option("--date", "letter_date"), holidays_option, click.pass_context]):
+        command = option(command)
+    return command
+
+
+@referrals.command(help=_("letter"))
+@_letter_options
+def letter(ctx: click.Context, campaign: str, department: str | None, fmt: str, output: Path,
+           on: date | None, holidays: tuple[str, ...]) -> None:
+    from ..deadlines import rules
+    from ..letters import file_name, write_docx, write_markdown
+    from ..present.referrals import letter_document
+    from ..referrals import SENDER, ReferralError, assign_letters
+    from ..referrals import draft as do_draft
+
+    camp, cal, settings, on, pattern = _letter_setup(ctx, campaign, department, on, holidays)
     with store_engine(ctx) as engine:
         try:
             _echo_draft(do_draft(engine, camp.id, on))
@@ -265,3 +287,33 @@ def letter(ctx: click.Context, campaign: str, department: str | None, fmt: str, 
         click.echo(_("wrote", file=path, number=lt.number, to=doc.department,
                      n=len(lt.referrals)))
     warn_estimates(cal)
+
+
+@referrals.command(help=_("correct"))
+@_letter_options
+def correct(ctx: click.Context, campaign: str, department: str | None, fmt: str,
+            output: Path, on: date | None, holidays: tuple[str, ...]) -> None:
+    from ..letters import file_name, write_docx, write_markdown
+    from ..present.referrals import correction_document
+    from ..referrals import SENDER, ReferralError
+    from ..referrals import correct as do_correct
+
+    camp, _cal, settings, on, pattern = _letter_setup(ctx, campaign, department, on, holidays)
+    with store_engine(ctx) as engine:
+        try:
+            letters = do_correct(engine, camp.id, on, pattern, department=department)
+        except ReferralError as exc:
+            fail(exc.problems)
+        checklists = checklists_of(engine, [c.referral for lt in letters
+                                            for c in lt.corrections])
+    if not letters:
+        click.echo(_("no_corrections"))
+        return
+    output.mkdir(parents=True, exist_ok=True)
+    for lt in letters:
+        doc = correction_document(lt, camp, checklists, settings.get("sender") or SENDER)
+        path = output / file_name(doc, doc.department, fmt)
+        (write_docx if fmt == "docx" else write_markdown)(doc, path)
+        withdrawn = sum(1 for c in lt.corrections if c.stale.problem is None)
+        click.echo(_("wrote_correction", file=path, number=lt.number, to=doc.department,
+                     c=len(lt.corrections) - withdrawn, w=withdrawn))

@@ -50,8 +50,13 @@ def status(ctx: click.Context, campaign: str, within: int, as_of: date | None,
         found = campaign_status(engine, camp, cal, today=as_of, within=within,
                                 department_names=names)
     if fmt == "json":
-        echo_json(found.to_json())
+        from ..present.status import pending_command
+
+        data = found.to_json()
+        for p in data["pending"]:
+            p["command"] = pending_command(p["kind"], campaign)
+        echo_json(data)
     else:
-        for line in status_lines(found, camp):
+        for line in status_lines(found, camp, campaign):
             click.echo(line)
     warn_estimates(cal)

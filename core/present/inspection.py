@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..i18n import translator
 from .draw import member_text
-from .records import MARKS, outcome_label, results_lines
+from .records import MARKS, outcome_label, results_lines, unfinished_lines
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..classify import JointResult
@@ -169,6 +169,10 @@ def legal_sections(item: Item, checklist: Checklist) -> list[tuple[str, str]]:
     return out
 
 
-def live_result_lines(result: JointResult, checklist: Checklist) -> list[str]:
-    """Each department's result and dispositions and the joint result, as they stand."""
+def live_result_lines(result: JointResult, checklist: Checklist,
+                      unfinished: tuple[int, int] | None = None) -> list[str]:
+    """Each department's result and dispositions and the joint result, as they stand; a
+    draft *unfinished* (answered, applicable) has no result yet, and says so."""
+    if unfinished is not None:
+        return unfinished_lines(*unfinished)
     return results_lines(result.to_json(), checklist)

@@ -3,6 +3,7 @@ the draft 处理意见 and the text of ``record show``. Pure functions."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -43,6 +44,13 @@ _ = translator({
     "officers": ("检查人员：{value}", "Officers present: {value}"),
     "escort": ("陪同人员：{value}", "Escort: {value}"),
     "opinion": ("处理意见：{value}", "处理意见: {value}"),
+    "unfinished": ("检查结果：未完成（已填写 {answered}/{total} 项适用事项）",
+                   "检查结果: not finished ({answered}/{total} applicable items answered)"),
+    "unfinished_opinion": ("处理意见：未完成", "处理意见: not finished"),
+    "settled_head": ("检查结果（联合抽查领导小组办公室已确定）：",
+                     "检查结果 (settled by the joint office):"),
+    "proposal_head": ("检查结果（建议，联合抽查领导小组办公室尚未确定）：",
+                      "检查结果 (proposed; not yet settled by the joint office):"),
     "remarks": ("备注：{value}", "备注: {value}"),
     "note": ("    问题说明：{value}", "    note: {value}"),
     "submitted_by": ("提交：{at}，{by}", "Submitted {at} by {by}"),
@@ -94,9 +102,44 @@ def task_header() -> list[str]:
     return [_("h_task"), _("h_seq"), _("h_name"), _("h_code"), _("h_leader"), _("h_status")]
 
 
-def results_lines(results: Mapping[str, Any], checklist: Checklist) -> list[str]:
-    """Department results and the joint result of a stored record (classify JSON)."""
+# what an opinion generated before the dispositions were left to the joint office proposed
+# ("责令限期改正（建议责令改正、立案处理）", "责令限期改正，建议立案查处")
+_PROPOSED = re.compile(r"（建议[^（）]*）|(?<=责令限期改正)，建议[^。\n]*")
+
+
+def opinion_text(opinion: str | None, results: Mapping[str, Any] | None, settled: bool,
+                 checklist: Checklist) -> str:
+    """处理意见 as the forms and ``record show`` give it: the officers' text, then the
+    处理结果 the joint office settled — or, before settlement, the proposal marked as such.
+    Always Chinese (part of the record form). A proposal the text itself carried
+    (``（建议…）``, written by earlier versions) is left out: the results line says it."""
+    text = _PROPOSED.sub("", opinion or "").strip()
+    if not results:
+        return text
+    names = {d.code: d.name for d in checklist.departments}
+    parts = [f"{names.get(code, code)}：{'、'.join(block.get('dispositions') or [])}"
+             for code, block in (results.get("departments") or {}).items()
+             if block.get("dispositions")]
+    if not parts:
+        return text
+    head = "处理结果：" if settled else "建议处理结果（联合抽查领导小组办公室尚未确定）："
+    return "\n".join(x for x in (text, head + "；".join(parts)) if x)
+
+
+def unfinished_lines(answered: int, total: int) -> list[str]:
+    """What a draft with applicable items unanswered shows instead of results and 处理意见:
+    there is no result before every applicable item is answered."""
+    return [_("unfinished", answered=answered, total=total)]
+
+
+def results_lines(results: Mapping[str, Any], checklist: Checklist,
+                  settled: bool | None = None) -> list[str]:
+    """Department results and the joint result of a stored record (classify JSON), under
+    a heading saying whether the joint office settled them (*settled* None: no heading,
+    the live classification of a draft)."""
     lines = []
+    if settled is not None:
+        lines.append(_("settled_head" if settled else "proposal_head"))
     for code, r in results["departments"].items():
         dept = checklist.department(code)
         name = dept.name if dept else code
@@ -105,15 +148,20 @@ def results_lines(results: Mapping[str, Any], checklist: Checklist) -> list[str]
         lines.append(f"{name}：{r['result']['code']}. {r['result']['text']}（处理结果：{disp}）"
                      + (f"；{note}" if note else ""))
     j = results["joint"]
+    j = j.get("result", j)  # consolidated results carry {"computed", "result", ...}
     lines.append(f"联合抽查结果：{j['code']}. {j['text']}")
     return lines
 
 
 def record_lines(task: Task, checklist: Checklist, record: Mapping[str, Any],
-                 results: Mapping[str, Any], *, status: str, version: int | None = None,
+                 results: Mapping[str, Any] | None, *, status: str, version: int | None = None,
                  submitted: tuple[str, str] | None = None, reason: str | None = None,
-                 applies: Mapping[str, bool] | None = None) -> list[str]:
-    """The text of ``record show``: header, items by department, results, 处理意见, 备注."""
+                 applies: Mapping[str, bool] | None = None, settled: bool | None = None,
+                 unfinished: tuple[int, int] | None = None) -> list[str]:
+    """The text of ``record show``: header, items by department, results, 处理意见, 备注.
+    *settled*: whether *results* are the joint office's settled ones (False: a proposal;
+    None: a draft's live classification); *unfinished*: (answered, applicable) of a draft
+    not finished — then neither results nor 处理意见 are shown."""
     findings = record["findings"]
     state = status_label(status) + (f" · {_('version', n=version)}" if version else "")
     t = task.target
@@ -153,8 +201,14 @@ def record_lines(task: Task, checklist: Checklist, record: Mapping[str, Any],
             if a.get("note"):
                 lines.append(_("note", value=a["note"]))
     lines.append("")
-    lines.extend(results_lines(results, checklist))
-    lines.append(_("opinion", value=record.get("opinion") or "—"))
+    if unfinished is not None or results is None:
+        lines.extend(unfinished_lines(*(unfinished or (0, 0))))
+        lines.append(_("unfinished_opinion"))
+    else:
+        lines.extend(results_lines(results, checklist, settled))
+        opinion = opinion_text(record.get("opinion"), results, bool(settled), checklist) \
+            if settled is not None else (record.get("opinion") or "")
+        lines.append(_("opinion", value=opinion or "—"))
     lines.append(_("remarks", value=record.get("remarks") or "—"))
     if submitted:
         lines.append(_("submitted_by", at=submitted[0], by=submitted[1]))

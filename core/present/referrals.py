@@ -19,10 +19,17 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..calendar import WorkCalendar
     from ..deadlines import Rule
     from ..model import Campaign, Checklist
-    from ..referrals import Letter, NextDue, Referral
+    from ..referrals import CorrectionLetter, Letter, NextDue, Referral, Stale
 
 _ = translator({
     **STATUS_NAMES,
+    "stale_changed": ("记录已更正：需发更正函", "记录已更正: a correcting letter is due"),
+    "stale_vanished": ("记录已更正：问题已不存在，需发撤回函",
+                       "记录已更正: the problem is gone, a withdrawing letter is due"),
+    "stale_hint": ("记录已更正的移交请用 jointcheck referrals correct {campaign} --format docx -o 目录 "
+                   "写出更正或撤回函。",
+                   "Write the correcting or withdrawing letters of referrals marked 记录已更正 "
+                   "with jointcheck referrals correct {campaign} --format docx -o DIR."),
     "h_id": ("编号", "Id"),
     "h_task": ("任务", "Task"),
     "h_name": ("市场主体名称", "市场主体名称"),
@@ -77,23 +84,36 @@ def list_header() -> list[str]:
             _("h_status"), _("h_due"), _("h_owner")]
 
 
+def stale_text(stale: Stale) -> str:
+    """记录已更正, with the letter that is due (correcting or withdrawing)."""
+    return _("stale_changed" if stale.problem is not None else "stale_vanished")
+
+
+def stale_hint(campaign: str) -> str:
+    return _("stale_hint", campaign=campaign)
+
+
 def list_row(ref: Referral, checklist: Checklist | None, nxt: NextDue | None,
-             today: date) -> list[str]:
+             today: date, stale: Stale | None = None) -> list[str]:
     from .calendar import due_text
 
     due = ""
     if nxt is not None:
         due = due_text(nxt.due) + (_("overdue") if nxt.overdue(today) else "")
+    state = status_label(ref.status)
+    if stale is not None:
+        state += f"（{stale_text(stale)}）"
     return [str(ref.id), ref.task_id, ref.name or "", ref.credit_code,
             item_title(ref, checklist), department_name(ref.refer_to, checklist),
-            status_label(ref.status), due,
+            state, due,
             owner_text(nxt.deadline, ref, checklist) if nxt is not None else ""]
 
 
 def list_json(ref: Referral, checklist: Checklist | None, nxt: NextDue | None,
-              today: date) -> dict[str, Any]:
+              today: date, stale: Stale | None = None) -> dict[str, Any]:
     """One referral of ``referrals list --format json`` (the letter carries the note and the
-    proposed dispositions; ``jointcheck referrals letter``)."""
+    dispositions; ``jointcheck referrals letter``). ``stale``: null, or why the referral
+    no longer matches its record and which letter resolves it."""
     return {
         "id": ref.id, "task": ref.task_id, "credit_code": ref.credit_code, "name": ref.name,
         "department": ref.department, "item": ref.item_id,
@@ -104,6 +124,8 @@ def list_json(ref: Referral, checklist: Checklist | None, nxt: NextDue | None,
             "deadline": nxt.deadline.id, "date": nxt.due.date.isoformat(),
             "estimated": nxt.due.estimated, "overdue": nxt.overdue(today),
             "owner": owner_text(nxt.deadline, ref, checklist)},
+        "settled": ref.settled,
+        "stale": None if stale is None else stale.to_json(),
     }
 
 
@@ -177,7 +199,7 @@ def letter_document(letter: Letter, campaign: Campaign | None,
             basis = "；".join(cites)
         rows.append([str(n), ref.name or "", ref.credit_code, item_title(ref, checklist),
                      ref.note or "", department_full_name(ref.department, checklist),
-                     "、".join(ref.dispositions) or "（未提出）"])
+                     dispositions_cell(ref.dispositions, ref.settled)])
         bases.append(basis)
     requests = []
     decision = rules.get("case_decision")
@@ -207,6 +229,54 @@ def letter_document(letter: Letter, campaign: Campaign | None,
                      headers=list(LETTER_HEADERS), rows=rows, bases=bases,
                      basis_heading=heading, requests=requests, sender=sender,
                      dated=chinese_date(letter.dated), department=to)
+
+
+UNSETTLED = "（建议，联合抽查结果尚未确定）"
+
+
+def dispositions_cell(dispositions: list[str], settled: bool) -> str:
+    """The 处理结果 of a referred problem: the joint office's settled dispositions, or the
+    proposal marked as such while the results are not settled."""
+    text = "、".join(dispositions) or "（未提出）"
+    return text if settled else text + UNSETTLED
+
+
+CORRECTION_TITLE = "关于更正移交双随机抽查有关问题的函"
+
+
+def correction_document(letter: CorrectionLetter, campaign: Campaign | None,
+                        checklists: Mapping[str | None, Checklist | None],
+                        sender: str) -> LetterDoc:
+    """《关于更正移交双随机抽查有关问题的函》 to one receiving department: each referral
+    its earlier letter sent, with what it said and what it says now (更正), or that it is
+    withdrawn (撤回) because the amended record no longer has the problem."""
+    any_checklist = next((c for c in checklists.values() if c is not None), None)
+    to = department_full_name(letter.department, any_checklist)
+    earlier = "、".join(sorted({c.referral.letter_number or "" for c in letter.corrections}
+                              - {""}))
+    opening = (f"我办{('以' + earlier + '') if earlier else ''}移交你单位的下列问题线索，"
+               "因联合检查记录已更正或联合抽查结果已重新确定，现予更正或撤回，具体如下：")
+    headers = ["序号", "市场主体名称", "统一社会信用代码", "抽查事项", "原移交内容", "原函文号",
+               "更正为"]
+    rows = []
+    for n, c in enumerate(letter.corrections, 1):
+        ref, now = c.referral, c.stale.problem
+        checklist = checklists.get(ref.checklist_fingerprint)
+        was = f"{ref.note or ''}（{dispositions_cell(ref.dispositions, True)}）"
+        if now is None:
+            new = "撤回：更正后的检查记录已无此问题"
+        else:
+            new = f"{now.note or ''}（{dispositions_cell(now.dispositions, now.settled)}）"
+            if now.refer_to != ref.refer_to:
+                new += f"；改由{department_name(now.refer_to, checklist)}办理"
+        rows.append([str(n), ref.name or "", ref.credit_code, item_title(ref, checklist), was,
+                     ref.letter_number or "", new])
+    requests = ["更正的问题线索，请按更正后的内容依法办理；撤回的问题线索不再移交，"
+                "已立案查处的，请依法处理并将结果书面告知我办。"]
+    return LetterDoc(title=CORRECTION_TITLE, number=letter.number, addressee=f"{to}：",
+                     opening=opening, headers=headers, rows=rows, bases=[], basis_heading="",
+                     requests=requests, sender=sender, dated=chinese_date(letter.dated),
+                     department=to)
 
 
 def letter_markdown(doc: LetterDoc) -> str:

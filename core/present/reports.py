@@ -269,7 +269,11 @@ def record_grid(row: Consolidated, checklist: Checklist) -> Grid:
         signature_rows.append(first)
         if last > first:
             merges += [(first, 0, last, 0), (first, 4, last, 4)]
-    opinion = record.get("opinion") or ""
+    from .records import opinion_text
+
+    # the officers' text with the 处理结果 the joint office settled (reports show settled
+    # records only; a proposal would be marked as one)
+    opinion = opinion_text(record.get("opinion"), row.results, row.is_settled, checklist)
     cells.append(["处理意见", opinion, "", "", ""])
     merges.append((len(cells) - 1, 1, len(cells) - 1, 4))
     remarks = [eight_results_text(checklist.policy.results)]

@@ -28,6 +28,7 @@ _ = translator({
     "answered": ("已答复（立案或不予立案）", "answered (case opened or declined)"),
     "closed": ("已结案", "cases closed"),
     "reported": ("已报告结果", "results reported"),
+    "withdrawn": ("已撤回（记录已更正）", "withdrawn (记录已更正)"),
     "due_head": ("期限（逾期在前，{n} 日内到期）", "Deadlines (overdue first, due within {n} days)"),
     "none_due": ("没有逾期或 {n} 日内到期的事项。", "Nothing overdue or due within {n} days."),
     "overdue": ("逾期 {d} 日", "{d} day(s) overdue"),
@@ -39,13 +40,40 @@ _ = translator({
     "h_count": ("项数", "Items"),
     "h_owner": ("责任方", "Owed by"),
     "not_followed": ("未跟踪的期限：{ids}", "Deadlines not followed: {ids}"),
+    "pending_head": ("待处理（处理后各项输出才一致）", "To do (until then the outputs disagree)"),
+    "settle": ("{n} 户已提交的结果尚未确定（新提交、记录已更正或结果已修改）",
+               "{n} submitted result(s) not settled (new, amended or changed)"),
+    "correct_referrals": ("{n} 项已移交的问题线索记录已更正，需发更正或撤回函",
+                          "{n} sent referral(s) marked 记录已更正: a correcting or withdrawing "
+                          "letter is due"),
+    "publish": ("公示已过期：{n} 户的结果与已公示的不一致或尚未公示",
+                "The publication is out of date: {n} result(s) differ from or are missing in "
+                "what was published"),
+    "run": ("运行：{command}", "run: {command}"),
 })
+
+COMMANDS = {
+    "settle": "jointcheck results settle {campaign}",
+    "correct_referrals": "jointcheck referrals correct {campaign} --format docx -o 目录",
+    "publish": "jointcheck publish {campaign} -o 目录",
+}
+
+
+def pending_rows(status: Status, campaign: str) -> list[tuple[str, str]]:
+    """(what is left, the command that resolves it) per pending kind; *campaign*: the
+    campaign argument as the user gave it."""
+    return [(_(p.kind, n=p.count), COMMANDS[p.kind].format(campaign=campaign))
+            for p in status.pending]
+
+
+def pending_command(kind: str, campaign: str) -> str:
+    return COMMANDS[kind].format(campaign=campaign)
 
 # stage -> the stage its bar is measured against
 BASE = {"pending": "drawn", "draft": "drawn", "submitted": "drawn", "settled": "drawn",
         "published": "drawn", "corrected_on_site": "problems", "drafted": "problems",
         "referred": "problems", "answered": "problems", "closed": "problems",
-        "reported": "problems"}
+        "reported": "problems", "withdrawn": "problems"}
 BAR = 20
 
 
@@ -91,7 +119,10 @@ def due_rows(status: Status) -> list[list[str]]:
              str(g.count), g.owner] for g in status.due]
 
 
-def status_lines(status: Status, campaign: Campaign) -> list[str]:
+def status_lines(status: Status, campaign: Campaign, argument: str | None = None
+                 ) -> list[str]:
+    """The text of ``jointcheck status``; *argument*: the campaign as the user named it
+    (in the commands of what is pending)."""
     from ..text import table_lines
 
     lines = [_("head", title=campaign.title, number=campaign.document_number or campaign.id),
@@ -103,6 +134,10 @@ def status_lines(status: Status, campaign: Campaign) -> list[str]:
         lines += ["  " + line for line in table_lines(due_header(), due_rows(status))]
     else:
         lines.append("  " + _("none_due", n=status.within))
+    if status.pending:
+        lines += ["", _("pending_head")]
+        for what, command in pending_rows(status, argument or campaign.id):
+            lines += ["  " + what, "    " + _("run", command=command)]
     if status.untracked:
         lines += ["", _("not_followed", ids=", ".join(status.untracked))]
     if status.repeated:

@@ -98,6 +98,20 @@ def consolidate(computed: Mapping[str, Any], overrides: Sequence[Mapping[str, An
             "dispositions": [n for n in order if n in used]}
 
 
+def item_dispositions(results: Mapping[str, Any] | None, department: str,
+                      proposed: Sequence[str]) -> list[str]:
+    """The dispositions of one problem (a 不符合 item of *department* that proposed
+    *proposed*) as the results now stand: the department's dispositions after the office's
+    overrides, limited to those the item proposed or the office added. A disposition the
+    office removed is gone; one it added applies to every problem of the department."""
+    block = ((results or {}).get("departments") or {}).get(department)
+    if not block:
+        return list(proposed)
+    computed = block.get("computed_dispositions") or []
+    return [n for n in block.get("dispositions") or []
+            if n in proposed or n not in computed]
+
+
 # --------------------------------------------------------------------------- loading
 
 

@@ -208,6 +208,15 @@ class Draft:
         applicable = [i for i in self.items if self.applies(i)]
         return sum(1 for i in applicable if self.item_answer(i)), len(applicable)
 
+    def unfinished(self) -> tuple[int, int] | None:
+        """(answered, applicable) while the enterprise was inspected and applicable items
+        are unanswered — such a draft has no result yet; None when it is complete (or the
+        visit had no items: unreachable, refused)."""
+        if self.outcome != "inspected":
+            return None
+        answered, total = self.progress()
+        return (answered, total) if answered < total else None
+
     def officers_present(self) -> list[str]:
         given = self.field("officers_present")
         return list(given) if given else [m.cert_no for m in self.task.team]
@@ -265,15 +274,13 @@ class Draft:
 
         return classify(self.findings(), self.checklist, self.host)
 
-    def record(self, result: JointResult | None = None) -> dict[str, Any]:
-        """The record as it would be submitted (findings plus the record's own fields);
-        *result*: its classification when the caller has it already."""
-        result = result if result is not None else self.classify()
+    def record(self) -> dict[str, Any]:
+        """The record as it would be submitted (findings plus the record's own fields)."""
         opinion = self.field("opinion")
         return {
             "findings": self.findings(),
             "methods": self.methods(),
-            "opinion": opinion if opinion is not None else draft_opinion(self, result),
+            "opinion": opinion if opinion is not None else draft_opinion(self),
             "remarks": self.field("remarks") or "",
             "officers_present": self.officers_present(),
             "escort": self.field("escort"),
@@ -987,7 +994,7 @@ def prepare_version(draft: Draft, *, confirm_date: bool, who: str, now: datetime
     result = draft.classify()
     if result.problems:
         raise RecordError(result.problems)
-    record = json.loads(json.dumps(draft.record(result), ensure_ascii=False, default=str))
+    record = json.loads(json.dumps(draft.record(), ensure_ascii=False, default=str))
     results = result.to_json()
     version = task.version + 1
     reason = task.amend_reason if version > 1 else None

@@ -210,7 +210,8 @@ class InspectionScreen(Screen):
         if shown is not None:
             lines = results_lines(shown.results, self.draft.checklist)
         else:
-            lines = live_result_lines(self.result, self.draft.checklist)
+            lines = live_result_lines(self.result, self.draft.checklist,
+                                      self.draft.unfinished())
         self.query_one("#results", Static).update("\n".join(lines))
 
     def _render_legal(self) -> None:
@@ -324,7 +325,7 @@ class InspectionScreen(Screen):
 
     def opinion(self) -> str:
         stored = self.draft.field("opinion")
-        return stored if stored is not None else draft_opinion(self.draft, self.result)
+        return stored if stored is not None else draft_opinion(self.draft)
 
     def action_date(self) -> None:
         from ..modals.form import FormModal

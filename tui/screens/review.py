@@ -348,6 +348,10 @@ class ReviewRecordScreen(_Loading):
         parts += [("", ""), (_("history_heading"), "bold")]
         parts += [(line, "") for line in override_lines(row, names) or [_("no_history")]]
         opinion = (row.record or {}).get("opinion")
+        if row.checklist is not None:  # with the dispositions settled, or proposed
+            from jointcheck.core.present.records import opinion_text
+
+            opinion = opinion_text(opinion, row.results, row.is_settled, row.checklist)
         if opinion:
             parts += [("", ""), (_("opinion"), "bold"), (opinion, "")]
         if row.is_settled and row.settled_at is not None:

@@ -1,0 +1,219 @@
+"""One truth per task (docs/results.md#one-truth), as a scenario on both engines: records →
+settle with an override that removes a disposition → referral letters → publish → amend
+→ status → correct, settle and publish again; at each step every output — letters,
+附件2/3/4, the publication, ``status`` (text and JSON), ``record show``, ``referrals
+list`` — says the same."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from referralsupport import cli, mark
+
+from jointcheck.core.records import service as R
+
+CAMP = "hebi-2020-industrial-safety"
+
+
+@pytest.fixture
+def drawn(store_url, tmp_path):
+    from referralsupport import problems_store
+
+    drawn = problems_store(store_url, tmp_path)
+    yield drawn
+    drawn.engine.dispose()
+
+
+def ok(drawn, *args: str) -> str:
+    result = cli(drawn, *args)
+    assert result.exit_code == 0, (args, result.output)
+    return result.stdout
+
+
+def as_json(drawn, *args: str):
+    return json.loads(ok(drawn, *args, "--format", "json"))
+
+
+def annex(drawn, tmp_path: Path, kind: str) -> dict:
+    path = tmp_path / f"{kind}.json"
+    ok(drawn, "report", kind, str(drawn.campaign_path), "--format", "json", "-o", str(path))
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def letters(folder: Path, prefix: str = "移交函") -> dict[str, str]:
+    return {p.name: p.read_text(encoding="utf-8") for p in sorted(folder.glob(f"{prefix}-*.md"))}
+
+
+def row_of(text: str, name: str) -> str:
+    return next(line for line in text.splitlines() if line.startswith("|") and name in line)
+
+
+def everything(drawn, tmp_path: Path) -> dict:
+    """Every output that reads a task's results, read afresh."""
+    camp = str(drawn.campaign_path)
+    return {
+        "a2": {r["seq"]: r for r in annex(drawn, tmp_path, "statistics")["rows"]},
+        "a3": {r["unit"]: r for r in annex(drawn, tmp_path, "summary")["rows"]},
+        "a4": {r["task"]: r for r in annex(drawn, tmp_path, "record")["records"]},
+        "status": as_json(drawn, "status", camp, "--as-of", "2020-08-20"),
+        "status_text": ok(drawn, "status", camp, "--as-of", "2020-08-20"),
+        "referrals": {(r["task"], r["item"]): r for r in as_json(
+            drawn, "referrals", "list", camp, "--as-of", "2020-08-20")},
+        "referrals_text": ok(drawn, "referrals", "list", camp, "--as-of", "2020-08-20"),
+    }
+
+
+def pending(view: dict) -> dict[str, dict]:
+    return {p["kind"]: p for p in view["status"]["pending"]}
+
+
+def test_a_settled_override_reaches_every_output_and_an_amendment_propagates(drawn, tmp_path):
+    camp = str(drawn.campaign_path)
+    t1, t2, t3 = drawn.task_ids
+    name1 = drawn.target(t1)["name"]
+    name2 = drawn.target(t2)["name"]
+
+    # before settlement: a proposal, marked as such
+    shown = as_json(drawn, "record", "show", t1)
+    assert shown["settled"] is False
+    assert "尚未确定" in shown["opinion"] and "立案处理" in shown["opinion"]
+    assert "检查结果（建议" in ok(drawn, "record", "show", t1)
+    assert pending(everything(drawn, tmp_path))["settle"]["command"] == \
+        f"jointcheck results settle {camp}"
+
+    # the joint office removes 立案处理 from task 1 and settles
+    ok(drawn, "results", "set", t1, "--department", "emergency_mgmt",
+       "--remove-disposition", "立案处理", "--reason", "情节轻微，责令改正即可")
+    ok(drawn, "results", "settle", camp)
+    ok(drawn, "referrals", "letter", camp, "--format", "md", "-o", str(tmp_path / "l1"),
+       "--date", "2020-07-25")
+    (letter,) = letters(tmp_path / "l1").values()
+    assert "〔2020〕" in letter  # the letter's own year
+    row1, row2 = row_of(letter, name1), row_of(letter, name2)
+    assert "| 责令改正 |" in row1 and "立案处理" not in row1
+    assert "| 责令改正、立案处理 |" in row2
+    assert "尚未确定" not in letter  # settled: no proposal left in the letter
+
+    view = everything(drawn, tmp_path)
+    a4 = view["a4"][t1]["opinion"]
+    assert "处理结果：应急管理局：责令改正" in a4 and "立案处理" not in a4 and "建议" not in a4
+    assert "立案处理" in view["a4"][t2]["opinion"]
+    assert view["a2"][1]["dispositions"] == "责令改正"
+    assert view["a2"][2]["dispositions"] == "责令改正、立案处理"
+    assert view["a3"]["应急管理局"]["立案处理"] == 1  # task 2 only
+    shown = as_json(drawn, "record", "show", t1)
+    assert shown["settled"] is True and "立案处理" not in shown["opinion"]
+    assert shown["results"]["departments"]["emergency_mgmt"]["dispositions"] == ["责令改正"]
+    text = ok(drawn, "record", "show", t1)
+    assert "联合抽查领导小组办公室已确定" in text and "立案处理" not in text.split("处理意见")[1]
+    assert view["status"]["pending"] == []
+    assert "待处理" not in view["status_text"]
+    for r in view["referrals"].values():
+        assert r["stale"] is None and r["settled"] is True
+
+    # the letters are sent and received (past dates, in order), the results published
+    ids = {(r["task"], r["item"]): r["id"] for r in view["referrals"].values()}
+    ref1, ref2 = ids[(t1, drawn.em[0])], ids[(t2, drawn.em[2])]
+    for ref in (ref1, ref2):
+        ok(drawn, "referrals", "update", str(ref), "--status", "sent", "--date", "2020-07-27")
+        ok(drawn, "referrals", "update", str(ref), "--status", "received", "--date",
+           "2020-07-28")
+    ok(drawn, "publish", camp, "-o", str(tmp_path / "pub1"), "--date", "2020-07-30")
+    view = everything(drawn, tmp_path)
+    assert view["status"]["pending"] == []
+    assert all(r["published"] == "是" for r in view["a2"].values())
+
+    # task 1 amended: its open problem was in fact corrected on the spot
+    R.start_amendment(drawn.engine, t1, "复核：台账当场补齐")
+    mark(drawn, t1, drawn.em[0], {"result": "noncompliant", "note": "隐患排查治理台账缺失",
+                                  "corrected_on_site": True})
+    R.submit(drawn.engine, t1, host=drawn.host)
+    # task 2: the office adds 函告许可部门 after its letter was sent
+    ok(drawn, "results", "set", t2, "--department", "emergency_mgmt",
+       "--add-disposition", "函告许可部门", "--reason", "涉及许可事项")
+
+    view = everything(drawn, tmp_path)
+    todo = pending(view)
+    assert set(todo) == {"settle", "correct_referrals", "publish"}
+    assert set(todo["settle"]["examples"]) == {t1, t2}
+    assert todo["correct_referrals"]["command"].startswith(f"jointcheck referrals correct {camp}")
+    assert todo["publish"]["command"] == f"jointcheck publish {camp} -o 目录"
+    for line in ("结果尚未确定", "需发更正或撤回函", "公示已过期", "jointcheck results settle",
+                 "jointcheck referrals correct", "jointcheck publish"):
+        assert line in view["status_text"]
+    stale1 = view["referrals"][(t1, drawn.em[0])]["stale"]
+    stale2 = view["referrals"][(t2, drawn.em[2])]["stale"]
+    assert stale1["reason"] == "vanished" and stale1["action"] == "withdraw"
+    assert stale2["reason"] == "changed" and stale2["action"] == "correct"
+    assert stale2["now"]["dispositions"] == ["责令改正", "立案处理", "函告许可部门"]
+    assert "记录已更正" in view["referrals_text"] and "referrals correct" in view["referrals_text"]
+    # unsettled now: no settled result in 附件2, none counted in 附件3, no 附件4
+    assert view["a2"][1]["result"] == "" and view["a2"][2]["result"] == ""
+    assert t1 not in view["a4"] and t2 not in view["a4"]
+    assert view["a3"]["应急管理局"]["inspected"] == 1
+    shown = as_json(drawn, "record", "show", t1)
+    assert shown["settled"] is False and shown["version"] == 2
+
+    # settle, correct the referrals, publish again: everything agrees again
+    ok(drawn, "results", "settle", camp)
+    out = ok(drawn, "referrals", "correct", camp, "--format", "md", "-o",
+             str(tmp_path / "l2"), "--date", "2020-08-10")
+    assert "更正 1 项，撤回 1 项" in out
+    (correction,) = letters(tmp_path / "l2", "更正函").values()
+    assert "撤回" in row_of(correction, name1)
+    assert "函告许可部门" in row_of(correction, name2)
+    assert "〔2020〕2号" in correction
+    view = everything(drawn, tmp_path)
+    assert set(pending(view)) == {"publish"}
+    r1, r2 = view["referrals"][(t1, drawn.em[0])], view["referrals"][(t2, drawn.em[2])]
+    assert (r1["status"], r1["stale"]) == ("withdrawn", None)
+    assert (r2["status"], r2["stale"]) == ("received", None)
+    assert view["status"]["stages"]["withdrawn"] == 1
+    assert view["status"]["stages"]["referred"] == 1
+    assert "函告许可部门" in view["a2"][2]["dispositions"]
+    assert view["a3"]["应急管理局"]["函告许可部门"] == 1
+    assert view["a2"][1]["result"] == "发现问题已责令改正"
+    assert "处理结果：应急管理局：责令改正" in view["a4"][t1]["opinion"]
+    ok(drawn, "publish", camp, "-o", str(tmp_path / "pub2"), "--date", "2020-08-12")
+    published = json.loads((tmp_path / "pub2" / "results.json").read_text(encoding="utf-8"))
+    by_code = {r["credit_code"]: r for r in published["results"]}
+    assert by_code[drawn.target(t1)["credit_code"]]["result"] == "发现问题已责令改正"
+    view = everything(drawn, tmp_path)
+    assert view["status"]["pending"] == []
+    assert all(r["published"] == "是" for r in view["a2"].values())
+    assert t3 in view["a4"]
+
+
+def test_a_letter_before_settlement_marks_the_dispositions_as_a_proposal(drawn, tmp_path):
+    camp = str(drawn.campaign_path)
+    ok(drawn, "referrals", "letter", camp, "--format", "md", "-o", str(tmp_path / "l"),
+       "--date", "2020-07-25")
+    (letter,) = letters(tmp_path / "l").values()
+    name1 = drawn.target(drawn.task_ids[0])["name"]
+    assert "责令改正、立案处理（建议，联合抽查结果尚未确定）" in row_of(letter, name1)
+
+
+def test_a_draft_with_items_unanswered_shows_no_result_and_no_opinion(store_url, tmp_path):
+    from recordsupport import drawn_store, run_cli
+
+    drawn = drawn_store(store_url, tmp_path, count=1)
+    (tid,) = drawn.task_ids
+    url = drawn.engine.url.render_as_string(hide_password=False)
+    try:
+        text = run_cli(url, "record", "show", tid).output
+        assert "未完成" in text and "处理意见：未完成" in text
+        assert "未发现问题" not in text and "联合抽查结果" not in text
+        data = json.loads(run_cli(url, "record", "show", tid, "--format", "json").output)
+        assert data["results"] is None and data["opinion"] is None
+        assert data["unfinished"]["answered"] == 0 and data["unfinished"]["applicable"] > 0
+        # one item answered: still no result
+        draft = R.load_draft(drawn.engine, tid, host=drawn.host)
+        item = next(i for i in draft.items if draft.applies(i))
+        R.save_answer(drawn.engine, tid, R.item_key(item), {"result": "compliant"},
+                      expected=0, checklist=draft.checklist)
+        data = json.loads(run_cli(url, "record", "show", tid, "--format", "json").output)
+        assert data["results"] is None and data["unfinished"]["answered"] == 1
+    finally:
+        drawn.engine.dispose()
