@@ -275,3 +275,121 @@ def test_validate_given_the_store_warns_of_items_changed_under_records(site, tmp
 
     plain = CliRunner().invoke(main, ["validate", "--format", "json"])
     assert plain.exit_code == 0 and json.loads(plain.stdout)["warnings"] == []
+
+
+# -- the "Done when" of the department authors' kit, with a real package ---------------------
+
+def _venv(tmp_path):
+    """A virtual environment that sees this jointcheck (through a .pth: no copy, no network)
+    and where a plugin package is pip-installed for real: (python, run(*args))."""
+    import subprocess
+    import sys
+    import sysconfig
+
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    purelib = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()"
+                              "['purelib'])"], check=True, capture_output=True,
+                             text=True).stdout.strip()
+    ours = sysconfig.get_paths()["purelib"]
+    __import__("pathlib").Path(purelib).mkdir(parents=True, exist_ok=True)
+    with open(f"{purelib}/jointcheck-dev.pth", "w", encoding="utf-8") as f:
+        f.write(f"import site; site.addsitedir({ours!r})\n")
+
+    def run(*args: str, check: bool = False):
+        env = {k: v for k, v in __import__("os").environ.items()
+               if not k.startswith(("JOINTCHECK_", "PYTHON"))}
+        done = subprocess.run([str(python), *args], capture_output=True, text=True, env=env,
+                              cwd=tmp_path, timeout=300)
+        if check:
+            assert done.returncode == 0, done.stdout + done.stderr
+        return done
+
+    return python, run
+
+
+@pytest.mark.slow
+def test_done_when_a_third_party_plugin_is_installed_from_its_own_package(tmp_path, store_url):
+    from kitsupport import DEPARTMENT_YAML, write_package
+
+    package = write_package(tmp_path / "jointcheck-fire-safety")
+    broken = write_package(tmp_path / "broken" / "jointcheck-fire-safety", DEPARTMENT_YAML + (
+        "  - id: fire_exits\n    title: 重复的编号\n"
+        "    legal_basis: {duty: [{law: 中华人民共和国消防法, article: 第十六条}]}\n"))
+    campaign = write_campaign(tmp_path)
+    _python, run = _venv(tmp_path)
+
+    def pip(*args: str) -> None:
+        run("-m", "pip", "--disable-pip-version-check", "--no-input", *args, check=True)
+
+    def jc(*args: str):
+        return run("-c", "import sys; from jointcheck.core.cli import main; sys.exit(main())",
+                   "--db", store_url, *args)
+
+    def install(folder) -> None:
+        pip("install", "--no-deps", "--no-build-isolation", "--no-index", "--force-reinstall",
+            str(folder))
+
+    # a repeated item id fails validate, with and without a campaign
+    install(broken)
+    for args in ((), (str(campaign),)):
+        bad = jc("validate", *args)
+        assert bad.returncode == 1, bad.stdout + bad.stderr
+        (line,) = [x for x in bad.stdout.splitlines() if "JC301" in x]
+        assert "jointcheck_fire_safety/department.yaml:20:" in line and "fire_exits" in line
+    install(package)
+    ok = jc("validate", str(campaign))
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+
+    # plugin test passes a right case and fails a wrong one by name
+    assert jc("plugin", "test", str(package)).returncode == 0
+    wrong = package / "tests" / "cases" / "wrong.yaml"
+    wrong.write_text((package / "tests" / "cases" / "key_unit_escalated.yaml").read_text(
+        encoding="utf-8").replace("result: 8", "result: 5"), encoding="utf-8")
+    failed = jc("--lang", "en", "plugin", "test", str(package))
+    assert failed.returncode == 1
+    assert "FAILED  wrong.yaml" in failed.stdout
+    assert "fire_safety result: expected 5, got 8" in failed.stdout
+    wrong.unlink()
+
+    # sample-data --campaign yields its officers; its attribute imports by label
+    libs = tmp_path / "libs"
+    assert jc("sample-data", "--campaign", str(campaign), "-o", str(libs), "--targets", "400",
+              "--officers", "90").returncode == 0
+    assert sum(o["部门"] == "市消防救援支队" for o in _csv(libs / "officers.csv")) == 30
+    for kind in ("targets", "officers"):
+        done = jc(kind, "import", str(libs / f"{kind}.csv"))
+        assert done.returncode == 0 and "JC650" not in done.stdout + done.stderr, done.stderr
+    shown = jc("targets", "list", "--format", "json", "--limit", "0").stdout
+    assert '"fire_key_unit": true' in shown and '"fire_key_unit": false' in shown
+
+    # its hook's override is named in record show
+    assert jc("draw", "run", str(campaign), "--seed", SEED, "--no-commitment",
+              "--weak-seed").returncode == 0
+    tasks = [t["id"] for t in json.loads(jc("tasks", "list", "--campaign", CAMPAIGN_ID,
+                                            "--format", "json").stdout)]
+    assert jc("record", "submit", tasks[0], "--findings",
+              str(record_file(tmp_path))).returncode == 0
+    for other in tasks[1:]:
+        assert jc("record", "submit", other, "--findings",
+                  str(record_file(tmp_path, key_unit=False))).returncode == 0
+    assert "插件“fire_safety”改判：5→8" in jc("record", "show", tasks[0]).stdout
+    assert jc("referrals", "draft", str(campaign), "--date", "2020-07-20").returncode == 0
+    assert jc("results", "settle", CAMPAIGN_ID).returncode == 0
+
+    # after pip uninstall: referrals list, status and report record still work
+    pip("uninstall", "-y", "jointcheck-fire-safety")
+    assert "fire_safety" not in jc("plugins").stdout
+    listed = jc("referrals", "list", str(campaign), "--as-of", "2020-07-21", "--format", "json")
+    assert listed.returncode == 0, listed.stderr
+    assert [r["department"] for r in json.loads(listed.stdout)] == ["fire_safety"]
+    status = jc("status", str(campaign), "--as-of", "2020-07-21")
+    assert status.returncode == 0, status.stderr
+    report = jc("report", "record", CAMPAIGN_ID, "--format", "json", "-o",
+                str(tmp_path / "a4.json"))
+    assert report.returncode == 0, report.stderr
+    assert "市消防救援支队" in (tmp_path / "a4.json").read_text(encoding="utf-8")
+    refused = jc("record", "amend", tasks[0], "--findings", str(record_file(tmp_path)),
+                 "--reason", "复核")
+    assert refused.returncode == 1 and "JC412" in refused.stderr and "没有安装" in refused.stderr
