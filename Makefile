@@ -19,11 +19,14 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(MAKE) --no-print-directory typecheck
 	$(BIN)/python -m pytest -q
 
+# ruff, and the layers of docs/architecture.md#layers ([tool.importlinter] in pyproject.toml)
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 # mypy, configured in pyproject.toml [tool.mypy]. The package imports as jointcheck.core,
 # jointcheck.tui... from folders core/, tui/...; mypy cannot follow setuptools' editable

@@ -105,3 +105,9 @@ def test_commands_take_a_stored_campaigns_id(stored_campaign):
     assert json.loads(out.stdout)["fingerprint"] == checklist.fingerprint
     out = runner.invoke(main, ["--db", url, "status", "never-drawn"])
     assert out.exit_code == 1 and "JC122" in out.stderr and "never-drawn" in out.stderr
+
+
+def test_validate_with_a_store_checks_it_too(store_url):
+    out = CliRunner().invoke(main, ["--db", store_url, "validate"])
+    assert out.exit_code == 0, out.output
+    assert "校验通过" in out.stdout

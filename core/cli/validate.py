@@ -7,7 +7,14 @@ import sys
 import click
 
 from ..i18n import translator
-from ._common import EXIT_INVALID, db_url, echo_json, echo_problems, format_option
+from ._common import (
+    EXIT_INVALID,
+    db_url,
+    echo_json,
+    echo_problems,
+    format_option,
+    store_engine,
+)
 
 _ = translator({
     "ok": ("校验通过：{plugins} 个插件，{departments} 个部门，{items} 个检查事项，{files} 个文件；{warnings} 个警告",
@@ -33,8 +40,7 @@ def validate(ctx: click.Context, paths: tuple[str, ...], fmt: str, strict: bool)
 
     config, _checklists = validate_all(paths, strict=strict)
     if db_url(ctx) is not None:  # given the store: items changed under submitted records
-        from ..records.drift import drift_problems
-        from ._common import store_engine
+        from ..records.drift import drift_problems  # the store is heavy: principle 8
 
         with store_engine(ctx) as engine:
             config.add(drift_problems(config, engine))
