@@ -34,7 +34,8 @@ items:
     noncompliance: {dispositions: [责令改正], refer_to: fire_safety}
 """
 
-PLUGIN = """\
+# the module: its declaration (DECLARES), then its classify hook
+DECLARES = """\
 from pathlib import Path
 
 from jointcheck.core.hookspecs import hookimpl
@@ -44,7 +45,8 @@ from jointcheck.core.model import DepartmentResult
 @hookimpl
 def jointcheck_department():
     return Path(__file__).with_name("department.yaml")
-
+"""
+PLUGIN = DECLARES + """
 
 @hookimpl
 def jointcheck_classify_department(department, findings, default):
@@ -106,13 +108,15 @@ def write_package(root: Path, department_yaml: str = DEPARTMENT_YAML) -> Path:
     return root
 
 
-def install_fire(site: Path) -> None:
-    """'pip install' the plugin into a test site (tests/distutil.py)."""
+def install_fire(site: Path, plugin: str = PLUGIN,
+                 department_yaml: str = DEPARTMENT_YAML) -> None:
+    """'pip install' the plugin (or another *plugin* module, *department_yaml*) into a test
+    site (tests/distutil.py)."""
     from distutil import make_dist
 
     module = "jc_fire_safety"  # jc_*: forgotten after each test (conftest.py's site)
     make_dist(site, "jointcheck-fire-safety", {CODE: module},
-              {f"{module}/__init__.py": PLUGIN, f"{module}/department.yaml": DEPARTMENT_YAML})
+              {f"{module}/__init__.py": plugin, f"{module}/department.yaml": department_yaml})
 
 
 def write_campaign(tmp_path: Path, count: int = 3) -> Path:

@@ -102,6 +102,12 @@ def test_a_plugin_that_raises_in_a_hook(site):
     assert (p.code, p.plugin, p.line) == ("JC402", "raising", 5)
     assert "jointcheck_department" in p.message
     assert len(config.departments) == 2
+    # validate tells the truth: an error naming plugin, file, line and hook; exit 1
+    result = CliRunner().invoke(main, ["validate", "--format", "json"])
+    assert result.exit_code == 1
+    (err,) = json.loads(result.stdout)["errors"]
+    assert (err["code"], err["plugin"], err["line"]) == ("JC402", "raising", 5)
+    assert err["file"].endswith("jc_raising/__init__.py")
 
 
 def test_a_plugin_declaring_invalid_yaml_is_skipped_with_located_errors(site):
