@@ -9,7 +9,7 @@ repeated-inspections report through :func:`repeated_inspections`. docs/history.m
 
 An entry of the history is one inspection of one enterprise on one day:
 
-- a task of a campaign, dated by its record's 检查日期 (the newest version submitted), or,
+- a task of a campaign, dated by its record's 检查日期 (the newest version stored), or,
   while it has no record, by its draw's start (the campaign's ``period.start``, else the
   draw date): drawn means planned;
 - an imported row (统一社会信用代码, 检查日期, 检查单位, 检查类型, 检查事项). Imports are
@@ -102,13 +102,14 @@ def campaign_inspections(conn: Connection, codes: Sequence[str] | None = None, *
     """The tasks of every campaign as history entries.
 
     *before_draw*: only tasks of draws with a smaller id; *as_of*: dated as the store knew
-    them then (the newest record version submitted at or before it); *codes*: only these
+    them then (the newest record version stored at or before it — its audit entry's time,
+    not the time an offline bundle says it was submitted); *codes*: only these
     enterprises.
     """
-    from sqlalchemy import select
+    from sqlalchemy import func, select
 
+    from .store.models import audit_log, tasks
     from .store.models import record_versions as rv
-    from .store.models import tasks
 
     starts = _draw_starts(conn, before_draw)
     q = select(tasks.c.id, tasks.c.draw_id, tasks.c.campaign_id, tasks.c.credit_code,
@@ -127,7 +128,10 @@ def campaign_inspections(conn: Connection, codes: Sequence[str] | None = None, *
     vq = select(rv.c.task_id, rv.c.version,
                 rv.c.record[("findings", "inspected_on")].as_string())
     if as_of is not None:
-        vq = vq.where(rv.c.submitted_at <= as_of)
+        # when the version entered the store: its audit entry's time (a version brought
+        # back in a field bundle keeps the time it was submitted offline, earlier)
+        vq = (vq.select_from(rv.outerjoin(audit_log, audit_log.c.seq == rv.c.audit_seq))
+              .where(func.coalesce(audit_log.c.at, rv.c.submitted_at) <= as_of))
     for chunk in chunks(sorted(r.id for r in rows)):
         for task_id, version, on in conn.execute(vq.where(rv.c.task_id.in_(list(chunk)))):
             if task_id not in dated or dated[task_id][0] < version:

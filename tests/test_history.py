@@ -13,7 +13,7 @@ funnel; status warnings and the 重复检查预警表 report.
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import UTC, date, datetime
 
 import openpyxl
 import pytest
@@ -223,6 +223,14 @@ def test_a_task_inspected_later_is_dated_by_its_record_but_the_draw_still_verifi
         [after] = [e for e in history_of(conn, [code0]) if e.task_id == task]
     assert (after.on, after.inspected, after.submitted) == (date(2020, 7, 20), True, True)
     assert S.verify_stored(first.engine, rec.id).ok
+    # a version brought back in a field bundle after the draw says it was submitted
+    # offline before it: what counts is when it entered the store
+    from jointcheck.core.store.models import record_versions
+
+    with begin_write(first.engine) as conn:
+        conn.execute(sa.update(record_versions).where(record_versions.c.task_id == task)
+                     .values(submitted_at=datetime(2020, 7, 20, 9, tzinfo=UTC)))
+    assert S.verify_stored(first.engine, rec.id).ok
     first.engine.dispose()
 
 
@@ -316,6 +324,8 @@ def test_second_plain_draw_is_refused_and_a_supplementary_draw_continues(engine,
         assert run_cli(store_url, "draw", "verify", str(draw_id)).exit_code == 0
     res = run_cli(store_url, "draw", "show", "2")
     assert "补充抽取，理由：第 2 号企业已注销" in res.output
+    res = run_cli(store_url, "draw", "list")
+    assert "once（补充抽取）" in res.output
 
 
 def test_supplementary_needs_an_earlier_draw_and_nothing_is_recorded(engine, tmp_path):

@@ -25,6 +25,7 @@ _ = translator({
                    "draw {id}: {campaign} ({year}), {n} drawn of {eligible} eligible"),
     "strata": ("分层：{strata}", "strata: {strata}"),
     "stratum_all": ("全部", "all"),
+    "supplementary_mark": ("（补充抽取）", " (supplementary)"),
     "limits_line": ("检查频次限制：{text}", "inspection limits: {text}"),
     "seed_line": ("种子：{seed}", "seed: {seed}"),
     "commitment_line": ("承诺：{value}", "commitment: {value}"),
@@ -108,7 +109,8 @@ def draws_table(records: Iterable[DrawRecord]) -> list[str]:
     rows = []
     for r in records:
         s = r.summary()
-        rows.append([str(s["id"]), s["campaign_id"], str(s["year"]), local_time(r.created_at) if r.created_at else "",
+        campaign = s["campaign_id"] + (_("supplementary_mark") if s.get("reason") else "")
+        rows.append([str(s["id"]), campaign, str(s["year"]), local_time(r.created_at) if r.created_at else "",
                      str(s["drawn"]), (s["commitment"] or "-")[:16]])
     return table_lines(header, rows, rule=False)
 
