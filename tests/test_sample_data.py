@@ -116,3 +116,26 @@ def test_cli(tmp_path, store_url):
     imported = CliRunner().invoke(main, ["--db", store_url, "targets", "import",
                                          str(out / "targets.csv")])
     assert imported.exit_code == 0 and "新增 120" in imported.stdout
+
+
+def test_the_example_campaign_draws_from_the_urban_districts_only(store_url, tmp_path):
+    """The plan's scope is 市区: a 40-target draw of the example campaign on the sample
+    libraries (which carry the districts in 行政区划) takes none from 浚县 or 淇县 nor from
+    the two functional zones, though the library holds many there."""
+    import sqlalchemy as sa
+
+    from jointcheck.core.store.models import targets
+    from tests.recordsupport import drawn_store
+
+    d = drawn_store(store_url, tmp_path, count=40, targets=1000, officers=60)
+    try:
+        codes = [t["credit_code"] for t in d.draw.result["targets"]]
+        assert len(codes) == 40
+        with d.engine.connect() as conn:
+            regions = dict(conn.execute(sa.select(targets.c.credit_code, targets.c.region)).all())
+        assert {regions[c] for c in codes} <= {"淇滨区", "山城区", "鹤山区"}
+        elsewhere = Counter(r for r in regions.values()
+                            if r not in ("淇滨区", "山城区", "鹤山区"))
+        assert elsewhere["浚县"] > 100 and elsewhere["淇县"] > 80
+    finally:
+        d.engine.dispose()

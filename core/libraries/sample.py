@@ -25,7 +25,9 @@ from .codes import CREDIT_ALPHABET, CREDIT_WEIGHTS, ID_CHECK, ID_WEIGHTS, credit
 if TYPE_CHECKING:  # pragma: no cover
     from ..model import Campaign, Department
 
-# (district, 行政区划代码, weight)
+# (district, 行政区划代码, weight). 行政区划 (target field `region`) is the district's name:
+# the 市区 of the source's scope are 淇滨区、山城区、鹤山区, the rest are the two counties and
+# the two functional zones (the example campaign's scope filter draws from the 市区 only).
 DISTRICTS: tuple[tuple[str, str, int], ...] = (
     ("淇滨区", "410611", 34),
     ("山城区", "410603", 16),
@@ -239,7 +241,7 @@ def target_lines(n: int, rng: random.Random, *, chunk: int = 50_000,
                 f"{base + i + 1},{code},{place}{trades[i]}{word}{form},"
                 f"{division}{100000000 + int(vi * 899999999)},"
                 f"{surnames[i]}{given1[i]}{given2[i]},{address},{business_address},{phone},"
-                f"{district},{authority},{entity_type},{scope},{region},"
+                f"{district},{authority},{entity_type},{scope},{district},"
                 f"{days[int(wi * span)]},{statuses[i]},{industry},{grades[i]},{special},"
                 f"{override}{_attribute_cells(attributes, extra_rng)}\n")
         yield "".join(lines), codes
