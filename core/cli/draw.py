@@ -64,14 +64,19 @@ _ = translator({
                "difference and 1"),
     "file_opt": ("draw export 导出的抽取文件（与 --targets、--officers 一起使用）",
                  "a file written by `draw export` (with --targets and --officers)"),
+    "public_opt": ("jointcheck publish 写出的公示目录：只凭其中的文件重放每次抽取",
+                   "a folder written by `jointcheck publish`: replay each draw from its files "
+                   "alone"),
+    "public_head": ("第 {id} 次抽取（{file}）", "draw {id} ({file})"),
     "targets_opt": ("检查对象名录库文件（CSV 或 XLSX）", "target library file (CSV or XLSX)"),
     "officers_opt": ("执法检查人员名录库文件（CSV 或 XLSX）", "officer library file (CSV or XLSX)"),
     "encoding_opt": ("名录库文件的编码（默认自动识别）", "encoding of the library files (default: detected)"),
     "mapping_opt": ("列名映射文件（YAML）", "column mapping file (YAML)"),
     "campaign_opt": ("只列出该实施方案编号的抽取", "only draws of this campaign id"),
     "bad_date": ("日期格式应为 YYYY-MM-DD：{value}", "a date is YYYY-MM-DD: {value}"),
-    "verify_args": ("请给出抽取记录编号 ID，或同时给出 --file、--targets 和 --officers",
-                    "give a draw ID, or all of --file, --targets and --officers"),
+    "verify_args": ("请给出抽取记录编号 ID，或同时给出 --file、--targets 和 --officers，或给出 --public 公示目录",
+                    "give a draw ID, or all of --file, --targets and --officers, or --public "
+                    "with a publication folder"),
     "commitment": ("承诺值（请在抽取前公布）：{value}", "commitment (publish it before the draw): {value}"),
     "seed_secret": ("种子（抽取前务必保密，抽取时使用）：{value}",
                     "seed (keep it SECRET until the draw, then draw with it): {value}"),
@@ -265,6 +270,33 @@ def export(ctx: click.Context, draw_id: int, output: str | None) -> None:
     click.echo(_("exported", id=draw_id, path=output), err=True)
 
 
+def _verify_public(folder: str, fmt: str) -> None:
+    """``draw verify --public DIR``: every draw of a publication folder, from its files."""
+    from pathlib import Path
+
+    from ..draw.algorithm import DrawError
+    from ..draw.public import public_draw_files, verify_public
+    from ..present.draw import verify_lines
+
+    reports = []
+    try:
+        for path in public_draw_files(Path(folder)):
+            reports.append((path, verify_public(path)))
+    except DrawError as exc:
+        _draw_error(exc, fmt)
+    if fmt == "json":
+        echo_json({"consistent": all(r.ok for _p, r in reports),
+                   "draws": [{**r.to_json(), "file": str(p)} for p, r in reports]})
+    else:
+        for n, (path, report) in enumerate(reports):
+            if n:
+                click.echo("")
+            click.echo(_("public_head", id=report.draw_id, file=path))
+            click.echo("\n".join(verify_lines(report)))
+    if not all(r.ok for _p, r in reports):
+        sys.exit(EXIT_INVALID)
+
+
 @draw.command(help=_("verify"))
 @click.argument("draw_id", type=int, required=False, metavar="[ID]")
 @click.option("--file", "draw_file", type=click.Path(dir_okay=False), default=None,
@@ -273,20 +305,25 @@ def export(ctx: click.Context, draw_id: int, output: str | None) -> None:
               help=_("targets_opt"))
 @click.option("--officers", "officers_file", type=click.Path(dir_okay=False), default=None,
               help=_("officers_opt"))
+@click.option("--public", "public_dir", type=click.Path(file_okay=False), default=None,
+              metavar="DIR", help=_("public_opt"))
 @click.option("--encoding", default=None, help=_("encoding_opt"))
 @click.option("--mapping", type=click.Path(dir_okay=False), default=None, help=_("mapping_opt"))
 @format_option("text", "json")
 @click.pass_context
 def verify(ctx: click.Context, draw_id: int | None, draw_file: str | None,
-           targets_file: str | None, officers_file: str | None, encoding: str | None,
-           mapping: str | None, fmt: str) -> None:
+           targets_file: str | None, officers_file: str | None, public_dir: str | None,
+           encoding: str | None, mapping: str | None, fmt: str) -> None:
     from ..draw.algorithm import DrawError
     from ..draw.service import read_export, verify_files, verify_stored
 
     from_files = draw_file is not None or targets_file is not None or officers_file is not None
-    if from_files == (draw_id is not None) or (
-            from_files and None in (draw_file, targets_file, officers_file)):
+    ways = [from_files, draw_id is not None, public_dir is not None]
+    if sum(ways) != 1 or (from_files and None in (draw_file, targets_file, officers_file)):
         raise click.UsageError(_("verify_args"))
+    if public_dir is not None:
+        _verify_public(public_dir, fmt)
+        return
     try:
         if from_files:
             from ..libraries.messages import LibraryError

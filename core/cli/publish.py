@@ -23,6 +23,11 @@ _ = translator({
     "date": ("公示日期（默认今天）", "publication date (default: today)"),
     "written": ("已公示 {n} 户企业（公示日期 {day}），写出：", "Published {n} enterprise(s) "
                 "(on {day}), wrote:"),
+    "unverifiable": ("注意：第 {ids} 次抽取后名录库已更新，公示目录中没有复核这些抽取的文件（网页已说明）。",
+                     "Note: the libraries changed after draw(s) {ids}: the folder has no files "
+                     "to replay them (the page says so)."),
+    "verify": ("任何人可凭该目录复核抽取：jointcheck draw verify --public {dir}",
+               "anyone can replay the draws from the folder: jointcheck draw verify --public {dir}"),
     "unsettled": ("注意：{n} 户企业的结果尚未确认，未公示。",
                   "Note: {n} enterprise(s) are not settled and were not published."),
 })
@@ -53,5 +58,9 @@ def publish(ctx: click.Context, campaign: str, output: Path, columns: Path | Non
         click.echo(f"  {path}")
     if len(done.files) > 6:
         click.echo(f"  … (+{len(done.files) - 6})")
+    if any(f.parent.name == "draws" for f in done.files):
+        click.echo(_("verify", dir=output))
+    if done.unverifiable:
+        click.echo(_("unverifiable", ids="、".join(map(str, done.unverifiable))), err=True)
     if done.unsettled:
         click.echo(_("unsettled", n=done.unsettled), err=True)

@@ -139,6 +139,10 @@ _ = translator({
                       "the inspection history differs from the draw's: {recorded} entries at the "
                       "draw (fingerprint {fp_recorded}), {actual} rebuilt from the store "
                       "(fingerprint {fp_actual})"),
+    "public_officers": ("执法检查人员名录库的指纹含个人信息的摘要，公开复核不重算；已核对各部门可抽取人数和每户检查人员",
+                        "the officers' fingerprint covers rows with personal data and is not "
+                        "recomputed from the public roster; the eligible officers per "
+                        "department and every team were compared"),
     "same_result_anyway": ("（按现有名录库重放的抽取结果仍与记录一致）",
                            "(replayed on the current libraries, the result is still the same)"),
 })
@@ -842,7 +846,11 @@ def _check_record(report: VerifyReport, data: Mapping[str, Any]) -> bool:
 
 
 def _compare(report: VerifyReport, data: Mapping[str, Any],
-             result: DrawResult | DrawError) -> None:
+             result: DrawResult | DrawError, *, public: bool = False) -> None:
+    """Record in *report* how the replayed *result* differs from the recorded *data*.
+    *public*: replayed from the publication (core.draw.public), whose officers' roster
+    carries no row digests: their fingerprint is not compared (their count per department
+    and every team are)."""
     if isinstance(result, DrawError):
         report.differences.append(_("replay_failed", detail="; ".join(
             p.message for p in result.problems)))
@@ -856,7 +864,10 @@ def _compare(report: VerifyReport, data: Mapping[str, Any],
         library_changed = True
         report.differences.append(_("fp_targets", recorded=data.get("targets_fingerprint"),
                                     actual=result.targets_fingerprint, eligible=result.eligible))
-    if result.officers_fingerprint != data.get("officers_fingerprint"):
+    if public:
+        report.officers_fingerprint = None
+        report.notes.append(_("public_officers"))
+    elif result.officers_fingerprint != data.get("officers_fingerprint"):
         library_changed = True
         report.differences.append(_("fp_officers", recorded=data.get("officers_fingerprint"),
                                     actual=result.officers_fingerprint))

@@ -118,6 +118,6 @@ def draws_table(records: Iterable[DrawRecord]) -> list[str]:
 def verify_lines(report: VerifyReport) -> list[str]:
     """A replay's verdict, 一致 or 不一致, then each difference and note indented."""
     if report.ok:
-        return [_("consistent")]
+        return [_("consistent"), *(f"  {line}" for line in report.notes)]
     return [_("inconsistent"), *(f"  {line}" for line in report.differences),
             *(f"  {line}" for line in report.notes)]

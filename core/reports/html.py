@@ -68,7 +68,7 @@ def write_index(folder: Path, about: Mapping[str, Any], items: Sequence[Mapping[
         issuer=html.escape(about.get("issuer") or ""),
         published=html.escape(about["published_on"]),
         items=_items_html(items),
-        draws=_draws_html(draws),
+        draws=_draws_html(draws), how=HOW_TO_CHECK,
         total=len(rows),
         script=SCRIPT.replace("__STRINGS__", _js(strings)).replace("__ROWS__", _js(inline))
                      .replace("__PAGES__", str(pages)).replace("__TOTAL__", str(len(rows))),
@@ -87,23 +87,44 @@ def _items_html(items: Sequence[Mapping[str, Any]]) -> str:
 
 
 def _draws_html(draws: Sequence[Mapping[str, Any]]) -> str:
-    labels = [("at", "抽取时间（北京时间）"), ("commitment", "随机种子承诺值（SHA-256）"), ("seed", "随机种子"),
-              ("algorithm_version", "抽取算法版本"), ("targets_fingerprint", "检查对象名录库指纹"),
+    labels = [("at", "抽取时间（北京时间）"), ("commitment", "随机种子承诺值（SHA-256）"),
+              ("seed", "随机种子"), ("algorithm_version", "抽取算法版本"),
+              ("eligible", "符合条件的检查对象户数"), ("drawn", "抽取户数"),
+              ("targets_fingerprint", "检查对象名录库指纹"),
               ("officers_fingerprint", "执法检查人员名录库指纹"), ("result_digest", "抽取结果摘要"),
-              ("drawn", "抽取户数"), ("inspection_limits", "检查频次限制"),
-              ("history_fingerprint", "检查历史指纹"), ("reason", "补充抽取理由")]
+              ("inspection_limits", "检查频次限制"), ("history_fingerprint", "检查历史指纹"),
+              ("reason", "补充抽取理由")]
     parts = []
     for d in draws:
         rows = "".join(f"<dt>{label}</dt><dd><code>{html.escape(str(d.get(key) or '—'))}"
                        "</code></dd>" for key, label in labels
                        if key in d and (key != "reason" or d.get(key)))
-        parts.append(
-            f"<h3>第 {d['id']} 次抽取</h3><dl>{rows}</dl>"
-            "<p>任何人都可以复核本次抽取：使用同一随机种子、同一名录库和同一参数，"
-            "在任何计算机上重新抽取，结果应与公布的一致。在数据库所在的计算机上运行：</p>"
-            f"<pre>{html.escape(d['verify'])}</pre><p>或用导出的抽取记录和名录库文件复核：</p>"
-            f"<pre>{html.escape(d['verify_files'])}</pre>")
+        if d.get("files"):
+            links = "".join(f'<li><a href="{html.escape(f)}">{html.escape(f)}</a>'
+                            f"（{_FILE_NOTES[f.rsplit('-', 1)[-1] if f.endswith('.csv') else 'json']}）"
+                            "</li>" for f in d["files"])
+            check = f"<p>复核所用的文件：</p><ul>{links}</ul>"
+        else:
+            check = ("<p>检查对象名录库或执法检查人员名录库在本次抽取后已更新，无法凭本页的文件复核"
+                     "本次抽取；如需复核，请向组织抽取的单位申请查阅抽取时的名录库。</p>")
+        parts.append(f"<h3>第 {d['id']} 次抽取</h3><dl>{rows}</dl>{check}")
     return "\n".join(parts) or "<p>—</p>"
+
+
+_FILE_NOTES = {"json": "抽取记录：种子、参数和抽取结果",
+               "targets.csv": "参加抽取的检查对象：统一社会信用代码、名称、行政区划等登记信息",
+               "officers.csv": "可被抽取的执法检查人员：部门、执法证号、姓名、单位"}
+
+HOW_TO_CHECK = """<h3>如何自行复核</h3>
+<ol>
+<li>抽取前，我们公布了随机种子的承诺值。抽取时才公开随机种子。任何人都可以计算随机种子的 SHA-256 值，看它是否等于事先公布的承诺值——相等，说明种子在抽取前就已确定，没有事后更换。</li>
+<li>本页所在文件夹的 draws 目录里有每次抽取的记录、参加抽取的全部检查对象名单和可被抽取的执法检查人员名单。名单只含统一社会信用代码、企业名称、行政区划等公开的登记信息，以及执法人员的部门、执法证号、姓名和单位（与行政执法公示的执法人员清单一致），不含电话号码和身份证号码。</li>
+<li>抽取方法是公开的：用随机种子为每户企业计算一个“抽签号”（HMAC-SHA256），抽签号最小的若干户被抽中；每户的执法检查人员也用同一种子从名单中依次选出。同样的种子和名单，在任何电脑上都得到同样的结果。</li>
+<li>把整个文件夹下载到电脑上，安装 jointcheck 后，在文件夹里运行：<pre>jointcheck draw verify --public .</pre>
+程序只用这个文件夹里的文件重新抽取一遍，逐户比较抽中的企业和检查人员。显示“一致”，说明公布的结果就是由公布的种子和名单抽出来的，没有人为挑选；如有不同，会指出第一处不同。</li>
+<li>还可以核对：名单的户数等于上面公布的“符合条件的检查对象户数”；执法检查人员名单与各部门公示的执法人员清单相符。</li>
+</ol>
+<p class="muted">抽取方法的完整说明见 jointcheck 的文档 docs/draw.md，任何人都可以据此自行编写程序复核。</p>"""
 
 
 PAGE = """<!doctype html>
@@ -170,7 +191,8 @@ th {{ background: #f6f8fa; }}
 <section id="procedure">
 <h2>程序公开：随机抽取</h2>
 <p>检查对象从检查对象名录库中随机抽取，执法检查人员从执法检查人员名录库中随机抽取（双随机）。
-抽取前公布随机种子的承诺值（SHA-256），抽取后公布随机种子，任何人可核对二者相符并重新抽取。</p>
+任何人都可以凭本页公布的文件重新抽取一遍，核对结果。</p>
+{how}
 {draws}
 </section>
 <section id="results">

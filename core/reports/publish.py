@@ -1,16 +1,19 @@
 """Publication (一公开): ``jointcheck publish CAMPAIGN -o DIR`` writes, for settled results
 only, ``results.csv`` / ``results.json`` (and ``upload.csv`` in a platform's column order
 with ``--columns``), a self-contained ``index.html`` with the three parts of the plan's
-公开透明原则 (事项公开、程序公开、结果公开), and marks the records published.
+公开透明原则 (事项公开、程序公开、结果公开), the files in ``draws/`` that let anyone replay
+each draw (core.draw.public: ``jointcheck draw verify --public DIR``), and marks the
+records published.
 
-Nothing personal leaves: no officer, no phone, no ID number, no 法定代表人 (the published
-fields are core.present.reports.PUBLIC_COLUMNS).
+Nothing personal leaves: the results carry no officer, no phone, no ID number, no 法定代表人
+(the published fields are core.present.reports.PUBLIC_COLUMNS); the draws' officer lists
+carry what the 行政执法公示 rules publish (部门, 执法证号, 姓名, 单位) and nothing else.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -36,6 +39,7 @@ class Published:
     count: int
     unsettled: int
     on: date
+    unverifiable: list[int] = field(default_factory=list)  # draws without replay files
 
 
 def read_columns(path: Path) -> list[tuple[str, str]]:
@@ -67,30 +71,34 @@ def read_columns(path: Path) -> list[tuple[str, str]]:
     return out
 
 
-def draws_of(engine: Engine, draw_ids: Sequence[int]) -> list[dict[str, Any]]:
+def draws_of(engine: Engine, draw_ids: Sequence[int], folder: Path,
+             department_names: dict[str, str] | None = None) -> list[dict[str, Any]]:
     """The procedure of each draw, as published: commitment, seed, fingerprints, algorithm
-    version, parameters, date, and the command that replays it."""
+    version, date (Beijing time), and the files in ``folder/draws`` that let anyone replay
+    it (core.draw.public; none when the libraries changed since the draw)."""
     from ..clock import chinese_time
+    from ..draw.public import write_public
     from ..draw.service import load_draw
     from ..present.history import limits_text
 
     out = []
-    for draw_id in sorted(set(draw_ids)):
-        d = load_draw(engine, draw_id)
-        out.append({"id": d.id, "seed": d.seed, "commitment": d.commitment,
-                    "algorithm_version": d.algorithm_version,
-                    "targets_fingerprint": d.targets_fingerprint,
-                    "officers_fingerprint": d.officers_fingerprint,
-                    "result_digest": d.result_digest, "drawn": len(d.drawn),
-                    "inspection_limits": limits_text(d.parameters.get("inspection_limits"),
-                                                     document=True),
-                    "history_fingerprint": d.history_fingerprint,
-                    "reason": d.reason,
-                    "at": chinese_time(d.created_at) if d.created_at else None,
-                    "verify": f"jointcheck draw verify {d.id}",
-                    "verify_files": f"jointcheck draw export {d.id} -o draw-{d.id}.json && "
-                                    f"jointcheck draw verify --file draw-{d.id}.json "
-                                    "--targets 检查对象名录库.csv --officers 执法检查人员名录库.csv"})
+    with engine.connect() as conn:
+        for draw_id in sorted(set(draw_ids)):
+            d = load_draw(engine, draw_id)
+            public = write_public(conn, d, folder, department_names)
+            out.append({"id": d.id, "seed": d.seed, "commitment": d.commitment,
+                        "algorithm_version": d.algorithm_version,
+                        "targets_fingerprint": d.targets_fingerprint,
+                        "officers_fingerprint": d.officers_fingerprint,
+                        "result_digest": d.result_digest, "drawn": len(d.drawn),
+                        "eligible": (d.result or {}).get("eligible"),
+                        "inspection_limits": limits_text(
+                            d.parameters.get("inspection_limits"), document=True),
+                        "history_fingerprint": d.history_fingerprint,
+                        "reason": d.reason,
+                        "at": chinese_time(d.created_at) if d.created_at else None,
+                        "files": [f.relative_to(folder).as_posix() for f in public.files],
+                        "unavailable": public.unavailable})
     return out
 
 
@@ -146,9 +154,11 @@ def publish(engine: Engine, campaign: str, folder: Path, *, on: date | None = No
                           "columns": [{"key": k, "label": h} for k, h in PUBLIC_COLUMNS],
                           "results": records})
         files.append(path)
-        draws = draws_of(engine, [r.draw_id for r in settled])
+        draws = draws_of(engine, [r.draw_id for r in settled], folder,
+                         {d.code: d.name for d in checklist.departments})
         files += write_index(folder, about, checklist_items(checklist), draws, records,
                              page_rows=page_rows)
+        files += [folder / f for d in draws for f in d["files"]]
     except OSError as exc:
         raise cannot_write(folder, exc) from exc
     with begin_write(engine) as conn:
@@ -158,5 +168,6 @@ def publish(engine: Engine, campaign: str, folder: Path, *, on: date | None = No
         audit.append(conn, "results.publish", {"campaign_id": campaign, "count": len(settled),
                                                "published_on": day.isoformat()})
     return Published(folder=folder, files=files, count=len(records),
-                     unsettled=drawn - len(settled), on=day)
+                     unsettled=drawn - len(settled), on=day,
+                     unverifiable=[d["id"] for d in draws if d["unavailable"]])
 

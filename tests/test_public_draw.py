@@ -1,0 +1,94 @@
+"""A draw the public can verify from the publication folder alone (core/draw/public.py):
+``jointcheck publish`` writes each draw's record, its eligible targets and the officers who
+could be drawn; ``jointcheck draw verify --public DIR`` replays every draw from those files
+and nothing else, on every engine."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+
+import sqlalchemy as sa
+
+from jointcheck.core.store import begin_write
+from jointcheck.core.store.models import targets
+from tests.recordsupport import CAMPAIGN_ID, run_cli
+
+
+def _publish(url, out):
+    result = run_cli(url, "publish", CAMPAIGN_ID, "-o", str(out), "--date", "2020-08-03")
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def _verify(folder, *extra):
+    # no --db: the replay reads nothing but the folder
+    from click.testing import CliRunner
+
+    from jointcheck.core.cli import main
+
+    return CliRunner().invoke(main, ["--db", "sqlite:////nonexistent/none.db", "draw",
+                                     "verify", "--public", str(folder), *extra])
+
+
+def test_the_publication_folder_alone_replays_the_draw(settled, store_url, tmp_path):
+    out = tmp_path / "pub"
+    result = _publish(store_url, out)
+    assert f"jointcheck draw verify --public {out}" in result.output
+    draw_id = settled.draw.id
+    files = sorted(p.name for p in (out / "draws").iterdir())
+    assert files == [f"draw-{draw_id}-officers.csv", f"draw-{draw_id}-targets.csv",
+                     f"draw-{draw_id}.json"]
+    # moved elsewhere, away from any database: it still replays
+    moved = shutil.copytree(out, tmp_path / "downloaded")
+    check = _verify(moved)
+    assert check.exit_code == 0, check.output
+    assert "一致" in check.output and "不一致" not in check.output
+    data = json.loads(_verify(moved, "--format", "json").output)
+    assert data["consistent"] and data["draws"][0]["draw_id"] == draw_id
+    # the eligible list is the draw's eligible set, with public registration data only
+    rows = list(csv.reader((moved / "draws" / f"draw-{draw_id}-targets.csv")
+                           .read_text("utf-8-sig").splitlines()))
+    assert rows[0] == ["统一社会信用代码", "市场主体名称", "行政区划", "管辖单位", "行摘要"]
+    assert len(rows) - 1 == settled.draw.result["eligible"]
+    roster = list(csv.reader((moved / "draws" / f"draw-{draw_id}-officers.csv")
+                             .read_text("utf-8-sig").splitlines()))
+    assert roster[0] == ["部门代码", "部门", "执法证号", "姓名", "单位", "管辖单位", "回避对象"]
+    page = (out / "index.html").read_text("utf-8")
+    assert "jointcheck draw verify --public ." in page and "如何自行复核" in page
+    assert f"draws/draw-{draw_id}-targets.csv" in page
+
+
+def test_a_tampered_list_does_not_replay(settled, store_url, tmp_path):
+    out = tmp_path / "pub"
+    _publish(store_url, out)
+    path = out / "draws" / f"draw-{settled.draw.id}-targets.csv"
+    lines = path.read_text("utf-8-sig").splitlines()
+    drawn = {t["credit_code"] for t in settled.draw.result["targets"]}
+    # leave out one enterprise that was drawn: the set and the result both change
+    kept = [ln for ln in lines if ln.split(",")[0] != sorted(drawn)[0]]
+    path.write_text("\n".join(kept) + "\n", encoding="utf-8-sig")
+    check = _verify(out)
+    assert check.exit_code == 1 and "不一致" in check.output
+    assert "检查对象名录库已变化" in check.output
+    # a file re-saved without its columns: located, no traceback
+    path.write_text("名称\n某公司\n", encoding="utf-8-sig")
+    check = _verify(out)
+    assert check.exit_code == 1 and "JC738" in check.output and str(path) in check.output
+    assert "Traceback" not in check.output
+
+
+def test_no_replay_files_when_the_libraries_changed_since_the_draw(settled, store_url,
+                                                                  tmp_path):
+    drawn = settled.draw.result["targets"][0]["credit_code"]
+    with begin_write(settled.engine) as conn:
+        conn.execute(sa.update(targets).where(targets.c.credit_code == drawn)
+                     .values(row_digest="0" * 64))
+    out = tmp_path / "pub"
+    result = _publish(store_url, out)
+    assert f"第 {settled.draw.id} 次抽取后名录库已更新" in result.output
+    assert not (out / "draws").exists()
+    assert "无法凭本页的文件复核" in (out / "index.html").read_text("utf-8")
+    check = _verify(out)
+    assert check.exit_code == 1 and "JC737" in check.output
