@@ -44,7 +44,10 @@ def test_demo_runs_end_to_end_and_again(tmp_path):
     publication = tmp_path / "out" / "publication"
     assert "已公示 1 户企业" in out
     assert {p.name for p in publication.iterdir()} == {"index.html", "results.csv",
-                                                        "results.json"}
+                                                        "results.json", "draws"}
+    # the folder alone replays the demo's draw
+    check = CliRunner().invoke(main, ["draw", "verify", "--public", str(publication)])
+    assert check.exit_code == 0 and "一致" in check.output, check.output
     # published before 附件2 is written: its 是否公示 says so
     from openpyxl import load_workbook
 

@@ -92,3 +92,46 @@ def test_no_replay_files_when_the_libraries_changed_since_the_draw(settled, stor
     assert "无法凭本页的文件复核" in (out / "index.html").read_text("utf-8")
     check = _verify(out)
     assert check.exit_code == 1 and "JC737" in check.output
+
+
+def test_a_draw_with_history_exclusion_replays_from_the_public_files(store_url, tmp_path):
+    """jc-draw-2: enterprises inspected within the campaign's limits are left out before
+    sampling; the public files (the record carries the history as codes and dates, the
+    eligible list is the set after every exclusion) replay it."""
+    from jointcheck.core.draw import service as S
+    from jointcheck.core.draw.public import public_draw_files, verify_public, write_public
+    from jointcheck.core.store import open_store
+    from tests.test_draw_store import insert_libraries
+    from tests.test_history import campaign, code, drawn, history_csv, in_scope_rows
+    from tests.test_history import run_cli as history_cli
+
+    engine = open_store(store_url)
+    try:
+        insert_libraries(engine, in_scope_rows(220))
+        first = S.run_draw(engine, campaign(tmp_path, "first"), "seed one",
+                           commitment_required=False, weak_seed=True)
+        others = sorted({code(i) for i in range(220)} - drawn(first))[:40]
+        assert history_cli(store_url, "history", "import",
+                           history_csv(tmp_path, others)).exit_code == 0
+        limited = campaign(tmp_path, "limited", sample={"count": 120},
+                           period={"start": "2020-09-01", "end": "2020-09-30"},
+                           inspection_limits={"exclude_within_days": 365})
+        second = S.run_draw(engine, limited, "seed two", commitment_required=False,
+                            weak_seed=True)
+        folder = tmp_path / "pub"
+        with engine.connect() as conn:
+            public = write_public(conn, second, folder)
+        assert public.unavailable is None and public.eligible == 140
+        listed = (folder / "draws" / f"draw-{second.id}-targets.csv").read_text("utf-8-sig")
+        assert not any(c in listed for c in drawn(first) | set(others))
+        (path,) = public_draw_files(folder)
+        report = verify_public(path)
+        assert report.ok, report.differences
+        # the history the limits read is fingerprinted in the record: tampering shows
+        data = json.loads(path.read_text("utf-8"))
+        data["parameters"]["history"] = data["parameters"]["history"][1:]
+        path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        check = _verify(folder)
+        assert check.exit_code == 1 and "检查历史" in check.output
+    finally:
+        engine.dispose()
