@@ -185,6 +185,14 @@ def test_a_settled_override_reaches_every_output_and_an_amendment_propagates(dra
     assert all(r["published"] == "是" for r in view["a2"].values())
     assert t3 in view["a4"]
 
+    # 处理结果 says who decided what: the department declines the case it was referred
+    ok(drawn, "referrals", "update", str(ref2), "--status", "declined", "--date", "2020-08-14",
+       "--note", "经核查不符合立案条件")
+    view = everything(drawn, tmp_path)
+    assert view["a2"][2]["dispositions"] == "责令改正、立案处理（应急管理局不予立案）、函告许可部门"
+    assert view["a3"]["应急管理局"]["立案处理"] == 1  # the office's settled disposition
+    assert view["status"]["pending"] == []  # the publication is about the inspection only
+
 
 def test_a_letter_before_settlement_marks_the_dispositions_as_a_proposal(drawn, tmp_path):
     camp = str(drawn.campaign_path)

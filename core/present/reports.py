@@ -137,24 +137,47 @@ def team_text(team: Iterable[tuple[str, bool]]) -> str:
                     for name, leader in sorted(team, key=lambda m: not m[1]))
 
 
-def statistics_row(row: StatisticsRow) -> list[Any]:
+DECISIONS = {"opened": "已立案", "declined": "不予立案"}
+
+
+def dispositions_text(dispositions: Sequence[str], decisions: Mapping[str, Sequence[str]],
+                      names: Mapping[str, str] | None = None) -> str:
+    """处理结果 of 附件2: the joint office's settled dispositions, with — beside 立案处理, or
+    after them when the office settled none — what each receiving department decided on
+    its referral: ``责令改正、立案处理（应急管理局已立案）``."""
+    text = "、".join(dispositions)
+    said = "；".join(f"{(names or {}).get(d, d)}{'、'.join(DECISIONS[x] for x in found)}"
+                    for d, found in sorted(decisions.items()) if found)
+    if not said:
+        return text
+    note = f"（{said}）"
+    if "立案处理" in dispositions:
+        return text.replace("立案处理", "立案处理" + note, 1)
+    return text + note
+
+
+def statistics_row(row: StatisticsRow, names: Mapping[str, str] | None = None) -> list[Any]:
+    """One row of 附件2; *names*: department names by code (the departments' decisions
+    on their referrals are named by them)."""
     t = row.target
     settled = row.result is not None
     return [row.seq, t.get("name") or "", row.credit_code, t.get("reg_no") or "",
             t.get("legal_rep") or "", t.get("address") or t.get("business_address") or "",
             t.get("phone") or "", t.get("jurisdiction") or "",
             t.get("registration_authority") or "", team_text(row.team),
-            row.result or "", "、".join(row.dispositions) if settled else "",
+            row.result or "",
+            dispositions_text(row.dispositions, row.decisions, names) if settled else "",
             "是" if row.published_on else "否"]
 
 
-def statistics_table(campaign: Campaign | None, rows: Iterable[StatisticsRow]) -> Table:
+def statistics_table(campaign: Campaign | None, rows: Iterable[StatisticsRow],
+                     names: Mapping[str, str] | None = None) -> Table:
     """附件2: one row per drawn enterprise (core.records.results.statistics_rows); results
-    only where settled."""
+    only where settled; *names*: department names by code."""
     return Table(annex=2, title=annex_title(2, campaign), document_number=_docno(campaign),
                  keys=[k for k, _h in STATISTICS_COLUMNS],
                  header=[[h for _k, h in STATISTICS_COLUMNS]],
-                 rows=(statistics_row(r) for r in rows), widths=STATISTICS_WIDTHS,
+                 rows=(statistics_row(r, names) for r in rows), widths=STATISTICS_WIDTHS,
                  centered=frozenset({0, len(STATISTICS_COLUMNS) - 1}))
 
 
@@ -163,14 +186,14 @@ def statistics_table(campaign: Campaign | None, rows: Iterable[StatisticsRow]) -
 
 def summary_table(campaign: Campaign | None, checklist: Checklist,
                   counts: Mapping[str, Sequence[int]]) -> Table:
-    """附件3: one row per department (单位) plus 合计; the two-level header as merges.
-    *counts*: per department ``[抽查户数, one per result code..., one per disposition...]``
+    """附件3: one row per department (单位), as in the source — no 合计 row: summing the
+    department rows would count an enterprise inspected by two departments twice
+    (docs/results.md); the two-level header as merges. *counts*: per department
+    ``[抽查户数, one per result code..., one per disposition...]``
     (core.records.results.summary_counts)."""
     results = checklist.policy.results
     codes = sorted(results)
     body: list[list[Any]] = [[d.name, *counts[d.code]] for d in checklist.departments]
-    total = [sum(line[i] for line in counts.values()) for i in range(1 + len(codes) + 4)]
-    body.append(["合计", *total])
     n = len(codes)
     top = ["单位", "抽查户数", "抽查结果"] + [""] * (n - 1) + ["处理结果", "", "", ""]
     bottom = (["单位", "抽查户数"] + [SUMMARY_LABELS.get(results[c], results[c]) for c in codes]

@@ -555,6 +555,9 @@ class StatisticsRow:
     result: str | None  # the settled joint result's text; None: not settled
     dispositions: list[str]  # the settled 处理结果 (the union of the departments')
     published_on: date | None
+    # the receiving departments' decision on its referrals, by department code: "opened"
+    # (已立案, also once closed or reported) or "declined" (不予立案); both when they differ
+    decisions: dict[str, list[str]] = field(default_factory=dict)
 
 
 STATISTICS_TARGET = ("name", "reg_no", "legal_rep", "address", "business_address", "phone",
@@ -575,7 +578,7 @@ def statistics_rows(engine: Engine, campaign: str) -> Iterator[StatisticsRow]:
     cols = [tasks.c.seq, tasks.c.credit_code, tasks.c.team,
             *(targets.c[c] for c in STATISTICS_TARGET),
             rs.c.task_id, rs.c.results[("joint", "result", "text")].as_string(),
-            rs.c.results[("dispositions",)].as_json(), rs.c.published_on]
+            rs.c.results[("dispositions",)].as_json(), rs.c.published_on, tasks.c.id]
     q = (select(*cols)
          .select_from(tasks.outerjoin(targets, targets.c.credit_code == tasks.c.credit_code)
                       .outerjoin(rs, _settled_join(rs, tasks)))
@@ -585,6 +588,7 @@ def statistics_rows(engine: Engine, campaign: str) -> Iterator[StatisticsRow]:
     with engine.connect() as conn:
         names: dict[str, str] = {c: n for c, n in conn.execute(
             select(officers.c.cert_no, officers.c.name))}
+        decided = referral_decisions(conn, campaign)
         for r in conn.execution_options(yield_per=STREAM_ROWS).execute(q):
             team = r[2] if isinstance(r[2], list) else json.loads(r[2] or "[]")
             settled = r[3 + width] is not None
@@ -598,4 +602,28 @@ def statistics_rows(engine: Engine, campaign: str) -> Iterator[StatisticsRow]:
                       for m in team],
                 result=(r[4 + width] or "") if settled else None,
                 dispositions=[str(n) for n in listed or []] if settled else [],
-                published_on=r[6 + width] if settled else None)
+                published_on=r[6 + width] if settled else None,
+                decisions=decided.get(r[-1], {}) if settled else {})
+
+
+def referral_decisions(conn: Connection, campaign: str) -> dict[str, dict[str, list[str]]]:
+    """What the receiving departments decided on the campaign's referrals (立案 or not),
+    by task and department: ``{task: {department: ["opened"|"declined", ...]}}``. A
+    withdrawn referral, or one not yet decided, says nothing."""
+    from sqlalchemy import select
+
+    from ..referrals import DECIDED
+    from ..store.models import referrals
+
+    out: dict[str, dict[str, list[str]]] = {}
+    q = (select(referrals.c.task_id, referrals.c.refer_to, referrals.c.status)
+         .where(referrals.c.campaign_id == campaign)
+         .where(referrals.c.status.in_(list(DECIDED))).distinct())
+    for task_id, dept, status in conn.execute(q):
+        listed = out.setdefault(task_id, {}).setdefault(dept, [])
+        if DECIDED[status] not in listed:
+            listed.append(DECIDED[status])
+    for depts in out.values():
+        for listed in depts.values():
+            listed.sort()  # declined before opened, whatever order the rows came in
+    return out

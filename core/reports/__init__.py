@@ -122,7 +122,8 @@ def build_table(engine: Engine, kind: str, campaign: str, *, show_personal: bool
     if kind == "officers":
         return P.officers_table(camp, drawn_officers(engine, campaign),
                                 show_personal=show_personal), drawn - settled
-    return P.statistics_table(camp, statistics_rows(engine, campaign)), drawn - settled
+    names = {d.code: d.name for d in checklist.departments}
+    return P.statistics_table(camp, statistics_rows(engine, campaign), names), drawn - settled
 
 
 def _repeated_table(engine: Engine, campaign: str) -> Table:
