@@ -42,19 +42,47 @@ def normalise_code(s: str) -> str:
     return unicodedata.normalize("NFKC", s).strip().replace(" ", "").upper()
 
 
-_SCIENTIFIC = re.compile(r"^[0-9](?:\.[0-9]+)?[eE]\+?[0-9]+$")
+_SCIENTIFIC = re.compile(r"^[0-9](?:\.[0-9]+)?[eE][+-]?[0-9]+$")
+
+
+def excel_number_text(text: str) -> bool:
+    """Whether *text* is how a spreadsheet writes a number, not how a code or a phone
+    number is written: scientific notation (``9.14106E+17``, ``4.10621E+14``) or digits
+    with a decimal part of zeros (``410621000012345.0``)."""
+    t = text.strip()
+    if _SCIENTIFIC.match(t):
+        return True
+    head, dot, tail = t.partition(".")
+    return bool(dot) and head.isdigit() and head.isascii() and tail != "" and set(tail) == {"0"}
+
+
+def rounded_code(text: str, length: int = 18) -> bool:
+    """Whether *text* is *length* ASCII digits ending in 000: what a spreadsheet keeps of a
+    longer number (15 significant digits). A genuine code can end in 000 too (about one
+    all-digit credit code in 3,000), so this is a doubt to confirm, not a proof."""
+    t = text.strip()
+    return len(t) == length and t.isdigit() and t.isascii() and t.endswith("000")
 
 
 def excel_mangled(text: str, length: int = 18) -> bool:
     """Whether a code of *length* characters that failed its check looks like Excel stored
     it as a number: scientific notation (``9.14106E+17``), or all digits ending in 000 (a
     spreadsheet keeps 15 significant digits), or a number with a decimal part."""
+    return excel_number_text(text) or rounded_code(text, length)
+
+
+def phone_lost_zero(text: str) -> bool:
+    """Whether a phone number written as bare digits lost its leading 0 (a spreadsheet
+    stores 03923700330 as the number 3923700330): 10 or 11 digits that are neither a
+    mobile number (11 digits from 1) nor a 400/800 service number (10 digits)."""
     t = text.strip()
-    if _SCIENTIFIC.match(t):
-        return True
-    if t.endswith((".0", ".00")) and t.split(".")[0].isdigit():
-        return True
-    return t.isdigit() and t.isascii() and len(t) == length and t.endswith("000")
+    if not (t.isdigit() and t.isascii()) or t.startswith("0"):
+        return False
+    if len(t) == 10:
+        return not t.startswith(("400", "800"))
+    if len(t) == 11:
+        return not t.startswith("1")
+    return False
 
 
 def credit_code_check_char(first17: str) -> str:

@@ -27,9 +27,12 @@ from .codes import (
     credit_code_check_char,
     credit_code_problem,
     excel_mangled,
+    excel_number_text,
     id_number_check_char,
     id_number_problem,
     normalise_code,
+    phone_lost_zero,
+    rounded_code,
 )
 
 KINDS = ("targets", "officers")
@@ -56,10 +59,19 @@ class Invalid(Exception):
 
 # --- parsers ------------------------------------------------------------------------------
 
+def _rounded(code: str) -> Invalid:
+    """JC634: a valid 18-digit code ending in 000, which may be what a spreadsheet kept of
+    another code (914106031734614114 -> 914106031734614000 validates by chance, one time
+    in 31): refused unless the row confirms it (校验码例外 = 是)."""
+    return Invalid("JC634", overridable=True, normalised=code, value=code)
+
+
 def parse_credit_code(s: str) -> str:
     code = normalise_code(s)
     why = credit_code_problem(code)
     if why is None:
+        if rounded_code(code):
+            raise _rounded(code)
         return code
     if excel_mangled(s):  # never a 校验码例外: the code itself was lost
         raise Invalid("JC625", value=s)
@@ -75,6 +87,8 @@ def parse_id_number(s: str) -> str:
     code = normalise_code(s)
     why = id_number_problem(code)
     if why is None:
+        if rounded_code(code):
+            raise _rounded(code)
         return code
     if excel_mangled(s):
         raise Invalid("JC625", value=s)
@@ -201,16 +215,21 @@ def parse_conflicts(s: str) -> list[str]:
     """回避对象: credit codes separated by ；/;/、/, — each must be a valid code."""
     codes = [normalise_code(c) for c in parse_list(s)]
     failing: list[str] = []
+    rounded: list[str] = []
     for code in codes:
         why = credit_code_problem(code)
         if why is not None and excel_mangled(code):
             raise Invalid("JC625", value=code)
+        if why is None and rounded_code(code):
+            rounded.append(code)
         if why == "check":
             failing.append(code)
         elif why is not None:
             raise Invalid("JC622", value=code)
     if failing:
         raise Invalid("JC622", overridable=True, normalised=codes, value=failing[0])
+    if rounded:
+        raise Invalid("JC634", overridable=True, normalised=codes, value=rounded[0])
     return codes
 
 
@@ -218,9 +237,27 @@ _PHONE_OK = re.compile(r"^[0-9+\-()（）\s/、,，转]+$")
 
 
 def parse_phone(s: str) -> str:
+    if excel_number_text(s):
+        raise Invalid("JC625", value=s)
     if not _PHONE_OK.match(s):
         raise Invalid("JC623", value=s)
+    if phone_lost_zero(s):
+        raise Invalid("JC636", value=s, fixed="0" + s)
     return s
+
+
+def parse_digit_text(s: str) -> str:
+    """注册号 and the like: kept as written, unless a spreadsheet wrote it as a number."""
+    if excel_number_text(s):
+        raise Invalid("JC625", value=s)
+    return s
+
+
+def parse_cert_no(s: str) -> str:
+    """执法证号: normalised as a code (see normalise_code), unless written as a number."""
+    if excel_number_text(s):
+        raise Invalid("JC625", value=s)
+    return normalise_code(s)
 
 
 _CODE_RE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -238,6 +275,9 @@ class Field:
     parse: Callable[[str], Any] | None = None  # None: text kept as written (stripped)
     max_len: int | None = None
     default: Any = None  # the value when the cell is empty or the column absent
+    # a string of digits (codes, numbers): a spreadsheet cell holding it as a number of 12
+    # or more digits is refused (JC635), for such a number is not exact beyond 15 digits
+    digits: bool = False
 
     @property
     def header(self) -> str:
@@ -251,13 +291,13 @@ class Field:
 
 TARGET_FIELDS: tuple[Field, ...] = (
     Field("credit_code", ("统一社会信用代码", "社会信用代码", "信用代码", "统一代码"),
-          required=True, parse=parse_credit_code),
+          required=True, parse=parse_credit_code, digits=True),
     Field("name", ("市场主体名称", "企业名称", "单位名称", "主体名称", "名称"), required=True),
-    Field("reg_no", ("注册号",), max_len=32),
+    Field("reg_no", ("注册号",), parse=parse_digit_text, max_len=32, digits=True),
     Field("legal_rep", ("法定代表人", "法定代表人（负责人）", "法定代表人/负责人", "负责人", "法人")),
     Field("address", ("地址", "住所", "注册地址", "住所（经营场所）")),
     Field("business_address", ("经营地址", "经营场所", "生产经营地址", "实际经营地址")),
-    Field("phone", ("联系电话", "电话"), parse=parse_phone, max_len=32),
+    Field("phone", ("联系电话", "电话"), parse=parse_phone, max_len=32, digits=True),
     Field("jurisdiction", ("管辖单位", "管辖机关")),
     # 附件2 says 登记单位; 登记机关 (the usual register term) is accepted too
     Field("registration_authority", ("登记单位", "登记机关")),
@@ -279,17 +319,18 @@ OFFICER_FIELDS: tuple[Field, ...] = (
     Field("unit", ("单位", "工作单位", "所在单位")),
     Field("title", ("职务", "职务/职称", "职称")),
     Field("cert_no", ("执法证号", "执法证件号", "执法证编号", "执法证件编号", "行政执法证号"),
-          required=True, parse=normalise_code, max_len=64),
-    Field("phone", ("手机号码", "手机号", "手机", "联系电话", "电话"), parse=parse_phone, max_len=32),
+          required=True, parse=parse_cert_no, max_len=64, digits=True),
+    Field("phone", ("手机号码", "手机号", "手机", "联系电话", "电话"), parse=parse_phone, max_len=32,
+          digits=True),
     Field("id_number", ("身份证号", "身份证号码", "公民身份号码", "居民身份证号码"),
-          parse=parse_id_number),
+          parse=parse_id_number, digits=True),
     # the department: a code, or a name resolved by the reader (see reader.Departments)
     Field("department", ("部门", "部门代码", "所属部门"), max_len=64),
     Field("cert_expiry", ("执法证有效期至", "有效期至", "执法证有效期"), parse=parse_date),
     Field("qualifications", ("资格", "执法资格", "执法领域"), parse=parse_list, default=()),
     Field("jurisdiction", ("管辖单位", "管辖区域")),
     Field("active", ("在岗", "是否在岗"), parse=parse_bool, default=True),
-    Field("conflicts", ("回避对象", "回避企业"), parse=parse_conflicts, default=()),
+    Field("conflicts", ("回避对象", "回避企业"), parse=parse_conflicts, default=(), digits=True),
 )
 
 # An inspection done outside jointcheck (国办发〔2024〕54号: every inspection leaves a trace).

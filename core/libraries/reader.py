@@ -469,13 +469,25 @@ class _XlsxSource:
         self.sha256 = None
 
     def rows(self) -> Generator[tuple[int, list[str]], None, None]:
+        """``(row number, cells as text)``; a cell holding a number of 12 or more digits is
+        noted in :attr:`numeric` (row -> {0-based column: text}) for the reader to refuse
+        in a digit column, until the reader takes it."""
+        self.numeric: dict[int, dict[int, str]] = {}
         try:
             for n, values in enumerate(self._ws.iter_rows(min_row=1, min_col=1,
                                                           values_only=True), start=1):
                 self.done = n
-                yield n, [_cell_text(v) for v in values]
+                cells = [_cell_text(v) for v in values]
+                for i, v in enumerate(values):
+                    if (isinstance(v, int | float) and not isinstance(v, bool)
+                            and abs(v) >= _LONG_NUMBER):
+                        self.numeric.setdefault(n, {})[i] = cells[i]
+                yield n, cells
         finally:
             self._wb.close()
+
+
+_LONG_NUMBER = 10 ** 11  # the smallest number of 12 digits
 
 
 # --- binding headers to fields ----------------------------------------------------------------
@@ -806,6 +818,8 @@ class LibraryFile:
         else:
             rows = _chain(self._pending, self._rows)
         raw = getattr(source, "_raw", None)  # CSV: says whether a NUL byte was read
+        numeric = getattr(source, "numeric", None)  # XLSX: long numbers, by row
+        digit_columns = {b.index: b for b in self.bound.values() if b.field.digits}
         width = len(self.headers)
         rownum = 0
         try:
@@ -819,6 +833,13 @@ class LibraryFile:
                 if len(cells) > width and any(c.strip() for c in cells[width:]):
                     yield rownum, None, [self._extra_fields(rownum, cells)], cells
                     continue
+                if numeric:
+                    long_numbers = numeric.pop(rownum, None)
+                    if long_numbers and digit_columns.keys() & long_numbers.keys():
+                        yield (rownum, None,
+                               self._number_cells(rownum, cells, long_numbers, digit_columns),
+                               cells)
+                        continue
                 try:
                     values = fast(cells)
                     problems = None
@@ -846,6 +867,18 @@ class LibraryFile:
             raise source.error(exc, rownum + 1) from None
         finally:
             self._rows.close()
+
+    def _number_cells(self, rownum: int, cells: list[str], long_numbers: dict[int, str],
+                      digit_columns: dict[int, Bound]) -> list[Problem]:
+        """JC635 for each digit column whose XLSX cell holds a number of 12 or more digits
+        (whatever its check character says), and the row's other problems."""
+        damaged = {i: text for i, text in long_numbers.items() if i in digit_columns}
+        problems = [row_problem("JC635", file=self.label, row=rownum,
+                                column=digit_columns[i].header, column_index=i + 1, value=text)
+                    for i, text in sorted(damaged.items())]
+        _data, others = self._make_row(rownum, cells)
+        problems += [p for p in others or () if (p.column_index or 0) - 1 not in damaged]
+        return problems
 
     def _extra_fields(self, rownum: int, cells: list[str]) -> Problem:
         """JC633: a row with values beyond the header's last column (an unquoted comma in a

@@ -156,8 +156,12 @@ def _credit_codes_for(prefixes: list[str], bodies: list[int]) -> list[str]:
 
 def id_number(rng: random.Random, region: str, born: date, male: bool) -> str:
     seq = rng.randrange(0, 50) * 2 + (1 if male else 0)
-    body = f"{region}{born:%Y%m%d}{rng.randrange(0, 10)}{seq:02d}"
-    return body + ID_CHECK[sum(int(c) * w for c, w in zip(body, ID_WEIGHTS, strict=True)) % 11]
+    digit = rng.randrange(0, 10)
+    body = f"{region}{born:%Y%m%d}{digit}{seq:02d}"
+    number = body + ID_CHECK[sum(int(c) * w for c, w in zip(body, ID_WEIGHTS, strict=True)) % 11]
+    if number.endswith("000"):  # the reader asks to confirm such a number (JC634)
+        return id_number(random.Random(number), region, born, male)
+    return number
 
 
 def _person_name(rng: random.Random) -> str:
@@ -221,6 +225,8 @@ def target_lines(n: int, rng: random.Random, *, chunk: int = 50_000,
                 code = code[:17] + CREDIT_ALPHABET[(_VALUE[code[17]] + 1 + int(ui * 30)) % 31]
                 codes[i] = code
                 override = "是"
+            elif code.endswith("000") and code.isdigit():
+                override = "是"  # a genuine code ending in 000, confirmed (JC634)
             if district.endswith("县"):
                 place = district
             elif district.startswith("鹤壁") or ui < 0.8:
