@@ -198,7 +198,8 @@ def test_a_tampered_bundle_is_refused(store_url, tmp_path):
     with sqlite3.connect(path) as con:  # ...nothing else may
         con.execute("UPDATE targets SET name = name || '（改）'")
     shown = run("bundle", "show", str(path))
-    assert "与内容不符" in shown.output
+    assert "与内容不符" in shown.output and "与内容相符" not in shown.output
+    assert shown.exit_code == 1 and "JC868" in shown.output
     done = run("--db", store_url, "bundle", "import", str(path))
     assert done.exit_code == 1 and "JC868" in done.output
     assert versions(drawn.engine, drawn.task_ids[0]) == []
@@ -215,6 +216,67 @@ def test_a_tampered_bundle_is_refused(store_url, tmp_path):
     done = run("--db", store_url, "bundle", "import", str(path2))
     assert done.exit_code == 1 and "JC870" in done.output
     assert versions(drawn.engine, drawn.task_ids[1]) == []
+    # bundle show makes the same checks: it says what import would refuse, and exits 1
+    shown = run("--db", store_url, "bundle", "show", str(path2))
+    assert shown.exit_code == 1 and "JC870" in shown.output, shown.output
+
+
+def test_a_tampered_bundle_with_its_digest_recomputed_is_not_shown_as_matching(store_url,
+                                                                               tmp_path):
+    """Whoever edits a bundle can recompute its digest too: `bundle show` then checks it
+    against the digest the office recorded at the export, as `bundle import` does."""
+    from sqlalchemy import update
+
+    from jointcheck.core.records.bundle import content_digest
+    from jointcheck.core.store.models import bundles
+
+    drawn = drawn_store(store_url, tmp_path, count=1)
+    path = tmp_path / "b.jcb"
+    export(store_url, drawn.draw.id, path, *drawn.task_ids)
+    eng = bundle_engine(path)
+    with eng.begin() as conn:
+        conn.exec_driver_sql("UPDATE targets SET name = name || '（改）'")
+        conn.execute(update(bundles).values(content_digest=content_digest(conn)))
+    eng.dispose()
+    alone = run("bundle", "show", str(path))  # no office store to check against
+    assert alone.exit_code == 0 and "未能与导出时的记录核对" in alone.output
+    for args in (["bundle", "show", str(path)], ["bundle", "show", "--format", "json",
+                                                  str(path)]):
+        shown = run("--db", store_url, *args)
+        assert shown.exit_code == 1 and "JC868" in shown.output, shown.output
+    assert "与内容不符" in run("--db", store_url, "bundle", "show", str(path)).output
+    assert '"digest_ok": false' in shown.output
+    done = run("--db", store_url, "bundle", "import", str(path))
+    assert done.exit_code == 1 and "JC868" in done.output
+
+
+def test_reading_a_bundle_changes_no_byte(store_url, tmp_path):
+    """`bundle show` opens a bundle read-only: neither a real bundle nor an empty file, a
+    random file or another program's SQLite file is changed, and nothing appears beside."""
+    import os
+
+    _drawn, path = one_record_out(store_url, tmp_path)
+    folder = tmp_path / "usb"
+    folder.mkdir()
+    files = {"b.jcb": path.read_bytes(), "empty.jcb": b"", "random.jcb": os.urandom(5000)}
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+    with sqlite3.connect(folder / "other.jcb") as con:
+        con.execute("CREATE TABLE notes (text)")
+    con.close()
+    files["other.jcb"] = (folder / "other.jcb").read_bytes()
+    stamps = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
+    codes = {}
+    for name in files:
+        for args in (["bundle", "show"], ["bundle", "show", "--format", "json"],
+                     ["bundle", "import"]):
+            done = run("--db", store_url, *args, str(folder / name))
+            assert "Traceback" not in done.output
+            codes[name] = done.exit_code, re.findall(r"JC\d{3}", done.output)[:1]
+    assert codes == {"b.jcb": (0, []), "empty.jcb": (1, ["JC864"]),
+                     "random.jcb": (1, ["JC873"]), "other.jcb": (1, ["JC864"])}
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == files
+    assert {p.name: p.stat().st_mtime_ns for p in folder.iterdir()} == stamps
 
 
 def test_not_a_bundle(tmp_path, sqlite_url):
@@ -380,7 +442,9 @@ def test_hostile_files_are_refused_clearly_and_change_nothing(store_url, tmp_pat
     assert "must not be opened and saved with Excel" in english.output
 
 
-def test_a_bundle_in_a_read_only_folder_is_not_called_damaged(store_url, tmp_path):
+def test_a_bundle_in_a_read_only_folder_is_shown_and_imported(store_url, tmp_path):
+    """A bundle is opened read-only: a USB stick mounted read-only (or a folder nothing may
+    be written to) is no obstacle, and neither command changes the file or its folder."""
     import os
     import shutil
     import subprocess
@@ -389,6 +453,7 @@ def test_a_bundle_in_a_read_only_folder_is_not_called_damaged(store_url, tmp_pat
     media = tmp_path / "media"
     media.mkdir()
     shutil.copy(path, media / "b.jcb")
+    before = (media / "b.jcb").read_bytes(), (media / "b.jcb").stat().st_mtime_ns
     # a folder nothing can be written to (root ignores permissions: make it immutable)
     if os.geteuid() == 0:
         locked = subprocess.run(["chattr", "+i", str(media)], capture_output=True)
@@ -397,13 +462,16 @@ def test_a_bundle_in_a_read_only_folder_is_not_called_damaged(store_url, tmp_pat
     else:
         media.chmod(0o555)
     try:
-        done = run("--db", store_url, "bundle", "show", str(media / "b.jcb"))
+        shown = run("--db", store_url, "bundle", "show", str(media / "b.jcb"))
+        done = run("--db", store_url, "bundle", "import", str(media / "b.jcb"))
     finally:
         if os.geteuid() == 0:
             subprocess.run(["chattr", "-i", str(media)], check=True)
         media.chmod(0o755)
-    assert done.exit_code == 1 and f"{media / 'b.jcb'}: JC876" in done.output, done.output
-    assert "拷贝到本机可写的文件夹" in done.output and "JC873" not in done.output
+    assert shown.exit_code == 0, shown.output
+    assert done.exit_code == 0, done.output
+    assert sorted(p.name for p in media.iterdir()) == ["b.jcb"]
+    assert ((media / "b.jcb").read_bytes(), (media / "b.jcb").stat().st_mtime_ns) == before
 
 
 def test_a_bundle_of_an_older_schema_imports_once_upgraded_as_the_hint_says(store_url, tmp_path):

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from jointcheck.core import store
 from jointcheck.core.cli import main
-from jointcheck.core.store import StoreError, begin_write, open_store, upgrade
+from jointcheck.core.store import StoreError, begin_write, open_store, sqlite_path, upgrade
 from jointcheck.core.store.models import metadata
 
 REPO = Path(__file__).resolve().parents[1]
@@ -178,12 +178,11 @@ def test_missing_database_message_in_english(tmp_path):
 
 
 def test_uninitialised_database_asks_for_upgrade(db_url):
-    if db_url.startswith("sqlite"):  # an existing but empty SQLite file
-        engine = store.create_engine_for(db_url)
-        with engine.connect() as conn:
-            conn.exec_driver_sql("CREATE TABLE unrelated (x INTEGER)")
-            conn.commit()
-        engine.dispose()
+    """An empty file (or schema) is one `db upgrade` makes a store of, and it says so; the
+    file is left as it was (a file with tables of its own is another program's: JC720)."""
+    path = sqlite_path(db_url)
+    if path:  # an existing but empty file
+        path.write_bytes(b"")
     with pytest.raises(StoreError) as info:
         open_store(db_url)
     assert info.value.code == "JC703"
@@ -191,6 +190,10 @@ def test_uninitialised_database_asks_for_upgrade(db_url):
     assert result.exit_code == 1
     assert "请先运行 jointcheck db upgrade" in result.output
     assert "Traceback" not in result.output
+    if path:
+        assert path.read_bytes() == b""
+    assert run_cli("--db", db_url, "db", "upgrade").exit_code == 0
+    assert run_cli("--db", db_url, "audit", "verify").exit_code == 0
 
 
 def test_unreachable_postgresql_names_the_url_without_password():
@@ -437,12 +440,25 @@ def test_db_upgrade_refuses_another_programs_database(db_url):
             conn.execute(sa.text("CREATE TABLE invoices (id INTEGER PRIMARY KEY, total TEXT)"))
     finally:
         engine.dispose()
-    result = run_cli("--db", db_url, "db", "upgrade")
-    assert result.exit_code == 1 and "Traceback" not in result.output
-    assert "JC706" in result.output and "invoices" in result.output
-    assert "不是 jointcheck 的数据库" in result.output
+    path = sqlite_path(db_url)
+    before = path.read_bytes() if path else None
+    # one message, what it is and what to do, whichever command meets it (issue 18: tasks
+    # list said run db upgrade, which then refused)
+    outputs = set()
+    for args in (["db", "upgrade"], ["tasks", "list"], ["status", "hebi-2020-industrial-safety"],
+                 ["targets", "list"], ["audit", "verify"]):
+        result = run_cli("--db", db_url, *args)
+        assert result.exit_code == 1 and "Traceback" not in result.output, (args, result.output)
+        assert "JC720" in result.output and "invoices" in result.output, (args, result.output)
+        assert "不是 jointcheck 的数据库" in result.output and "不会改动它" in result.output
+        outputs.add(result.output)
+    assert len(outputs) == 1
     engine = sa.create_engine(db_url)
     try:
         assert sa.inspect(engine).get_table_names() == ["invoices"]
     finally:
         engine.dispose()
+    if path:  # not a byte changed (no journal mode switched, nothing created beside it)
+        assert path.read_bytes() == before
+        assert sorted(p.name for p in path.parent.iterdir() if p.name.startswith(path.name)) \
+            == [path.name]

@@ -3,13 +3,23 @@ it, import its records back, list and resolve conflicts (docs/bundles.md)."""
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import click
 
+from ..errors import problem
 from ..i18n import translator
 from ..plugins import load_plugins
-from ._common import cannot_write, db_url, echo_json, fail, format_option, store_engine
+from ._common import (
+    EXIT_INVALID,
+    cannot_write,
+    db_url,
+    echo_json,
+    fail,
+    format_option,
+    store_engine,
+)
 
 _ = translator({
     "group": ("外带检查包：导出、查看、导入、处理冲突",
@@ -37,7 +47,11 @@ _ = translator({
     "k_campaign": ("实施方案", "campaign"),
     "k_created": ("导出", "exported"),
     "k_digest": ("内容摘要", "content digest"),
-    "digest_ok": ("{digest}（与内容相符）", "{digest} (matches the contents)"),
+    "digest_ok": ("{digest}（与内容相符，与导出时的记录一致）",
+                  "{digest} (matches the contents and the record of the export)"),
+    "digest_unchecked": ("{digest}（与内容相符；未能与导出时的记录核对）",
+                         "{digest} (matches the contents; not checked against the record of "
+                         "the export)"),
     "digest_bad": ("{digest}（与内容不符：内容已被改动）", "{digest} (does NOT match: altered)"),
     "h_task": ("任务", "Task"),
     "h_status": ("状态", "Status"),
@@ -151,12 +165,21 @@ def show(ctx: click.Context, file: str, fmt: str) -> None:
         fail(exc.problems)
     url, against, why = _compare(ctx, info, states)
     compared = against is not None and against.problem is None
+    # the checks of `bundle import`: the contents match the bundle's digest, and the digest
+    # the one the office recorded when it exported the bundle (JC868 from the comparison)
+    altered = None if info.digest_ok else problem("JC868", bundle=info.bundle_id[:8])
+    if against is not None and against.problem is not None and against.problem.code == "JC868":
+        altered = against.problem
+    refused = [altered] if altered is not None else against.refused if against else []
     if fmt == "json":
-        echo_json(dict(info.to_json(), office=dict(
+        echo_json(dict(info.to_json(), digest_ok=altered is None, office=dict(
             against.to_json() if against else {"compared": False}, url=url,
             reason=None if compared else why)))
+        if refused:
+            sys.exit(EXIT_INVALID)
         return
-    digest = _("digest_ok" if info.digest_ok else "digest_bad", digest=info.content_digest)
+    digest = _("digest_bad" if altered else "digest_ok" if compared else "digest_unchecked",
+               digest=info.content_digest)
     if not compared:
         office = why
     else:
@@ -182,6 +205,8 @@ def show(ctx: click.Context, file: str, fmt: str) -> None:
             click.echo(line)
         click.echo(_("changed_count", n=len(info.tasks),
                      changed=sum(1 for t in info.tasks if t["changed"])))
+        if refused:
+            fail(refused)  # what `bundle import` would refuse it for
         return
     rows = ([tid, state(t["bundle_status"], t["bundle_version"]),
              state(t["office_status"], t["office_version"]), _verdict_text(t)]
@@ -194,6 +219,8 @@ def show(ctx: click.Context, file: str, fmt: str) -> None:
                  versions=sum(t["new_versions"] for t in against.tasks.values()),
                  same=against.count(service.SAME),
                  unchanged=against.count(service.UNCHANGED)))
+    if refused:
+        fail(refused)
     if not newer and not conflicts:
         click.echo(_("nothing_new_imported" if against.imported_at else "nothing_new",
                      bundle=info.bundle_id[:8]))
@@ -211,8 +238,10 @@ def _compare(ctx: click.Context, info: Any, states: Any) -> tuple[str, Any, str]
         engine = open_store(db_url(ctx))
     except StoreError as exc:
         return url, None, _("store_none", url=url, reason=exc.problem.message)
+    from .record import plugin_host
+
     try:
-        against = service.compare(engine, info, states)
+        against = service.compare(engine, info, states, host=plugin_host(None)[0])
     except driver_errors() as exc:
         return url, None, _("store_none", url=url,
                             reason=str(getattr(exc, "orig", exc)).strip())

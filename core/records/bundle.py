@@ -76,8 +76,7 @@ CODES: dict[str, tuple[str, str]] = {
     "JC871": ("没有待处理的冲突：外带包 {bundle}，任务“{task}”",
               "there is no open conflict for bundle {bundle}, task '{task}'"),
     "JC872": ("找不到外带包文件", "no such bundle file"),
-    "JC876": ("无法以读写方式打开外带包文件（{detail}）",
-              "the bundle file cannot be opened for reading and writing ({detail})"),
+    "JC876": ("无法打开外带包文件（{detail}）", "the bundle file cannot be opened ({detail})"),
     "JC875": ("外带包中任务“{task}”的草稿答案 {key} 无效（见下列问题）",
               "the draft answer {key} of task '{task}' in the bundle is not valid (see the "
               "problems below)"),
@@ -127,9 +126,9 @@ HINTS: dict[str, tuple[str, str]] = {
               "Please back the file up, upgrade it with `jointcheck --db sqlite:///FILE db "
               "upgrade` and try again; if the contents then no longer match their digest "
               "(JC868), export the bundle again from this store."),
-    "JC876": ("jointcheck 需要对外带包文件及其所在文件夹有写入权限；请把它拷贝到本机可写的文件夹（例如桌面）后重试。",
-              "jointcheck needs to write to the bundle file and its folder; please copy it to "
-              "a writable folder on this computer (e.g. the desktop) and try again."),
+    "JC876": ("请检查该文件的读取权限，或把它拷贝到本机的文件夹（例如桌面）后重试。",
+              "Please check that the file can be read, or copy it to a folder on this "
+              "computer (e.g. the desktop) and try again."),
     "JC875": ("外带包中的草稿被改动过；请向检查组核实，必要时在外带包中重新填写该项后再导入。",
               "The draft in the bundle was altered; please check with the team and have the "
               "answer entered again in the bundle before importing."),
@@ -429,10 +428,11 @@ class BundleInfo:
 
 
 def open_bundle(path: str | Path) -> Engine:
-    """The Engine of a bundle file (a store at the newest revision with a bundle id), or
-    :class:`BundleError`: no such file (JC872), not a bundle (JC864), a damaged file or
-    not SQLite at all (JC873), a bundle of an older schema (JC874), a file or folder that
-    cannot be written (JC876: read-only media)."""
+    """The read-only Engine of a bundle file (a store at the newest revision with a bundle
+    id; opened immutable, so that reading it changes nothing, on read-only media too), or
+    :class:`BundleError`: no such file (JC872), not a bundle (JC864: an empty file
+    included, left as it is), a damaged file or not SQLite at all (JC873), a bundle of an
+    older schema (JC874), a file that cannot be opened (JC876)."""
     from sqlalchemy.exc import DBAPIError
 
     from ..store import StoreError, open_store
@@ -444,16 +444,14 @@ def open_bundle(path: str | Path) -> Engine:
     if not path.is_file():
         raise BundleError([problem("JC864", file=where)])
     try:
-        engine = open_store(f"sqlite:///{path}")
+        engine = open_store(f"sqlite:///{path}", readonly=True)
     except StoreError as exc:
         found = exc.problem
-        if found.code == "JC703":  # an empty file, or SQLite without a jointcheck store
+        if found.code in ("JC703", "JC720"):  # empty, or SQLite without a jointcheck store
             raise BundleError([problem("JC864", file=where)]) from exc
         if found.code == "JC706":
             detail = str(found.params.get("detail", ""))
-            # SQLite opens a store for writing (its journal beside it): read-only media
-            # or folders are not damage
-            code = "JC876" if "readonly" in detail or "unable to open" in detail else "JC873"
+            code = "JC876" if "unable to open" in detail else "JC873"
             raise BundleError([problem(code, file=where, detail=detail)]) from exc
         if found.code == "JC704":
             raise BundleError([problem("JC874", file=where, current=found.params["current"],
@@ -588,9 +586,10 @@ class _Writes:
         return self.checklists[fp]
 
 
-def _locked_tasks(conn: Connection, task_ids: list[str]) -> dict[str, Task]:
-    """The tasks *task_ids*, their rows locked on PostgreSQL (as get_task(lock="update")),
-    read in a few statements instead of three per task."""
+def _locked_tasks(conn: Connection, task_ids: list[str], *,
+                  lock: bool = True) -> dict[str, Task]:
+    """The tasks *task_ids*, their rows locked on PostgreSQL (as get_task(lock="update"))
+    unless *lock* is False, read in a few statements instead of three per task."""
     from sqlalchemy import select
 
     from ..store.models import tasks
@@ -599,7 +598,7 @@ def _locked_tasks(conn: Connection, task_ids: list[str]) -> dict[str, Task]:
     rows = []
     for part in chunks(sorted(task_ids)):
         q = select(tasks).where(tasks.c.id.in_(part))
-        if conn.dialect.name == "postgresql":
+        if lock and conn.dialect.name == "postgresql":
             q = q.with_for_update()
         rows += list(conn.execute(q))
     names = _member_names(conn, (m["cert_no"] for r in rows for m in r.team))
@@ -823,6 +822,9 @@ class Comparison:
     problem: Problem | None = None
     imported_at: datetime | None = None
     tasks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # what `bundle import` would refuse the bundle for (JC869/JC870/JC875: a record or a
+    # draft answer that does not pass its checks), found without a write
+    refused: list[Problem] = field(default_factory=list)
 
     def count(self, verdict: str) -> int:
         return sum(1 for t in self.tasks.values() if t["verdict"] == verdict)
@@ -831,10 +833,11 @@ class Comparison:
         return {"store": self.store, "compared": self.problem is None,
                 "problem": self.problem.to_json() if self.problem else None,
                 "imported_at": format_time(self.imported_at) if self.imported_at else None,
-                "tasks": self.tasks}
+                "tasks": self.tasks, "refused": [p.to_json() for p in self.refused]}
 
 
-def compare(engine: Engine, info: BundleInfo, states: Mapping[str, Any]) -> Comparison:
+def compare(engine: Engine, info: BundleInfo, states: Mapping[str, Any], *,
+            host: PluginHost | None = None) -> Comparison:
     """What bundle *info* (with its tasks' *states*, :func:`read_info`) has that the store
     has not, task by task — what :func:`import_bundle` would do now, without a write:
     ``newer`` (the bundle's records or draft would be taken: ``new_versions`` record
@@ -855,10 +858,24 @@ def compare(engine: Engine, info: BundleInfo, states: Mapping[str, Any]) -> Comp
                                        .where(bundles.c.id == info.bundle_id)).scalar()
         listed = _listed(conn, info.bundle_id)
         office = task_states(conn, base)
+        verdicts = {tid: _verdict(state_digest(states[tid]), state_digest(office[tid]),
+                                  base[tid].base_digest) for tid in base}
+        newer = sorted((t for t, v in verdicts.items() if v == NEWER), key=_task_order)
+        # the checks an import makes of what it would take, made here without a write
+        writes = _Writes()
+        tasks = _locked_tasks(conn, newer, lock=False)
+        for tid in newer:
+            try:
+                _apply(tasks[tid], writes.checklist(conn, tasks[tid]), states[tid],
+                       office[tid]["answers"], base[tid].base_version, info.bundle_id, host,
+                       "", writes)
+            except BundleError as exc:
+                out.refused = exc.problems
+                break
     for tid in sorted(base, key=_task_order):
         theirs, ours, b = states[tid], office[tid], base[tid]
         bd = state_digest(theirs)
-        verdict = _verdict(bd, state_digest(ours), b.base_digest)
+        verdict = verdicts[tid]
         added = sum(1 for r in theirs["records"] if r["version"] > b.base_version) \
             if verdict == NEWER else 0
         out.tasks[tid] = {

@@ -11,8 +11,13 @@ The schema changes only through Alembic migrations (``core/store/migrations``), 
 :func:`upgrade` (``jointcheck db upgrade``). ``sqlalchemy`` and ``alembic`` are imported
 inside the functions so that importing this module stays light (docs/architecture.md#principle-8).
 
-Problem codes JC701–JC710 belong to this module (the audit log uses JC711–JC719, see
-``core/store/audit.py``).
+Problem codes JC701–JC710 and JC720 belong to this module (the audit log uses JC711–JC719,
+see ``core/store/audit.py``).
+
+Opening never changes a file that is not a jointcheck store: a SQLite file is looked at
+read-only first (:func:`_sqlite_contents`), so that an empty file, another program's
+database or a random file is reported as what it is and left byte for byte as it was;
+:func:`open_store` with ``readonly=True`` (bundles) never writes at all.
 """
 
 from __future__ import annotations
@@ -64,6 +69,8 @@ CODES: dict[str, tuple[str, str]] = {
     "JC708": ("数据库是只读的，无法写入", "the database is read-only: nothing can be written"),
     "JC709": ("数据库正被其他操作占用：{detail}", "the database is busy: {detail}"),
     "JC710": ("数据库所在磁盘已满", "the database's disk is full"),
+    "JC720": ("这是其他程序的数据库（其中有数据表 {tables}），不是 jointcheck 的数据库",
+              "this is another program's database (it holds the table(s) {tables}), not a jointcheck database"),
 }
 
 HINTS: dict[str, tuple[str, str]] = {
@@ -89,6 +96,8 @@ HINTS: dict[str, tuple[str, str]] = {
               "If another import or draw is running, please try again when it is done."),
     "JC710": ("请清理磁盘空间后重试；本次操作已回滚，未写入任何内容。",
               "Please free some disk space and try again; this operation was rolled back and wrote nothing."),
+    "JC720": ("jointcheck 不会改动它：请用 --db（或 JOINTCHECK_DB）指定 jointcheck 的数据库；要新建一个，请运行 jointcheck --db 新文件路径 db upgrade。",
+              "jointcheck leaves it untouched: please point --db (or JOINTCHECK_DB) at a jointcheck database; to create one, run `jointcheck --db NEW_PATH db upgrade` with a new file path."),
 }
 
 
@@ -176,11 +185,13 @@ def sqlite_path(url: str) -> Path | None:
 # --------------------------------------------------------------------------- engines
 
 
-def create_engine_for(url: str | None = None) -> Engine:
+def create_engine_for(url: str | None = None, *, readonly: bool = False) -> Engine:
     """An Engine for *url* (see :func:`resolve_url`).
 
     SQLite: WAL journal, ``foreign_keys=ON``, a 30 s busy timeout, and transactions that
     SQLAlchemy controls (so that :func:`begin_write` can issue ``BEGIN IMMEDIATE``).
+    With *readonly* (a SQLite file only: a bundle), the file is opened read-only and
+    immutable: nothing is written to it or beside it, the journal mode is left as it is.
     PostgreSQL: the psycopg 3 driver with a 10 s connect timeout, a pool of at most two
     connections, no pre-ping and no server-side prepared statements, so that it works
     unchanged through PgBouncer in transaction mode (docs/store.md#connections).
@@ -189,6 +200,24 @@ def create_engine_for(url: str | None = None) -> Engine:
 
     url = resolve_url(url)
     backend = _backend(url)
+    if backend == "sqlite" and readonly:
+        import sqlite3
+
+        path = sqlite_path(url)
+        assert path is not None, "readonly engines are for SQLite files"
+        uri = _readonly_uri(path)
+        engine = sa.create_engine("sqlite://", creator=lambda: sqlite3.connect(
+            uri, uri=True, check_same_thread=False))
+
+        @sa.event.listens_for(engine, "connect")
+        def _on_connect_ro(dbapi_conn: Any, record: Any) -> None:
+            dbapi_conn.isolation_level = None
+
+        @sa.event.listens_for(engine, "begin")
+        def _on_begin_ro(conn: Any) -> None:
+            conn.exec_driver_sql("BEGIN")
+
+        return engine
     if backend == "sqlite":
         engine = sa.create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
 
@@ -402,19 +431,82 @@ def driver_errors() -> tuple[type[BaseException], ...]:
     return tuple(errors)
 
 
+def _has_wal(path: Path) -> bool:
+    """Whether a write-ahead log with contents lies beside SQLite file *path* (a process
+    has it open, or one was killed): its pages are part of the database."""
+    wal = path.with_name(path.name + "-wal")
+    try:
+        return wal.stat().st_size > 0
+    except OSError:
+        return False
+
+
+def _readonly_uri(path: Path) -> str:
+    """The SQLite URI that opens *path* read-only: immutable (no lock, no journal, no
+    ``-shm`` file: nothing is written, even in a read-only folder), unless a write-ahead
+    log lies beside it, which only a (read-only) normal connection reads."""
+    from urllib.parse import quote
+
+    mode = "mode=ro" if _has_wal(path) else "mode=ro&immutable=1"
+    return f"file:{quote(str(path.resolve()))}?{mode}"
+
+
+def _foreign(url: str, tables: list[str]) -> StoreError:
+    """JC720: a database that holds other tables and was never migrated by jointcheck
+    (``--db`` pointed at another program's SQLite file, or a busy PostgreSQL schema): the
+    same words whether a command reads it or ``db upgrade`` is asked to create a store in
+    it, which it refuses (jointcheck's tables are never added to it)."""
+    shown = "、".join(tables[:5]) + ("…" if len(tables) > 5 else "")
+    return _error("JC720", url, tables=shown)
+
+
 def _refuse_foreign_tables(url: str, conn: Connection) -> None:
-    """JC706 for a database that holds other tables and was never migrated by jointcheck:
-    ``--db`` pointed at another program's SQLite file (or a busy PostgreSQL schema) must
-    not get jointcheck's tables added to it."""
+    """JC720 for a never-migrated database that holds tables of its own."""
     from sqlalchemy import inspect
 
     tables = sorted(t for t in inspect(conn).get_table_names() if t != "alembic_version")
-    if not tables:
+    if tables:
+        raise _foreign(url, tables)
+
+
+_SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def _sqlite_contents(url: str, path: Path) -> None:
+    """Look at SQLite file *path* without changing it, and raise what a store cannot be:
+    JC703 for an empty file or a database without tables (``db upgrade`` makes it a
+    store), JC706 for a file that is not SQLite, JC720 for another program's database.
+    A file that holds jointcheck's ``alembic_version`` (or has a write-ahead log beside
+    it, whose contents only a normal connection reads) passes, to be checked as a store."""
+    import sqlite3
+
+    try:
+        with open(path, "rb") as f:
+            head = f.read(len(_SQLITE_HEADER))
+    except OSError as exc:
+        raise _error("JC706", url, detail=exc.strerror or str(exc)) from exc
+    if not head:
+        raise _error("JC703", url)
+    if head != _SQLITE_HEADER:
+        raise _error("JC706", url, detail="the file does not begin with the SQLite header"
+                     if get_lang() == "en" else "文件开头不是 SQLite 文件头，不是数据库文件")
+    if _has_wal(path):
         return
-    shown = "、".join(tables[:5]) + ("…" if len(tables) > 5 else "")
-    raise _error("JC706", url, detail=(
-        f"it already holds other tables ({shown}) and is not a jointcheck database"
-        if get_lang() == "en" else f"其中已有其他数据表（{shown}），不是 jointcheck 的数据库"))
+    try:
+        con = sqlite3.connect(_readonly_uri(path), uri=True)
+        try:
+            tables = sorted(r[0] for r in con.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table'"
+                " AND name NOT LIKE 'sqlite_%'"))
+        finally:
+            con.close()
+    except sqlite3.Error as exc:
+        raise _error("JC706", url, detail=str(exc)) from exc
+    if "alembic_version" in tables:
+        return
+    if tables:
+        raise _foreign(url, tables)
+    raise _error("JC703", url)
 
 
 def upgrade(url: str | None = None) -> list[str]:
@@ -434,6 +526,12 @@ def upgrade(url: str | None = None) -> list[str]:
     if path is not None and not path.parent.exists():
         raise _error("JC706", url, detail=f"{path.parent}: directory does not exist"
                      if get_lang() == "en" else f"目录 {path.parent} 不存在")
+    if path is not None and path.is_file():
+        try:
+            _sqlite_contents(url, path)  # not SQLite, or another program's: left untouched
+        except StoreError as exc:
+            if exc.code != "JC703":  # empty: this is where a store is made
+                raise
     cfg = alembic_config(url)
     script = ScriptDirectory.from_config(cfg)
     head = script.get_current_head()
@@ -458,25 +556,34 @@ def upgrade(url: str | None = None) -> list[str]:
         engine.dispose()
 
 
-def open_store(url: str | None = None) -> Engine:
+def open_store(url: str | None = None, *, readonly: bool = False) -> Engine:
     """The Engine of an existing, up-to-date store, or a :class:`StoreError` saying why not.
 
-    Never creates anything: a missing SQLite file is reported (JC701), not created.
+    Never creates anything, and changes no file that is not a store: a missing SQLite file
+    is reported (JC701), not created; an empty one is JC703, another program's database
+    JC720, anything else JC706. *readonly*: see :func:`create_engine_for`.
     """
     from sqlalchemy.exc import DBAPIError
 
     url = resolve_url(url)
     _backend(url)
     path = sqlite_path(url)
-    if path is not None and not path.is_file():
-        raise _error("JC701", url)
-    engine = create_engine_for(url)
+    if path is not None:
+        if not path.is_file():
+            raise _error("JC701", url)
+        _sqlite_contents(url, path)
+    engine = create_engine_for(url, readonly=readonly)
     try:
         with engine.connect() as conn:
             current = current_revision(conn)
+            if current is None:
+                _refuse_foreign_tables(url, conn)
     except DBAPIError as exc:
         engine.dispose()
         raise _connect_error(url, exc) from exc
+    except StoreError:
+        engine.dispose()
+        raise
     if current is None:
         engine.dispose()
         raise _error("JC703", url)
