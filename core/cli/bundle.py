@@ -238,10 +238,8 @@ def _compare(ctx: click.Context, info: Any, states: Any) -> tuple[str, Any, str]
         engine = open_store(db_url(ctx))
     except StoreError as exc:
         return url, None, _("store_none", url=url, reason=exc.problem.message)
-    from .record import plugin_host
-
     try:
-        against = service.compare(engine, info, states, host=plugin_host(None)[0])
+        against = service.compare(engine, info, states, host=load_plugins())
     except driver_errors() as exc:
         return url, None, _("store_none", url=url,
                             reason=str(getattr(exc, "orig", exc)).strip())
