@@ -208,3 +208,28 @@ def campaign_id(value: str) -> str:
         detail = (Localized("没有 campaign.id", "no campaign.id")
                   if isinstance(exc, KeyError | TypeError) else str(exc).splitlines()[0])
         raise ConfigError([problem("JC104", file=value, detail=detail)]) from None
+
+
+def known_campaign_id(value: str, store: Engine | None = None) -> str:
+    """The id of the campaign *value* names — a campaign file (the id inside it), a shipped
+    example's id, or the id of a campaign *store* knows (a commitment, a draw or a
+    checklist of it) — or ConfigError JC122: the one answer every command gives for an
+    unknown campaign, whether it reads campaign files or the store."""
+    cid = campaign_id(value)
+    if cid != value or Path(value).is_file():
+        return cid  # read from a campaign file
+    if example_path(f"{value}.yaml").is_file() or (store is not None
+                                                   and _store_knows(value, store)):
+        return value
+    raise ConfigError([problem("JC122", file=value, example=example_path().stem)])
+
+
+def _store_knows(campaign: str, store: Engine) -> bool:
+    from sqlalchemy import exists, or_, select
+
+    from .store.models import checklists, commitments, draws
+
+    query = select(or_(*(exists().where(t.c.campaign_id == campaign)
+                         for t in (draws, commitments, checklists))))
+    with store.connect() as conn:
+        return bool(conn.execute(query).scalar())

@@ -36,7 +36,8 @@ CODES: dict[str, tuple[str, str]] = {
     "JC107": ("不支持的 YAML 标签或锚点：{detail}", "unsupported YAML tag or alias: {detail}"),
     "JC120": ("实施方案应为一个文件，而这是一个目录", "a campaign is a file, and this is a directory"),
     "JC121": ("无法写入：{detail}", "cannot write: {detail}"),
-    "JC122": ("实施方案文件不存在", "there is no such campaign file"),
+    "JC122": ("实施方案不存在：既不是实施方案文件，也不是已知的实施方案 id",
+              "there is no such campaign: neither a campaign file nor a known campaign id"),
     # schema
     "JC201": ("未知的键“{key}”", "unknown key '{key}'"),
     "JC202": ("缺少必填的键“{key}”", "missing required key '{key}'"),
@@ -90,10 +91,11 @@ HINTS: dict[str, tuple[str, str]] = {
               "Please write an ordinary number: .nan and .inf have no place in a configuration."),
     "JC120": ("请给出实施方案文件本身的路径（如 目录/实施方案.yaml）。",
               "Please give the path of the campaign file itself (e.g. DIR/campaign.yaml)."),
-    "JC122": ("请给出实施方案 YAML 文件的路径（如 目录/实施方案.yaml）；只有随软件提供的示例可以直接写 id"
-              "（{example}）。",
+    "JC122": ("请给出实施方案 YAML 文件的路径（如 目录/实施方案.yaml）；可以直接写 id 的只有随软件提供的示例"
+              "（{example}）和本数据库中已抽取过的实施方案（jointcheck draw list 列出）。",
               "Please give the path of the campaign's YAML file (e.g. DIR/campaign.yaml); only the "
-              "shipped example may be named by its id ({example})."),
+              "shipped example ({example}) and the campaigns drawn in this database (listed by "
+              "`jointcheck draw list`) may be named by their id."),
     "JC121": ("请检查路径是否存在、是否为目录以及是否有写入权限。",
               "Please check that the path exists, that it is a directory where one is expected, and that you may write there."),
     "JC505": ("请在 reason 中写明调整理由（不能只有空白）。",

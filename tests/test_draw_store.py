@@ -705,7 +705,7 @@ def test_campaign_argument_is_a_file_or_the_shipped_example_id(stocked, store_ur
                  ["draw", "commit", str(missing)]):
         res = run_cli(*args, url=store_url)
         assert res.exit_code == 1, (args, res.output)
-        assert "JC122" in res.output and "实施方案文件不存在" in res.output
+        assert "JC122" in res.output and "实施方案不存在" in res.output
         assert example_id in res.output  # the hint names the id that does work
     assert count(stocked, draws) == 0 and count(stocked, commitments) == 0
 

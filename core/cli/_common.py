@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from ..campaign import OpenCampaign, campaign_id, open_campaign
+from ..campaign import OpenCampaign, known_campaign_id, open_campaign
 from ..errors import ConfigError, Problem, os_detail, problem
 from ..i18n import get_lang, translator
 from ..model import Checklist
@@ -113,11 +113,12 @@ def open_campaign_or_fail(value: str | None, ctx: click.Context | None = None, *
     return opened
 
 
-def campaign_id_or_fail(value: str) -> str:
-    """A campaign id, or the id inside a campaign file (core.campaign.campaign_id), or the
-    problem printed and exit 1."""
+def campaign_id_or_fail(value: str, store: Engine | None = None) -> str:
+    """The id of the campaign *value* names (a campaign file, a shipped example's id, or
+    with *store* the id of a campaign stored there: core.campaign.known_campaign_id), or
+    the problem printed and exit 1 — JC122 for an unknown campaign, as every command."""
     try:
-        return campaign_id(value)
+        return known_campaign_id(value, store)
     except ConfigError as exc:
         fail(exc.problems)
 

@@ -15,6 +15,7 @@ import click
 from ..i18n import translator
 from ._common import (
     EXIT_INVALID,
+    campaign_id_or_fail,
     echo_json,
     echo_problems,
     fail,
@@ -238,6 +239,8 @@ def list_(ctx: click.Context, campaign_id: str | None, fmt: str) -> None:
     from ..present.draw import draws_table
 
     with store_engine(ctx) as engine:
+        if campaign_id is not None:
+            campaign_id = campaign_id_or_fail(campaign_id, engine)
         records = list_draws(engine, campaign_id)
     if fmt == "json":
         echo_json([r.summary() for r in records])

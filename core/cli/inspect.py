@@ -14,6 +14,7 @@ import click
 from ..i18n import translator
 from ._common import (
     EXIT_INVALID,
+    campaign_id_or_fail,
     echo_problems,
     example_checklist,
     open_store_or_exit,
@@ -65,6 +66,7 @@ def inspect(ctx: click.Context, task: str | None, officer: str | None,
         loaded = None
         try:
             if isinstance(review_id, str):
+                review_id = campaign_id_or_fail(review_id, engine)  # JC122 when unknown
                 if not list_tasks(engine, campaign=review_id):
                     raise RecordError([problem("JC848", campaign=review_id)])
             elif task is None:

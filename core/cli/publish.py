@@ -50,7 +50,7 @@ def publish(ctx: click.Context, campaign: str, output: Path, columns: Path | Non
     day: date | None = on.date() if on else None
     with store_engine(ctx) as engine:
         try:
-            done = do_publish(engine, campaign_id_or_fail(campaign), output, on=day, columns=columns)
+            done = do_publish(engine, campaign_id_or_fail(campaign, engine), output, on=day, columns=columns)
         except RecordError as exc:
             fail(exc.problems)
     click.echo(_("written", n=done.count, day=done.on.isoformat()))

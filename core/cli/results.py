@@ -69,9 +69,8 @@ def list_(ctx: click.Context, campaign: str, fmt: str) -> None:
     from ..records.results import campaign_checklist, load
     from ..text import table_lines
 
-    cid = campaign_id_or_fail(campaign)
     with store_engine(ctx) as engine:
-        rows = load(engine, cid)
+        rows = load(engine, campaign_id_or_fail(campaign, engine))
     if fmt == "json":
         echo_json([r.to_json() for r in rows])
         return
@@ -142,7 +141,7 @@ def settle(ctx: click.Context, campaign: str, allow_missing: bool) -> None:
 
     with store_engine(ctx) as engine:
         try:
-            done = do_settle(engine, campaign_id_or_fail(campaign), allow_missing=allow_missing)
+            done = do_settle(engine, campaign_id_or_fail(campaign, engine), allow_missing=allow_missing)
         except RecordError as exc:
             fail(exc.problems)
     click.echo(_("settled", n=len(done.settled), already=done.already))

@@ -128,8 +128,9 @@ HINTS: dict[str, tuple[str, str]] = {
     "JC845": ("请写明理由（--reason）。", "Please give the reason (--reason)."),
     "JC846": ("请给出 --result、--add-disposition 或 --remove-disposition。",
               "Please give --result, --add-disposition or --remove-disposition."),
-    "JC848": ("请用 jointcheck tasks list 查看实施方案的 id。",
-              "Please look up the campaign id with `jointcheck tasks list`."),
+    "JC848": ("该实施方案还没有抽取：请先运行 jointcheck draw commit 和 jointcheck draw run。",
+              "The campaign has not been drawn yet: please run `jointcheck draw commit` and "
+              "`jointcheck draw run` first."),
     "JC849": ("请先用 jointcheck results settle 确认结果。",
               "Please settle the results first with `jointcheck results settle`."),
     "JC850": ("映射文件为 YAML：每行“平台列名: 字段”，字段可选 name、credit_code、departments、"
