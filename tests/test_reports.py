@@ -209,8 +209,8 @@ def test_reports_leave_unsettled_results_out_and_say_so(store_url, tmp_path):
     d = drawn_store(store_url, tmp_path, count=2)
     try:
         submit_task(d, d.task_ids[0])
-        none = run_cli(store_url, "report", "summary", "no-such", "-o", str(tmp_path / "x"))
-        assert none.exit_code == 1 and "JC848" in none.output
+        none = run_cli(store_url, "report", "summary", "no-such", "-o", str(tmp_path / "x.xlsx"))
+        assert none.exit_code == 1 and "JC122" in none.output  # unknown, as in every command
         path = tmp_path / "s.csv"
         out = run_cli(store_url, "report", "statistics", CAMPAIGN, "--format", "csv",
                       "-o", str(path))
@@ -241,9 +241,11 @@ def test_report_outputs_for_a_careless_user(settled, store_url, tmp_path):
     out = run("statistics", CAMPAIGN, "-o", str(folder))
     assert out.exit_code == 0, out.output
     assert (folder / "附件2_联合抽查统计表.xlsx").is_file()
-    out = run("summary", CAMPAIGN, "-o", str(tmp_path / "missing") + "/")
+    out = run("summary", CAMPAIGN, "-o", str(tmp_path / "missing") + "/")  # a folder: made
+    assert out.exit_code == 0 and (tmp_path / "missing" / "附件3_联合抽查汇总表.xlsx").is_file()
+    out = run("summary", CAMPAIGN, "-o", str(tmp_path / "gone" / "s.xlsx"))
     assert out.exit_code == 1 and "JC851" in out.output and "不存在" in out.output
-    assert not (tmp_path / "missing").exists()
+    assert not (tmp_path / "gone").exists()
     # the format follows the file's extension unless given; a contradiction is refused
     out = run("summary", CAMPAIGN, "-o", str(tmp_path / "s.json"))
     assert out.exit_code == 0 and json.loads((tmp_path / "s.json").read_text("utf-8"))["annex"] == 3

@@ -115,7 +115,7 @@ def test_settle_refuses_with_the_list_while_records_are_missing(drawn, store_url
     again = run_cli(store_url, "results", "settle", CAMPAIGN, "--allow-missing")
     assert "已确认 0 户" in again.output and "此前已确认 1 户" in again.output
     unknown = run_cli(store_url, "results", "settle", "no-such-campaign")
-    assert unknown.exit_code == 1 and "JC848" in unknown.output
+    assert unknown.exit_code == 1 and "JC122" in unknown.output
 
 
 def test_settled_results_keep_the_overrides_and_an_override_unsettles(drawn, store_url):
