@@ -81,6 +81,15 @@ CODES = {
               "'declined' needs the gist of the written reply (--note)"),
     "JC946": ("案件编号只能在立案、结案或报告时填写", "a case number belongs to opened, closed or reported"),
     "JC947": ("文号格式“{pattern}”无效：{detail}", "invalid 文号 pattern '{pattern}': {detail}"),
+    "JC948": ("问题线索移交 {id} 没有“{status}”这一步，无从更正其日期",
+              "referral {id} has no step '{status}' whose date could be corrected"),
+    "JC949": ("“{status}”的日期 {date} 晚于下一步“{next}”的日期 {next_date}",
+              "the date {date} of '{status}' is after {next_date}, the date of the next step "
+              "'{next}'"),
+    "JC950": ("移交函 {number} 已发出，不能更改其日期和文号", "the letter {number} was sent: its "
+              "date and 文号 cannot change"),
+    "JC951": ("更正日期须说明理由（--reason）", "correcting a date needs a reason (--reason)"),
+    "JC952": ("没有文号为 {number} 的移交函", "there is no letter {number}"),
 }
 HINTS = {
     "JC943": ("请填写不早于 {previous_date} 的日期。", "Please give a date on or after {previous_date}."),
@@ -90,6 +99,18 @@ HINTS = {
               "the case conditions are not met."),
     "JC946": ("请在 --status opened、closed 或 reported 时使用 --case-no。",
               "Please use --case-no with --status opened, closed or reported."),
+    "JC948": ("可更正日期的步骤：{steps}。", "Steps whose date can be corrected: {steps}."),
+    "JC949": ("请填写不晚于 {next_date} 的日期，或先更正下一步的日期。",
+              "Please give a date on or before {next_date}, or correct the next step's date "
+              "first."),
+    "JC950": ("已发出的移交函是正式文件；如内容有误，请发更正函（jointcheck referrals correct）。",
+              "A sent letter is a document of record; if it is wrong, send a correcting letter "
+              "(jointcheck referrals correct)."),
+    "JC951": ("请用 --reason 写明为什么更正日期，例如“按发文登记簿更正”。",
+              "Please say with --reason why the date is corrected, e.g. 'as in the dispatch "
+              "register'."),
+    "JC952": ("请使用 jointcheck referrals list 显示的文号。", "Please use a 文号 that jointcheck "
+              "referrals list shows."),
     "JC947": ("文号格式须含 {n}（本年第几号），可含 {year}，例如 双随机办函〔{year}〕{n}号。",
               "The pattern needs {n} (the number in the year) and may use {year}, e.g. "
               "双随机办函〔{year}〕{n}号."),
@@ -753,3 +774,123 @@ def correct(engine: Engine, campaign_id: str, on: date, pattern: str, *,
                                         department=dept, number=number, dated=on,
                                         corrections=items))
     return out
+
+
+# ----------------------------------------------------------------------------- dates
+
+
+def _taken(row: Any) -> list[tuple[str, date]]:
+    """The steps a referral has taken, in order, with their dates (opened and declined share
+    decided_on)."""
+    path = [DRAFTED, SENT, RECEIVED, OPENED if row.status != DECLINED else DECLINED,
+            CLOSED, REPORTED]
+    out = []
+    for status in path:
+        day = getattr(row, DATE_COLUMN[status])
+        if day is not None:
+            out.append((status, day))
+    return out
+
+
+def redate(engine: Engine, referral_id: int, status: str, on: date, reason: str, *,
+           actor: str | None = None, today: date | None = None) -> Referral:
+    """Correct the date of a step *status* the referral has taken to *on*, with *reason*
+    (audit-logged, ``referral.redate``; the referral's history keeps the step with the old
+    date). Refused, nothing changed: no reason (JC951), a step not taken (JC948), a date in
+    the future (JC944), before the previous step's (JC943) or after the next step's (JC949)."""
+    from sqlalchemy import select
+    from sqlalchemy import update as sql_update
+
+    from .store import audit, begin_write, utcnow
+    from .store.models import referrals
+
+    reason = (reason or "").strip()
+    if not reason:
+        raise ReferralError([problem("JC951")])
+    who = actor or audit.actor()
+    with begin_write(engine) as conn:
+        q = select(referrals).where(referrals.c.id == referral_id)
+        if conn.dialect.name == "postgresql":
+            q = q.with_for_update()
+        row = conn.execute(q).first()
+        if row is None:
+            raise ReferralError([problem("JC941", id=referral_id)])
+        taken = _taken(row)
+        steps = [s for s, _d in taken]
+        if status not in steps:
+            raise ReferralError([problem(
+                "JC948", id=referral_id, status=status_name(status) if status in STATUS_NAMES
+                else status, steps="、".join(f"{status_name(s)}（{s}）" for s in steps))])
+        _not_future(on, today)
+        i = steps.index(status)
+        if i > 0 and on < taken[i - 1][1]:
+            prev, prev_date = taken[i - 1]
+            raise ReferralError([problem(
+                "JC943", status=status_name(status), date=on.isoformat(),
+                previous=status_name(prev), previous_date=prev_date.isoformat())])
+        if i + 1 < len(taken) and on > taken[i + 1][1]:
+            nxt, next_date = taken[i + 1]
+            raise ReferralError([problem(
+                "JC949", status=status_name(status), date=on.isoformat(), next=status_name(nxt),
+                next_date=next_date.isoformat())])
+        old = taken[i][1]
+        now = utcnow()
+        seq = audit.append(conn, "referral.redate", {
+            "referral_id": referral_id, "task_id": row.task_id, "status": status,
+            "from": old.isoformat(), "to": on.isoformat(), "reason": reason}, actor=who)
+        step = {"status": status, "redated": {"from": old.isoformat(), "to": on.isoformat()},
+                "date": on.isoformat(), "reason": reason, "by": who,
+                "at": audit.format_time(now), "audit_seq": seq}
+        conn.execute(sql_update(referrals).where(referrals.c.id == referral_id).values(
+            **{DATE_COLUMN[status]: on}, history=list(row.history or []) + [step],
+            updated_at=now))
+    return list_referrals(engine, ids=[referral_id])[0]
+
+
+def redate_letter(engine: Engine, number: str, on: date, reason: str, pattern: str, *,
+                  actor: str | None = None, today: date | None = None) -> Letter:
+    """Correct the 成文日期 of a letter not sent yet to *on*, with *reason* (audit-logged,
+    ``referral.letter_redate``). Its 文号 takes the new date's year: a letter moved to
+    another year gets that year's next number by *pattern*. Refused: no reason (JC951), an
+    unknown 文号 (JC952), a letter with a referral already sent (JC950), a date in the
+    future (JC944) or before a referral's drafting (JC943)."""
+    from sqlalchemy import func, select
+    from sqlalchemy import update as sql_update
+
+    from .store import audit, begin_write
+    from .store.models import referral_letters, referrals
+
+    reason = (reason or "").strip()
+    if not reason:
+        raise ReferralError([problem("JC951")])
+    _not_future(on, today)
+    letter_number(pattern, on.year, 1)
+    who = actor or audit.actor()
+    with begin_write(engine) as conn:
+        lt = conn.execute(select(referral_letters)
+                          .where(referral_letters.c.number == number)).first()
+        if lt is None:
+            raise ReferralError([problem("JC952", number=number)])
+        refs = list(conn.execute(select(referrals.c.status, referrals.c.drafted_on)
+                                 .where(referrals.c.letter_id == lt.id)))
+        if any(r.status != DRAFTED for r in refs):
+            raise ReferralError([problem("JC950", number=number)])
+        drafted = max((r.drafted_on for r in refs), default=None)
+        if drafted is not None and on < drafted:
+            raise ReferralError([problem(
+                "JC943", status=Localized("成文日期", "the letter's date"), date=on.isoformat(), previous=status_name(DRAFTED),
+                previous_date=drafted.isoformat())])
+        values: dict[str, Any] = {"dated": on}
+        if on.year != lt.year:
+            n = (conn.execute(select(func.max(referral_letters.c.n))
+                              .where(referral_letters.c.year == on.year)).scalar() or 0) + 1
+            values.update(year=on.year, n=n, number=letter_number(pattern, on.year, n))
+        audit.append(conn, "referral.letter_redate", {
+            "letter_id": lt.id, "number": number, "new_number": values.get("number", number),
+            "from": lt.dated.isoformat(), "to": on.isoformat(), "reason": reason}, actor=who)
+        conn.execute(sql_update(referral_letters).where(referral_letters.c.id == lt.id)
+                     .values(**values))
+    refs_now = list_referrals(engine, campaign_id=lt.campaign_id)
+    return Letter(id=lt.id, campaign_id=lt.campaign_id, department=lt.department,
+                  number=values.get("number", number), dated=on,
+                  referrals=[r for r in refs_now if r.letter_id == lt.id])

@@ -225,3 +225,61 @@ def test_a_draft_with_items_unanswered_shows_no_result_and_no_opinion(store_url,
         assert data["results"] is None and data["unfinished"]["answered"] == 1
     finally:
         drawn.engine.dispose()
+
+
+def test_dates_are_the_users_and_a_wrong_one_is_corrected_with_a_reason(drawn, tmp_path):
+    """The README's path: a letter written without --date is dated today; the letter was in
+    fact sent in 2020. The step dates and the letter's date are corrected with a reason
+    (audit-logged), and the 文号 takes the letter's own year."""
+    from jointcheck.core import referrals as F
+    from jointcheck.core.clock import today
+
+    camp = str(drawn.campaign_path)
+    ok(drawn, "referrals", "letter", camp, "--format", "md", "-o", str(tmp_path / "l"))
+    refs = F.list_referrals(drawn.engine, campaign_id=CAMP)
+    this_year = today().year
+    assert {r.letter_number for r in refs} == {f"鹤双随机办函〔{this_year}〕1号"}
+    ref = refs[0]
+    refused = cli(drawn, "referrals", "update", str(ref.id), "--status", "sent", "--date",
+                  "2020-09-30")
+    assert refused.exit_code == 1 and "JC943" in refused.output
+    # a correction needs a reason, a step taken, and a date in order
+    for args, code in ((["--status", "sent", "--date", "2020-09-28", "--reason", "登记簿"],
+                        "JC948"),
+                       (["--status", "drafted", "--date", "2020-09-28", "--reason", " "],
+                        "JC951")):
+        bad = cli(drawn, "referrals", "redate", str(ref.id), *args)
+        assert bad.exit_code == 1 and code in bad.output, bad.output
+    for r in refs:
+        ok(drawn, "referrals", "redate", str(r.id), "--status", "drafted", "--date",
+           "2020-09-28", "--reason", "按发文登记簿更正")
+    out = ok(drawn, "referrals", "redate-letter", camp, f"鹤双随机办函〔{this_year}〕1号",
+             "--date", "2020-09-28", "--reason", "按发文登记簿更正")
+    assert "鹤双随机办函〔2020〕1号" in out
+    ok(drawn, "referrals", "update", str(ref.id), "--status", "sent", "--date", "2020-09-30")
+    # a sent letter's date is a document of record; a step cannot pass the next one
+    sent_letter = cli(drawn, "referrals", "redate-letter", camp, "鹤双随机办函〔2020〕1号",
+                      "--date", "2020-09-29", "--reason", "再改")
+    assert sent_letter.exit_code == 1 and "JC950" in sent_letter.output
+    late = cli(drawn, "referrals", "redate", str(ref.id), "--status", "drafted", "--date",
+               "2020-10-01", "--reason", "再改")
+    assert late.exit_code == 1 and "JC949" in late.output
+    # the letter written again keeps its corrected date and number
+    ok(drawn, "referrals", "letter", camp, "--format", "md", "-o", str(tmp_path / "l2"))
+    (letter,) = letters(tmp_path / "l2").values()
+    assert "鹤双随机办函〔2020〕1号" in letter and "2020年9月28日" in letter
+    shown = as_json(drawn, "referrals", "list", camp)
+    first = next(r for r in shown if r["id"] == ref.id)
+    assert first["dates"]["drafted"] == "2020-09-28" and first["dates"]["sent"] == "2020-09-30"
+    import sqlalchemy as sa
+
+    from jointcheck.core.store.models import audit_log
+
+    with drawn.engine.connect() as conn:
+        actions = [(a, p) for a, p in conn.execute(sa.select(audit_log.c.action,
+                                                               audit_log.c.payload))]
+    redates = [p for a, p in actions if a == "referral.redate"]
+    assert {(p["referral_id"], p["from"], p["to"], p["reason"]) for p in redates} == {
+        (r.id, today().isoformat(), "2020-09-28", "按发文登记簿更正") for r in refs}
+    (moved,) = [p for a, p in actions if a == "referral.letter_redate"]
+    assert moved["new_number"] == "鹤双随机办函〔2020〕1号"

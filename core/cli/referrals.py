@@ -37,6 +37,19 @@ _ = translator({
     "correct": ("为记录已更正的移交按接收部门生成更正或撤回函（DOCX 或 Markdown）",
                 "Write the correcting or withdrawing letters of the referrals marked 记录已更正, "
                 "per receiving department"),
+    "redate": ("更正问题线索移交某一步骤的日期（须说明理由，记入审计日志）",
+               "Correct the date of a referral's step (with a reason, audit-logged)"),
+    "redate_letter": ("更正尚未发出的移交函的成文日期（文号随新日期的年份）",
+                      "Correct the date of a letter not sent yet (its 文号 takes the new "
+                      "date's year)"),
+    "reason": ("更正的理由", "why the date is corrected"),
+    "redate_step": ("该步骤（已走过的）", "the step (one the referral has taken)"),
+    "new_date": ("正确的日期 YYYY-MM-DD", "the right date, YYYY-MM-DD"),
+    "redated": ("问题线索移交 {id}：“{status}”的日期已更正为 {date}",
+                "Referral {id}: the date of '{status}' is now {date}"),
+    "redated_letter": ("移交函 {old} 的成文日期已更正为 {date}{renumbered}",
+                       "The letter {old} is now dated {date}{renumbered}"),
+    "renumbered": ("，文号改为 {number}", "; its 文号 is now {number}"),
     "no_corrections": ("没有需要更正或撤回的问题线索移交。", "No referral needs a correcting or "
                        "withdrawing letter."),
     "wrote_correction": ("已写出 {file}（{number}，{to}，更正 {c} 项，撤回 {w} 项）",
@@ -218,6 +231,45 @@ def update(ctx: click.Context, referral_id: int, status: str, on: date, note: st
         except ReferralError as exc:
             fail(exc.problems)
     click.echo(_("stepped", id=ref.id, status=status_label(ref.status), date=on.isoformat()))
+
+
+@referrals.command(help=_("redate"))
+@click.argument("referral_id", metavar="ID", type=click.IntRange(1, 2**62))
+@click.option("--status", required=True, type=click.Choice(STEPS), help=_("redate_step"))
+@_date_option("--date", "new_date", required=True)
+@click.option("--reason", required=True, help=_("reason"))
+@click.pass_context
+def redate(ctx: click.Context, referral_id: int, status: str, on: date, reason: str) -> None:
+    from ..present.referrals import status_label
+    from ..referrals import ReferralError
+    from ..referrals import redate as do_redate
+
+    with store_engine(ctx) as engine:
+        try:
+            do_redate(engine, referral_id, status, on, reason)
+        except ReferralError as exc:
+            fail(exc.problems)
+    click.echo(_("redated", id=referral_id, status=status_label(status), date=on.isoformat()))
+
+
+@referrals.command("redate-letter", help=_("redate_letter"))
+@click.argument("campaign", type=click.Path(path_type=str))
+@click.argument("number", metavar="文号")
+@_date_option("--date", "new_date", required=True)
+@click.option("--reason", required=True, help=_("reason"))
+@click.pass_context
+def redate_letter(ctx: click.Context, campaign: str, number: str, on: date, reason: str
+                  ) -> None:
+    from ..referrals import ReferralError, redate_letter
+
+    _camp, _cal, _settings, on, pattern = _letter_setup(ctx, campaign, None, on, ())
+    with store_engine(ctx) as engine:
+        try:
+            lt = redate_letter(engine, number, on, reason, pattern)
+        except ReferralError as exc:
+            fail(exc.problems)
+    click.echo(_("redated_letter", old=number, date=on.isoformat(),
+                 renumbered=_("renumbered", number=lt.number) if lt.number != number else ""))
 
 
 def _letter_setup(ctx: click.Context, campaign: str, department: str | None,
