@@ -123,6 +123,45 @@ def settled_store(url: str, tmp_path: Path, count: int = 4) -> Drawn:
     return d
 
 
+RECORD = """\
+outcome: inspected
+inspected_on: 2020-07-15
+escort: {name: 李明, position: 安全科长}
+remarks: 企业负责人在场。
+departments:
+  emergency_mgmt:
+    items:
+%(em)s
+  market_supervision:
+    items:
+%(ms)s
+"""
+
+
+def record_file(drawn: Drawn, tmp_path: Path, tid: str, *, bad_note: bool = False) -> str:
+    """A record file (YAML) for task *tid* that passes the checks of a submission (with
+    *bad_note*: a non-compliant item without its note, JC811), for `record submit`."""
+    from jointcheck.core.records.service import load_draft
+
+    draft = load_draft(drawn.engine, tid, host=drawn.host)
+
+    def lines(dept):
+        out = []
+        for n, item in enumerate(drawn.checklist.items_of(dept)):
+            if not draft.applies(item):
+                out.append(f"      {item.id}: {{result: not_applicable}}")
+            elif n == 1 and dept == "emergency_mgmt":
+                note = "" if bad_note else ", note: 两台灭火器压力不足，已当场更换。"
+                out.append(f"      {item.id}: {{result: noncompliant, corrected_on_site: true{note}}}")
+            else:
+                out.append(f"      {item.id}: {{result: compliant}}")
+        return "\n".join(out)
+
+    path = tmp_path / f"record-{tid}.yaml"
+    path.write_text(RECORD % {"em": lines("emergency_mgmt"), "ms": lines("market_supervision")}, encoding="utf-8")
+    return str(path)
+
+
 def run_cli(url: str, *args: str):
     """``jointcheck --db URL ARGS…`` through click's test runner."""
     from click.testing import CliRunner

@@ -25,7 +25,7 @@ from jointcheck.core.store.models import (
     task_answers,
     tasks,
 )
-from tests.recordsupport import answer_all, drawn_store, run_cli
+from tests.recordsupport import answer_all, drawn_store, record_file, run_cli
 
 EM, MS = "emergency_mgmt", "market_supervision"
 
@@ -384,44 +384,11 @@ def test_a_tampered_snapshot_is_refused(drawn):
 # --------------------------------------------------------------------------- CLI
 
 
-RECORD = """\
-outcome: inspected
-inspected_on: 2020-07-15
-escort: {name: 李明, position: 安全科长}
-remarks: 企业负责人在场。
-departments:
-  emergency_mgmt:
-    items:
-%(em)s
-  market_supervision:
-    items:
-%(ms)s
-"""
-
-
-def _record_file(drawn, tmp_path, tid, *, bad_note=False) -> str:
-    draft = R.load_draft(drawn.engine, tid, host=drawn.host)
-
-    def lines(dept):
-        out = []
-        for n, item in enumerate(_items(drawn, dept)):
-            if not draft.applies(item):
-                out.append(f"      {item.id}: {{result: not_applicable}}")
-            elif n == 1 and dept == EM:
-                note = "" if bad_note else ", note: 两台灭火器压力不足，已当场更换。"
-                out.append(f"      {item.id}: {{result: noncompliant, corrected_on_site: true{note}}}")
-            else:
-                out.append(f"      {item.id}: {{result: compliant}}")
-        return "\n".join(out)
-
-    path = tmp_path / f"record-{tid}.yaml"
-    path.write_text(RECORD % {"em": lines(EM), "ms": lines(MS)}, encoding="utf-8")
-    return str(path)
 
 
 def test_record_submit_and_amend_from_files(drawn, store_url, tmp_path):
     tid = drawn.task_ids[0]
-    bad = _record_file(drawn, tmp_path, tid, bad_note=True)
+    bad = record_file(drawn, tmp_path, tid, bad_note=True)
     out = run_cli(store_url, "record", "submit", tid, "--findings", bad)
     assert out.exit_code == 1
     # located in the file, at the item
@@ -430,7 +397,7 @@ def test_record_submit_and_amend_from_files(drawn, store_url, tmp_path):
         assert conn.execute(sa.select(sa.func.count()).select_from(record_versions)).scalar() == 0
         assert conn.execute(sa.select(sa.func.count()).select_from(task_answers)).scalar() == 0
 
-    good = _record_file(drawn, tmp_path, tid)
+    good = record_file(drawn, tmp_path, tid)
     out = run_cli(store_url, "record", "submit", tid, "--findings", good)
     assert out.exit_code == 0, out.output
     assert "第 1 版" in out.output and "5. 发现问题已责令改正" in out.output
@@ -448,12 +415,12 @@ def test_record_submit_and_amend_from_files(drawn, store_url, tmp_path):
     blank = run_cli(store_url, "record", "amend", tid, "--findings", good, "--reason", " ")
     assert blank.exit_code == 1 and "JC816" in blank.output
     assert R.load_draft(drawn.engine, tid).task.status == "submitted"
-    bad = _record_file(drawn, tmp_path, tid, bad_note=True)
+    bad = record_file(drawn, tmp_path, tid, bad_note=True)
     refused = run_cli(store_url, "record", "amend", tid, "--findings", bad, "--reason", "改备注")
     assert refused.exit_code == 1 and "JC811" in refused.output
     assert R.load_draft(drawn.engine, tid).task.status == "submitted"  # left as it was
     assert [v.version for v in R.versions(drawn.engine, tid)] == [1]
-    good = _record_file(drawn, tmp_path, tid)  # the same file name: write the good one again
+    good = record_file(drawn, tmp_path, tid)  # the same file name: write the good one again
     amended = run_cli(store_url, "record", "amend", tid, "--findings", good, "--reason",
                       "补录陪同人员")
     assert amended.exit_code == 0, amended.output
