@@ -279,7 +279,7 @@ def import_history(engine: Engine, path: str | Path, *, encoding: str | None = N
                                       .where(inspections.c.row_digest.in_(list(chunk))))
                          .scalars())
         now = utcnow()
-        who = actor or audit.actor()
+        who = audit.actor(conn, actor)
         new = [{"credit_code": d["credit_code"], "inspected_on": d["inspected_on"],
                 "unit": d["unit"], "kind": d.get("kind"), "matters": d.get("matters"),
                 "source": lib.path.name, "row_digest": digest, "created_at": now, "actor": who}

@@ -347,7 +347,7 @@ def draft(engine: Engine, campaign_id: str, on: date, *, actor: str | None = Non
     from .store.models import referrals
 
     _not_future(on, today)
-    who = actor or audit.actor()
+    who = audit.actor(engine, actor)
     result = DraftResult()
     now_problems = current_problems(engine, campaign_id)
     with begin_write(engine) as conn:
@@ -499,7 +499,7 @@ def update(engine: Engine, referral_id: int, status: str, on: date, *, note: str
 
     note = (note or "").strip() or None
     case_no = (case_no or "").strip() or None
-    who = actor or audit.actor()
+    who = audit.actor(engine, actor)
     with begin_write(engine) as conn:
         q = select(referrals).where(referrals.c.id == referral_id)
         if conn.dialect.name == "postgresql":
@@ -639,7 +639,7 @@ def assign_letters(engine: Engine, campaign_id: str, on: date, pattern: str, *,
     from .store.models import referral_letters, referrals
 
     letter_number(pattern, on.year, 1)  # refuse a bad pattern before anything
-    who = actor or audit.actor()
+    who = audit.actor(engine, actor)
     with begin_write(engine) as conn:
         q = (select(referrals.c.refer_to, referrals.c.id)
              .where(referrals.c.campaign_id == campaign_id)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -91,12 +92,60 @@ def db_url(db_engine_name: str, tmp_path) -> Iterator[str]:
     if db_engine_name == "sqlite":
         yield f"sqlite:///{tmp_path / 'jointcheck.db'}"
         return
+    with pg_schema_url() as url:
+        yield url
+
+
+@contextmanager
+def pg_schema_url() -> Iterator[str]:
+    """A fresh, empty schema of the PostgreSQL test database (its URL), dropped after,
+    with the cluster-wide roles its store made (group roles and logins)."""
     schema = f"jc_test_{uuid.uuid4().hex[:12]}"
     _pg_admin(f'CREATE SCHEMA "{schema}"')
     try:
         yield _pg_schema_url(schema)
     finally:
+        prefix = _role_prefix(schema)
         _pg_admin(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        if prefix:
+            drop_roles(prefix)
+
+
+def _role_prefix(schema: str) -> str | None:
+    """The prefix of the group roles the store in *schema* made (migration 0007)."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(pg_base_url())
+    try:
+        with engine.connect() as conn:
+            return conn.execute(sa.text(
+                f'SELECT value FROM "{schema}".store_meta WHERE key = \'role_prefix\'')
+            ).scalar()
+    except sa.exc.DBAPIError:  # not migrated that far
+        return None
+    finally:
+        engine.dispose()
+
+
+def drop_roles(prefix: str) -> None:
+    """Drop the cluster-wide roles of a test store: its group roles (names starting with
+    *prefix*) and every login that is a member of one (``jointcheck users add``)."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(pg_base_url(), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            groups = [r[0] for r in conn.execute(sa.text(
+                "SELECT rolname FROM pg_roles WHERE starts_with(rolname, :p)"), {"p": prefix})]
+            members = [r[0] for r in conn.execute(sa.text(
+                "SELECT DISTINCT m.rolname FROM pg_auth_members a "
+                "JOIN pg_roles g ON g.oid = a.roleid JOIN pg_roles m ON m.oid = a.member "
+                "WHERE g.rolname = ANY(:g) AND m.rolcanlogin"), {"g": groups})]
+            for role in members + groups:
+                quoted = role.replace('"', '""')
+                conn.exec_driver_sql(f'DROP ROLE IF EXISTS "{quoted}"')
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from pathlib import Path
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 
 # modules that register their own codes with jointcheck.core.errors.register
-REGISTERING = ("attributes", "cases", "config", "plugins", "store", "store.audit", "draw.algorithm", "draw.service", "draw.public",
+REGISTERING = ("attributes", "cases", "config", "plugins", "store", "store.audit", "store.access", "draw.algorithm", "draw.service", "draw.public",
                "libraries.messages", "legal", "records.messages", "records.bundle", "records.drift", "calendar",
                "referrals")
 GROUPS = {"1": "Files and YAML", "2": "Schema", "3": "Cross-document checks", "4": "Plugins",

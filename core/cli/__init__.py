@@ -64,6 +64,8 @@ COMMANDS: dict[str, tuple[str, str, str, str]] = {
                "Reports: 附件1–4 (officers, statistics, summary, record)"),
     "publish": ("publish", "publish", "一公开：写出公示结果文件和自包含的公示网页",
                 "Publication (一公开): the results files and a self-contained web page"),
+    "users": ("users", "users", "登录与角色：服务器数据库上的办公室、检查人员、部门和审计人员",
+              "Logins and roles of a server store: office, inspectors, departments, auditors"),
     "inspect": ("inspect", "inspect", "打开检查界面（终端应用），现场逐项填写联合检查记录表",
                 "Open the inspectors' terminal app to fill in records on site"),
 }

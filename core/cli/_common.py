@@ -173,6 +173,11 @@ def command(ctx: click.Context, *path: str) -> click.Command:
     return found
 
 
+def command_action(ctx: click.Context) -> str:
+    """The command being run as the user typed it, e.g. ``results settle``."""
+    return " ".join(ctx.command_path.split()[1:]) or ctx.command_path
+
+
 def db_url(ctx: click.Context) -> str | None:
     """The ``--db`` URL given to the main group (or JOINTCHECK_DB), if any."""
     root = ctx.find_root()
@@ -213,20 +218,35 @@ def open_store_or_exit(ctx: click.Context) -> Engine:
         sys.exit(EXIT_INVALID)
 
 
+# the roles= of store_engine for what only the joint office does (draws, settlement,
+# referral letters, bundles, publication, libraries, users)
+OFFICE = ("office",)
+
+
 @contextmanager
-def store_engine(ctx: click.Context) -> Iterator[Engine]:
+def store_engine(ctx: click.Context, roles: tuple[str, ...] | None = None
+                 ) -> Iterator[Engine]:
     """``with store_engine(ctx) as engine:`` — :func:`open_store_or_exit`, disposed after.
 
-    A driver error inside the block (a read-only database, a busy one, a full disk) is
-    printed as what it is, attributed to the database (core.store.write_problem), exit 1.
+    *roles*: the groups whose logins may run this command on a server store (e.g.
+    :data:`OFFICE`); a named login of another group is refused before any work, naming
+    the command (JC760) — PostgreSQL would refuse its writes anyway (docs/deployment.md).
+    A driver error inside the block (a refusal by PostgreSQL, a read-only database, a busy
+    one, a full disk) is printed as what it is, attributed to the database
+    (core.store.write_problem), exit 1.
     """
-    from ..store import driver_errors, write_problem  # the store is heavy: principle 8
+    from ..store import access, driver_errors, write_problem  # the store is heavy: principle 8
 
     engine = open_store_or_exit(ctx)
     try:
+        if roles is not None:
+            access.require(engine, roles, command_action(ctx))
         yield engine
+    except access.AccessError as exc:
+        echo_problems(exc.problems)
+        sys.exit(EXIT_INVALID)
     except driver_errors() as exc:
-        echo_problems([write_problem(db_url(ctx), exc)])
+        echo_problems([write_problem(db_url(ctx), exc, command_action(ctx))])
         sys.exit(EXIT_INVALID)
     finally:
         engine.dispose()

@@ -13,6 +13,7 @@ from ..i18n import translator
 from ..plugins import load_plugins
 from ._common import (
     EXIT_INVALID,
+    OFFICE,
     cannot_write,
     db_url,
     echo_json,
@@ -140,7 +141,7 @@ def export(ctx: click.Context, draw_id: int, officer: str | None, task_ids: tupl
            output: str) -> None:
     from ..records import bundle as service
 
-    with store_engine(ctx) as engine:
+    with store_engine(ctx, roles=OFFICE) as engine:
         try:
             done = service.export(engine, draw_id, output, officer=officer, task_ids=task_ids)
         except service.BundleError as exc:
@@ -284,7 +285,7 @@ def import_(ctx: click.Context, file: str, progress: bool, fmt: str) -> None:
     def show(n: int, total: int) -> None:
         click.echo(f"{_('progress')} {n}/{total} {100 * n // total}%", err=True)
 
-    with store_engine(ctx) as engine:
+    with store_engine(ctx, roles=OFFICE) as engine:
         try:
             done = service.import_bundle(engine, file, host=host,
                                          progress=show if progress else None)
@@ -336,7 +337,7 @@ def conflicts_(ctx: click.Context, include_resolved: bool, fmt: str) -> None:
 def resolve(ctx: click.Context, bundle_id: str, task: str, keep: str) -> None:
     from ..records import bundle as service
     host = load_plugins()
-    with store_engine(ctx) as engine:
+    with store_engine(ctx, roles=OFFICE) as engine:
         try:
             added = service.resolve(engine, bundle_id, task, keep, host=host)
         except service.BundleError as exc:

@@ -15,6 +15,7 @@ import click
 from ..i18n import translator
 from ._common import (
     EXIT_INVALID,
+    OFFICE,
     campaign_id_or_fail,
     echo_json,
     echo_problems,
@@ -141,7 +142,7 @@ def commit(ctx: click.Context, campaign: str | None, seed: str | None, weak_seed
     from ..draw.service import commit as do_commit
 
     camp = open_campaign_or_fail(campaign, ctx, warnings=True, fmt=fmt).campaign
-    with store_engine(ctx) as engine:
+    with store_engine(ctx, roles=OFFICE) as engine:
         try:
             outcome = do_commit(engine, camp, seed.strip() if seed is not None else None,
                                 weak_seed=weak_seed)
@@ -185,7 +186,7 @@ def run(ctx: click.Context, campaign: str | None, seed: str, no_commitment: bool
     opened = open_campaign_or_fail(campaign, ctx, warnings=True, fmt=fmt)
     camp, checklist = opened.campaign, opened.checklist
     names = _department_names(opened.config)
-    with store_engine(ctx) as engine:
+    with store_engine(ctx, roles=OFFICE) as engine:
         try:
             record = run_draw(engine, camp, seed.strip(), commitment_required=not no_commitment,
                               on_date=when, checklist=checklist, weak_seed=weak_seed,

@@ -10,6 +10,7 @@ import click
 from ..i18n import translator
 from ._common import (
     EXIT_INVALID,
+    OFFICE,
     echo_json,
     echo_problems,
     format_option,
@@ -49,7 +50,7 @@ def import_(ctx: click.Context, file: str, encoding: str | None, sheet: str | No
     from ..history import import_history
     from ..libraries.messages import LibraryError
 
-    with store_engine(ctx) as engine:
+    with store_engine(ctx, roles=OFFICE) as engine:
         try:
             report = import_history(engine, file, encoding=encoding, mapping=mapping,
                                     sheet=sheet)

@@ -24,6 +24,7 @@ from ..present import libraries as P
 from ._common import (
     EXIT_INTERRUPTED,
     EXIT_INVALID,
+    OFFICE,
     echo_json,
     echo_problems,
     format_option,
@@ -163,11 +164,11 @@ def _run_import(ctx: click.Context, kind: str, file: str, *, encoding: str | Non
     from ..libraries.importer import import_file
     from ..libraries.messages import LibraryError
     from ..store import driver_errors, write_problem
-    from ._common import db_url
+    from ._common import command_action, db_url
 
     show_progress = sys.stderr.isatty() if progress is None else progress
     bar = _Progress() if show_progress and fmt == "text" else None
-    with store_engine(ctx) as engine:
+    with store_engine(ctx, roles=OFFICE) as engine:
         try:
             try:
                 report = import_file(engine, kind, file, encoding=encoding, mapping=mapping,
@@ -187,7 +188,7 @@ def _run_import(ctx: click.Context, kind: str, file: str, *, encoding: str | Non
                 echo_problems(exc.problems, hint_once=True)
             sys.exit(EXIT_INVALID)
         except driver_errors() as exc:  # about the database, not the file
-            p = write_problem(db_url(ctx), exc)
+            p = write_problem(db_url(ctx), exc, command_action(ctx))
             if fmt == "json":
                 echo_json({"imported": False, "errors": [p.to_json()]})
             else:

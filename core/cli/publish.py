@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from ..i18n import translator
-from ._common import campaign_id_or_fail, fail, store_engine
+from ._common import OFFICE, campaign_id_or_fail, fail, store_engine
 
 _ = translator({
     "help": ("一公开：为已确认的结果写出 results.csv、results.json 和自包含的公示网页 index.html"
@@ -48,7 +48,7 @@ def publish(ctx: click.Context, campaign: str, output: Path, columns: Path | Non
     from ..reports.publish import publish as do_publish
 
     day: date | None = on.date() if on else None
-    with store_engine(ctx) as engine:
+    with store_engine(ctx, roles=OFFICE) as engine:
         try:
             done = do_publish(engine, campaign_id_or_fail(campaign, engine), output, on=day, columns=columns)
         except RecordError as exc:

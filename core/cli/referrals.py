@@ -13,6 +13,7 @@ from ..i18n import translator
 from ..referrals import STATUSES, STEPS
 from ._common import (
     EXIT_INVALID,
+    OFFICE,
     echo_json_list,
     fail,
     format_option,
@@ -128,7 +129,7 @@ def draft(ctx: click.Context, campaign: str, on: date | None) -> None:
     from ..referrals import draft as do_draft
 
     camp = open_campaign_or_fail(campaign, ctx, calendar=True, reading=True).campaign
-    with store_engine(ctx) as engine:
+    with store_engine(ctx, roles=OFFICE) as engine:
         try:
             result = do_draft(engine, camp.id, on or clock_today())
         except ReferralError as exc:
@@ -225,7 +226,7 @@ def update(ctx: click.Context, referral_id: int, status: str, on: date, note: st
     from ..referrals import ReferralError
     from ..referrals import update as do_update
 
-    with store_engine(ctx) as engine:
+    with store_engine(ctx, roles=("office", "department")) as engine:
         try:
             ref = do_update(engine, referral_id, status, on, note=note, case_no=case_no)
         except ReferralError as exc:
@@ -319,7 +320,7 @@ def letter(ctx: click.Context, campaign: str, department: str | None, fmt: str, 
     from ..referrals import draft as do_draft
 
     camp, cal, settings, on, pattern = _letter_setup(ctx, campaign, department, on, holidays)
-    with store_engine(ctx) as engine:
+    with store_engine(ctx, roles=OFFICE) as engine:
         try:
             _echo_draft(do_draft(engine, camp.id, on))
             letters = assign_letters(engine, camp.id, on, pattern, department=department)
@@ -351,7 +352,7 @@ def correct(ctx: click.Context, campaign: str, department: str | None, fmt: str,
     from ..referrals import correct as do_correct
 
     camp, _cal, settings, on, pattern = _letter_setup(ctx, campaign, department, on, holidays)
-    with store_engine(ctx) as engine:
+    with store_engine(ctx, roles=OFFICE) as engine:
         try:
             letters = do_correct(engine, camp.id, on, pattern, department=department)
         except ReferralError as exc:

@@ -9,6 +9,7 @@ import click
 
 from ..i18n import translator
 from ._common import (
+    OFFICE,
     campaign_id_or_fail,
     echo_json,
     echo_problems,
@@ -106,7 +107,7 @@ def set_(ctx: click.Context, task: str, department: str | None, result: int | No
     from ..records.results import publication_warning, set_result
     from ..records.service import RecordError
 
-    with store_engine(ctx) as engine:
+    with store_engine(ctx, roles=OFFICE) as engine:
         try:
             row = set_result(engine, task, reason=reason, department=department,
                              result=result, add=add, remove=remove)
@@ -139,7 +140,7 @@ def settle(ctx: click.Context, campaign: str, allow_missing: bool) -> None:
     from ..records.results import settle as do_settle
     from ..records.service import RecordError
 
-    with store_engine(ctx) as engine:
+    with store_engine(ctx, roles=OFFICE) as engine:
         try:
             done = do_settle(engine, campaign_id_or_fail(campaign, engine), allow_missing=allow_missing)
         except RecordError as exc:

@@ -668,7 +668,7 @@ def run_draw(engine: Engine, campaign: Campaign, seed: str, *, commitment_requir
         stored = result.to_json()
         digest = result_digest(stored)
         history_fp = history_fingerprint(parameters.history)
-        who = audit.actor()
+        who = audit.actor(conn)
         params_json = parameters.to_json()
         draw_id = conn.execute(insert(draws).values(
             campaign_id=campaign.id, campaign_kind=campaign.kind, year=parameters.year,

@@ -320,7 +320,7 @@ def export(engine: Engine, draw_id: int, path: str | Path, *, officer: str | Non
     path = Path(path)
     if path.exists() or path.is_symlink():
         raise BundleError([problem("JC860", file=str(path))])
-    who = actor or audit.actor()
+    who = audit.actor(engine, actor)
     bundle_id = uuid.uuid4().hex
     part = path.with_name(f".{path.name}.{bundle_id[:8]}.part")
     url = f"sqlite:///{part}"
@@ -736,7 +736,7 @@ def import_bundle(engine: Engine, path: str | Path, *, host: PluginHost | None =
     from ..store.models import bundle_tasks, bundles
 
     info, states = read_info(path)
-    who = actor or audit.actor()
+    who = audit.actor(engine, actor)
     out = Imported(bundle_id=info.bundle_id)
     with begin_write(engine) as conn:
         base = _identify(conn, info, states)
@@ -942,7 +942,7 @@ def resolve(engine: Engine, bundle_id: str, task_id: str, keep: str, *,
 
     if keep not in (KEEP_OFFICE, TAKE_BUNDLE):  # pragma: no cover - the CLI restricts it
         raise ValueError(keep)
-    who = actor or audit.actor()
+    who = audit.actor(engine, actor)
     with begin_write(engine) as conn:
         rows = list(conn.execute(select(bundle_conflicts).where(
             bundle_conflicts.c.bundle_id.startswith(bundle_id, autoescape=True)

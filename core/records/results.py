@@ -283,7 +283,7 @@ def set_result(engine: Engine, task_id: str, *, reason: str, department: str | N
         raise RecordError([problem("JC845")])
     if result is None and not add and not remove:
         raise RecordError([problem("JC846")])
-    who = actor or audit.actor()
+    who = audit.actor(engine, actor)
     (row,) = load(engine, "", tasks=[_task(engine, task_id)])
     if version is not None and (row.task.version != version or not row.submitted):
         raise RecordError([problem("JC853", task=task_id, seen=version, now=row.task.version,
@@ -369,7 +369,7 @@ def settle(engine: Engine, campaign: str, *, allow_missing: bool = False,
         more = f" …（+{len(missing) - 20}）" if len(missing) > 20 else ""
         raise RecordError([problem("JC840", n=len(missing), tasks=shown + more)])
     todo = [r for r in rows if r.submitted and not r.is_settled]
-    who = actor or audit.actor()
+    who = audit.actor(engine, actor)
     now = utcnow()
     values: list[dict[str, Any]] = [{"task_id": r.task.id, "version": r.task.version, "campaign_id": campaign,
                "results": _with_date(r), "settled_at": now, "settled_by": who} for r in todo]

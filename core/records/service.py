@@ -619,7 +619,9 @@ def get_task(conn: Connection, task_id: str, *, lock: str | None = None) -> Task
         q = q.with_for_update(read=(lock == "share"))
     row = conn.execute(q).first()
     if row is None:
-        raise RecordError([problem("JC801", task=task_id)])
+        from ..store.access import hidden_task
+
+        raise RecordError([hidden_task(conn, task_id) or problem("JC801", task=task_id)])
     names = _member_names(conn, (m["cert_no"] for m in row.team))
     return _task_from_row(row, names, _targets(conn, [row.credit_code]).get(row.credit_code))
 
@@ -738,7 +740,7 @@ def save_answer(engine: Engine, task_id: str, key: str, value: Any, *, expected:
     from ..store import audit
 
     check_value(checklist, key, value)
-    who = actor or audit.actor()
+    who = audit.actor(engine, actor)
     try:
         return _save(engine, task_id, key, value, expected, checklist, who)
     except OperationalError as exc:
@@ -930,7 +932,7 @@ def submit(engine: Engine, task_id: str, *, host: PluginHost | None = None,
     problem found (nothing changed)."""
     from ..store import audit, begin_write, utcnow
 
-    who = actor or audit.actor()
+    who = audit.actor(engine, actor)
     with begin_write(engine) as conn:
         task = get_task(conn, task_id, lock="update")
         if task.status == SUBMITTED:

@@ -394,18 +394,23 @@ def _connect_error(url: str, exc: Exception) -> StoreError:
     return _error("JC702", url, detail=detail or type(exc).__name__)
 
 
-def write_problem(url: str | None, exc: BaseException) -> Problem:
+def write_problem(url: str | None, exc: BaseException, action: str | None = None) -> Problem:
     """What a driver error met while using the store means, attributed to the database
-    (never to the file being imported): read-only (JC708), busy (JC709, the one to retry),
+    (never to the file being imported): PostgreSQL refusing the login *action*
+    (JC760, core/store/access.py), read-only (JC708), busy (JC709, the one to retry),
     disk full (JC710), anything else JC706 with the driver's words."""
+    from . import access
+
     url = resolve_url(url)
     shown = safe_url(url)
+    if access.is_refusal(exc):
+        return access.refusal(exc, action=action or "?", url=url)
     orig = getattr(exc, "orig", None) or exc
     detail = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
     low = detail.lower()
     state = getattr(getattr(orig, "diag", None), "sqlstate", None) or getattr(orig, "sqlstate", None)
     if ("readonly" in low or "read-only" in low or "read only" in low
-            or state in ("25006", "42501") or "permission denied" in low):
+            or state == "25006" or "permission denied" in low):
         return problem("JC708", file=shown)
     if ("locked" in low or "busy" in low or state in ("40001", "40P01", "55P03")
             or "lock timeout" in low):

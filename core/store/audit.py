@@ -35,7 +35,7 @@ from ..errors import Problem, problem, register
 from . import WRITE_OPTION, safe_url, utcnow
 
 if TYPE_CHECKING:  # pragma: no cover
-    from sqlalchemy import Connection
+    from sqlalchemy import Connection, Engine
 
 GENESIS_HASH = "0" * 64
 ACTOR_ENV = "JOINTCHECK_ACTOR"
@@ -101,18 +101,40 @@ def entry_hash(seq: int, at: datetime | str, actor: str, action: str, digest: st
 # --------------------------------------------------------------------------- writing
 
 
-def actor() -> str:
-    """Who is acting: ``$JOINTCHECK_ACTOR``, else the operating-system user name."""
+def actor(db: Engine | Connection | None = None, given: str | None = None) -> str:
+    """Who is acting.
+
+    On a PostgreSQL store whose current login is a named login (``jointcheck users add``,
+    core/store/access.py): that login and, where bound, the officer's 执法证号 — whatever
+    *given* says (the database refuses any other name on its entries). Otherwise *given*,
+    else ``$JOINTCHECK_ACTOR``, else the login PostgreSQL authenticated (``current_user``)
+    or, on SQLite, the operating-system user name.
+    """
+    user, bound = (_identity(db) if db is not None and db.dialect.name == "postgresql"
+                   else (None, None))
+    return _name(user, bound, given)
+
+
+def _name(user: str | None, bound: str | None, given: str | None) -> str:
+    if bound or given:
+        return bound or given or ""
     name = os.environ.get(ACTOR_ENV, "").strip()
     if name:
         return name
+    if user:
+        return user
     try:
         return getpass.getuser()
     except Exception:  # no user name (some containers): the numeric id is still honest
         return f"uid:{os.getuid()}" if hasattr(os, "getuid") else "unknown"
 
 
-_default_actor = actor
+def _identity(db: Engine | Connection) -> tuple[str, str | None]:
+    from sqlalchemy import Connection
+
+    from .access import identity, read_identity
+
+    return read_identity(db) if isinstance(db, Connection) else identity(db)
 
 
 def append(conn: Connection, action: str, payload: dict[str, Any],
@@ -128,7 +150,8 @@ def append(conn: Connection, action: str, payload: dict[str, Any],
 
 def append_many(conn: Connection, entries: list[tuple[str, dict[str, Any], str | None]]
                 ) -> list[int]:
-    """Append *entries* (``(action, payload, actor)``, in order; actor None: :func:`actor`)
+    """Append *entries* (``(action, payload, actor)``, in order; actor None: :func:`actor`;
+    a named login's entries always carry that login, whatever *actor* says)
     as :func:`append` would one by one, in two statements: one read of the chain's head,
     one insert of all the entries. Returns their ``seq``s."""
     from sqlalchemy import insert, select
@@ -141,7 +164,7 @@ def append_many(conn: Connection, entries: list[tuple[str, dict[str, Any], str |
         raise TypeError("audit payload must be a dict")
     if not entries:
         return []
-    default = None
+    user, bound = _identity(conn) if conn.dialect.name == "postgresql" else (None, None)
     last = conn.execute(
         select(audit_log.c.seq, audit_log.c.hash).order_by(audit_log.c.seq.desc()).limit(1)
     ).first()
@@ -150,11 +173,7 @@ def append_many(conn: Connection, entries: list[tuple[str, dict[str, Any], str |
     at = utcnow()
     rows = []
     for action, payload, by in entries:
-        if by:
-            who = by
-        else:
-            default = default or _default_actor()
-            who = default
+        who = _name(user, bound, by)
         raw = canonical_json(payload)
         digest = sha256_hex(raw)
         seq += 1

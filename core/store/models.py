@@ -418,3 +418,22 @@ inspections = Table(
     Column("actor", Text, nullable=False),
 )
 Index("ix_inspections_credit_code", inspections.c.credit_code)
+
+# ----------------------------------------------------------------------------- logins
+# Named logins of a server store (docs/deployment.md): each PostgreSQL login made by
+# `jointcheck users add` is a member of one group role (office, inspector, department,
+# auditor) and, for an inspector, bound to an officer's 执法证号; for a department, to a
+# department code. The row-level security policies read this table (keyed on
+# current_user); only the migration owner writes it, through jc_user_add/jc_user_remove.
+# On SQLite (single-user) it stays empty.
+logins = Table(
+    "logins",
+    metadata,
+    Column("login", String(63), primary_key=True, comment="登录名"),
+    # office | inspector | department | auditor
+    Column("role", String(16), nullable=False, comment="角色"),
+    Column("cert_no", String(32), nullable=True, comment="执法证号"),
+    Column("department", String(64), nullable=True, comment="部门代码"),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", Text, nullable=False),
+)

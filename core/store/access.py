@@ -1,0 +1,374 @@
+"""Who is acting on a server store, and what a refusal means (docs/deployment.md).
+
+On PostgreSQL each person connects as their own login, a member of one of the store's
+group roles (office, inspector, department, auditor; migration 0007), and PostgreSQL
+itself enforces who may do what: GRANTs per group and row-level security policies keyed
+on ``current_user`` and the table ``logins``. This module only *reads* that: who the
+current login is (:func:`whoami`), the actor its audit entries carry, and the words for a
+refusal (:func:`refusal`), so that a refused action is a located problem in the user's
+language instead of a driver error. SQLite is single-user: nobody is bound there.
+
+``users add`` / ``users remove`` call the SECURITY DEFINER functions ``jc_user_add`` and
+``jc_user_remove`` that the migration owner made (only the office group may execute them).
+
+Problem codes JC760–JC769 belong to this module.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import weakref
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ..errors import JointcheckError, Problem, problem, register
+from ..i18n import get_lang
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sqlalchemy import Connection, Engine
+
+ROLES = ("office", "inspector", "department", "auditor")
+
+# role -> (zh, en)
+ROLE_NAMES: dict[str, tuple[str, str]] = {
+    "office": ("联合抽查领导小组办公室", "the joint office"),
+    "inspector": ("检查人员", "an inspector"),
+    "department": ("部门", "a department"),
+    "auditor": ("审计人员", "an auditor"),
+}
+
+# tables as users know them (for "why" in a refusal)
+TABLE_NAMES: dict[str, tuple[str, str]] = {
+    "targets": ("检查对象名录库", "the target library"),
+    "officers": ("执法检查人员名录库", "the officer library"),
+    "draws": ("抽取结果", "the draws"),
+    "draw_targets": ("抽取结果", "the draws"),
+    "commitments": ("随机种子承诺", "the seed commitments"),
+    "tasks": ("检查任务", "the inspection tasks"),
+    "task_answers": ("检查记录草稿", "the record drafts"),
+    "record_versions": ("已提交的检查记录", "the submitted records"),
+    "record_problems": ("检查记录的问题", "the records' problems"),
+    "result_overrides": ("抽查结果的修改", "the result overrides"),
+    "result_settlements": ("确认的抽查结果", "the settled results"),
+    "referrals": ("问题线索移交", "the referrals"),
+    "referral_letters": ("移交函", "the referral letters"),
+    "audit_log": ("审计日志", "the audit log"),
+    "bundles": ("外带检查包", "the field bundles"),
+    "bundle_tasks": ("外带检查包", "the field bundles"),
+    "bundle_conflicts": ("外带检查包的冲突", "the bundle conflicts"),
+    "checklists": ("检查事项快照", "the checklist snapshots"),
+    "logins": ("登录", "the logins"),
+}
+
+CODES: dict[str, tuple[str, str]] = {
+    "JC760": ("您没有权限执行“{action}”：{reason}", "you are not allowed to run '{action}': {reason}"),
+    "JC761": ("您没有权限访问任务“{task}”：该任务属于其他检查组（{who}不在该任务抽取的检查人员之中）",
+              "you are not allowed to open task '{task}': it belongs to another team ({who} "
+              "was not drawn for it)"),
+    "JC762": ("登录名“{login}”不可用：{reason}", "the login name '{login}' cannot be used: {reason}"),
+    "JC763": ("角色 {role} 需要 {option}", "the role {role} needs {option}"),
+    "JC764": ("执法证号 {cert_no} 不在执法检查人员名录库中",
+              "{cert_no} is not in the officer library (执法检查人员名录库)"),
+    "JC765": ("没有登录“{login}”", "there is no login '{login}'"),
+    "JC766": ("SQLite 数据库是单用户的，没有登录和角色",
+              "a SQLite store is single-user: it has no logins or roles"),
+    "JC767": ("密码不能为空", "the password must not be empty"),
+    "JC768": ("部门代码“{department}”不是已安装的部门", "'{department}' is not an installed department"),
+}
+
+HINTS: dict[str, tuple[str, str]] = {
+    "JC760": ("请用具有相应权限的登录执行该操作，或请联合抽查领导小组办公室办理。",
+              "Please run it with a login that holds that permission, or ask the joint office."),
+    "JC761": ("检查人员只能查看和填写本人被抽中参加的任务；请用 jointcheck tasks list 查看您的任务。",
+              "An inspector reads and fills in only the tasks they were drawn for; "
+              "`jointcheck tasks list` lists yours."),
+    "JC762": ("登录名以小写字母开头，只含小写字母、数字、下划线、点和连字符，最长 63 个字符，且在数据库服务器上尚未使用。",
+              "A login starts with a lowercase letter and has only lowercase letters, digits, "
+              "'_', '.' and '-', at most 63 characters, and is not yet used on the server."),
+    "JC763": ("检查人员用 --officer 执法证号，部门用 --department 部门代码。",
+              "Give an inspector --officer CERT and a department --department CODE."),
+    "JC764": ("请先导入执法检查人员名录库（jointcheck officers import），或检查执法证号。",
+              "Please import the officer library first (`jointcheck officers import`) or "
+              "check the number."),
+    "JC765": ("请用 jointcheck users list 查看已有的登录。",
+              "`jointcheck users list` lists the logins."),
+    "JC766": ("多人使用时请改用 PostgreSQL 数据库（见 docs/deployment.md）。",
+              "Use a PostgreSQL store for several people (see docs/deployment.md)."),
+    "JC767": ("请在标准输入中提供密码，例如：echo 'PASSWORD' | jointcheck users add …",
+              "Please give the password on standard input, e.g. "
+              "`echo 'PASSWORD' | jointcheck users add …`."),
+    "JC768": ("请用 jointcheck plugins 查看已安装的部门代码。",
+              "`jointcheck plugins` lists the installed departments' codes."),
+}
+
+register(CODES, HINTS)
+
+LOGIN_PATTERN = re.compile(r"^[a-z][a-z0-9_.-]{0,62}$")
+
+
+class AccessError(JointcheckError):
+    """An action the current login may not take (or a bad ``users`` request)."""
+
+
+@dataclass(frozen=True)
+class Login:
+    """A named login of a server store."""
+
+    login: str
+    role: str
+    cert_no: str | None = None
+    department: str | None = None
+    created_at: Any = None
+    created_by: str | None = None
+
+    @property
+    def actor(self) -> str:
+        """What its audit entries carry (the same text as SQL ``jc_actor()``)."""
+        return self.login + (f" (执法证号 {self.cert_no})" if self.cert_no else "")
+
+    def to_json(self) -> dict[str, Any]:
+        return {"login": self.login, "role": self.role, "cert_no": self.cert_no,
+                "department": self.department,
+                "created_at": self.created_at.isoformat() if self.created_at else None,
+                "created_by": self.created_by}
+
+
+def _pair(table: dict[str, tuple[str, str]], key: str) -> str:
+    pair = table.get(key)
+    if pair is None:
+        return key
+    return pair[1] if get_lang() == "en" else pair[0]
+
+
+def role_text(role: str) -> str:
+    """``联合抽查领导小组办公室（office）``: a role as the user reads it."""
+    return f"{_pair(ROLE_NAMES, role)} ({role})" if get_lang() == "en" \
+        else f"{_pair(ROLE_NAMES, role)}（{role}）"
+
+
+# --------------------------------------------------------------------------- who is acting
+
+
+def whoami(conn: Connection) -> Login | None:
+    """The current login's binding, or ``None`` (SQLite, the owner, any unnamed login)."""
+    if conn.dialect.name != "postgresql":
+        return None
+    from sqlalchemy import select, text
+
+    from .models import logins
+
+    row = conn.execute(select(logins).where(logins.c.login == text("current_user"))).first()
+    return Login(**row._mapping) if row is not None else None
+
+
+_identities: weakref.WeakKeyDictionary[Any, tuple[str, str | None]] = weakref.WeakKeyDictionary()
+
+
+def identity(engine: Engine) -> tuple[str, str | None]:
+    """``(current_user, bound actor or None)`` of *engine*'s login on PostgreSQL, read
+    once per engine."""
+    found = _identities.get(engine)
+    if found is None:
+        with engine.connect() as conn:
+            found = _identities[engine] = read_identity(conn)
+    return found
+
+
+def read_identity(conn: Connection) -> tuple[str, str | None]:
+    """``(current_user, bound actor or None)`` read on *conn* (PostgreSQL)."""
+    from sqlalchemy import text
+
+    user, bound = conn.execute(text("SELECT current_user, jc_actor()")).one()
+    return user, bound
+
+
+def login_name(url: str) -> str:
+    """The login a URL connects as: its user name, else ``PGUSER``, else the OS user (as
+    libpq decides)."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        name = make_url(url).username
+    except Exception:
+        name = None
+    if name:
+        return name
+    if os.environ.get("PGUSER"):
+        return os.environ["PGUSER"]
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except Exception:
+        return "?"
+
+
+# --------------------------------------------------------------------------- refusals
+
+
+def require(engine: Engine, roles: tuple[str, ...], action: str) -> None:
+    """Raise :class:`AccessError` (JC760) when the current login is a named login of a
+    group other than *roles*. PostgreSQL refuses such an action anyway; this says so
+    before any work, naming the action and the role it takes. Unnamed logins (the owner,
+    a single-user server, SQLite) pass: the database decides."""
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.connect() as conn:
+        me = whoami(conn)
+    if me is None or me.role in roles:
+        return
+    en = get_lang() == "en"
+    needed = (" or " if en else "或").join(role_text(r) for r in roles)
+    reason = (f"it is for {needed} only; the login {me.login} is {role_text(me.role)}" if en
+              else f"该操作只限{needed}；登录 {me.login} 的角色是{role_text(me.role)}")
+    raise AccessError([problem("JC760", action=action, reason=reason)])
+
+
+def hidden_task(conn: Connection, task_id: str) -> Problem | None:
+    """JC761 when task *task_id* exists but row-level security hides it from the current
+    login (another team's task); ``None`` when there is no such task at all."""
+    if conn.dialect.name != "postgresql":
+        return None
+    from sqlalchemy import text
+
+    if not conn.execute(text("SELECT jc_task_exists(:t)"), {"t": task_id}).scalar():
+        return None
+    me = whoami(conn)
+    if me is None:
+        who = conn.execute(text("SELECT current_user")).scalar() or "?"
+    elif me.cert_no:
+        who = (f"the login {me.login}, 执法证号 {me.cert_no}," if get_lang() == "en"
+               else f"登录 {me.login} 的执法证号 {me.cert_no} ")
+    else:
+        who = me.login
+    return problem("JC761", task=task_id, who=who)
+
+
+def is_refusal(exc: BaseException) -> bool:
+    """Whether a driver error is PostgreSQL refusing the current login (SQLSTATE 42501:
+    a missing privilege, a row-level security policy, the append-only audit trail)."""
+    orig = getattr(exc, "orig", None) or exc
+    state = getattr(getattr(orig, "diag", None), "sqlstate", None) or getattr(orig, "sqlstate", None)
+    return state == "42501"
+
+
+def refusal(exc: BaseException, *, action: str, url: str) -> Problem:
+    """JC760 for a refusal by PostgreSQL (:func:`is_refusal`): the action and, in the
+    user's language, why — which table the login may not touch, a row outside its
+    policies, the append-only audit trail — never the driver's words alone."""
+    orig = getattr(exc, "orig", None) or exc
+    detail = str(orig).strip().splitlines()[0] if str(orig).strip() else ""
+    en = get_lang() == "en"
+    who = login_name(url)
+    if "append-only" in detail:
+        reason = ("the audit log only grows: no entry may be changed or deleted" if en
+                  else "审计日志只能追加，任何条目都不能修改或删除")
+    elif "actor" in detail and "audit" in detail:
+        reason = ("an audit entry must carry the name of the login that writes it" if en
+                  else "审计日志条目必须记录写入它的登录名")
+    elif (m := re.search(r"row-level security policy for table \"?(\w+)", detail)):
+        table = _pair(TABLE_NAMES, m.group(1))
+        reason = (f"the row of {table} is outside what the login {who} may change "
+                  f"(another team's or department's)" if en
+                  else f"{table}中的这一行不在登录 {who} 可以修改的范围内（属于其他检查组或部门）")
+    elif (m := re.search(r"permission denied for (table|sequence|function|schema) \"?([\w.]+)",
+                         detail)):
+        kind, name = m.groups()
+        if kind == "function" and name.startswith("jc_user"):
+            reason = ("only a login of the joint office (office) manages users" if en
+                      else "只有联合抽查领导小组办公室（office）的登录可以管理用户")
+        else:
+            table = _pair(TABLE_NAMES, name)
+            reason = (f"the login {who} holds no such permission on {table} ({name})" if en
+                      else f"登录 {who} 对{table}（{name}）没有这一权限")
+    else:
+        reason = (f"the database refused the login {who}" if en
+                  else f"数据库拒绝了登录 {who} 的这一操作")
+    return problem("JC760", action=action, reason=reason)
+
+
+# --------------------------------------------------------------------------- users
+
+
+def _server_only(engine: Engine) -> None:
+    if engine.dialect.name != "postgresql":
+        raise AccessError([problem("JC766")])
+
+
+def list_users(engine: Engine) -> list[Login]:
+    """The named logins of the store, by name (JC766 on SQLite)."""
+    from sqlalchemy import select
+
+    from .models import logins
+
+    _server_only(engine)
+    with engine.connect() as conn:
+        return [Login(**r._mapping) for r in conn.execute(select(logins).order_by(logins.c.login))]
+
+
+def add_user(engine: Engine, login: str, role: str, password: str, *,
+             cert_no: str | None = None, department: str | None = None) -> Login:
+    """Create the PostgreSQL login *login* in the group *role* and bind it (an inspector
+    to the officer *cert_no* of the officer library, a department to *department*), with
+    an audit entry ``users.add`` (no password in it). Raises :class:`AccessError`."""
+    from sqlalchemy import select, text
+    from sqlalchemy.exc import DBAPIError
+
+    from . import audit, begin_write
+    from .models import officers
+
+    _server_only(engine)
+    en = get_lang() == "en"
+    if not LOGIN_PATTERN.match(login):
+        raise AccessError([problem("JC762", login=login, reason=(
+            "not a valid login name" if en else "名称不符合要求"))])
+    if role not in ROLES:  # the CLI offers only these
+        raise ValueError(role)
+    if role == "inspector" and not cert_no:
+        raise AccessError([problem("JC763", role=role, option="--officer")])
+    if role == "department" and not department:
+        raise AccessError([problem("JC763", role=role, option="--department")])
+    if not password:
+        raise AccessError([problem("JC767")])
+    if role != "inspector":
+        cert_no = None
+    if role != "department":
+        department = None
+    try:
+        with begin_write(engine) as conn:
+            if cert_no is not None and conn.execute(
+                    select(officers.c.cert_no).where(officers.c.cert_no == cert_no)).first() is None:
+                raise AccessError([problem("JC764", cert_no=cert_no)])
+            conn.execute(text("SELECT jc_user_add(:l, :r, :c, :d, :p)"),
+                         {"l": login, "r": role, "c": cert_no, "d": department, "p": password})
+            audit.append(conn, "users.add", {"login": login, "role": role, "cert_no": cert_no,
+                                             "department": department})
+    except DBAPIError as exc:
+        state = getattr(getattr(exc.orig, "diag", None), "sqlstate", None)
+        if state == "42710":
+            raise AccessError([problem("JC762", login=login, reason=(
+                "a role of that name already exists on the server" if en
+                else "数据库服务器上已有同名的角色"))]) from exc
+        raise
+    return Login(login=login, role=role, cert_no=cert_no, department=department)
+
+
+def remove_user(engine: Engine, login: str) -> None:
+    """Drop the named login *login* (and its binding), with an audit entry
+    ``users.remove``. The audit entries it wrote keep its name. Raises
+    :class:`AccessError` (JC765 when there is no such login)."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    from . import audit, begin_write
+
+    _server_only(engine)
+    try:
+        with begin_write(engine) as conn:
+            conn.execute(text("SELECT jc_user_remove(:l)"), {"l": login})
+            audit.append(conn, "users.remove", {"login": login})
+    except DBAPIError as exc:
+        if getattr(getattr(exc.orig, "diag", None), "sqlstate", None) == "P0002":
+            raise AccessError([problem("JC765", login=login)]) from exc
+        raise

@@ -1,0 +1,381 @@
+"""Named logins and who may do what, enforced by PostgreSQL itself (docs/deployment.md):
+every role's allowed and refused actions through the CLI and through raw SQL, on the real
+PostgreSQL. The logins are cluster-wide roles: each test makes its own, with a unique
+name, and tests/conftest.py drops them (and the store's group roles) afterwards."""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+
+import pytest
+import sqlalchemy as sa
+from click.testing import CliRunner
+from sqlalchemy.engine import make_url
+
+from jointcheck.core.cli import main
+from jointcheck.core.store.models import audit_log, record_versions, task_answers, tasks
+from tests.recordsupport import CAMPAIGN_ID, drawn_store, record_file, submit_task
+
+PASSWORD = "s3cret-密码"
+
+def cli(url: str, *args: str, stdin: str | None = None, env: dict | None = None):
+    return CliRunner().invoke(main, ["--db", url, *args], input=stdin, env=env)
+
+
+def login_url(url: str, login: str, password: str | None = PASSWORD) -> str:
+    """*url* (the store's schema) as *login* (*password* None: none in the URL)."""
+    return make_url(url)._replace(username=login, password=password).render_as_string(
+        hide_password=False)
+
+
+def unique(role: str) -> str:
+    return f"{role}_{uuid.uuid4().hex[:10]}"
+
+
+def add_user(url: str, role: str, *extra: str, as_url: str | None = None) -> str:
+    """``users add`` (password on stdin) run by the owner (or *as_url*): the new login."""
+    login = unique(role)
+    out = cli(as_url or url, "users", "add", login, "--role", role, *extra,
+              stdin=PASSWORD + "\n")
+    assert out.exit_code == 0, out.output
+    return login
+
+
+def refused(out, code: str, *words: str) -> None:
+    """Exit 1 with *code*, the user's language, no traceback nor driver words."""
+    assert out.exit_code == 1, out.output
+    assert code in out.output, out.output
+    for word in words:
+        assert word in out.output, out.output
+    assert "Traceback" not in out.output and "JC901" not in out.output
+    if code in ("JC760", "JC761"):  # the user's language, not the driver's
+        assert "permission denied" not in out.output and "psycopg.errors" not in out.output
+
+
+def team_of(drawn, task_id: str) -> set[str]:
+    with drawn.engine.connect() as conn:
+        team = conn.execute(sa.select(tasks.c.team).where(tasks.c.id == task_id)).scalar_one()
+    return {m["cert_no"] for m in team}
+
+
+@pytest.fixture
+def pg_store_url():
+    """A store at the newest revision in a schema of its own on PostgreSQL (the only
+    engine with roles: SQLite is single-user)."""
+    from jointcheck.core.store import upgrade
+    from tests.conftest import pg_schema_url
+
+    if not os.environ.get("JOINTCHECK_TEST_PG_URL", "").strip():
+        pytest.skip("PostgreSQL: JOINTCHECK_TEST_PG_URL is not set")
+    with pg_schema_url() as url:
+        upgrade(url)
+        yield url
+
+
+@pytest.fixture
+def server(pg_store_url, tmp_path):
+    """A drawn store on PostgreSQL (4 tasks) and an inspector of the first task's team
+    who was not drawn for another: (drawn, url, inspector login, its 执法证号, own
+    task, other task)."""
+    store_url = pg_store_url
+    drawn = drawn_store(store_url, tmp_path, count=4)
+    ids = drawn.task_ids
+    own = ids[0]
+    other = next(t for t in ids[1:] if team_of(drawn, own) - team_of(drawn, t))
+    cert = sorted(team_of(drawn, own) - team_of(drawn, other))[0]
+    login = add_user(store_url, "inspector", "--officer", cert)
+    yield drawn, store_url, login, cert, own, other
+    drawn.engine.dispose()
+
+
+def raw(url: str):
+    return sa.create_engine(url, poolclass=sa.pool.NullPool)
+
+
+# --------------------------------------------------------------------------- the acceptance
+
+
+def test_inspector_submits_own_record_and_is_refused_the_rest(server, tmp_path):
+    drawn, url, login, cert, own, other = server
+    me = login_url(url, login)
+    own_file = record_file(drawn, tmp_path, own)
+    other_file = record_file(drawn, tmp_path, other)
+
+    out = cli(me, "record", "submit", own, "--findings", own_file)
+    assert out.exit_code == 0, out.output
+    # the audit entry of the submission names the login and the 执法证号
+    with drawn.engine.connect() as conn:
+        entry = conn.execute(sa.select(audit_log).order_by(audit_log.c.seq.desc())).first()
+        version = conn.execute(sa.select(record_versions)
+                               .where(record_versions.c.task_id == own)).one()
+    assert entry.action == "record.submit" and entry.payload["task_id"] == own
+    assert entry.actor == f"{login} (执法证号 {cert})" == version.submitted_by
+
+    out = cli(me, "record", "submit", other, "--findings", other_file)
+    refused(out, "JC761", "您没有权限", other, cert)
+    out = cli(me, "results", "settle", CAMPAIGN_ID)
+    refused(out, "JC760", "您没有权限", "results settle", "联合抽查领导小组办公室", login)
+    targets = tmp_path / "libs" / "targets.csv"
+    assert targets.exists()
+    out = cli(me, "targets", "import", str(targets))
+    refused(out, "JC760", "targets import")
+    out = cli(me, "--lang", "en", "results", "settle", CAMPAIGN_ID)
+    refused(out, "JC760", "you are not allowed", "results settle")
+    with drawn.engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(record_versions)).scalar() == 1
+
+
+def test_inspector_lists_only_own_tasks(server):
+    drawn, url, login, cert, own, other = server
+    out = cli(login_url(url, login), "tasks", "list", "--format", "json")
+    assert out.exit_code == 0, out.output
+    assert own in out.output and other not in out.output
+    mine = [t for t in drawn.task_ids if cert in team_of(drawn, t)]
+    assert sorted(t["id"] for t in json.loads(out.output)) == sorted(mine)
+
+
+def test_raw_sql_as_an_inspector_changes_nothing_of_another_team(server):
+    drawn, url, login, cert, own, other = server
+    submit_task(drawn, other)  # as the owner: another team's record exists
+    engine = raw(login_url(url, login))
+    mine = {t for t in drawn.task_ids if cert in team_of(drawn, t)}
+    try:
+        with engine.begin() as conn:
+            seen = {r[0] for r in conn.execute(sa.text("SELECT id FROM tasks"))}
+            assert seen == mine
+            assert conn.execute(sa.text("SELECT count(*) FROM task_answers WHERE task_id = :t"),
+                                {"t": other}).scalar() == 0
+            # an UPDATE of every task touches only the team's own
+            changed = conn.execute(sa.text("UPDATE tasks SET updated_at = now()")).rowcount
+            assert changed == len(mine)
+            assert conn.execute(sa.text("UPDATE task_answers SET version = version + 1 "
+                                        "WHERE task_id = :t"), {"t": other}).rowcount == 0
+            assert conn.execute(sa.text("DELETE FROM task_answers WHERE task_id = :t"),
+                                {"t": other}).rowcount == 0
+        forbidden = [
+            ("INSERT INTO task_answers (task_id, key, value, version, updated_at, updated_by) "
+             "VALUES (:t, 'field:opinion', '\"x\"', 1, now(), 'x')", "row-level security"),
+            ("UPDATE tasks SET team = '[]' WHERE id = :o", "permission denied"),
+            ("UPDATE record_versions SET digest = 'x'", "permission denied"),
+            ("DELETE FROM record_versions", "permission denied"),
+            ("UPDATE targets SET name = 'x'", "permission denied"),
+            ("DELETE FROM officers", "permission denied"),
+            ("INSERT INTO targets (credit_code) VALUES ('x')", "permission denied"),
+            ("UPDATE result_settlements SET results = '{}'", "permission denied"),
+            ("UPDATE audit_log SET actor = 'x'", "permission denied"),
+            ("DELETE FROM audit_log", "permission denied"),
+            ("SELECT jc_user_add('x', 'office', NULL, NULL, 'x')", "permission denied"),
+        ]
+        for statement, why in forbidden:
+            with pytest.raises(sa.exc.DBAPIError, match=why), engine.begin() as conn:
+                conn.execute(sa.text(statement), {"t": other, "o": own})
+        # becoming the group role grants nothing more: the policies know only logins
+        with drawn.engine.connect() as conn:
+            prefix = conn.execute(sa.text(
+                "SELECT value FROM store_meta WHERE key = 'role_prefix'")).scalar_one()
+        group = prefix + "inspector"
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f'SET ROLE "{group}"')
+            assert conn.execute(sa.text("SELECT count(*) FROM tasks")).scalar() == 0
+    finally:
+        engine.dispose()
+    with drawn.engine.connect() as conn:  # the owner sees the other team's record intact
+        assert conn.execute(sa.select(sa.func.count()).select_from(record_versions)
+                            .where(record_versions.c.task_id == other)).scalar() == 1
+        assert conn.execute(sa.select(sa.func.count()).select_from(task_answers)
+                            .where(task_answers.c.task_id == other)).scalar() > 0
+
+
+def test_no_role_can_change_or_delete_audit_entries(server):
+    drawn, url, login, cert, own, other = server
+    submit_task(drawn, other)
+    office = add_user(url, "office")
+    auditor = add_user(url, "auditor")
+    department = add_user(url, "department", "--department", "emergency_mgmt")
+    for who in (office, auditor, department, login, None):  # None: the owner itself
+        engine = raw(login_url(url, who) if who else url)
+        try:
+            for statement in ("UPDATE audit_log SET actor = 'x'", "DELETE FROM audit_log",
+                              "TRUNCATE audit_log"):
+                with pytest.raises(sa.exc.DBAPIError, match="permission denied|append-only"), \
+                        engine.begin() as conn:
+                    conn.exec_driver_sql(statement)
+        finally:
+            engine.dispose()
+    # nor write an entry under another name
+    engine = raw(login_url(url, office))
+    try:
+        with pytest.raises(sa.exc.DBAPIError, match="is not the login"), engine.begin() as conn:
+            conn.execute(sa.insert(audit_log).values(
+                seq=999, at=sa.func.now(), actor="somebody else", action="x", payload={},
+                payload_digest="0", prev_hash="0", hash="f" * 64))
+    finally:
+        engine.dispose()
+    out = cli(url, "audit", "verify")
+    assert out.exit_code == 0, out.output
+
+
+# --------------------------------------------------------------------------- other roles
+
+
+def test_office_runs_the_campaign_and_manages_users(server, tmp_path):
+    drawn, url, login, cert, own, other = server
+    office = add_user(url, "office")
+    me = login_url(url, office)
+    for tid in drawn.task_ids:
+        submit_task(drawn, tid)
+    out = cli(me, "results", "settle", CAMPAIGN_ID)
+    assert out.exit_code == 0, out.output
+    out = cli(me, "targets", "import", str(tmp_path / "libs" / "targets.csv"))
+    assert out.exit_code == 0, out.output
+    # the office adds and removes logins; the entry names who did it
+    auditor = add_user(url, "auditor", as_url=me)
+    out = cli(me, "users", "list", "--format", "json")
+    assert out.exit_code == 0 and auditor in out.output and login in out.output
+    out = cli(me, "users", "remove", auditor)
+    assert out.exit_code == 0, out.output
+    with drawn.engine.connect() as conn:
+        entry = conn.execute(sa.select(audit_log).order_by(audit_log.c.seq.desc())).first()
+    assert (entry.action, entry.actor, entry.payload) == ("users.remove", office,
+                                                         {"login": auditor})
+    out = cli(login_url(url, auditor), "tasks", "list")
+    refused(out, "JC702")  # that login is gone
+
+
+def test_auditor_reads_everything_and_writes_nothing(server):
+    drawn, url, login, cert, own, other = server
+    submit_task(drawn, own)
+    auditor = add_user(url, "auditor")
+    me = login_url(url, auditor)
+    out = cli(me, "tasks", "list", "--format", "json")
+    assert out.exit_code == 0 and all(t in out.output for t in drawn.task_ids)
+    out = cli(me, "audit", "verify")
+    assert out.exit_code == 0, out.output
+    refused(cli(me, "results", "settle", CAMPAIGN_ID), "JC760", "results settle")
+    engine = raw(me)
+    try:
+        for statement in ("UPDATE tasks SET status = 'draft'", "DELETE FROM task_answers",
+                          "INSERT INTO audit_log (seq) VALUES (1)"):
+            with pytest.raises(sa.exc.DBAPIError, match="permission denied"), \
+                    engine.begin() as conn:
+                conn.exec_driver_sql(statement)
+    finally:
+        engine.dispose()
+
+
+def test_department_reads_its_referrals_and_results_and_records_steps(pg_store_url, tmp_path):
+    from datetime import date
+
+    from jointcheck.core import referrals
+    from jointcheck.core.store.models import referrals as referral_table
+    from jointcheck.core.store.models import result_settlements
+    from tests.recordsupport import settled_store
+
+    store_url = pg_store_url
+    settled = settled_store(store_url, tmp_path)
+
+    referrals.draft(settled.engine, CAMPAIGN_ID, date(2020, 8, 1))
+    with settled.engine.connect() as conn:
+        rows = conn.execute(sa.select(referral_table)).all()
+        settlements = conn.execute(sa.select(result_settlements)).all()
+    receivers = {r.refer_to for r in rows}
+    assert rows, "the settled store must have a problem to refer"
+    dept = sorted(receivers)[0]
+    theirs = [r for r in rows if r.refer_to == dept]
+    others = [r for r in rows if r.refer_to != dept]
+    login = add_user(store_url, "department", "--department", dept)
+    me = login_url(store_url, login)
+    engine = raw(me)
+    try:
+        with engine.connect() as conn:
+            seen = {r[0] for r in conn.execute(sa.text("SELECT id FROM referrals"))}
+            assert seen == {r.id for r in theirs}
+            results = {r[0] for r in conn.execute(sa.text("SELECT task_id FROM result_settlements"))}
+            assert results == {s.task_id for s in settlements
+                               if dept in (s.results.get("departments") or {})}
+        for statement in ("UPDATE result_settlements SET results = '{}'",
+                          "DELETE FROM referrals", "UPDATE referrals SET refer_to = 'x'"):
+            with pytest.raises(sa.exc.DBAPIError, match="permission denied"), \
+                    engine.begin() as conn:
+                conn.exec_driver_sql(statement)
+        if others:
+            with engine.begin() as conn:
+                assert conn.execute(sa.text("UPDATE referrals SET case_no = 'x' WHERE id = :i"),
+                                    {"i": others[0].id}).rowcount == 0
+    finally:
+        engine.dispose()
+    # its steps through the CLI: sent by the office first, then received by the department
+    office = add_user(store_url, "office")
+    rid = theirs[0].id
+    out = cli(login_url(store_url, office), "referrals", "update", str(rid), "--status",
+              "sent", "--date", "2020-08-02")
+    assert out.exit_code == 0, out.output
+    out = cli(me, "referrals", "update", str(rid), "--status", "received", "--date", "2020-08-03")
+    assert out.exit_code == 0, out.output
+    refused(cli(me, "results", "settle", CAMPAIGN_ID), "JC760", "results settle")
+    with settled.engine.connect() as conn:
+        row = conn.execute(sa.select(referral_table).where(referral_table.c.id == rid)).one()
+        entry = conn.execute(sa.select(audit_log).order_by(audit_log.c.seq.desc())).first()
+    assert row.status == "received" and entry.actor == login
+    settled.engine.dispose()
+
+
+# --------------------------------------------------------------------------- users
+
+
+def test_users_add_checks_what_it_is_given(server):
+    drawn, url, login, cert, own, other = server
+    out = cli(url, "users", "add", unique("i"), "--role", "inspector", stdin=PASSWORD + "\n")
+    refused(out, "JC763", "--officer")
+    out = cli(url, "users", "add", unique("d"), "--role", "department", stdin=PASSWORD + "\n")
+    refused(out, "JC763", "--department")
+    out = cli(url, "users", "add", unique("i"), "--role", "inspector", "--officer", "NOPE",
+              stdin=PASSWORD + "\n")
+    refused(out, "JC764", "NOPE")
+    out = cli(url, "users", "add", login, "--role", "auditor", stdin=PASSWORD + "\n")
+    refused(out, "JC762", login)
+    out = cli(url, "users", "add", "Bad Name", "--role", "auditor", stdin=PASSWORD + "\n")
+    refused(out, "JC762")
+    out = cli(url, "users", "add", unique("a"), "--role", "auditor", stdin="\n")
+    refused(out, "JC767")
+    out = cli(url, "users", "remove", "nobody_" + uuid.uuid4().hex[:6])
+    refused(out, "JC765")
+    # only the office manages users
+    out = cli(login_url(url, login), "users", "add", unique("a"), "--role", "office",
+              stdin=PASSWORD + "\n")
+    refused(out, "JC760", "users add")
+    out = cli(url, "users", "list")
+    assert out.exit_code == 0 and login in out.output and cert in out.output
+
+
+def test_users_on_sqlite_say_it_is_single_user(sqlite_url):
+    from jointcheck.core.store import upgrade
+
+    upgrade(sqlite_url)
+    store_url = sqlite_url
+    out = cli(store_url, "users", "add", "zhang", "--role", "office", stdin=PASSWORD + "\n")
+    refused(out, "JC766")
+    refused(cli(store_url, "users", "list"), "JC766")
+
+
+# --------------------------------------------------------------------------- connecting
+
+
+def test_pgpassword_and_pgpass_work_as_postgresql_users_expect(server, tmp_path, monkeypatch):
+    drawn, url, login, cert, own, other = server
+    bare = login_url(url, login, None)  # no password in the URL
+    monkeypatch.setenv("PGPASSWORD", PASSWORD)
+    out = cli(bare, "tasks", "list")
+    assert out.exit_code == 0 and own in out.output, out.output
+    monkeypatch.delenv("PGPASSWORD")
+    u = make_url(url)
+    passfile = tmp_path / "pgpass"
+    passfile.write_text(f"{u.host}:{u.port or 5432}:{u.database}:{login}:{PASSWORD}\n")
+    passfile.chmod(0o600)
+    monkeypatch.setenv("PGPASSFILE", str(passfile))
+    out = cli(bare, "tasks", "list")
+    assert out.exit_code == 0 and own in out.output, out.output
+    monkeypatch.setenv("PGPASSFILE", str(tmp_path / "none"))
+    refused(cli(bare, "tasks", "list"), "JC702")
