@@ -156,7 +156,10 @@ def test_raw_sql_as_an_inspector_changes_nothing_of_another_team(server):
                                 {"t": other}).rowcount == 0
         forbidden = [
             ("INSERT INTO task_answers (task_id, key, value, version, updated_at, updated_by) "
-             "VALUES (:t, 'field:opinion', '\"x\"', 1, now(), 'x')", "row-level security"),
+             "VALUES (:t, 'field:opinion', '\"x\"', 1, now(), jc_actor())", "row-level security"),
+            # nor an answer of the team's own task under another name
+            ("INSERT INTO task_answers (task_id, key, value, version, updated_at, updated_by) "
+             "VALUES (:o, 'field:opinion', '\"x\"', 1, now(), '周国斌')", "row-level security"),
             ("UPDATE tasks SET team = '[]' WHERE id = :o", "permission denied"),
             ("UPDATE record_versions SET digest = 'x'", "permission denied"),
             ("DELETE FROM record_versions", "permission denied"),
@@ -379,3 +382,27 @@ def test_pgpassword_and_pgpass_work_as_postgresql_users_expect(server, tmp_path,
     assert out.exit_code == 0 and own in out.output, out.output
     monkeypatch.setenv("PGPASSFILE", str(tmp_path / "none"))
     refused(cli(bare, "tasks", "list"), "JC702")
+
+
+def test_an_inspectors_marks_carry_their_login_whatever_the_app_says(server):
+    """The app passes its own idea of the actor; a named login's marks carry the login."""
+    from jointcheck.core.records import service as R
+    from jointcheck.core.store import open_store
+
+    drawn, url, login, cert, own, other = server
+    engine = open_store(login_url(url, login))
+    try:
+        draft = R.load_draft(engine, own, host=drawn.host)
+        key = R.item_key(draft.items[0])
+        saved = R.save_answer(engine, own, key, {"result": "compliant"}, expected=0,
+                              checklist=draft.checklist, actor="someone else")
+        assert saved.updated_by == f"{login} (执法证号 {cert})"
+        with pytest.raises(R.RecordError) as info:
+            R.save_answer(engine, other, key, {"result": "compliant"}, expected=0,
+                          checklist=draft.checklist)
+        assert info.value.problems[0].code == "JC761"
+    finally:
+        engine.dispose()
+    with drawn.engine.connect() as conn:
+        assert conn.execute(sa.select(task_answers.c.updated_by).where(
+            task_answers.c.task_id == own)).scalar_one() == f"{login} (执法证号 {cert})"

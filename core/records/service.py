@@ -607,6 +607,14 @@ def check_dates(engine: Engine, task_ids: Iterable[str]) -> dict[str, str]:
     return out
 
 
+def _no_task(conn: Connection, task_id: str) -> RecordError:
+    """Why *task_id* cannot be read: another team's task (JC761, a server store's
+    row-level security hides it) or no such task (JC801)."""
+    from ..store.access import hidden_task
+
+    return RecordError([hidden_task(conn, task_id) or problem("JC801", task=task_id)])
+
+
 def get_task(conn: Connection, task_id: str, *, lock: str | None = None) -> Task:
     """The task *task_id* (JC801 when there is none). *lock*: ``share`` or ``update``
     locks the task's row on PostgreSQL for the rest of the transaction."""
@@ -619,9 +627,7 @@ def get_task(conn: Connection, task_id: str, *, lock: str | None = None) -> Task
         q = q.with_for_update(read=(lock == "share"))
     row = conn.execute(q).first()
     if row is None:
-        from ..store.access import hidden_task
-
-        raise RecordError([hidden_task(conn, task_id) or problem("JC801", task=task_id)])
+        raise _no_task(conn, task_id)
     names = _member_names(conn, (m["cert_no"] for m in row.team))
     return _task_from_row(row, names, _targets(conn, [row.credit_code]).get(row.credit_code))
 
@@ -740,9 +746,13 @@ def save_answer(engine: Engine, task_id: str, key: str, value: Any, *, expected:
     from ..store import audit
 
     check_value(checklist, key, value)
-    who = audit.actor(engine, actor)
     try:
-        return _save(engine, task_id, key, value, expected, checklist, who)
+        if engine.dialect.name == "postgresql" and expected is not None:
+            # the login's name is decided by the statement itself (no round trip to ask)
+            return _save_pg(engine, task_id, key, value, expected, checklist,
+                            audit.given_name(actor))
+        return _save(engine, task_id, key, value, expected, checklist,
+                     audit.actor(engine, actor))
     except OperationalError as exc:
         if _busy(exc):
             raise StoreBusy() from exc
@@ -756,8 +766,6 @@ def _save(engine: Engine, task_id: str, key: str, value: Any, expected: int | No
     from ..store import utcnow
     from ..store.models import tasks
 
-    if engine.dialect.name == "postgresql" and expected is not None:
-        return _save_pg(engine, task_id, key, value, expected, checklist, who)
     with _record_tx(engine) as conn:
         # pending -> draft first: the row lock it takes (PostgreSQL) comes before any share
         # lock, so two first marks on one task cannot deadlock
@@ -768,7 +776,7 @@ def _save(engine: Engine, task_id: str, key: str, value: Any, expected: int | No
             q = q.with_for_update(read=True)  # a submit waits for this mark, not after it
         row = conn.execute(q).first()
         if row is None:
-            raise RecordError([problem("JC801", task=task_id)])
+            raise _no_task(conn, task_id)
         if row.status == SUBMITTED:
             raise RecordError([problem("JC802", task=task_id, version=row.version)])
         return _write(conn, task_id, key, value, expected, who, utcnow(),
@@ -776,7 +784,7 @@ def _save(engine: Engine, task_id: str, key: str, value: Any, expected: int | No
 
 
 def _save_pg(engine: Engine, task_id: str, key: str, value: Any, expected: int,
-             checklist: Checklist, who: str) -> Answer:
+             checklist: Checklist, given: str | None) -> Answer:
     """:func:`_save` on PostgreSQL in one statement, run in autocommit: one round trip,
     its own transaction (docs/store.md#connections).
 
@@ -785,7 +793,10 @@ def _save_pg(engine: Engine, task_id: str, key: str, value: Any, expected: int,
     (compare-and-set on its version, or inserted as version 1) only for the row it returns.
     A submit holds the task's row FOR UPDATE, so a mark waits for it or it for the mark,
     and a mark never lands after the submit read the answers. Only a miss reads again to
-    say why (missing task JC801, submitted JC802, someone else's answer JC803)."""
+    say why (missing task JC801, submitted JC802, someone else's answer JC803).
+
+    The answer's author is the named login (``jc_actor()``, docs/deployment.md), else
+    *given*, else the login PostgreSQL authenticated, as :func:`audit.actor` decides."""
     from sqlalchemy import select
 
     from ..store import utcnow
@@ -797,13 +808,13 @@ def _save_pg(engine: Engine, task_id: str, key: str, value: Any, expected: int,
         conn = conn.execution_options(isolation_level="AUTOCOMMIT")
         stored = conn.execute(insert_first if expected == 0 else update_next, {
             "m_task_id": task_id, "m_key": key, "m_value": value, "m_expected": expected,
-            "m_next": expected + 1, "m_now": now, "m_who": who}).first()
+            "m_next": expected + 1, "m_now": now, "m_who": given}).first()
         if stored is not None:
-            return Answer(value, expected + 1, now, who)
+            return Answer(value, expected + 1, now, stored.updated_by)
         row = conn.execute(select(tasks.c.status, tasks.c.version)
                            .where(tasks.c.id == task_id)).first()
         if row is None:
-            raise RecordError([problem("JC801", task=task_id)])
+            raise _no_task(conn, task_id)
         if row.status == SUBMITTED:
             raise RecordError([problem("JC802", task=task_id, version=row.version)])
         theirs = conn.execute(select(task_answers).where(
@@ -816,14 +827,18 @@ def _save_pg(engine: Engine, task_id: str, key: str, value: Any, expected: int,
 @cache
 def _pg_mark_statements() -> tuple[Any, Any]:
     """The two statements of :func:`_save_pg` (the first answer of a key, a next version),
-    built once: parameters m_task_id, m_key, m_value, m_expected, m_next, m_now, m_who."""
-    from sqlalchemy import bindparam, case, select, update
+    built once: parameters m_task_id, m_key, m_value, m_expected, m_next, m_now, m_who
+    (the name given, or None); each returns the answer's author, decided in the
+    statement: the named login (``jc_actor()``), else m_who, else ``current_user``."""
+    from sqlalchemy import Text, bindparam, case, func, select, update
     from sqlalchemy.dialects.postgresql import insert as pg_insert
 
     from ..store.models import task_answers, tasks
 
     c = task_answers.c
     now = bindparam("m_now", type_=tasks.c.updated_at.type)
+    who = func.coalesce(func.jc_actor(type_=Text), bindparam("m_who", type_=Text),
+                        func.current_user())
     task = (update(tasks)
             .where((tasks.c.id == bindparam("m_task_id")) & (tasks.c.status != SUBMITTED))
             .values(status=case((tasks.c.status == PENDING, DRAFT), else_=tasks.c.status),
@@ -834,17 +849,16 @@ def _pg_mark_statements() -> tuple[Any, Any]:
                           select(task.c.id, bindparam("m_key", type_=c.key.type),
                                  bindparam("m_value", type_=c.value.type),
                                  bindparam("m_next", type_=c.version.type),
-                                 bindparam("m_now", type_=c.updated_at.type),
-                                 bindparam("m_who", type_=c.updated_by.type)))
-             .on_conflict_do_nothing().add_cte(task).returning(c.version))
+                                 bindparam("m_now", type_=c.updated_at.type), who))
+             .on_conflict_do_nothing().add_cte(task).returning(c.updated_by))
     following = (update(task_answers)
                  .where((c.task_id == bindparam("m_task_id")) & (c.key == bindparam("m_key"))
                         & (c.version == bindparam("m_expected"))
                         & c.task_id.in_(select(task.c.id)))
                  .values(value=bindparam("m_value", type_=c.value.type),
                          version=bindparam("m_next"), updated_at=now,
-                         updated_by=bindparam("m_who"))
-                 .add_cte(task).returning(c.version))
+                         updated_by=who)
+                 .add_cte(task).returning(c.updated_by))
     return first, following
 
 

@@ -115,10 +115,14 @@ def actor(db: Engine | Connection | None = None, given: str | None = None) -> st
     return _name(user, bound, given)
 
 
+def given_name(given: str | None = None) -> str | None:
+    """The name a caller or ``$JOINTCHECK_ACTOR`` gives, if any (what :func:`actor` uses
+    when the login is not a named one)."""
+    return given or os.environ.get(ACTOR_ENV, "").strip() or None
+
+
 def _name(user: str | None, bound: str | None, given: str | None) -> str:
-    if bound or given:
-        return bound or given or ""
-    name = os.environ.get(ACTOR_ENV, "").strip()
+    name = bound or given_name(given)
     if name:
         return name
     if user:

@@ -209,6 +209,7 @@ END $$""",
             f"'cert_no', (SELECT {s}.jc_login_cert())))")
     own_task = f"EXISTS (SELECT 1 FROM {s}.tasks tk WHERE tk.id = task_id)"
     my_department = f"(SELECT {s}.jc_login_department())"
+    actor = f"(SELECT {s}.jc_actor())"
     for name in RLS_TABLES:
         out += [f"ALTER TABLE {t[name]} ENABLE ROW LEVEL SECURITY",
                 f"CREATE POLICY office_all ON {t[name]} TO {office} USING (true) "
@@ -218,8 +219,9 @@ END $$""",
     out += [
         f"CREATE POLICY inspector_team ON {t['tasks']} TO {inspector} USING ({mine}) "
         f"WITH CHECK ({mine})",
+        # an answer written by an inspector carries that login's name, nobody else's
         f"CREATE POLICY inspector_team ON {t['task_answers']} TO {inspector} "
-        f"USING ({own_task}) WITH CHECK ({own_task})",
+        f"USING ({own_task}) WITH CHECK ({own_task} AND updated_by = {actor})",
         f"CREATE POLICY department_tasks ON {t['tasks']} FOR SELECT TO {department} USING ("
         f"EXISTS (SELECT 1 FROM {s}.referrals r WHERE r.task_id = {s}.tasks.id) OR "
         f"EXISTS (SELECT 1 FROM {s}.result_settlements rs WHERE rs.task_id = {s}.tasks.id))",
@@ -236,9 +238,10 @@ END $$""",
                  "result_settlements", "referrals"):
         out.append(f"CREATE POLICY inspector_reads ON {t[name]} FOR SELECT TO {inspector} "
                    f"USING ({own_task})")
-    for name in ("record_versions", "record_problems"):
-        out.append(f"CREATE POLICY inspector_submits ON {t[name]} FOR INSERT TO {inspector} "
-                   f"WITH CHECK ({own_task})")
+    out += [f"CREATE POLICY inspector_submits ON {t['record_versions']} FOR INSERT "
+            f"TO {inspector} WITH CHECK ({own_task} AND submitted_by = {actor})",
+            f"CREATE POLICY inspector_submits ON {t['record_problems']} FOR INSERT "
+            f"TO {inspector} WITH CHECK ({own_task})"]
     return out
 
 
