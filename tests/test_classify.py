@@ -294,7 +294,8 @@ def test_classify_text_names_items_and_rules_as_a_reader_reads_them(tmp_path):
             "治理情况的检查；2. 对安全设备的维护、保养、定期检查情况的检查") in result.output
     assert "依据规则：有不符合事项未当场整改" in result.output
     assert "依据规则：未发现不符合事项" in result.output
-    for raw in ("risk_control", "equipment_maintenance", "not_corrected", "otherwise"):
+    for raw in ("risk_control", "equipment_maintenance", "not_corrected", "otherwise",
+                "emergency_mgmt", "market_supervision"):
         assert raw not in result.output
 
 

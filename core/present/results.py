@@ -10,7 +10,7 @@ from ..i18n import translator
 from ..model import Checklist, JointResult
 
 _ = translator({
-    "dept": ("{name}（{code}）", "{name} ({code})"),
+    "dept": ("{name}", "{name} ({code})"),
     "result": ("  抽查结果：{code}. {text}", "  抽查结果 (result): {code}. {text}"),
     "dispositions": ("  处理结果：{values}", "  处理结果 (dispositions): {values}"),
     "rule": ("  依据规则：{rule}", "  policy rule: {rule}"),
