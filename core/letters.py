@@ -38,7 +38,7 @@ RED = "FF0000"
 # the problem table's columns in millimetres (版心 156 mm), in LETTER_HEADERS order
 # (cells have 1 mm margins; the code's 18 characters need about 37 mm in a fallback font
 # with wide digits, 33 mm in 仿宋)
-COLUMNS_MM = (10, 26, 40, 28, 22, 16, 14)
+COLUMNS_MM = (10, 24, 40, 25, 22, 17, 18)
 CELL_MARGIN_MM = 1
 
 

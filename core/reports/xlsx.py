@@ -246,7 +246,7 @@ def write_grids(grids: Iterable[Grid], path: Path, *, title: str, document_numbe
 
 
 # 附件4's five columns (character units; portrait A4, one page wide)
-GRID_WIDTHS = [14, 40, 12, 12, 16]
+GRID_WIDTHS = [20, 36, 12, 12, 16]
 
 
 def _height(line: Sequence[Any], widths: Sequence[float]) -> float:
