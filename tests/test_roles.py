@@ -406,3 +406,54 @@ def test_an_inspectors_marks_carry_their_login_whatever_the_app_says(server):
     with drawn.engine.connect() as conn:
         assert conn.execute(sa.select(task_answers.c.updated_by).where(
             task_answers.c.task_id == own)).scalar_one() == f"{login} (执法证号 {cert})"
+
+
+# --------------------------------------------------------------------------- the app's login
+
+
+def test_the_app_asks_for_the_login_when_no_password_is_configured(server, tmp_path,
+                                                                   monkeypatch):
+    """No password in the URL, no PGPASSWORD, no .pgpass: the app opens on a login
+    dialog; a wrong password is said and asked again; the right one opens the task list
+    as that login (the inspector sees the team's tasks only)."""
+    import asyncio
+
+    from textual.widgets import Input
+
+    from jointcheck.core.store import StoreError, open_store
+    from jointcheck.core.store.access import password_needed
+    from jointcheck.tui.app import InspectApp
+    from jointcheck.tui.modals.login import LoginModal
+    from jointcheck.tui.screens.tasks import TaskListScreen
+    from tests.tui_support import until
+
+    drawn, url, login, cert, own, other = server
+    monkeypatch.delenv("PGPASSWORD", raising=False)
+    monkeypatch.setenv("PGPASSFILE", str(tmp_path / "none"))
+    bare = login_url(url, login, None)
+    with pytest.raises(StoreError) as info:
+        open_store(bare)
+    assert password_needed(info.value.problem)  # what `jointcheck inspect` checks
+
+    async def run():
+        app = InspectApp(None, host=drawn.host, login_url=bare)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until(pilot, lambda: isinstance(app.screen, LoginModal))
+            assert app.screen.query_one("#login-user", Input).value == login
+            app.screen.query_one("#login-password", Input).value = "wrong"
+            await pilot.press("enter")
+            await until(pilot, lambda: "password authentication failed"
+                        in str(app.screen.query_one("#form-error").render()))
+            assert isinstance(app.screen, LoginModal)
+            app.screen.query_one("#login-password", Input).value = PASSWORD
+            await pilot.press("enter")
+            await until(pilot, lambda: isinstance(app.screen, TaskListScreen))
+            await until(pilot, lambda: app.screen.query("DataTable") and
+                        app.screen.query_one("DataTable").row_count > 0)
+            table = app.screen.query_one("DataTable")
+            shown = {str(k.value) for k in table.rows}
+            assert own in shown and other not in shown
+            engine = app.engine
+        engine.dispose()
+
+    asyncio.run(run())

@@ -95,15 +95,17 @@ class InspectApp(App[int]):
     # set by bench/app_startup.py: called once the first inspection screen is interactive
     on_inspection_ready: Callable[[InspectApp], None] | None = None
 
-    def __init__(self, engine: Engine, *, host: PluginHost | None = None,
+    def __init__(self, engine: Engine | None, *, host: PluginHost | None = None,
                  campaign: Checklist | None = None, task_id: str | None = None,
                  officer: str | None = None, loaded: Loaded | None = None,
                  actor: str | None = None,
                  fallback: Callable[[], Checklist | None] | None = None,
-                 review: str | bool | None = None):
+                 review: str | bool | None = None, login_url: str | None = None):
         super().__init__()
         localise(self)
-        self.engine = engine
+        # None until the person logs in (login_url: a server store without a password)
+        self._engine = engine
+        self.login_url = login_url
         self.host = host
         self.campaign = campaign
         self.task_id = task_id
@@ -113,15 +115,40 @@ class InspectApp(App[int]):
         self._loaded = loaded
         self.review = review  # the office's review: True (the newest campaign) or its id
 
+    @property
+    def engine(self) -> Engine:
+        """The store (every screen is shown after the login, if one was needed)."""
+        if self._engine is None:
+            raise RuntimeError("the store is not open yet: the login comes first")
+        return self._engine
+
+    @property
+    def store_open(self) -> bool:
+        return self._engine is not None
+
     # -- screens ---------------------------------------------------------------------------
 
     def on_mount(self) -> None:
         from jointcheck.core.store import IDLE_SECONDS
 
-        from .screens.tasks import TaskListScreen
-
         # hold no database connection while the inspector is idle (docs/store.md#connections)
         self.set_interval(IDLE_SECONDS / 2, self.release_idle_connections)
+        if self._engine is None and self.login_url is not None:
+            from .modals.login import LoginModal
+
+            self.push_screen(LoginModal(self.login_url), self._logged_in)
+            return
+        self._start()
+
+    def _logged_in(self, engine: Engine | None) -> None:
+        if engine is None:  # cancelled: nothing to show without the store
+            self.exit(1)
+            return
+        self._engine = engine
+        self._start()
+
+    def _start(self) -> None:
+        from .screens.tasks import TaskListScreen
 
         if self.review:
             from .screens.review import ReviewScreen
@@ -140,7 +167,7 @@ class InspectApp(App[int]):
         read or mark opens one again."""
         from jointcheck.core.store import release_idle
 
-        return release_idle(self.engine)
+        return self._engine is not None and release_idle(self._engine)
 
     def open_task(self, task_id: str, *, replace: bool = False) -> None:
         """Load *task_id* on a worker thread and show it."""

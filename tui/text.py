@@ -161,6 +161,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "yes": ("是", "yes"),
     "no": ("否", "no"),
     "ok": ("确定", "OK"),
+    # login (a server store without a configured password)
+    "login_title": ("登录", "Log in"),
+    "login_help": ("数据库服务器 {where} 需要您的登录名和密码（每人使用自己的登录）。",
+                   "The database server {where} needs your login and password (each person "
+                   "uses their own login)."),
+    "login_user": ("登录名", "Login"),
+    "login_password": ("密码", "Password"),
+    "login_ok": ("登录", "Log in"),
+    "login_missing": ("请填写登录名和密码", "Please enter the login and the password"),
+    "login_connecting": ("正在连接…", "Connecting…"),
     "cancel": ("取消", "Cancel"),
     "submit_title": ("提交检查记录", "Submit the record"),
     "submit_problems": ("以下问题需先处理（选择一项可跳转）：", "Fix these first (choose one to jump to it):"),

@@ -8,6 +8,7 @@ runs the app. Textual is imported only here, never by the light commands.
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
@@ -15,11 +16,14 @@ from ..i18n import translator
 from ._common import (
     EXIT_INVALID,
     campaign_id_or_fail,
+    db_url,
     echo_problems,
     example_checklist,
-    open_store_or_exit,
     plugins_and_checklist,
 )
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sqlalchemy import Engine
 
 _ = translator({
     "help": ("打开检查界面：不给任务时列出检查任务，给出任务（如 1-3）时直接打开该任务的检查记录。",
@@ -58,14 +62,17 @@ def inspect(ctx: click.Context, task: str | None, officer: str | None,
     host, checklist = plugins_and_checklist(campaign)
     if review and checklist is not None and checklist.campaign is not None:
         review_id = checklist.campaign.id
-    engine = open_store_or_exit(ctx)
+    engine, login_url = _open_or_login(ctx)
+
     def fallback():
         return example_checklist(host)
 
     try:
         loaded = None
         try:
-            if isinstance(review_id, str):
+            if engine is None:
+                pass  # the app asks for the login first, then reads
+            elif isinstance(review_id, str):
                 review_id = campaign_id_or_fail(review_id, engine)  # JC122 when unknown
                 if not list_tasks(engine, campaign=review_id):
                     raise RecordError([problem("JC848", campaign=review_id)])
@@ -81,11 +88,31 @@ def inspect(ctx: click.Context, task: str | None, officer: str | None,
         from jointcheck.tui.app import InspectApp
 
         app = InspectApp(engine, host=host, campaign=checklist, task_id=task, officer=officer,
-                         loaded=loaded, fallback=fallback, review=review_id)
+                         loaded=loaded, fallback=fallback, review=review_id,
+                         login_url=login_url)
         code = app.run()
+        if app.store_open:
+            engine = app.engine
     finally:
-        engine.dispose()
+        if engine is not None:
+            engine.dispose()
     sys.exit(code or 0)
+
+
+def _open_or_login(ctx: click.Context) -> tuple[Engine | None, str | None]:
+    """The store's Engine; or, for a server store that asks for a password none is
+    configured for (URL, PGPASSWORD, .pgpass), None and the URL: the app asks for the
+    login itself (docs/deployment.md). Any other problem is printed, exit 1."""
+    from ..store import StoreError, open_store, resolve_url
+    from ..store.access import password_needed
+
+    try:
+        return open_store(db_url(ctx)), None
+    except StoreError as exc:
+        if password_needed(exc.problem):
+            return None, resolve_url(db_url(ctx))
+        echo_problems([exc.problem])
+        sys.exit(EXIT_INVALID)
 
 
 def _is_file(value: str) -> bool:

@@ -204,6 +204,13 @@ def login_name(url: str) -> str:
         return "?"
 
 
+def password_needed(found: Problem) -> bool:
+    """Whether a connection problem is a server asking for a password that none was
+    configured for (no password in the URL, no ``PGPASSWORD``, no ``.pgpass`` entry):
+    the app then asks for the login itself."""
+    return found.code == "JC702" and "no password supplied" in str(found.params.get("detail"))
+
+
 # --------------------------------------------------------------------------- refusals
 
 
