@@ -3,12 +3,17 @@
 The commands are found by walking the click groups from ``jointcheck.core.cli.COMMANDS``,
 so a new command is covered without touching this file. Each one is run with missing and
 unwritable paths, a file where a directory is expected, a directory where a file is
-expected, huge and negative integers, empty and wildcard text, against a nonexistent
-store and an empty one (on each engine). Any traceback — or the safety net's JC901, which
+expected, a 0-byte file, random bytes, another program's SQLite database, huge and
+negative integers, empty and wildcard text, against a nonexistent store and an empty one
+(on each engine), and with such files as the store. Any traceback — or the safety net's JC901, which
 would hide one — fails the test, as does an exit status other than 0, 1 or 2.
 """
 
 from __future__ import annotations
+
+import random
+import sqlite3
+from pathlib import Path
 
 import click
 import pytest
@@ -41,7 +46,7 @@ def hostile_values(param: click.Parameter, paths: dict[str, str]) -> list[str]:
     t = param.type
     if isinstance(t, click.Path):
         return [paths["missing"], paths["file_as_dir"], paths["dir"], paths["file"],
-                paths["unwritable"]]
+                paths["unwritable"], paths["empty"], paths["binary"], paths["foreign"]]
     if isinstance(t, click.types.IntParamType):
         # arguments (ids) get a number beyond 64 bits; counts a negative one (a huge count
         # would be honoured, slowly)
@@ -87,9 +92,19 @@ def hostile_paths(tmp_path):
     a_dir = tmp_path / "adir"
     a_dir.mkdir()
     (a_dir / "campaign.yaml").write_text("campaign: [\n", encoding="utf-8")
+    empty = tmp_path / "empty.yaml"  # a 0-byte file, with a suffix commands look at
+    empty.write_bytes(b"")
+    binary = tmp_path / "random.xlsx"  # random bytes under a name that promises a format
+    binary.write_bytes(bytes(random.Random(18).randrange(256) for _ in range(4096)))
+    foreign = tmp_path / "other.db"  # another program's SQLite database
+    con = sqlite3.connect(foreign)
+    con.execute("CREATE TABLE contacts (name TEXT)")
+    con.commit()
+    con.close()
     return {"missing": str(tmp_path / "no" / "such" / "x.csv"),
             "file_as_dir": str(a_file / "sub" / "x.json"), "dir": str(a_dir),
-            "file": str(a_file), "unwritable": "/proc/version/x.json"}
+            "file": str(a_file), "unwritable": "/proc/version/x.json", "empty": str(empty),
+            "binary": str(binary), "foreign": str(foreign)}
 
 
 def run_all(url: str, hostile_paths: dict[str, str]) -> list[str]:
@@ -179,13 +194,16 @@ def test_an_unexpected_exception_is_logged_not_shown(tmp_path, monkeypatch):
     assert "Traceback" in text and "RuntimeError: a defect" in text
 
 
-@pytest.mark.parametrize("store", ["a_file", "a_directory"])
+@pytest.mark.parametrize("store", ["file", "dir", "empty", "foreign"])
 def test_no_command_shows_a_traceback_on_a_store_that_is_not_one(store, hostile_paths,
                                                                   tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("JOINTCHECK_LOG_DIR", str(tmp_path / "logs"))
-    target = hostile_paths["file"] if store == "a_file" else hostile_paths["dir"]
+    target = Path(hostile_paths[store])
+    before = target.read_bytes() if target.is_file() else None
     assert run_all(f"sqlite:///{target}", hostile_paths) == []
+    if store != "empty":  # db upgrade makes a store of an empty file, as it should
+        assert (target.read_bytes() if target.is_file() else None) == before
 
 
 @pytest.mark.parametrize("args", [["99999999999999999999"], ["no-such-task"],

@@ -209,3 +209,38 @@ def test_report_output_suffix_and_folder(settled, store_url, tmp_path):
     english = run_cli(store_url, "--lang", "en", "report", "statistics", C, "-o", "a.txt")
     assert "must end in .xlsx, .csv or .json (e.g. a.xlsx)" in english.output
 
+
+
+def test_an_unknown_draw_is_one_code_and_exit_1_everywhere(settled, store_url, tmp_path):
+    outputs = set()
+    for args in (["draw", "show", "99"], ["draw", "verify", "99"], ["draw", "export", "99"],
+                 ["tasks", "list", "--draw", "99"],
+                 ["bundle", "export", "--draw", "99", "-o", str(tmp_path / "b.jcb")]):
+        done = run_cli(store_url, *args)
+        assert done.exit_code == 1 and codes(done.output) == ["JC734"], (args, done.output)
+        outputs.add(done.output.strip())
+    assert len(outputs) == 1
+    assert not list(tmp_path.glob("*b.jcb*"))  # nor a half bundle
+
+
+# --- hostile files: a 0-byte file, random bytes --------------------------------------------
+
+def test_an_empty_or_random_file_is_named_in_the_users_language(settled, store_url, tmp_path):
+    empty, rand = tmp_path / "empty.xlsx", tmp_path / "random.xlsx"
+    empty.write_bytes(b"")
+    rand.write_bytes(bytes(range(256)) * 8)
+    said = {}
+    for path in (empty, rand):
+        done = run_cli(store_url, "targets", "import", str(path))
+        assert done.exit_code == 1 and codes(done.output) == ["JC609"], done.output
+        said[path.name] = done.output
+    assert "文件为空（0 字节）" in said["empty.xlsx"]
+    assert "不是 .xlsx 工作簿" in said["random.xlsx"] and "zip file" not in said["random.xlsx"]
+    columns = tmp_path / "columns.yaml"
+    columns.write_bytes(b"\xff\xfe" + bytes(range(128, 256)))
+    done = run_cli(store_url, "publish", C, "-o", str(tmp_path / "pub"), "--columns", str(columns))
+    assert done.exit_code == 1 and codes(done.output) == ["JC850"]
+    assert "不是 UTF-8 编码" in done.output and "codec" not in done.output
+    columns.write_bytes(b"")
+    done = run_cli(store_url, "publish", C, "-o", str(tmp_path / "pub"), "--columns", str(columns))
+    assert done.exit_code == 1 and "应为“平台列名: 字段”的映射" in done.output

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from ..i18n import translator
-from ._common import campaign_id_or_fail, echo_json, format_option, store_engine
+from ._common import campaign_id_or_fail, echo_json, fail, format_option, store_engine
 
 _ = translator({
     "group": ("检查任务（每个抽取的检查对象一项）", "Inspection tasks (one per drawn target)"),
@@ -42,6 +42,14 @@ def list_(ctx: click.Context, campaign: str | None, draw_id: int | None, officer
     with store_engine(ctx) as engine:
         if campaign is not None:
             campaign = campaign_id_or_fail(campaign, engine)
+        if draw_id is not None:  # no such draw: JC734, as `draw show` says it
+            from ..draw.algorithm import DrawError
+            from ..draw.service import load_draw
+
+            try:
+                load_draw(engine, draw_id)
+            except DrawError as exc:
+                fail(exc.problems)
         found = list_tasks(engine, campaign=campaign, draw=draw_id, officer=officer,
                            statuses=statuses)
         totals = applicable_counts(engine, found)

@@ -736,7 +736,7 @@ def unsampled_warnings(result: Mapping[str, Any]) -> list[str]:
 MAX_DRAW_ID = 2**63 - 1
 
 
-def _draw_row(conn: Connection, draw_id: int) -> Any:
+def draw_row(conn: Connection, draw_id: int) -> Any:
     """The ``draws`` row *draw_id*, or DrawError JC734."""
     from sqlalchemy import select
 
@@ -752,7 +752,7 @@ def _draw_row(conn: Connection, draw_id: int) -> Any:
 
 def load_draw(engine: Engine, draw_id: int) -> DrawRecord:
     with engine.connect() as conn:
-        row = _draw_row(conn, draw_id)
+        row = draw_row(conn, draw_id)
     return _record_from_row(row)
 
 
@@ -897,7 +897,7 @@ def verify_stored(engine: Engine, draw_id: int) -> VerifyReport:
 
     report = VerifyReport(draw_id)
     with engine.connect() as conn:
-        row = _draw_row(conn, draw_id)
+        row = draw_row(conn, draw_id)
         record = _record_from_row(row)
         data = record.export()
         if not _check_record(report, data):

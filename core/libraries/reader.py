@@ -48,6 +48,10 @@ from .messages import LibraryError, row_problem
 # details of JC602 and JC606 (the mapping file)
 _ = translator({
     "unknown_encoding": ("未知的编码“{encoding}”", "unknown encoding '{encoding}'"),
+    "empty_file": ("文件为空（0 字节）", "the file is empty (0 bytes)"),
+    "not_xlsx": ("文件不是 .xlsx 工作簿（.xlsx 是 zip 格式；旧的 .xls 文件请在 Excel 中另存为 .xlsx）",
+                 "the file is not an .xlsx workbook (an .xlsx file is a zip archive; save an "
+                 "old .xls file as .xlsx in Excel)"),
     "top": ("顶层应为包含 columns: 和/或 departments: 的映射",
             "the top level must be a mapping with columns: and/or departments:"),
     "unknown_keys": ("未知的键 {keys}；应为 columns: 和 departments:",
@@ -452,7 +456,10 @@ class _XlsxSource:
         self.encoding = None
         try:
             self._wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
+        except zipfile.BadZipFile:  # an empty file, random bytes, an .xls renamed .xlsx...
+            raise LibraryError([row_problem("JC609", file=label, detail=_(
+                "not_xlsx" if path.stat().st_size else "empty_file"))]) from None
+        except (InvalidFileException, KeyError, OSError, ValueError) as exc:
             raise LibraryError([row_problem("JC609", file=label, detail=str(exc) or
                                             type(exc).__name__)]) from None
         if sheet is None:

@@ -268,6 +268,14 @@ def _select_tasks(conn: Connection, draw_id: int, officer: str | None,
 
     rows = list(conn.execute(select(tasks).where(tasks.c.draw_id == draw_id)
                              .order_by(tasks.c.seq)))
+    if not rows:  # no such draw: JC734, as `draw show` says it
+        from ..draw.algorithm import DrawError
+        from ..draw.service import draw_row
+
+        try:
+            draw_row(conn, draw_id)
+        except DrawError as exc:
+            raise BundleError(exc.problems) from None
     wanted = list(dict.fromkeys(task_ids))
     if wanted:
         have = {r.id for r in rows}

@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..clock import today
-from ..errors import problem
+from ..errors import os_detail, problem
+from ..i18n import Localized
 from ..records.service import RecordError
 from . import cannot_write, write_csv, write_json
 
@@ -53,12 +54,20 @@ def read_columns(path: Path) -> list[tuple[str, str]]:
     try:
         text = Path(path).read_text(encoding="utf-8")
         node = yaml.compose(text)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+    except UnicodeDecodeError as exc:
+        raise RecordError([problem("JC850", file=str(path), detail=Localized(
+            f"文件不是 UTF-8 编码（第 {exc.start} 字节）",
+            f"the file is not UTF-8 (byte {exc.start})"))]) from exc
+    except OSError as exc:
+        raise RecordError([problem("JC850", file=str(path), detail=os_detail(exc, str(path)))]
+                          ) from exc
+    except yaml.YAMLError as exc:
         raise RecordError([problem("JC850", file=str(path), detail=str(exc).splitlines()[0])]
                           ) from exc
     if not isinstance(node, yaml.MappingNode) or not node.value:
         raise RecordError([problem("JC850", file=str(path), line=1, column=1,
-                                   detail="expected a mapping")])
+                                   detail=Localized("应为“平台列名: 字段”的映射",
+                                                    "expected a mapping"))])
     out = []
     for key, value in node.value:
         field = value.value if isinstance(value, yaml.ScalarNode) else None
