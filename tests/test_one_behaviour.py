@@ -159,7 +159,7 @@ def _foreign(path: Path) -> None:
 
 
 @pytest.mark.parametrize(("kind", "code"), [("empty", "JC703"), ("random", "JC706"),
-                                            ("foreign", "JC720")])
+                                            ("foreign", "JC720"), ("folder", "JC706")])
 def test_a_store_that_is_not_one_is_named_and_left_as_it_was(tmp_path, monkeypatch, kind, code):
     monkeypatch.chdir(tmp_path)
     path = tmp_path / "store.db"
@@ -167,11 +167,13 @@ def test_a_store_that_is_not_one_is_named_and_left_as_it_was(tmp_path, monkeypat
         path.write_bytes(b"")
     elif kind == "random":
         path.write_bytes(os.urandom(8192))
+    elif kind == "folder":
+        path.mkdir()
     else:
         _foreign(path)
     before = snapshot(tmp_path)
     outputs = set()
-    for args in [*READERS, ["bundle", "show", str(path)]]:
+    for args in [*READERS, *([["bundle", "show", str(path)]] if kind != "folder" else [])]:
         done = run_cli(f"sqlite:///{path}", *args)
         assert done.exit_code == 1, (args, done.output)
         assert "Traceback" not in done.output
@@ -180,6 +182,11 @@ def test_a_store_that_is_not_one_is_named_and_left_as_it_was(tmp_path, monkeypat
             outputs.add(done.output.strip().splitlines()[-1])  # db status: a table first
         assert snapshot(tmp_path) == before, args
     assert len(outputs) == 1
+    if kind == "folder":
+        assert "这是一个文件夹，不是数据库文件" in outputs.pop()
+        assert run_cli(f"sqlite:///{path}/", "db", "upgrade").exit_code == 1
+        assert list(path.iterdir()) == []
+        return
     upgraded = run_cli(f"sqlite:///{path}", "db", "upgrade")
     if kind == "empty":  # an empty file is where db upgrade makes a store
         assert upgraded.exit_code == 0

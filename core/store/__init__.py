@@ -446,6 +446,18 @@ def _has_wal(path: Path) -> bool:
         return False
 
 
+def _is_folder(url: str, path: Path) -> bool:
+    """Whether a SQLite URL names a folder (an existing one, or a path ending in /)."""
+    return path.is_dir() or url.endswith(("/", os.sep))
+
+
+def _folder(url: str) -> StoreError:
+    """JC706 for a SQLite URL that names a folder, not a database file."""
+    return _error("JC706", url, detail="it is a folder, not a database file; name a file in "
+                  "it (e.g. FOLDER/jointcheck.db)" if get_lang() == "en"
+                  else "这是一个文件夹，不是数据库文件；请给出其中的文件（如 文件夹/jointcheck.db）")
+
+
 def _readonly_uri(path: Path) -> str:
     """The SQLite URI that opens *path* read-only: immutable (no lock, no journal, no
     ``-shm`` file: nothing is written, even in a read-only folder), unless a write-ahead
@@ -528,6 +540,8 @@ def upgrade(url: str | None = None) -> list[str]:
     url = resolve_url(url)
     _backend(url)
     path = sqlite_path(url)
+    if path is not None and _is_folder(url, path):
+        raise _folder(url)
     if path is not None and not path.parent.exists():
         raise _error("JC706", url, detail=f"{path.parent}: directory does not exist"
                      if get_lang() == "en" else f"目录 {path.parent} 不存在")
@@ -574,6 +588,8 @@ def open_store(url: str | None = None, *, readonly: bool = False) -> Engine:
     _backend(url)
     path = sqlite_path(url)
     if path is not None:
+        if _is_folder(url, path):
+            raise _folder(url)
         if not path.is_file():
             raise _error("JC701", url)
         _sqlite_contents(url, path)
