@@ -52,7 +52,7 @@ def review_app(drawn, **kw) -> InspectApp:
 
 async def review_list(pilot) -> ReviewScreen:
     await until(pilot, lambda: isinstance(pilot.app.screen, ReviewScreen)
-                and pilot.app.screen.loaded)
+                and pilot.app.screen.ready)
     return pilot.app.screen
 
 

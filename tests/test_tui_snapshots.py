@@ -147,7 +147,7 @@ def reviewing(*keys, record: bool = False, modal: str | None = None):
     async def run(pilot):
         from jointcheck.tui.screens.review import ReviewRecordScreen, ReviewScreen
 
-        while not (isinstance(pilot.app.screen, ReviewScreen) and pilot.app.screen.loaded):
+        while not (isinstance(pilot.app.screen, ReviewScreen) and pilot.app.screen.ready):
             await pilot.pause(0.05)
         for widget in pilot.app.screen.query(Input):
             widget.cursor_blink = False

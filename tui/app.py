@@ -8,15 +8,23 @@ a writer thread (tui/saving.py). It never re-implements a rule.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from textual import on
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
 from jointcheck.core.crash import write_crash_log
+from jointcheck.core.records.service import RecordError
+from jointcheck.core.store import IDLE_SECONDS, release_idle
 
+from .modals.help import HelpScreen
+from .modals.login import LoginModal
+from .screens.inspection import InspectionScreen
+from .screens.review import ReviewScreen
+from .screens.tasks import TaskListScreen
+from .session import InspectionReady, Loaded, OpenTask, Session, ShowRecord, load_record
 from .text import _, localise
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -24,7 +32,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from jointcheck.core.model import Checklist
     from jointcheck.core.plugins import PluginHost
-    from jointcheck.core.records.service import Draft, RecordVersion
+
+__all__ = ["Crashed", "InspectApp", "Loaded", "load_record"]
 
 
 class Crashed(Exception):
@@ -36,48 +45,6 @@ class Crashed(Exception):
 
     def __rich__(self) -> str:
         return self.sentence
-
-
-@dataclass
-class Loaded:
-    """What an inspection screen shows: the draft (or a submitted version as a read-only
-    draft), the version history and the version shown, if any."""
-
-    draft: Draft
-    history: list[RecordVersion]
-    shown: RecordVersion | None = None
-
-    @property
-    def readonly(self) -> bool:
-        return self.shown is not None
-
-
-def load_record(engine: Engine, task_id: str, host: PluginHost | None,
-                campaign: Checklist | None,
-                fallback: Callable[[], Checklist | None] | None = None) -> Loaded:
-    """Read a task for the inspection screen (on a worker thread, or before the app starts).
-    A task drawn before checklist snapshots were kept is pinned to *campaign*, else to
-    ``fallback()`` (the example campaign), loaded only then."""
-    from jointcheck.core.records.service import (
-        SUBMITTED,
-        RecordError,
-        load_draft,
-        version_draft,
-        versions,
-    )
-
-    try:
-        draft = load_draft(engine, task_id, host=host, campaign=campaign)
-    except RecordError as exc:
-        if campaign is not None or fallback is None \
-                or not any(p.code == "JC818" for p in exc.problems):
-            raise
-        draft = load_draft(engine, task_id, host=host, campaign=fallback())
-    history = versions(engine, task_id) if draft.task.version else []
-    if draft.task.status == SUBMITTED and history:
-        shown_draft, rv = version_draft(engine, task_id, host=host)
-        return Loaded(shown_draft, history, rv)
-    return Loaded(draft, history)
 
 
 class InspectApp(App[int]):
@@ -103,39 +70,34 @@ class InspectApp(App[int]):
                  review: str | bool | None = None, login_url: str | None = None):
         super().__init__()
         localise(self)
-        # None until the person logs in (login_url: a server store without a password)
-        self._engine = engine
+        # the store is None until the person logs in (login_url: a server store without a
+        # password)
+        self.session = Session(engine, host, campaign, actor, fallback)
         self.login_url = login_url
-        self.host = host
-        self.campaign = campaign
         self.task_id = task_id
         self.officer = officer
-        self.actor = actor
-        self.fallback = fallback
         self._loaded = loaded
         self.review = review  # the office's review: True (the newest campaign) or its id
 
     @property
     def engine(self) -> Engine:
         """The store (every screen is shown after the login, if one was needed)."""
-        if self._engine is None:
-            raise RuntimeError("the store is not open yet: the login comes first")
-        return self._engine
+        return self.session.engine
 
     @property
     def store_open(self) -> bool:
-        return self._engine is not None
+        return self.session.store is not None
+
+    @property
+    def host(self) -> PluginHost | None:
+        return self.session.host
 
     # -- screens ---------------------------------------------------------------------------
 
     def on_mount(self) -> None:
-        from jointcheck.core.store import IDLE_SECONDS
-
         # hold no database connection while the inspector is idle (docs/store.md#connections)
         self.set_interval(IDLE_SECONDS / 2, self.release_idle_connections)
-        if self._engine is None and self.login_url is not None:
-            from .modals.login import LoginModal
-
+        if self.session.store is None and self.login_url is not None:
             self.push_screen(LoginModal(self.login_url), self._logged_in)
             return
         self._start()
@@ -144,15 +106,11 @@ class InspectApp(App[int]):
         if engine is None:  # cancelled: nothing to show without the store
             self.exit(1)
             return
-        self._engine = engine
+        self.session.store = engine
         self._start()
 
     def _start(self) -> None:
-        from .screens.tasks import TaskListScreen
-
         if self.review:
-            from .screens.review import ReviewScreen
-
             self.push_screen(ReviewScreen(self.review if isinstance(self.review, str)
                                           else None))
         elif self.task_id is None:
@@ -165,20 +123,21 @@ class InspectApp(App[int]):
     def release_idle_connections(self) -> bool:
         """Close the store's connections once unused for a while (PostgreSQL); the next
         read or mark opens one again."""
-        from jointcheck.core.store import release_idle
-
-        return self._engine is not None and release_idle(self._engine)
+        store = self.session.store
+        return store is not None and release_idle(store)
 
     def open_task(self, task_id: str, *, replace: bool = False) -> None:
         """Load *task_id* on a worker thread and show it."""
         self.run_worker(lambda: self._load(task_id, replace), thread=True,
                         group="load", exclusive=True)
 
-    def _load(self, task_id: str, replace: bool) -> None:
-        from jointcheck.core.records.service import RecordError
+    def on_open_task(self, message: OpenTask) -> None:
+        self.open_task(message.task_id, replace=message.replace)
 
+    def _load(self, task_id: str, replace: bool) -> None:
+        s = self.session
         try:
-            loaded = load_record(self.engine, task_id, self.host, self.campaign, self.fallback)
+            loaded = load_record(s.engine, task_id, s.host, s.campaign, s.fallback)
         except RecordError as exc:
             self.call_from_thread(self.notify, "\n".join(p.message for p in exc.problems),
                                   severity="error")
@@ -187,15 +146,17 @@ class InspectApp(App[int]):
 
     def show_record(self, loaded: Loaded, replace: bool = False,
                     from_history: bool = False) -> None:
-        from .screens.inspection import InspectionScreen
-
         screen = InspectionScreen(loaded, from_history=from_history)
         if replace:
             self.switch_screen(screen)
         else:
             self.push_screen(screen)
 
-    def inspection_ready(self) -> None:
+    def on_show_record(self, message: ShowRecord) -> None:
+        self.show_record(message.loaded, message.replace, message.from_history)
+
+    @on(InspectionReady)
+    def _inspection_ready(self) -> None:
         hook = type(self).on_inspection_ready
         if hook is not None:
             hook(self)
@@ -203,8 +164,6 @@ class InspectApp(App[int]):
     # -- keys: help screen and command palette, both generated from the bindings ----------
 
     def action_help(self) -> None:
-        from .modals.help import HelpScreen
-
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.binding_rows(self.screen)))
 

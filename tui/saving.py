@@ -6,16 +6,19 @@ Textual thread worker, so the UI thread never waits on the database; while the s
 busy (SQLite locked by an import, PostgreSQL unreachable) a save is retried with backoff
 until it is stored — a mark waits, it is never dropped.
 
-Events reach the screen through ``notify(kind, **data)`` (called on the writer thread; the
-screen forwards them with ``call_from_thread``):
+What the writer reports reaches the screen as typed Textual messages, posted from the
+writer thread (``post_message`` is thread-safe; the screen handles them on the UI thread):
 
-- ``saving`` (pending): a queued save was superseded by a later value of its key;
-- ``saved`` (key, answer, pending);
-- ``busy`` (error, attempt): the store refused for now; retrying;
-- ``conflict`` (key, mine, theirs): someone else changed the answer (nothing written);
-- ``rejected`` (key, problems): the service refused the value (e.g. the record was
+- :class:`Saving` (pending): a queued save was superseded by a later value of its key;
+- :class:`Saved` (key, answer, pending);
+- :class:`Busy` (error, attempt): the store refused for now; retrying;
+- :class:`Conflict` (key, mine, theirs): someone else changed the answer (nothing written);
+- :class:`Rejected` (key, problems): the service refused the value (e.g. the record was
   submitted meanwhile);
-- ``done`` (job, result) / ``failed`` (job, problems): a queued job (submit, amend).
+- :class:`JobDone` (job, result, pending) / :class:`JobFailed` (job, problems, pending): a
+  queued job (submit, amend).
+
+``pending`` counts the writes still queued once this one is done.
 """
 
 from __future__ import annotations
@@ -24,13 +27,79 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.exc import DBAPIError, OperationalError
+from textual.message import Message
+
+from jointcheck.core.records.service import AnswerConflict, RecordError, save_answer
 
 if TYPE_CHECKING:  # pragma: no cover
     from sqlalchemy import Engine
 
+    from jointcheck.core.errors import Problem
     from jointcheck.core.model import Checklist
+    from jointcheck.core.records.service import Answer
+
+# -- what the writer thread reports --------------------------------------------------------
+
+
+class Saving(Message):
+    """A queued save was superseded by a later value of its key."""
+
+    def __init__(self, pending: int) -> None:
+        super().__init__()
+        self.pending = pending
+
+
+class Saved(Message):
+    """An answer is stored."""
+
+    def __init__(self, key: str, answer: Answer, pending: int) -> None:
+        super().__init__()
+        self.key, self.answer, self.pending = key, answer, pending
+
+
+class Busy(Message):
+    """The store refused a write for now (locked, unreachable): it is retried."""
+
+    def __init__(self, error: BaseException, attempt: int) -> None:
+        super().__init__()
+        self.error, self.attempt = error, attempt
+
+
+class Conflict(Message):
+    """Someone else changed the answer since it was loaded: nothing was written."""
+
+    def __init__(self, key: str, mine: Any, theirs: Any) -> None:
+        super().__init__()
+        self.key, self.mine, self.theirs = key, mine, theirs
+
+
+class Rejected(Message):
+    """The records service refused the value (e.g. the record was submitted meanwhile)."""
+
+    def __init__(self, key: str, problems: list[Problem]) -> None:
+        super().__init__()
+        self.key, self.problems = key, problems
+
+
+class JobDone(Message):
+    """A queued job (submit, amend...) is done."""
+
+    def __init__(self, job: str, result: Any, pending: int) -> None:
+        super().__init__()
+        self.job, self.result, self.pending = job, result, pending
+
+
+class JobFailed(Message):
+    """A queued job was refused by the service."""
+
+    def __init__(self, job: str, problems: list[Problem], pending: int) -> None:
+        super().__init__()
+        self.job, self.problems, self.pending = job, problems, pending
+
 
 _STOP = object()
 BACKOFF_START, BACKOFF_MAX = 0.1, 2.0
@@ -47,14 +116,11 @@ class _Save:
 class _Job:
     name: str
     run: Callable[[], Any]
-    data: dict[str, Any] = field(default_factory=dict)
 
 
 def is_busy(exc: BaseException) -> bool:
     """Whether *exc* means "the store cannot take this write now, try again": SQLite
     locked or busy, a lost or refused connection."""
-    from sqlalchemy.exc import DBAPIError, OperationalError
-
     if isinstance(exc, OperationalError):
         return True
     return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
@@ -64,13 +130,13 @@ class Saver:
     """Serialises the writes of one record; :meth:`run` is the writer thread's body."""
 
     def __init__(self, engine: Engine, task_id: str, checklist: Checklist,
-                 versions: dict[str, int], notify: Callable[..., None], *,
+                 versions: dict[str, int], post: Callable[[Message], object], *,
                  actor: str | None = None, sleep: Callable[[float], None] = time.sleep):
         self.engine = engine
         self.task_id = task_id
         self.checklist = checklist
         self.versions = dict(versions)
-        self.notify = notify
+        self.post = post  # thread-safe: the screen's post_message
         self.actor = actor
         self._sleep = sleep
         self._queue: queue.Queue[Any] = queue.Queue()
@@ -88,9 +154,9 @@ class Saver:
     def save(self, key: str, value: Any, *, expected: int | None = None) -> None:
         self._put(_Save(key, value, expected))
 
-    def job(self, name: str, run: Callable[[], Any], **data: Any) -> None:
+    def job(self, name: str, run: Callable[[], Any]) -> None:
         """Run *run* on the writer thread after every save queued before it."""
-        self._put(_Job(name, run, data))
+        self._put(_Job(name, run))
 
     def adopt(self, key: str, version: int) -> None:
         """Take *version* as the one loaded for *key* (after choosing the other officer's
@@ -134,7 +200,7 @@ class Saver:
                 with self._lock:
                     self._pending -= 1
                 if superseded:
-                    self.notify("saving", pending=self.pending)
+                    self.post(Saving(self.pending))
 
     def _retrying(self, step: Callable[[], Any]) -> Any:
         delay, attempt = BACKOFF_START, 0
@@ -145,21 +211,18 @@ class Saver:
                 if not is_busy(exc) or self._stopped.is_set():
                     raise
                 attempt += 1
-                self.notify("busy", error=exc, attempt=attempt)
+                self.post(Busy(exc, attempt))
                 self._sleep(delay)
                 delay = min(delay * 2, BACKOFF_MAX)
 
     def _do(self, item: Any) -> None:
-        from jointcheck.core.records.service import AnswerConflict, RecordError, save_answer
-
         if isinstance(item, _Job):
             try:
                 result = self._retrying(item.run)
             except RecordError as exc:
-                self.notify("failed", job=item.name, problems=exc.problems, **item.data)
+                self.post(JobFailed(item.name, exc.problems, self.pending - 1))
                 return
-            self.notify("done", job=item.name, result=result, pending=self.pending - 1,
-                        **item.data)
+            self.post(JobDone(item.name, result, self.pending - 1))
             return
         expected = item.expected if item.expected is not None else self.versions.get(item.key, 0)
         try:
@@ -167,10 +230,10 @@ class Saver:
                 self.engine, self.task_id, item.key, item.value, expected=expected,
                 checklist=self.checklist, actor=self.actor))
         except AnswerConflict as exc:
-            self.notify("conflict", key=item.key, mine=item.value, theirs=exc.theirs)
+            self.post(Conflict(item.key, item.value, exc.theirs))
             return
         except RecordError as exc:
-            self.notify("rejected", key=item.key, problems=exc.problems)
+            self.post(Rejected(item.key, exc.problems))
             return
         self.versions[item.key] = answer.version
-        self.notify("saved", key=item.key, answer=answer, pending=self.pending - 1)
+        self.post(Saved(item.key, answer, self.pending - 1))

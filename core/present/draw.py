@@ -8,14 +8,13 @@ from typing import TYPE_CHECKING, Any
 
 from ..i18n import translator
 from ..text import local_time, table_lines
+from .team import member_text
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..draw.service import DrawRecord, VerifyReport
 
 _ = translator({
     "no_name": ("（名录库中已无此对象）", "(no longer in the library)"),
-    "no_officer": ("（名录库中已无此人）", "(no longer in the library)"),
-    "leader": ("组长", "leader"),
     "seq": ("抽取序号", "No."),
     "code": ("统一社会信用代码", "统一社会信用代码"),
     "name": ("市场主体名称", "市场主体名称"),
@@ -42,14 +41,6 @@ _ = translator({
     "consistent": ("一致", "一致 (consistent)"),
     "inconsistent": ("不一致", "不一致 (inconsistent)"),
 })
-
-
-def member_text(member: Mapping[str, Any]) -> str:
-    """One team member as shown: ``组长 姓名（部门）`` (the 执法证号 when the name is gone)."""
-    who = member.get("name") or f"{member['cert_no']}{_('no_officer')}"
-    dept = member.get("department_name")
-    text = f"{who}（{dept}）" if dept else who
-    return f"{_('leader')} {text}" if member.get("leader") else text
 
 
 def team_table(rows: Iterable[Mapping[str, Any]]) -> list[str]:

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..i18n import translator
-from .draw import member_text
 from .records import MARKS, outcome_label, results_lines, unfinished_lines
+from .team import member_text
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..classify import JointResult

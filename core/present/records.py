@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 from ..i18n import translator
 from ..records.messages import STATUS_NAMES
-from .draw import member_text
 from .results import plugin_note_of
+from .team import member_text
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..model import Checklist

@@ -12,13 +12,12 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
+from ..session import session_of
 from ..text import _, localise
 
 if TYPE_CHECKING:  # pragma: no cover
     from jointcheck.core.model import Campaign
     from jointcheck.core.status import Status
-
-    from ..app import InspectApp
 
 
 class DashboardScreen(Screen):
@@ -59,7 +58,7 @@ class DashboardScreen(Screen):
         from jointcheck.core.errors import ConfigError
         from jointcheck.core.status import campaign_status
 
-        app: InspectApp = self.app  # type: ignore[assignment]
+        app = session_of(self)
         try:
             calendar = calendar_for(self.campaign)
             found = campaign_status(app.engine, self.campaign, calendar)

@@ -8,7 +8,6 @@ stored. A submitted record is shown read-only, with its versions and ``a`` to am
 
 from __future__ import annotations
 
-import contextlib
 import time
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -38,14 +37,14 @@ from jointcheck.core.records.service import (
 )
 
 from ...core.clock import today as clock_today
+from ..saving import Busy, Conflict, JobDone, JobFailed, Rejected, Saved, Saver, Saving
+from ..session import InspectionReady, Loaded, OpenTask, Session, ShowRecord, session_of
 from ..text import _, localise
 from ..widgets.items import ItemList
 
 if TYPE_CHECKING:  # pragma: no cover
     from jointcheck.core.model import Item, JointResult
 
-    from ..app import InspectApp, Loaded
-    from ..saving import Saver
 
 BUSY_AFTER = 1.0  # seconds a save may take before the title says the store is busy
 
@@ -99,8 +98,8 @@ class InspectionScreen(Screen):
         return self._result
 
     @property
-    def jc_app(self) -> InspectApp:
-        return self.app  # type: ignore[return-value]
+    def session(self) -> Session:
+        return session_of(self)
 
     # -- layout ---------------------------------------------------------------------------
 
@@ -127,15 +126,13 @@ class InspectionScreen(Screen):
         items.go_to_item_number(self.draft.resume_index())
         items.focus()
         if not self.readonly:
-            from ..saving import Saver
-
             versions = {k: a.version for k, a in self.draft.answers.items()}
-            self.saver = Saver(self.jc_app.engine, self.draft.task.id, self.draft.checklist,
-                               versions, self._from_writer, actor=self.jc_app.actor)
+            self.saver = Saver(self.session.engine, self.draft.task.id, self.draft.checklist,
+                               versions, self.post_message, actor=self.session.actor)
             self._writer()
             self.set_interval(0.25, self._tick)
         self.refresh_all()
-        self.call_after_refresh(self.jc_app.inspection_ready)
+        self.call_after_refresh(self.app.post_message, InspectionReady())
 
     def on_unmount(self) -> None:
         if self.saver is not None:
@@ -401,7 +398,7 @@ class InspectionScreen(Screen):
         self.app.push_screen(FactsModal(facts), done)
 
     def action_officers(self) -> None:
-        from jointcheck.core.present.draw import member_text
+        from jointcheck.core.present.team import member_text
 
         from ..modals.pick import PickModal
 
@@ -438,10 +435,10 @@ class InspectionScreen(Screen):
             return
         from jointcheck.core.records.service import submit
 
-        app, draft = self.jc_app, self.draft
+        app, draft = self.session, self.draft
         assert self.saver is not None
         self.notify(_("submitting"))
-        self._on_writer("saving", {})
+        self._saving()
         self.saver.job("submit", lambda: submit(
             app.engine, draft.task.id, host=app.host, campaign=draft.checklist,
             confirm_date=bool(arg), actor=app.actor))
@@ -480,12 +477,12 @@ class InspectionScreen(Screen):
         from jointcheck.core.records.service import RecordError, start_amendment
 
         try:
-            start_amendment(self.jc_app.engine, self.draft.task.id, reason,
-                            actor=self.jc_app.actor)
+            start_amendment(self.session.engine, self.draft.task.id, reason,
+                            actor=self.session.actor)
         except RecordError as exc:
             self.app.call_from_thread(self._problems, exc.problems)
             return
-        self.app.call_from_thread(self.jc_app.open_task, self.draft.task.id, replace=True)
+        self.app.post_message(OpenTask(self.draft.task.id, replace=True))
 
     def action_history(self) -> None:
         """Choose a submitted version to read (read-only, over the checklist it was filled
@@ -507,17 +504,15 @@ class InspectionScreen(Screen):
     def _open_version(self, version: int) -> None:
         from jointcheck.core.records.service import RecordError, version_draft
 
-        from ..app import Loaded
-
-        app = self.jc_app
+        s = self.session
         try:
-            draft, rv = version_draft(app.engine, self.draft.task.id, version, host=app.host)
+            draft, rv = version_draft(s.engine, self.draft.task.id, version, host=s.host)
         except RecordError as exc:
-            app.call_from_thread(self._problems, exc.problems)
+            self.app.call_from_thread(self._problems, exc.problems)
             return
         loaded = Loaded(draft, self.loaded.history, rv)
         # one version view at a time: a second choice replaces the first
-        app.call_from_thread(app.show_record, loaded, self.from_history, True)
+        self.app.post_message(ShowRecord(loaded, replace=self.from_history, from_history=True))
 
     def action_back(self) -> None:
         if len(self.app.screen_stack) > 2:
@@ -539,7 +534,7 @@ class InspectionScreen(Screen):
         self.refresh_all()
         assert self.saver is not None
         self.saver.save(key, value)
-        self._on_writer("saving", {})
+        self._saving()
 
     def set_field(self, name: str, value: Any) -> None:
         key = field_key(name)
@@ -547,7 +542,7 @@ class InspectionScreen(Screen):
         self.refresh_all()
         assert self.saver is not None
         self.saver.save(key, value)
-        self._on_writer("saving", {})
+        self._saving()
 
     def _store_locally(self, key: str, value: Any) -> None:
         old = self.draft.answers.get(key)
@@ -559,37 +554,48 @@ class InspectionScreen(Screen):
 
     # -- events from the writer thread ----------------------------------------------------
 
-    def _from_writer(self, kind: str, **data: Any) -> None:
-        # RuntimeError: the app has closed (the write itself is done, or was in flight)
-        with contextlib.suppress(RuntimeError):
-            self.app.call_from_thread(self._on_writer, kind, data)
+    def _saving(self) -> None:
+        """A write is queued: the title says so (and that the store is busy, if it is)."""
+        if self._saving_since is None:
+            self._saving_since = time.monotonic()
+        self._set_state("busy" if self._busy else "saving")
 
-    def _on_writer(self, kind: str, data: dict[str, Any]) -> None:
-        if kind == "saving":
-            if self._saving_since is None:
-                self._saving_since = time.monotonic()
-            self._set_state("busy" if self._busy else "saving")
-        elif kind == "busy":
-            self._busy = True
-            self._set_state("busy")
-        elif kind in ("saved", "done") and data.get("pending", 0) <= 0:
-            self._saving_since = None
-            self._busy = False
+    def _all_saved(self, pending: int) -> None:
+        if pending > 0:
+            return
+        self._saving_since = None
+        self._busy = False
+        self._set_state("saved")
+        if self._quit_when_saved:
+            self.app.exit(0)
+
+    def on_saving(self, _message: Saving) -> None:
+        self._saving()
+
+    def on_busy(self, _message: Busy) -> None:
+        self._busy = True
+        self._set_state("busy")
+
+    def on_saved(self, message: Saved) -> None:
+        self._all_saved(message.pending)
+
+    def on_conflict(self, message: Conflict) -> None:
+        self._conflict(message.key, message.mine, message.theirs)
+
+    def on_rejected(self, message: Rejected) -> None:
+        self._set_state("unsaved")
+        self._problems(message.problems)
+
+    def on_job_done(self, message: JobDone) -> None:
+        self._all_saved(message.pending)
+        if message.job == "submit":
+            self.notify(_("submitted", n=message.result.version))
+            self.app.post_message(OpenTask(self.draft.task.id, replace=True))
+
+    def on_job_failed(self, message: JobFailed) -> None:
+        self._problems(message.problems)
+        if message.pending <= 0:
             self._set_state("saved")
-            if self._quit_when_saved:
-                self.app.exit(0)
-        if kind == "conflict":
-            self._conflict(data["key"], data["mine"], data["theirs"])
-        elif kind == "rejected":
-            self._set_state("unsaved")
-            self._problems(data["problems"])
-        elif kind == "done" and data["job"] == "submit":
-            self.notify(_("submitted", n=data["result"].version))
-            self.jc_app.open_task(self.draft.task.id, replace=True)
-        elif kind == "failed":
-            self._problems(data["problems"])
-            if self.saver is not None and self.saver.pending <= 1:
-                self._set_state("saved")
 
     def _tick(self) -> None:
         if self._saving_since is not None and time.monotonic() - self._saving_since > BUSY_AFTER:
@@ -610,7 +616,7 @@ class InspectionScreen(Screen):
             assert self.saver is not None
             if which == "mine":
                 self.saver.save(key, mine, expected=theirs.version)
-                self._on_writer("saving", {})
+                self._saving()
             else:
                 self.draft.answers[key] = theirs
                 self.saver.adopt(key, theirs.version)

@@ -22,6 +22,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from ..session import Session, session_of
 from ..text import _, localise
 from ..widgets.items import folded
 from .listing import FilteredList
@@ -30,7 +31,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from jointcheck.core.errors import Problem
     from jointcheck.core.records.results import Consolidated
 
-    from ..app import InspectApp
 
 JOINT = "joint"  # the option id of the joint result's block
 NARROW_BELOW = 100  # columns: the app's -narrow layout (InspectApp.HORIZONTAL_BREAKPOINTS)
@@ -76,8 +76,8 @@ class _Loading(Screen):
     """Runs a store read or write on a worker thread; errors become notifications."""
 
     @property
-    def jc_app(self) -> InspectApp:
-        return self.app  # type: ignore[return-value]
+    def session(self) -> Session:
+        return session_of(self)
 
     def fail(self, exc: BaseException) -> None:
         """From a worker: show the store error in the app (never a traceback)."""
@@ -107,7 +107,7 @@ class ReviewScreen(FilteredList, _Loading):
         self.campaign = campaign
         self.rows: list[Consolidated] = []
         self.departments: list[tuple[str, str]] = []
-        self.loaded = False
+        self.ready = False  # the rows are loaded
 
     def compose(self) -> ComposeResult:
         yield Header(icon="≡")
@@ -125,7 +125,7 @@ class ReviewScreen(FilteredList, _Loading):
         self.load()
 
     def on_screen_resume(self) -> None:
-        if self.loaded:
+        if self.ready:
             self.load()
 
     def action_reload(self) -> None:
@@ -135,7 +135,7 @@ class ReviewScreen(FilteredList, _Loading):
     def load(self) -> None:
         from jointcheck.core.records.results import campaign_checklist, load
 
-        app = self.jc_app
+        app = self.session
         try:
             campaign = self.campaign or latest_campaign(app.engine)
             rows = load(app.engine, campaign) if campaign else []
@@ -151,7 +151,7 @@ class ReviewScreen(FilteredList, _Loading):
             review_counts,
         )
 
-        self.campaign, self.rows, self.loaded = campaign, rows, True
+        self.campaign, self.rows, self.ready = campaign, rows, True
         if checklist is not None and checklist.campaign is not None:
             c = checklist.campaign
             self.sub_title = c.document_number or c.title
@@ -167,7 +167,7 @@ class ReviewScreen(FilteredList, _Loading):
         return [r for r in self.rows if r.submitted]
 
     def on_resize(self) -> None:
-        if self.loaded and self._narrow() != self._columns_narrow:
+        if self.ready and self._narrow() != self._columns_narrow:
             self.query_one(DataTable).clear(columns=True)
             self._fill()
 
@@ -224,7 +224,7 @@ class ReviewScreen(FilteredList, _Loading):
     def action_settle(self) -> None:
         from ..modals.settle import SettleModal
 
-        if not self.loaded or not self.campaign:
+        if not self.ready or not self.campaign:
             return
         todo = [r for r in self.rows if r.submitted and not r.is_settled]
         missing = [r for r in self.rows if not r.submitted]
@@ -243,7 +243,7 @@ class ReviewScreen(FilteredList, _Loading):
     def settle(self, allow_missing: bool) -> None:
         from jointcheck.core.records.results import settle
 
-        app = self.jc_app
+        app = self.session
         assert self.campaign is not None
         try:
             done = settle(app.engine, self.campaign, allow_missing=allow_missing,
@@ -310,7 +310,7 @@ class ReviewRecordScreen(_Loading):
         from jointcheck.core.records.results import load
         from jointcheck.core.records.service import get_task
 
-        app = self.jc_app
+        app = self.session
         try:
             with app.engine.connect() as conn:
                 task = get_task(conn, self.task_id)
@@ -455,7 +455,7 @@ class ReviewRecordScreen(_Loading):
         from jointcheck.core.records.results import publication_warning, set_result
         from jointcheck.core.records.service import RecordError
 
-        app, row = self.jc_app, self.row
+        app, row = self.session, self.row
         assert row is not None
         change: dict[str, Any] = {"result": int(value)} if kind == "result" else {
             kind: [value]}

@@ -12,13 +12,12 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from jointcheck.core.present.records import task_status
 
+from ..session import OpenTask, session_of
 from ..text import _, localise
 from .listing import FilteredList
 
 if TYPE_CHECKING:  # pragma: no cover
     from jointcheck.core.records.service import Task
-
-    from ..app import InspectApp
 
 
 def task_cells(task: Task, total: int | None, check_date: str | None) -> list[str]:
@@ -75,7 +74,7 @@ class TaskListScreen(FilteredList):
     def load(self) -> None:
         from jointcheck.core.records.service import applicable_counts, check_dates, list_tasks
 
-        app: InspectApp = self.app  # type: ignore[assignment]
+        app = session_of(self)
         tasks = list_tasks(app.engine, officer=self.officer)
         totals = applicable_counts(app.engine, tasks, app.host)
         dates = check_dates(app.engine, [t.id for t in tasks])
@@ -98,7 +97,7 @@ class TaskListScreen(FilteredList):
         empty.display = not self.tasks
 
     def open_row(self, key: str) -> None:
-        self.app.open_task(key)  # type: ignore[attr-defined]
+        self.app.post_message(OpenTask(key))
 
     def action_clear(self) -> None:
         self.query_one(Input).value = ""
@@ -115,7 +114,7 @@ class TaskListScreen(FilteredList):
         """The campaign's progress: the app's campaign, else the example's."""
         from .dashboard import DashboardScreen
 
-        app: InspectApp = self.app  # type: ignore[assignment]
+        app = session_of(self)
         checklist = app.campaign or (app.fallback() if app.fallback else None)
         if checklist is None or checklist.campaign is None:
             self.app.notify(_("no_campaign"), severity="warning")
