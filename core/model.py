@@ -340,3 +340,21 @@ class JointResult:
             "departments": {c: r.to_json() for c, r in self.departments.items()},
             "joint": {"code": self.code, "text": self.text},
         }
+
+
+# -- referrals (问题线索移交): the statuses of a referral -----------------------------------
+
+DRAFTED, SENT, RECEIVED, OPENED, DECLINED, CLOSED, REPORTED = (
+    "drafted", "sent", "received", "opened", "declined", "closed", "reported")
+# a sent referral whose problem an amendment removed, withdrawn by a letter (``correct``)
+WITHDRAWN = "withdrawn"
+STATUSES = (DRAFTED, SENT, RECEIVED, OPENED, DECLINED, CLOSED, REPORTED, WITHDRAWN)
+# the steps ``referrals update`` records (withdrawing is ``referrals correct``'s)
+STEPS = (DRAFTED, SENT, RECEIVED, OPENED, DECLINED, CLOSED, REPORTED)
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    DRAFTED: (SENT,), SENT: (RECEIVED,), RECEIVED: (OPENED, DECLINED), OPENED: (CLOSED,),
+    CLOSED: (REPORTED,), DECLINED: (), REPORTED: (), WITHDRAWN: (),
+}
+DONE = (DECLINED, REPORTED, WITHDRAWN)
+# the department has decided on 立案: opened (and what follows) or declined
+DECIDED = {OPENED: OPENED, CLOSED: OPENED, REPORTED: OPENED, DECLINED: DECLINED}

@@ -33,6 +33,19 @@ from . import clock
 from . import deadlines as D
 from .errors import JointcheckError, problem, register
 from .i18n import Localized
+from .model import (
+    CLOSED,
+    DECLINED,
+    DONE,
+    DRAFTED,
+    OPENED,
+    RECEIVED,
+    REPORTED,
+    SENT,
+    STATUSES,
+    TRANSITIONS,
+    WITHDRAWN,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from sqlalchemy import Connection, Engine
@@ -41,20 +54,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from .deadlines import Rule
     from .model import Campaign
 
-DRAFTED, SENT, RECEIVED, OPENED, DECLINED, CLOSED, REPORTED = (
-    "drafted", "sent", "received", "opened", "declined", "closed", "reported")
-# a sent referral whose problem an amendment removed, withdrawn by a letter (``correct``)
-WITHDRAWN = "withdrawn"
-STATUSES = (DRAFTED, SENT, RECEIVED, OPENED, DECLINED, CLOSED, REPORTED, WITHDRAWN)
-# the steps ``referrals update`` records (withdrawing is ``referrals correct``'s)
-STEPS = (DRAFTED, SENT, RECEIVED, OPENED, DECLINED, CLOSED, REPORTED)
-TRANSITIONS: dict[str, tuple[str, ...]] = {
-    DRAFTED: (SENT,), SENT: (RECEIVED,), RECEIVED: (OPENED, DECLINED), OPENED: (CLOSED,),
-    CLOSED: (REPORTED,), DECLINED: (), REPORTED: (), WITHDRAWN: (),
-}
-DONE = (DECLINED, REPORTED, WITHDRAWN)
-# the department has decided on 立案: opened (and what follows) or declined
-DECIDED = {OPENED: OPENED, CLOSED: OPENED, REPORTED: OPENED, DECLINED: DECLINED}
 # the date column each status records
 DATE_COLUMN = {DRAFTED: "drafted_on", SENT: "sent_on", RECEIVED: "received_on",
                OPENED: "decided_on", DECLINED: "decided_on", CLOSED: "closed_on",

@@ -49,8 +49,20 @@ def _circles(graph: grimp.ImportGraph) -> list[list[str]]:
     return found
 
 
+# Circles known and owned by work in progress, each with what breaks it. The test fails
+# for any other circle, and for one of these once it is gone (strike it from the list).
+KNOWN = {
+    # issue 21: access's user administration writes audit entries (audit, begin_write)
+    # while audit reads access's identity and store.write_problem access's refusal;
+    # breaks when the identity reading moves below audit and the administration above it
+    ("jointcheck.core.store", "jointcheck.core.store.access", "jointcheck.core.store.audit"),
+}
+
+
 def test_no_import_circles():
-    assert _circles(_graph()) == []
+    found = {tuple(c) for c in _circles(_graph())}
+    assert found - KNOWN == set(), "new import circles"
+    assert KNOWN - found == set(), "a known circle is gone: strike it from KNOWN"
 
 
 def test_the_circle_finder_finds_one():

@@ -10,7 +10,7 @@ import click
 
 from ..clock import today as clock_today
 from ..i18n import translator
-from ..referrals import STATUSES, STEPS
+from ..model import STATUSES, STEPS
 from ._common import (
     EXIT_INVALID,
     OFFICE,

@@ -16,6 +16,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from ..errors import Problem, problem
+from ..model import DECIDED
 from .messages import status_name
 from .service import SUBMITTED, RecordError, Task, get_task, list_tasks
 
@@ -612,7 +613,6 @@ def referral_decisions(conn: Connection, campaign: str) -> dict[str, dict[str, l
     withdrawn referral, or one not yet decided, says nothing."""
     from sqlalchemy import select
 
-    from ..referrals import DECIDED
     from ..store.models import referrals
 
     out: dict[str, dict[str, list[str]]] = {}
