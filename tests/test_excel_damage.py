@@ -132,6 +132,7 @@ def target_with(**cells):
 @pytest.mark.parametrize(("column", "value", "code"), [
     ("注册号", "4.10621E+14", "JC625"),
     ("注册号", "410621000012345.0", "JC625"),
+    ("注册号", "410,621,000,012,345", "JC625"),  # a number format with thousands separators
     ("统一社会信用代码", "9.14106E+17", "JC625"),
     ("联系电话", "1.38123E+10", "JC625"),
     ("联系电话", "3923331234", "JC636"),  # 0392-3331234 without its 0
@@ -252,3 +253,13 @@ def test_a_damaged_file_never_replaces_a_stored_good_value(store_url, tmp_path):
 
 def target_row_n(n):
     return [*target_row(n), f"41062100001234{n}"]
+
+
+def test_the_inspection_history_s_credit_codes_are_checked_too(tmp_path):
+    headers = ["统一社会信用代码", "检查日期", "检查单位"]
+    path = write_xlsx(tmp_path / "h.xlsx", headers, [[914106031734614114.0, "2024-05-01", "应急管理局"],
+                                                     [code(2), "2024-05-02", "应急管理局"]])
+    assert [(p.line, p.code) for p in problems_of(path, "history")] == [(2, "JC635")]
+    path = write_csv(tmp_path / "h.csv", headers, [["914106031734614000", "2024-05-01", "应急管理局"]],
+                     encoding="gbk")
+    assert [(p.line, p.code) for p in problems_of(path, "history")] == [(2, "JC634")]

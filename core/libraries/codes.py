@@ -43,14 +43,16 @@ def normalise_code(s: str) -> str:
 
 
 _SCIENTIFIC = re.compile(r"^[0-9](?:\.[0-9]+)?[eE][+-]?[0-9]+$")
+_GROUPED = re.compile(r"^[0-9]{1,3}(?:,[0-9]{3}){3,}(?:\.0+)?$")  # 410,621,000,012,345
 
 
 def excel_number_text(text: str) -> bool:
     """Whether *text* is how a spreadsheet writes a number, not how a code or a phone
-    number is written: scientific notation (``9.14106E+17``, ``4.10621E+14``) or digits
-    with a decimal part of zeros (``410621000012345.0``)."""
+    number is written: scientific notation (``9.14106E+17``, ``4.10621E+14``), digits
+    with a decimal part of zeros (``410621000012345.0``) or in groups of three
+    (``410,621,000,012,345``: a number format with thousands separators)."""
     t = text.strip()
-    if _SCIENTIFIC.match(t):
+    if _SCIENTIFIC.match(t) or _GROUPED.match(t):
         return True
     head, dot, tail = t.partition(".")
     return bool(dot) and head.isdigit() and head.isascii() and tail != "" and set(tail) == {"0"}

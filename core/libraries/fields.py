@@ -289,9 +289,12 @@ class Field:
         return self.column[len("attributes."):] if self.column.startswith("attributes.") else None
 
 
+# 统一社会信用代码: the key of the target library, and the enterprise of a history row
+CREDIT_CODE = Field("credit_code", ("统一社会信用代码", "社会信用代码", "信用代码", "统一代码"),
+                    required=True, parse=parse_credit_code, digits=True)
+
 TARGET_FIELDS: tuple[Field, ...] = (
-    Field("credit_code", ("统一社会信用代码", "社会信用代码", "信用代码", "统一代码"),
-          required=True, parse=parse_credit_code, digits=True),
+    CREDIT_CODE,
     Field("name", ("市场主体名称", "企业名称", "单位名称", "主体名称", "名称"), required=True),
     Field("reg_no", ("注册号",), parse=parse_digit_text, max_len=32, digits=True),
     Field("legal_rep", ("法定代表人", "法定代表人（负责人）", "法定代表人/负责人", "负责人", "法人")),
@@ -335,8 +338,7 @@ OFFICER_FIELDS: tuple[Field, ...] = (
 
 # An inspection done outside jointcheck (国办发〔2024〕54号: every inspection leaves a trace).
 HISTORY_FIELDS: tuple[Field, ...] = (
-    Field("credit_code", ("统一社会信用代码", "社会信用代码", "信用代码", "统一代码"),
-          required=True, parse=parse_credit_code),
+    CREDIT_CODE,
     Field("inspected_on", ("检查日期", "检查时间", "实施日期"), required=True, parse=parse_date),
     Field("unit", ("检查单位", "检查机关", "实施机关", "检查部门"), required=True),
     Field("kind", ("检查类型", "检查方式"), max_len=64),
