@@ -272,6 +272,7 @@ def main() -> None:
     import sqlalchemy as sa
 
     from jointcheck.core.store import resolve_url
+    from jointcheck.core.store.access import drop_roles, role_prefix
     from tests.pgbouncer import bouncer
 
     began = time.monotonic()
@@ -324,8 +325,15 @@ def main() -> None:
             errors = [e for part in parts for e in part["errors"]]
             marks, lost = read_back(url, acks)
     finally:
+        store = sa.create_engine(sa.engine.make_url(base).set(database=name),
+                                 poolclass=sa.pool.NullPool)
+        with store.connect() as conn:
+            prefix = role_prefix(conn)  # roles are cluster-wide: they outlive the database
+        store.dispose()
         with admin.connect() as conn:
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            if prefix:
+                drop_roles(conn, prefix)
         admin.dispose()
     everything = steady + burst
     for e in errors[:10]:

@@ -29,7 +29,7 @@ def schema_url(base: str, schema: str, *, fresh: bool = False) -> str:
     from jointcheck.core.store import resolve_url
 
     if fresh:
-        admin(base, f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        drop_schema(base, schema)
     admin(base, f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
     url = make_url(resolve_url(base)).update_query_dict({"options": f"-csearch_path={schema}"})
     return url.render_as_string(hide_password=False)
@@ -41,4 +41,21 @@ def scratch_schema(base: str, schema: str) -> Iterator[str]:
     try:
         yield schema_url(base, schema, fresh=True)
     finally:
-        admin(base, f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        drop_schema(base, schema)
+
+
+def drop_schema(base: str, schema: str) -> None:
+    """Drop *schema* with the cluster-wide roles its store made (group roles, logins)."""
+    import sqlalchemy as sa
+
+    from jointcheck.core.store import access, resolve_url
+
+    engine = sa.create_engine(resolve_url(base), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            prefix = access.role_prefix(conn, schema)
+            conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+            if prefix:
+                access.drop_roles(conn, prefix)
+    finally:
+        engine.dispose()

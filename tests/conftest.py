@@ -115,35 +115,26 @@ def _role_prefix(schema: str) -> str | None:
     """The prefix of the group roles the store in *schema* made (migration 0007)."""
     import sqlalchemy as sa
 
-    engine = sa.create_engine(pg_base_url())
+    from jointcheck.core.store.access import role_prefix
+
+    engine = sa.create_engine(pg_base_url(), isolation_level="AUTOCOMMIT")
     try:
         with engine.connect() as conn:
-            return conn.execute(sa.text(
-                f'SELECT value FROM "{schema}".store_meta WHERE key = \'role_prefix\'')
-            ).scalar()
-    except sa.exc.DBAPIError:  # not migrated that far
-        return None
+            return role_prefix(conn, schema)
     finally:
         engine.dispose()
 
 
 def drop_roles(prefix: str) -> None:
-    """Drop the cluster-wide roles of a test store: its group roles (names starting with
-    *prefix*) and every login that is a member of one (``jointcheck users add``)."""
+    """Drop the cluster-wide roles of a test store: its group roles and their logins."""
     import sqlalchemy as sa
+
+    from jointcheck.core.store import access
 
     engine = sa.create_engine(pg_base_url(), isolation_level="AUTOCOMMIT")
     try:
         with engine.connect() as conn:
-            groups = [r[0] for r in conn.execute(sa.text(
-                "SELECT rolname FROM pg_roles WHERE starts_with(rolname, :p)"), {"p": prefix})]
-            members = [r[0] for r in conn.execute(sa.text(
-                "SELECT DISTINCT m.rolname FROM pg_auth_members a "
-                "JOIN pg_roles g ON g.oid = a.roleid JOIN pg_roles m ON m.oid = a.member "
-                "WHERE g.rolname = ANY(:g) AND m.rolcanlogin"), {"g": groups})]
-            for role in members + groups:
-                quoted = role.replace('"', '""')
-                conn.exec_driver_sql(f'DROP ROLE IF EXISTS "{quoted}"')
+            access.drop_roles(conn, prefix)
     finally:
         engine.dispose()
 

@@ -457,3 +457,36 @@ def test_the_app_asks_for_the_login_when_no_password_is_configured(server, tmp_p
         engine.dispose()
 
     asyncio.run(run())
+
+
+def test_downgrade_below_the_roles_and_upgrade_again(pg_store_url):
+    """Migration 0007 undone: policies, triggers, functions and group roles gone (the
+    audit log can be appended to as before), then made again."""
+    from alembic import command
+
+    from jointcheck.core.store import alembic_config, begin_write, upgrade
+
+    url = pg_store_url
+    login = add_user(url, "auditor")
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            prefix = conn.execute(sa.text(
+                "SELECT value FROM store_meta WHERE key = 'role_prefix'")).scalar_one()
+        with begin_write(engine) as conn:
+            cfg = alembic_config(url)
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0006")
+        with engine.connect() as conn:
+            groups = conn.execute(sa.text("SELECT count(*) FROM pg_roles WHERE "
+                                          "starts_with(rolname, :p)"), {"p": prefix}).scalar()
+            assert groups == 0
+            assert not sa.inspect(conn).has_table("logins")
+        assert upgrade(url) == ["0007"]
+        out = cli(url, "users", "list", "--format", "json")
+        assert out.exit_code == 0 and login not in out.output
+    finally:
+        engine.dispose()
+        with sa.create_engine(url).connect() as conn:  # the login outlived its group
+            conn.exec_driver_sql(f'DROP ROLE IF EXISTS "{login}"')
+            conn.commit()

@@ -379,3 +379,40 @@ def remove_user(engine: Engine, login: str) -> None:
         if getattr(getattr(exc.orig, "diag", None), "sqlstate", None) == "P0002":
             raise AccessError([problem("JC765", login=login)]) from exc
         raise
+
+
+# --------------------------------------------------------------------------- decommissioning
+
+
+def role_prefix(conn: Connection, schema: str | None = None) -> str | None:
+    """The prefix of the group roles of the store in *schema* (default: the current
+    one) of *conn*'s database (``store_meta.role_prefix``), or None (SQLite, or a store
+    below migration 0007). Read it before dropping a store's schema or database, then
+    :func:`drop_roles` (roles are cluster-wide: they outlive the store)."""
+    from sqlalchemy import text
+
+    if conn.dialect.name != "postgresql":
+        return None
+    table = f'"{schema.replace(chr(34), chr(34) * 2)}".store_meta' if schema else "store_meta"
+    if conn.execute(text("SELECT to_regclass(:t)"), {"t": table}).scalar() is None:
+        return None  # no such schema or table
+    return conn.execute(text(f"SELECT value FROM {table} WHERE key = 'role_prefix'")).scalar()
+
+
+def drop_roles(conn: Connection, prefix: str) -> list[str]:
+    """Drop the group roles whose names start with *prefix* and every login that is a
+    member of one; return their names. For a store whose schema or database was dropped
+    (tests, benchmarks, decommissioning): a role that still holds privileges elsewhere is
+    an error."""
+    from sqlalchemy import text
+
+    groups = [r[0] for r in conn.execute(text(
+        "SELECT rolname FROM pg_roles WHERE starts_with(rolname, :p)"), {"p": prefix})]
+    members = [r[0] for r in conn.execute(text(
+        "SELECT DISTINCT m.rolname FROM pg_auth_members a "
+        "JOIN pg_roles g ON g.oid = a.roleid JOIN pg_roles m ON m.oid = a.member "
+        "WHERE g.rolname = ANY(:g) AND m.rolcanlogin"), {"g": groups})]
+    for role in members + groups:
+        quoted = role.replace('"', '""')
+        conn.exec_driver_sql(f'DROP ROLE IF EXISTS "{quoted}"')
+    return members + groups

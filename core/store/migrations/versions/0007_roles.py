@@ -265,9 +265,13 @@ def downgrade() -> None:
                          "jc_task_exists(text)", "jc_actor()", "jc_login_department()",
                          "jc_login_cert()"):
             conn.exec_driver_sql(f"DROP FUNCTION {s}.{function}")
+        groups = ", ".join(q(prefix + name) for name in GROUPS)
+        for kind in ("TABLES", "SEQUENCES", "FUNCTIONS"):
+            conn.exec_driver_sql(f"REVOKE ALL ON ALL {kind} IN SCHEMA {s} FROM {groups}")
+            conn.exec_driver_sql(f"ALTER DEFAULT PRIVILEGES IN SCHEMA {s} "
+                                 f"REVOKE ALL ON {kind} FROM {groups}")
+        conn.exec_driver_sql(f"REVOKE ALL ON SCHEMA {s} FROM {groups}")
         for name in GROUPS:
-            role = q(prefix + name)
-            conn.exec_driver_sql(f"DROP OWNED BY {role}")
-            conn.exec_driver_sql(f"DROP ROLE {role}")
+            conn.exec_driver_sql(f"DROP ROLE {q(prefix + name)}")
         conn.execute(sa.text("DELETE FROM store_meta WHERE key = 'role_prefix'"))
     op.drop_table("logins")
