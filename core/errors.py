@@ -344,11 +344,20 @@ def row_problem(code: str, *, file: str, row: int | None = None, column: str | N
 
 class JointcheckError(Exception):
     """Raised with the problems that stop a command: ``.problems`` says why and how to fix
-    it. The CLI prints them (no traceback). Subclasses say where it came from."""
+    it, ``.code`` is the JC code of the first. The CLI prints them (no traceback), the
+    Python API raises them (docs/api.md). Subclasses say where it came from."""
 
     def __init__(self, problems: Iterable[Problem]):
         self.problems = list(problems)
         super().__init__(self.problems)
+
+    @property
+    def code(self) -> str | None:
+        """The JC code of the (first) problem, e.g. ``"JC122"``."""
+        return self.problems[0].code if self.problems else None
+
+    def to_json(self) -> dict[str, Any]:
+        return Verdict(self.problems).to_json()
 
     def __str__(self) -> str:
         return "\n".join(p.format() for p in self.problems)
@@ -356,3 +365,28 @@ class JointcheckError(Exception):
 
 class ConfigError(JointcheckError):
     """The problems that make a document or command input unusable."""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Whether a configuration, a file or an input is valid, with every problem found:
+    what ``validate --format json`` (and any command that refuses its input with
+    ``--format json``) prints."""
+
+    problems: list[Problem]
+
+    @property
+    def valid(self) -> bool:
+        return not any(p.is_error for p in self.problems)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.is_error]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if not p.is_error]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"valid": self.valid, "errors": [p.to_json() for p in self.errors],
+                "warnings": [p.to_json() for p in self.warnings]}

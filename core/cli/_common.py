@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from ..campaign import OpenCampaign, known_campaign_id, open_campaign
-from ..errors import ConfigError, Problem, os_detail, problem
+from ..errors import ConfigError, Problem, Verdict, os_detail, problem
 from ..i18n import get_lang, translator
 from ..model import Checklist
 from ..plugins import PluginHost, load_plugins
@@ -150,8 +150,7 @@ def echo_config_warnings(config: Any) -> None:
 def fail(problems: list[Problem], fmt: str = "text") -> NoReturn:
     """Report *problems* (text to stderr, or JSON to stdout) and exit 1."""
     if fmt == "json":
-        echo_json({"valid": False, "errors": [p.to_json() for p in problems if p.is_error],
-                   "warnings": [p.to_json() for p in problems if not p.is_error]})
+        echo_json(Verdict(problems).to_json())
     else:
         echo_problems(problems)
     sys.exit(EXIT_INVALID)

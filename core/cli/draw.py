@@ -149,9 +149,7 @@ def commit(ctx: click.Context, campaign: str | None, seed: str | None, weak_seed
         except DrawError as exc:
             _draw_error(exc, fmt)
     if fmt == "json":
-        echo_json({"campaign_id": outcome.campaign_id, "commitment": outcome.commitment,
-                   "commitment_id": outcome.id, "seed": outcome.seed,
-                   "seed_is_secret": True, "already_recorded": outcome.already_recorded})
+        echo_json(outcome.to_json())
         return
     key = "already" if outcome.already_recorded else "recorded"
     click.echo(_(key, id=outcome.id, campaign=outcome.campaign_id))

@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from ..errors import Verdict
 from ..i18n import translator
 from ._common import (
     EXIT_INVALID,
@@ -44,12 +45,10 @@ def validate(ctx: click.Context, paths: tuple[str, ...], fmt: str, strict: bool)
 
         with store_engine(ctx) as engine:
             config.add(drift_problems(config, engine))
-    problems = config.problems
-    errors = [p for p in problems if p.is_error]
-    warnings = [p for p in problems if not p.is_error]
+    verdict = Verdict(config.problems)
+    problems, errors, warnings = verdict.problems, verdict.errors, verdict.warnings
     if fmt == "json":
-        echo_json({"valid": not errors, "errors": [p.to_json() for p in errors],
-                   "warnings": [p.to_json() for p in warnings]})
+        echo_json(verdict.to_json())
     else:
         echo_problems(problems, err=False)
         if errors:

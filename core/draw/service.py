@@ -501,6 +501,12 @@ class Commitment:
     already_recorded: bool
     id: int
 
+    def to_json(self) -> dict[str, Any]:
+        """What ``draw commit --format json`` prints (the seed only when generated here)."""
+        return {"campaign_id": self.campaign_id, "commitment": self.commitment,
+                "commitment_id": self.id, "seed": self.seed, "seed_is_secret": True,
+                "already_recorded": self.already_recorded}
+
 
 def new_seed() -> str:
     """A fresh seed: 32 hexadecimal digits from the operating system's CSPRNG."""

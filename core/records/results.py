@@ -349,6 +349,10 @@ class Settlement:
     already: int  # settled before, unchanged
     missing: list[Consolidated]  # drawn enterprises without a submitted record
 
+    def to_json(self) -> dict[str, Any]:
+        return {"settled": [r.task.id for r in self.settled], "already": self.already,
+                "missing": [r.task.id for r in self.missing]}
+
 
 def settle(engine: Engine, campaign: str, *, allow_missing: bool = False,
            actor: str | None = None) -> Settlement:

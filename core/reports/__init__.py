@@ -39,6 +39,10 @@ class Written:
     unsettled: int  # drawn enterprises whose results are not settled (left out or blank)
     replaced: bool = False  # a file of that name was there before
 
+    def to_json(self) -> dict[str, Any]:
+        return {"path": str(self.path), "rows": self.rows, "unsettled": self.unsettled,
+                "replaced": self.replaced}
+
 
 def campaign_rows(engine: Engine, campaign: str, *, with_record: bool = False
                   ) -> tuple[list[Consolidated], Checklist]:

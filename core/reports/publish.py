@@ -42,6 +42,11 @@ class Published:
     on: date
     unverifiable: list[int] = field(default_factory=list)  # draws without replay files
 
+    def to_json(self) -> dict[str, Any]:
+        return {"folder": str(self.folder), "files": [str(f) for f in self.files],
+                "count": self.count, "unsettled": self.unsettled, "on": self.on.isoformat(),
+                "unverifiable": self.unverifiable}
+
 
 def read_columns(path: Path) -> list[tuple[str, str]]:
     """The ``--columns`` mapping: YAML ``platform column: field`` in the template's order
