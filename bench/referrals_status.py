@@ -34,6 +34,12 @@ CAMPAIGN_ID = "hebi-2020-industrial-safety"
 AS_OF = "2020-09-01"
 TARGET_SECONDS = 1.0
 TABLES = ("tasks", "record_versions", "record_problems", "referrals", "targets")
+# every synthetic record's classification: a problem left for follow-up in each department,
+# 责令改正 (what each synthetic problem proposes), so that no referral is stale
+_EIGHT = {"code": 8, "text": "发现问题待后续处理"}
+RESULTS = {"departments": {d: {"result": _EIGHT, "dispositions": ["责令改正"]}
+                           for d in ("emergency_mgmt", "market_supervision")},
+           "joint": _EIGHT}
 
 
 def log(text: str) -> None:
@@ -99,7 +105,7 @@ def fill(url: str, n_records: int, n_referrals: int) -> None:
         for chunk in batches([{"task_id": f"1-{n}", "version": 1, "checklist_fingerprint": fp,
                                "record": {"findings": {"inspected_on":
                                                        inspected[n - 1].isoformat()}},
-                               "results": {}, "digest": "0" * 64, "submitted_at": now,
+                               "results": RESULTS, "digest": "0" * 64, "submitted_at": now,
                                "submitted_by": "bench"} for n in range(1, submitted + 1)]):
             conn.execute(sa.insert(record_versions), chunk)
         for chunk in batches([{"task_id": f"1-{n}", "key": "field:inspected_on",

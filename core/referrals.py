@@ -288,29 +288,99 @@ class Referable:
 def current_problems(engine: Engine, campaign_id: str,
                      task_ids: Iterable[str] | None = None) -> dict[tuple[str, str, str], Referable]:
     """The referable problems of *campaign_id* (or of *task_ids*) by (task, department,
-    item), each with the dispositions the settled results (else the proposal) give it."""
+    item), each with the dispositions the settled results (else the proposal) give it
+    (core.records.results.item_dispositions).
+
+    Lean: one query reads each problem with its department's dispositions — settled ones
+    and their computed ones from the settlement, else the computed ones of the record — by
+    their JSON paths; only a task not settled whose results the office has overridden is
+    consolidated in full (``records.results.load``)."""
+    import json
+
+    from sqlalchemy import and_, exists, select
+
     from .records.results import item_dispositions, load
-    from .records.service import list_tasks
+    from .records.service import SUBMITTED, list_tasks
+    from .store.models import record_problems as rp
+    from .store.models import record_versions as rv
+    from .store.models import result_overrides, tasks
+    from .store.models import result_settlements as rs
+
+    parsed: dict[str, list[str]] = {}  # a few distinct lists among many rows
+
+    def listed(value: Any) -> list[str]:
+        if isinstance(value, str):
+            if value not in parsed:
+                loaded = json.loads(value)
+                parsed[value] = [str(v) for v in loaded] if isinstance(loaded, list) else []
+            return parsed[value]
+        return [str(v) for v in value] if isinstance(value, list) else []
 
     with engine.connect() as conn:
-        found = _current_problems(conn, campaign_id, task_ids)
-    if not found:
-        return {}
-    wanted = sorted({p.task_id for p in found})
-    rows = {r.task.id: r for r in load(engine, campaign_id, tasks=list_tasks(
-        engine, task_ids=wanted))}
+        scope = (select(rp.c.department).join(tasks, and_(tasks.c.id == rp.c.task_id,
+                                                          tasks.c.version == rp.c.version))
+                 .where(tasks.c.campaign_id == campaign_id).distinct())
+        departments = sorted(d for (d,) in conn.execute(scope))
+        cols: list[Any] = [rp.c.task_id, rp.c.version, rp.c.department, rp.c.item_id,
+                           rp.c.refer_to, rp.c.dispositions, rp.c.note, tasks.c.credit_code,
+                           rs.c.task_id.label("settled"),
+                           exists().where(result_overrides.c.task_id == rp.c.task_id)
+                           .label("overridden")]
+        for d in departments:
+            # as text, parsed once per distinct value
+            cols += [rs.c.results[("departments", d, "dispositions")].as_string(),
+                     rs.c.results[("departments", d, "computed_dispositions")].as_string(),
+                     rv.c.results[("departments", d, "dispositions")].as_string()]
+        q = (select(*cols)
+             .join(tasks, and_(tasks.c.id == rp.c.task_id, tasks.c.version == rp.c.version))
+             .join(rv, and_(rv.c.task_id == rp.c.task_id, rv.c.version == rp.c.version))
+             .outerjoin(rs, and_(rs.c.task_id == tasks.c.id, rs.c.version == tasks.c.version,
+                                 tasks.c.status == SUBMITTED))
+             .where(tasks.c.campaign_id == campaign_id)
+             .where(rp.c.corrected_on_site.is_(False))
+             .order_by(tasks.c.draw_id, tasks.c.seq, rp.c.n))
+        if task_ids is None:
+            found = list(conn.execute(q))
+        else:
+            from .draw.queries import chunks
+
+            found = [r for chunk in chunks(sorted(set(task_ids)))
+                     for r in conn.execute(q.where(rp.c.task_id.in_(chunk)))]
     out: dict[tuple[str, str, str], Referable] = {}
-    for p in found:
-        row = rows.get(p.task_id)
-        fresh = row is not None and row.task.version == p.version
-        results = row.results if fresh and row is not None else None
-        proposed = list(p.dispositions or [])
-        problem_ = Referable(task_id=p.task_id, version=p.version, department=p.department,
-                           item_id=p.item_id, refer_to=p.refer_to, credit_code=p.credit_code,
-                           note=p.note, dispositions=item_dispositions(results, p.department,
-                                                                       proposed),
-                           settled=bool(fresh and row is not None and row.is_settled))
-        out[problem_.key] = problem_
+    full: list[Any] = []  # not settled, overridden: the proposal needs the overrides
+    at = {d: 10 + 3 * i for i, d in enumerate(departments)}
+    for r in found:
+        proposed = listed(r.dispositions)
+        settled = r.settled is not None
+        if not settled and r.overridden:
+            full.append(r)
+            continue
+        i = at[r.department]
+        block: dict[str, Any] | None = None  # None: the results do not name the department
+        if settled and r[i] is not None:
+            block = {"dispositions": listed(r[i]), "computed_dispositions": listed(r[i + 1])}
+        elif not settled and r[i + 2] is not None:
+            computed = listed(r[i + 2])
+            block = {"dispositions": computed, "computed_dispositions": computed}
+        p = Referable(task_id=r.task_id, version=r.version, department=r.department,
+                      item_id=r.item_id, refer_to=r.refer_to, credit_code=r.credit_code,
+                      note=r.note, dispositions=item_dispositions(
+                          {"departments": {r.department: block}} if block else None,
+                          r.department, proposed),
+                      settled=settled)
+        out[p.key] = p
+    if full:
+        rows = {c.task.id: c for c in load(engine, campaign_id, tasks=list_tasks(
+            engine, task_ids=sorted({r.task_id for r in full})))}
+        for r in full:
+            row = rows.get(r.task_id)
+            fresh = row is not None and row.task.version == r.version
+            results = row.results if row is not None and fresh else None
+            p = Referable(task_id=r.task_id, version=r.version, department=r.department,
+                          item_id=r.item_id, refer_to=r.refer_to, credit_code=r.credit_code,
+                          note=r.note, dispositions=item_dispositions(
+                              results, r.department, listed(r.dispositions)), settled=False)
+            out[p.key] = p
     return out
 
 
@@ -427,28 +497,43 @@ def _differs(ref: Any, p: Referable) -> bool:
         p.note, list(p.dispositions), p.refer_to)
 
 
-def staleness(engine: Engine, campaign_id: str, refs: Iterable[Any] | None = None
-              ) -> dict[int, Stale]:
-    """The sent referrals of *campaign_id* (or among *refs*, which carry ``id``,
-    ``task_id``, ``department``, ``item_id``, ``status``, ``note``, ``dispositions`` and
-    ``refer_to``) whose problem changed or vanished since they were sent, by id. Drafted
-    referrals follow the record by themselves (``draft``); withdrawn ones are done."""
-    from sqlalchemy import select
+def staleness(engine: Engine, campaign_id: str) -> dict[int, Stale]:
+    """The sent referrals of *campaign_id* whose problem changed or vanished since they were
+    sent, by id. Drafted referrals follow the record by themselves (``draft``); withdrawn
+    ones are done.
 
-    from .store.models import referrals
+    Only candidates are compared in full: a referral whose record was amended since (its
+    version is not the task's), whose task the office overrode, or whose problem's row of
+    the current version is gone or says otherwise (note, receiving department). Any other
+    sent referral matches: the same version without an override has the same dispositions
+    settled or proposed."""
+    from sqlalchemy import and_, exists, or_, select
 
-    if refs is None:
-        with engine.connect() as conn:
-            refs = list(conn.execute(
-                select(referrals.c.id, referrals.c.task_id, referrals.c.department,
-                       referrals.c.item_id, referrals.c.status, referrals.c.note,
-                       referrals.c.dispositions, referrals.c.refer_to)
-                .where(referrals.c.campaign_id == campaign_id)
-                .where(referrals.c.status.not_in((DRAFTED, WITHDRAWN)))))
-    sent = [r for r in refs if r.status not in (DRAFTED, WITHDRAWN)]
+    from .store.models import record_problems as rp
+    from .store.models import referrals, result_overrides, tasks
+
+    with engine.connect() as conn:
+        q = (select(referrals.c.id, referrals.c.task_id, referrals.c.department,
+                    referrals.c.item_id, referrals.c.status, referrals.c.note,
+                    referrals.c.dispositions, referrals.c.refer_to)
+             .join(tasks, tasks.c.id == referrals.c.task_id)
+             .outerjoin(rp, and_(rp.c.task_id == referrals.c.task_id,
+                                 rp.c.version == tasks.c.version,
+                                 rp.c.department == referrals.c.department,
+                                 rp.c.item_id == referrals.c.item_id))
+             .where(referrals.c.campaign_id == campaign_id)
+             .where(referrals.c.status.not_in((DRAFTED, WITHDRAWN)))
+             .where(or_(rp.c.task_id.is_(None), rp.c.corrected_on_site.is_(True),
+                        referrals.c.version != tasks.c.version,
+                        rp.c.note.is_distinct_from(referrals.c.note),
+                        rp.c.refer_to != referrals.c.refer_to,
+                        exists().where(result_overrides.c.task_id == referrals.c.task_id))))
+        sent = list(conn.execute(q))
     if not sent:
         return {}
-    now = current_problems(engine, campaign_id, {r.task_id for r in sent})
+    wanted = {r.task_id for r in sent}
+    # a few tasks by IN lists; many: the whole campaign in one pass
+    now = current_problems(engine, campaign_id, wanted if len(wanted) <= 2000 else None)
     out: dict[int, Stale] = {}
     for r in sent:
         p = now.get((r.task_id, r.department, r.item_id))
@@ -720,7 +805,7 @@ def correct(engine: Engine, campaign_id: str, on: date, pattern: str, *,
     who = actor or audit.actor()
     refs = [r for r in list_referrals(engine, campaign_id=campaign_id, department=department)
             if r.status not in (DRAFTED, WITHDRAWN)]
-    stale = staleness(engine, campaign_id, refs)
+    stale = staleness(engine, campaign_id)
     todo = [Correction(r, stale[r.id]) for r in refs if r.id in stale]
     for c in todo:
         sent = c.referral.dates.get(SENT)

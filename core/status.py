@@ -112,48 +112,52 @@ def pending_work(engine: Engine, campaign_id: str) -> list[Pending]:
     settle (new, amended or overridden since), referrals to correct or withdraw
     (core.referrals.staleness), and a publication that no longer matches the settled
     results (the campaign was published, and a settled result is not, or a published one
-    was amended or overridden since)."""
-    from sqlalchemy import select
+    was amended or overridden since). Counted in SQL; ids listed up to 50."""
+    from sqlalchemy import and_, exists, func, select
 
     from .referrals import staleness
     from .store.models import audit_log, tasks
     from .store.models import result_settlements as rs
 
     out: list[Pending] = []
+    current = and_(rs.c.task_id == tasks.c.id, rs.c.version == tasks.c.version,
+                   tasks.c.status == "submitted")
+    in_campaign = tasks.c.campaign_id == campaign_id
+    order = (tasks.c.draw_id, tasks.c.seq)
     with engine.connect() as conn:
-        current = {tid: (status_, version) for tid, status_, version in conn.execute(
-            select(tasks.c.id, tasks.c.status, tasks.c.version)
-            .where(tasks.c.campaign_id == campaign_id).where(tasks.c.version > 0))}
-        settled: dict[str, bool] = {}  # task -> published, for its current version
-        published_before: set[str] = set()  # tasks an older settlement was published for
-        for tid, version, published in conn.execute(
-                select(rs.c.task_id, rs.c.version, rs.c.published_on)
-                .where(rs.c.campaign_id == campaign_id)):
-            now = current.get(tid)
-            if now is not None and now == ("submitted", version):
-                settled[tid] = published is not None
-            elif published is not None:
-                published_before.add(tid)
-        published_campaign = False
+        unsettled = (tasks.c.status == "submitted") & ~exists().where(current)
+        n = conn.execute(select(func.count()).select_from(tasks)
+                         .where(in_campaign & unsettled)).scalar_one()
+        if n:
+            ids = conn.execute(select(tasks.c.id).where(in_campaign & unsettled)
+                               .order_by(*order).limit(50)).scalars().all()
+            out.append(Pending(SETTLE, int(n), list(ids)))
+        published, overridden = False, set()
         for action, payload in conn.execute(
                 select(audit_log.c.action, audit_log.c.payload)
                 .where(audit_log.c.action.in_(("results.publish", "results.override")))):
+            payload = payload or {}
             if action == "results.publish":
-                published_campaign |= (payload or {}).get("campaign_id") == campaign_id
-            elif (payload or {}).get("published_on") and payload.get("task_id") in current:
-                published_before.add(payload["task_id"])
-    unsettled = sorted(t for t, (st, _v) in current.items()
-                       if st == "submitted" and t not in settled)
-    if unsettled:
-        out.append(Pending(SETTLE, len(unsettled), unsettled[:50]))
+                published |= payload.get("campaign_id") == campaign_id
+            elif payload.get("published_on"):  # an override undid a published settlement
+                overridden.add(payload.get("task_id"))
+        behind: set[str] = set()
+        if published:
+            older = rs.alias("older")
+            published_now = exists().where(current & rs.c.published_on.is_not(None))
+            behind.update(conn.execute(select(tasks.c.id).where(in_campaign).where(
+                (exists().where(current) | exists().where(
+                    (older.c.task_id == tasks.c.id) & older.c.published_on.is_not(None)))
+                & ~published_now)).scalars())
+            if overridden:
+                behind.update(conn.execute(select(tasks.c.id).where(in_campaign).where(
+                    tasks.c.id.in_(sorted(t for t in overridden if t)))
+                    .where(~published_now)).scalars())
     stale = staleness(engine, campaign_id)
     if stale:
         out.append(Pending(CORRECT, len(stale), [str(i) for i in sorted(stale)][:50]))
-    if published_campaign:
-        behind = sorted({t for t, pub in settled.items() if not pub}
-                        | {t for t in published_before if not settled.get(t)})
-        if behind:
-            out.append(Pending(PUBLISH, len(behind), behind[:50]))
+    if behind:
+        out.append(Pending(PUBLISH, len(behind), sorted(behind)[:50]))
     return out
 
 
