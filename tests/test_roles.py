@@ -490,3 +490,35 @@ def test_downgrade_below_the_roles_and_upgrade_again(pg_store_url):
         with sa.create_engine(url).connect() as conn:  # the login outlived its group
             conn.exec_driver_sql(f'DROP ROLE IF EXISTS "{login}"')
             conn.commit()
+
+
+def test_the_app_says_a_refusal_instead_of_crashing(server):
+    """A refusal that reaches the app (e.g. the office's review opened by an inspector)
+    is a notification naming it (JC760), and the app goes on."""
+    import asyncio
+
+    from jointcheck.core.store import open_store
+    from jointcheck.tui.app import InspectApp
+    from jointcheck.tui.screens.tasks import TaskListScreen
+    from tests.tui_support import until
+
+    drawn, url, login, cert, own, other = server
+    engine = open_store(login_url(url, login))
+    with pytest.raises(sa.exc.DBAPIError) as info, engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE result_settlements SET results = '{}'")
+
+    async def run():
+        app = InspectApp(engine, host=drawn.host)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until(pilot, lambda: isinstance(app.screen, TaskListScreen))
+            app._handle_exception(info.value)
+            await pilot.pause(0.1)
+            (note,) = [n for n in app._notifications if "JC760" in n.message
+                       or "您没有权限" in n.message]
+            assert "inspect" in note.message and "result_settlements" in note.message
+            assert app.is_running and isinstance(app.screen, TaskListScreen)
+
+    try:
+        asyncio.run(run())
+    finally:
+        engine.dispose()

@@ -198,6 +198,8 @@ class InspectApp(App[int]):
         if isinstance(error, Crashed):
             super()._handle_exception(error)
             return
+        if self.refused(error):
+            return
         try:
             path = write_crash_log(error, f"task {self.task_id or '-'}")
             sentence = _("crashed", path=path)
@@ -206,6 +208,21 @@ class InspectApp(App[int]):
         crashed = Crashed(sentence)
         crashed.__cause__ = error
         super()._handle_exception(crashed)
+
+
+    def refused(self, error: BaseException) -> bool:
+        """PostgreSQL refusing the login an action (JC760: the action and why, in the
+        user's language) is said in a notification, not a crash; the app goes on."""
+        from jointcheck.core.store.access import is_refusal, refusal
+
+        store = self.session.store
+        if store is None or not is_refusal(error):
+            return False
+        action = "inspect --review" if self.review else "inspect"
+        url = store.url.render_as_string(hide_password=False)
+        self.notify(refusal(error, action=action, url=url).message, severity="error",
+                    timeout=10)
+        return True
 
 
 def _runner(app: App, node: Any, action: str) -> Callable[[], Any]:

@@ -313,7 +313,7 @@ def conflicts_(ctx: click.Context, include_resolved: bool, fmt: str) -> None:
     from ..records import bundle as service
     from ..text import local_time, table_lines
 
-    with store_engine(ctx) as engine:
+    with store_engine(ctx, roles=("office", "auditor")) as engine:
         found = service.conflicts(engine, include_resolved=include_resolved)
     if fmt == "json":
         echo_json([c.to_json() for c in found])

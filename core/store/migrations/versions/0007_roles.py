@@ -183,23 +183,20 @@ END $$""",
         f"GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {office}",
         f"ALTER DEFAULT PRIVILEGES IN SCHEMA {s} GRANT USAGE, SELECT ON SEQUENCES TO {office}",
     ]
-    reference = ("targets", "officers", "draws", "draw_targets", "checklists", "store_meta",
-                 "logins", "alembic_version", "bundles", "bundle_tasks")
+    # inspectors and departments read every table but the bundles' conflicts (which hold
+    # other teams' drafts); the rows of the task, answer, record, result and referral
+    # tables are theirs only as the row-level security below says
+    readable = [t[n] for n in ALL_TABLES if n != "bundle_conflicts"]
     out += [
-        f"GRANT SELECT ON {', '.join(t[n] for n in reference)} TO {inspector}",
-        f"GRANT SELECT, INSERT ON {t['audit_log']} TO {inspector}, {department}",
+        f"GRANT SELECT ON {', '.join(readable)} TO {inspector}, {department}",
+        f"GRANT INSERT ON {t['audit_log']} TO {inspector}, {department}",
         # an inspector: the tasks of their team (status columns only), drafts, submissions
         f"GRANT INSERT ON {t['checklists']} TO {inspector}",
-        f"GRANT SELECT, UPDATE (status, checklist_fingerprint, version, amend_reason, "
-        f"updated_at) ON {t['tasks']} TO {inspector}",
-        f"GRANT SELECT, INSERT, UPDATE, DELETE ON {t['task_answers']} TO {inspector}",
-        f"GRANT SELECT, INSERT ON {t['record_versions']}, {t['record_problems']} "
-        f"TO {inspector}",
-        f"GRANT SELECT ON {t['result_overrides']}, {t['result_settlements']}, "
-        f"{t['referrals']} TO {inspector}",
-        # a department: its referrals (and their steps), its settled results
-        f"GRANT SELECT ON {', '.join(t[n] for n in ('targets', 'officers', 'checklists', 'store_meta', 'logins', 'alembic_version', 'tasks', 'result_settlements', 'referral_letters', 'referrals'))} "
-        f"TO {department}",
+        f"GRANT UPDATE (status, checklist_fingerprint, version, amend_reason, updated_at) "
+        f"ON {t['tasks']} TO {inspector}",
+        f"GRANT INSERT, UPDATE, DELETE ON {t['task_answers']} TO {inspector}",
+        f"GRANT INSERT ON {t['record_versions']}, {t['record_problems']} TO {inspector}",
+        # a department: the steps of its referrals
         f"GRANT UPDATE (status, received_on, decided_on, closed_on, reported_on, case_no, "
         f"history, updated_at) ON {t['referrals']} TO {department}",
     ]
