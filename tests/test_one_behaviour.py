@@ -251,3 +251,45 @@ def test_an_empty_or_random_file_is_named_in_the_users_language(settled, store_u
     columns.write_bytes(b"")
     done = run_cli(store_url, "publish", C, "-o", str(tmp_path / "pub"), "--columns", str(columns))
     assert done.exit_code == 1 and "应为“平台列名: 字段”的映射" in done.output
+
+
+def test_a_store_on_read_only_media_is_read_and_not_written(sqlite_url, tmp_path, monkeypatch):
+    """SQLite cannot make its -shm file in a folder nothing may be written to: the store is
+    then read read-only (reading commands work), and a command that writes is JC708."""
+    import shutil
+    import subprocess
+
+    from jointcheck.core.store import upgrade
+
+    monkeypatch.chdir(tmp_path)
+    upgrade(sqlite_url)
+    settled = settled_store(sqlite_url, tmp_path / "work")
+    settled.engine.dispose()
+    media = tmp_path / "media"
+    media.mkdir()
+    shutil.copy(sqlite_path_of(sqlite_url), media / "jc.db")
+    if os.geteuid() == 0:  # root ignores permissions: make the folder immutable
+        locked = subprocess.run(["chattr", "+i", str(media)], capture_output=True)
+        if locked.returncode != 0:
+            pytest.skip(f"cannot make a read-only folder here: {locked.stderr!r}")
+    else:
+        media.chmod(0o555)
+    url = f"sqlite:///{media / 'jc.db'}"
+    try:
+        before = snapshot(media)
+        for args in (["tasks", "list"], ["status", C], ["results", "list", C],
+                     ["record", "show", "1-1"]):
+            done = run_cli(url, *args)
+            assert done.exit_code == 0, (args, done.output)
+        done = run_cli(url, "results", "set", "1-1", "--department", "emergency_mgmt",
+                       "--result", "2", "--reason", "复核")
+        assert done.exit_code == 1 and codes(done.output) == ["JC708"], done.output
+        assert snapshot(media) == before
+    finally:
+        if os.geteuid() == 0:
+            subprocess.run(["chattr", "-i", str(media)], check=True)
+        media.chmod(0o755)
+
+
+def sqlite_path_of(url: str) -> Path:
+    return Path(url.removeprefix("sqlite:///"))

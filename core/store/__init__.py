@@ -601,6 +601,11 @@ def open_store(url: str | None = None, *, readonly: bool = False) -> Engine:
                 _refuse_foreign_tables(url, conn)
     except DBAPIError as exc:
         engine.dispose()
+        if path is not None and not readonly and "unable to open" in str(exc):
+            # a store in a folder nothing may be written to (read-only media, an archive
+            # copy): SQLite cannot make its -shm file there. It is read read-only; a
+            # command that writes is then refused as writing to a read-only store (JC708)
+            return open_store(url, readonly=True)
         raise _connect_error(url, exc) from exc
     except StoreError:
         engine.dispose()
