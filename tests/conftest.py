@@ -111,13 +111,31 @@ def pg_schema_url() -> Iterator[str]:
             drop_roles(prefix)
 
 
-def _role_prefix(schema: str) -> str | None:
-    """The prefix of the group roles the store in *schema* made (migration 0007)."""
+@contextmanager
+def pg_database(name: str) -> Iterator[str]:
+    """A fresh database *name* on the PostgreSQL test server (its URL), dropped after with
+    the cluster-wide roles its store made."""
+    from sqlalchemy.engine import make_url
+
+    _pg_admin(f'CREATE DATABASE "{name}"')
+    url = make_url(pg_base_url()).set(database=name).render_as_string(hide_password=False)
+    try:
+        yield url
+    finally:
+        prefix = _role_prefix(None, url)
+        _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if prefix:
+            drop_roles(prefix)
+
+
+def _role_prefix(schema: str | None, url: str | None = None) -> str | None:
+    """The prefix of the group roles the store in *schema* (of the test database, or the
+    current schema of *url*) made (migration 0007)."""
     import sqlalchemy as sa
 
     from jointcheck.core.store.access import role_prefix
 
-    engine = sa.create_engine(pg_base_url(), isolation_level="AUTOCOMMIT")
+    engine = sa.create_engine(url or pg_base_url(), isolation_level="AUTOCOMMIT")
     try:
         with engine.connect() as conn:
             return role_prefix(conn, schema)

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from jointcheck.core.records import service as R
 from jointcheck.core.store import PG_POOL_OVERFLOW, open_store, release_idle, upgrade
 from tests import pgbouncer
-from tests.conftest import PG_ENV, _pg_admin, drop_roles, pg_base_url, pg_schema_url
+from tests.conftest import PG_ENV, pg_base_url, pg_database, pg_schema_url
 from tests.recordsupport import drawn_store
 
 pytestmark = pytest.mark.skipif(not os.environ.get(PG_ENV, "").strip(),
@@ -233,28 +233,8 @@ def bouncer() -> Iterator[pgbouncer.Bouncer]:
 def bouncer_db(bouncer) -> Iterator[str]:
     """A fresh database, reached through PgBouncer."""
     name = f"jc_test_{uuid.uuid4().hex[:12]}"
-    _pg_admin(f'CREATE DATABASE "{name}"')
-    try:
+    with pg_database(name):
         yield bouncer.url(name)
-    finally:
-        prefix = _database_role_prefix(name)
-        _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        if prefix:
-            drop_roles(prefix)
-
-
-def _database_role_prefix(name: str) -> str | None:
-    """The group-role prefix of the store in the database *name* (read before dropping it)."""
-    from sqlalchemy.engine import make_url
-
-    from jointcheck.core.store.access import role_prefix
-
-    engine = sa.create_engine(make_url(pg_base_url()).set(database=name))
-    try:
-        with engine.connect() as conn:
-            return role_prefix(conn)
-    finally:
-        engine.dispose()
 
 
 def test_the_store_works_through_pgbouncer_in_transaction_mode(bouncer_db, tmp_path):

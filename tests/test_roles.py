@@ -94,6 +94,18 @@ def raw(url: str):
     return sa.create_engine(url, poolclass=sa.pool.NullPool)
 
 
+def refused_sql(url: str, statements, match: str, **params) -> None:
+    """Each of *statements*, as the login of *url*, raises a driver error matching
+    *match* (and changes nothing: its transaction rolls back)."""
+    engine = raw(url)
+    try:
+        for statement in statements:
+            with pytest.raises(sa.exc.DBAPIError, match=match), engine.begin() as conn:
+                conn.execute(sa.text(statement), params)
+    finally:
+        engine.dispose()
+
+
 # --------------------------------------------------------------------------- the acceptance
 
 
@@ -172,8 +184,7 @@ def test_raw_sql_as_an_inspector_changes_nothing_of_another_team(server):
             ("SELECT jc_user_add('x', 'office', NULL, NULL, 'x')", "permission denied"),
         ]
         for statement, why in forbidden:
-            with pytest.raises(sa.exc.DBAPIError, match=why), engine.begin() as conn:
-                conn.execute(sa.text(statement), {"t": other, "o": own})
+            refused_sql(login_url(url, login), [statement], why, t=other, o=own)
         # becoming the group role grants nothing more: the policies know only logins
         with drawn.engine.connect() as conn:
             prefix = conn.execute(sa.text(
@@ -198,15 +209,9 @@ def test_no_role_can_change_or_delete_audit_entries(server):
     auditor = add_user(url, "auditor")
     department = add_user(url, "department", "--department", "emergency_mgmt")
     for who in (office, auditor, department, login, None):  # None: the owner itself
-        engine = raw(login_url(url, who) if who else url)
-        try:
-            for statement in ("UPDATE audit_log SET actor = 'x'", "DELETE FROM audit_log",
-                              "TRUNCATE audit_log"):
-                with pytest.raises(sa.exc.DBAPIError, match="permission denied|append-only"), \
-                        engine.begin() as conn:
-                    conn.exec_driver_sql(statement)
-        finally:
-            engine.dispose()
+        refused_sql(login_url(url, who) if who else url,
+                    ("UPDATE audit_log SET actor = 'x'", "DELETE FROM audit_log",
+                     "TRUNCATE audit_log"), "permission denied|append-only")
     # nor write an entry under another name
     engine = raw(login_url(url, office))
     try:
@@ -257,15 +262,8 @@ def test_auditor_reads_everything_and_writes_nothing(server):
     out = cli(me, "audit", "verify")
     assert out.exit_code == 0, out.output
     refused(cli(me, "results", "settle", CAMPAIGN_ID), "JC760", "results settle")
-    engine = raw(me)
-    try:
-        for statement in ("UPDATE tasks SET status = 'draft'", "DELETE FROM task_answers",
-                          "INSERT INTO audit_log (seq) VALUES (1)"):
-            with pytest.raises(sa.exc.DBAPIError, match="permission denied"), \
-                    engine.begin() as conn:
-                conn.exec_driver_sql(statement)
-    finally:
-        engine.dispose()
+    refused_sql(me, ("UPDATE tasks SET status = 'draft'", "DELETE FROM task_answers",
+                     "INSERT INTO audit_log (seq) VALUES (1)"), "permission denied")
 
 
 def test_department_reads_its_referrals_and_results_and_records_steps(pg_store_url, tmp_path):
@@ -298,11 +296,9 @@ def test_department_reads_its_referrals_and_results_and_records_steps(pg_store_u
             results = {r[0] for r in conn.execute(sa.text("SELECT task_id FROM result_settlements"))}
             assert results == {s.task_id for s in settlements
                                if dept in (s.results.get("departments") or {})}
-        for statement in ("UPDATE result_settlements SET results = '{}'",
-                          "DELETE FROM referrals", "UPDATE referrals SET refer_to = 'x'"):
-            with pytest.raises(sa.exc.DBAPIError, match="permission denied"), \
-                    engine.begin() as conn:
-                conn.exec_driver_sql(statement)
+        refused_sql(me, ("UPDATE result_settlements SET results = '{}'",
+                         "DELETE FROM referrals", "UPDATE referrals SET refer_to = 'x'"),
+                    "permission denied")
         if others:
             with engine.begin() as conn:
                 assert conn.execute(sa.text("UPDATE referrals SET case_no = 'x' WHERE id = :i"),
