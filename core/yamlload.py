@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from .errors import ConfigError, Problem, problem
+from .errors import ConfigError, Problem, os_detail, problem
 from .i18n import translator
 
 try:  # libyaml is much faster when present
@@ -332,7 +332,8 @@ def load_file(path: str | Path, display: str | None = None) -> Document:
     try:
         raw = Path(path).read_bytes()
     except OSError as exc:
-        raise ConfigError([problem("JC104", file=name, detail=exc.strerror or str(exc))]) from None
+        raise ConfigError([problem("JC104", file=name, detail=os_detail(exc, str(path)))]
+                          ) from None
     root = cache_dir()
     entry = None
     if root is not None:

@@ -195,7 +195,7 @@ def test_a_write_failure_leaves_nothing_behind(tmp_path: Path, monkeypatch: pyte
     monkeypatch.setattr(Path, "write_text", failing_write)
     result = _new(tmp_path)
     assert result.exit_code == 1
-    assert "No space left on device" in result.stderr
+    assert "磁盘空间不足" in result.stderr
     assert list(tmp_path.iterdir()) == []
 
 

@@ -16,9 +16,9 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from ..errors import problem, register
+from ..errors import os_detail, problem, register
 from ..gcpause import gc_paused
-from ..i18n import get_lang, translator
+from ..i18n import Localized, get_lang, translator
 from ..model import Campaign, Checklist
 from .algorithm import (
     ALGORITHM_VERSION,
@@ -965,8 +965,15 @@ def read_export(path: str | Path) -> dict[str, Any]:
     label = str(path)
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise DrawError([problem("JC735", file=label, detail=str(exc))]) from None
+    except OSError as exc:
+        raise DrawError([problem("JC735", file=label, detail=os_detail(exc, label))]) from None
+    except UnicodeDecodeError as exc:
+        raise DrawError([problem("JC735", file=label, detail=Localized(
+            f"文件不是 UTF-8 编码（第 {exc.start} 字节）",
+            f"the file is not UTF-8 (byte {exc.start})"))]) from None
+    except json.JSONDecodeError as exc:
+        raise DrawError([problem("JC735", file=label, detail=Localized(
+            f"不是 JSON：第 {exc.lineno} 行第 {exc.colno} 列", f"not JSON: {exc}"))]) from None
     if not isinstance(data, dict) or data.get("format") != EXPORT_FORMAT:
         raise DrawError([problem("JC735", file=label,
                                          detail=f'"format" is not "{EXPORT_FORMAT}"')])

@@ -56,7 +56,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..canonical import canonical_encoder
-from ..errors import Problem
+from ..errors import Problem, os_detail
 from ..gcpause import gc_paused
 from .fields import DIGEST_COLUMNS, KEY, REASON_HEADER
 from .messages import LibraryError
@@ -236,7 +236,7 @@ def import_file(engine: Engine, kind: str, path: str | Path, *, encoding: str | 
         except OSError as exc:
             lib.close()
             raise LibraryError([row_problem("JC632", file=str(rejects),
-                                            detail=exc.strerror or str(exc))]) from None
+                                            detail=os_detail(exc, str(rejects)))]) from None
     staged = None
     defer = _DeferSigint()
     try:

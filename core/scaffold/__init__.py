@@ -31,6 +31,8 @@ from importlib.resources import files
 from pathlib import Path
 from string import Template
 
+from ..errors import os_detail
+
 CODE_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 CODE_MAX_LENGTH = 64  # department.schema.json $defs/code
 NAME_MAX_LENGTH = 100
@@ -151,7 +153,7 @@ def create(code: str, name: str, parent: str | Path = ".") -> Scaffold:
         os.rename(staging, root)
     except OSError as exc:
         raise ScaffoldError("os_error", 1, path=str(exc.filename or root),
-                            detail=exc.strerror or str(exc)) from None
+                            detail=os_detail(exc, str(exc.filename or root))) from None
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
