@@ -155,6 +155,21 @@ def test_a_settled_override_reaches_every_output_and_an_amendment_propagates(dra
     assert view["a3"]["应急管理局"]["inspected"] == 1
     shown = as_json(drawn, "record", "show", t1)
     assert shown["settled"] is False and shown["version"] == 2
+    # the settlement each change undid, beside the new proposal
+    em = "emergency_mgmt"
+    assert shown["previous"]["version"] == 1
+    assert shown["previous"]["results"]["departments"][em]["dispositions"] == ["责令改正"]
+    assert shown["results"]["departments"][em]["result"]["code"] == 5
+    shown2 = as_json(drawn, "record", "show", t2)
+    assert shown2["previous"]["results"]["departments"][em]["dispositions"] == [
+        "责令改正", "立案处理"]
+    assert shown2["results"]["departments"][em]["dispositions"] == [
+        "责令改正", "立案处理", "函告许可部门"]
+    text2 = ok(drawn, "record", "show", t2)
+    assert "此前已确定的结果" in text2 and "检查结果（建议" in text2
+    listed = {r["task"]: r for r in as_json(drawn, "results", "list", camp)}
+    assert listed[t2]["previous"]["version"] == 1 and listed[t2]["settled"] is False
+    assert "待重新确认" in ok(drawn, "results", "list", camp)
 
     # settle, correct the referrals, publish again: everything agrees again
     ok(drawn, "results", "settle", camp)
@@ -167,6 +182,7 @@ def test_a_settled_override_reaches_every_output_and_an_amendment_propagates(dra
     assert "〔2020〕2号" in correction
     view = everything(drawn, tmp_path)
     assert set(pending(view)) == {"publish"}
+    assert as_json(drawn, "record", "show", t2)["previous"] is None
     r1, r2 = view["referrals"][(t1, drawn.em[0])], view["referrals"][(t2, drawn.em[2])]
     assert (r1["status"], r1["stale"]) == ("withdrawn", None)
     assert (r2["status"], r2["stale"]) == ("received", None)

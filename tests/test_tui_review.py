@@ -268,7 +268,8 @@ def test_after_settling_an_amendment_and_an_override_unsettle_and_the_app_says_s
             await choose_target(pilot, screen, EM)
             await override(pilot, "r", "5", REASON)
             await until(pilot, lambda: any("解除确认" in n for n in notes))
-            await until(pilot, lambda: "未确认" in str(
+            # the settlement the override undid stays visible: settle again
+            await until(pilot, lambda: "已修改，待重新确认" in str(
                 screen.query_one("#record-heading", Static).render()))
 
     asyncio.run(run())

@@ -96,6 +96,7 @@ def show(ctx: click.Context, task: str, version: int | None, campaign: str | Non
     host, checklist = plugins_and_checklist(campaign)
     settled: bool | None = None
     unfinished: tuple[int, int] | None = None
+    previous: tuple[int, dict[str, Any]] | None = None
     results: dict[str, Any] | None
     with store_engine(ctx) as engine:
         try:
@@ -114,6 +115,8 @@ def show(ctx: click.Context, task: str, version: int | None, campaign: str | Non
 
                     (row,) = load(engine, "", tasks=[draft.task])
                     results, settled = row.results or results, row.is_settled
+                    if row.previous is not None and row.stale_settlement is not None:
+                        previous = (row.stale_settlement, row.previous)
                 else:
                     settled = False
             else:
@@ -138,6 +141,8 @@ def show(ctx: click.Context, task: str, version: int | None, campaign: str | Non
             "credit_code": draft.task.credit_code, "name": draft.task.name,
             "inspected_on": findings.get("inspected_on"), "findings": findings,
             "results": results, "settled": settled,
+            "previous": None if previous is None else {"version": previous[0],
+                                                       "results": previous[1]},
             "unfinished": None if unfinished is None else {
                 "answered": unfinished[0], "applicable": unfinished[1]},
             "opinion": None if unfinished else opinion,
@@ -158,7 +163,8 @@ def show(ctx: click.Context, task: str, version: int | None, campaign: str | Non
         applies = {i.key: item_applies(i, facts, host) for i in used.items}
     for line in record_lines(draft.task, used, record_data, results, status=status,
                              version=shown, submitted=submitted, reason=reason,
-                             applies=applies, settled=settled, unfinished=unfinished):
+                             applies=applies, settled=settled, unfinished=unfinished,
+                             previous=previous):
         click.echo(line)
     if shown is None:
         click.echo(_("live"))

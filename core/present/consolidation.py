@@ -50,6 +50,7 @@ _ = translator({
     "b_settled": ("确认：{value}", "settled: {value}"),
     "b_proposed": ("修改：{value}", "changed: {value}"),
     "b_follows": ("（随各部门结果）", " (follows the departments)"),
+    "b_before": ("  此前已确定  {value}", "  settled before  {value}"),
     "problem": ("{dept} {n}. {title}：不符合{corrected}", "{dept} {n}. {title}: 不符合{corrected}"),
     "problem_corrected": ("（当场整改）", " (当场整改, corrected on site)"),
     "problem_note": ("    问题说明：{note}", "    note: {note}"),
@@ -153,6 +154,10 @@ def target_blocks(row: Consolidated, names: Mapping[str, str]) -> list[tuple[str
         lines += pair("b_result", _result_text(block["computed"]), _result_text(block["result"]))
         lines += pair("b_disp", "、".join(block["computed_dispositions"]) or _("none"),
                       "、".join(block["dispositions"]) or _("none"))
+        before = ((row.previous or {}).get("departments") or {}).get(code)
+        if before and not row.is_settled:  # the settlement a change undid, side by side
+            lines.append(_("b_before", value=f"{_result_text(before['result'])}（"
+                           + ("、".join(before.get("dispositions") or []) or _("none")) + "）"))
         out.append((code, lines))
     joint = res.get("joint")
     if joint:

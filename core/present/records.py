@@ -51,6 +51,9 @@ _ = translator({
                      "检查结果 (settled by the joint office):"),
     "proposal_head": ("检查结果（建议，联合抽查领导小组办公室尚未确定）：",
                       "检查结果 (proposed; not yet settled by the joint office):"),
+    "previous_head": ("此前已确定的结果（第 {n} 版；记录已更正或结果已修改，须重新确定）：",
+                      "Settled before (version {n}; the record was amended or the result "
+                      "changed: settle again):"),
     "remarks": ("备注：{value}", "备注: {value}"),
     "note": ("    问题说明：{value}", "    note: {value}"),
     "submitted_by": ("提交：{at}，{by}", "Submitted {at} by {by}"),
@@ -157,11 +160,13 @@ def record_lines(task: Task, checklist: Checklist, record: Mapping[str, Any],
                  results: Mapping[str, Any] | None, *, status: str, version: int | None = None,
                  submitted: tuple[str, str] | None = None, reason: str | None = None,
                  applies: Mapping[str, bool] | None = None, settled: bool | None = None,
-                 unfinished: tuple[int, int] | None = None) -> list[str]:
+                 unfinished: tuple[int, int] | None = None,
+                 previous: tuple[int, Mapping[str, Any]] | None = None) -> list[str]:
     """The text of ``record show``: header, items by department, results, 处理意见, 备注.
     *settled*: whether *results* are the joint office's settled ones (False: a proposal;
     None: a draft's live classification); *unfinished*: (answered, applicable) of a draft
-    not finished — then neither results nor 处理意见 are shown."""
+    not finished — then neither results nor 处理意见 are shown; *previous*: (version,
+    results) of the settlement a change undid, shown beside the new proposal."""
     findings = record["findings"]
     state = status_label(status) + (f" · {_('version', n=version)}" if version else "")
     t = task.target
@@ -206,6 +211,9 @@ def record_lines(task: Task, checklist: Checklist, record: Mapping[str, Any],
         lines.append(_("unfinished_opinion"))
     else:
         lines.extend(results_lines(results, checklist, settled))
+        if previous is not None and not settled:
+            lines.append(_("previous_head", n=previous[0]))
+            lines.extend("  " + line for line in results_lines(previous[1], checklist))
         opinion = opinion_text(record.get("opinion"), results, bool(settled), checklist) \
             if settled is not None else (record.get("opinion") or "")
         lines.append(_("opinion", value=opinion or "—"))

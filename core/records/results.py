@@ -131,6 +131,9 @@ class Consolidated:
     published_on: date | None = None
     stale_settlement: int | None = None  # version of a settlement an amendment undid
     withdrawn_publication: date | None = None  # set_result undid a settlement published then
+    # the settled results a change undid (an amendment, or an override of a settled
+    # record), shown beside the new proposal until it is settled again
+    previous: dict[str, Any] | None = None
 
     @property
     def submitted(self) -> bool:
@@ -161,6 +164,8 @@ class Consolidated:
             "settled_by": self.settled_by,
             "published_on": self.published_on.isoformat() if self.published_on else None,
             "results": self.results,
+            "previous": None if self.previous is None else {
+                "version": self.stale_settlement, "results": self.previous},
         }
 
 
@@ -229,7 +234,7 @@ def load(engine: Engine, campaign: str, *, with_record: bool = False,
                         r.results, r.settled_at, r.settled_by)
                     hit.published_on = r.published_on
                 elif hit.stale_settlement is None or r.version > hit.stale_settlement:
-                    hit.stale_settlement = r.version
+                    hit.stale_settlement, hit.previous = r.version, r.results
             for r in conn.execute(qv):
                 if current.get(r.task_id) != r.version:
                     continue
@@ -239,9 +244,15 @@ def load(engine: Engine, campaign: str, *, with_record: bool = False,
                     row.record = r.record
                 fps[r.task_id] = r.checklist_fingerprint
             for r in conn.execute(qo):
-                rows[r.task_id].overrides.append({
+                row = rows[r.task_id]
+                change = dict(r.change or {})
+                undone = change.pop("reopened", None)  # the settlement this change undid
+                if (undone and row.settled is None and row.task.status == SUBMITTED
+                        and r.record_version == row.task.version):
+                    row.stale_settlement, row.previous = r.record_version, undone["results"]
+                row.overrides.append({
                     "id": r.id, "record_version": r.record_version, "department": r.department,
-                    "change": r.change, "reason": r.reason, "actor": r.actor,
+                    "change": change, "reason": r.reason, "actor": r.actor,
                     "at": _iso(r.at)})
         for each in rows.values():  # settled rows whose version was skipped above
             if each.settled is not None and each.task.id not in fps:
@@ -311,6 +322,12 @@ def set_result(engine: Engine, task_id: str, *, reason: str, department: str | N
         change["add"] = list(add)
     if remove:
         change["remove"] = list(remove)
+    stored = dict(change)
+    if row.is_settled:  # kept with the override, shown beside the new proposal
+        stored["reopened"] = {"results": row.settled, "settled_by": row.settled_by,
+                              "settled_at": _iso(row.settled_at) if row.settled_at else None,
+                              "published_on": row.published_on.isoformat()
+                              if row.published_on else None}
     with begin_write(engine) as conn:
         entry = {"task_id": task_id, "version": row.task.version, "department": department,
                  "change": change, "reason": reason}
@@ -319,7 +336,7 @@ def set_result(engine: Engine, task_id: str, *, reason: str, department: str | N
         seq = audit.append(conn, "results.override", entry, actor=who)
         conn.execute(insert(result_overrides).values(
             task_id=task_id, record_version=row.task.version, department=department,
-            change=change, reason=reason, actor=who, at=utcnow(), audit_seq=seq))
+            change=stored, reason=reason, actor=who, at=utcnow(), audit_seq=seq))
         conn.execute(delete(result_settlements).where(
             (result_settlements.c.task_id == task_id)
             & (result_settlements.c.version == row.task.version)))
