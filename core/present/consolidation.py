@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from ..i18n import translator
 from ..text import display_width, local_time
 from .records import status_label
-from .results import plugin_note
+from .results import plugin_note_of
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..records.results import Consolidated
@@ -24,10 +24,9 @@ _ = translator({
     "yes": ("已确认", "settled"),
     "no": ("未确认", "no"),
     "published": ("已公示 {day}", "published {day}"),
-    "legend": ("结果代码：{codes}；“计算→确认”表示已由联合抽查领导小组办公室修改（*）；"
-               "“原结果⇒计算”表示部门插件的钩子改判",
+    "legend": ("结果代码：{codes}；“计算→确认”表示已由联合抽查领导小组办公室修改（*）",
                "Result codes: {codes}; 'computed→settled' marks an override by the joint "
-               "office (*); 'policy⇒computed' a change by a department plugin's hook"),
+               "office (*)"),
     "plugin_line": ("{task} {department}：{note}", "{task} {department}: {note}"),
     "b_plugin": ("  {note}", "  {note}"),
     "none": ("无", "none"),
@@ -70,10 +69,8 @@ def code_cell(block: Mapping[str, Any]) -> str:
 def plugin_lines(row: Consolidated, names: Mapping[str, str]) -> list[str]:
     """One line per department result a plugin's hook decided (under ``results list``)."""
     blocks = ((row.results or {}).get("departments") or {}).items()
-    return [_("plugin_line", task=row.task.id, department=names.get(code, code),
-              note=plugin_note(b["plugin"]["name"], b["plugin"].get("from"),
-                               b["computed"]["code"]))
-            for code, b in blocks if b.get("plugin")]
+    return [_("plugin_line", task=row.task.id, department=names.get(code, code), note=note)
+            for code, b in blocks if (note := plugin_note_of(b))]
 
 
 def results_header(departments: list[tuple[str, str]], *, review: bool = False) -> list[str]:
@@ -147,10 +144,9 @@ def target_blocks(row: Consolidated, names: Mapping[str, str]) -> list[tuple[str
     out: list[tuple[str | None, list[str]]] = []
     for code, block in (res.get("departments") or {}).items():
         lines = [names.get(code, code)]
-        if block.get("plugin"):
-            lines.append(_("b_plugin", note=plugin_note(block["plugin"]["name"],
-                                                        block["plugin"].get("from"),
-                                                        block["computed"]["code"])))
+        note = plugin_note_of(block)
+        if note:
+            lines.append(_("b_plugin", note=note))
         lines += pair("b_result", _result_text(block["computed"]), _result_text(block["result"]))
         lines += pair("b_disp", "、".join(block["computed_dispositions"]) or _("none"),
                       "、".join(block["dispositions"]) or _("none"))

@@ -94,7 +94,12 @@ def plugin_note(plugin: str, before: int | None, after: int) -> str:
 
 
 def plugin_note_of(block: Mapping[str, Any]) -> str | None:
-    """The :func:`plugin_note` of a stored department result (classify JSON), if any."""
+    """The :func:`plugin_note` of a stored department result, if a hook decided it: a
+    record's classification (``overridden_by``) or the joint office's consolidated block
+    (``plugin``, the hook's result being ``computed``)."""
+    plugin = block.get("plugin")
+    if plugin:
+        return plugin_note(plugin["name"], plugin.get("from"), block["computed"]["code"])
     if not block.get("overridden_by"):
         return None
     return plugin_note(block["overridden_by"], block.get("overridden_from"),
