@@ -538,6 +538,8 @@ def test_export_to_a_place_that_cannot_be_written(store_url, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
 
 
+# seconds of work in a subprocess, killed while it runs (it must still be running)
+@pytest.mark.slow
 def test_export_killed_midway_leaves_no_file_under_its_name(store_url, tmp_path):
     import os
     import signal
@@ -652,6 +654,8 @@ def test_export_errors_are_clear(store_url, tmp_path, missing):
     assert list(tmp_path.glob(".*.part*")) == []
 
 
+# seconds of work in a subprocess, killed while it runs (it must still be running)
+@pytest.mark.slow
 def test_import_killed_midway_leaves_the_store_unchanged(store_url, tmp_path):
     import os
     import signal

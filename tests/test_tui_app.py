@@ -101,7 +101,7 @@ def test_the_whole_flow_by_keyboard(engine, tasks):
             await pilot.press("enter")
             await until(pilot, lambda: isinstance(app.screen.focused, TextArea))
             app.screen.focused.insert(NOTE)
-            await pilot.pause(0.6)  # stored while typing (debounced), before closing
+            # stored while typing (debounced), before closing
             await until(pilot, lambda: (stored(engine, task).item_answer(checklist.items[1])
                                         or {}).get("note") == NOTE)
             await pilot.press("ctrl+s")

@@ -15,7 +15,7 @@ import pytest
 pytest.importorskip("textual")
 
 from click.testing import CliRunner  # noqa: E402
-from textual.widgets import Checkbox, DataTable, Input, OptionList, Static  # noqa: E402
+from textual.widgets import Button, Checkbox, DataTable, Input, OptionList, Static  # noqa: E402
 
 from jointcheck.core.cli import main  # noqa: E402
 from jointcheck.core.records import results as RS  # noqa: E402
@@ -172,10 +172,9 @@ def test_an_empty_reason_is_refused_and_nothing_is_written(drawn):
             screen = await open_record(pilot, first)
             await choose_target(pilot, screen, None)  # the joint result
             modal = await override(pilot, "enter", "1", "   ")  # enter works as r
-            await pilot.pause(0.2)
-            assert pilot.app.screen is modal  # still open
             error = modal.query_one("#form-error")
-            assert error.display and "理由不能为空" in str(error.render())
+            await until(pilot, lambda: error.display and "理由不能为空" in str(error.render()))
+            assert pilot.app.screen is modal  # still open
             await pilot.press("escape")
             await until(pilot, lambda: pilot.app.screen is screen)
 
@@ -198,7 +197,7 @@ def test_dispositions_are_removed_and_added_with_a_reason(drawn):
             # dispositions belong to a department: on the joint result nothing opens
             await choose_target(pilot, screen, None)
             await pilot.press("a")
-            await pilot.pause(0.2)
+            await pilot.pause()  # the key is handled: nothing opens
             assert pilot.app.screen is screen
 
     asyncio.run(run())
@@ -227,12 +226,12 @@ def test_settling_with_missing_records_is_refused_then_allowed_on_confirmation(d
             missing = modal.query_one("#missing", OptionList)
             assert missing.option_count == 1 and third in str(missing.get_option_at_index(0).prompt)
             await pilot.click("#ok")
-            await pilot.pause(0.2)
+            await until(pilot, lambda: "请先勾选" in str(
+                modal.query_one("#form-error", Static).render()))
             assert pilot.app.screen is modal
-            assert "请先勾选" in str(modal.query_one("#form-error", Static).render())
             assert not any(r.is_settled for r in RS.load(drawn.engine, CAMPAIGN_ID))
             modal.query_one("#allow-missing", Checkbox).value = True
-            await pilot.click("#ok")
+            modal.query_one("#ok", Button).press()  # wherever the error line moved it
             await until(pilot, lambda: pilot.app.screen is screen)
             table = screen.query_one(DataTable)
             await until(pilot, lambda: table.row_count and cells(table, first)[-1] == "已确认")
