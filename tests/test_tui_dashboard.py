@@ -39,6 +39,10 @@ def test_f2_opens_the_dashboard_with_overdue_steps_first(sqlite_url, tmp_path):
             assert rows["已提交"][0] == "2" and rows["已提交"][1].count("█") == 13
             assert rows["记录草稿"][0] == "1"
             assert rows["已汇总确定"][0] in ("—", "0")
+            # what is left to do, with the command, as jointcheck status lists it
+            pending = str(screen.query_one("#pending").render())
+            assert "2 户已提交的结果尚未确定" in pending
+            assert "jointcheck results settle hebi-2020-industrial-safety" in pending
             due = screen.query_one("#due", DataTable)
             first, second = due.get_row_at(0), due.get_row_at(1)
             # the draft's record was due 2020-07-27, the letter for the two problems of the

@@ -35,6 +35,7 @@ class DashboardScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Header(icon="≡")
         yield Static(_("loading"), id="as-of", classes="line")
+        yield Static("", id="pending")
         yield DataTable(id="stages", cursor_type="row", show_header=False)
         yield Static(_("due_heading"), classes="line")
         yield DataTable(id="due", cursor_type="row", zebra_stripes=True)
@@ -72,8 +73,16 @@ class DashboardScreen(Screen):
     def _loaded(self, found: Status, warnings: list[str]) -> None:
         from jointcheck.core.present.status import as_of_line, due_rows, stage_rows
 
+        from jointcheck.core.present.status import pending_rows
+
         self.status = found
         self.query_one("#as-of", Static).update(as_of_line(found))
+        # what a change left to do, with the command that resolves it (as jointcheck status)
+        pending = self.query_one("#pending", Static)
+        lines = [f"{what}\n  {command}" for what, command in
+                 pending_rows(found, self.campaign.id)]
+        pending.update("\n".join(lines))
+        pending.display = bool(lines)
         stages = self.query_one("#stages", DataTable)
         stages.clear()
         for row in stage_rows(found):
