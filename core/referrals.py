@@ -347,10 +347,17 @@ def current_problems(engine: Engine, campaign_id: str,
             found = [r for chunk in chunks(sorted(set(task_ids)))
                      for r in conn.execute(q.where(rp.c.task_id.in_(chunk)))]
     out: dict[tuple[str, str, str], Referable] = {}
+
+    def keep(r: Any, results: Mapping[str, Any] | None, settled: bool) -> None:
+        p = Referable(task_id=r.task_id, version=r.version, department=r.department,
+                      item_id=r.item_id, refer_to=r.refer_to, credit_code=r.credit_code,
+                      note=r.note, settled=settled, dispositions=item_dispositions(
+                          results, r.department, listed(r.dispositions)))
+        out[p.key] = p
+
     full: list[Any] = []  # not settled, overridden: the proposal needs the overrides
     at = {d: 10 + 3 * i for i, d in enumerate(departments)}
     for r in found:
-        proposed = listed(r.dispositions)
         settled = r.settled is not None
         if not settled and r.overridden:
             full.append(r)
@@ -362,13 +369,7 @@ def current_problems(engine: Engine, campaign_id: str,
         elif not settled and r[i + 2] is not None:
             computed = listed(r[i + 2])
             block = {"dispositions": computed, "computed_dispositions": computed}
-        p = Referable(task_id=r.task_id, version=r.version, department=r.department,
-                      item_id=r.item_id, refer_to=r.refer_to, credit_code=r.credit_code,
-                      note=r.note, dispositions=item_dispositions(
-                          {"departments": {r.department: block}} if block else None,
-                          r.department, proposed),
-                      settled=settled)
-        out[p.key] = p
+        keep(r, {"departments": {r.department: block}} if block else None, settled)
     if full:
         rows = {c.task.id: c for c in load(engine, campaign_id, tasks=list_tasks(
             engine, task_ids=sorted({r.task_id for r in full})))}
@@ -376,11 +377,7 @@ def current_problems(engine: Engine, campaign_id: str,
             row = rows.get(r.task_id)
             fresh = row is not None and row.task.version == r.version
             results = row.results if row is not None and fresh else None
-            p = Referable(task_id=r.task_id, version=r.version, department=r.department,
-                          item_id=r.item_id, refer_to=r.refer_to, credit_code=r.credit_code,
-                          note=r.note, dispositions=item_dispositions(
-                              results, r.department, listed(r.dispositions)), settled=False)
-            out[p.key] = p
+            keep(r, results, False)
     return out
 
 

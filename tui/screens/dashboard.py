@@ -71,9 +71,7 @@ class DashboardScreen(Screen):
         self.app.call_from_thread(self._loaded, found, warnings)
 
     def _loaded(self, found: Status, warnings: list[str]) -> None:
-        from jointcheck.core.present.status import as_of_line, due_rows, stage_rows
-
-        from jointcheck.core.present.status import pending_rows
+        from jointcheck.core.present.status import as_of_line, due_rows, pending_rows, stage_rows
 
         self.status = found
         self.query_one("#as-of", Static).update(as_of_line(found))
