@@ -583,8 +583,10 @@ def test_same_draw_in_two_processes_and_two_stores(stocked, store_url, tmp_path)
 
 @pytest.mark.slow
 def test_two_processes_drawing_at_once(stocked, store_url, tmp_path):
-    path = str(campaign_file(tmp_path, sample={"ratio": 0.3}))
-    procs = [subprocess.Popen([*CLI, "draw", "run", path, "--seed", f"seed {i}",
+    # two campaigns of one kind (a campaign draws once): the second to write excludes the first
+    paths = [str(campaign_file(tmp_path, f"c{i}.yaml", id=f"test-draw-{i}", sample={"ratio": 0.3}))
+             for i in range(2)]
+    procs = [subprocess.Popen([*CLI, "draw", "run", paths[i], "--seed", f"seed {i}",
                                "--no-commitment", "--weak-seed", "--format", "json"], env=_env(store_url),
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for i in range(2)]

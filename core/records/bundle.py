@@ -211,6 +211,15 @@ def state_digest(state: Mapping[str, Any]) -> str:
         "records": [[r["version"], r["digest"]] for r in state["records"]]})
 
 
+# The columns of a draw a bundle's digest covers: the draw itself, as the bundles of
+# revision 0003 had them. Later columns (0006: history_fingerprint, derived from the
+# parameters; the funnel; the 补充抽取 reason) are left out, so that a bundle keeps its
+# digest across an upgrade, and across a downgrade that drops them.
+DRAW_COLUMNS = ("id", "campaign_id", "campaign_kind", "year", "seed", "commitment",
+                "algorithm_version", "parameters", "targets_fingerprint",
+                "officers_fingerprint", "result", "result_digest", "actor")
+
+
 def content_digest(conn: Connection) -> str:
     """SHA-256 of a bundle's non-record contents: its identity, the draw, the checklist
     snapshots, the tasks (without their status), the targets and the officers. Records and
@@ -236,7 +245,7 @@ def content_digest(conn: Connection) -> str:
         "bundle": rows(bundles, ("id", "origin_store", "draw_id", "task_count"), bundles.c.id),
         "bundle_tasks": rows(bundle_tasks, ("task_id", "base_version", "base_digest"),
                              bundle_tasks.c.task_id),
-        "draws": rows(draws, [c.name for c in draws.c if c.name != "created_at"], draws.c.id),
+        "draws": rows(draws, DRAW_COLUMNS, draws.c.id),
         "checklists": rows(checklists, ("fingerprint", "campaign_id", "snapshot"),
                            checklists.c.fingerprint),
         "tasks": rows(tasks, ("id", "draw_id", "seq", "campaign_id", "credit_code", "team",

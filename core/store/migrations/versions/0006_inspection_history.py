@@ -47,7 +47,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_inspections_credit_code", table_name="inspections")
     op.drop_table("inspections")
-    with op.batch_alter_table("draws") as batch:
-        batch.drop_column("reason")
-        batch.drop_column("funnel")
-        batch.drop_column("history_fingerprint")
+    # ALTER TABLE ... DROP COLUMN on both engines (SQLite 3.35+): a batch copy of draws
+    # would drop the table the commitments, draw_targets and tasks refer to
+    op.drop_column("draws", "reason")
+    op.drop_column("draws", "funnel")
+    op.drop_column("draws", "history_fingerprint")
