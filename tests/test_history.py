@@ -25,7 +25,7 @@ from jointcheck.core.cli import main
 from jointcheck.core.draw import service as S
 from jointcheck.core.draw.algorithm import DrawError
 from jointcheck.core.store import audit, begin_write, open_store
-from jointcheck.core.store.models import audit_log, draws, inspections, tasks
+from jointcheck.core.store.models import audit_log, draws, inspections, targets, tasks
 from tests.test_draw_store import EM, MS, SE, campaign_file, code, insert_libraries
 
 UNIT = "市生态环境局"
@@ -375,7 +375,7 @@ def test_publication_and_status_json_state_the_limits(engine, store_url, tmp_pat
     rec = S.run_draw(engine, limited, "s", commitment_required=False, weak_seed=True)
     plain = campaign(tmp_path, "plain", sample={"count": 5})
     other = S.run_draw(engine, plain, "t", commitment_required=False, weak_seed=True)
-    [published, unlimited] = draws_of(engine, [rec.id, other.id])
+    [published, unlimited] = draws_of(engine, [rec.id, other.id], tmp_path / "pub")
     assert published["inspection_limits"] == (
         "同一企业在抽查开始日期前后 365 日内已检查（或已被抽取）的，不列入抽取；"
         "同一企业在抽查开始日期所在年度已检查（或已被抽取）满 2 次的，不列入抽取。")
@@ -389,3 +389,30 @@ def test_publication_and_status_json_state_the_limits(engine, store_url, tmp_pat
     data = json.loads(res.output)["repeated_inspections"]
     assert data["limits"] == {"exclude_within_days": 365, "max_per_year": 2}
     assert data["enterprises"] == []
+
+
+def test_the_public_replay_refuses_an_eligible_list_holding_an_excluded_enterprise(
+        engine, store_url, tmp_path):
+    """From the publication folder alone: the record carries the history (codes and dates)
+    and the limits, so an enterprise the limits excluded cannot be slipped into the
+    published eligible list."""
+    from jointcheck.core.draw.public import public_draw_files, verify_public, write_public
+
+    inspected = [code(i) for i in range(10)]
+    assert run_cli(store_url, "history", "import", history_csv(tmp_path, inspected)).exit_code == 0
+    limited = campaign(tmp_path, "limited", sample={"count": 20},
+                       inspection_limits={"exclude_within_days": 365})
+    rec = S.run_draw(engine, limited, "s", commitment_required=False, weak_seed=True)
+    folder = tmp_path / "pub"
+    with engine.connect() as conn:
+        write_public(conn, rec, folder)
+        digest = conn.execute(sa.select(targets.c.row_digest)
+                              .where(targets.c.credit_code == inspected[0])).scalar_one()
+    (path,) = public_draw_files(folder)
+    assert verify_public(path).ok
+    listed = path.with_name(f"draw-{rec.id}-targets.csv")
+    row = f"{inspected[0]},鹤壁历史0有限公司,,淇滨区,{digest}\r\n"
+    listed.write_text(listed.read_text("utf-8-sig") + row, encoding="utf-8-sig")
+    report = verify_public(path)
+    assert not report.ok
+    assert any("本应排除" in d and inspected[0] in d for d in report.differences)

@@ -42,6 +42,7 @@ from .algorithm import (
     TargetEntry,
     _set_fingerprint,
     draw,
+    excluded_codes,
     officer_pools,
 )
 
@@ -213,7 +214,14 @@ def public_draw_files(folder: Path) -> list[Path]:
 
 def verify_public(path: Path) -> VerifyReport:
     """Replay one published draw (its ``draw-<id>.json`` and the two lists beside it)."""
-    from .service import VerifyReport, _check_record, _compare, fingerprint_beside, read_export
+    from .service import (
+        VerifyReport,
+        _check_record,
+        _compare,
+        excluded_listed,
+        fingerprint_beside,
+        read_export,
+    )
 
     data = read_export(path)
     report = VerifyReport(data.get("draw_id"))
@@ -237,6 +245,11 @@ def verify_public(path: Path) -> VerifyReport:
             jurisdiction=r.get("jurisdiction") or None,
             conflicts=frozenset(c for c in (r.get("conflicts") or "").split("；") if c),
             row_digest=""))
+    # the exclusions replay from the record alone: no listed target may be one the recorded
+    # parameters exclude (drawn before, or over the inspection limits on its history)
+    listed_excluded = sorted(excluded_codes(parameters) & {t.credit_code for t in targets})
+    if listed_excluded:
+        report.differences.append(excluded_listed(len(listed_excluded), listed_excluded[0]))
     result: DrawResult | DrawError
     try:
         result = draw(str(data["seed"]), targets, officers, parameters,

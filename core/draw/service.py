@@ -135,6 +135,10 @@ _ = translator({
     "history_record": ("抽取记录中的检查历史与其指纹不符：指纹记录为 {recorded}，按记录的检查历史计算为 {actual}",
                        "the draw's inspection history does not match its fingerprint: "
                        "{recorded} recorded, {actual} computed from the recorded history"),
+    "excluded_listed": ("公示的符合条件名单中有 {n} 户按抽取记录的排除条件（此前已抽取、检查频次限制）本应排除，如 {code}",
+                        "{n} target(s) of the published eligible list should have been "
+                        "excluded by the draw's recorded exclusions (drawn before, inspection "
+                        "limits), e.g. {code}"),
     "history_store": ("检查历史与抽取时不符：抽取时 {recorded} 条（指纹 {fp_recorded}），按数据库重建为 {actual} 条（指纹 {fp_actual}）",
                       "the inspection history differs from the draw's: {recorded} entries at the "
                       "draw (fingerprint {fp_recorded}), {actual} rebuilt from the store "
@@ -936,6 +940,11 @@ def verify_stored(engine: Engine, draw_id: int) -> VerifyReport:
             result = exc
     _compare(report, data, result)
     return report
+
+
+def excluded_listed(n: int, code: str) -> str:
+    """The difference of a public replay whose eligible list holds excluded targets."""
+    return _("excluded_listed", n=n, code=code)
 
 
 def _check_history(conn: Connection, report: VerifyReport, record: DrawRecord,
