@@ -3,7 +3,7 @@
 Stored times stay UTC (core.canonical.format_time, the audit chain, JSON). What a person
 reads — tables, ``show`` commands, the app, letters, forms, the publication — is Beijing
 time, and a *day* (a deadline's start, 成文日期, 检查日期, "today") is a Beijing calendar
-day, whatever time zone the machine runs in (DOMAIN.md §7).
+day, whatever time zone the machine runs in.
 """
 
 from __future__ import annotations
