@@ -292,11 +292,16 @@ def test_example_campaign_reproduces_the_source_document():
 
 def test_example_campaign_scope_filter_keeps_going_industrial_concerns():
     scope = load_file(example_path()).data["campaign"]["scope"]["filter"]
-    assert evaluate(scope, {"status": "存续", "industry": "工业"}) is True
-    assert evaluate(scope, {"status": "在业", "industry": "工业"}) is True
-    assert evaluate(scope, {"status": "注销", "industry": "工业"}) is False
-    assert evaluate(scope, {"status": "吊销", "industry": "工业"}) is False
-    assert evaluate(scope, {"status": "存续", "industry": "批发和零售业"}) is False
+    # 市区已登记注册，处于存续状态的工业企业: the three urban districts, not the counties
+    city = {"region": "淇滨区"}
+    assert evaluate(scope, {"status": "存续", "industry": "工业", **city}) is True
+    assert evaluate(scope, {"status": "在业", "industry": "工业", "region": "山城区"}) is True
+    assert evaluate(scope, {"status": "存续", "industry": "工业", "region": "鹤山区"}) is True
+    assert evaluate(scope, {"status": "注销", "industry": "工业", **city}) is False
+    assert evaluate(scope, {"status": "吊销", "industry": "工业", **city}) is False
+    assert evaluate(scope, {"status": "存续", "industry": "批发和零售业", **city}) is False
+    assert evaluate(scope, {"status": "存续", "industry": "工业", "region": "浚县"}) is False
+    assert evaluate(scope, {"status": "存续", "industry": "工业", "region": "淇县"}) is False
 
 
 # docs/architecture.md#domain-campaign, "Deadlines of the source": who owes each step, to whom, and how long.

@@ -547,7 +547,7 @@ def test_export_killed_midway_leaves_no_file_under_its_name(store_url, tmp_path)
     import sys
     import time
 
-    drawn = drawn_store(store_url, tmp_path / "office", count=150, targets=600, officers=80)
+    drawn = drawn_store(store_url, tmp_path / "office", count=150, targets=1000, officers=80)
     out = tmp_path / "out"
     out.mkdir()
     path = out / "team.jcb"
@@ -665,7 +665,7 @@ def test_import_killed_midway_leaves_the_store_unchanged(store_url, tmp_path):
 
     from jointcheck.core.records.bundle import task_states
 
-    drawn = drawn_store(store_url, tmp_path, count=150, targets=600, officers=80)
+    drawn = drawn_store(store_url, tmp_path, count=150, targets=1000, officers=80)
     office, ids = drawn.engine, drawn.task_ids
     path = tmp_path / "big.jcb"
     export(store_url, drawn.draw.id, path, *ids)

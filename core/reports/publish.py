@@ -85,13 +85,14 @@ def read_columns(path: Path) -> list[tuple[str, str]]:
     return out
 
 
-def draws_of(engine: Engine, draw_ids: Sequence[int], folder: Path,
+def draws_of(engine: Engine, draw_ids: Sequence[int], folder: Path | None = None,
              department_names: dict[str, str] | None = None) -> list[dict[str, Any]]:
     """The procedure of each draw, as published: commitment, seed, fingerprints, algorithm
     version, date (Beijing time), and the files in ``folder/draws`` that let anyone replay
-    it (core.draw.public; none when the libraries changed since the draw)."""
+    it (core.draw.public; none when the libraries changed since the draw, or without
+    *folder*)."""
     from ..clock import chinese_time
-    from ..draw.public import write_public
+    from ..draw.public import PublicDraw, write_public
     from ..draw.service import load_draw
     from ..present.history import limits_text
 
@@ -99,7 +100,8 @@ def draws_of(engine: Engine, draw_ids: Sequence[int], folder: Path,
     with engine.connect() as conn:
         for draw_id in sorted(set(draw_ids)):
             d = load_draw(engine, draw_id)
-            public = write_public(conn, d, folder, department_names)
+            public = (write_public(conn, d, folder, department_names) if folder is not None
+                      else PublicDraw(d.id))
             out.append({"id": d.id, "seed": d.seed, "commitment": d.commitment,
                         "algorithm_version": d.algorithm_version,
                         "targets_fingerprint": d.targets_fingerprint,
@@ -111,7 +113,8 @@ def draws_of(engine: Engine, draw_ids: Sequence[int], folder: Path,
                         "history_fingerprint": d.history_fingerprint,
                         "reason": d.reason,
                         "at": chinese_time(d.created_at) if d.created_at else None,
-                        "files": [f.relative_to(folder).as_posix() for f in public.files],
+                        "files": [f.relative_to(folder).as_posix() for f in public.files
+                                  if folder is not None],
                         "unavailable": public.unavailable})
     return out
 
