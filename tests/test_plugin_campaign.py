@@ -218,6 +218,9 @@ def test_a_campaign_outlives_its_plugin(site, tmp_path, store_url, monkeypatch):
             again = run_cli(store_url, *args)
             assert again.exit_code == 0, (gone, again.output)
             assert again.stdout == text, gone
+        with_file = run_cli(store_url, "record", "show", tasks[0], "--campaign", str(campaign))
+        assert with_file.exit_code == 0, (gone, with_file.output)
+        assert with_file.stdout == before[("record", "show", tasks[0])]
         listed = run_cli(store_url, "referrals", "list", str(campaign), "--as-of", "2020-07-21",
                          "--format", "json")
         assert listed.exit_code == 0, (gone, listed.output)

@@ -123,12 +123,14 @@ def campaign_id_or_fail(value: str, store: Engine | None = None) -> str:
         fail(exc.problems)
 
 
-def plugins_and_checklist(campaign: str | None) -> tuple[PluginHost | None, Checklist | None]:
+def plugins_and_checklist(campaign: str | None, ctx: click.Context | None = None, *,
+                          reading: bool = False) -> tuple[PluginHost | None, Checklist | None]:
     """The installed plugins (their hooks take part in applicability and classification)
-    and, when *campaign* is given, that campaign's merged checklist (or exit 1)."""
+    and, when *campaign* is given, that campaign's merged checklist (or exit 1); *ctx* and
+    *reading* as for :func:`open_campaign_or_fail` (a command that only reads)."""
     if campaign is None:
         return load_plugins(), None
-    opened = open_campaign_or_fail(campaign)
+    opened = open_campaign_or_fail(campaign, ctx, reading=reading)
     return opened.host, opened.checklist
 
 

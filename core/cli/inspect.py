@@ -59,7 +59,8 @@ def inspect(ctx: click.Context, task: str | None, officer: str | None,
     review_id: str | bool = review
     if review and campaign is not None and not _is_file(campaign):
         review_id, campaign = campaign, None  # a campaign id
-    host, checklist = plugins_and_checklist(campaign)
+    # the office's review reads what the campaign made: a plugin gone since is no obstacle
+    host, checklist = plugins_and_checklist(campaign, ctx, reading=review)
     if review and checklist is not None and checklist.campaign is not None:
         review_id = checklist.campaign.id
     engine, login_url = _open_or_login(ctx)

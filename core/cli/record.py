@@ -93,7 +93,7 @@ def show(ctx: click.Context, task: str, version: int | None, campaign: str | Non
     from ..records.service import RecordError, load_draft, load_version, versions
     from ..text import local_time
 
-    host, checklist = plugins_and_checklist(campaign)
+    host, checklist = plugins_and_checklist(campaign, ctx, reading=True)
     settled: bool | None = None
     unfinished: tuple[int, int] | None = None
     previous: tuple[int, dict[str, Any]] | None = None
