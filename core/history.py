@@ -305,9 +305,10 @@ class Repeated:
 
     credit_code: str
     task_id: str
-    over_cap: bool  # more inspections in the campaign's year than max_per_year
+    over_cap: bool  # more inspections in the task's year than max_per_year
     near: bool  # another inspection within exclude_within_days of this campaign's
     inspections: list[Inspection]  # the inspections that make it so, oldest first
+    year_count: int = 0  # inspections in the calendar year of the task's date
 
 
 # Without declared limits, any other inspection in the same calendar year is reported.
@@ -334,9 +335,9 @@ def campaign_limits(conn: Connection, campaign_id: str) -> dict[str, int] | None
 
 def repeated_inspections(conn: Connection, campaign_id: str
                          ) -> tuple[list[Repeated], dict[str, int]]:
-    """The campaign's drawn enterprises inspected repeatedly, and the limits applied
-    (docs/history.md#warnings): the limits its draw applied, else
-    :data:`DEFAULT_WARNING_LIMITS`.
+    """The campaign's drawn enterprises inspected repeatedly, and the limits its draw
+    declared (docs/history.md#warnings; empty: none, and :data:`DEFAULT_WARNING_LIMITS`
+    is what the warnings apply).
 
     Each task of the campaign is compared with every other inspection of its enterprise
     (any campaign, any import): flagged when the enterprise has more than ``max_per_year``
@@ -347,11 +348,12 @@ def repeated_inspections(conn: Connection, campaign_id: str
 
     from .store.models import tasks
 
-    limits = campaign_limits(conn, campaign_id) or dict(DEFAULT_WARNING_LIMITS)
+    declared = campaign_limits(conn, campaign_id) or {}
+    limits = declared or dict(DEFAULT_WARNING_LIMITS)
     codes = sorted(set(conn.execute(select(tasks.c.credit_code)
                                     .where(tasks.c.campaign_id == campaign_id)).scalars()))
     if not codes:
-        return [], limits
+        return [], declared
     by_code: dict[str, list[Inspection]] = {}
     for e in history_of(conn, codes):
         by_code.setdefault(e.credit_code, []).append(e)
@@ -369,8 +371,8 @@ def repeated_inspections(conn: Connection, campaign_id: str
             if near or over:
                 shown = {id(e): e for e in [mine, *near, *(year if over else [])]}
                 out.append(Repeated(code, mine.task_id or "", over, bool(near),
-                                    sorted(shown.values(), key=_order)))
-    return out, limits
+                                    sorted(shown.values(), key=_order), len(year)))
+    return out, declared
 
 
 def count_imported(conn: Connection) -> int:

@@ -362,8 +362,26 @@ def test_status_and_report_warn_of_repeated_inspections(engine, store_url, tmp_p
     ws = openpyxl.load_workbook(out).active
     values = [[c.value for c in row] for row in ws.iter_rows()]
     body = [r for r in values if r and r[1] == target]
-    assert body and "本年度检查 2 次，超过上限 1 次" in body[0][3]
-    assert "2020-07-10 市市场监管局" in body[0][4]
+    assert body and body[0][3] == "本年度检查 2 次（未设定检查频次限制）"
+    assert "2020-07-10 市市场监管局 导入：history.csv" in body[0][4]
+    seq = next(t["seq"] for t in rec.drawn if t["credit_code"] == target)
+    assert (f"2020-07-01 emergency_mgmt、market_supervision 实施方案 warned（任务 {rec.id}-{seq}）"
+            in body[0][4])
+    # with declared limits the reason names them
+    limited = campaign(tmp_path, "capped", sample={"count": 3},
+                       period={"start": "2020-07-05", "end": "2020-07-31"},
+                       inspection_limits={"exclude_within_days": 3, "max_per_year": 5})
+    rec = S.run_draw(engine, limited, "t", commitment_required=False, weak_seed=True)
+    other = sorted(drawn(rec))[0]
+    assert run_cli(store_url, "history", "import", history_csv(
+        tmp_path, [other], day="2020-07-07", name="near.csv")).exit_code == 0
+    res = run_cli(store_url, "--lang", "en", "status", str(limited.source.file))
+    assert f"{other}" in res.output and "inspected again within 3 days" in res.output
+    data = json.loads(run_cli(store_url, "status", str(limited.source.file), "--format",
+                              "json").output)["repeated_inspections"]
+    assert data["limits"] == {"exclude_within_days": 3, "max_per_year": 5}
+    assert [(e["credit_code"], e["within_days"], e["over_cap"]) for e in data["enterprises"]
+            ] == [(other, True, False)]
 
 
 def test_publication_and_status_json_state_the_limits(engine, store_url, tmp_path):

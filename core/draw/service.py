@@ -63,9 +63,9 @@ SERVICE_CODES: dict[str, tuple[str, str]] = {
     "JC734": ("抽取记录 {draw_id} 不存在", "there is no draw {draw_id}"),
     "JC735": ("抽取文件无效：{detail}", "invalid draw file: {detail}"),
     "JC736": ("该承诺已被第 {draw_id} 号抽取使用", "this commitment was already used by draw {draw_id}"),
-    "JC741": ("实施方案“{campaign}”已经抽取（抽取记录 {draws}，共 {drawn} 户），已达到计划的{planned}，不再重复抽取",
+    "JC741": ("实施方案“{campaign}”已经抽取（抽取记录 {draws}，共 {drawn} 户），已达到实施方案的抽取计划（{planned}），不再重复抽取",
               "campaign '{campaign}' has been drawn already (draw(s) {draws}, {drawn} "
-              "enterprise(s)), which reaches its planned {planned}; it is not drawn again"),
+              "enterprise(s)), which reaches its plan ({planned}); it is not drawn again"),
     "JC742": ("补充抽取须说明理由（--reason）", "a supplementary draw needs a reason (--reason)"),
     "JC743": ("实施方案“{campaign}”尚未抽取，没有可补充的抽取",
               "campaign '{campaign}' has not been drawn: there is nothing to supplement"),

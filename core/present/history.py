@@ -32,6 +32,8 @@ _ = translator({
                       "repeated inspections: {n} enterprise(s) above the yearly cap or "
                       "inspected again within the interval"),
     "over_cap": ("本年度检查 {n} 次，超过上限 {cap} 次", "{n} inspections this year, above the cap of {cap}"),
+    "again_this_year": ("本年度检查 {n} 次（未设定检查频次限制）",
+                        "{n} inspections this year (no inspection limits set)"),
     "near": ("{days} 日内重复检查", "inspected again within {days} days"),
     "funnel_head": ("检查对象：{steps}", "targets: {steps}"),
     "f_library": ("名录库 {n}", "library {n}"),
@@ -53,10 +55,12 @@ _ = translator({
 
 
 
-def source_text(entry: Inspection) -> str:
-    if entry.source == "campaign":
-        return _("campaign", campaign=entry.campaign_id, task=entry.task_id)
-    return _("imported", file=entry.file or "")
+def source_text(entry: Inspection, *, document: bool = False) -> str:
+    """Where an inspection comes from: its campaign and task, or the imported file (in
+    Chinese for a *document* of record)."""
+    text: Any = (_("campaign", campaign=entry.campaign_id, task=entry.task_id)
+                 if entry.source == "campaign" else _("imported", file=entry.file or ""))
+    return text.in_lang("zh") if document else str(text)
 
 
 def units_text(entry: Inspection, department_names: Mapping[str, str] | None = None) -> str:
@@ -90,12 +94,14 @@ def history_table(code: str, entries: list[Inspection],
             _("count", n=len(entries))]
 
 
-def repeated_reasons(item: Repeated, limits: Mapping[str, int]) -> list[str]:
+def repeated_reasons(item: Repeated, limits: Mapping[str, int]) -> list[Any]:
+    """Why an enterprise is flagged (each a Localized text); *limits* are those the draw
+    declared (empty: none, any second inspection in a year is flagged)."""
     out = []
     if item.over_cap:
-        year = item.inspections[0].on.year if item.inspections else None
-        n = sum(1 for e in item.inspections if e.on.year == year)
-        out.append(_("over_cap", n=n, cap=limits.get("max_per_year")))
+        cap = limits.get("max_per_year")
+        out.append(_("over_cap", n=item.year_count, cap=cap) if cap is not None
+                   else _("again_this_year", n=item.year_count))
     if item.near:
         out.append(_("near", days=limits.get("exclude_within_days")))
     return out
@@ -168,18 +174,9 @@ def repeated_report_rows(items: list[Repeated], limits: Mapping[str, int],
     """Rows of the report 重复检查预警表 (always Chinese)."""
     rows = []
     for item in items:
-        reasons = []
-        if item.over_cap:
-            year = item.inspections[0].on.year if item.inspections else None
-            n = sum(1 for e in item.inspections if e.on.year == year)
-            reasons.append(f"本年度检查 {n} 次，超过上限 {limits.get('max_per_year')} 次")
-        if item.near:
-            reasons.append(f"{limits.get('exclude_within_days')} 日内重复检查")
-        detail = "\n".join(
-            f"{e.on.isoformat()} {units_text(e, department_names)} "
-            + (f"实施方案 {e.campaign_id}（任务 {e.task_id}）" if e.source == "campaign"
-               else f"导入 {e.file or ''}")
-            for e in item.inspections)
+        reasons = [r.in_lang("zh") for r in repeated_reasons(item, limits)]
+        detail = "\n".join(f"{e.on.isoformat()} {units_text(e, department_names)} "
+                           f"{source_text(e, document=True)}" for e in item.inspections)
         rows.append([item.task_id, item.credit_code, names.get(item.credit_code, ""),
                      "；".join(reasons), detail])
     return rows
