@@ -20,6 +20,7 @@ Problem codes JC860–JC879 belong to this module.
 from __future__ import annotations
 
 import os
+import sqlite3
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -27,9 +28,27 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
 from ..canonical import canonical_digest, format_time
 from ..draw.queries import chunks
 from ..errors import Problem, problem, register
+from ..store import StoreError, audit, begin_write, create_engine_for, open_store, upgrade, utcnow
+from ..store.models import (
+    bundle_conflicts,
+    bundle_tasks,
+    bundles,
+    checklists,
+    draws,
+    officers,
+    record_problems,
+    record_versions,
+    store_meta,
+    targets,
+    task_answers,
+    tasks,
+)
 from .service import (
     AMENDING,
     SUBMITTED,
@@ -39,6 +58,9 @@ from .service import (
     RecordError,
     Task,
     _checklist_for,
+    _member_names,
+    _targets,
+    _task_from_row,
     answers_from_file,
     check_value,
     get_task,
@@ -46,6 +68,7 @@ from .service import (
     record_digest,
     write_versions,
 )
+from .snapshot import load_checklist
 
 if TYPE_CHECKING:  # pragma: no cover
     from sqlalchemy import Connection, Engine
@@ -157,29 +180,17 @@ class BundleError(RecordError):
 
 
 def store_id(conn: Connection) -> str:
-    from sqlalchemy import select
-
-    from ..store.models import store_meta
-
     return str(conn.execute(select(store_meta.c.value).where(store_meta.c.key == "store_id"))
                .scalar_one())
 
 
 def _meta(conn: Connection, key: str) -> str | None:
-    from sqlalchemy import select
-
-    from ..store.models import store_meta
-
     return conn.execute(select(store_meta.c.value).where(store_meta.c.key == key)).scalar()
 
 
 def task_states(conn: Connection, task_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
     """Each task's state as JSON: status, version, amendment reason, answers (with their
     versions) and submitted versions — what a bundle carries back and what is compared."""
-    from sqlalchemy import select
-
-    from ..store.models import record_versions, task_answers, tasks
-
     ids = sorted(set(task_ids))
     out: dict[str, dict[str, Any]] = {}
     for part in chunks(ids):
@@ -224,18 +235,6 @@ def content_digest(conn: Connection) -> str:
     """SHA-256 of a bundle's non-record contents: its identity, the draw, the checklist
     snapshots, the tasks (without their status), the targets and the officers. Records and
     drafts may change in a bundle; nothing else may."""
-    from sqlalchemy import select
-
-    from ..store.models import (
-        bundle_tasks,
-        bundles,
-        checklists,
-        draws,
-        officers,
-        targets,
-        tasks,
-    )
-
     def rows(table: Any, columns: Iterable[str], order: Any) -> list[list[Any]]:
         cols = [table.c[c] for c in columns]
         return [list(r) for r in conn.execute(select(*cols).order_by(order))]
@@ -271,10 +270,6 @@ class Exported:
 
 def _select_tasks(conn: Connection, draw_id: int, officer: str | None,
                   task_ids: Iterable[str]) -> list[Any]:
-    from sqlalchemy import select
-
-    from ..store.models import tasks
-
     rows = list(conn.execute(select(tasks).where(tasks.c.draw_id == draw_id)
                              .order_by(tasks.c.seq)))
     if not rows:  # no such draw: JC734, as `draw show` says it
@@ -304,8 +299,6 @@ def _select_tasks(conn: Connection, draw_id: int, officer: str | None,
 
 def _copy(src: Connection, dst: Connection, table: Any, where: Any,
           columns: Iterable[str] | None = None, **overrides: Any) -> int:
-    from sqlalchemy import insert, select
-
     cols = [table.c[c] for c in columns] if columns else list(table.c)
     rows = [dict(r._mapping, **overrides) for r in src.execute(select(*cols).where(where))]
     if rows:
@@ -317,23 +310,6 @@ def export(engine: Engine, draw_id: int, path: str | Path, *, officer: str | Non
            task_ids: Iterable[str] = (), actor: str | None = None) -> Exported:
     """Write the bundle of *draw_id*'s tasks (all, those of *officer*, or *task_ids*) to
     *path* and record it in the store. Raises :class:`BundleError` (nothing written)."""
-    from sqlalchemy import insert
-
-    from ..store import audit, begin_write, create_engine_for, upgrade, utcnow
-    from ..store.models import (
-        bundle_tasks,
-        bundles,
-        checklists,
-        draws,
-        officers,
-        record_problems,
-        record_versions,
-        store_meta,
-        targets,
-        task_answers,
-        tasks,
-    )
-
     path = Path(path)
     if path.exists() or path.is_symlink():
         raise BundleError([problem("JC860", file=str(path))])
@@ -410,8 +386,6 @@ def export(engine: Engine, draw_id: int, path: str | Path, *, officer: str | Non
 
 def _single_file(part: Path) -> None:
     """Make the bundle one self-contained file: no WAL beside it, no free pages."""
-    import sqlite3
-
     con = sqlite3.connect(part, isolation_level=None)
     try:
         con.execute("PRAGMA journal_mode = DELETE")
@@ -450,10 +424,6 @@ def open_bundle(path: str | Path) -> Engine:
     :class:`BundleError`: no such file (JC872), not a bundle (JC864: an empty file
     included, left as it is), a damaged file or not SQLite at all (JC873), a bundle of an
     older schema (JC874), a file that cannot be opened (JC876)."""
-    from sqlalchemy.exc import DBAPIError
-
-    from ..store import StoreError, open_store
-
     path = Path(path)
     where = str(path)
     if not path.exists():
@@ -494,11 +464,6 @@ def open_bundle(path: str | Path) -> Engine:
 def read_info(path: str | Path) -> tuple[BundleInfo, dict[str, dict[str, Any]]]:
     """What bundle file *path* says about itself, and its tasks' states (the file is
     opened by :func:`open_bundle` and closed again)."""
-    from sqlalchemy import select
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from ..store.models import bundle_tasks, bundles, draws
-
     bundle = open_bundle(path)
     try:
         with bundle.connect() as conn:
@@ -574,10 +539,6 @@ class _Writes:
         self.checklists: dict[str, Any] = {}
 
     def flush(self, conn: Connection) -> None:
-        from sqlalchemy import bindparam, update
-
-        from ..store.models import task_answers, tasks
-
         write_versions(conn, self.versions)
         if self.answers:
             from sqlalchemy.dialects import postgresql, sqlite
@@ -594,8 +555,6 @@ class _Writes:
 
     def checklist(self, conn: Connection, task: Task) -> Any:
         """The checklist snapshot *task* is filled against, loaded once per import."""
-        from .snapshot import load_checklist
-
         fp = task.checklist_fingerprint or ""
         if fp not in self.checklists:
             self.checklists[fp] = (load_checklist(conn, fp) if fp else None) \
@@ -607,11 +566,6 @@ def _locked_tasks(conn: Connection, task_ids: list[str], *,
                   lock: bool = True) -> dict[str, Task]:
     """The tasks *task_ids*, their rows locked on PostgreSQL (as get_task(lock="update"))
     unless *lock* is False, read in a few statements instead of three per task."""
-    from sqlalchemy import select
-
-    from ..store.models import tasks
-    from .service import _member_names, _targets, _task_from_row
-
     rows = []
     for part in chunks(sorted(task_ids)):
         q = select(tasks).where(tasks.c.id.in_(part))
@@ -632,8 +586,6 @@ def _apply(task: Task, checklist: Any, theirs: Mapping[str, Any], ours: Mapping[
     submitter and time; it must give exactly the record the bundle holds), then its
     draft answers (*ours*: the office's, with their versions) and status are taken. What
     to write goes to *writes*. Returns the number of versions added."""
-    from ..store import utcnow
-
     task_id = task.id
     added = 0
     for rv in theirs["records"]:
@@ -709,10 +661,6 @@ def _identify(conn: Connection, info: BundleInfo, states: Mapping[str, Any]) -> 
     """The office's ``bundle_tasks`` rows of the bundle *info* (task id → row), once it is
     known to come from this store, for its draw, with its non-record contents unaltered;
     else :class:`BundleError` (JC865–JC868)."""
-    from sqlalchemy import select
-
-    from ..store.models import bundle_tasks, bundles
-
     office_id = store_id(conn)
     if info.origin_store != office_id:
         raise BundleError([problem("JC865", bundle=info.bundle_id[:8],
@@ -733,10 +681,6 @@ def _identify(conn: Connection, info: BundleInfo, states: Mapping[str, Any]) -> 
 
 def _listed(conn: Connection, bundle_id: str) -> dict[str, str]:
     """The bundle's open conflicts: task id → the bundle's digest of the task then."""
-    from sqlalchemy import select
-
-    from ..store.models import bundle_conflicts
-
     return {r.task_id: r.bundle_digest for r in conn.execute(
         select(bundle_conflicts).where((bundle_conflicts.c.bundle_id == bundle_id)
                                        & bundle_conflicts.c.resolution.is_(None)))}
@@ -747,11 +691,6 @@ def import_bundle(engine: Engine, path: str | Path, *, host: PluginHost | None =
     """Merge bundle *path* into the store (one transaction: all or nothing). Raises
     :class:`BundleError` when the bundle is not this store's, not this draw's, altered,
     or holds a record that does not pass the checks of a submission."""
-    from sqlalchemy import bindparam, update
-
-    from ..store import audit, begin_write, utcnow
-    from ..store.models import bundle_tasks, bundles
-
     info, states = read_info(path)
     who = audit.actor(engine, actor)
     out = Imported(bundle_id=info.bundle_id)
@@ -813,10 +752,6 @@ def import_bundle(engine: Engine, path: str | Path, *, host: PluginHost | None =
 def _record_conflict(conn: Connection, bundle_id: str, task_id: str, office_digest: str,
                      bundle_digest: str, theirs: Mapping[str, Any], now: datetime, *,
                      replace: bool) -> None:
-    from sqlalchemy import delete, insert
-
-    from ..store.models import bundle_conflicts
-
     if replace:
         conn.execute(delete(bundle_conflicts).where(
             (bundle_conflicts.c.bundle_id == bundle_id) & (bundle_conflicts.c.task_id == task_id)))
@@ -860,10 +795,6 @@ def compare(engine: Engine, info: BundleInfo, states: Mapping[str, Any], *,
     ``newer`` (the bundle's records or draft would be taken: ``new_versions`` record
     versions, ``draft_changed`` a draft not submitted), ``same``, ``unchanged`` (the bundle changed nothing since the
     two were last in step) or ``conflict`` (``listed``: already listed by an import)."""
-    from sqlalchemy import select
-
-    from ..store.models import bundles
-
     with engine.connect() as conn:
         out = Comparison(store=store_id(conn))
         try:
@@ -929,10 +860,6 @@ class Conflict:
 
 
 def conflicts(engine: Engine, *, include_resolved: bool = False) -> list[Conflict]:
-    from sqlalchemy import select
-
-    from ..store.models import bundle_conflicts, tasks
-
     q = (select(bundle_conflicts, tasks.c.status, tasks.c.version)
          .join(tasks, tasks.c.id == bundle_conflicts.c.task_id)
          .order_by(bundle_conflicts.c.detected_at, bundle_conflicts.c.task_id))
@@ -952,11 +879,6 @@ def resolve(engine: Engine, bundle_id: str, task_id: str, keep: str, *,
     aside) or ``bundle`` (its records are added as new versions after the office's and its
     draft taken). A bundle id may be given by its first characters. Returns the number of
     versions added."""
-    from sqlalchemy import select, update
-
-    from ..store import audit, begin_write, utcnow
-    from ..store.models import bundle_conflicts, bundle_tasks
-
     if keep not in (KEEP_OFFICE, TAKE_BUNDLE):  # pragma: no cover - the CLI restricts it
         raise ValueError(keep)
     who = audit.actor(engine, actor)

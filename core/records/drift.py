@@ -10,11 +10,17 @@ the loaded departments with every stored snapshot that has submitted records and
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import and_, select
+
 from ..errors import Problem, register
 from ..i18n import Localized
+from ..records.snapshot import SnapshotError, load_checklist
+from ..store.models import record_versions as rv
+from ..store.models import tasks
 
 if TYPE_CHECKING:  # pragma: no cover
     from sqlalchemy import Engine
@@ -48,11 +54,6 @@ register({
 def _submitted(engine: Engine) -> dict[str, dict[str, list[str]]]:
     """checklist fingerprint -> campaign -> the task ids whose current version was
     submitted against it."""
-    from sqlalchemy import and_, select
-
-    from ..store.models import record_versions as rv
-    from ..store.models import tasks
-
     q = (select(rv.c.checklist_fingerprint, tasks.c.campaign_id, tasks.c.id)
          .join(tasks, and_(tasks.c.id == rv.c.task_id, tasks.c.version == rv.c.version))
          .order_by(tasks.c.campaign_id, tasks.c.draw_id, tasks.c.seq))
@@ -72,8 +73,6 @@ def _changes(old: Item, new: Item | None) -> list[str]:
 def drift_problems(config: Configuration, engine: Engine) -> list[Problem]:
     """JC323 (warnings) for every item of a loaded department whose title or rules differ
     from a stored snapshot that submitted records were filled against."""
-    from ..records.snapshot import SnapshotError, load_checklist
-
     submitted = _submitted(engine)
     if not submitted:
         return []
@@ -104,8 +103,6 @@ def drift_problems(config: Configuration, engine: Engine) -> list[Problem]:
 
 def _warning(config: Configuration, dept: Department, item_id: str, what: str,
              campaign: str, tasks: Iterable[str]) -> Problem:
-    import dataclasses
-
     ids = sorted(set(tasks))
     shown = "、".join(ids[:SHOWN]) + (f" …（共 {len(ids)} 份）" if len(ids) > SHOWN else "")
     index = next((i.declared_index for i in dept.items if i.id == item_id), None)

@@ -10,15 +10,32 @@ A settlement belongs to one submitted version: amending the record unsettles it.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import and_, delete, exists, func, insert, select, update
+
+from ..draw.queries import chunks
 from ..errors import Problem, problem
 from ..model import DECIDED
+from ..store import audit, begin_write, utcnow
+from ..store.audit import canonical_json, format_time, sha256_hex
+from ..store.models import (
+    officers,
+    record_versions,
+    referrals,
+    result_overrides,
+    result_settlements,
+    targets,
+    tasks,
+)
+from ..store.models import result_settlements as rs
 from .messages import status_name
 from .service import SUBMITTED, RecordError, Task, get_task, list_tasks
+from .snapshot import load_checklist
 
 if TYPE_CHECKING:  # pragma: no cover
     from sqlalchemy import Connection, Engine
@@ -154,8 +171,6 @@ class Consolidated:
         return consolidate(self.computed, self.overrides, self.checklist)
 
     def to_json(self) -> dict[str, Any]:
-        from ..store.audit import format_time
-
         t = self.task
         return {
             "task": t.id, "seq": t.seq, "name": t.name, "credit_code": t.credit_code,
@@ -170,8 +185,6 @@ class Consolidated:
 
 
 def _checklists(conn: Connection, fps: Iterable[str]) -> dict[str, Checklist]:
-    from .snapshot import load_checklist
-
     out: dict[str, Checklist] = {}
     for fp in set(fps):
         checklist = load_checklist(conn, fp)
@@ -184,11 +197,6 @@ def load(engine: Engine, campaign: str, *, with_record: bool = False,
          tasks: Sequence[Task] | None = None) -> list[Consolidated]:
     """Every drawn enterprise of *campaign* (task order) with its submitted record's
     computed results, the overrides, and the settlement of its current version."""
-    from sqlalchemy import exists, select
-
-    from ..draw.queries import chunks
-    from ..store.models import record_versions, result_overrides, result_settlements
-
     found = list(tasks) if tasks is not None else list_tasks(engine, campaign=campaign)
     rows = {t.id: Consolidated(task=t) for t in found}
     current = {t.id: t.version for t in found if t.version}
@@ -264,8 +272,6 @@ def load(engine: Engine, campaign: str, *, with_record: bool = False,
 
 
 def _iso(at: datetime) -> str:
-    from ..store.audit import format_time
-
     return format_time(at)
 
 
@@ -285,11 +291,6 @@ def set_result(engine: Engine, task_id: str, *, reason: str, department: str | N
     record becomes unsettled (settle again). *version*: the submitted version the caller
     reviewed (the app); a record amended since is refused (JC853). Returns the enterprise
     as it is now."""
-    from sqlalchemy import delete, insert
-
-    from ..store import audit, begin_write, utcnow
-    from ..store.models import result_overrides, result_settlements
-
     reason = (reason or "").strip()
     if not reason:
         raise RecordError([problem("JC845")])
@@ -375,12 +376,6 @@ def settle(engine: Engine, campaign: str, *, allow_missing: bool = False,
            actor: str | None = None) -> Settlement:
     """Fix the results of every submitted record of *campaign* (refusing, JC840, while
     records are missing unless *allow_missing*)."""
-    from sqlalchemy import insert
-
-    from ..store import audit, begin_write, utcnow
-    from ..store.audit import canonical_json, sha256_hex
-    from ..store.models import result_settlements
-
     rows = load(engine, campaign, with_record=True)
     if not rows:
         raise RecordError([problem("JC848", campaign=campaign)])
@@ -420,11 +415,6 @@ def _with_date(row: Consolidated) -> dict[str, Any]:
 def mark_published(conn: Connection, campaign: str, day: date) -> None:
     """Record the publication date of the campaign's settled results (是否公示 in 附件2),
     inside the caller's write transaction."""
-    from sqlalchemy import exists, update
-
-    from ..store.models import result_settlements as rs
-    from ..store.models import tasks
-
     conn.execute(update(rs).where((rs.c.campaign_id == campaign) & exists().where(
         (tasks.c.id == rs.c.task_id) & (tasks.c.version == rs.c.version)
         & (tasks.c.status == SUBMITTED))).values(published_on=day))
@@ -438,19 +428,12 @@ def settled_version(engine: Engine, task_id: str) -> int | None:
 
 def _settled_join(rs: Any, tasks: Any) -> Any:
     """The settlement of a task's current submitted version (the ON clause of a join)."""
-    from sqlalchemy import and_
-
     return and_(rs.c.task_id == tasks.c.id, rs.c.version == tasks.c.version,
                 tasks.c.status == SUBMITTED)
 
 
 def settled_counts(conn: Connection, campaign: str) -> tuple[int, int]:
     """The number of drawn enterprises of *campaign* and of those settled."""
-    from sqlalchemy import func, select
-
-    from ..store.models import result_settlements as rs
-    from ..store.models import tasks
-
     drawn, settled = conn.execute(
         select(func.count(), func.count(rs.c.task_id))
         .select_from(tasks.outerjoin(rs, _settled_join(rs, tasks)))
@@ -471,13 +454,6 @@ def summary_counts(engine: Engine, campaign: str, departments: Sequence[str],
     enterprises per distinct combination, a few dozen groups; each distinct array is then
     parsed as JSON, so a disposition is counted only when the list holds exactly that string, whatever the
     text's escaping or the other names around it."""
-    import json
-
-    from sqlalchemy import func, select
-
-    from ..store.models import result_settlements as rs
-    from ..store.models import tasks
-
     at_code = {c: 1 + i for i, c in enumerate(result_codes)}
     at_name = {n: 1 + len(result_codes) + i for i, n in enumerate(dispositions)}
     counts = {d: [0] * (1 + len(at_code) + len(at_name)) for d in departments}
@@ -541,11 +517,6 @@ def public_rows(engine: Engine, campaign: str, departments: Sequence[str]
                 ) -> tuple[list[PublicRow], int]:
     """The settled records of *campaign* in task order, and the number of drawn
     enterprises."""
-    from sqlalchemy import func, select
-
-    from ..store.models import result_settlements as rs
-    from ..store.models import targets, tasks
-
     cols = [tasks.c.id, tasks.c.version, tasks.c.draw_id, targets.c.name, tasks.c.credit_code,
             rs.c.results[("inspected_on",)].as_string(),
             rs.c.results[("joint", "result", "text")].as_string()]
@@ -590,13 +561,6 @@ STREAM_ROWS = 2000  # rows fetched at a time (a server-side cursor on PostgreSQL
 def statistics_rows(engine: Engine, campaign: str) -> Iterator[StatisticsRow]:
     """Every drawn enterprise of *campaign* in task order, streamed: the settled results
     of its current submitted version (as ``load`` sees them) read by their JSON paths."""
-    import json
-
-    from sqlalchemy import select
-
-    from ..store.models import officers, targets, tasks
-    from ..store.models import result_settlements as rs
-
     cols = [tasks.c.seq, tasks.c.credit_code, tasks.c.team,
             *(targets.c[c] for c in STATISTICS_TARGET),
             rs.c.task_id, rs.c.results[("joint", "result", "text")].as_string(),
@@ -632,10 +596,6 @@ def referral_decisions(conn: Connection, campaign: str) -> dict[str, dict[str, l
     """What the receiving departments decided on the campaign's referrals (立案 or not),
     by task and department: ``{task: {department: ["opened"|"declined", ...]}}``. A
     withdrawn referral, or one not yet decided, says nothing."""
-    from sqlalchemy import select
-
-    from ..store.models import referrals
-
     out: dict[str, dict[str, list[str]]] = {}
     q = (select(referrals.c.task_id, referrals.c.refer_to, referrals.c.status)
          .where(referrals.c.campaign_id == campaign)

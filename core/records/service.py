@@ -13,13 +13,35 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from ..errors import JointcheckError, Problem, problem
+from sqlalchemy import Text, bindparam, case, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.exc import OperationalError
+
+from ..attributes import known_attributes, target_problems
+from ..canonical import canonical_json, format_time, sha256_hex
+from ..classify import classify, follow_up_result
+from ..clock import beijing
+from ..errors import JointcheckError, Problem, did_you_mean, problem
 from ..model import Checklist, Item
+from ..plugins import absent_plugins
+from ..store import WRITE_OPTION, audit, begin_write, utcnow
+from ..store.access import hidden_task
+from ..store.models import (
+    bundle_tasks,
+    officers,
+    record_problems,
+    record_versions,
+    targets,
+    task_answers,
+    tasks,
+)
+from ..store.models import record_versions as rv
 from . import messages  # noqa: F401 - registers the JC8xx codes
 from .opinion import draft_opinion
 from .snapshot import SnapshotError, load_checklist, register_checklist
@@ -65,8 +87,6 @@ class AnswerConflict(RecordError):
     """Someone else changed the answer since it was loaded: ``.theirs`` is what is stored."""
 
     def __init__(self, key: str, theirs: Answer, what: str):
-        from ..clock import beijing
-
         self.key = key
         self.theirs = theirs
         at = beijing(theirs.updated_at).strftime("%H:%M:%S") if theirs.updated_at else "?"
@@ -270,8 +290,6 @@ class Draft:
 
     def classify(self) -> JointResult:
         """The live classification by core.classify (never re-implemented here)."""
-        from ..classify import classify
-
         return classify(self.findings(), self.checklist, self.host)
 
     def record(self) -> dict[str, Any]:
@@ -404,9 +422,6 @@ def check_value(checklist: Checklist, key: str, value: Any) -> None:
 def _check_facts(value: Mapping[str, Any], checklist: Checklist) -> None:
     """A correction of the enterprise's facts names known attributes with values of their
     type: a misspelt or mistyped one would silently change which items apply."""
-    from ..attributes import known_attributes, target_problems
-    from ..errors import did_you_mean
-
     known = known_attributes(checklist.departments)
     found = [problem("JC821", attribute=name, hint=did_you_mean(name, sorted(known)))
              for name in value if name not in known]
@@ -426,10 +441,6 @@ def _record_tx(engine: Engine):
     the busy timeout). PostgreSQL: an ordinary READ COMMITTED transaction; the task's row
     is locked by the statements themselves (row-level, never an advisory lock).
     """
-    from contextlib import contextmanager
-
-    from ..store import WRITE_OPTION
-
     @contextmanager
     def tx():
         with engine.connect() as conn:
@@ -442,10 +453,6 @@ def _record_tx(engine: Engine):
 
 
 def _member_names(conn: Connection, certs: Iterable[str]) -> dict[str, str]:
-    from sqlalchemy import select
-
-    from ..store.models import officers
-
     certs = sorted(set(certs))
     names: dict[str, str] = {}
     for i in range(0, len(certs), 500):
@@ -456,10 +463,6 @@ def _member_names(conn: Connection, certs: Iterable[str]) -> dict[str, str]:
 
 
 def _targets(conn: Connection, codes: Iterable[str]) -> dict[str, dict[str, Any]]:
-    from sqlalchemy import select
-
-    from ..store.models import targets
-
     codes = sorted(set(codes))
     cols = [targets.c[c] for c in HEADER_COLUMNS] + [targets.c.attributes]
     out: dict[str, dict[str, Any]] = {}
@@ -493,11 +496,6 @@ def task_id_for(draw_id: int, seq: int) -> str:
 def create_tasks(conn: Connection, draw_id: int, campaign_id: str, result: Mapping[str, Any],
                  checklist: Checklist | None = None) -> int:
     """One pending task per drawn target of a draw, inside the draw's transaction."""
-    from sqlalchemy import insert
-
-    from ..store import utcnow
-    from ..store.models import tasks
-
     fp = register_checklist(conn, checklist) if checklist is not None else None
     now = utcnow()
     rows = [{"id": task_id_for(draw_id, t["seq"]), "draw_id": draw_id, "seq": t["seq"],
@@ -515,10 +513,6 @@ def list_tasks(engine: Engine, *, campaign: str | None = None, draw: int | None 
                officer: str | None = None, statuses: Iterable[str] = (),
                task_ids: Iterable[str] = ()) -> list[Task]:
     """Tasks in draw and 抽取序号 order, with names, team and the number of items answered."""
-    from sqlalchemy import func, select
-
-    from ..store.models import task_answers, tasks
-
     q = select(tasks).order_by(tasks.c.draw_id, tasks.c.seq)
     if campaign:
         q = q.where(tasks.c.campaign_id == campaign)
@@ -557,10 +551,6 @@ def list_tasks(engine: Engine, *, campaign: str | None = None, draw: int | None 
 
 def _bundles_out(conn: Connection, task_ids: list[str]) -> dict[str, tuple[str, str]]:
     """The field bundle each task is out in (state ``out`` or ``conflict``), if any."""
-    from sqlalchemy import select
-
-    from ..store.models import bundle_tasks
-
     q = (select(bundle_tasks.c.task_id, bundle_tasks.c.bundle_id, bundle_tasks.c.state)
          .where(bundle_tasks.c.state.in_(("out", "conflict"))))
     if len(task_ids) <= 500:
@@ -592,10 +582,6 @@ def applicable_counts(engine: Engine, tasks: Iterable[Task],
 
 def check_dates(engine: Engine, task_ids: Iterable[str]) -> dict[str, str]:
     """The check date (检查日期) entered so far for each of *task_ids* that has one."""
-    from sqlalchemy import select
-
-    from ..store.models import task_answers
-
     ids = sorted(set(task_ids))
     out: dict[str, str] = {}
     with engine.connect() as conn:
@@ -610,18 +596,12 @@ def check_dates(engine: Engine, task_ids: Iterable[str]) -> dict[str, str]:
 def _no_task(conn: Connection, task_id: str) -> RecordError:
     """Why *task_id* cannot be read: another team's task (JC761, a server store's
     row-level security hides it) or no such task (JC801)."""
-    from ..store.access import hidden_task
-
     return RecordError([hidden_task(conn, task_id) or problem("JC801", task=task_id)])
 
 
 def get_task(conn: Connection, task_id: str, *, lock: str | None = None) -> Task:
     """The task *task_id* (JC801 when there is none). *lock*: ``share`` or ``update``
     locks the task's row on PostgreSQL for the rest of the transaction."""
-    from sqlalchemy import select
-
-    from ..store.models import tasks
-
     q = select(tasks).where(tasks.c.id == task_id)
     if lock and conn.dialect.name == "postgresql":
         q = q.with_for_update(read=(lock == "share"))
@@ -633,10 +613,6 @@ def get_task(conn: Connection, task_id: str, *, lock: str | None = None) -> Task
 
 
 def _answers(conn: Connection, task_id: str) -> dict[str, Answer]:
-    from sqlalchemy import select
-
-    from ..store.models import task_answers
-
     q = select(task_answers).where(task_answers.c.task_id == task_id)
     return {r.key: Answer(value=r.value, version=r.version, updated_at=r.updated_at,
                           updated_by=r.updated_by) for r in conn.execute(q)}
@@ -645,10 +621,6 @@ def _answers(conn: Connection, task_id: str) -> dict[str, Answer]:
 def _checklist_for(conn: Connection, task: Task, campaign: Checklist | None) -> Checklist:
     """The checklist a task is filled against: its pinned snapshot; a task drawn before
     snapshots existed is pinned to *campaign*'s checklist (which must be its campaign)."""
-    from sqlalchemy import update
-
-    from ..store.models import tasks
-
     if task.checklist_fingerprint:
         try:
             checklist = load_checklist(conn, task.checklist_fingerprint)
@@ -700,10 +672,6 @@ def _write(conn: Connection, task_id: str, key: str, value: Any, expected: int |
 
     One statement in the usual case: an UPDATE guarded by the version the caller saw, or
     an INSERT of version 1 when it saw none; only a miss reads the row to say why."""
-    from sqlalchemy import insert, select, update
-
-    from ..store.models import task_answers
-
     where = (task_answers.c.task_id == task_id) & (task_answers.c.key == key)
 
     def theirs() -> Answer | None:
@@ -741,10 +709,6 @@ def save_answer(engine: Engine, task_id: str, key: str, value: Any, *, expected:
     new version. *expected* is the version the caller loaded (0: none); a different stored
     version raises :class:`AnswerConflict` and changes nothing; a store too busy to take
     the write in time raises :class:`StoreBusy` (nothing stored: try again)."""
-    from sqlalchemy.exc import OperationalError
-
-    from ..store import audit
-
     check_value(checklist, key, value)
     try:
         if engine.dialect.name == "postgresql" and expected is not None:
@@ -761,11 +725,6 @@ def save_answer(engine: Engine, task_id: str, key: str, value: Any, *, expected:
 
 def _save(engine: Engine, task_id: str, key: str, value: Any, expected: int | None,
           checklist: Checklist, who: str) -> Answer:
-    from sqlalchemy import select, update
-
-    from ..store import utcnow
-    from ..store.models import tasks
-
     with _record_tx(engine) as conn:
         # pending -> draft first: the row lock it takes (PostgreSQL) comes before any share
         # lock, so two first marks on one task cannot deadlock
@@ -797,11 +756,6 @@ def _save_pg(engine: Engine, task_id: str, key: str, value: Any, expected: int,
 
     The answer's author is the named login (``jc_actor()``, docs/deployment.md), else
     *given*, else the login PostgreSQL authenticated, as :func:`audit.actor` decides."""
-    from sqlalchemy import select
-
-    from ..store import utcnow
-    from ..store.models import task_answers, tasks
-
     now = utcnow()
     insert_first, update_next = _pg_mark_statements()
     with engine.connect() as conn:
@@ -830,11 +784,6 @@ def _pg_mark_statements() -> tuple[Any, Any]:
     built once: parameters m_task_id, m_key, m_value, m_expected, m_next, m_now, m_who
     (the name given, or None); each returns the answer's author, decided in the
     statement: the named login (``jc_actor()``), else m_who, else ``current_user``."""
-    from sqlalchemy import Text, bindparam, case, func, select, update
-    from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-    from ..store.models import task_answers, tasks
-
     c = task_answers.c
     now = bindparam("m_now", type_=tasks.c.updated_at.type)
     who = func.coalesce(func.jc_actor(type_=Text), bindparam("m_who", type_=Text),
@@ -878,16 +827,12 @@ class RecordVersion:
     submitted_by: str
 
     def to_json(self) -> dict[str, Any]:
-        from ..canonical import format_time
-
         return {"version": self.version, "checklist_fingerprint": self.checklist_fingerprint,
                 "submitted_at": format_time(self.submitted_at),
                 "submitted_by": self.submitted_by, "reason": self.reason, "digest": self.digest}
 
 
 def record_digest(task_id: str, version: int, fp: str, record: Any, results: Any) -> str:
-    from ..canonical import canonical_json, sha256_hex
-
     return sha256_hex(canonical_json({"task_id": task_id, "version": version,
                                       "checklist_fingerprint": fp, "record": record,
                                       "results": results}))
@@ -901,8 +846,6 @@ def problems_of(checklist: Checklist, findings: Mapping[str, Any],
     A plugin's hook that gives a department the policy's follow-up result (8
     发现问题待后续处理) makes every non-compliant item of that department a problem to
     follow up, as a computed 8 does, even one corrected on the spot (docs/hooks.md)."""
-    from ..classify import follow_up_result
-
     follow_up = follow_up_result(checklist.policy)
     out = []
     for dept in checklist.departments:
@@ -944,8 +887,6 @@ def submit(engine: Engine, task_id: str, *, host: PluginHost | None = None,
     entry, in one transaction. *answers* (a submitted file) replace the draft first, in the
     same transaction: nothing is half stored. Raises :class:`RecordError` with every
     problem found (nothing changed)."""
-    from ..store import audit, begin_write, utcnow
-
     who = audit.actor(engine, actor)
     with begin_write(engine) as conn:
         task = get_task(conn, task_id, lock="update")
@@ -969,10 +910,6 @@ def submit(engine: Engine, task_id: str, *, host: PluginHost | None = None,
 
 def _deciding_plugins(conn: Connection, task_id: str, version: int) -> list[tuple[str, str]]:
     """(department, plugin) for each result of a stored version a plugin's hook decided."""
-    from sqlalchemy import select
-
-    from ..store.models import record_versions as rv
-
     results = conn.execute(select(rv.c.results).where(
         (rv.c.task_id == task_id) & (rv.c.version == version))).scalar()
     return [(code, r["overridden_by"]) for code, r in
@@ -996,8 +933,6 @@ def prepare_version(draft: Draft, *, confirm_date: bool, who: str, now: datetime
     its task's next version, without a statement: raises :class:`RecordError` with every
     problem found. The draft's task is advanced in memory (status 已提交, the new version),
     so a second version of the same task may be prepared after it."""
-    from ..plugins import absent_plugins
-
     task, checklist, task_id = draft.task, draft.checklist, draft.task.id
     # the plugins of the record's departments take part in its classification (their
     # hooks): without one, the record is refused, never classified differently
@@ -1034,11 +969,6 @@ def write_versions(conn: Connection, prepared: list[PreparedVersion]) -> list[Re
     their number: the audit entries (one chain), the versions, their problems, the tasks'
     new status and version. The one storage path of :func:`submit` and of a bundle import
     (core/records/bundle.py)."""
-    from sqlalchemy import bindparam, insert, update
-
-    from ..store import audit
-    from ..store.models import record_problems, record_versions, tasks
-
     if not prepared:
         return []
     seqs = audit.append_many(conn, [(p.audit_action, p.audit_payload, p.version.submitted_by)
@@ -1076,11 +1006,6 @@ def start_amendment(engine: Engine, task_id: str, reason: str, *,
                     actor: str | None = None) -> Task:
     """Open a submitted record for amendment (status 修改中): the draft becomes editable
     again; the next :func:`submit` stores version n+1 with *reason*."""
-    from sqlalchemy import update
-
-    from ..store import utcnow
-    from ..store.models import tasks
-
     reason = (reason or "").strip()
     if not reason:
         raise RecordError([problem("JC816")])
@@ -1100,10 +1025,6 @@ def amend(engine: Engine, task_id: str, answers: Mapping[str, Any], reason: str,
           host: PluginHost | None = None, campaign: Checklist | None = None,
           confirm_date: bool = False, actor: str | None = None) -> RecordVersion:
     """``record amend``: version n+1 of a submitted record from *answers*, with *reason*."""
-    from sqlalchemy import update
-
-    from ..store.models import tasks
-
     reason = (reason or "").strip()
     if not reason:
         raise RecordError([problem("JC816")])
@@ -1128,20 +1049,12 @@ def amend(engine: Engine, task_id: str, answers: Mapping[str, Any], reason: str,
 def cancel_amendment(engine: Engine, task_id: str) -> None:
     """Give up an amendment under way: the record is read-only again at its last version
     (the draft keeps what was typed; the submitted versions are unchanged)."""
-    from sqlalchemy import update
-
-    from ..store.models import tasks
-
     with _record_tx(engine) as conn:
         conn.execute(update(tasks).where((tasks.c.id == task_id) & (tasks.c.status == AMENDING))
                      .values(status=SUBMITTED, amend_reason=None))
 
 
 def versions(engine: Engine, task_id: str) -> list[RecordVersion]:
-    from sqlalchemy import select
-
-    from ..store.models import record_versions
-
     with engine.connect() as conn:
         get_task(conn, task_id)
         rows = conn.execute(select(record_versions).where(record_versions.c.task_id == task_id)
@@ -1159,10 +1072,6 @@ def _version_from_row(r: Any) -> RecordVersion:
 def load_version(engine: Engine, task_id: str, version: int | None = None
                  ) -> tuple[RecordVersion, Checklist]:
     """A submitted version (default: the newest) with the checklist it was filled against."""
-    from sqlalchemy import select
-
-    from ..store.models import record_versions
-
     with engine.connect() as conn:
         task = get_task(conn, task_id)
         wanted = version if version is not None else task.version

@@ -9,8 +9,13 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import insert, select
+
 from ..errors import problem
+from ..merge import fingerprint
 from ..model import Campaign, Checklist, Department, Item, Policy, Source
+from ..store import utcnow
+from ..store.models import checklists
 
 if TYPE_CHECKING:  # pragma: no cover
     from sqlalchemy import Connection
@@ -52,8 +57,6 @@ def to_snapshot(checklist: Checklist) -> dict[str, Any]:
 def from_snapshot(snap: dict[str, Any], *, verify: bool = True) -> Checklist:
     """The :class:`Checklist` of a snapshot; JC809 (ValueError) when its content no longer
     matches its fingerprint."""
-    from ..merge import fingerprint
-
     camp = snap.get("campaign")
     campaign = Campaign(data=camp["data"], source=Source(**camp["source"])) if camp else None
     # the title is read from the item's data, which the fingerprint covers
@@ -82,11 +85,6 @@ class SnapshotError(ValueError):
 
 def register_checklist(conn: Connection, checklist: Checklist) -> str:
     """Store *checklist*'s snapshot under its fingerprint (once) and return the fingerprint."""
-    from sqlalchemy import insert, select
-
-    from ..store import utcnow
-    from ..store.models import checklists
-
     fp = checklist.fingerprint
     exists = conn.execute(select(checklists.c.fingerprint)
                           .where(checklists.c.fingerprint == fp)).first()
@@ -99,10 +97,6 @@ def register_checklist(conn: Connection, checklist: Checklist) -> str:
 
 def load_checklist(conn: Connection, fp: str) -> Checklist | None:
     """The checklist stored under fingerprint *fp* (``None``: not in the store)."""
-    from sqlalchemy import select
-
-    from ..store.models import checklists
-
     row = conn.execute(select(checklists.c.snapshot).where(checklists.c.fingerprint == fp)
                        ).first()
     if row is None:
@@ -113,10 +107,6 @@ def load_checklist(conn: Connection, fp: str) -> Checklist | None:
 def latest_checklist(conn: Connection, campaign_id: str) -> Checklist | None:
     """The checklist of *campaign_id* stored last (``None``: the store has none): how a
     campaign drawn before is opened by its id (core.campaign)."""
-    from sqlalchemy import select
-
-    from ..store.models import checklists
-
     row = conn.execute(select(checklists.c.snapshot)
                        .where(checklists.c.campaign_id == campaign_id)
                        .order_by(checklists.c.created_at.desc(), checklists.c.fingerprint)
