@@ -104,6 +104,9 @@ def _draws_html(draws: Sequence[Mapping[str, Any]]) -> str:
                             f"（{_FILE_NOTES[f.rsplit('-', 1)[-1] if f.endswith('.csv') else 'json']}）"
                             "</li>" for f in d["files"])
             check = f"<p>复核所用的文件：</p><ul>{links}</ul>"
+        elif d.get("unavailable") == "record":
+            check = ("<p>本次抽取的记录无法由本软件重放，未提供复核文件；如需复核，请向组织抽取的"
+                     "单位申请。</p>")
         else:
             check = ("<p>检查对象名录库或执法检查人员名录库在本次抽取后已更新，无法凭本页的文件复核"
                      "本次抽取；如需复核，请向组织抽取的单位申请查阅抽取时的名录库。</p>")

@@ -92,6 +92,7 @@ def draws_of(engine: Engine, draw_ids: Sequence[int], folder: Path | None = None
     it (core.draw.public; none when the libraries changed since the draw, or without
     *folder*)."""
     from ..clock import chinese_time
+    from ..draw.algorithm import DrawError
     from ..draw.public import PublicDraw, write_public
     from ..draw.service import load_draw
     from ..present.history import limits_text
@@ -100,8 +101,11 @@ def draws_of(engine: Engine, draw_ids: Sequence[int], folder: Path | None = None
     with engine.connect() as conn:
         for draw_id in sorted(set(draw_ids)):
             d = load_draw(engine, draw_id)
-            public = (write_public(conn, d, folder, department_names) if folder is not None
-                      else PublicDraw(d.id))
+            try:
+                public = (write_public(conn, d, folder, department_names)
+                          if folder is not None else PublicDraw(d.id))
+            except DrawError:  # a record this software cannot replay: say so on the page
+                public = PublicDraw(d.id, unavailable="record")
             out.append({"id": d.id, "seed": d.seed, "commitment": d.commitment,
                         "algorithm_version": d.algorithm_version,
                         "targets_fingerprint": d.targets_fingerprint,
