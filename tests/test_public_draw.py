@@ -135,3 +135,15 @@ def test_a_draw_with_history_exclusion_replays_from_the_public_files(store_url, 
         assert check.exit_code == 1 and "检查历史" in check.output
     finally:
         engine.dispose()
+
+
+def test_a_draw_record_that_cannot_be_replayed_does_not_stop_the_publication(
+        settled, store_url, tmp_path):
+    from jointcheck.core.store.models import draws
+
+    with begin_write(settled.engine) as conn:
+        conn.execute(sa.update(draws).values(algorithm_version="jc-draw-99"))
+    out = tmp_path / "pub"
+    _publish(store_url, out)
+    assert "无法由本软件重放" in (out / "index.html").read_text("utf-8")
+    assert not (out / "draws").exists()

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import problem, register
 from .algorithm import (
+    SUPPORTED_VERSIONS,
     DrawError,
     DrawResult,
     OfficerEntry,
@@ -81,7 +82,9 @@ class PublicDraw:
 
     id: int
     files: list[Path] = field(default_factory=list)
-    unavailable: str | None = None  # why no replay files were written (libraries changed)
+    # why no replay files were written: "targets" / "officers" (that library changed since
+    # the draw), "record" (a record this software cannot replay)
+    unavailable: str | None = None
     eligible: int = 0
     officers: int = 0
 
@@ -102,6 +105,9 @@ def write_public(conn: Connection, record: DrawRecord, folder: Path,
     from .service import load_eligible_targets, load_officers
 
     out = PublicDraw(record.id)
+    if record.algorithm_version not in SUPPORTED_VERSIONS:
+        out.unavailable = "record"
+        return out
     parameters = Parameters.from_json(record.parameters, record.algorithm_version)
     entries, _total = load_eligible_targets(conn, parameters)
     _dup, fingerprint = _set_fingerprint(entries)
