@@ -25,7 +25,20 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import func, insert, select
+
+from .draw.algorithm import history_relevant, history_window
 from .draw.queries import chunks
+from .libraries.fields import row_digest
+from .libraries.importer import ImportReport, _file_sha256
+from .libraries.messages import LibraryError
+from .libraries.reader import open_library
+from .records.results import _settled_join
+from .store import audit, begin_write, utcnow
+from .store.models import audit_log, draws, inspections, tasks
+from .store.models import inspections as ins
+from .store.models import record_versions as rv
+from .store.models import result_settlements as rs
 
 if TYPE_CHECKING:  # pragma: no cover
     from sqlalchemy import Connection, Engine
@@ -80,10 +93,6 @@ def _day(value: Any) -> date | None:
 def _draw_starts(conn: Connection, before_draw: int | None) -> dict[int, date]:
     """The day each draw's tasks count from while they have no record: the draw's ``start``
     (jc-draw-2), else its ``date`` (jc-draw-1)."""
-    from sqlalchemy import select
-
-    from .store.models import draws
-
     q = select(draws.c.id, draws.c.parameters[("start",)].as_string(),
                draws.c.parameters[("date",)].as_string())
     if before_draw is not None:
@@ -106,11 +115,6 @@ def campaign_inspections(conn: Connection, codes: Sequence[str] | None = None, *
     not the time an offline bundle says it was submitted); *codes*: only these
     enterprises.
     """
-    from sqlalchemy import func, select
-
-    from .store.models import audit_log, tasks
-    from .store.models import record_versions as rv
-
     starts = _draw_starts(conn, before_draw)
     q = select(tasks.c.id, tasks.c.draw_id, tasks.c.campaign_id, tasks.c.credit_code,
                tasks.c.team)
@@ -156,12 +160,6 @@ def campaign_inspections(conn: Connection, codes: Sequence[str] | None = None, *
 
 def _settled_results(conn: Connection, task_ids: Sequence[str]) -> dict[str, str]:
     """The settled joint 检查结果 of each task's current version, where settled."""
-    from sqlalchemy import select
-
-    from .records.results import _settled_join
-    from .store.models import result_settlements as rs
-    from .store.models import tasks
-
     out: dict[str, str] = {}
     for chunk in chunks(sorted(task_ids)):
         q = (select(tasks.c.id, rs.c.results[("joint", "result", "text")].as_string())
@@ -176,10 +174,6 @@ def imported_inspections(conn: Connection, codes: Sequence[str] | None = None, *
                          between: tuple[date, date] | None = None) -> list[Inspection]:
     """The imported inspections (those imported at or before *as_of*, dated *between*
     its two days inclusive)."""
-    from sqlalchemy import select
-
-    from .store.models import inspections as ins
-
     q = select(ins.c.id, ins.c.credit_code, ins.c.inspected_on, ins.c.unit, ins.c.kind,
                ins.c.matters, ins.c.source)
     if as_of is not None:
@@ -219,8 +213,6 @@ def draw_history(conn: Connection, limits: Mapping[str, int] | None, start: date
     The draw passes the moment it draws (*as_of*, every earlier draw); ``draw verify``
     passes the recorded draw's id and time, and gets the same entries back.
     """
-    from .draw.algorithm import history_relevant, history_window
-
     window = history_window(limits, start)
     if not limits or window is None:
         return ()
@@ -244,15 +236,6 @@ def import_history(engine: Engine, path: str | Path, *, encoding: str | None = N
     written. Rows already imported (same five values) are counted ``unchanged``; the
     ``history.import`` audit entry records the file's name and SHA-256 and the counts.
     """
-    from sqlalchemy import insert, select
-
-    from .libraries.fields import row_digest
-    from .libraries.importer import ImportReport, _file_sha256
-    from .libraries.messages import LibraryError
-    from .libraries.reader import open_library
-    from .store import audit, begin_write, utcnow
-    from .store.models import inspections
-
     lib = open_library("history", path, encoding=encoding, mapping=mapping, sheet=sheet,
                        allow_check_override=False)
     report = ImportReport(kind="history", file=lib.label, encoding=lib.encoding,
@@ -317,10 +300,6 @@ DEFAULT_WARNING_LIMITS: dict[str, int] = {"max_per_year": 1}
 
 def campaign_limits(conn: Connection, campaign_id: str) -> dict[str, int] | None:
     """The ``inspection_limits`` the campaign's newest draw applied (None: none)."""
-    from sqlalchemy import select
-
-    from .store.models import draws
-
     value = conn.execute(select(draws.c.parameters[("inspection_limits",)])
                          .where(draws.c.campaign_id == campaign_id)
                          .order_by(draws.c.id.desc()).limit(1)).scalar()
@@ -344,10 +323,6 @@ def repeated_inspections(conn: Connection, campaign_id: str
     inspections in the calendar year of the task's date, or another inspection within
     ``exclude_within_days`` days of the task's date.
     """
-    from sqlalchemy import select
-
-    from .store.models import tasks
-
     declared = campaign_limits(conn, campaign_id) or {}
     limits = declared or dict(DEFAULT_WARNING_LIMITS)
     codes = sorted(set(conn.execute(select(tasks.c.credit_code)
@@ -376,10 +351,6 @@ def repeated_inspections(conn: Connection, campaign_id: str
 
 
 def count_imported(conn: Connection) -> int:
-    from sqlalchemy import func, select
-
-    from .store.models import inspections
-
     return int(conn.execute(select(func.count()).select_from(inspections)).scalar_one())
 
 

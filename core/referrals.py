@@ -24,15 +24,21 @@ here prints. Problem codes JC941–JC947 belong to this module.
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import and_, exists, false, func, insert, or_, select, tuple_
+from sqlalchemy import update as sql_update
+
 from . import clock
 from . import deadlines as D
+from .deadlines import campaign_event_dates
+from .draw.queries import chunks
 from .errors import JointcheckError, problem, register
-from .i18n import Localized
+from .i18n import Localized, translator
 from .model import (
     CLOSED,
     DECLINED,
@@ -46,6 +52,13 @@ from .model import (
     TRANSITIONS,
     WITHDRAWN,
 )
+from .records.results import item_dispositions, load
+from .records.service import SUBMITTED, list_tasks
+from .store import audit, begin_write, utcnow
+from .store.models import record_problems as rp
+from .store.models import record_versions as rv
+from .store.models import referral_letters, referrals, result_overrides, targets, tasks
+from .store.models import result_settlements as rs
 
 if TYPE_CHECKING:  # pragma: no cover
     from sqlalchemy import Connection, Engine
@@ -211,11 +224,6 @@ def overdue_condition(rules: Mapping[str, Rule], calendar: WorkCalendar,
     """A SQL condition on ``referrals``: the next step is overdue on *today*. Due dates
     never decrease as the start moves on, so each status compares its start event's date
     with the latest start that is overdue (WorkCalendar.latest_start_overdue)."""
-    from sqlalchemy import and_, false, or_
-
-    from .deadlines import campaign_event_dates
-    from .store.models import referrals
-
     fixed = campaign_event_dates(campaign)
     parts = []
     for status, deadline in NEXT_DEADLINE.items():
@@ -245,11 +253,6 @@ class DraftResult:
 def _current_problems(conn: Connection, campaign_id: str,
                       task_ids: Iterable[str] | None = None) -> list[Any]:
     """The problems of every task's current record version, not corrected on the spot."""
-    from sqlalchemy import and_, select
-
-    from .store.models import record_problems as rp
-    from .store.models import tasks
-
     q = (select(rp.c.task_id, rp.c.version, rp.c.department, rp.c.item_id, rp.c.refer_to,
                 rp.c.dispositions, rp.c.note, tasks.c.credit_code)
          .join(tasks, and_(tasks.c.id == rp.c.task_id, tasks.c.version == rp.c.version))
@@ -258,7 +261,6 @@ def _current_problems(conn: Connection, campaign_id: str,
          .order_by(tasks.c.draw_id, tasks.c.seq, rp.c.n))
     if task_ids is None:
         return list(conn.execute(q))
-    from .draw.queries import chunks
 
     return [r for chunk in chunks(sorted(set(task_ids)))
             for r in conn.execute(q.where(rp.c.task_id.in_(chunk)))]
@@ -295,17 +297,6 @@ def current_problems(engine: Engine, campaign_id: str,
     and their computed ones from the settlement, else the computed ones of the record — by
     their JSON paths; only a task not settled whose results the office has overridden is
     consolidated in full (``records.results.load``)."""
-    import json
-
-    from sqlalchemy import and_, exists, select
-
-    from .records.results import item_dispositions, load
-    from .records.service import SUBMITTED, list_tasks
-    from .store.models import record_problems as rp
-    from .store.models import record_versions as rv
-    from .store.models import result_overrides, tasks
-    from .store.models import result_settlements as rs
-
     parsed: dict[str, list[str]] = {}  # a few distinct lists among many rows
 
     def listed(value: Any) -> list[str]:
@@ -382,10 +373,6 @@ def current_problems(engine: Engine, campaign_id: str,
 
 
 def _inspected_on(conn: Connection, keys: Iterable[tuple[str, int]]) -> dict[tuple[str, int], date]:
-    from sqlalchemy import select, tuple_
-
-    from .store.models import record_versions as rv
-
     keys = sorted(set(keys))
     out: dict[tuple[str, int], date] = {}
     for i in range(0, len(keys), 500):
@@ -408,9 +395,6 @@ def draft(engine: Engine, campaign_id: str, on: date, *, actor: str | None = Non
     referrals are documents of record: never changed here (``staleness`` flags them,
     ``correct`` writes the correcting or withdrawing letter)."""
     from sqlalchemy import delete, insert, select, update
-
-    from .store import audit, begin_write, utcnow
-    from .store.models import referrals
 
     _not_future(on, today)
     who = audit.actor(engine, actor)
@@ -504,11 +488,6 @@ def staleness(engine: Engine, campaign_id: str) -> dict[int, Stale]:
     the current version is gone or says otherwise (note, receiving department). Any other
     sent referral matches: the same version without an override has the same dispositions
     settled or proposed."""
-    from sqlalchemy import and_, exists, or_, select
-
-    from .store.models import record_problems as rp
-    from .store.models import referrals, result_overrides, tasks
-
     with engine.connect() as conn:
         q = (select(referrals.c.id, referrals.c.task_id, referrals.c.department,
                     referrals.c.item_id, referrals.c.status, referrals.c.note,
@@ -558,8 +537,6 @@ def _allowed_hint(current: str) -> str:
 
 
 def problem_text(key: str, **params: Any) -> str:
-    from .i18n import translator
-
     return translator({
         "done": ("该移交已办结（{status}），不能再更改。", "The referral is finished ({status})."),
         "next": ("下一步可以是：{steps}。", "The next step can be: {steps}."),
@@ -572,12 +549,6 @@ def update(engine: Engine, referral_id: int, status: str, on: date, *, note: str
     """Move a referral to its next *status* on *on*, audit-logged; refused (ReferralError,
     nothing changed) when the step is not the next one, its date is before the previous
     step's or in the future, or a declined step has no written reply (*note*)."""
-    from sqlalchemy import select
-    from sqlalchemy import update as sql_update
-
-    from .store import audit, begin_write, utcnow
-    from .store.models import referrals
-
     note = (note or "").strip() or None
     case_no = (case_no or "").strip() or None
     who = audit.actor(engine, actor)
@@ -634,11 +605,6 @@ def list_referrals(engine: Engine, *, campaign_id: str | None = None,
     """Referrals in task and item order, with the enterprise's name and the letter's 文号
     (*where*: a further SQL condition, e.g. :func:`overdue_condition`; *brief* leaves out
     the note, the dispositions and the history, for long lists)."""
-    from sqlalchemy import and_, select
-
-    from .store.models import referral_letters, referrals, targets, tasks
-    from .store.models import result_settlements as rs
-
     cols = [c for c in referrals.c
             if not brief or c.name not in ("history", "note", "dispositions")]
     q = (select(*cols, targets.c.name, referral_letters.c.number.label("letter_number"),
@@ -713,12 +679,6 @@ def assign_letters(engine: Engine, campaign_id: str, on: date, pattern: str, *,
     referrals that have no letter yet get a new one, numbered by *pattern* in *on*'s year
     (the next number after the year's highest in the store); letters already numbered keep
     their number. Audit-logged when a number is given."""
-    from sqlalchemy import func, insert, select
-    from sqlalchemy import update as sql_update
-
-    from .store import audit, begin_write, utcnow
-    from .store.models import referral_letters, referrals
-
     letter_number(pattern, on.year, 1)  # refuse a bad pattern before anything
     who = audit.actor(engine, actor)
     with begin_write(engine) as conn:
@@ -791,12 +751,6 @@ def correct(engine: Engine, campaign_id: str, on: date, pattern: str, *,
     vanished one withdrawn (status ``withdrawn``). Each letter is audit-logged
     (``referral.correct``) and each referral keeps the step, with what it said before, in
     its history. Refused (JC943) when *on* is before a referral's letter was sent."""
-    from sqlalchemy import func, insert, select
-    from sqlalchemy import update as sql_update
-
-    from .store import audit, begin_write, utcnow
-    from .store.models import referral_letters, referrals
-
     _not_future(on, today)
     letter_number(pattern, on.year, 1)
     who = actor or audit.actor()
@@ -879,12 +833,6 @@ def redate(engine: Engine, referral_id: int, status: str, on: date, reason: str,
     (audit-logged, ``referral.redate``; the referral's history keeps the step with the old
     date). Refused, nothing changed: no reason (JC951), a step not taken (JC948), a date in
     the future (JC944), before the previous step's (JC943) or after the next step's (JC949)."""
-    from sqlalchemy import select
-    from sqlalchemy import update as sql_update
-
-    from .store import audit, begin_write, utcnow
-    from .store.models import referrals
-
     reason = (reason or "").strip()
     if not reason:
         raise ReferralError([problem("JC951")])
@@ -935,12 +883,6 @@ def redate_letter(engine: Engine, number: str, on: date, reason: str, pattern: s
     another year gets that year's next number by *pattern*. Refused: no reason (JC951), an
     unknown 文号 (JC952), a letter with a referral already sent (JC950), a date in the
     future (JC944) or before a referral's drafting (JC943)."""
-    from sqlalchemy import func, select
-    from sqlalchemy import update as sql_update
-
-    from .store import audit, begin_write
-    from .store.models import referral_letters, referrals
-
     reason = (reason or "").strip()
     if not reason:
         raise ReferralError([problem("JC951")])

@@ -15,9 +15,12 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import and_, exists, func, select
+
 from . import clock
 from . import deadlines as D
 from .clock import beijing_date
+from .history import repeated_inspections
 from .referrals import (
     CLOSED,
     DECLINED,
@@ -27,7 +30,12 @@ from .referrals import (
     OPENED,
     REPORTED,
     WITHDRAWN,
+    staleness,
 )
+from .store.models import audit_log, referrals, task_answers, tasks
+from .store.models import record_problems as rp
+from .store.models import result_settlements as rs
+from .store.models import result_settlements as settled
 
 if TYPE_CHECKING:  # pragma: no cover
     from sqlalchemy import Connection, Engine
@@ -113,12 +121,6 @@ def pending_work(engine: Engine, campaign_id: str) -> list[Pending]:
     (core.referrals.staleness), and a publication that no longer matches the settled
     results (the campaign was published, and a settled result is not, or a published one
     was amended or overridden since). Counted in SQL; ids listed up to 50."""
-    from sqlalchemy import and_, exists, func, select
-
-    from .referrals import staleness
-    from .store.models import audit_log, tasks
-    from .store.models import result_settlements as rs
-
     out: list[Pending] = []
     current = and_(rs.c.task_id == tasks.c.id, rs.c.version == tasks.c.version,
                    tasks.c.status == "submitted")
@@ -162,12 +164,6 @@ def pending_work(engine: Engine, campaign_id: str) -> list[Pending]:
 
 
 def _counts(conn: Connection, campaign_id: str) -> dict[str, int]:
-    from sqlalchemy import and_, func, select
-
-    from .store.models import record_problems as rp
-    from .store.models import referrals, tasks
-    from .store.models import result_settlements as settled
-
     counts: dict[str, int] = dict.fromkeys(STAGES, 0)
     by_status: dict[str, int] = dict(conn.execute(select(tasks.c.status, func.count())
                                   .where(tasks.c.campaign_id == campaign_id)
@@ -204,12 +200,6 @@ def campaign_status(engine: Engine, campaign: Campaign, calendar: WorkCalendar, 
                     today: date | None = None, within: int = 7,
                     department_names: Mapping[str, str] | None = None) -> Status:
     """The progress of *campaign* and every step due within *within* days or overdue."""
-    from sqlalchemy import and_, func, select
-
-    from .history import repeated_inspections
-    from .store.models import referrals, task_answers, tasks
-    from .store.models import result_settlements as settled
-
     today = today or clock.today()
     names = dict(department_names or {})
     rules = D.rules(campaign)

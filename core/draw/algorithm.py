@@ -287,8 +287,6 @@ def seed_bits(seed: str) -> int:
     (about 4,000 common characters). A seed that repeats one character counts nothing.
     A fresh seed of :func:`~.service.new_seed` (32 hexadecimal digits) has 128.
     """
-    import math
-
     if len(set(seed)) <= 1:
         return 0
     ascii_chars = [c for c in seed if c.isascii()]

@@ -33,7 +33,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sqlalchemy import select
+
 from ..errors import problem, register
+from ..store.models import officers as officers_table
+from ..store.models import targets
 from .algorithm import (
     SUPPORTED_VERSIONS,
     DrawError,
@@ -45,6 +49,17 @@ from .algorithm import (
     draw,
     excluded_codes,
     officer_pools,
+)
+from .queries import chunks
+from .service import (
+    VerifyReport,
+    _check_record,
+    _compare,
+    excluded_listed,
+    fingerprint_beside,
+    load_eligible_targets,
+    load_officers,
+    read_export,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -97,13 +112,6 @@ def write_public(conn: Connection, record: DrawRecord, folder: Path,
                  department_names: Mapping[str, str] | None = None) -> PublicDraw:
     """Write the replay files of *record* into ``folder/draws`` (see the module doc);
     *department_names*: code -> name for the 部门 column."""
-    from sqlalchemy import select
-
-    from ..store.models import officers as officers_table
-    from ..store.models import targets
-    from .queries import chunks
-    from .service import load_eligible_targets, load_officers
-
     out = PublicDraw(record.id)
     if record.algorithm_version not in SUPPORTED_VERSIONS:
         out.unavailable = "record"
@@ -220,15 +228,6 @@ def public_draw_files(folder: Path) -> list[Path]:
 
 def verify_public(path: Path) -> VerifyReport:
     """Replay one published draw (its ``draw-<id>.json`` and the two lists beside it)."""
-    from .service import (
-        VerifyReport,
-        _check_record,
-        _compare,
-        excluded_listed,
-        fingerprint_beside,
-        read_export,
-    )
-
     data = read_export(path)
     report = VerifyReport(data.get("draw_id"))
     _check_record(report, data)

@@ -10,6 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import select
+
+from ..store.models import officers, targets
+
 if TYPE_CHECKING:  # pragma: no cover
     from sqlalchemy import Connection
 
@@ -26,10 +30,6 @@ def drawn_names(conn: Connection, record: DrawRecord
                 ) -> tuple[dict[str, str], dict[str, dict[str, Any]]]:
     """Display data of a draw: target names by credit code, and officers' ``{"name",
     "unit"}`` by 执法证号 (rows no longer in the libraries are absent)."""
-    from sqlalchemy import select
-
-    from ..store.models import officers, targets
-
     codes = [t["credit_code"] for t in record.drawn]
     certs = sorted({m["cert_no"] for t in record.drawn for m in t.get("team", [])})
     target_names: dict[str, str] = {}

@@ -9,6 +9,7 @@ the store or from exported files.
 from __future__ import annotations
 
 import json
+import os
 import secrets
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -16,10 +17,22 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
+from sqlalchemy import and_, func, insert, not_, or_, select, update
+
+from ..canonical import format_time
+from ..clock import today
+from ..conditions import attributes_used
 from ..errors import os_detail, problem, register
+from ..forking import beside
 from ..gcpause import gc_paused
+from ..history import draw_history
 from ..i18n import Localized, get_lang, translator
+from ..libraries.fields import row_digest
+from ..libraries.messages import LibraryError
+from ..libraries.reader import iter_rows
 from ..model import Campaign, Checklist
+from ..store import audit, begin_write, utcnow
+from ..store.models import commitments, draws, officers, targets
 from .algorithm import (
     ALGORITHM_VERSION,
     MIN_SEED_BITS,
@@ -45,7 +58,7 @@ from .algorithm import (
     ratio_text,
     result_digest,
 )
-from .queries import chunks
+from .queries import chunks, drawn_rows
 
 if TYPE_CHECKING:  # pragma: no cover
     from sqlalchemy import Connection, Engine
@@ -191,8 +204,6 @@ class DrawRecord:
 
     def export(self) -> dict[str, Any]:
         """Everything a third party needs to replay the draw; no personal data."""
-        from ..canonical import format_time
-
         return {
             "format": EXPORT_FORMAT,
             "format_version": EXPORT_VERSION,
@@ -215,8 +226,6 @@ class DrawRecord:
         }
 
     def summary(self) -> dict[str, Any]:
-        from ..canonical import format_time
-
         return {"id": self.id, "campaign_id": self.campaign_id, "year": self.year,
                 "created_at": format_time(self.created_at) if self.created_at else None,
                 "drawn": len(self.drawn), "commitment": self.commitment,
@@ -250,7 +259,6 @@ def draw_date(campaign: Campaign, on_date: date | None = None) -> date:
     period = campaign.data.get("period")
     if period and period.get("start"):
         return date.fromisoformat(str(period["start"]))
-    from ..clock import today
 
     return today()
 
@@ -321,8 +329,6 @@ def sql_filter(cond: Mapping[str, Any] | None, table: Any, *, scan: bool = False
     the query through an index: scope filters select most of the library, and a full scan
     of a million rows is about twice as fast as a million index lookups.
     """
-    from sqlalchemy import and_, not_, or_
-
     if not cond:
         return None, True
     if "all" in cond:
@@ -362,8 +368,6 @@ def sql_filter(cond: Mapping[str, Any] | None, table: Any, *, scan: bool = False
 
 def _exclusions(conn: Connection, kind: str, year: int, before: int | None = None) -> list[str]:
     """Credit codes drawn in draws of *kind* in *year* (those with id < *before*)."""
-    from sqlalchemy import select
-
     from ..store.models import draw_targets, draws
 
     q = (select(draw_targets.c.credit_code).distinct()
@@ -381,11 +385,6 @@ def load_eligible_targets(conn: Connection, parameters: Parameters
     SQL narrows, Python decides when SQL cannot say exactly. Returns the entries and the
     library size when it was counted (only when nothing is eligible, for the message).
     """
-    from sqlalchemy import func, select
-
-    from ..conditions import attributes_used
-    from ..store.models import targets
-
     clause, exact = sql_filter(parameters.scope_filter, targets,
                                scan=conn.dialect.name == "sqlite")
     base = [targets.c.credit_code, targets.c.risk_grade, targets.c.row_digest]
@@ -436,10 +435,6 @@ def _fetch_all(result: Any) -> list[tuple]:
 
 def load_jurisdictions(conn: Connection, codes: Sequence[str]) -> dict[str, str | None]:
     """管辖单位 of the given targets (only the drawn ones are needed)."""
-    from sqlalchemy import select
-
-    from ..store.models import targets
-
     found: dict[str, str | None] = {}
     for chunk in chunks(list(codes)):
         found.update((code, jur) for code, jur in conn.execute(
@@ -457,10 +452,6 @@ PARALLEL_ENV = "JOINTCHECK_DRAW_PARALLEL"
 
 def fingerprint_beside(fn: Callable[[Any], Any], entries: Any) -> Callable[[], Any]:
     """The :data:`~.algorithm.Beside` runner of the draw's services (see above)."""
-    import os
-
-    from ..forking import beside
-
     if (len(entries) >= PARALLEL_THRESHOLD
             and os.environ.get(PARALLEL_ENV, "1").strip() != "0"):
         return beside(fn, entries)
@@ -482,10 +473,6 @@ def replay(conn: Connection, seed: str, parameters: Parameters, *, file: str | N
 
 
 def load_officers(conn: Connection, departments: Sequence[str]) -> list[OfficerEntry]:
-    from sqlalchemy import select
-
-    from ..store.models import officers
-
     q = select(officers.c.cert_no, officers.c.department, officers.c.active,
                officers.c.cert_expiry, officers.c.qualifications, officers.c.jurisdiction,
                officers.c.conflicts, officers.c.row_digest
@@ -526,11 +513,6 @@ def commit(engine: Engine, campaign: Campaign, seed: str | None = None, *,
     estimate ``seed_bits``. Recording the same commitment twice is harmless (the existing
     row is reported); a commitment already used by a draw is refused (JC736).
     """
-    from sqlalchemy import insert, select
-
-    from ..store import audit, begin_write, utcnow
-    from ..store.models import commitments
-
     fresh = seed is None
     seed = new_seed() if seed is None else check_seed(seed)
     bits = check_seed_strength(seed, weak_ok=weak_seed)
@@ -560,8 +542,6 @@ def _campaign_draws(conn: Connection, campaign_id: str, before: int | None = Non
                     ) -> tuple[list[int], list[str], int]:
     """``(draw ids, codes drawn, highest 抽取序号)`` of *campaign_id*'s draws (those with
     id < *before*)."""
-    from sqlalchemy import select
-
     from ..store.models import draw_targets, draws
 
     q = select(draws.c.id).where(draws.c.campaign_id == campaign_id).order_by(draws.c.id)
@@ -591,10 +571,6 @@ def draw_funnel(conn: Connection, parameters: Parameters, eligible: int) -> dict
     """The draw's explanation: the library, the targets in scope, how many of those each
     exclusion step took out (:data:`~.algorithm.EXCLUSION_STEPS`, first step wins) and
     the eligible set. Counted on the store at the draw; not part of the replayed result."""
-    from sqlalchemy import func, select
-
-    from ..store.models import targets
-
     total = conn.execute(select(func.count()).select_from(targets)).scalar_one()
     excluded = sorted(excluded_codes(parameters))
     taken: list[str] = []
@@ -632,10 +608,6 @@ def run_draw(engine: Engine, campaign: Campaign, seed: str, *, commitment_requir
     matches a recorded commitment (whose ``draw commit`` already accepted it); the audit
     entry records ``weak_seed`` and ``seed_bits``. The replay does not depend on it.
     """
-    from sqlalchemy import insert, select, update
-
-    from ..history import draw_history
-    from ..store import audit, begin_write, utcnow
     from ..store.models import commitments, draw_targets, draws
 
     seed = check_seed(seed)
@@ -748,10 +720,6 @@ MAX_DRAW_ID = 2**63 - 1
 
 def draw_row(conn: Connection, draw_id: int) -> Any:
     """The ``draws`` row *draw_id*, or DrawError JC734."""
-    from sqlalchemy import select
-
-    from ..store.models import draws
-
     row = None
     if 0 < draw_id <= MAX_DRAW_ID:
         row = conn.execute(select(draws).where(draws.c.id == draw_id)).first()
@@ -767,10 +735,6 @@ def load_draw(engine: Engine, draw_id: int) -> DrawRecord:
 
 
 def list_draws(engine: Engine, campaign_id: str | None = None) -> list[DrawRecord]:
-    from sqlalchemy import select
-
-    from ..store.models import draws
-
     q = select(draws).order_by(draws.c.id)
     if campaign_id:
         q = q.where(draws.c.campaign_id == campaign_id)
@@ -786,8 +750,6 @@ def display_rows(engine: Engine, record: DrawRecord,
                  department_names: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
     """The drawn targets with names and teams, for text and JSON output (no personal data):
     :func:`.queries.drawn_rows`."""
-    from .queries import drawn_rows
-
     with engine.connect() as conn:
         return drawn_rows(conn, record, department_names)
 
@@ -901,8 +863,6 @@ def _compare(report: VerifyReport, data: Mapping[str, Any],
 
 def verify_stored(engine: Engine, draw_id: int) -> VerifyReport:
     """Replay draw *draw_id* on the store's current libraries and compare."""
-    from sqlalchemy import select
-
     from ..store.models import draw_targets
 
     report = VerifyReport(draw_id)
@@ -951,8 +911,6 @@ def _check_history(conn: Connection, report: VerifyReport, record: DrawRecord,
                    parameters: Parameters) -> None:
     """jc-draw-2: the campaign's earlier draws and the inspection history, rebuilt from the
     store as it was at the draw, must be what the draw recorded."""
-    from ..history import draw_history
-
     _ids, codes, last_seq = _campaign_draws(conn, record.campaign_id, before=record.id)
     if list(parameters.campaign_drawn) != codes:
         report.differences.append(_("campaign_drawn", recorded=len(parameters.campaign_drawn),
@@ -1001,10 +959,6 @@ def verify_files(data: Mapping[str, Any], targets_path: str | Path, officers_pat
 
     A library file with invalid rows raises the reader's LibraryError (every row problem).
     """
-    from ..libraries.fields import row_digest
-    from ..libraries.messages import LibraryError
-    from ..libraries.reader import iter_rows
-
     report = VerifyReport(data.get("draw_id"))
     if not _check_record(report, data):
         return report

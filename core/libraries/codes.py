@@ -16,6 +16,7 @@ file. They take already-normalised text (upper case, no spaces); see
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 
 CREDIT_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -37,7 +38,6 @@ def normalise_code(s: str) -> str:
     are read as their ASCII forms (Unicode NFKC)."""
     if s.isascii() and s.isalnum():  # the common case: nothing to remove
         return s.upper()
-    import unicodedata
 
     return unicodedata.normalize("NFKC", s).strip().replace(" ", "").upper()
 

@@ -18,7 +18,7 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from ..canonical import canonical_text
@@ -136,8 +136,6 @@ _DATETIME_RE = re.compile(r"^[0-9]{4}\s*[-/.年]\s*[0-9]{1,2}\s*[-/.月]\s*[0-9]
 
 def _excel_date(serial: int) -> str:
     """The date a spreadsheet serial number stands for (1900 date system)."""
-    from datetime import timedelta
-
     return (date(1899, 12, 30) + timedelta(days=serial)).isoformat()
 
 

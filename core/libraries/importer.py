@@ -44,22 +44,38 @@ counts them as ``not_in_file``.
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import gc
 import hashlib
 import json
+import marshal
+import multiprocessing
 import os
+import pickle
 import re
+import signal
+import sqlite3
+import sys
+import tempfile
+import threading
+import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import sqlalchemy as sa
+
 from ..canonical import canonical_encoder
 from ..errors import Problem, os_detail
 from ..gcpause import gc_paused
+from ..i18n import get_lang, set_lang
+from ..store import WRITE_OPTION, audit, begin_write, models, sqlite_path, utcnow
 from .fields import DIGEST_COLUMNS, KEY, REASON_HEADER
-from .messages import LibraryError
+from .messages import LibraryError, row_problem
 from .reader import CSV_SUFFIXES, LibraryFile, RowResult, open_library
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -208,9 +224,6 @@ def import_file(engine: Engine, kind: str, path: str | Path, *, encoding: str | 
     only where :func:`~jointcheck.core.forking.fork_safe` allows it.
     Columns the file lacks keep their stored values unless ``replace_missing_columns``.
     """
-    from ..store import audit, utcnow
-    from .messages import row_problem
-
     lib = open_library(kind, path, encoding=encoding, mapping=mapping, sheet=sheet,
                        label=label, allow_check_override=allow_check_override)
     report = ImportReport(kind=kind, file=lib.label, encoding=lib.encoding,
@@ -319,9 +332,6 @@ class _DeferSigint:
         self.hit = True
 
     def start(self) -> None:
-        import signal
-        import threading
-
         if threading.current_thread() is threading.main_thread():
             self._previous = signal.signal(signal.SIGINT, self._handler)
 
@@ -340,9 +350,6 @@ def _test_pause(point: str, until: Callable[[], bool] | None = None) -> None:
     spec = os.environ.get("JOINTCHECK_TEST_PAUSE")
     if not spec or spec.partition(":")[0] != point:
         return
-    import sys
-    import time
-
     sys.stderr.write(f"jointcheck-test-pause {point}\n")
     sys.stderr.flush()
     end = time.monotonic() + float(spec.partition(":")[2] or 5)
@@ -470,12 +477,6 @@ def _child_main(spec: dict[str, Any], lang: str, out: Any) -> None:
     Valid rows travel as :mod:`marshal` bytes (three times cheaper to write than pickle;
     they are only str, bool and None), rejected rows and the end as pickles.
     """
-    import gc
-    import marshal
-    import pickle
-
-    from ..i18n import set_lang
-
     gc.disable()  # a short-lived process that builds no cycles
     set_lang(lang)
     try:
@@ -504,10 +505,6 @@ class _RemoteBatches:
     """
 
     def __init__(self, lib: LibraryFile):
-        import multiprocessing
-
-        from ..i18n import get_lang
-
         ctx = multiprocessing.get_context("fork")  # only used when core.forking.fork_safe()
         spec = {"kind": lib.kind, "path": str(lib.path), "encoding": lib.encoding,
                 "mapping": lib.mapping, "sheet": None, "label": lib.label,
@@ -522,14 +519,9 @@ class _RemoteBatches:
         self.label = lib.label
 
     def _failed(self, detail: str) -> LibraryError:
-        from .messages import row_problem
-
         return LibraryError([row_problem("JC631", file=self.label, detail=detail)])
 
     def __iter__(self) -> Iterator[Batch]:
-        import marshal
-        import pickle
-
         while True:
             try:
                 msg = self._recv.recv_bytes()
@@ -573,8 +565,6 @@ class _KeepAbsent:
 
     def __init__(self, conn: Connection, kind: str, absent: list[Any],
                  present_attributes: set[str]):
-        from ..store import models
-
         self.conn = conn
         self.table = getattr(models, kind)
         self.columns = DIGEST_COLUMNS[kind]
@@ -602,8 +592,6 @@ class _KeepAbsent:
         return value
 
     def __call__(self, batch: list[list[Any]]) -> list[list[Any]]:
-        import sqlalchemy as sa
-
         wanted = list(self.plain) + (["attributes"] if self.merge_attributes else [])
         select = [self.table.c[self.key], *(self.table.c[c] for c in wanted)]
         keys = [row[self.key_index] for row in batch]
@@ -693,10 +681,6 @@ def _load(conn: Connection, kind: str, lib: LibraryFile, report: ImportReport, *
     """PostgreSQL: stream the rows into the library table batch by batch inside the write
     transaction (an inspector's mark there takes row locks only and never waits for it);
     fill in the report's counts."""
-    import sqlalchemy as sa
-
-    from ..store import models
-
     table = getattr(models, kind)
     before = conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
     writer = _PostgresWriter(conn, kind, _stamp(conn, now), keep_absent)
@@ -715,8 +699,6 @@ def _load(conn: Connection, kind: str, lib: LibraryFile, report: ImportReport, *
 
 def _stamp(conn: Connection, now: Any) -> str:
     """The import's time exactly as SQLAlchemy itself stores it on this engine."""
-    from ..store import models
-
     process = models.targets.c.created_at.type.dialect_impl(conn.dialect).bind_processor(
         conn.dialect)
     stamp = process(now) if process else now
@@ -742,9 +724,6 @@ class _SqliteStage:
     PREFIX = ".jointcheck-import-"
 
     def __init__(self, kind: str, directory: Path | None):
-        import sqlite3
-        import tempfile
-
         try:
             fd, name = tempfile.mkstemp(prefix=self.PREFIX, suffix=".tmp", dir=directory)
         except OSError:  # the store's folder takes no new file: the system's temp folder
@@ -774,8 +753,6 @@ class _SqliteStage:
         self.db.close()
 
     def remove(self) -> None:
-        import contextlib
-
         with contextlib.suppress(Exception):  # already closed
             self.db.close()
         self.path.unlink(missing_ok=True)
@@ -799,8 +776,6 @@ def _sweep(directory: Path, prefix: str) -> None:
     """Delete the stage files that imports killed during their read phase left behind: the
     ones whose lock nobody holds (or, without flock, older than a day). The store never
     depends on them; they only take disk space."""
-    import time
-
     try:
         import fcntl
     except ImportError:  # pragma: no cover - Windows
@@ -838,8 +813,6 @@ def _sweep(directory: Path, prefix: str) -> None:
 def _stage_sqlite(engine: Engine, kind: str, lib: LibraryFile, report: ImportReport, *,
                   skip_invalid: bool, rejects: _Rejects | None, progress: ProgressFn | None,
                   max_problems: int, parallel: bool) -> _SqliteStage:
-    from ..store import sqlite_path
-
     path = sqlite_path(str(engine.url))
     stage = _SqliteStage(kind, path.parent if path is not None else None)
     try:
@@ -859,10 +832,6 @@ def _stage_sqlite(engine: Engine, kind: str, lib: LibraryFile, report: ImportRep
 def _write_transaction(engine: Engine, staged: _SqliteStage | None):
     """:func:`~jointcheck.core.store.begin_write`; with a SQLite stage, the stage is
     attached to the connection first (SQLite attaches only outside a transaction)."""
-    from contextlib import contextmanager
-
-    from ..store import WRITE_OPTION, begin_write
-
     if staged is None:
         return begin_write(engine)
 
@@ -888,10 +857,6 @@ def _load_staged(conn: Connection, kind: str, staged: _SqliteStage, report: Impo
                  now: Any, keep_absent: _KeepAbsent | None = None) -> None:
     """The write phase of a staged SQLite import: one upsert from the stage (after filling
     the columns the file lacks with the stored values, when it lacks some)."""
-    import sqlalchemy as sa
-
-    from ..store import models
-
     table = getattr(models, kind)
     before = conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
     if keep_absent is not None:

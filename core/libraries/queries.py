@@ -12,6 +12,9 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import sqlalchemy as sa
+
+from ..store import models
 from .fields import KEY
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -24,10 +27,6 @@ def select_rows(kind: str, filters: Mapping[str, Any], search: str | None = None
     """The SELECT of *kind* rows matching *filters* (column -> value, or a tuple of values:
     any of them; ``None`` or ``()`` is no filter) and *search* (the text appears in 名称, or
     in the key upper-cased), in import order."""
-    import sqlalchemy as sa
-
-    from ..store import models
-
     table = getattr(models, kind)
     q = sa.select(table)
     for column, values in filters.items():
@@ -63,8 +62,6 @@ def list_rows(conn: Connection, kind: str, filters: Mapping[str, Any],
     *qualifications* (officers holding every one of them: a JSON list SQL cannot filter
     portably) is applied while reading, which then counts every matching row.
     """
-    import sqlalchemy as sa
-
     query = select_rows(kind, filters, search)
     stream = conn.execution_options(yield_per=STREAM_BATCH)
     wanted = set(qualifications)

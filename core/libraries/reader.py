@@ -18,15 +18,18 @@ import csv
 import hashlib
 import io
 import itertools
+import math
 import operator
+import zipfile
 from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
+from ..config import load_configuration
 from ..errors import Problem
-from ..i18n import translator
+from ..i18n import get_lang, translator
 from .fields import (
     DIGEST_COLUMNS,
     FIELDS,
@@ -180,8 +183,6 @@ def load_mapping(mapping: str | Path | Mapping[str, Any] | ColumnMapping | None,
 def installed_attributes() -> dict[str, tuple[str, str]]:
     """normalised header -> (attribute, type) for the target attributes the installed
     plugins declare, by their label and aliases (a library column is never shadowed)."""
-    from ..config import load_configuration
-
     table = header_table("targets")
     found: dict[str, tuple[str, str]] = {}
     for _code, dept in sorted(load_configuration().departments.items()):
@@ -195,15 +196,11 @@ def installed_attributes() -> dict[str, tuple[str, str]]:
 
 def installed_departments() -> dict[str, tuple[str, ...]]:
     """code -> (name, *aliases) of the departments the installed plugins declare."""
-    from ..config import load_configuration
-
     return {code: dept.names for code, dept in sorted(load_configuration().departments.items())}
 
 
 def _number(text: str) -> int | float | str:
     """A declared number attribute's cell: an int or a finite float, else the text."""
-    import math
-
     try:
         return int(text)
     except ValueError:
@@ -337,8 +334,6 @@ def detect_encoding(path: str | Path) -> str:
 
 
 def _decode_problem(path: Path, label: str, encoding: str, detected: bool) -> LibraryError:
-    from ..i18n import get_lang
-
     en = get_lang() == "en"
     parts = []
     tried = ["utf-8", encoding] if detected else [encoding]
@@ -446,14 +441,13 @@ def _cell_text(value: Any) -> str:
 
 class _XlsxSource:
     def __init__(self, path: Path, label: str, sheet: str | None):
-        import zipfile
-
-        import openpyxl
-        from openpyxl.utils.exceptions import InvalidFileException
-
         self.path = path
         self.label = label
         self.encoding = None
+        # openpyxl loads for XLSX files only: a CSV import never pays for it (principle 8)
+        import openpyxl
+        from openpyxl.utils.exceptions import InvalidFileException
+
         try:
             self._wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
         except zipfile.BadZipFile:  # an empty file, random bytes, an .xls renamed .xlsx...

@@ -20,6 +20,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..attributes import condition_leaves
 from .codes import CREDIT_ALPHABET, CREDIT_WEIGHTS, ID_CHECK, ID_WEIGHTS, credit_code_valid
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -334,8 +335,6 @@ def campaign_specs(departments: Iterable[Department], campaign: Campaign | None
     department of the campaign (a built-in one as :data:`DEPARTMENTS` writes it) whose
     officers nearly all hold the qualifications the campaign asks of it, and a column for
     every attribute the departments declare. Without a campaign: the built-in two."""
-    from ..attributes import condition_leaves
-
     if campaign is None:
         return list(DEPARTMENTS), []
     builtin = {d[0]: d for d in DEPARTMENTS}
