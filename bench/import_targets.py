@@ -14,7 +14,10 @@ How it is measured: the import runs in a child process (``import_file`` timed in
 interpreter start-up excluded; the whole process is timed too). Memory is the peak, polled
 every 20 ms, of the summed PSS of the child and its own children (the importer reads the
 file in a second process for large files) — PSS counts pages shared after ``fork`` once —
-alongside ``getrusage(RUSAGE_CHILDREN).ru_maxrss``, the largest single process.
+alongside ``getrusage(RUSAGE_CHILDREN).ru_maxrss``, the largest single process. CPU time
+(user + system, from ``getrusage``) is printed beside the wall time: the machine may be
+shared, and the CPU ratio moves less with its load. On PostgreSQL only the client's CPU
+is counted (the server's is not), so only the wall ratio is given there.
 
 The synthetic file (``jointcheck sample-data``, seed 2020) is cached under bench/out/import/
 (gitignored).
@@ -107,9 +110,16 @@ def _tree(pid: int) -> list[int]:
     return pids
 
 
+def _children_cpu() -> float:
+    """CPU seconds (user + system) of this process's finished children and theirs."""
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
 def measure_import(url: str, path: Path) -> dict:
-    """Run the import in a child process; wall time, import time, memory."""
+    """Run the import in a child process; wall time, import time, CPU time, memory."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    cpu = _children_cpu()
     start = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-c", CHILD, url, str(path)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -127,24 +137,26 @@ def measure_import(url: str, path: Path) -> dict:
     result = json.loads(out.strip().splitlines()[-1])
     maxrss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     result.update(wall=wall, pss_mb=peak / 1024 if peak else None,
-                  maxrss_mb=max(maxrss, before) / 1024)
+                  maxrss_mb=max(maxrss, before) / 1024, cpu=_children_cpu() - cpu)
     return result
 
 
-def sqlite_baseline(path: Path, workdir: Path) -> tuple[str, float]:
+def sqlite_baseline(path: Path, workdir: Path) -> tuple[str, float, float]:
+    """(label, wall seconds, CPU seconds) of the baseline."""
     db = workdir / "baseline.db"
     binary = shutil.which("sqlite3")
     if binary:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), _children_cpu()
         subprocess.run([binary, str(db), "-cmd", ".mode csv", f".import {path} raw_targets"],
                        check=True, capture_output=True)
-        return "sqlite3 command-line tool .import (no validation)", time.perf_counter() - start
+        return ("sqlite3 command-line tool .import (no validation)",
+                time.perf_counter() - start, _children_cpu() - cpu)
     import csv
     import sqlite3
 
     label = ("sqlite3 binary NOT FOUND (apt install sqlite3); fallback: Python sqlite3 "
              "executemany of the raw rows (no validation)")
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     con = sqlite3.connect(db)
     with open(path, encoding="utf-8-sig", newline="") as f:
         reader = csv.reader(f)
@@ -155,11 +167,11 @@ def sqlite_baseline(path: Path, workdir: Path) -> tuple[str, float]:
         con.executemany(f"INSERT INTO raw_targets VALUES ({marks})", reader)
     con.commit()
     con.close()
-    return label, time.perf_counter() - start
+    return label, time.perf_counter() - start, time.process_time() - cpu
 
 
 
-def pg_baseline(url: str, path: Path) -> tuple[str, float]:
+def pg_baseline(url: str, path: Path) -> tuple[str, float, float]:
     import psycopg
     from sqlalchemy.engine import make_url
 
@@ -170,7 +182,7 @@ def pg_baseline(url: str, path: Path) -> tuple[str, float]:
     with open(path, encoding="utf-8-sig", newline="") as f:
         header = f.readline().rstrip("\n").split(",")
     cols = ", ".join(f"c{i} text" for i in range(len(header)))
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     with psycopg.connect(conninfo, options=f"-csearch_path={PG_SCHEMA}") as conn:
         with conn.cursor() as cur:
             cur.execute(f"CREATE TABLE raw_targets ({cols})")
@@ -179,11 +191,12 @@ def pg_baseline(url: str, path: Path) -> tuple[str, float]:
                 while chunk := f.read(1 << 20):
                     copy.write(chunk)
         conn.commit()
-    return "psycopg COPY of the raw file (no validation)", time.perf_counter() - start
+    return ("psycopg COPY of the raw file (no validation)", time.perf_counter() - start,
+            time.process_time() - cpu)
 
 
-def report(engine: str, result: dict, baseline: tuple[str, float]) -> None:
-    label, base = baseline
+def report(engine: str, result: dict, baseline: tuple[str, float, float]) -> None:
+    label, base, base_cpu = baseline
     ok_time = result["elapsed"] <= TARGET_SECONDS
     memory = result["pss_mb"] if result["pss_mb"] is not None else result["maxrss_mb"]
     ok_mem = memory <= TARGET_MB
@@ -199,8 +212,12 @@ def report(engine: str, result: dict, baseline: tuple[str, float]) -> None:
         if engine == "PostgreSQL":
             log("  (the import's own processes; the PostgreSQL server's memory is not counted)")
     log(f"largest process (maxrss) {result['maxrss_mb']:7.0f} MB")
-    log(f"baseline                 {base:7.2f} s   {label}")
-    log(f"ratio import / baseline  {result['elapsed'] / base:7.2f} x")
+    log(f"  CPU time (its processes) {result['cpu']:5.2f} s"
+        + ("   (the server's is not counted)" if engine == "PostgreSQL" else ""))
+    log(f"baseline                 {base:7.2f} s   {label}; CPU {base_cpu:.2f} s")
+    log(f"ratio import / baseline  {result['elapsed'] / base:7.2f} x wall"
+        + (f", {result['cpu'] / base_cpu:.2f} x CPU" if engine == "SQLite" and base_cpu > 0
+           else ""))
 
 
 def main() -> None:
