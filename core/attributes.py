@@ -10,6 +10,7 @@ without a word, so both are errors with a "did you mean" or the expected type.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -17,6 +18,7 @@ from typing import Any
 
 from .errors import Problem, did_you_mean, register
 from .i18n import get_lang
+from .libraries.fields import TARGET_FIELDS, parse_bool
 
 # The columns of a target row as conditions, scope filters and the draw see them (the
 # draw's pure algorithm reads them from here: validating a condition needs no draw code).
@@ -74,8 +76,6 @@ class Attribute:
 @cache
 def library_attributes() -> dict[str, Attribute]:
     """The target library's columns (``attributes.X`` fields by their key X)."""
-    from .libraries.fields import TARGET_FIELDS, parse_bool
-
     known: dict[str, Attribute] = {}
     for f in TARGET_FIELDS:
         name = f.attribute or f.column
@@ -110,8 +110,6 @@ def condition_leaves(cond: Mapping[str, Any] | None,
 
 
 def _shown(value: Any) -> str:
-    import json
-
     return json.dumps(value, ensure_ascii=False)
 
 

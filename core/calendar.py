@@ -25,7 +25,11 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import chinese_calendar
+
 from .errors import ConfigError, Problem, problem, register
+from .schema_check import validate_document
+from .yamlload import load_file
 
 CALENDAR_DAYS, WORKING_DAYS = "calendar_days", "working_days"
 UNITS = (CALENDAR_DAYS, WORKING_DAYS)
@@ -132,8 +136,6 @@ def _parse_day(doc: Any, path: tuple[Any, ...], value: Any, problems: list[Probl
 def check_holiday_document(doc: Any) -> tuple[HolidayFile | None, list[Problem]]:
     """Schema check (``holidays``) and the rules the schema cannot say: real dates inside
     the declared year, ranges in order, no day both rest and working."""
-    from .schema_check import validate_document
-
     problems = validate_document(doc, "holidays")
     if problems:
         return None, problems
@@ -168,8 +170,6 @@ def check_holiday_document(doc: Any) -> tuple[HolidayFile | None, list[Problem]]
 
 def load_holiday_file(path: str | Path) -> HolidayFile:
     """A checked holiday file, or :class:`ConfigError` with every located problem."""
-    from .yamlload import load_file
-
     doc = load_file(path)
     parsed, problems = check_holiday_document(doc)
     if parsed is None:
@@ -225,7 +225,6 @@ class WorkCalendar:
             if day in f.working:
                 return Day(day, True, False, f.file, f.working[day])
             return Day(day, weekday, False, f.file)
-        import chinese_calendar
 
         try:
             working = chinese_calendar.is_workday(day)

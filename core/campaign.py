@@ -225,6 +225,7 @@ def known_campaign_id(value: str, store: Engine | None = None) -> str:
 
 
 def _store_knows(campaign: str, store: Engine) -> bool:
+    # principle 8: the store (SQLAlchemy) loads only for a campaign named by id
     from sqlalchemy import exists, or_, select
 
     from .store.models import checklists, commitments, draws

@@ -25,6 +25,7 @@ import json
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from json import encoder as json_encoder
 from typing import Any
 
 
@@ -75,8 +76,6 @@ def canonical_encoder() -> Callable[[Any], str]:
     library row; this builds the json module's C encoder once, with the same settings
     (only the circular-reference check, which canonical values never need, is left out).
     """
-    from json import encoder as json_encoder
-
     make = getattr(json_encoder, "c_make_encoder", None)
     if make is None:  # pragma: no cover - a Python without the _json accelerator
         return canonical_text

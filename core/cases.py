@@ -18,12 +18,21 @@ from __future__ import annotations
 
 import dataclasses
 import sys
+import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import Problem, problem, register
+from .classify import check_findings, classify
+from .config import load_configuration
+from .errors import ConfigError, Problem, problem, register
+from .merge import merge
+from .model import Campaign, Source
+from .plugins import load_plugins
+from .records.service import problems_of
+from .schema_check import validate_document
+from .yamlload import Document, load_file
 
 if TYPE_CHECKING:  # pragma: no cover
     from .config import Configuration
@@ -100,8 +109,6 @@ def plugin_root(start: str | Path) -> Path | None:
 
 
 def _declared_entry_points(root: Path) -> dict[str, str]:
-    import tomllib
-
     try:
         project = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
@@ -112,8 +119,6 @@ def _declared_entry_points(root: Path) -> dict[str, str]:
 def load_host(root: Path | None = None) -> PluginHost:
     """The installed plugins, plus the plugins a package folder *root* declares and that are
     not installed (imported from *root*, as ``pip install -e`` would make them)."""
-    from .plugins import load_plugins
-
     host: PluginHost = load_plugins()
     if root is None:
         return host
@@ -129,15 +134,11 @@ def load_host(root: Path | None = None) -> PluginHost:
 def load_config(host: PluginHost) -> Configuration:
     """The configuration with *host*'s plugins, their declaration errors as errors (as
     ``jointcheck validate`` reports them)."""
-    from .config import load_configuration
-
     return load_configuration(host=host, validating=True)
 
 
 def _part(doc: Document, key: str) -> Document:
     """The document under *key* of *doc*, located in the same file."""
-    from .yamlload import Document
-
     n = 1
     return Document(data=doc.data[key], file=doc.file,
                     positions={p[n:]: v for p, v in doc.positions.items() if p[:n] == (key,)},
@@ -147,14 +148,6 @@ def _part(doc: Document, key: str) -> Document:
 
 def run_case(path: str | Path, config: Configuration) -> CaseOutcome:
     """Run one case file against *config* (and its plugin host)."""
-    from .classify import check_findings, classify
-    from .errors import ConfigError
-    from .merge import merge
-    from .model import Campaign, Source
-    from .records.service import problems_of
-    from .schema_check import validate_document
-    from .yamlload import load_file
-
     path = Path(path)
     outcome = CaseOutcome(file=path)
     try:

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from .attributes import known_attributes, target_problems
 from .conditions import evaluate
 from .errors import Problem, did_you_mean
 from .model import (
@@ -27,6 +28,7 @@ from .model import (
     Policy,
 )
 from .plugins import PluginHost
+from .schema_check import validate_document
 from .yamlload import Document
 
 
@@ -45,9 +47,6 @@ def check_findings(doc: Document, checklist: Checklist, host: PluginHost | None 
                    *, schema: str = "findings") -> list[Problem]:
     """Problems that make a findings document unusable with *checklist* (schema first;
     *schema* ``record`` for an inspection record file, the findings plus its own fields)."""
-    from .attributes import known_attributes, target_problems
-    from .schema_check import validate_document
-
     problems = validate_document(doc, schema)
     if problems:
         return problems

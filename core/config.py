@@ -20,9 +20,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from .attributes import condition_problems, known_attributes
 from .errors import ConfigError, Problem, did_you_mean, problem, register
 from .gcpause import gc_paused
 from .i18n import translator
+from .legal import declared_editions
 from .model import Campaign, Department, Item, Policy, Source
 from .plugins import PluginHost, load_plugins
 from .schema_check import validate_document
@@ -401,8 +403,6 @@ def _department_from_hook(config: Configuration, plugin: str, value: Any,
 # -- cross-document checks -----------------------------------------------------------------
 
 def cross_check(config: Configuration, *, campaigns: bool = True) -> list[Problem]:
-    from .attributes import condition_problems, known_attributes
-
     problems: list[Problem] = []
     known = config.departments
     attributes = known_attributes(known.values())
@@ -478,8 +478,6 @@ def placeholder_problems(config: Configuration, dept: Department) -> list[Proble
 
 def _edition_problems(config: Configuration, dept: Department) -> list[Problem]:
     """JC321: an edition in force "to" a day before it came into force."""
-    from .legal import declared_editions
-
     out = []
     for i, e in enumerate(declared_editions(dept.data)):
         if e.start and e.end and e.end < e.start:

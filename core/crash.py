@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import NoReturn
 
 import click
+from platformdirs import user_log_dir
 
 from . import __version__
 from .errors import problem
@@ -27,7 +28,6 @@ def log_dir() -> Path:
     given = os.environ.get("JOINTCHECK_LOG_DIR", "").strip()
     if given:
         return Path(given)
-    from platformdirs import user_log_dir
 
     return Path(user_log_dir("jointcheck", appauthor=False))
 

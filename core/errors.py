@@ -16,6 +16,7 @@ Code ranges:
 
 from __future__ import annotations
 
+import difflib
 import errno
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -125,8 +126,6 @@ def register(codes: dict[str, tuple[str, str]],
 
 def did_you_mean(word: object, candidates: list[str]) -> str | None:
     """A "did you mean …?" hint for a misspelt key, id or value, or ``None``."""
-    import difflib
-
     found = difflib.get_close_matches(str(word), candidates, n=1, cutoff=0.6)
     if not found:
         return None

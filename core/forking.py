@@ -17,6 +17,7 @@ This module imports nothing heavy and forks nothing by itself being imported.
 from __future__ import annotations
 
 import os
+import pickle
 import sys
 import threading
 from collections.abc import Callable
@@ -59,7 +60,6 @@ def beside(fn: Callable[[Any], T], arg: Any) -> Callable[[], T]:
     if not fork_worthwhile():
         value = fn(arg)
         return lambda: value
-    import pickle
 
     sys.stdout.flush()
     sys.stderr.flush()

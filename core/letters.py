@@ -15,9 +15,22 @@ The document language is zh-CN.
 
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from docx import Document
+from docx.enum.section import WD_ORIENT
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.oxml import OxmlElement, parse_xml
+from docx.oxml.ns import qn
+from docx.oxml.xmlchemy import serialize_for_reading
+from docx.shared import Mm, Pt, RGBColor
+
+from .present.referrals import CORRECTION_TITLE, letter_markdown
 
 if TYPE_CHECKING:  # pragma: no cover
     from .present.referrals import LetterDoc
@@ -46,8 +59,6 @@ def file_name(doc: LetterDoc, department: str, ext: str) -> str:
     """``移交函-<文号>-<receiving department>.<ext>`` (``更正函-…`` for a correcting
     letter), with characters a file system refuses replaced (*department*: the
     department's full name)."""
-    from .present.referrals import CORRECTION_TITLE
-
     safe = "".join("_" if ch in '\\/:*?"<>|' else ch for ch in f"{doc.number}-{department}")
     kind = "更正函" if doc.title == CORRECTION_TITLE else "移交函"
     return f"{kind}-{safe}.{ext}"
@@ -60,16 +71,11 @@ def _write_atomic(path: Path, data: bytes) -> None:
 
 
 def write_markdown(doc: LetterDoc, path: Path) -> None:
-    from .present.referrals import letter_markdown
-
     _write_atomic(path, letter_markdown(doc).encode("utf-8"))
 
 
 def _font(run: Any, name: str, size: float, *, bold: bool = False,
           color: str | None = None) -> None:
-    from docx.oxml.ns import qn
-    from docx.shared import Pt, RGBColor
-
     run.font.name = name
     fonts = run._element.get_or_add_rPr().get_or_add_rFonts()
     fonts.set(qn("w:eastAsia"), name)
@@ -83,7 +89,6 @@ def _font(run: Any, name: str, size: float, *, bold: bool = False,
 def _paragraph(d: Any, text: str, font: str = BODY_FONT, size: float = BODY_PT, *,
                align: str = "left", indent: bool = False, right_chars: float = 0,
                color: str | None = None, bold: bool = False, cell: Any = None) -> Any:
-    from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
     from docx.shared import Pt
 
     p = cell.paragraphs[0] if cell is not None else d.add_paragraph()
@@ -106,9 +111,6 @@ def _paragraph(d: Any, text: str, font: str = BODY_FONT, size: float = BODY_PT, 
 
 def _bottom_rule(p: Any, color: str) -> None:
     """A red rule under the 发文机关标志 (the 版头's separator line)."""
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-
     border = OxmlElement("w:pBdr")
     bottom = OxmlElement("w:bottom")
     for key, value in (("w:val", "single"), ("w:sz", "12"), ("w:space", "4"),
@@ -120,9 +122,6 @@ def _bottom_rule(p: Any, color: str) -> None:
 
 def _language(d: Any) -> None:
     """zh-CN for every run (docDefaults and the Normal style)."""
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-
     styles = d.styles.element
     for rpr in [*styles.findall(f"{qn('w:docDefaults')}/{qn('w:rPrDefault')}/{qn('w:rPr')}"),
                 d.styles["Normal"].element.get_or_add_rPr()]:
@@ -137,15 +136,10 @@ def _language(d: Any) -> None:
 
 def _font_table(d: Any) -> None:
     """Declare the official fonts with their Chinese fallbacks (w:altName, GB2312)."""
-    from docx.opc.constants import RELATIONSHIP_TYPE as RT
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-
     part = next((r.target_part for r in d.part.rels.values() if r.reltype == RT.FONT_TABLE),
                 None)
     if part is None:  # pragma: no cover - python-docx's template has one
         return
-    from docx.oxml import parse_xml
 
     root = parse_xml(part.blob)
     for name, alt in FALLBACK.items():
@@ -157,7 +151,6 @@ def _font_table(d: Any) -> None:
             child.set(qn("w:val"), value)
             font.append(child)
         root.append(font)
-    from docx.oxml.xmlchemy import serialize_for_reading
 
     # a plain Part keeps its bytes: write the amended table back as its blob
     part._blob = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -166,9 +159,6 @@ def _font_table(d: Any) -> None:
 
 def _page_numbers(section: Any) -> None:
     """“— 1 —” centred at the foot of every page (4号 半角宋体)."""
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-
     p = section.footer.paragraphs[0]
     _paragraph(None, "", cell=section.footer)  # alignment, spacing
     from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -185,11 +175,6 @@ def _page_numbers(section: Any) -> None:
 
 
 def _table(d: Any, doc: LetterDoc) -> None:
-    from docx.enum.table import WD_TABLE_ALIGNMENT
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-    from docx.shared import Mm
-
     table = d.add_table(rows=1, cols=len(doc.headers))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -227,12 +212,6 @@ def _table(d: Any, doc: LetterDoc) -> None:
 
 
 def write_docx(doc: LetterDoc, path: Path) -> None:
-    import io
-
-    from docx import Document
-    from docx.enum.section import WD_ORIENT
-    from docx.shared import Mm
-
     d = Document()
     section = d.sections[0]
     section.orientation = WD_ORIENT.PORTRAIT

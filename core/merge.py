@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .canonical import canonical_digest
+from .config import policy_for
 from .errors import ConfigError, problem
 from .model import Campaign, Checklist, Department, Item, Policy
 
@@ -53,8 +54,6 @@ def _selected(dept: Department, selection: dict[str, Any] | None) -> list[Item]:
 
 def merge(config: Configuration, campaign: Campaign | None = None) -> Checklist:
     """The joint checklist of *campaign* (without one: every loaded department, by code)."""
-    from .config import policy_for
-
     if campaign is not None:
         missing = [c for c in campaign.departments if c not in config.departments]
         if missing:

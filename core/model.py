@@ -11,6 +11,9 @@ from datetime import date
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from .clock import today
+from .legal import declared_editions, legal_basis_in_force
+
 if TYPE_CHECKING:  # pragma: no cover
     from .errors import Problem
     from .legal import Edition
@@ -210,7 +213,6 @@ class Campaign:
         period = self.data.get("period")
         if period:
             return date.fromisoformat(period["start"]).year
-        from .clock import today
 
         return today().year
 
@@ -267,15 +269,11 @@ class Checklist:
 
     def editions(self, department: str | None = None) -> list[Edition]:
         """The law editions the departments (or one of them) declare."""
-        from .legal import declared_editions
-
         return [e for d in self.departments if department in (None, d.code)
                 for e in declared_editions(d.data)]
 
     def legal_basis(self, item: Item) -> dict[str, list[dict[str, Any]]]:
         """*item*'s citations in force on :attr:`as_of` (all of them without a campaign)."""
-        from .legal import legal_basis_in_force
-
         return legal_basis_in_force(item.data, self.editions(item.department), self.as_of)
 
 

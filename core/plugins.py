@@ -18,6 +18,9 @@ what it declares) is unregistered: none of its hooks is called.
 
 from __future__ import annotations
 
+import importlib
+import inspect
+import linecache
 import os
 import sys
 import traceback
@@ -173,8 +176,6 @@ def _where(exc: BaseException, prefer: str | None = None) -> tuple[str | None, i
 
 def _defined_at(function: Any, fallback: str | None = None) -> tuple[str | None, int | None]:
     """File and line of a hook implementation's ``def`` (past its decorators)."""
-    import linecache
-
     code = getattr(function, "__code__", None)
     if code is None:
         return fallback, None
@@ -187,8 +188,6 @@ def _defined_at(function: Any, fallback: str | None = None) -> tuple[str | None,
 def _wrong_signatures(plugin: str, obj: object, file: str | None) -> list[Problem]:
     """JC408 for each hook implementation of *obj* taking an argument its specification
     does not have (pluggy refuses the whole plugin with a bare message)."""
-    import inspect
-
     found = []
     for attr in sorted(dir(obj)):
         if not attr.startswith("jointcheck_"):
@@ -228,6 +227,7 @@ class PluginHost:
     # -- loading -------------------------------------------------------------------
 
     def load_entry_points(self) -> None:
+        # principle 8: importlib.metadata is heavy; loaded only when this runs
         from importlib.metadata import entry_points
 
         blocked = disabled_names()
@@ -265,8 +265,6 @@ class PluginHost:
     def load_module(self, name: str, module: str) -> None:
         """Import and register plugin *name* from *module* (``jointcheck plugin test`` of a
         package folder not installed), as its entry point would."""
-        import importlib
-
         info = PluginInfo(name=name, module=module)
         self.infos[name] = info
         if name in disabled_names():

@@ -12,6 +12,12 @@ import math
 from functools import cache
 from typing import Any
 
+import jsonschema_rs
+from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+
+from jointcheck.schemas import NAMES, load_schema
+
 from .errors import Problem, did_you_mean
 from .i18n import get_lang, translator
 from .yamlload import Document
@@ -54,11 +60,6 @@ def _type_name(t: str) -> str:
 
 @cache
 def _validator(name: str):
-    from jsonschema import Draft202012Validator
-    from referencing import Registry, Resource
-
-    from jointcheck.schemas import NAMES, load_schema
-
     resources = [(load_schema(n)["$id"], Resource.from_contents(load_schema(n))) for n in NAMES]
     registry = Registry().with_resources(resources)
     return Draft202012Validator(load_schema(name), registry=registry)
@@ -73,10 +74,6 @@ def _fmt(value: Any) -> str:
 def _fast_validator(name: str):
     """A compiled jsonschema-rs validator: answers "valid?" ~100x faster than jsonschema,
     which is then asked only about invalid documents, for located messages."""
-    import jsonschema_rs
-
-    from jointcheck.schemas import NAMES, load_schema
-
     registry = jsonschema_rs.Registry([(load_schema(n)["$id"], load_schema(n)) for n in NAMES])
     return jsonschema_rs.validator_for(load_schema(name), registry=registry)
 

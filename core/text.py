@@ -7,6 +7,8 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Any
 
+from .clock import reading_time
+
 
 def display_width(text: str) -> int:
     """Terminal columns of *text*: East Asian wide and full-width characters take two."""
@@ -60,6 +62,4 @@ def local_time(at: Any) -> str:
     """A stored time (UTC; naive is UTC) as people read it: ``YYYY-MM-DD HH:MM`` in
     Beijing time, whatever the machine's time zone (core.clock). Machine-readable outputs
     keep canonical.format_time."""
-    from .clock import reading_time
-
     return reading_time(at)

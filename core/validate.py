@@ -8,6 +8,7 @@ from pathlib import Path
 
 from .config import Configuration, load_configuration
 from .errors import ConfigError, Problem
+from .legal import cited_laws, declared_editions, editions_out_of_force
 from .merge import merge
 from .model import Campaign, Checklist
 
@@ -39,8 +40,6 @@ def checklist_problems(config: Configuration, checklist: Checklist) -> list[Prob
 
 def edition_problems(config: Configuration, checklist: Checklist) -> list[Problem]:
     """JC320 (warning): a campaign day outside every declared edition of a law its items cite."""
-    from .legal import cited_laws, declared_editions, editions_out_of_force
-
     campaign = checklist.campaign
     if campaign is None or campaign.start is None:
         return []

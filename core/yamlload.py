@@ -8,6 +8,10 @@ by its path inside the document, so that schema and cross-document errors can na
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import marshal
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,6 +19,7 @@ from typing import Any
 import yaml
 
 from .errors import ConfigError, Problem, os_detail, problem
+from .forking import beside, fork_worthwhile
 from .i18n import translator
 
 try:  # libyaml is much faster when present
@@ -285,8 +290,6 @@ _CACHE_VERSION = b"jc-yaml-1"
 
 def cache_dir() -> Path | None:
     """Where parsed documents are cached, or ``None`` when caching is off."""
-    import os
-
     if os.environ.get("JOINTCHECK_NO_CACHE", "").strip() not in ("", "0"):
         return None
     configured = os.environ.get("JOINTCHECK_CACHE_DIR", "").strip()
@@ -297,8 +300,6 @@ def cache_dir() -> Path | None:
 
 
 def _cache_get(path: Path, name: str) -> Document | None:
-    import marshal
-
     try:
         data, positions, key_positions = marshal.loads(path.read_bytes())
     except (OSError, ValueError, EOFError, TypeError):
@@ -310,9 +311,6 @@ _made_dirs: set[Path] = set()
 
 
 def _cache_put(path: Path, doc: Document) -> None:
-    import marshal
-    import os
-
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         if path.parent not in _made_dirs:
@@ -326,8 +324,6 @@ def _cache_put(path: Path, doc: Document) -> None:
 
 def load_file(path: str | Path, display: str | None = None) -> Document:
     """Read and parse a YAML/JSON file; every failure is a :class:`ConfigError`."""
-    import hashlib
-
     name = display or str(path)
     try:
         raw = Path(path).read_bytes()
@@ -358,8 +354,6 @@ PREFETCH_MIN_FILES = 16
 
 def _cache_files(paths: list[Path]) -> None:
     """Parse *paths* into the parse cache (the prefetch child's share)."""
-    import contextlib
-
     for path in paths:
         with contextlib.suppress(ConfigError):
             load_file(path)
@@ -368,10 +362,6 @@ def _cache_files(paths: list[Path]) -> None:
 def prefetch(paths: list[Path]) -> dict[Path, Document]:
     """Parse *paths* using two processes (best effort): the child's share lands in the parse
     cache, this process's share is returned (documents with errors are left out)."""
-    import contextlib
-
-    from .forking import beside, fork_worthwhile
-
     if cache_dir() is None or len(paths) < PREFETCH_MIN_FILES or not fork_worthwhile():
         return {}
     cached = beside(_cache_files, paths[1::2])

@@ -7,7 +7,8 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import TYPE_CHECKING
 
-from ..i18n import translator
+from ..deadlines import EVENTS
+from ..i18n import get_lang, translator
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..calendar import Day, Due, WorkCalendar
@@ -55,8 +56,6 @@ WEEKDAYS = {"zh": "一二三四五六日", "en": ("Mon", "Tue", "Wed", "Thu", "F
 
 
 def weekday(d: date) -> str:
-    from ..i18n import get_lang
-
     if get_lang() == "en":
         return WEEKDAYS["en"][d.weekday()]
     return "周" + WEEKDAYS["zh"][d.weekday()]
@@ -64,8 +63,6 @@ def weekday(d: date) -> str:
 
 def unit_text(days: int, unit: str) -> str:
     """10日 / 20个工作日 (10 calendar days / 20 working days)."""
-    from ..i18n import get_lang
-
     sep = " " if get_lang() == "en" else ""
     return f"{days}{sep}{_(unit)}"
 
@@ -86,8 +83,6 @@ def due_line(due: Due) -> str:
 
 
 def event_text(event: str) -> str:
-    from ..deadlines import EVENTS
-
     return _(f"ev_{event}") if event in EVENTS else f"{event}（{_('unknown_event')}）"
 
 

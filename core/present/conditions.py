@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..i18n import translator
+from ..libraries.fields import TARGET_FIELDS
 
 _ = translator({
     "always": ("均适用", "always"),
@@ -25,7 +26,6 @@ def attribute_label(name: str, labels: Mapping[str, str] | None = None) -> str:
     *labels*), else the header of the target library's field (e.g. 使用特种设备)."""
     if labels and name in labels:
         return labels[name]
-    from ..libraries.fields import TARGET_FIELDS
 
     for f in TARGET_FIELDS:
         if name in (f.column, f.attribute):

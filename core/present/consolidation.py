@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ..i18n import translator
@@ -169,6 +170,7 @@ def target_blocks(row: Consolidated, names: Mapping[str, str]) -> list[tuple[str
 def problem_lines(row: Consolidated) -> list[str]:
     """The 不符合 items of the submitted record (the findings the results come from), by
     department in checklist order, with the note and whether corrected on the spot."""
+    # principle 8: core.records.service is heavy; loaded only when this runs
     from ..records.service import problems_of
 
     checklist, record = row.checklist, row.record
@@ -215,8 +217,6 @@ def override_lines(row: Consolidated, names: Mapping[str, str]) -> list[str]:
 
 def _when(at: str) -> str:
     """An override's stored time (canonical UTC text) as people read it (local time)."""
-    from datetime import datetime
-
     try:
         return local_time(datetime.fromisoformat(at))
     except (TypeError, ValueError):  # not a time we wrote: shown as stored

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..i18n import translator
 from ..text import local_time, table_lines
+from .history import funnel_line, limits_text, supplementary_line
 from .team import member_text
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -73,7 +74,6 @@ def record_lines(record: DrawRecord) -> list[str]:
         + (f"（{s['ratio']}）" if s.get("ratio") else "")
         for s in res.get("strata") or [])
     lines.append(_("strata", strata=strata))
-    from .history import funnel_line, limits_text, supplementary_line
 
     limits = record.parameters.get("inspection_limits")
     extra = [supplementary_line(record.reason), funnel_line(record.funnel, limits),

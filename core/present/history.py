@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..i18n import Localized, translator
 from ..text import table_lines
+from .reports import Table, _docno
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..history import Inspection, Repeated
@@ -190,8 +191,6 @@ def repeated_table(campaign: Campaign | None, items: list[Repeated], limits: Map
                    department_names: Mapping[str, str] | None = None) -> Table:
     """The report 重复检查预警表 (``report repeated``): the drawn enterprises inspected
     above the limits, with every inspection that makes it so (always Chinese)."""
-    from .reports import Table, _docno
-
     prefix = campaign.report_title_prefix if campaign else ""
     return Table(annex=0, title=prefix + REPEATED_TITLE, document_number=_docno(campaign),
                  keys=[k for k, _h in REPEATED_COLUMNS],

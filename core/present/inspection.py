@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ..attributes import known_attributes
+from ..conditions import attributes_used
 from ..i18n import translator
 from .records import MARKS, outcome_label, results_lines, unfinished_lines
 from .team import member_text
@@ -81,8 +83,7 @@ class Fact:
 def correctable_facts(draft: Draft) -> list[Fact]:
     """The facts the record's correction form offers: every attribute an item's condition
     reads (in the checklist's order), then the changeable header facts of 附件4."""
-    from ..attributes import known_attributes
-    from ..conditions import attributes_used
+    # principle 8: core.records.service is heavy; loaded only when this runs
     from ..records.service import library_facts
 
     known = known_attributes(draft.checklist.departments)

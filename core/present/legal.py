@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
+from ..i18n import get_lang
 from ..legal import Edition, edition_in_force
 
 _TEXT: dict[str, tuple[str, str]] = {
@@ -46,8 +47,6 @@ _TEXT: dict[str, tuple[str, str]] = {
 
 def _t(key: str, official: bool, **params: object) -> str:
     """Text in the active language; documents of record (*official*) are always Chinese."""
-    from ..i18n import get_lang
-
     zh, en = _TEXT[key]
     template = en if (get_lang() == "en" and not official) else zh
     return template.format(**params) if params else template

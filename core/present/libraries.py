@@ -7,8 +7,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..i18n import translator
-from ..libraries.fields import FIELDS, KEY, mask_id_number, mask_phone
-from ..text import display_width
+from ..libraries.fields import FIELDS, KEY, OVERRIDE_HEADERS, mask_id_number, mask_phone
+from ..text import display_width, local_time
 
 _ = translator({
     "label_targets": ("检查对象名录库", "the target library"),
@@ -133,8 +133,6 @@ def json_row(kind: str, row: Mapping[str, Any]) -> dict[str, Any]:
 
 def csv_header(kind: str) -> tuple[list[str], list[str]]:
     """(columns, verbatim headers) of a CSV export: a file ``import`` reads back."""
-    from ..libraries.fields import OVERRIDE_HEADERS
-
     columns = export_columns(kind)
     headers = [OVERRIDE_HEADERS[0] if c == "check_override" else header(kind, c)
                for c in columns]
@@ -164,7 +162,6 @@ def show_pairs(kind: str, row: Mapping[str, Any], names: Names = None) -> list[l
             if name not in known:
                 pairs.append([f"{_('attributes')}.{name}", plain(v)])
         pairs.append([_("check_override"), plain(bool(row.get("check_override")))])
-    from ..text import local_time
 
     for c in ("created_at", "updated_at"):
         pairs.append([_(c), local_time(row.get(c))])

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from ..i18n import translator
 from ..referrals import STATUS_NAMES
+from .calendar import due_text
+from .legal import format_citations, label
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..calendar import WorkCalendar
@@ -95,8 +97,6 @@ def stale_hint(campaign: str) -> str:
 
 def list_row(ref: Referral, checklist: Checklist | None, nxt: NextDue | None,
              today: date, stale: Stale | None = None) -> list[str]:
-    from .calendar import due_text
-
     due = ""
     if nxt is not None:
         due = due_text(nxt.due) + (_("overdue") if nxt.overdue(today) else "")
@@ -170,8 +170,6 @@ def letter_document(letter: Letter, campaign: Campaign | None,
                     rules: Mapping[str, Rule], calendar: WorkCalendar,
                     sender: str) -> LetterDoc:
     """《关于移交双随机抽查有关问题的函》 to one receiving department."""
-    from .legal import format_citations, label
-
     any_checklist = next((c for c in checklists.values() if c is not None), None)
     to = department_full_name(letter.department, any_checklist)
     title = campaign.title if campaign is not None else letter.campaign_id

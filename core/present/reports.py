@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from ..libraries.fields import mask_phone as mask
+from .results import plugin_note_zh
+
 if TYPE_CHECKING:  # pragma: no cover
     from ..model import Campaign, Checklist
     from ..records.results import Consolidated, PublicRow, StatisticsRow
@@ -95,8 +98,6 @@ class Table:
 
 
 def mask_phone(value: str | None) -> str:
-    from ..libraries.fields import mask_phone as mask
-
     return mask(value) if value else ""
 
 
@@ -292,6 +293,7 @@ def record_grid(row: Consolidated, checklist: Checklist) -> Grid:
         signature_rows.append(first)
         if last > first:
             merges += [(first, 0, last, 0), (first, 4, last, 4)]
+    # principle 8: core.present.records is heavy; loaded only when this runs
     from .records import opinion_text
 
     # the officers' text with the 处理结果 the joint office settled (reports show settled
@@ -318,8 +320,6 @@ def record_grid(row: Consolidated, checklist: Checklist) -> Grid:
 
 def _plugin_remark(block: Mapping[str, Any], computed: Mapping[str, Any]) -> str:
     """（插件“fire_safety”改判，原为 5）after a department's result a plugin's hook decided."""
-    from .results import plugin_note_zh
-
     plugin = block.get("plugin") or (
         {"name": computed["overridden_by"], "from": computed.get("overridden_from")}
         if computed.get("overridden_by") else None)

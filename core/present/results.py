@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..i18n import translator
+from ..i18n import get_lang, translator
 from ..model import Checklist, JointResult
 
 _ = translator({
@@ -42,8 +42,6 @@ RULE_TEXT = {
 
 def rule_text(rule: str, checklist: Checklist) -> str:
     """A policy rule as a reader understands it, never its bare id where a text exists."""
-    from ..i18n import get_lang
-
     if get_lang() != "en" and rule in RULE_TEXT:
         return RULE_TEXT[rule]
     described = next((r.get("description") for r in checklist.policy.rules

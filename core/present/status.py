@@ -6,6 +6,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..i18n import translator
+from ..status import STAGES
+from ..text import table_lines
+from .calendar import due_text
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..model import Campaign
@@ -86,8 +89,6 @@ def bar(n: int, total: int) -> str:
 
 def stage_rows(status: Status) -> list[list[str]]:
     """[label, count, bar] per stage."""
-    from ..status import STAGES
-
     rows = []
     for stage in STAGES:
         n = status.counts[stage]
@@ -113,8 +114,6 @@ def as_of_line(status: Status) -> str:
 
 
 def due_rows(status: Status) -> list[list[str]]:
-    from .calendar import due_text
-
     return [[when_text((g.due.date - status.today).days), due_text(g.due), g.deadline.name,
              str(g.count), g.owner] for g in status.due]
 
@@ -123,8 +122,6 @@ def status_lines(status: Status, campaign: Campaign, argument: str | None = None
                  ) -> list[str]:
     """The text of ``jointcheck status``; *argument*: the campaign as the user named it
     (in the commands of what is pending)."""
-    from ..text import table_lines
-
     lines = [_("head", title=campaign.title, number=campaign.document_number or campaign.id),
              as_of_line(status), "", _("progress")]
     lines += ["  " + line for line in table_lines(["", "", ""], stage_rows(status),

@@ -18,8 +18,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import os_detail, problem
+from sqlalchemy import func, select
+
+from ..draw.queries import chunks
+from ..errors import Localized, os_detail, problem
+from ..history import repeated_inspections
+from ..present import reports as P
+from ..present.history import repeated_table
+from ..present.reports import ANNEX_TITLES
+from ..records.results import (
+    campaign_checklist,
+    load,
+    settled_counts,
+    statistics_rows,
+    summary_counts,
+)
 from ..records.service import RecordError
+from ..records.snapshot import load_checklist
+from ..store.models import targets, tasks
 
 if TYPE_CHECKING:  # pragma: no cover
     from sqlalchemy import Engine
@@ -48,8 +64,6 @@ def campaign_rows(engine: Engine, campaign: str, *, with_record: bool = False
                   ) -> tuple[list[Consolidated], Checklist]:
     """The campaign's drawn enterprises and its checklist (JC848 without tasks, JC849
     when no record was ever submitted)."""
-    from ..records.results import campaign_checklist, load
-
     rows = load(engine, campaign, with_record=with_record)
     if not rows:
         raise RecordError([problem("JC848", campaign=campaign)])
@@ -62,11 +76,6 @@ def campaign_rows(engine: Engine, campaign: str, *, with_record: bool = False
 def stored_checklist(engine: Engine, campaign: str) -> Checklist:
     """The checklist the campaign's newest task is filled against (JC848 without tasks,
     JC849 when none has a checklist yet)."""
-    from sqlalchemy import func, select
-
-    from ..records.snapshot import load_checklist
-    from ..store.models import tasks
-
     with engine.connect() as conn:
         count = conn.execute(select(func.count()).select_from(tasks)
                              .where(tasks.c.campaign_id == campaign)).scalar_one()
@@ -86,7 +95,6 @@ def drawn_officers(engine: Engine, campaign: str) -> list[dict[str, Any]]:
     """The officers drawn for the campaign, in task order (组长 first in each team)."""
     from sqlalchemy import select
 
-    from ..draw.queries import chunks
     from ..store.models import officers, tasks
 
     order: dict[str, None] = {}
@@ -109,9 +117,6 @@ def build_table(engine: Engine, kind: str, campaign: str, *, show_personal: bool
                 ) -> tuple[Table, int]:
     """附件1–3 as a table, with the number of unsettled enterprises. The rows are read by
     lean queries (no record is loaded); 附件2's stream from the store as they are written."""
-    from ..present import reports as P
-    from ..records.results import settled_counts, statistics_rows, summary_counts
-
     if kind == "repeated":
         return _repeated_table(engine, campaign), 0
     checklist = stored_checklist(engine, campaign)
@@ -134,10 +139,6 @@ def _repeated_table(engine: Engine, campaign: str) -> Table:
     """重复检查预警表: the campaign's drawn enterprises inspected above its limits (JC848
     when the campaign has drawn nothing; no record is needed)."""
     from sqlalchemy import select
-
-    from ..history import repeated_inspections
-    from ..present.history import repeated_table
-    from ..store.models import targets
 
     try:
         checklist: Checklist | None = stored_checklist(engine, campaign)
@@ -187,8 +188,6 @@ def write_report(engine: Engine, kind: str, campaign: str, fmt: str, path: Path,
 def _write_records(engine: Engine, campaign: str, fmt: str, path: Path,
                    task: str | None) -> tuple[int, int]:
     """附件4 to *path*: the number of records written and of unsettled enterprises."""
-    from ..present import reports as P
-
     rows, checklist = campaign_rows(engine, campaign, with_record=True)
     unsettled = sum(1 for r in rows if not r.is_settled)
     chosen = [r for r in rows if r.is_settled and (task is None or r.task.id == task)]
@@ -233,8 +232,6 @@ def cannot_write(path: Path, exc: OSError | None = None, *, reason: Any = None,
 def writable(path: Path) -> None:
     """JC851 before anything is read or written when *path* is a folder or its folder does
     not exist."""
-    from ..errors import Localized
-
     folder = path.parent if str(path.parent) else Path(".")
     if folder.exists() and not folder.is_dir():
         raise cannot_write(path, reason=Localized(f"“{folder}”不是目录",
@@ -312,7 +309,6 @@ def default_name(kind: str, fmt: str) -> str:
 
         return f"{REPEATED_TITLE}.{fmt}"
     annex = {"officers": 1, "statistics": 2, "summary": 3, "record": 4}[kind]
-    from ..present.reports import ANNEX_TITLES
 
     return f"附件{annex}_{ANNEX_TITLES[annex]}.{fmt}"
 

@@ -18,11 +18,21 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..clock import today
+import yaml
+
+from ..clock import chinese_time, today
+from ..draw.algorithm import DrawError
+from ..draw.public import PublicDraw, write_public
+from ..draw.service import load_draw
 from ..errors import os_detail, problem
 from ..i18n import Localized
+from ..present.history import limits_text
+from ..present.reports import PUBLIC_COLUMNS
+from ..records.results import mark_published, public_rows
 from ..records.service import RecordError
-from . import cannot_write, write_csv, write_json
+from ..store import begin_write
+from . import cannot_write, stored_checklist, write_csv, write_json
+from .html import write_index
 
 if TYPE_CHECKING:  # pragma: no cover
     from sqlalchemy import Engine
@@ -51,10 +61,6 @@ class Published:
 def read_columns(path: Path) -> list[tuple[str, str]]:
     """The ``--columns`` mapping: YAML ``platform column: field`` in the template's order
     (JC850 with the file and line of a bad entry)."""
-    import yaml
-
-    from ..present.reports import PUBLIC_COLUMNS
-
     fields = {k for k, _h in PUBLIC_COLUMNS}
     try:
         text = Path(path).read_text(encoding="utf-8")
@@ -91,12 +97,6 @@ def draws_of(engine: Engine, draw_ids: Sequence[int], folder: Path | None = None
     version, date (Beijing time), and the files in ``folder/draws`` that let anyone replay
     it (core.draw.public; none when the libraries changed since the draw, or without
     *folder*)."""
-    from ..clock import chinese_time
-    from ..draw.algorithm import DrawError
-    from ..draw.public import PublicDraw, write_public
-    from ..draw.service import load_draw
-    from ..present.history import limits_text
-
     out = []
     with engine.connect() as conn:
         for draw_id in sorted(set(draw_ids)):
@@ -135,11 +135,6 @@ def publish(engine: Engine, campaign: str, folder: Path, *, on: date | None = No
     """Write the publication folder and mark the published records (JC849 when nothing
     is settled)."""
     from ..present.reports import PUBLIC_COLUMNS, public_record
-    from ..records.results import mark_published, public_rows
-    from ..store import begin_write
-    from . import stored_checklist
-    from .html import write_index
-
     mapping = read_columns(columns) if columns else None
     checklist = stored_checklist(engine, campaign)
     codes = [d.code for d in checklist.departments]

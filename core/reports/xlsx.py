@@ -9,6 +9,11 @@ from itertools import chain, islice
 from pathlib import Path
 from typing import Any
 
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Border, Font, NamedStyle, Side
+from openpyxl.utils import get_column_letter
+
 from ..present.reports import Grid, Table
 from ..text import display_width
 
@@ -26,8 +31,6 @@ class _Styles:
     ANNEX = "jc-annex"
 
     def __init__(self, wb: Any) -> None:
-        from openpyxl.styles import Alignment, Border, Font, NamedStyle, Side
-
         thin = Side(style="thin")
         border = Border(left=thin, right=thin, top=thin, bottom=thin)
         center = Alignment(horizontal="center", vertical="center", wrap_text=True)
@@ -45,8 +48,6 @@ class _Styles:
 
 
 def _cell(ws: Any, value: Any, style: str) -> Any:
-    from openpyxl.cell import WriteOnlyCell
-
     cell = WriteOnlyCell(ws, value=value)
     cell.style = style
     return cell
@@ -158,8 +159,6 @@ def _print_setup(ws: Any, *, landscape: bool, title_rows: str | None) -> None:
 
 
 def _letter(col: int) -> str:
-    from openpyxl.utils import get_column_letter
-
     return get_column_letter(col)
 
 
@@ -171,8 +170,6 @@ def _merge(ws: Any, r1: int, c1: int, r2: int, c2: int) -> None:
 
 def write_table(table: Table, path: Path, *, sheet: str | None = None) -> int:
     """One report table to *path*; returns the number of data rows written."""
-    from openpyxl import Workbook
-
     wb = Workbook(write_only=True)
     st = _Styles(wb)
     ws = wb.create_sheet(title=sheet or f"附件{table.annex}")
@@ -210,8 +207,6 @@ def write_grids(grids: Iterable[Grid], path: Path, *, title: str, document_numbe
                 label: str = "附件4") -> int:
     """附件4: one sheet per enterprise in the source's five columns, each printable on one
     A4 page where it fits."""
-    from openpyxl import Workbook
-
     wb = Workbook(write_only=True)
     st = _Styles(wb)
     widths = GRID_WIDTHS

@@ -31,6 +31,7 @@ from importlib.resources import files
 from pathlib import Path
 from string import Template
 
+from .. import __version__
 from ..errors import os_detail
 
 CODE_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -102,8 +103,6 @@ def package_dir_name(code: str) -> str:
 
 def render(code: str, name: str) -> dict[str, str]:
     """Every file of the package for *code* / *name*: ``{relative path: text}``."""
-    from .. import __version__
-
     check_code(code)
     name = check_name(name)
     module = f"jointcheck_{code}"
