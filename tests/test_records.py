@@ -76,7 +76,9 @@ def test_a_draw_makes_one_pending_task_per_drawn_target(drawn, store_url):
     assert mine and all(any(m["cert_no"] == officer for m in r["team"]) for r in mine)
     assert json.loads(run_cli(store_url, "tasks", "list", "--status", "submitted",
                               "--format", "json").output) == []
-    assert "没有符合条件的任务" in run_cli(store_url, "tasks", "list", "--draw", "99").output
+    assert "没有符合条件的任务" in run_cli(store_url, "tasks", "list", "--officer", "nobody").output
+    unknown = run_cli(store_url, "tasks", "list", "--draw", "99")  # no such draw: as draw show
+    assert unknown.exit_code == 1 and "JC734" in unknown.output
 
 
 # --------------------------------------------------------------------------- drafts

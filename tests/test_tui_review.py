@@ -374,7 +374,7 @@ def test_inspect_review_with_an_unknown_campaign_is_refused_before_the_app_start
     url = drawn.engine.url.render_as_string(hide_password=False)
     out = CliRunner().invoke(main, ["--db", url, "inspect", "--review", "--campaign",
                                     "no-such-campaign"])
-    assert out.exit_code == 1 and "JC848" in out.output and "Traceback" not in out.output
+    assert out.exit_code == 1 and "JC122" in out.output and "Traceback" not in out.output
     # the review takes the whole campaign: a task or an officer beside it is a usage error
     for extra in (["1-1"], ["--officer", "41061000002"]):
         out = CliRunner().invoke(main, ["--db", url, "inspect", "--review", *extra])
