@@ -460,6 +460,7 @@ class Stale:
 
     reason: str  # "changed" | "vanished"
     problem: Referable | None
+    task_id: str = ""
 
     @property
     def action(self) -> str:
@@ -514,9 +515,9 @@ def staleness(engine: Engine, campaign_id: str) -> dict[int, Stale]:
     for r in sent:
         p = now.get((r.task_id, r.department, r.item_id))
         if p is None:
-            out[r.id] = Stale("vanished", None)
+            out[r.id] = Stale("vanished", None, r.task_id)
         elif _differs(r, p):
-            out[r.id] = Stale("changed", p)
+            out[r.id] = Stale("changed", p, r.task_id)
     return out
 
 

@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 
 import pytest
-from referralsupport import cli, mark
+from referralsupport import cli
 
 from jointcheck.core.records import service as R
 
@@ -125,11 +125,14 @@ def test_a_settled_override_reaches_every_output_and_an_amendment_propagates(dra
     assert view["status"]["pending"] == []
     assert all(r["published"] == "是" for r in view["a2"].values())
 
-    # task 1 amended: its open problem was in fact corrected on the spot
-    R.start_amendment(drawn.engine, t1, "复核：台账当场补齐")
-    mark(drawn, t1, drawn.em[0], {"result": "noncompliant", "note": "隐患排查治理台账缺失",
-                                  "corrected_on_site": True})
-    R.submit(drawn.engine, t1, host=drawn.host)
+    # task 1 amended from a corrected paper form: its open problem is gone (the item was
+    # compliant after all; another was corrected on the spot), and the command says what
+    # the referral now needs
+    from recordsupport import record_file
+
+    out = ok(drawn, "record", "amend", t1, "--findings", record_file(drawn, tmp_path, t1),
+             "--reason", "复核：按纸质记录表更正", "--campaign", camp)
+    assert "需发更正或撤回函" in out and f"jointcheck referrals correct {camp}" in out
     # task 2: the office adds 函告许可部门 after its letter was sent
     ok(drawn, "results", "set", t2, "--department", "emergency_mgmt",
        "--add-disposition", "函告许可部门", "--reason", "涉及许可事项")

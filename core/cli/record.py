@@ -41,6 +41,11 @@ _ = translator({
                   "The settled results of version {version} no longer apply after this "
                   "amendment: the joint office must settle them again "
                   "(`jointcheck results settle`)."),
+    "stale_referrals": ("该任务有 {n} 项已移交的问题线索因记录更正而需发更正或撤回函"
+                        "（jointcheck referrals correct {campaign} --format docx -o 目录）。",
+                        "{n} sent referral(s) of this task no longer match the amended record: "
+                        "a correcting or withdrawing letter is due (jointcheck referrals "
+                        "correct {campaign} --format docx -o DIR)."),
     "amended": ("已修改任务 {task} 的检查记录：第 {version} 版，理由：{reason}",
                 "Amended the record of task {task}: version {version}, reason: {reason}"),
     "versions": ("版本：", "Versions:"),
@@ -210,6 +215,7 @@ def _store_from_file(ctx: click.Context, task: str, findings: str, campaign: str
 
     host, checklist = plugins_and_checklist(campaign)
     doc = None
+    stale: list[int] = []  # sent referrals the amendment made out of date
     with store_engine(ctx) as engine:
         try:
             draft = load_draft(engine, task, host=host,
@@ -221,10 +227,14 @@ def _store_from_file(ctx: click.Context, task: str, findings: str, campaign: str
                             confirm_date=confirm_date)
             else:
                 from ..records.results import settled_version
+                from ..referrals import staleness
 
                 settled = settled_version(engine, task)  # before the amendment undoes it
                 rv = amend(engine, task, answers, reason, host=host, campaign=draft.checklist,
                            confirm_date=confirm_date)
+                campaign_id = draft.task.campaign_id
+                stale = [i for i, st in staleness(engine, campaign_id).items()
+                         if st.task_id == task]
         except RecordError as exc:
             _record_error(exc, doc)
     if reason is None:
@@ -233,6 +243,8 @@ def _store_from_file(ctx: click.Context, task: str, findings: str, campaign: str
         click.echo(_("amended", task=task, version=rv.version, reason=rv.reason))
         if settled is not None:
             click.echo(_("unsettled", version=settled))
+        if stale:
+            click.echo(_("stale_referrals", n=len(stale), campaign=campaign or campaign_id))
     for line in results_lines(rv.results, draft.checklist):
         click.echo(line)
 
