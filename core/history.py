@@ -236,8 +236,7 @@ def import_history(engine: Engine, path: str | Path, *, encoding: str | None = N
     written. Rows already imported (same five values) are counted ``unchanged``; the
     ``history.import`` audit entry records the file's name and SHA-256 and the counts.
     """
-    lib = open_library("history", path, encoding=encoding, mapping=mapping, sheet=sheet,
-                       allow_check_override=False)
+    lib = open_library("history", path, encoding=encoding, mapping=mapping, sheet=sheet)
     report = ImportReport(kind="history", file=lib.label, encoding=lib.encoding,
                           warnings=list(lib.warnings))
     rows: dict[str, dict[str, Any]] = {}
