@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
+from functools import cached_property
 from itertools import islice
 from operator import eq, itemgetter
 from typing import Any, NamedTuple
@@ -161,6 +162,15 @@ class Parameters:
     campaign_drawn: tuple[str, ...] = ()
     seq_start: int = 1
     version: str = ALGORITHM_VERSION
+
+    @cached_property
+    def exclusion_steps(self) -> list[tuple[str, frozenset[str]]]:
+        """See :func:`exclusion_steps` (a frozen dataclass may cache: it never changes)."""
+        near, capped = history_exclusions(self.history, self.inspection_limits,
+                                          self.start or self.date)
+        return [("drawn_this_year", frozenset(self.exclude)),
+                ("drawn_in_campaign", frozenset(self.campaign_drawn)),
+                ("inspected_within_days", near), ("yearly_cap", capped)]
 
     def to_json(self) -> dict[str, Any]:
         data = self._v1_json()
@@ -407,19 +417,24 @@ def history_exclusions(history: Iterable[tuple[str, str]], limits: Mapping[str, 
     *history* holds one ``(credit_code, ISO date)`` per inspection (a code appears once per
     inspection). A code is excluded when one of its inspections is within
     ``exclude_within_days`` days of *start* (|date - start| <= days), or when it has
-    ``max_per_year`` or more inspections dated in *start*'s calendar year.
+    ``max_per_year`` or more inspections dated in *start*'s calendar year. (ISO dates
+    compare as text: the window is two strings, the year a prefix.)
     """
     if not limits:
         return frozenset(), frozenset()
     within = limits.get("exclude_within_days")
     cap = limits.get("max_per_year")
+    lo = hi = ""
+    if within is not None:
+        lo = (start - timedelta(days=within)).isoformat()
+        hi = (start + timedelta(days=within)).isoformat()
+    year = f"{start.year:04d}-"
     near: set[str] = set()
     per_year: dict[str, int] = {}
     for code, text in history:
-        day = date.fromisoformat(text)
-        if within is not None and abs((day - start).days) <= within:
+        if within is not None and lo <= text <= hi:
             near.add(code)
-        if cap is not None and day.year == start.year:
+        if cap is not None and text.startswith(year):
             per_year[code] = per_year.get(code, 0) + 1
     capped = {c for c, n in per_year.items() if cap is not None and n >= cap}
     return frozenset(near), frozenset(capped)
@@ -433,12 +448,9 @@ def history_fingerprint(history: Iterable[tuple[str, str]]) -> str:
 
 
 def exclusion_steps(parameters: Parameters) -> list[tuple[str, frozenset[str]]]:
-    """The credit codes each step of :data:`EXCLUSION_STEPS` excludes (not disjoint)."""
-    near, capped = history_exclusions(parameters.history, parameters.inspection_limits,
-                                      parameters.start or parameters.date)
-    return [("drawn_this_year", frozenset(parameters.exclude)),
-            ("drawn_in_campaign", frozenset(parameters.campaign_drawn)),
-            ("inspected_within_days", near), ("yearly_cap", capped)]
+    """The credit codes each step of :data:`EXCLUSION_STEPS` excludes (not disjoint);
+    computed once per :class:`Parameters`."""
+    return parameters.exclusion_steps
 
 
 def excluded_codes(parameters: Parameters) -> frozenset[str]:

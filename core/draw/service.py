@@ -573,10 +573,17 @@ def draw_funnel(conn: Connection, parameters: Parameters, eligible: int) -> dict
     the eligible set. Counted on the store at the draw; not part of the replayed result."""
     total = conn.execute(select(func.count()).select_from(targets)).scalar_one()
     excluded = sorted(excluded_codes(parameters))
+    # scan=True keeps SQLite off the scope columns' indexes: the credit codes' is the one
+    clause, exact = sql_filter(parameters.scope_filter, targets, scan=True)
     taken: list[str] = []
     for chunk in chunks(excluded):
-        q = select(*[targets.c[c] for c in TARGET_COLUMNS]).where(
-            targets.c.credit_code.in_(list(chunk)))
+        where = targets.c.credit_code.in_(list(chunk))
+        if clause is not None:
+            where = where & clause
+        if exact:  # the SQL says it: no row needs reading
+            taken.extend(conn.execute(select(targets.c.credit_code).where(where)).scalars())
+            continue
+        q = select(*[targets.c[c] for c in TARGET_COLUMNS]).where(where)
         taken.extend(r.credit_code for r in conn.execute(q)
                      if in_scope(parameters.scope_filter, cast("Mapping[str, Any]", r._mapping)))
     return {"library": int(total), "in_scope": eligible + len(taken),
