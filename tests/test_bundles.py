@@ -733,3 +733,19 @@ def test_a_record_submitted_in_the_app_on_a_bundle_comes_back(store_url, tmp_pat
     done = run("--db", store_url, "bundle", "import", str(path))
     assert done.exit_code == 0, done.output
     assert [v.digest for v in versions(drawn.engine, task)] == field
+
+
+def test_show_refuses_what_import_refuses_as_not_this_stores_bundle(store_url, tmp_path):
+    """A bundle naming this store that this store never exported (a forged or restored
+    id) is refused by show as by import, with the same code, exit 1."""
+    from sqlalchemy import delete
+
+    from jointcheck.core.store.models import bundle_tasks, bundles
+
+    drawn, path = one_record_out(store_url, tmp_path)
+    with drawn.engine.begin() as conn:
+        conn.execute(delete(bundle_tasks))
+        conn.execute(delete(bundles))
+    for args in (["bundle", "show"], ["bundle", "import"]):
+        done = run("--db", store_url, *args, str(path))
+        assert done.exit_code == 1 and "JC866" in done.output, (args, done.output)

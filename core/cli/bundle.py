@@ -172,6 +172,12 @@ def show(ctx: click.Context, file: str, fmt: str) -> None:
     if against is not None and against.problem is not None and against.problem.code == "JC868":
         altered = against.problem
     refused = [altered] if altered is not None else against.refused if against else []
+    if not refused and against is not None and against.problem is not None \
+            and against.problem.code in ("JC866", "JC867"):
+        # this store's own id, yet an export it never made, or of another draw: what an
+        # import refuses as not this store's bundle (another store's, JC865, is only not
+        # comparable here)
+        refused = [against.problem]
     if fmt == "json":
         echo_json(dict(info.to_json(), digest_ok=altered is None, office=dict(
             against.to_json() if against else {"compared": False}, url=url,
