@@ -63,3 +63,104 @@ def local_time(at: Any) -> str:
     Beijing time, whatever the machine's time zone (core.clock). Machine-readable outputs
     keep canonical.format_time."""
     return reading_time(at)
+
+
+# -- Chinese line breaking (避头尾) ---------------------------------------------------------
+# Closing punctuation never starts a line, opening punctuation never ends one (the usual
+# rule of Chinese typesetting, GB/T 15834 practice). Between two CJK characters a line may
+# break anywhere else; Latin words and numbers break only at spaces, as everywhere.
+NO_LINE_START = frozenset("，。、；：？！）】》」』〉〕］｝”’…—～·％%,.;:?!)]}>")
+NO_LINE_END = frozenset("（【《「『〈〔［｛“‘([{<")
+
+
+def _wide(ch: str) -> bool:
+    return unicodedata.east_asian_width(ch) in "WF"
+
+
+def line_breaks(text: str, width: int, fold: bool = True) -> list[int]:
+    """Where to start new lines so that *text* fits *width* display columns: the offsets
+    of the characters that begin lines 2, 3, … (the contract of ``rich._wrap.divide_line``,
+    which the app replaces with this). A line never starts with closing punctuation nor
+    ends with opening punctuation, unless a single unbreakable run is wider than *width*
+    and has to be folded; whitespace at a break stays at the end of the line before it."""
+    if width <= 0 or not text:
+        return []
+    # The break opportunities: a "word" is the text between two of them.
+    words: list[tuple[int, int]] = []
+    start = 0
+    for i in range(1, len(text)):
+        before, ch = text[i - 1], text[i]
+        if ch.isspace():
+            continue
+        if before.isspace():
+            ok = ch not in NO_LINE_START
+        else:
+            ok = (_wide(before) or _wide(ch)) and ch not in NO_LINE_START \
+                and before not in NO_LINE_END
+        if ok:
+            words.append((start, i))
+            start = i
+    words.append((start, len(text)))
+
+    breaks: list[int] = []
+    column = 0
+    for begin, end in words:
+        word = text[begin:end]
+        visible = display_width(word.rstrip())
+        if column + visible <= width:
+            column += display_width(word)
+            continue
+        if visible <= width:  # fits on a line of its own
+            if column and begin:
+                breaks.append(begin)
+            column = display_width(word)
+            continue
+        if not fold:  # cropped by the caller
+            if begin:
+                breaks.append(begin)
+            column = display_width(word)
+            continue
+        # Wider than a line: fold it by characters, as rich does.
+        if column and begin:
+            breaks.append(begin)
+        column = 0
+        for j in range(begin, end):
+            w = 2 if _wide(text[j]) else 1
+            if column + w > width and column and not text[j].isspace():
+                breaks.append(j)
+                column = 0
+            column += w
+    return breaks
+
+
+def wrap_lines(text: str, width: int) -> list[str]:
+    """*text* cut into lines of at most *width* columns by ``line_breaks``, each
+    right-stripped (for plain-text output that wraps Chinese)."""
+    out: list[str] = []
+    for paragraph in text.split("\n"):
+        cuts = [0, *line_breaks(paragraph, width), len(paragraph)]
+        out.extend(paragraph[a:b].rstrip() for a, b in zip(cuts, cuts[1:], strict=False))
+    return out
+
+
+def flow(parts: Sequence[str], width: int, sep: str = "   ") -> list[str]:
+    """*parts* laid out in lines of at most *width* columns, never split between lines
+    unless a part alone is wider (then it is wrapped by ``line_breaks``): for headers of
+    ``label value`` pairs that should wrap rather than be cut."""
+    lines: list[str] = []
+    line = ""
+    for part in parts:
+        candidate = f"{line}{sep}{part}" if line else part
+        if display_width(candidate) <= width:
+            line = candidate
+            continue
+        if line:
+            lines.append(line)
+        if display_width(part) <= width:
+            line = part
+        else:
+            *whole, line = wrap_lines(part, width)
+            lines.extend(whole)
+    if line:
+        lines.append(line)
+    return lines

@@ -448,7 +448,7 @@ def test_correcting_the_enterprise_facts_on_site_changes_which_items_apply(engin
             assert all(screen.draft.applies(i) for i in ms_items)
             assert "0/12" in screen.sub_title
             # the header of 附件4 (shown at 120 columns) shows the corrected phone
-            header = str(screen.query_one("#enterprise-1").render())
+            header = str(screen.query_one("#enterprise-full").render())
             assert "联系电话 13900000000" in header
             # a special-equipment item can now be 不符合
             screen.items.go_to(ms_items[0])

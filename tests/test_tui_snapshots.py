@@ -68,17 +68,65 @@ def acting(*keys):
     return run
 
 
-def test_task_list(engine, snap_compare):
+async def _task_list_loaded(pilot):
     from jointcheck.tui.screens.tasks import TaskListScreen
 
-    app = app_for(engine)
+    while not (isinstance(pilot.app.screen, TaskListScreen) and pilot.app.screen.tasks):
+        await pilot.pause(0.05)
+    await acting()(pilot)
 
-    async def loaded(pilot):
-        while not (isinstance(pilot.app.screen, TaskListScreen) and pilot.app.screen.tasks):
+
+@pytest.mark.parametrize("size", [NARROW, WIDE], ids=["80x24", "120x40"])
+def test_task_list(engine, snap_compare, size):
+    # at 80 columns: 任务, 抽取序号, 状态, the name (cut with …) and the check date
+    assert snap_compare(app_for(engine), terminal_size=size, run_before=_task_list_loaded)
+
+
+@pytest.mark.parametrize("size", [NARROW, WIDE], ids=["80x24", "120x40"])
+def test_dashboard(engine, snap_compare, size):
+    from jointcheck.core.campaign import open_campaign
+    from jointcheck.examples import example_path
+    from jointcheck.tui.screens.dashboard import DashboardScreen
+
+    async def run(pilot):
+        await _task_list_loaded(pilot)
+        await pilot.press("f2")
+        while not (isinstance(pilot.app.screen, DashboardScreen) and pilot.app.screen.status):
             await pilot.pause(0.05)
-        await acting()(pilot)
+        await pilot.pause()
 
-    assert snap_compare(app, terminal_size=WIDE, run_before=loaded)
+    app = app_for(engine)
+    app.campaign = open_campaign(example_path()).checklist
+    assert snap_compare(app, terminal_size=size, run_before=run)
+
+
+@pytest.mark.parametrize("size", [NARROW, WIDE], ids=["80x24", "120x40"])
+def test_help_screen(engine, snap_compare, size):
+    app = app_for(engine, pick_tasks(engine)["special"])
+    assert snap_compare(app, terminal_size=size, run_before=acting("question_mark"))
+
+
+@pytest.mark.parametrize("size", [NARROW, WIDE], ids=["80x24", "120x40"])
+def test_submit_dialog_with_referrals(engine, snap_compare, size):
+    """Everything answered, item 1 不符合 not corrected: the dialog lists its referral."""
+    from jointcheck.core.records import service as R
+
+    task = pick_tasks(engine)["plain"]
+    draft = R.load_draft(engine, task, host=load_plugins())
+    values = {R.field_key("inspected_on"): "2020-07-15"}
+    for n, item in enumerate(i for i in draft.checklist.items if draft.applies(i)):
+        values[R.item_key(item)] = ({"result": "noncompliant", "note": "隐患排查治理台账缺失"}
+                                    if n == 0 else {"result": "compliant"})
+    for key, value in values.items():
+        R.save_answer(engine, task, key, value, expected=draft.version_of(key),
+                      checklist=draft.checklist)
+    assert snap_compare(app_for(engine, task), terminal_size=size,
+                        run_before=acting("ctrl+s"))
+
+
+def test_item_note_editor_at_80_columns(engine, snap_compare):
+    app = app_for(engine, pick_tasks(engine)["special"])
+    assert snap_compare(app, terminal_size=NARROW, run_before=acting("2", "k", "enter"))
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])

@@ -19,6 +19,7 @@ from jointcheck.core.crash import write_crash_log
 from jointcheck.core.records.service import RecordError
 from jointcheck.core.store import IDLE_SECONDS, release_idle
 
+from . import linebreak
 from .modals.help import HelpScreen
 from .modals.login import LoginModal
 from .screens.inspection import InspectionScreen
@@ -70,6 +71,7 @@ class InspectApp(App[int]):
                  review: str | bool | None = None, login_url: str | None = None):
         super().__init__()
         localise(self)
+        linebreak.install()
         # the store is None until the person logs in (login_url: a server store without a
         # password)
         self.session = Session(engine, host, campaign, actor, fallback)
@@ -179,7 +181,10 @@ class InspectApp(App[int]):
         return rows
 
     def _bindings_of(self, screen: Screen) -> Iterable[Binding]:
-        return [active.binding for active in screen.active_bindings.values()]
+        """The screen's own bindings in declared order (also those a focused widget
+        shadows, such as ``enter`` over a list), then the other active ones."""
+        own = [b for bindings in screen._bindings.key_to_bindings.values() for b in bindings]
+        return own + [active.binding for active in screen.active_bindings.values()]
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         seen = set()

@@ -15,9 +15,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "noncompliant": ("不符合", "不符合 (non-compliant)"),
     "not_applicable": ("不适用", "不适用 (not applicable)"),
     "corrected": ("当场整改", "当场整改 (corrected on site)"),
-    "note": ("备注", "Note"),
+    "note": ("问题说明", "问题说明 (note)"),
     "opinion": ("处理意见", "处理意见"),
-    "remarks": ("备注（记录）", "备注 (record)"),
+    "remarks": ("备注", "备注 (record remarks)"),
     "submit": ("提交", "Submit"),
     "legal": ("法律依据", "Legal basis"),
     "date": ("检查日期", "Check date"),
@@ -134,7 +134,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "older": ("（旧版本）", " (an older version)"),
     "history_title": ("选择要查看的已提交版本", "Choose a submitted version to read"),
     # modals
-    "note_title": ("备注：{title}", "Note: {title}"),
+    "note_title": ("问题说明：{title}", "问题说明 (note): {title}"),
     "note_help": ("输入即保存 · Ctrl+S 或 Esc 关闭", "Saved as you type · Ctrl+S or Esc closes"),
     "opinion_title": ("处理意见（根据检查结果生成，可修改）", "处理意见 (generated from the findings; edit freely)"),
     "remarks_title": ("备注", "备注"),
@@ -173,6 +173,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "login_connecting": ("正在连接…", "Connecting…"),
     "cancel": ("取消", "Cancel"),
     "submit_title": ("提交检查记录", "Submit the record"),
+    "referrals_heading": ("提交后将移交的问题（不符合且未当场整改的事项移交接收部门；选择一项可返回修改）：",
+                          "What submitting will refer (a 不符合 item not corrected on the spot "
+                          "goes to its receiving department; choose one to go back to it):"),
+    "referrals_none": ("无：没有需要移交的问题", "nothing: no problem to refer"),
     "submit_problems": ("以下问题需先处理（选择一项可跳转）：", "Fix these first (choose one to jump to it):"),
     "submit_ready": ("可以提交。提交后记录只读，如需更正须说明理由修改。",
                      "Ready to submit. A submitted record is read-only; corrections are "

@@ -28,7 +28,15 @@ _ = translator({
     "not_set": ("未填写", "not set"),
     "corrected": ("整改", "corrected"),
     "does_not_apply": ("（不适用于该企业）", "(does not apply to this enterprise)"),
-    "note": ("备注：{text}", "Note: {text}"),
+    "note": ("问题说明：{text}", "问题说明 (note): {text}"),
+    "referred_to": ("移交{to}：{item}（不符合，未当场整改；建议处理结果：{proposed}）",
+                    "referred to {to}: {item} (不符合, not corrected on the spot; "
+                    "proposed: {proposed})"),
+    "will_refer": ("提交后将移交 {n} 项问题：{to}（不符合且未当场整改）",
+                   "submitting will refer {n} problem(s): {to} (不符合, not corrected on the spot)"),
+    "n_items": ("{to} {n} 项", "{to} {n}"),
+    "kept_corrected": ("不移交：{item}（不符合，已当场整改）",
+                       "not referred: {item} (不符合, corrected on the spot)"),
     "method": ("检查方法：{text}", "Method: {text}"),
     "none": ("无", "none"),
     "item": ("第 {n} 项", "Item {n}"),
@@ -168,6 +176,58 @@ def legal_sections(item: Item, checklist: Checklist) -> list[tuple[str, str]]:
         text = "、".join(method) if isinstance(method, list) else str(method)
         out.append((_("method", text=text), ""))
     return out
+
+
+def referral_preview(draft: Draft, result: JointResult) -> list[tuple[str, str]]:
+    """What submitting *draft* will refer (问题线索移交), before it is submitted: one
+    ``(answer key, line)`` per 不符合 item, saying to which department it goes or that it
+    stays with the team because it was corrected on the spot. The rule is the referrals'
+    (core.referrals): a 不符合 item not corrected on the spot is referred to the department
+    its item names (``noncompliance.refer_to``), else to its own department."""
+    out = []
+    for key, where, to, proposed in _referred(draft, result):
+        if to is None:
+            out.append((key, _("kept_corrected", item=where)))
+        else:
+            out.append((key, _("referred_to", to=to, item=where,
+                                proposed="、".join(proposed) or _("none"))))
+    return out
+
+
+def referral_summary(draft: Draft, result: JointResult) -> str | None:
+    """One line for the live results: how many problems submitting will refer, and to
+    whom (None when nothing will be referred)."""
+    counts: dict[str, int] = {}
+    for _key, _where, to, _proposed in _referred(draft, result):
+        if to is not None:
+            counts[to] = counts.get(to, 0) + 1
+    if not counts:
+        return None
+    return _("will_refer", n=sum(counts.values()),
+             to="、".join(_("n_items", to=to, n=n) for to, n in counts.items()))
+
+
+def _referred(draft: Draft, result: JointResult) -> list[tuple[str, str, str | None, list[str]]]:
+    """(answer key, "department n. title", receiving department's name or None when
+    corrected on the spot, proposed dispositions) of each 不符合 item."""
+    from ..records.service import item_key, problems_of
+
+    checklist = draft.checklist
+    numbers = {item_key(item): n for n, item in enumerate(checklist.items, 1)}
+    out = []
+    for p in problems_of(checklist, draft.findings(), result.to_json()):
+        item = checklist.item(p["department"], p["item_id"])
+        assert item is not None  # problems_of walks the checklist's own items
+        key = item_key(item)
+        where = f"{_dept_name(checklist, p['department'])} {numbers[key]}. {item.title}"
+        to = None if p["corrected_on_site"] else _dept_name(checklist, p["refer_to"])
+        out.append((key, where, to, list(p["dispositions"])))
+    return out
+
+
+def _dept_name(checklist: Checklist, code: str) -> str:
+    dept = checklist.department(code)
+    return dept.name if dept else code
 
 
 def live_result_lines(result: JointResult, checklist: Checklist,

@@ -41,7 +41,7 @@ CODES: dict[str, tuple[str, str]] = {
               "{actual}"),
     "JC810": ("{department}第{n}项尚未填写检查结果：{title}",
               "{department} item {n} has no result yet: {title}"),
-    "JC811": ("{department}第{n}项为不符合，但没有填写问题说明（备注）：{title}",
+    "JC811": ("{department}第{n}项为不符合，但没有填写问题说明：{title}",
               "{department} item {n} is non-compliant but has no note: {title}"),
     "JC812": ("{department}到场的执法检查人员只有 {count} 名，至少需要 2 名（行政处罚法 第四十二条）",
               "only {count} officer(s) of {department} present; at least 2 are required "
@@ -106,7 +106,7 @@ HINTS: dict[str, tuple[str, str]] = {
     "JC809": ("数据库中的快照被改动过；请用 jointcheck audit verify 检查数据库。",
               "The snapshot in the store was altered; please check the store with "
               "`jointcheck audit verify`."),
-    "JC811": ("请写明发现的问题（检查界面按 Enter 编辑备注）。",
+    "JC811": ("请写明发现的问题（检查界面按 Enter 编辑问题说明）。",
               "Please describe what was found (press Enter in the app to edit the note)."),
     "JC812": ("请在 officers_present 中列出到场人员的执法证号。",
               "Please list the officers present (their 执法证号) in officers_present."),

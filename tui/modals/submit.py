@@ -1,5 +1,6 @@
 """The submit dialog: what blocks submission (each line jumps to its answer), then the
-results and a confirmation. A check date outside the campaign period needs an explicit
+results, what will be referred to which department (each line jumps to the answer that
+decides it, so the inspector can correct it) and a confirmation. A check date outside the campaign period needs an explicit
 confirmation. The problems come from the records service (Draft.check), never from here."""
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from jointcheck.core.present.inspection import live_result_lines
+from jointcheck.core.present.inspection import live_result_lines, referral_preview
 
 from ..text import _, localise
 
@@ -49,6 +50,9 @@ class SubmitModal(ModalScreen[tuple[str, object] | None]):
                 yield Checkbox(_("confirm_date"), id="confirm-date")
             with VerticalScroll(id="summary"):
                 yield Static(self._summary(), id="summary-text")
+                yield Label(_("referrals_heading"), id="referrals-heading")
+                yield OptionList(*self._referrals(), id="referrals")
+                yield Static(f"{_('opinion')}：{self.opinion}", id="opinion-text")
             with Horizontal(classes="buttons"):
                 yield Button(_("do_submit"), id="submit", variant="primary")
                 yield Button(_("cancel"), id="cancel")
@@ -58,10 +62,16 @@ class SubmitModal(ModalScreen[tuple[str, object] | None]):
                        id=f"{n}:{p.extra.get('key', '')}")
                 for n, p in enumerate(problems, 1)]
 
+    def _referrals(self) -> list[Option]:
+        """What submitting will refer, each line jumping to the answer that decides it."""
+        lines = referral_preview(self.draft, self.draft.classify())
+        if not lines:
+            return [Option(_("referrals_none"), disabled=True)]
+        return [Option(text, id=f"r{n}:{key}") for n, (key, text) in enumerate(lines, 1)]
+
     def _summary(self) -> str:
         lines = [_("submit_ready"), ""]
         lines += live_result_lines(self.draft.classify(), self.draft.checklist)
-        lines += ["", f"{_('opinion')}：{self.opinion}"]
         return "\n".join(lines)
 
     def on_mount(self) -> None:

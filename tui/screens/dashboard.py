@@ -10,10 +10,11 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from ..session import session_of
 from ..text import _, localise
+from ..widgets.footer import FittingFooter
 
 if TYPE_CHECKING:  # pragma: no cover
     from jointcheck.core.model import Campaign
@@ -39,7 +40,7 @@ class DashboardScreen(Screen):
         yield DataTable(id="stages", cursor_type="row", show_header=False)
         yield Static(_("due_heading"), classes="line")
         yield DataTable(id="due", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield FittingFooter()
 
     def on_mount(self) -> None:
         from jointcheck.core.present.status import due_header

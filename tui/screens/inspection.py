@@ -17,13 +17,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 
 from jointcheck.core.present.inspection import (
     escort_text,
     header_pairs,
     legal_sections,
     live_result_lines,
+    referral_summary,
     visit_pairs,
 )
 from jointcheck.core.present.records import result_label, status_label
@@ -35,11 +36,13 @@ from jointcheck.core.records.service import (
     field_key,
     item_key,
 )
+from jointcheck.core.text import flow
 
 from ...core.clock import today as clock_today
 from ..saving import Busy, Conflict, JobDone, JobFailed, Rejected, Saved, Saver, Saving
 from ..session import InspectionReady, Loaded, OpenTask, Session, ShowRecord, session_of
 from ..text import _, localise
+from ..widgets.footer import FittingFooter
 from ..widgets.items import ItemList
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -59,8 +62,8 @@ class InspectionScreen(Screen):
         Binding("3", "mark('not_applicable')", "not_applicable", id="mark_not_applicable"),
         Binding("c", "corrected", "corrected", id="corrected"),
         Binding("enter", "note", "note", key_display="⏎", id="note"),
-        Binding("o", "opinion", "opinion", id="opinion"),
         Binding("ctrl+s", "submit", "submit", key_display="^s", id="submit"),
+        Binding("o", "opinion", "opinion", id="opinion"),
         Binding("a", "amend", "amend", id="amend"),
         Binding("h", "history", "history", id="history"),
         Binding("l", "legal", "legal", id="legal"),
@@ -106,16 +109,14 @@ class InspectionScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Static(id="titlebar", classes="line")
         yield Static(id="enterprise-short", classes="line")
-        with VerticalScroll(id="enterprise-full"):
-            for n in range(len(HEADER_LINES)):
-                yield Static(id=f"enterprise-{n}", classes="line")
+        yield Static(id="enterprise-full")
         yield Static(id="visit", classes="line")
         with Horizontal(id="body"):
             yield ItemList(self.draft, id="items")
             with VerticalScroll(id="legal"):
                 yield Static(id="legal-text")
         yield Static(id="results")
-        yield Footer()
+        yield FittingFooter()
 
     def on_mount(self) -> None:
         items = self.query_one(ItemList)
@@ -185,11 +186,20 @@ class InspectionScreen(Screen):
         task = self.draft.task
         pairs = header_pairs(task.target | (self.draft.field("target") or {})
                              | {"credit_code": task.credit_code})
+        self._header = [f"{pairs[i][0]} {pairs[i][1]}" for i in HEADER_ORDER]
         self.query_one("#enterprise-short", Static).update(
             "  ".join(f"{v}" for _l, v in pairs[:2]))
-        for n, line in enumerate(HEADER_LINES):
-            self.query_one(f"#enterprise-{n}", Static).update(
-                _pairs_line([pairs[i] for i in line]))
+        self._flow_header()
+
+    def _flow_header(self) -> None:
+        """The nine 附件4 fields, whole pairs per line, wrapped rather than cut."""
+        header = self.query_one("#enterprise-full", Static)
+        width = (header.size.width or self.size.width or self.app.size.width) - 2
+        header.update("\n".join(flow(self._header, max(width, 20))))
+
+    def on_resize(self) -> None:
+        if hasattr(self, "_header"):
+            self._flow_header()
 
     def _render_visit(self) -> None:
         parts = [f"{label} {value}" for label, value in visit_pairs(self.draft)]
@@ -209,6 +219,9 @@ class InspectionScreen(Screen):
         else:
             lines = live_result_lines(self.result, self.draft.checklist,
                                       self.draft.unfinished())
+            referred = referral_summary(self.draft, self.result)
+            if referred:
+                lines.append(referred)
         self.query_one("#results", Static).update("\n".join(lines))
 
     def _render_legal(self) -> None:
@@ -633,18 +646,15 @@ class InspectionScreen(Screen):
                                            _answer_text(theirs.value)), chosen)
 
 
-# which header pairs (header_pairs' order) share a line of the wide layout
-HEADER_LINES = ((0, 1, 2, 6), (3, 5, 7), (8, 4))
+# the order of header_pairs' fields in the wide header: name, code, legal representative,
+# phone first, then type, area, address, business scope, founding date
+HEADER_ORDER = (0, 1, 2, 6, 3, 5, 7, 8, 4)
 
 
 def legal_title() -> str:
     from jointcheck.core.present.legal import label
 
     return label("legal_basis")
-
-
-def _pairs_line(pairs: list[tuple[str, str]]) -> str:
-    return "   ".join(f"{label} {value}" for label, value in pairs)
 
 
 def _version_text(v) -> str:

@@ -19,11 +19,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, OptionList, Static
+from textual.widgets import DataTable, Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ..session import Session, session_of
 from ..text import _, localise
+from ..widgets.footer import FittingFooter
 from ..widgets.items import folded
 from .listing import FilteredList
 
@@ -116,7 +117,7 @@ class ReviewScreen(FilteredList, _Loading):
         yield DataTable(id="review", cursor_type="row", zebra_stripes=True)
         yield Static("", id="review-empty")
         yield Static("", id="review-legend")
-        yield Footer()
+        yield FittingFooter()
 
     def on_mount(self) -> None:
         self.title = _("review_title")
@@ -288,7 +289,7 @@ class ReviewRecordScreen(_Loading):
         yield OptionList(id="targets")
         with VerticalScroll(id="record-detail"):
             yield Static(id="record-text")
-        yield Footer()
+        yield FittingFooter()
 
     def on_mount(self) -> None:
         self.title = _("review_title")

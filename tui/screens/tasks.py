@@ -8,23 +8,69 @@ from typing import TYPE_CHECKING
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Header, Input, Static
 
 from jointcheck.core.present.records import task_status
+from jointcheck.core.text import display_width
 
 from ..session import OpenTask, session_of
 from ..text import _, localise
+from ..widgets.footer import FittingFooter
 from .listing import FilteredList
 
 if TYPE_CHECKING:  # pragma: no cover
     from jointcheck.core.records.service import Task
 
 
-def task_cells(task: Task, total: int | None, check_date: str | None) -> list[str]:
+# The columns by priority: the task id and 抽取序号 always (two draws both number from 1),
+# then status, the name (which takes the room left), the check date, the leader and the
+# code as the width allows. Widths are display columns (Chinese characters count two).
+COLUMNS = ("task", "seq", "status", "name", "date", "leader", "code")
+HEADERS = {"task": "c_task", "seq": "c_seq", "status": "c_status", "name": "c_name",
+           "date": "c_date", "leader": "c_leader", "code": "c_code"}
+NAME_MIN = 16  # the name column never shrinks below this (…-cut beyond it)
+PADDING = 2  # DataTable's cell padding, both sides together
+RESERVED = 2  # the vertical scrollbar
+
+
+def task_values(task: Task, total: int | None, check_date: str | None) -> dict[str, str]:
     leader = task.leader
-    return [str(task.seq), task.name or "—", task.credit_code,
-            (leader.name or leader.cert_no) if leader else "",
-            task_status(task, total), check_date or "", task.id]
+    return {"task": task.id, "seq": str(task.seq), "name": task.name or "—",
+            "code": task.credit_code,
+            "leader": (leader.name or leader.cert_no) if leader else "",
+            "status": task_status(task, total), "date": check_date or ""}
+
+
+def task_columns(width: int, rows: list[dict[str, str]],
+                 headers: dict[str, str]) -> tuple[list[str], int]:
+    """The columns that fit *width* by priority, in display order, and the width left for
+    the name (which is cut with "…" when longer)."""
+    def need(key: str) -> int:
+        return max([display_width(headers[key])] + [display_width(r[key]) for r in rows]) \
+            + PADDING
+
+    chosen = ["task", "seq", "status", "name"]
+    used = sum(need(k) for k in chosen if k != "name") + RESERVED
+    name_full = need("name")
+    for key in ("date", "leader", "code"):
+        extra = need(key)
+        if used + extra + min(name_full, NAME_MIN + PADDING) <= width:
+            chosen.append(key)
+            used += extra
+    name_width = max(NAME_MIN, min(name_full, width - used) - PADDING)
+    return [k for k in COLUMNS if k in chosen], name_width
+
+
+def cut(text: str, width: int) -> str:
+    """*text* within *width* display columns, ending in "…" when cut."""
+    if display_width(text) <= width:
+        return text
+    out = ""
+    for ch in text:
+        if display_width(out + ch) > width - 1:
+            break
+        out += ch
+    return out + "…"
 
 
 def matches(task: Task, words: list[str]) -> bool:
@@ -57,15 +103,15 @@ class TaskListScreen(FilteredList):
         yield Input(placeholder=_("filter_placeholder"), id="filter")
         yield DataTable(id="tasks", cursor_type="row", zebra_stripes=True)
         yield Static(_("loading"), id="empty")
-        yield Footer()
+        yield FittingFooter()
 
     def on_mount(self) -> None:
         self.title = _("tasks_title")
-        table = self.query_one(DataTable)
-        table.add_columns(_("c_seq"), _("c_name"), _("c_code"), _("c_leader"), _("c_status"),
-                          _("c_date"), _("c_task"))
         self.query_one(Input).focus()
         self.load()
+
+    def on_resize(self) -> None:
+        self._fill()
 
     def on_screen_resume(self) -> None:
         self.load()
@@ -87,11 +133,19 @@ class TaskListScreen(FilteredList):
     def _fill(self) -> None:
         words = self.query_one(Input).value.lower().split()
         table = self.query_one(DataTable)
-        table.clear()
-        for task in self.tasks:
-            if matches(task, words):
-                table.add_row(*task_cells(task, self.totals.get(task.id),
-                                          self.dates.get(task.id)), key=task.id)
+        shown = [t for t in self.tasks if matches(t, words)]
+        rows = [task_values(t, self.totals.get(t.id), self.dates.get(t.id)) for t in shown]
+        headers = {k: _(v) for k, v in HEADERS.items()}
+        columns, name_width = task_columns(self.size.width or 80, rows, headers)
+        cursor = self.highlighted_key() if table.row_count else None
+        table.clear(columns=True)
+        for key in columns:
+            table.add_column(headers[key], key=key)
+        for task, row in zip(shown, rows, strict=True):
+            row = {**row, "name": cut(row["name"], name_width)}
+            table.add_row(*(row[k] for k in columns), key=task.id)
+        if cursor is not None and cursor in {t.id for t in shown}:
+            table.move_cursor(row=table.get_row_index(cursor))
         empty = self.query_one("#empty", Static)
         empty.update(_("no_tasks"))
         empty.display = not self.tasks

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from rich.cells import cell_len, get_character_cell_size
 from rich.console import Console, ConsoleOptions, Group
 from rich.measure import Measurement
 from rich.segment import Segment
@@ -16,6 +15,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from jointcheck.core.present.inspection import department_heading, item_lines
+from jointcheck.core.text import line_breaks
 
 if TYPE_CHECKING:  # pragma: no cover
     from jointcheck.core.model import Item
@@ -71,30 +71,16 @@ def folded(parts: list[tuple[str, str]]) -> Group:
 
 
 def fold_offsets(text: str, width: int) -> list[int]:
-    """Where to break *text* into lines of at most *width* cells: at each newline, else at
-    the last space of a line when it is in the line's second half, else at *width*."""
+    """Where to break *text* into lines of at most *width* cells: at each newline, and
+    within a paragraph by core.text.line_breaks (spaces, between Chinese characters, and
+    never before closing or after opening punctuation: 避头尾)."""
     offsets: list[int] = []
-    start, cells, space = 0, 0, -1
-    for i, ch in enumerate(text):
-        if ch == "\n":
-            offsets.append(i + 1)
-            start, cells, space = i + 1, 0, -1
-            continue
-        size = get_character_cell_size(ch)
-        if cells + size > width and i > start:
-            cut = space + 1 if space > start and (space - start) * 2 >= width else i
-            if cut == i and ch == " ":  # the space ends this line (and is stripped)
-                cut = i + 1
-                offsets.append(cut)
-                start, cells, space = cut, 0, -1
-                continue
-            offsets.append(cut)
-            start = cut
-            cells = cell_len(text[start:i])
-            space = -1
-        if ch == " ":
-            space = i
-        cells += size
+    start = 0
+    for paragraph in text.split("\n"):
+        offsets.extend(start + cut for cut in line_breaks(paragraph, width))
+        start += len(paragraph) + 1
+        if start <= len(text):
+            offsets.append(start)
     return offsets
 
 

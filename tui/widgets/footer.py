@@ -1,0 +1,76 @@
+"""The footer of every screen: the keys that matter, whole, in the width there is.
+
+Textual's Footer lays out every shown binding and lets the last ones fall off the edge, cut
+mid-word at 80 columns. This one keeps the screen's bindings in their declared order
+(the screens list the keys that matter first), always keeps help (``?``) and the command
+palette, and leaves out whole keys that do not fit; everything left out is still in ``?``
+and the palette, which are generated from the same bindings.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.widgets import Footer
+from textual.widgets._footer import FooterKey
+
+from jointcheck.core.text import display_width
+
+HELP_ACTION = "help"
+PALETTE_WIDTH = 10  # "▏^p 命令 " docked right, with its border
+
+
+def key_width(key_display: str, description: str) -> int:
+    """Columns one compact footer key takes: key, space, description, margin."""
+    return display_width(key_display) + 1 + display_width(description) + 1
+
+
+def fitting(items: list[tuple[str, str, str]], width: int) -> list[int]:
+    """Indices of *items* ``(action, key_display, description)`` that fit *width* whole,
+    in order; the help key is kept first of all, and shown last."""
+    budget = width - PALETTE_WIDTH
+    help_at = [i for i, item in enumerate(items) if item[0] == HELP_ACTION]
+    for i in help_at[:1]:
+        budget -= key_width(items[i][1], items[i][2])
+    chosen = []
+    for i, (action, key, description) in enumerate(items):
+        if action == HELP_ACTION:
+            continue
+        need = key_width(key, description)
+        if need <= budget:
+            chosen.append(i)
+            budget -= need
+    return chosen + help_at[:1]
+
+
+class FittingFooter(Footer):
+    """A compact Footer that shows only whole keys (see the module docstring)."""
+
+    def __init__(self) -> None:
+        super().__init__(compact=True)
+
+    def compose(self) -> ComposeResult:
+        if not self._bindings_ready:
+            return
+        active = self.screen.active_bindings
+        seen: set[str] = set()
+        shown = []
+        for _node, binding, enabled, tooltip in active.values():
+            if binding.show and binding.action not in seen:
+                seen.add(binding.action)
+                shown.append((binding, enabled, tooltip))
+        items = [(b.action, self.app.get_key_display(b), b.description) for b, _e, _t in shown]
+        for i in fitting(items, self.size.width or self.app.size.width):
+            binding, enabled, tooltip = shown[i]
+            yield FooterKey(binding.key, items[i][1], binding.description, binding.action,
+                            disabled=not enabled, tooltip=tooltip).data_bind(
+                                compact=Footer.compact)
+        palette = self.app.COMMAND_PALETTE_BINDING
+        if self.show_command_palette and self.app.ENABLE_COMMAND_PALETTE and palette in active:
+            _node, binding, enabled, tooltip = active[palette]
+            yield FooterKey(binding.key, self.app.get_key_display(binding),
+                            binding.description, binding.action,
+                            classes="-command-palette", disabled=not enabled,
+                            tooltip=binding.tooltip or binding.description)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self.recompose)
