@@ -30,7 +30,6 @@ class Browser:
         self._id = 0
 
     def __enter__(self) -> Browser:
-        import websocket
 
         exe = chromium_path()
         if exe is None:  # pragma: no cover - the callers skip first
@@ -53,11 +52,29 @@ class Browser:
 
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10) as r:
             pages = [p for p in json.load(r) if p["type"] == "page"]
-        self._ws = websocket.create_connection(pages[0]["webSocketDebuggerUrl"], timeout=30,
-                                               suppress_origin=True)
+        self._port = port
+        self._attach(pages[0]["webSocketDebuggerUrl"])
+        return self
+
+    def _attach(self, debugger_url: str) -> None:
+        import websocket
+
+        self._ws = websocket.create_connection(debugger_url, timeout=30, suppress_origin=True)
         for domain in ("Page", "Runtime", "Network", "Log"):
             self.send(f"{domain}.enable")
-        return self
+
+    def new_tab(self) -> Tab:
+        """Another tab of the same browser, with its own DevTools connection: ``close()``
+        closes it as a person closes a tab (its page's connections end with it)."""
+        import urllib.request
+
+        request = urllib.request.Request(f"http://127.0.0.1:{self._port}/json/new?about:blank",
+                                         method="PUT")
+        with urllib.request.urlopen(request, timeout=10) as r:
+            info = json.load(r)
+        tab = Tab(self._port, info["id"])
+        tab._attach(info["webSocketDebuggerUrl"])
+        return tab
 
     def __exit__(self, *exc: Any) -> None:
         try:
@@ -154,3 +171,22 @@ class Browser:
     def requests(self) -> list[str]:
         return [e["params"]["request"]["url"] for e in self.events
                 if e["method"] == "Network.requestWillBeSent"]
+
+
+class Tab(Browser):
+    """A tab opened by :meth:`Browser.new_tab` (the browser process is its opener's)."""
+
+    def __init__(self, port: str, target: str) -> None:
+        super().__init__()
+        self._port = port
+        self._target = target
+
+    def close(self) -> None:
+        import urllib.request
+
+        try:
+            self._ws.close()
+        finally:
+            with urllib.request.urlopen(
+                    f"http://127.0.0.1:{self._port}/json/close/{self._target}", timeout=10):
+                pass

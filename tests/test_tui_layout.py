@@ -226,3 +226,35 @@ def test_the_submit_dialog_lists_what_will_be_referred_and_jumps_to_its_answer(e
             assert all(line.startswith("不移交：") for line in lines)
 
     asyncio.run(run())
+
+
+@pytest.mark.slow
+def test_every_action_is_reachable_by_touch(engine):
+    """A tablet has no keyboard: tapping an item selects it, tapping a footer key acts
+    (符合 / 不符合 / 提交 …), and the palette (^p) reaches the keys the footer leaves out."""
+    from textual.widgets._footer import FooterKey
+
+    task = pick_tasks(engine)["plain"]
+
+    async def run():
+        app = make_app(engine, task)
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await inspection(pilot)
+
+            def keys():  # the footer is laid out anew when the bindings change
+                return {k.description: k for k in screen.query(FooterKey)}
+
+            first = screen.items.current
+            await pilot.click(keys()["不符合"])
+            await inspection(pilot)
+            draft = R.load_draft(engine, task, host=load_plugins())
+            assert draft.item_answer(first)["result"] == "noncompliant"
+            await pilot.click(keys()["提交"])
+            await until(pilot, lambda: app.screen.query("#problems"))
+            await pilot.press("escape")
+            await until(pilot, lambda: app.screen is screen)
+            await pilot.click(keys()["命令"])  # the palette: every binding by name
+            await until(pilot, lambda: app.screen is not screen)
+            await pilot.press("escape")
+
+    asyncio.run(run())

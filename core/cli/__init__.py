@@ -68,6 +68,8 @@ COMMANDS: dict[str, tuple[str, str, str, str]] = {
               "Logins and roles of a server store: office, inspectors, departments, auditors"),
     "inspect": ("inspect", "inspect", "打开检查界面（终端应用），现场逐项填写联合检查记录表",
                 "Open the inspectors' terminal app to fill in records on site"),
+    "serve": ("serve", "serve", "在浏览器中提供检查界面（平板、手机），每个连接一个检查界面",
+              "Serve the inspectors' app to browsers (tablets, phones), one app per connection"),
 }
 
 
