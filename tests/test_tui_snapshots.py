@@ -91,12 +91,14 @@ def test_dashboard(engine, snap_compare, size):
     async def run(pilot):
         await _task_list_loaded(pilot)
         await pilot.press("f2")
-        while not (isinstance(pilot.app.screen, DashboardScreen) and pilot.app.screen.status):
+        for _ in range(600):  # at most 30 s
+            if isinstance(pilot.app.screen, DashboardScreen) and pilot.app.screen.status:
+                break
             await pilot.pause(0.05)
         await pilot.pause()
 
     app = app_for(engine)
-    app.campaign = open_campaign(example_path()).checklist
+    app.session.campaign = open_campaign(example_path()).checklist
     assert snap_compare(app, terminal_size=size, run_before=run)
 
 
