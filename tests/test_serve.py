@@ -217,3 +217,36 @@ def test_a_mark_made_in_the_browser_survives_closing_the_tab(store, tmp_path):
         engine.dispose()
     answers = R.load_draft(open_store(store), first.id, host=load_plugins()).progress()
     assert answers[0] == 1
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(chromium_path() is None,
+                    reason="Debian's chromium package is not installed (.ci/run installs it)")
+@pytest.mark.skipif(not os.environ.get("JOINTCHECK_TEST_PG_URL"),
+                    reason="PostgreSQL: JOINTCHECK_TEST_PG_URL is not set")
+def test_on_a_server_store_every_tab_logs_in_as_its_person(tmp_path):
+    """Given a URL with the owner's name and password, serve still hands the apps no
+    identity: the page opens on the login dialog, never on the task list."""
+    from conftest import pg_schema_url
+
+    from jointcheck.core.store import upgrade
+
+    with pg_schema_url() as url:
+        upgrade(url)
+        port = free_port()
+        proc = start_serve(url, port)
+        try:
+            wait_http(port, proc)
+            with Browser() as browser:
+                b = browser.new_tab()
+                b.send("Page.addScriptToEvaluateOnNewDocument", source=RECORD_OUTPUT)
+                b.open(f"http://127.0.0.1:{port}/", width=1024, height=768)
+                until(b, lambda: "登录" in screen(b) and "密码" in screen(b), "the login dialog")
+                assert "检查任务" not in screen(b)
+                assert os.environ.get("USER", "root") not in screen(b).split("登录名")[-1][:40]
+                b.screenshot(ARTIFACTS / "serve-login.png", full_page=False)
+                b.close()
+        finally:
+            stop(proc)
+        err = proc.stderr.read() if proc.stderr else ""
+        assert "本人账号登录" in err and "Traceback" not in err

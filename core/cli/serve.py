@@ -95,6 +95,7 @@ def serve(ctx: click.Context, host: str, port: int, public_url: str | None,
         click.echo(_("exposed", host=host), err=True)
 
     os.environ["JOINTCHECK_DB"] = url  # the children's store, never on a command line
+    os.environ["JOINTCHECK_SERVED"] = "1"  # the login dialog suggests no name
     command = shlex.join([*_jointcheck(), "--lang", get_lang(), "inspect"])
     # textual-serve and aiohttp load only for this command (principle 8)
     from textual_serve.server import Server

@@ -5,6 +5,8 @@ in a terminal or in a browser (one app, one connection, one login)."""
 
 from __future__ import annotations
 
+import os
+
 from sqlalchemy import Engine
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -31,7 +33,8 @@ class LoginModal(OkCancelModal[Engine]):
         localise(self)
         self.url = url
         parsed = make_url(url)
-        self.user = login_name(url)
+        # served to browsers (jointcheck serve), the server's own user means nobody: ask
+        self.user = "" if os.environ.get("JOINTCHECK_SERVED") else login_name(url)
         self.where = f"{parsed.host or 'localhost'}:{parsed.port or 5432}/{parsed.database or ''}"
 
     def compose(self) -> ComposeResult:
