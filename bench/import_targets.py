@@ -64,9 +64,15 @@ def log(text: str = "") -> None:
 
 
 def sample_file(n: int, seed: str) -> Path:
+    import hashlib
+
+    from jointcheck.core.libraries import sample
     from jointcheck.core.libraries.sample import write_sample
 
-    folder = OUT / f"targets-{n}-seed-{seed}"
+    # the generator's own digest in the name: a file written by an older generator (which
+    # today's checks may refuse) is never reused
+    version = hashlib.sha256(Path(sample.__file__).read_bytes()).hexdigest()[:8]
+    folder = OUT / f"targets-{n}-seed-{seed}-{version}"
     path = folder / "targets.csv"
     if path.is_file() and (folder / "complete").is_file():
         log(f"using the cached sample file {path}")
