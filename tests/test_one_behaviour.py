@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import sqlite3
@@ -40,6 +41,8 @@ UNKNOWN_CAMPAIGN = [
     ["results", "list", "nosuch"],
     ["results", "list", "nosuch", "--format", "json"],
     ["tasks", "list", "--campaign", "nosuch"],
+    ["tasks", "list", "--campaign", "nosuch", "--format", "json"],
+    ["status", "nosuch", "--format", "json"],
     ["checklist", "nosuch"],
     ["calendar", "deadlines", "nosuch"],
     ["inspect", "--review", "--campaign", "nosuch"],
@@ -62,7 +65,10 @@ def test_an_unknown_campaign_is_one_code_and_exit_1_everywhere(settled, store_ur
         done = run_cli(store_url, *args)
         assert done.exit_code == 1, (args, done.output)
         assert codes(done.output) == ["JC122"], (args, done.output)
-        lines.add(done.output.strip())
+        if "json" in args:  # the problem as JSON, where JSON was asked for
+            assert [e["code"] for e in json.loads(done.output)["errors"]] == ["JC122"]
+        else:
+            lines.add(done.output.strip())
     assert len(lines) == 1  # the same words, whichever command
     (line,) = lines
     assert line.startswith("nosuch: JC122") and "jointcheck draw list" in line

@@ -113,14 +113,15 @@ def open_campaign_or_fail(value: str | None, ctx: click.Context | None = None, *
     return opened
 
 
-def campaign_id_or_fail(value: str, store: Engine | None = None) -> str:
+def campaign_id_or_fail(value: str, store: Engine | None = None, fmt: str = "text") -> str:
     """The id of the campaign *value* names (a campaign file, a shipped example's id, or
     with *store* the id of a campaign stored there: core.campaign.known_campaign_id), or
-    the problem printed and exit 1 — JC122 for an unknown campaign, as every command."""
+    the problem printed (as *fmt*) and exit 1 — JC122 for an unknown campaign, as every
+    command."""
     try:
         return known_campaign_id(value, store)
     except ConfigError as exc:
-        fail(exc.problems)
+        fail(exc.problems, fmt)
 
 
 def plugins_and_checklist(campaign: str | None, ctx: click.Context | None = None, *,

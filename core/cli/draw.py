@@ -239,7 +239,7 @@ def list_(ctx: click.Context, campaign_id: str | None, fmt: str) -> None:
 
     with store_engine(ctx) as engine:
         if campaign_id is not None:
-            campaign_id = campaign_id_or_fail(campaign_id, engine)
+            campaign_id = campaign_id_or_fail(campaign_id, engine, fmt)
         records = list_draws(engine, campaign_id)
     if fmt == "json":
         echo_json([r.summary() for r in records])

@@ -71,7 +71,7 @@ def list_(ctx: click.Context, campaign: str, fmt: str) -> None:
     from ..text import table_lines
 
     with store_engine(ctx) as engine:
-        rows = load(engine, campaign_id_or_fail(campaign, engine))
+        rows = load(engine, campaign_id_or_fail(campaign, engine, fmt))
     if fmt == "json":
         echo_json([r.to_json() for r in rows])
         return

@@ -44,7 +44,7 @@ def status(ctx: click.Context, campaign: str, within: int, as_of: date | None,
     from ..present.status import status_lines
     from ..status import campaign_status
     opened = open_campaign_or_fail(campaign, ctx, holidays=holidays, calendar=True,
-                                   reading=True)
+                                   reading=True, fmt=fmt)
     camp, cal, names = opened.campaign, opened.calendar, opened.department_names
     with store_engine(ctx) as engine:
         found = campaign_status(engine, camp, cal, today=as_of, within=within,

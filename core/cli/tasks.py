@@ -41,7 +41,7 @@ def list_(ctx: click.Context, campaign: str | None, draw_id: int | None, officer
 
     with store_engine(ctx) as engine:
         if campaign is not None:
-            campaign = campaign_id_or_fail(campaign, engine)
+            campaign = campaign_id_or_fail(campaign, engine, fmt)
         if draw_id is not None:  # no such draw: JC734, as `draw show` says it
             from ..draw.algorithm import DrawError
             from ..draw.service import load_draw
@@ -49,7 +49,7 @@ def list_(ctx: click.Context, campaign: str | None, draw_id: int | None, officer
             try:
                 load_draw(engine, draw_id)
             except DrawError as exc:
-                fail(exc.problems)
+                fail(exc.problems, fmt)
         found = list_tasks(engine, campaign=campaign, draw=draw_id, officer=officer,
                            statuses=statuses)
         totals = applicable_counts(engine, found)
