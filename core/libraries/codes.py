@@ -52,6 +52,8 @@ def excel_number_text(text: str) -> bool:
     with a decimal part of zeros (``410621000012345.0``) or in groups of three
     (``410,621,000,012,345``: a number format with thousands separators)."""
     t = text.strip()
+    if t.isdigit():  # the common case: a code or a number written as digits
+        return False
     if _SCIENTIFIC.match(t) or _GROUPED.match(t):
         return True
     head, dot, tail = t.partition(".")
