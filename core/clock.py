@@ -47,3 +47,9 @@ def chinese_time(at: datetime | str) -> str:
     """``2026年12月6日 20:20`` (Beijing time), for documents of record."""
     b = beijing(at)
     return f"{b.year}年{b.month}月{b.day}日 {b:%H:%M}"
+
+
+def utcnow() -> datetime:
+    """The current time as an aware UTC datetime (microsecond precision): what the store
+    records. Called as ``clock.utcnow()`` everywhere, so that a test sets the time here."""
+    return datetime.now(UTC)

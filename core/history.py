@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, insert, select
 
+from . import clock
 from .draw.algorithm import history_relevant, history_window
 from .draw.queries import chunks
 from .libraries.fields import row_digest
@@ -34,7 +35,7 @@ from .libraries.importer import ImportReport, _file_sha256
 from .libraries.messages import LibraryError
 from .libraries.reader import open_library
 from .records.results import _settled_join
-from .store import audit, begin_write, utcnow
+from .store import audit, begin_write
 from .store.models import audit_log, draws, inspections, tasks
 from .store.models import inspections as ins
 from .store.models import record_versions as rv
@@ -266,7 +267,7 @@ def import_history(engine: Engine, path: str | Path, *, encoding: str | None = N
             known.update(conn.execute(select(inspections.c.row_digest)
                                       .where(inspections.c.row_digest.in_(list(chunk))))
                          .scalars())
-        now = utcnow()
+        now = clock.utcnow()
         who = audit.actor(conn, actor)
         new = [{"credit_code": d["credit_code"], "inspected_on": d["inspected_on"],
                 "unit": d["unit"], "kind": d.get("kind"), "matters": d.get("matters"),

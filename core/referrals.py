@@ -54,7 +54,7 @@ from .model import (
 )
 from .records.results import item_dispositions, load
 from .records.service import SUBMITTED, list_tasks
-from .store import audit, begin_write, utcnow
+from .store import audit, begin_write
 from .store.models import record_problems as rp
 from .store.models import record_versions as rv
 from .store.models import referral_letters, referrals, result_overrides, targets, tasks
@@ -409,7 +409,7 @@ def draft(engine: Engine, campaign_id: str, on: date, *, actor: str | None = Non
                    referrals.c.note, referrals.c.dispositions, referrals.c.refer_to)
             .where(referrals.c.campaign_id == campaign_id))}
         dates = _inspected_on(conn, ((p.task_id, p.version) for p in found))
-        now = utcnow()
+        now = clock.utcnow()
         new_rows, seen = [], set()
         for p in found:
             key = (p.task_id, p.department, p.item_id)
@@ -575,7 +575,7 @@ def update(engine: Engine, referral_id: int, status: str, on: date, *, note: str
             raise ReferralError([problem("JC945")])
         if case_no and status not in (OPENED, CLOSED, REPORTED):
             raise ReferralError([problem("JC946")])
-        now = utcnow()
+        now = clock.utcnow()
         step: dict[str, Any] = {"status": status, "date": on.isoformat(), "by": who,
                                 "at": audit.format_time(now)}
         if note:
@@ -699,7 +699,7 @@ def assign_letters(engine: Engine, campaign_id: str, on: date, pattern: str, *,
             number = letter_number(pattern, on.year, n)
             letter_id = conn.execute(insert(referral_letters).values(
                 campaign_id=campaign_id, department=dept, year=on.year, n=n, number=number,
-                dated=on, created_at=utcnow()).returning(referral_letters.c.id)).scalar_one()
+                dated=on, created_at=clock.utcnow()).returning(referral_letters.c.id)).scalar_one()
             conn.execute(sql_update(referrals).where(referrals.c.id.in_(rids))
                          .values(letter_id=letter_id))
             audit.append(conn, "referral.letter", {
@@ -775,7 +775,7 @@ def correct(engine: Engine, campaign_id: str, on: date, pattern: str, *,
     with begin_write(engine) as conn:
         n = conn.execute(select(func.max(referral_letters.c.n))
                          .where(referral_letters.c.year == on.year)).scalar() or 0
-        now = utcnow()
+        now = clock.utcnow()
         for dept, items in sorted(by_dept.items()):
             n += 1
             number = letter_number(pattern, on.year, n)
@@ -864,7 +864,7 @@ def redate(engine: Engine, referral_id: int, status: str, on: date, reason: str,
                 "JC949", status=status_name(status), date=on.isoformat(), next=status_name(nxt),
                 next_date=next_date.isoformat())])
         old = taken[i][1]
-        now = utcnow()
+        now = clock.utcnow()
         seq = audit.append(conn, "referral.redate", {
             "referral_id": referral_id, "task_id": row.task_id, "status": status,
             "from": old.isoformat(), "to": on.isoformat(), "reason": reason}, actor=who)

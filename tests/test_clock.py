@@ -10,9 +10,8 @@ from datetime import UTC, date, datetime
 import pytest
 from referralsupport import cli, problems_store
 
-from jointcheck.core import clock, store
+from jointcheck.core import clock
 from jointcheck.core.records import results as RS
-from jointcheck.core.store import audit
 
 CAMPAIGN = "hebi-2020-industrial-safety"
 # 01:30 on 2020-08-03 in Beijing is still 2020-08-02 in UTC
@@ -42,9 +41,7 @@ def test_a_settlement_after_midnight_in_beijing_counts_from_that_beijing_day(
         store_url, tmp_path, monkeypatch, machine_in_utc):
     drawn = problems_store(store_url, tmp_path, count=2, submit=2)
     try:
-        for module in (store, audit, RS):  # wherever the settlement takes its time from
-            if hasattr(module, "utcnow"):
-                monkeypatch.setattr(module, "utcnow", lambda: LATE_NIGHT)
+        monkeypatch.setattr(clock, "utcnow", lambda: LATE_NIGHT)
         RS.settle(drawn.engine, CAMPAIGN, allow_missing=True, actor="clerk")
         out = cli(drawn, "status", str(drawn.campaign_path), "--as-of", "2020-08-27",
                   "--format", "json")

@@ -164,10 +164,10 @@ def reviewed(engine, monkeypatch):
 
     from tui_support import submit_for_review
 
-    import jointcheck.core.store as store
+    import jointcheck.core.clock as clock
     from jointcheck.core.records import results as RS
 
-    monkeypatch.setattr(store, "utcnow", lambda: datetime(2020, 7, 20, 9, 30, tzinfo=UTC))
+    monkeypatch.setattr(clock, "utcnow", lambda: datetime(2020, 7, 20, 9, 30, tzinfo=UTC))
     monkeypatch.setenv("TZ", "Asia/Shanghai")  # times are shown local: 2020-07-20 17:30
     time.tzset()
     ids = submit_for_review(engine, load_plugins())

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import and_, func, insert, not_, or_, select, update
 
+from .. import clock
 from ..canonical import format_time
 from ..clock import today
 from ..conditions import attributes_used
@@ -31,7 +32,7 @@ from ..libraries.fields import row_digest
 from ..libraries.messages import LibraryError
 from ..libraries.reader import iter_rows
 from ..model import Campaign, Checklist
-from ..store import audit, begin_write, utcnow
+from ..store import audit, begin_write
 from ..store.models import commitments, draws, officers, targets
 from .algorithm import (
     ALGORITHM_VERSION,
@@ -526,7 +527,7 @@ def commit(engine: Engine, campaign: Campaign, seed: str | None = None, *,
                 raise DrawError([problem("JC736", draw_id=row.used_by_draw)])
             return Commitment(campaign.id, value, seed if fresh else None, fresh, True, row.id)
         new_id = conn.execute(insert(commitments).values(
-            campaign_id=campaign.id, commitment=value, created_at=utcnow(),
+            campaign_id=campaign.id, commitment=value, created_at=clock.utcnow(),
         ).returning(commitments.c.id)).scalar_one()
         audit.append(conn, "draw.commit", {"campaign_id": campaign.id, "commitment": value,
                                            "commitment_id": new_id,
@@ -646,7 +647,7 @@ def run_draw(engine: Engine, campaign: Campaign, seed: str, *, commitment_requir
                                          drawn=len(drawn_codes), planned=sample_text)])
         exclude = (_exclusions(conn, campaign.kind, campaign.year)
                    if campaign.exclude_inspected_this_year else [])
-        now = utcnow()
+        now = clock.utcnow()
         history = draw_history(conn, campaign.inspection_limits,
                                history_start(campaign, when), as_of=now)
         parameters = build_parameters(campaign, when, exclude, history=history,

@@ -69,11 +69,12 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
+from .. import clock
 from ..canonical import canonical_encoder
 from ..errors import Problem, os_detail
 from ..gcpause import gc_paused
 from ..i18n import get_lang, set_lang
-from ..store import WRITE_OPTION, audit, begin_write, models, sqlite_path, utcnow
+from ..store import WRITE_OPTION, audit, begin_write, models, sqlite_path
 from .fields import DIGEST_COLUMNS, KEY, REASON_HEADER
 from .messages import LibraryError, row_problem
 from .reader import CSV_SUFFIXES, LibraryFile, RowResult, open_library
@@ -266,10 +267,10 @@ def import_file(engine: Engine, kind: str, path: str | Path, *, encoding: str | 
             keep = (_KeepAbsent(conn, kind, absent, lib.present_attributes())
                     if absent and not replace_missing_columns else None)
             if staged is not None:
-                _load_staged(conn, kind, staged, report, now=utcnow(), keep_absent=keep)
+                _load_staged(conn, kind, staged, report, now=clock.utcnow(), keep_absent=keep)
             else:
                 _load(conn, kind, lib, report, skip_invalid=skip_invalid, rejects=rej,
-                      progress=progress, max_problems=max_problems, now=utcnow(),
+                      progress=progress, max_problems=max_problems, now=clock.utcnow(),
                       parallel=parallel, keep_absent=keep)
             report.sha256 = lib.sha256 or _file_sha256(lib.path)
             payload = {

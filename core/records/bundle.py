@@ -31,10 +31,11 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
+from .. import clock
 from ..canonical import canonical_digest, format_time
 from ..draw.queries import chunks
 from ..errors import Problem, problem, register
-from ..store import StoreError, audit, begin_write, create_engine_for, open_store, upgrade, utcnow
+from ..store import StoreError, audit, begin_write, create_engine_for, open_store, upgrade
 from ..store.models import (
     bundle_conflicts,
     bundle_tasks,
@@ -331,7 +332,7 @@ def export(engine: Engine, draw_id: int, path: str | Path, *, officer: str | Non
                     ids = [r.id for r in rows]
                     origin = store_id(conn)
                     states = task_states(conn, ids)
-                    now = utcnow()
+                    now = clock.utcnow()
                     _copy(conn, dst, draws, draws.c.id == draw_id)
                     fps = sorted({r.checklist_fingerprint for r in rows})
                     _copy(conn, dst, checklists, checklists.c.fingerprint.in_(fps))
@@ -614,7 +615,7 @@ def _apply(task: Task, checklist: Any, theirs: Mapping[str, Any], ours: Mapping[
             raise BundleError([problem("JC870", task=task_id, version=rv["version"])])
         writes.versions.append(made)
         added += 1
-    now = utcnow()
+    now = clock.utcnow()
     for key in sorted(set(ours) | set(theirs["answers"])):
         b, o = theirs["answers"].get(key), ours.get(key)
         value = b["value"] if b else None
@@ -698,7 +699,7 @@ def import_bundle(engine: Engine, path: str | Path, *, host: PluginHost | None =
         base = _identify(conn, info, states)
         listed = _listed(conn, info.bundle_id)
         office = task_states(conn, base)
-        now = utcnow()
+        now = clock.utcnow()
         where = bundle_tasks.c.bundle_id == info.bundle_id
         writes = _Writes()
         locked = _locked_tasks(conn, list(base))
@@ -903,7 +904,7 @@ def resolve(engine: Engine, bundle_id: str, task_id: str, keep: str, *,
         conn.execute(update(bundle_conflicts).where(
             (bundle_conflicts.c.bundle_id == row.bundle_id)
             & (bundle_conflicts.c.task_id == task_id)).values(
-                resolution=keep, resolved_at=utcnow(), resolved_by=who))
+                resolution=keep, resolved_at=clock.utcnow(), resolved_by=who))
         # the bundle's state is now settled: importing it again finds nothing new
         conn.execute(update(bundle_tasks).where(where).values(
             state=RETURNED, base_digest=row.bundle_digest,

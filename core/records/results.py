@@ -18,10 +18,11 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, delete, exists, func, insert, select, update
 
+from .. import clock
 from ..draw.queries import chunks
 from ..errors import Problem, problem
 from ..model import DECIDED
-from ..store import audit, begin_write, utcnow
+from ..store import audit, begin_write
 from ..store.audit import canonical_json, format_time, sha256_hex
 from ..store.models import (
     officers,
@@ -337,7 +338,7 @@ def set_result(engine: Engine, task_id: str, *, reason: str, department: str | N
         seq = audit.append(conn, "results.override", entry, actor=who)
         conn.execute(insert(result_overrides).values(
             task_id=task_id, record_version=row.task.version, department=department,
-            change=stored, reason=reason, actor=who, at=utcnow(), audit_seq=seq))
+            change=stored, reason=reason, actor=who, at=clock.utcnow(), audit_seq=seq))
         conn.execute(delete(result_settlements).where(
             (result_settlements.c.task_id == task_id)
             & (result_settlements.c.version == row.task.version)))
@@ -387,7 +388,7 @@ def settle(engine: Engine, campaign: str, *, allow_missing: bool = False,
         raise RecordError([problem("JC840", n=len(missing), tasks=shown + more)])
     todo = [r for r in rows if r.submitted and not r.is_settled]
     who = audit.actor(engine, actor)
-    now = utcnow()
+    now = clock.utcnow()
     values: list[dict[str, Any]] = [{"task_id": r.task.id, "version": r.task.version, "campaign_id": campaign,
                "results": _with_date(r), "settled_at": now, "settled_by": who} for r in todo]
     if values:

@@ -23,6 +23,7 @@ from sqlalchemy import Text, bindparam, case, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import OperationalError
 
+from .. import clock
 from ..attributes import known_attributes, target_problems
 from ..canonical import canonical_json, format_time, sha256_hex
 from ..classify import classify, follow_up_result
@@ -30,7 +31,7 @@ from ..clock import beijing
 from ..errors import JointcheckError, Problem, did_you_mean, problem
 from ..model import Checklist, Item
 from ..plugins import absent_plugins
-from ..store import WRITE_OPTION, audit, begin_write, utcnow
+from ..store import WRITE_OPTION, audit, begin_write
 from ..store.access import hidden_task
 from ..store.models import (
     bundle_tasks,
@@ -497,7 +498,7 @@ def create_tasks(conn: Connection, draw_id: int, campaign_id: str, result: Mappi
                  checklist: Checklist | None = None) -> int:
     """One pending task per drawn target of a draw, inside the draw's transaction."""
     fp = register_checklist(conn, checklist) if checklist is not None else None
-    now = utcnow()
+    now = clock.utcnow()
     rows = [{"id": task_id_for(draw_id, t["seq"]), "draw_id": draw_id, "seq": t["seq"],
              "campaign_id": campaign_id, "credit_code": t["credit_code"],
              "team": sorted(t.get("team") or [], key=lambda m: not m.get("leader")),
@@ -729,7 +730,7 @@ def _save(engine: Engine, task_id: str, key: str, value: Any, expected: int | No
         # pending -> draft first: the row lock it takes (PostgreSQL) comes before any share
         # lock, so two first marks on one task cannot deadlock
         conn.execute(update(tasks).where((tasks.c.id == task_id) & (tasks.c.status == PENDING))
-                     .values(status=DRAFT, updated_at=utcnow()))
+                     .values(status=DRAFT, updated_at=clock.utcnow()))
         q = select(tasks.c.status, tasks.c.version).where(tasks.c.id == task_id)
         if conn.dialect.name == "postgresql":
             q = q.with_for_update(read=True)  # a submit waits for this mark, not after it
@@ -738,7 +739,7 @@ def _save(engine: Engine, task_id: str, key: str, value: Any, expected: int | No
             raise _no_task(conn, task_id)
         if row.status == SUBMITTED:
             raise RecordError([problem("JC802", task=task_id, version=row.version)])
-        return _write(conn, task_id, key, value, expected, who, utcnow(),
+        return _write(conn, task_id, key, value, expected, who, clock.utcnow(),
                       _what(checklist, key))
 
 
@@ -756,7 +757,7 @@ def _save_pg(engine: Engine, task_id: str, key: str, value: Any, expected: int,
 
     The answer's author is the named login (``jc_actor()``, docs/deployment.md), else
     *given*, else the login PostgreSQL authenticated, as :func:`audit.actor` decides."""
-    now = utcnow()
+    now = clock.utcnow()
     insert_first, update_next = _pg_mark_statements()
     with engine.connect() as conn:
         conn = conn.execution_options(isolation_level="AUTOCOMMIT")
@@ -900,7 +901,7 @@ def submit(engine: Engine, task_id: str, *, host: PluginHost | None = None,
             if gone:
                 raise RecordError(gone)
         draft = Draft(task=task, checklist=checklist, answers=_answers(conn, task_id), host=host)
-        now = utcnow()
+        now = clock.utcnow()
         if answers is not None:
             for key, value in answers.items():
                 check_value(checklist, key, value)
@@ -1016,7 +1017,7 @@ def start_amendment(engine: Engine, task_id: str, reason: str, *,
         if task.status == AMENDING:
             raise RecordError([problem("JC817", task=task_id)])
         conn.execute(update(tasks).where(tasks.c.id == task_id).values(
-            status=AMENDING, amend_reason=reason, updated_at=utcnow()))
+            status=AMENDING, amend_reason=reason, updated_at=clock.utcnow()))
         task.status, task.amend_reason = AMENDING, reason
         return task
 

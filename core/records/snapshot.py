@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert, select
 
+from .. import clock
 from ..errors import problem
 from ..merge import fingerprint
 from ..model import Campaign, Checklist, Department, Item, Policy, Source
-from ..store import utcnow
 from ..store.models import checklists
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -91,7 +91,7 @@ def register_checklist(conn: Connection, checklist: Checklist) -> str:
     if exists is None:
         conn.execute(insert(checklists).values(
             fingerprint=fp, campaign_id=checklist.campaign.id if checklist.campaign else "",
-            snapshot=to_snapshot(checklist), created_at=utcnow()))
+            snapshot=to_snapshot(checklist), created_at=clock.utcnow()))
     return fp
 
 

@@ -27,10 +27,10 @@ import time
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..clock import utcnow  # noqa: F401 - the store's clock, for callers and tests
 from ..errors import JointcheckError, Problem, problem, register
 from ..i18n import get_lang
 
@@ -303,11 +303,6 @@ def begin_write(engine: Engine) -> Iterator[Connection]:
                 conn.execute(text("SELECT pg_advisory_xact_lock(:key, hashtext(current_schema()))"),
                              {"key": PG_WRITE_LOCK_KEY})
             yield conn
-
-
-def utcnow() -> datetime:
-    """The current time as an aware UTC datetime (microsecond precision)."""
-    return datetime.now(UTC)
 
 
 # --------------------------------------------------------------------------- migrations

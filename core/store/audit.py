@@ -30,9 +30,10 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from .. import clock
 from ..canonical import canonical_json, format_time, sha256_hex
 from ..errors import Problem, problem, register
-from . import WRITE_OPTION, safe_url, utcnow
+from . import WRITE_OPTION, safe_url
 
 if TYPE_CHECKING:  # pragma: no cover
     from sqlalchemy import Connection, Engine
@@ -174,7 +175,7 @@ def append_many(conn: Connection, entries: list[tuple[str, dict[str, Any], str |
     ).first()
     seq = last.seq if last else 0
     prev = last.hash if last else GENESIS_HASH
-    at = utcnow()
+    at = clock.utcnow()
     rows = []
     for action, payload, by in entries:
         who = _name(user, bound, by)
