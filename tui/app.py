@@ -18,6 +18,7 @@ from textual.screen import Screen
 from jointcheck.core.crash import write_crash_log
 from jointcheck.core.records.service import RecordError
 from jointcheck.core.store import IDLE_SECONDS, release_idle
+from jointcheck.core.store.access import is_refusal, refusal
 
 from . import linebreak
 from .modals.help import HelpScreen
@@ -218,8 +219,6 @@ class InspectApp(App[int]):
     def refused(self, error: BaseException) -> bool:
         """PostgreSQL refusing the login an action (JC760: the action and why, in the
         user's language) is said in a notification, not a crash; the app goes on."""
-        from jointcheck.core.store.access import is_refusal, refusal
-
         store = self.session.store
         if store is None or not is_refusal(error):
             return False

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from jointcheck.core.i18n import translator
 
 CATALOGUE: dict[str, tuple[str, str]] = {
@@ -211,8 +213,6 @@ def localise(node) -> None:
 
     Bindings are declared with a catalogue key as description (class attributes exist
     before ``--lang`` is known); each screen calls this from ``__init__``."""
-    from dataclasses import replace
-
     bindings = node._bindings.key_to_bindings
     for key, listed in bindings.items():
         bindings[key] = [replace(b, description=_(b.description))

@@ -131,6 +131,7 @@ def _plugin_failure_summary() -> None:
     plugins = sys.modules.get("jointcheck.core.plugins")
     if plugins is None:
         return
+    # principle 8: core.present.plugins is heavy; loaded only when this runs
     from ..present.plugins import failure_summary
 
     infos = {i.name: i for listing in plugins.LOADED for i in listing.values()}

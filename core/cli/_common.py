@@ -8,13 +8,14 @@ import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from ..campaign import OpenCampaign, known_campaign_id, open_campaign
 from ..errors import ConfigError, Problem, Verdict, os_detail, problem
-from ..i18n import get_lang, translator
+from ..i18n import Localized, get_lang, translator
 from ..model import Checklist
 from ..plugins import PluginHost, load_plugins
 from ..text import display_width, render_table  # noqa: F401 - re-exported for the commands
@@ -38,8 +39,6 @@ EXIT_INTERRUPTED = 130  # Ctrl-C: 128 + SIGINT, as shells report it
 def table_file_options(fn: Any) -> Any:
     """``--encoding``, ``--sheet`` and ``--mapping``: how a CSV/XLSX file of rows is read
     (the libraries' imports, ``history import``; core/libraries/reader.py)."""
-    from ..i18n import Localized
-
     fn = click.option("--mapping", type=click.Path(dir_okay=False), default=None,
                       help=Localized("列名映射文件（YAML）", "column mapping file (YAML)"))(fn)
     fn = click.option("--sheet", default=None,
@@ -196,8 +195,6 @@ def cannot_write(exc: OSError, path: str | None = None) -> NoReturn:
 
 def write_text_file(path: str, text: str) -> None:
     """Write *text* (UTF-8) to *path* through a temporary file and a rename, or JC121."""
-    from pathlib import Path
-
     target = Path(path)
     tmp = target.with_name(target.name + ".tmp")
     try:

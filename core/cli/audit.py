@@ -7,6 +7,7 @@ import sys
 import click
 
 from ..i18n import translator
+from ..store import audit as log
 from ..text import local_time, table_lines
 from ._common import EXIT_INVALID, echo_json, echo_problems, format_option, store_engine
 
@@ -40,8 +41,6 @@ def audit() -> None:
 @format_option("text", "json")
 @click.pass_context
 def verify(ctx: click.Context, anchors: tuple[str, ...], fmt: str) -> None:
-    from ..store import audit as log
-
     parsed = []
     for text in anchors:
         try:
@@ -72,8 +71,6 @@ def verify(ctx: click.Context, anchors: tuple[str, ...], fmt: str) -> None:
 @format_option("table", "json")
 @click.pass_context
 def list_(ctx: click.Context, limit: int, fmt: str) -> None:
-    from ..store import audit as log
-
     with store_engine(ctx) as engine, engine.connect() as conn:
         rows = list(log.entries(conn, limit=limit, newest_first=True))
     if fmt == "json":
@@ -90,8 +87,6 @@ def list_(ctx: click.Context, limit: int, fmt: str) -> None:
 @audit.command(help=_("head"))
 @click.pass_context
 def head(ctx: click.Context) -> None:
-    from ..store import audit as log
-
     with store_engine(ctx) as engine, engine.connect() as conn:
         h = log.head(conn)
     if h is None:

@@ -11,6 +11,10 @@ import click
 from ..errors import problem
 from ..i18n import translator
 from ..plugins import load_plugins
+from ..present.records import status_label
+from ..records import bundle as service
+from ..store import StoreError, driver_errors, open_store, resolve_url, safe_url
+from ..text import local_time, pairs_lines, table_lines
 from ._common import (
     EXIT_INVALID,
     OFFICE,
@@ -139,8 +143,6 @@ def bundle() -> None:
 @click.pass_context
 def export(ctx: click.Context, draw_id: int, officer: str | None, task_ids: tuple[str, ...],
            output: str) -> None:
-    from ..records import bundle as service
-
     with store_engine(ctx, roles=OFFICE) as engine:
         try:
             done = service.export(engine, draw_id, output, officer=officer, task_ids=task_ids)
@@ -157,9 +159,6 @@ def export(ctx: click.Context, draw_id: int, officer: str | None, task_ids: tupl
 @format_option("text", "json")
 @click.pass_context
 def show(ctx: click.Context, file: str, fmt: str) -> None:
-    from ..records import bundle as service
-    from ..text import local_time, pairs_lines, table_lines
-
     try:
         info, states = service.read_info(file)
     except service.BundleError as exc:
@@ -237,9 +236,6 @@ def _compare(ctx: click.Context, info: Any, states: Any) -> tuple[str, Any, str]
     """The bundle next to the office's store (--db or the configured default): the
     store's URL (safe to print), the Comparison (None: no store could be read) and, when
     there is nothing to compare, why — in plain words."""
-    from ..records import bundle as service
-    from ..store import StoreError, driver_errors, open_store, resolve_url, safe_url
-
     url = safe_url(resolve_url(db_url(ctx)))
     try:
         engine = open_store(db_url(ctx))
@@ -260,8 +256,6 @@ def _compare(ctx: click.Context, info: Any, states: Any) -> tuple[str, Any, str]
 
 
 def _verdict_text(t: dict[str, Any]) -> str:
-    from ..records import bundle as service
-
     if t["verdict"] == service.NEWER:
         if t["new_versions"] and t["draft_changed"]:
             return _("v_newer_both", n=t["new_versions"])
@@ -274,8 +268,6 @@ def _verdict_text(t: dict[str, Any]) -> str:
 
 
 def _state(status: str, version: int) -> str:
-    from ..present.records import status_label
-
     return f"{status_label(status)} v{version}"
 
 
@@ -285,7 +277,6 @@ def _state(status: str, version: int) -> str:
 @format_option("text", "json")
 @click.pass_context
 def import_(ctx: click.Context, file: str, progress: bool, fmt: str) -> None:
-    from ..records import bundle as service
     host = load_plugins()
 
     def show(n: int, total: int) -> None:
@@ -316,7 +307,6 @@ def import_(ctx: click.Context, file: str, progress: bool, fmt: str) -> None:
 @format_option("table", "json")
 @click.pass_context
 def conflicts_(ctx: click.Context, include_resolved: bool, fmt: str) -> None:
-    from ..records import bundle as service
     from ..text import local_time, table_lines
 
     with store_engine(ctx, roles=("office", "auditor")) as engine:
@@ -341,7 +331,6 @@ def conflicts_(ctx: click.Context, include_resolved: bool, fmt: str) -> None:
 @click.option("--keep", type=click.Choice(["office", "bundle"]), required=True, help=_("keep"))
 @click.pass_context
 def resolve(ctx: click.Context, bundle_id: str, task: str, keep: str) -> None:
-    from ..records import bundle as service
     host = load_plugins()
     with store_engine(ctx, roles=OFFICE) as engine:
         try:

@@ -7,7 +7,12 @@ from datetime import date
 
 import click
 
+from ..calendar import WorkCalendar, load_holiday_file
+from ..deadlines import calendar_for, campaign_event_dates, rules
+from ..errors import ConfigError
 from ..i18n import translator
+from ..present.calendar import deadline_table, due_line, no_special, source_line, year_table
+from ..text import table_lines
 from ._common import (
     EXIT_INVALID,
     echo_json,
@@ -41,9 +46,6 @@ def _date_arg(_ctx: click.Context, _param: click.Parameter, value: str | None) -
 
 def open_calendar(campaign_path: str | None, holidays: tuple[str, ...], *, need_campaign: bool):
     """(campaign or None, its WorkCalendar), or the problems printed and exit 1."""
-    from ..deadlines import calendar_for
-    from ..errors import ConfigError
-
     if need_campaign or campaign_path is not None:
         opened = open_campaign_or_fail(campaign_path, holidays=holidays, calendar=True)
         return opened.campaign, opened.calendar
@@ -61,9 +63,6 @@ def calendar() -> None:
 @calendar.command(help=_("check"))
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=str))
 def check(files: tuple[str, ...]) -> None:
-    from ..calendar import WorkCalendar, load_holiday_file
-    from ..errors import ConfigError
-
     problems, loaded = [], []
     for f in files:
         try:
@@ -88,9 +87,6 @@ def check(files: tuple[str, ...]) -> None:
 @click.option("--campaign", type=click.Path(path_type=str), default=None, help=_("campaign"))
 @format_option("text", "json")
 def show(year: int, holidays: tuple[str, ...], campaign: str | None, fmt: str) -> None:
-    from ..present.calendar import no_special, source_line, year_table
-    from ..text import table_lines
-
     _camp, cal = open_calendar(campaign, holidays, need_campaign=False)
     days = cal.year_days(year)
     if fmt == "json":
@@ -119,8 +115,6 @@ def show(year: int, holidays: tuple[str, ...], campaign: str | None, fmt: str) -
 @format_option("text", "json")
 def due(start: date, days: int, unit: str, holidays: tuple[str, ...], campaign: str | None,
         fmt: str) -> None:
-    from ..present.calendar import due_line
-
     _camp, cal = open_calendar(campaign, holidays, need_campaign=False)
     result = cal.due(start, days, unit)
     if fmt == "json":
@@ -135,10 +129,6 @@ def due(start: date, days: int, unit: str, holidays: tuple[str, ...], campaign: 
 @holidays_option
 @format_option("table", "json")
 def deadlines(campaign: str | None, holidays: tuple[str, ...], fmt: str) -> None:
-    from ..deadlines import campaign_event_dates, rules
-    from ..present.calendar import deadline_table
-    from ..text import table_lines
-
     camp, cal = open_calendar(campaign, holidays, need_campaign=True)
     known = campaign_event_dates(camp)
     found = rules(camp)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import click
 
+from ..present.checklist import checklist_json, checklist_markdown, checklist_table
 from ._common import echo_json, format_option, open_campaign_or_fail
 
 
@@ -16,8 +17,6 @@ from ._common import echo_json, format_option, open_campaign_or_fail
 @click.option("--strict", is_flag=True, help="插件问题视为错误 / plugin problems are errors")
 @click.pass_context
 def checklist(ctx: click.Context, campaign: str | None, fmt: str, strict: bool) -> None:
-    from ..present.checklist import checklist_json, checklist_markdown, checklist_table
-
     merged = open_campaign_or_fail(campaign, ctx, strict=strict, warnings=True,
                                    fmt=fmt).checklist
     data = checklist_json(merged)

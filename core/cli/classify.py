@@ -6,6 +6,11 @@ import sys
 
 import click
 
+from ..classify import check_findings
+from ..classify import classify as run
+from ..errors import ConfigError
+from ..present.results import result_lines
+from ..yamlload import load_file
 from ._common import (
     EXIT_INVALID,
     echo_config_warnings,
@@ -25,12 +30,6 @@ from ._common import (
 @format_option("text", "json")
 @click.option("--strict", is_flag=True, help="插件问题视为错误 / plugin problems are errors")
 def classify(findings: str, campaign: str | None, fmt: str, strict: bool) -> None:
-    from ..classify import check_findings
-    from ..classify import classify as run
-    from ..errors import ConfigError
-    from ..present.results import result_lines
-    from ..yamlload import load_file
-
     opened = open_campaign_or_fail(campaign, strict=strict, fmt=fmt)
     config, camp, checklist = opened.config, opened.campaign, opened.checklist
     try:

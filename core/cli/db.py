@@ -7,6 +7,9 @@ import sys
 import click
 
 from ..i18n import translator
+from ..store import StoreError, head_revision, resolve_url, safe_url
+from ..store import status as store_status
+from ..store import upgrade as do_upgrade
 from ..text import pairs_lines
 from ._common import EXIT_INVALID, db_url, echo_json, echo_problems, format_option
 
@@ -39,9 +42,6 @@ def db() -> None:
 @db.command(help=_("upgrade"))
 @click.pass_context
 def upgrade(ctx: click.Context) -> None:
-    from ..store import StoreError, head_revision, resolve_url, safe_url
-    from ..store import upgrade as do_upgrade
-
     url = resolve_url(db_url(ctx))
     try:
         applied = do_upgrade(url)
@@ -59,8 +59,6 @@ def upgrade(ctx: click.Context) -> None:
 @format_option("text", "json")
 @click.pass_context
 def status(ctx: click.Context, fmt: str) -> None:
-    from ..store import status as store_status
-
     info = store_status(db_url(ctx))
     problem = info.pop("problem")
     if fmt == "json":

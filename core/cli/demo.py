@@ -20,7 +20,25 @@ from pathlib import Path
 
 import click
 
+from jointcheck.examples import example_path
+
+from ..classify import classify, item_applies
+from ..draw.service import DrawError, commit, display_rows, list_draws, run_draw
 from ..i18n import translator
+from ..libraries.importer import import_file
+from ..libraries.messages import LibraryError
+from ..libraries.queries import find_row
+from ..libraries.sample import write_sample
+from ..present.checklist import checklist_table
+from ..present.draw import team_table
+from ..present.plugins import plugin_lines
+from ..present.results import result_lines
+from ..records.results import settle
+from ..records.service import RecordError, answers_from_file, list_tasks, submit, task_id_for
+from ..reports import default_name, write_report
+from ..reports.publish import publish
+from ..store import StoreError, open_store, resolve_url, safe_url, upgrade
+from ..validate import validate_all
 from ._common import EXIT_INVALID, cannot_write, command, db_url, echo_problems
 
 _ = translator({
@@ -83,15 +101,6 @@ def _step(n: int, key: str) -> None:
 @click.option("--seed", default=None, help="抽取种子（默认随机生成）/ draw seed (default: fresh)")
 @click.pass_context
 def demo(ctx: click.Context, outdir: Path, targets: int, officers: int, seed: str | None) -> None:
-    from jointcheck.examples import example_path
-
-    from ..classify import classify
-    from ..present.checklist import checklist_table
-    from ..present.draw import team_table
-    from ..present.plugins import plugin_lines
-    from ..present.results import result_lines
-    from ..validate import validate_all
-
     _step(1, "s_validate")
     # one load serves every step: the plugins, the merged checklist and the draw's campaign
     config, checklists = validate_all([example_path()])
@@ -111,12 +120,6 @@ def demo(ctx: click.Context, outdir: Path, targets: int, officers: int, seed: st
     click.echo(checklist_table(merged))
 
     _step(4, "s_libraries")
-    from ..draw.service import DrawError, commit, display_rows, run_draw
-    from ..libraries.importer import import_file
-    from ..libraries.messages import LibraryError
-    from ..libraries.sample import write_sample
-    from ..store import StoreError, open_store, resolve_url, safe_url, upgrade
-
     url = resolve_url(db_url(ctx))
     click.echo(_("store", url=safe_url(url)))
     try:
@@ -141,7 +144,6 @@ def demo(ctx: click.Context, outdir: Path, targets: int, officers: int, seed: st
                      unchanged=report.unchanged))
 
     _step(5, "s_draw")
-    from ..draw.service import list_draws
 
     earlier = list_draws(engine, campaign.id)
     if earlier:  # a campaign draws once: show its draw again rather than drawing anew
@@ -176,7 +178,6 @@ def demo(ctx: click.Context, outdir: Path, targets: int, officers: int, seed: st
     click.echo("\n".join(result_lines(result, merged)))
 
     _step(7, "s_app")
-    from ..records.service import task_id_for
 
     task = task_id_for(record.id, record.result["targets"][0]["seq"])
     if sys.stdin.isatty() and sys.stdout.isatty():
@@ -194,10 +195,6 @@ def demo(ctx: click.Context, outdir: Path, targets: int, officers: int, seed: st
 
 def _referrals_and_status(ctx, engine, checklist, host, task, finding, outdir: Path) -> None:
     """Submit the sample finding (unless the app did), write the letters, print the status."""
-    from jointcheck.examples import example_path
-
-    from ..records.service import RecordError, answers_from_file, list_tasks, submit
-
     (found,) = list_tasks(engine, task_ids=[task])
     if found.version == 0:
         answers = answers_from_file(dict(finding, inspected_on="2020-07-15"), checklist)
@@ -220,11 +217,7 @@ def _referrals_and_status(ctx, engine, checklist, host, task, finding, outdir: P
 def _reports(engine, checklist, task: str, finding: dict, host, outdir: Path) -> None:
     """Submit the sample finding as the first task's record (unless the app submitted one),
     settle the campaign's results, write the publication folder, then the four reports."""
-    from ..records.results import settle
     from ..records.service import SUBMITTED, RecordError, answers_from_file, get_task, submit
-    from ..reports import default_name, write_report
-    from ..reports.publish import publish
-
     campaign = checklist.campaign
     try:
         with engine.connect() as conn:
@@ -257,9 +250,6 @@ def _sample_finding(engine, checklist, record, host) -> tuple[dict, dict]:
     """Findings for the first drawn enterprise: for the lead department one problem
     corrected on the spot and one left for follow-up (referred), for the special-equipment
     department one left for follow-up."""
-    from ..classify import item_applies
-    from ..libraries.queries import find_row
-
     code = record.result["targets"][0]["credit_code"]
     with engine.connect() as conn:
         row = find_row(conn, "targets", code)

@@ -8,11 +8,25 @@ from __future__ import annotations
 import json
 import sys
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import click
 
+from ..draw.algorithm import DrawError
+from ..draw.public import public_draw_files, verify_public
+from ..draw.service import commit as do_commit
+from ..draw.service import (
+    display_rows,
+    list_draws,
+    load_draw,
+    read_export,
+    run_draw,
+    verify_files,
+    verify_stored,
+)
 from ..i18n import translator
+from ..present.draw import draws_table, record_lines, team_table, verify_lines
 from ._common import (
     EXIT_INVALID,
     OFFICE,
@@ -138,9 +152,6 @@ def draw() -> None:
 @click.pass_context
 def commit(ctx: click.Context, campaign: str | None, seed: str | None, weak_seed: bool,
            fmt: str) -> None:
-    from ..draw.algorithm import DrawError
-    from ..draw.service import commit as do_commit
-
     camp = open_campaign_or_fail(campaign, ctx, warnings=True, fmt=fmt).campaign
     with store_engine(ctx, roles=OFFICE) as engine:
         try:
@@ -175,9 +186,6 @@ def commit(ctx: click.Context, campaign: str | None, seed: str | None, weak_seed
 def run(ctx: click.Context, campaign: str | None, seed: str, no_commitment: bool,
         weak_seed: bool, on_date: str | None, supplementary: bool, reason: str | None,
         count: int | None, fmt: str) -> None:
-    from ..draw.algorithm import DrawError
-    from ..draw.service import display_rows, run_draw
-
     if not supplementary and (reason is not None or count is not None):
         raise click.UsageError(_("supplementary_only"))
     when = _parse_date(on_date)
@@ -202,8 +210,6 @@ def run(ctx: click.Context, campaign: str | None, seed: str, no_commitment: bool
 
 def _print_record(engine: Any, record: Any, names: dict[str, str]) -> None:
     from ..draw.service import display_rows
-    from ..present.draw import record_lines, team_table
-
     click.echo("\n".join([*record_lines(record), "",
                           *team_table(display_rows(engine, record, names))]))
 
@@ -213,7 +219,6 @@ def _print_record(engine: Any, record: Any, names: dict[str, str]) -> None:
 @format_option("text", "json")
 @click.pass_context
 def show(ctx: click.Context, draw_id: int, fmt: str) -> None:
-    from ..draw.algorithm import DrawError
     from ..draw.service import display_rows, load_draw
 
     with store_engine(ctx) as engine:
@@ -234,9 +239,6 @@ def show(ctx: click.Context, draw_id: int, fmt: str) -> None:
 @format_option("table", "json")
 @click.pass_context
 def list_(ctx: click.Context, campaign_id: str | None, fmt: str) -> None:
-    from ..draw.service import list_draws
-    from ..present.draw import draws_table
-
     with store_engine(ctx) as engine:
         if campaign_id is not None:
             campaign_id = campaign_id_or_fail(campaign_id, engine, fmt)
@@ -256,9 +258,6 @@ def list_(ctx: click.Context, campaign_id: str | None, fmt: str) -> None:
               help=_("output"))
 @click.pass_context
 def export(ctx: click.Context, draw_id: int, output: str | None) -> None:
-    from ..draw.algorithm import DrawError
-    from ..draw.service import load_draw
-
     with store_engine(ctx) as engine:
         try:
             record = load_draw(engine, draw_id)
@@ -274,12 +273,6 @@ def export(ctx: click.Context, draw_id: int, output: str | None) -> None:
 
 def _verify_public(folder: str, fmt: str) -> None:
     """``draw verify --public DIR``: every draw of a publication folder, from its files."""
-    from pathlib import Path
-
-    from ..draw.algorithm import DrawError
-    from ..draw.public import public_draw_files, verify_public
-    from ..present.draw import verify_lines
-
     reports = []
     try:
         for path in public_draw_files(Path(folder)):
@@ -316,9 +309,6 @@ def _verify_public(folder: str, fmt: str) -> None:
 def verify(ctx: click.Context, draw_id: int | None, draw_file: str | None,
            targets_file: str | None, officers_file: str | None, public_dir: str | None,
            encoding: str | None, mapping: str | None, fmt: str) -> None:
-    from ..draw.algorithm import DrawError
-    from ..draw.service import read_export, verify_files, verify_stored
-
     from_files = draw_file is not None or targets_file is not None or officers_file is not None
     ways = [from_files, draw_id is not None, public_dir is not None]
     if sum(ways) != 1 or (from_files and None in (draw_file, targets_file, officers_file)):

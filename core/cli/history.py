@@ -7,7 +7,9 @@ import sys
 
 import click
 
+from ..history import import_history
 from ..i18n import translator
+from ..libraries.messages import LibraryError
 from ._common import (
     EXIT_INVALID,
     OFFICE,
@@ -47,9 +49,6 @@ def history() -> None:
 @click.pass_context
 def import_(ctx: click.Context, file: str, encoding: str | None, sheet: str | None,
             mapping: str | None, fmt: str) -> None:
-    from ..history import import_history
-    from ..libraries.messages import LibraryError
-
     with store_engine(ctx, roles=OFFICE) as engine:
         try:
             report = import_history(engine, file, encoding=encoding, mapping=mapping,

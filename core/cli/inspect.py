@@ -8,11 +8,16 @@ runs the app. Textual is imported only here, never by the light commands.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
+from ..errors import problem
 from ..i18n import translator
+from ..records.service import RecordError, list_tasks
+from ..store import StoreError, open_store, resolve_url
+from ..store.access import password_needed
 from ._common import (
     EXIT_INVALID,
     campaign_id_or_fail,
@@ -50,9 +55,6 @@ _ = translator({
 @click.pass_context
 def inspect(ctx: click.Context, task: str | None, officer: str | None,
             campaign: str | None, review: bool) -> None:
-    from ..errors import problem
-    from ..records.service import RecordError, list_tasks
-
     if review and (task is not None or officer is not None):
         raise click.UsageError(_("review_alone", what="TASK" if task is not None
                                  else "--officer"), ctx)
@@ -104,9 +106,6 @@ def _open_or_login(ctx: click.Context) -> tuple[Engine | None, str | None]:
     """The store's Engine; or, for a server store that asks for a password none is
     configured for (URL, PGPASSWORD, .pgpass), None and the URL: the app asks for the
     login itself (docs/deployment.md). Any other problem is printed, exit 1."""
-    from ..store import StoreError, open_store, resolve_url
-    from ..store.access import password_needed
-
     try:
         return open_store(db_url(ctx)), None
     except StoreError as exc:
@@ -117,6 +116,4 @@ def _open_or_login(ctx: click.Context) -> tuple[Engine | None, str | None]:
 
 
 def _is_file(value: str) -> bool:
-    from pathlib import Path
-
     return Path(value).is_file()

@@ -18,13 +18,24 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
+from ..history import history_of
 from ..i18n import translator
-from ..libraries.fields import KEY
+from ..libraries.codes import normalise_code
+from ..libraries.fields import KEY, parse_grade
+from ..libraries.importer import import_file
+from ..libraries.messages import LibraryError, row_problem
+from ..libraries.queries import find_row, list_rows
+from ..libraries.reader import Departments
 from ..present import libraries as P
+from ..present.history import history_table
+from ..store import driver_errors, write_problem
+from ..text import pairs_lines
 from ._common import (
     EXIT_INTERRUPTED,
     EXIT_INVALID,
     OFFICE,
+    command_action,
+    db_url,
     echo_json,
     echo_problems,
     format_option,
@@ -161,11 +172,6 @@ def _run_import(ctx: click.Context, kind: str, file: str, *, encoding: str | Non
                 sheet: str | None, mapping: str | None, skip_invalid: bool,
                 rejects: str | None, allow_check_override: bool, progress: bool | None,
                 fmt: str, replace_missing_columns: bool = False) -> None:
-    from ..libraries.importer import import_file
-    from ..libraries.messages import LibraryError
-    from ..store import driver_errors, write_problem
-    from ._common import command_action, db_url
-
     show_progress = sys.stderr.isatty() if progress is None else progress
     bar = _Progress() if show_progress and fmt == "text" else None
     with store_engine(ctx, roles=OFFICE) as engine:
@@ -228,8 +234,6 @@ officers.add_command(_import_command("officers"))
 
 def _departments() -> Any:
     """The installed plugins' departments, loaded once per command."""
-    from ..libraries.reader import Departments
-
     ctx = click.get_current_context(silent=True)
     if ctx is None:
         return Departments()
@@ -255,8 +259,6 @@ def _rows(ctx: click.Context, kind: str, filters: dict[str, Any], search: str | 
           limit: int | None, qualifications: tuple[str, ...] = ()) -> Iterator[Listing]:
     """The rows a listing shows (core.libraries.queries.list_rows), on a connection open
     while they are read."""
-    from ..libraries.queries import list_rows
-
     with store_engine(ctx) as engine, engine.connect() as conn:
         yield list_rows(conn, kind, filters, search, limit, qualifications)
 
@@ -324,9 +326,6 @@ def _write_rows(kind: str, rows: Listing, fmt: str, show_personal: bool, out: _B
 
 
 def _show(ctx: click.Context, kind: str, key: str, fmt: str, show_personal: bool) -> None:
-    from ..libraries.codes import normalise_code
-    from ..libraries.queries import find_row
-
     value = normalise_code(key)
     with store_engine(ctx) as engine, engine.connect() as conn:
         found = find_row(conn, kind, value)
@@ -339,15 +338,12 @@ def _show(ctx: click.Context, kind: str, key: str, fmt: str, show_personal: bool
                      "updated_at": row["updated_at"]})
         echo_json(data)
         return
-    from ..text import pairs_lines
 
     click.echo("\n".join(pairs_lines(P.show_pairs(kind, row, _department_names(kind)))))
 
 
 def _not_found(kind: str, value: str, fmt: str) -> NoReturn:
     """JC626 (no row with this key) and exit 1."""
-    from ..libraries.messages import row_problem
-
     p = row_problem("JC626", file=KEY[kind], key=P.key_header(kind), value=value)
     if fmt == "json":
         echo_json({"found": False, "errors": [p.to_json()]})
@@ -380,8 +376,6 @@ _search = click.option("--search", default=None, metavar="TEXT", help=_("opt_sea
 def targets_list(ctx: click.Context, status: tuple[str, ...], grade: tuple[str, ...],
                  jurisdiction: str | None, industry: str | None, search: str | None,
                  limit: int | None, fmt: str) -> None:
-    from ..libraries.fields import parse_grade
-
     grades = tuple(parse_grade(g.strip()) for g in grade)
     filters = {"status": status, "risk_grade": grades, "jurisdiction": jurisdiction,
                "industry": industry}
@@ -403,11 +397,6 @@ def targets_show(ctx: click.Context, credit_code: str, fmt: str) -> None:
 @click.pass_context
 def targets_history(ctx: click.Context, credit_code: str, fmt: str) -> None:
     """An enterprise's inspections: every campaign's task and every imported inspection."""
-    from ..history import history_of
-    from ..libraries.codes import normalise_code
-    from ..libraries.queries import find_row
-    from ..present.history import history_table
-
     value = normalise_code(credit_code)
     with store_engine(ctx) as engine, engine.connect() as conn:
         entries = history_of(conn, [value])

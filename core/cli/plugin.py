@@ -7,7 +7,10 @@ from pathlib import Path
 
 import click
 
+from ..cases import outcomes_json, run_cases
+from ..config import load_configuration
 from ..i18n import translator
+from ..scaffold import ScaffoldError, create
 from ._common import EXIT_INVALID, EXIT_OK, echo_json, echo_problems, format_option
 
 _ = translator({
@@ -76,8 +79,6 @@ def plugin() -> None:
               type=click.Path(path_type=Path),
               help="在此目录下创建 / create the package in this directory")
 def new(code: str, name: str, directory: Path) -> None:
-    from ..scaffold import ScaffoldError, create
-
     taken = _installed_code(code.strip())
     if taken is not None:
         click.echo(_("installed", code=code.strip(), plugin=taken[0], name=taken[1]), err=True)
@@ -97,8 +98,6 @@ def new(code: str, name: str, directory: Path) -> None:
 def _installed_code(code: str) -> tuple[str, str] | None:
     """(plugin, department name) when an installed plugin already declares *code* or is
     named *code* (the scaffold names its entry point after the code), else ``None``."""
-    from ..config import load_configuration
-
     config = load_configuration()
     dept = config.departments.get(code)
     if dept is not None:
@@ -121,8 +120,6 @@ def _shown(value) -> str:
                 type=click.Path(path_type=Path, file_okay=False))
 @format_option("text", "json")
 def test_(directory: Path, fmt: str) -> None:
-    from ..cases import outcomes_json, run_cases
-
     outcomes, problems = run_cases(directory)
     if problems:
         if fmt == "json":

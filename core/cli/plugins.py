@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from ..config import load_configuration
 from ..present.plugins import plugin_lines
 from ._common import echo_json, echo_problems, format_option
 
@@ -12,8 +13,6 @@ from ._common import echo_json, echo_problems, format_option
                     "List installed plugins with their departments, hooks and origin.")
 @format_option("text", "json")
 def plugins(fmt: str) -> None:
-    from ..config import load_configuration
-
     config = load_configuration()
     infos = sorted(config.host.infos.values(), key=lambda i: i.name) if config.host else []
     # what belongs to no plugin (e.g. an unknown name in JOINTCHECK_DISABLE_PLUGINS)

@@ -8,6 +8,8 @@ from pathlib import Path
 import click
 
 from ..i18n import translator
+from ..records.service import RecordError
+from ..reports.publish import publish as do_publish
 from ._common import OFFICE, campaign_id_or_fail, fail, store_engine
 
 _ = translator({
@@ -44,9 +46,6 @@ _ = translator({
               metavar="YYYY-MM-DD", help=_("date"))
 @click.pass_context
 def publish(ctx: click.Context, campaign: str, output: Path, columns: Path | None, on) -> None:
-    from ..records.service import RecordError
-    from ..reports.publish import publish as do_publish
-
     day: date | None = on.date() if on else None
     with store_engine(ctx, roles=OFFICE) as engine:
         try:

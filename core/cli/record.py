@@ -13,7 +13,13 @@ from typing import Any
 
 import click
 
+from ..classify import check_findings
+from ..errors import ConfigError
 from ..i18n import translator
+from ..present.records import record_lines, results_lines
+from ..records.service import RecordError, answers_from_file, load_draft, load_version, versions
+from ..text import local_time
+from ..yamlload import load_file
 from ._common import (
     EXIT_INVALID,
     echo_json,
@@ -94,10 +100,6 @@ def record() -> None:
 @click.pass_context
 def show(ctx: click.Context, task: str, version: int | None, campaign: str | None,
          fmt: str) -> None:
-    from ..present.records import record_lines
-    from ..records.service import RecordError, load_draft, load_version, versions
-    from ..text import local_time
-
     host, checklist = plugins_and_checklist(campaign, ctx, reading=True)
     settled: bool | None = None
     unfinished: tuple[int, int] | None = None
@@ -182,11 +184,6 @@ def show(ctx: click.Context, task: str, version: int | None, campaign: str | Non
 
 
 def _load_record_file(path: str, draft, host):
-    from ..classify import check_findings
-    from ..errors import ConfigError
-    from ..records.service import answers_from_file
-    from ..yamlload import load_file
-
     try:
         doc = load_file(path)
     except ConfigError as exc:
@@ -210,7 +207,6 @@ def _load_record_file(path: str, draft, host):
 
 def _store_from_file(ctx: click.Context, task: str, findings: str, campaign: str | None,
                      confirm_date: bool, reason: str | None) -> None:
-    from ..present.records import results_lines
     from ..records.service import RecordError, amend, load_draft, submit
 
     host, checklist = plugins_and_checklist(campaign)

@@ -9,8 +9,28 @@ from pathlib import Path
 import click
 
 from ..clock import today as clock_today
+from ..deadlines import rules
+from ..errors import did_you_mean
 from ..i18n import translator
+from ..letters import file_name, write_docx, write_markdown
 from ..model import STATUSES, STEPS
+from ..present.referrals import _ as text
+from ..present.referrals import (
+    correction_document,
+    letter_document,
+    list_header,
+    list_json,
+    list_row,
+    stale_hint,
+    status_label,
+)
+from ..records.snapshot import load_checklist
+from ..referrals import ReferralError, staleness
+from ..referrals import correct as do_correct
+from ..referrals import draft as do_draft
+from ..referrals import redate as do_redate
+from ..referrals import update as do_update
+from ..text import table_lines
 from ._common import (
     EXIT_INVALID,
     OFFICE,
@@ -93,7 +113,6 @@ def _date_option(name: str, help_key: str, required: bool = False):
 def _check_department(config, code: str | None) -> None:
     if code is None or code in config.departments:
         return
-    from ..errors import did_you_mean
 
     hint = did_you_mean(code, sorted(config.departments))
     click.echo(_("unknown_department", code=code) + (f" — {hint}" if hint else ""), err=True)
@@ -103,8 +122,6 @@ def _check_department(config, code: str | None) -> None:
 
 def checklists_of(engine, refs) -> dict:
     """The checklist snapshots the referrals' records were filled against, by fingerprint."""
-    from ..records.snapshot import load_checklist
-
     out: dict = {}
     with engine.connect() as conn:
         for fp in {r.checklist_fingerprint for r in refs}:
@@ -125,9 +142,6 @@ def referrals() -> None:
 @_date_option("--date", "draft_date")
 @click.pass_context
 def draft(ctx: click.Context, campaign: str, on: date | None) -> None:
-    from ..referrals import ReferralError
-    from ..referrals import draft as do_draft
-
     camp = open_campaign_or_fail(campaign, ctx, calendar=True, reading=True).campaign
     with store_engine(ctx, roles=OFFICE) as engine:
         try:
@@ -162,12 +176,7 @@ def _echo_draft(result) -> None:
 def list_(ctx: click.Context, campaign: str, department: str | None, overdue: bool,
           statuses: tuple[str, ...], on: date | None, limit: int | None,
           holidays: tuple[str, ...], fmt: str) -> None:
-    from ..deadlines import rules
-    from ..present.referrals import _ as text
-    from ..present.referrals import list_header, list_json, list_row
     from ..referrals import DONE, STATUSES, list_referrals, next_due, overdue_condition
-    from ..text import table_lines
-
     opened = open_campaign_or_fail(campaign, ctx, holidays=holidays, calendar=True,
                                    reading=True)
     camp, cal = opened.campaign, opened.calendar
@@ -175,9 +184,6 @@ def list_(ctx: click.Context, campaign: str, department: str | None, overdue: bo
     today = on or clock_today()
     wanted = statuses or (tuple(s for s in STATUSES if s not in DONE) if overdue else ())
     found = rules(camp)
-    from ..present.referrals import stale_hint
-    from ..referrals import staleness
-
     with store_engine(ctx) as engine:
         refs = list_referrals(engine, campaign_id=camp.id, department=department,
                               statuses=wanted, where=overdue_condition(found, cal, camp, today)
@@ -222,10 +228,6 @@ def list_(ctx: click.Context, campaign: str, department: str | None, overdue: bo
 @click.pass_context
 def update(ctx: click.Context, referral_id: int, status: str, on: date, note: str | None,
            case_no: str | None) -> None:
-    from ..present.referrals import status_label
-    from ..referrals import ReferralError
-    from ..referrals import update as do_update
-
     with store_engine(ctx, roles=("office", "department")) as engine:
         try:
             ref = do_update(engine, referral_id, status, on, note=note, case_no=case_no)
@@ -241,10 +243,6 @@ def update(ctx: click.Context, referral_id: int, status: str, on: date, note: st
 @click.option("--reason", required=True, help=_("reason"))
 @click.pass_context
 def redate(ctx: click.Context, referral_id: int, status: str, on: date, reason: str) -> None:
-    from ..present.referrals import status_label
-    from ..referrals import ReferralError
-    from ..referrals import redate as do_redate
-
     with store_engine(ctx) as engine:
         try:
             do_redate(engine, referral_id, status, on, reason)
@@ -313,12 +311,7 @@ def _letter_options(command):
 @_letter_options
 def letter(ctx: click.Context, campaign: str, department: str | None, fmt: str, output: Path,
            on: date | None, holidays: tuple[str, ...]) -> None:
-    from ..deadlines import rules
-    from ..letters import file_name, write_docx, write_markdown
-    from ..present.referrals import letter_document
     from ..referrals import SENDER, ReferralError, assign_letters
-    from ..referrals import draft as do_draft
-
     camp, cal, settings, on, pattern = _letter_setup(ctx, campaign, department, on, holidays)
     with store_engine(ctx, roles=OFFICE) as engine:
         try:
@@ -346,11 +339,7 @@ def letter(ctx: click.Context, campaign: str, department: str | None, fmt: str, 
 @_letter_options
 def correct(ctx: click.Context, campaign: str, department: str | None, fmt: str,
             output: Path, on: date | None, holidays: tuple[str, ...]) -> None:
-    from ..letters import file_name, write_docx, write_markdown
-    from ..present.referrals import correction_document
     from ..referrals import SENDER, ReferralError
-    from ..referrals import correct as do_correct
-
     camp, _cal, settings, on, pattern = _letter_setup(ctx, campaign, department, on, holidays)
     with store_engine(ctx, roles=OFFICE) as engine:
         try:

@@ -8,6 +8,8 @@ from pathlib import Path
 import click
 
 from ..i18n import translator
+from ..records.service import RecordError
+from ..reports import FORMATS, default_name, write_report
 from ._common import campaign_id_or_fail, cannot_write, fail, store_engine
 
 _ = translator({
@@ -61,9 +63,6 @@ _ = translator({
 @click.pass_context
 def report(ctx: click.Context, kind: str, campaign: str, fmt: str | None, output: str | None,
            task: str | None, show_personal: bool) -> None:
-    from ..records.service import RecordError
-    from ..reports import FORMATS, default_name, write_report
-
     if task is not None and kind != "record":
         raise click.UsageError(_("task_only"))
     if show_personal and kind != "officers":

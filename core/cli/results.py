@@ -8,6 +8,17 @@ from typing import TYPE_CHECKING
 import click
 
 from ..i18n import translator
+from ..present.consolidation import (
+    legend,
+    override_lines,
+    plugin_lines,
+    results_header,
+    results_row,
+)
+from ..records.results import campaign_checklist, load, publication_warning, set_result
+from ..records.results import settle as do_settle
+from ..records.service import RecordError
+from ..text import table_lines
 from ._common import (
     OFFICE,
     campaign_id_or_fail,
@@ -66,10 +77,6 @@ def results() -> None:
 @format_option("table", "json")
 @click.pass_context
 def list_(ctx: click.Context, campaign: str, fmt: str) -> None:
-    from ..present.consolidation import legend, plugin_lines, results_header, results_row
-    from ..records.results import campaign_checklist, load
-    from ..text import table_lines
-
     with store_engine(ctx) as engine:
         rows = load(engine, campaign_id_or_fail(campaign, engine, fmt))
     if fmt == "json":
@@ -103,10 +110,6 @@ def list_(ctx: click.Context, campaign: str, fmt: str) -> None:
 @click.pass_context
 def set_(ctx: click.Context, task: str, department: str | None, result: int | None,
          reason: str, add: tuple[str, ...], remove: tuple[str, ...]) -> None:
-    from ..present.consolidation import override_lines
-    from ..records.results import publication_warning, set_result
-    from ..records.service import RecordError
-
     with store_engine(ctx, roles=OFFICE) as engine:
         try:
             row = set_result(engine, task, reason=reason, department=department,
@@ -137,9 +140,6 @@ def set_(ctx: click.Context, task: str, department: str | None, result: int | No
 @click.option("--allow-missing", is_flag=True, help=_("allow_missing"))
 @click.pass_context
 def settle(ctx: click.Context, campaign: str, allow_missing: bool) -> None:
-    from ..records.results import settle as do_settle
-    from ..records.service import RecordError
-
     with store_engine(ctx, roles=OFFICE) as engine:
         try:
             done = do_settle(engine, campaign_id_or_fail(campaign, engine), allow_missing=allow_missing)

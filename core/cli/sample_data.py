@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from ..i18n import translator
+from ..libraries.sample import campaign_specs, write_sample
 from ._common import cannot_write
 
 _ = translator({
@@ -37,8 +38,6 @@ _ = translator({
               help=_("opt_campaign"))
 def sample_data(n_targets: int, n_officers: int, seed: str, outdir: str,
                 campaign: str | None) -> None:
-    from ..libraries.sample import campaign_specs, write_sample
-
     departments, attributes = campaign_specs((), None) if campaign is None else ([], [])
     if campaign is not None:
         from ._common import open_campaign_or_fail

@@ -6,6 +6,8 @@ import sys
 
 import click
 
+from jointcheck import schemas
+
 from ..i18n import translator
 from ._common import EXIT_USAGE
 
@@ -18,13 +20,11 @@ _ = translator({
                     "Print a JSON Schema; without NAME, list them.")
 @click.argument("name", required=False)
 def schema(name: str | None) -> None:
-    from jointcheck.schemas import NAMES, load_schema, schema_text
-
     if name is None:
-        for n in NAMES:
-            click.echo(f"{n}\t{load_schema(n)['$id']}\t{load_schema(n).get('title', '')}")
+        for n in schemas.NAMES:
+            click.echo(f"{n}\t{schemas.load_schema(n)['$id']}\t{schemas.load_schema(n).get('title', '')}")
         return
-    if name not in NAMES:
-        click.echo(_("unknown", name=name, names=", ".join(NAMES)), err=True)
+    if name not in schemas.NAMES:
+        click.echo(_("unknown", name=name, names=", ".join(schemas.NAMES)), err=True)
         sys.exit(EXIT_USAGE)
-    click.echo(schema_text(name), nl=False)
+    click.echo(schemas.schema_text(name), nl=False)

@@ -7,6 +7,8 @@ from datetime import date
 import click
 
 from ..i18n import translator
+from ..present.status import status_lines
+from ..status import campaign_status
 from ._common import (
     echo_json,
     format_option,
@@ -41,8 +43,6 @@ def _as_of(_ctx: click.Context, _param: click.Parameter, value: str | None) -> d
 @click.pass_context
 def status(ctx: click.Context, campaign: str, within: int, as_of: date | None,
            holidays: tuple[str, ...], fmt: str) -> None:
-    from ..present.status import status_lines
-    from ..status import campaign_status
     opened = open_campaign_or_fail(campaign, ctx, holidays=holidays, calendar=True,
                                    reading=True, fmt=fmt)
     camp, cal, names = opened.campaign, opened.calendar, opened.department_names

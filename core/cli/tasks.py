@@ -5,6 +5,9 @@ from __future__ import annotations
 import click
 
 from ..i18n import translator
+from ..present.records import task_header, task_row
+from ..records.service import applicable_counts, list_tasks
+from ..text import table_lines
 from ._common import campaign_id_or_fail, echo_json, fail, format_option, store_engine
 
 _ = translator({
@@ -35,10 +38,6 @@ def tasks() -> None:
 @click.pass_context
 def list_(ctx: click.Context, campaign: str | None, draw_id: int | None, officer: str | None,
           statuses: tuple[str, ...], fmt: str) -> None:
-    from ..present.records import task_header, task_row
-    from ..records.service import applicable_counts, list_tasks
-    from ..text import table_lines
-
     with store_engine(ctx) as engine:
         if campaign is not None:
             campaign = campaign_id_or_fail(campaign, engine, fmt)

@@ -7,6 +7,8 @@ import sys
 import click
 
 from ..i18n import translator
+from ..store.access import AccessError, add_user, role_text
+from ..text import local_time, table_lines
 from ._common import (
     EXIT_INVALID,
     OFFICE,
@@ -62,8 +64,6 @@ def users() -> None:
 @click.pass_context
 def add(ctx: click.Context, login: str, role: str, cert_no: str | None,
         department: str | None) -> None:
-    from ..store.access import AccessError, add_user, role_text
-
     password = _read_password(login)
     with store_engine(ctx, roles=OFFICE) as engine:
         try:
@@ -82,8 +82,6 @@ def add(ctx: click.Context, login: str, role: str, cert_no: str | None,
 @click.pass_context
 def list_(ctx: click.Context, fmt: str) -> None:
     from ..store.access import AccessError, list_users, role_text
-    from ..text import local_time, table_lines
-
     with store_engine(ctx) as engine:
         try:
             found = list_users(engine)

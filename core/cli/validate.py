@@ -8,6 +8,7 @@ import click
 
 from ..errors import Verdict
 from ..i18n import translator
+from ..validate import validate_all
 from ._common import (
     EXIT_INVALID,
     db_url,
@@ -37,8 +38,6 @@ _ = translator({
 @click.option("--strict", is_flag=True, help=_("help_strict"))
 @click.pass_context
 def validate(ctx: click.Context, paths: tuple[str, ...], fmt: str, strict: bool) -> None:
-    from ..validate import validate_all
-
     config, _checklists = validate_all(paths, strict=strict)
     if db_url(ctx) is not None:  # given the store: items changed under submitted records
         from ..records.drift import drift_problems  # the store is heavy: principle 8

@@ -13,6 +13,8 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Label, Select
 
+from jointcheck.core.present.inspection import corrections_of
+
 from ..text import _, localise
 from .form import OkCancelModal
 
@@ -93,8 +95,6 @@ class FactsModal(OkCancelModal[dict[str, Any]]):
         return out
 
     def accept(self) -> None:
-        from jointcheck.core.present.inspection import corrections_of
-
         values = self.values()
         if isinstance(values, str):
             self.show_error(values)

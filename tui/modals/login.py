@@ -8,10 +8,14 @@ from __future__ import annotations
 import os
 
 from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label
+
+from jointcheck.core.store import StoreError, open_store
+from jointcheck.core.store.access import login_name
 
 from ..text import _, localise
 from .form import OkCancelModal
@@ -25,10 +29,6 @@ class LoginModal(OkCancelModal[Engine]):
     BINDINGS = [Binding("escape", "cancel", "cancel", id="login_cancel")]
 
     def __init__(self, url: str):
-        from sqlalchemy.engine import make_url
-
-        from jointcheck.core.store.access import login_name
-
         super().__init__()
         localise(self)
         self.url = url
@@ -54,8 +54,6 @@ class LoginModal(OkCancelModal[Engine]):
         self.query_one("#login-password" if self.user else "#login-user", Input).focus()
 
     def accept(self) -> None:
-        from sqlalchemy.engine import make_url
-
         user = self.query_one("#login-user", Input).value.strip()
         password = self.query_one("#login-password", Input).value
         if not user or not password:
@@ -68,8 +66,6 @@ class LoginModal(OkCancelModal[Engine]):
                         thread=True, exclusive=True, group="login")
 
     def _connect(self, url: str) -> None:
-        from jointcheck.core.store import StoreError, open_store
-
         try:
             engine = open_store(url)
         except StoreError as exc:

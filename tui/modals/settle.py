@@ -12,6 +12,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Checkbox, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from jointcheck.core.errors import problem
 from jointcheck.core.present.records import task_status
 
 from ..text import _, localise
@@ -31,8 +32,6 @@ class SettleModal(OkCancelModal[bool]):
         self.todo, self.already, self.missing = todo, already, missing
 
     def compose(self) -> ComposeResult:
-        from jointcheck.core.errors import problem
-
         with Vertical(id="dialog", classes="settle-dialog"):
             yield Label(_("settle_title"), id="dialog-title")
             yield Static(folded([(_("settle_ready", todo=self.todo, already=self.already),

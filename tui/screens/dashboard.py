@@ -12,6 +12,17 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 
+from jointcheck.core.deadlines import calendar_for
+from jointcheck.core.errors import ConfigError
+from jointcheck.core.present.status import (
+    as_of_line,
+    due_header,
+    due_rows,
+    pending_rows,
+    stage_rows,
+)
+from jointcheck.core.status import campaign_status
+
 from ..session import session_of
 from ..text import _, localise
 from ..widgets.footer import FittingFooter
@@ -43,8 +54,6 @@ class DashboardScreen(Screen):
         yield FittingFooter()
 
     def on_mount(self) -> None:
-        from jointcheck.core.present.status import due_header
-
         self.title = _("dashboard_title")
         self.sub_title = self.campaign.document_number or self.campaign.id
         self.query_one("#stages", DataTable).add_columns("", "", "")
@@ -56,10 +65,6 @@ class DashboardScreen(Screen):
 
     @work(thread=True, group="dashboard", exclusive=True)
     def load(self) -> None:
-        from jointcheck.core.deadlines import calendar_for
-        from jointcheck.core.errors import ConfigError
-        from jointcheck.core.status import campaign_status
-
         app = session_of(self)
         try:
             calendar = calendar_for(self.campaign)
@@ -72,8 +77,6 @@ class DashboardScreen(Screen):
         self.app.call_from_thread(self._loaded, found, warnings)
 
     def _loaded(self, found: Status, warnings: list[str]) -> None:
-        from jointcheck.core.present.status import as_of_line, due_rows, pending_rows, stage_rows
-
         self.status = found
         self.query_one("#as-of", Static).update(as_of_line(found))
         # what a change left to do, with the command that resolves it (as jointcheck status)

@@ -12,6 +12,7 @@ import time
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -19,7 +20,9 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import OptionList, Static
 
+from jointcheck.core.errors import problem
 from jointcheck.core.present.inspection import (
+    correctable_facts,
     escort_text,
     header_pairs,
     legal_sections,
@@ -27,18 +30,27 @@ from jointcheck.core.present.inspection import (
     referral_summary,
     visit_pairs,
 )
-from jointcheck.core.present.records import result_label, status_label
+from jointcheck.core.present.records import outcome_label, result_label, results_lines, status_label
+from jointcheck.core.present.team import member_text
 from jointcheck.core.records.opinion import draft_opinion
 from jointcheck.core.records.service import (
     AMENDING,
     OUTCOMES,
     Answer,
+    RecordError,
     field_key,
     item_key,
+    start_amendment,
+    submit,
 )
-from jointcheck.core.text import flow
+from jointcheck.core.text import flow, local_time
 
 from ...core.clock import today as clock_today
+from ..modals.conflict import ConflictModal
+from ..modals.form import ChoiceModal, FormModal
+from ..modals.pick import PickModal
+from ..modals.submit import SubmitModal
+from ..modals.text import TextModal
 from ..saving import Busy, Conflict, JobDone, JobFailed, Rejected, Saved, Saver, Saving
 from ..session import InspectionReady, Loaded, OpenTask, Session, ShowRecord, session_of
 from ..text import _, localise
@@ -211,8 +223,6 @@ class InspectionScreen(Screen):
         self.query_one("#visit", Static).update("   ".join(parts))
 
     def _render_results(self) -> None:
-        from jointcheck.core.present.records import results_lines
-
         shown = self.loaded.shown
         if shown is not None:
             lines = results_lines(shown.results, self.draft.checklist)
@@ -228,7 +238,6 @@ class InspectionScreen(Screen):
         item = self.items.current
         if item is None:
             return
-        from rich.text import Text
 
         text = Text()
         for n, (heading, body) in enumerate(legal_sections(item, self.draft.checklist)):
@@ -303,7 +312,6 @@ class InspectionScreen(Screen):
     def action_note(self) -> None:
         if self.readonly:
             return
-        from ..modals.text import TextModal
 
         item = self.items.current
         if item is None:
@@ -322,14 +330,10 @@ class InspectionScreen(Screen):
         self.app.push_screen(TextModal(_("note_title", title=item.title), note, changed))
 
     def action_opinion(self) -> None:
-        from ..modals.text import TextModal
-
         self.app.push_screen(TextModal(_("opinion_title"), self.opinion(),
                                        lambda text: self.set_field("opinion", text)))
 
     def action_remarks(self) -> None:
-        from ..modals.text import TextModal
-
         self.app.push_screen(TextModal(_("remarks_title"), self.draft.field("remarks") or "",
                                        lambda text: self.set_field("remarks", text)))
 
@@ -338,8 +342,6 @@ class InspectionScreen(Screen):
         return stored if stored is not None else draft_opinion(self.draft)
 
     def action_date(self) -> None:
-        from ..modals.form import FormModal
-
         current = self.draft.field("inspected_on") or clock_today().isoformat()
 
         def check(values: dict[str, str]) -> str | None:
@@ -357,10 +359,6 @@ class InspectionScreen(Screen):
                              done)
 
     def action_outcome(self) -> None:
-        from jointcheck.core.present.records import outcome_label
-
-        from ..modals.form import ChoiceModal
-
         def done(value: str | None) -> None:
             if value:
                 self.set_field("outcome", value)
@@ -370,8 +368,6 @@ class InspectionScreen(Screen):
                                          self.draft.outcome), done)
 
     def action_escort(self) -> None:
-        from ..modals.form import FormModal
-
         escort = self.draft.field("escort") or {}
 
         def done(values: dict[str, str] | None) -> None:
@@ -390,8 +386,6 @@ class InspectionScreen(Screen):
             ("position", _("escort_position"), escort.get("position", ""))]), done)
 
     def action_facts(self) -> None:
-        from jointcheck.core.present.inspection import correctable_facts
-
         from ..modals.facts import FactsModal, shown
 
         facts = correctable_facts(self.draft)
@@ -411,10 +405,6 @@ class InspectionScreen(Screen):
         self.app.push_screen(FactsModal(facts), done)
 
     def action_officers(self) -> None:
-        from jointcheck.core.present.team import member_text
-
-        from ..modals.pick import PickModal
-
         present = set(self.draft.officers_present())
         names = {d.code: d.name for d in self.draft.checklist.departments}
         choices = [(m.cert_no, member_text({"name": m.name, "cert_no": m.cert_no,
@@ -435,8 +425,6 @@ class InspectionScreen(Screen):
             self.toggle_class("-hide-legal")
 
     def action_submit(self) -> None:
-        from ..modals.submit import SubmitModal
-
         self.app.push_screen(SubmitModal(self.draft, self.opinion()), self._submit_chosen)
 
     def _submit_chosen(self, choice: tuple[str, object] | None) -> None:
@@ -446,7 +434,6 @@ class InspectionScreen(Screen):
         if what == "jump":
             self.jump_to(str(arg))
             return
-        from jointcheck.core.records.service import submit
 
         app, draft = self.session, self.draft
         assert self.saver is not None
@@ -471,11 +458,7 @@ class InspectionScreen(Screen):
             self.action_officers()
 
     def action_amend(self) -> None:
-        from ..modals.form import FormModal
-
         def check(values: dict[str, str]) -> str | None:
-            from jointcheck.core.errors import problem
-
             return None if values["reason"] else problem("JC816").message
 
         def done(values: dict[str, str] | None) -> None:
@@ -487,8 +470,6 @@ class InspectionScreen(Screen):
 
     @work(thread=True, group="amend")
     def _start_amendment(self, reason: str) -> None:
-        from jointcheck.core.records.service import RecordError, start_amendment
-
         try:
             start_amendment(self.session.engine, self.draft.task.id, reason,
                             actor=self.session.actor)
@@ -500,8 +481,6 @@ class InspectionScreen(Screen):
     def action_history(self) -> None:
         """Choose a submitted version to read (read-only, over the checklist it was filled
         against); escape comes back here."""
-        from ..modals.form import ChoiceModal
-
         history = self.loaded.history
         shown = self.loaded.shown.version if self.loaded.shown else None
 
@@ -623,8 +602,6 @@ class InspectionScreen(Screen):
         self.notify("\n".join(p.message for p in problems), severity="error", timeout=8)
 
     def _conflict(self, key: str, mine: Any, theirs: Answer) -> None:
-        from ..modals.conflict import ConflictModal
-
         def chosen(which: str | None) -> None:
             assert self.saver is not None
             if which == "mine":
@@ -658,8 +635,6 @@ def legal_title() -> str:
 
 
 def _version_text(v) -> str:
-    from jointcheck.core.text import local_time
-
     return _("version", n=v.version, at=local_time(v.submitted_at), by=v.submitted_by,
              reason=_("reason_part", r=v.reason) if v.reason else "")
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
+from sqlalchemy.exc import SQLAlchemyError
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -22,6 +23,31 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from jointcheck.core.errors import problem
+from jointcheck.core.i18n import get_lang
+from jointcheck.core.present.consolidation import _ as consolidation_text
+from jointcheck.core.present.consolidation import (
+    legend,
+    override_lines,
+    problem_lines,
+    results_header,
+    results_row,
+    review_counts,
+    settled_cell,
+    target_blocks,
+)
+from jointcheck.core.present.records import status_label
+from jointcheck.core.records.results import (
+    campaign_checklist,
+    load,
+    publication_warning,
+    set_result,
+    settle,
+)
+from jointcheck.core.records.service import RecordError, _busy, get_task, list_tasks
+
+from ..modals.override import OverrideModal
+from ..modals.settle import SettleModal
 from ..session import Session, session_of
 from ..text import _, localise
 from ..widgets.footer import FittingFooter
@@ -40,10 +66,6 @@ NARROW_BELOW = 100  # columns: the app's -narrow layout (InspectApp.HORIZONTAL_B
 def store_failure(exc: BaseException) -> list[str] | None:
     """The sentences for a store error (busy, amended meanwhile, refused), or None when
     *exc* is not the store's (then it is a bug: the crash handler takes it)."""
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from jointcheck.core.records.service import RecordError, _busy
-
     if isinstance(exc, RecordError):
         return [problem_text(p) for p in exc.problems]
     if isinstance(exc, SQLAlchemyError):
@@ -53,8 +75,6 @@ def store_failure(exc: BaseException) -> list[str] | None:
 
 def problem_text(p: Problem) -> str:
     """The message, its code and the hint in one sentence (the app's wording of a problem)."""
-    from jointcheck.core.i18n import get_lang
-
     zh = get_lang() == "zh"
     head = f"{p.message}（{p.code}）" if zh else f"{p.message} ({p.code})"
     return head + ("。" if zh else ". ") + p.hint if p.hint else head
@@ -67,8 +87,6 @@ def _first_line(exc: BaseException) -> str:
 
 def latest_campaign(engine: Any) -> str | None:
     """The campaign of the newest draw in the store (the review's default)."""
-    from jointcheck.core.records.service import list_tasks
-
     tasks = list_tasks(engine)
     return max(tasks, key=lambda t: (t.draw_id, t.seq)).campaign_id if tasks else None
 
@@ -134,8 +152,6 @@ class ReviewScreen(FilteredList, _Loading):
 
     @work(thread=True, group="review", exclusive=True)
     def load(self) -> None:
-        from jointcheck.core.records.results import campaign_checklist, load
-
         app = self.session
         try:
             campaign = self.campaign or latest_campaign(app.engine)
@@ -147,11 +163,6 @@ class ReviewScreen(FilteredList, _Loading):
         self.app.call_from_thread(self._loaded, campaign, rows, checklist)
 
     def _loaded(self, campaign: str | None, rows: list[Consolidated], checklist: Any) -> None:
-        from jointcheck.core.present.consolidation import (
-            legend,
-            review_counts,
-        )
-
         self.campaign, self.rows, self.ready = campaign, rows, True
         if checklist is not None and checklist.campaign is not None:
             c = checklist.campaign
@@ -180,8 +191,6 @@ class ReviewScreen(FilteredList, _Loading):
     def _columns(self, table: DataTable) -> None:
         """The columns; below 100 columns the name, 处理结果 and the settled state are cut
         to fit 80 (the details show them whole)."""
-        from jointcheck.core.present.consolidation import results_header
-
         narrow = self._columns_narrow = self._narrow()
         labels = results_header(self.departments, review=True)
         widths: dict[int, int] = {1: 12, len(labels) - 2: 10, len(labels) - 1: 8} \
@@ -190,8 +199,6 @@ class ReviewScreen(FilteredList, _Loading):
             table.add_column(label, width=widths.get(n))
 
     def _fill(self) -> None:
-        from jointcheck.core.present.consolidation import results_row
-
         words = self.query_one(Input).value.lower().split()
         table = self.query_one(DataTable)
         keep = table.cursor_row
@@ -223,8 +230,6 @@ class ReviewScreen(FilteredList, _Loading):
     # -- settling -------------------------------------------------------------------------
 
     def action_settle(self) -> None:
-        from ..modals.settle import SettleModal
-
         if not self.ready or not self.campaign:
             return
         todo = [r for r in self.rows if r.submitted and not r.is_settled]
@@ -242,8 +247,6 @@ class ReviewScreen(FilteredList, _Loading):
 
     @work(thread=True, group="settle", exclusive=True)
     def settle(self, allow_missing: bool) -> None:
-        from jointcheck.core.records.results import settle
-
         app = self.session
         assert self.campaign is not None
         try:
@@ -309,8 +312,6 @@ class ReviewRecordScreen(_Loading):
     @work(thread=True, group="record", exclusive=True)
     def load(self, notice: tuple[str, str] | None = None) -> None:
         from jointcheck.core.records.results import load
-        from jointcheck.core.records.service import get_task
-
         app = self.session
         try:
             with app.engine.connect() as conn:
@@ -324,13 +325,6 @@ class ReviewRecordScreen(_Loading):
             self.app.call_from_thread(self.app.notify, notice[0], severity=notice[1])
 
     def _loaded(self, row: Consolidated) -> None:
-        from jointcheck.core.present.consolidation import (
-            override_lines,
-            problem_lines,
-            settled_cell,
-            target_blocks,
-        )
-
         self.row = row
         t = row.task
         self.query_one("#record-heading", Static).update(_(
@@ -375,8 +369,6 @@ class ReviewRecordScreen(_Loading):
         return None if option.id == JOINT else option.id
 
     def target_name(self, code: str | None) -> str:
-        from jointcheck.core.present.consolidation import _ as consolidation_text
-
         return self.names().get(code, code) if code else consolidation_text("joint")
 
     def block(self, code: str | None) -> dict[str, Any]:
@@ -391,7 +383,6 @@ class ReviewRecordScreen(_Loading):
             return False
         if self.row.submitted and self.row.checklist and self.row.results:
             return True
-        from jointcheck.core.errors import problem
 
         self.notify(problem_text(problem("JC841", task=self.task_id)), severity="warning")
         return False
@@ -440,8 +431,6 @@ class ReviewRecordScreen(_Loading):
 
     def _ask(self, kind: str, code: str | None, title: str, choices: list[tuple[str, str]],
              current: str, reason: str = "", error: str = "") -> None:
-        from ..modals.override import OverrideModal
-
         def chosen(answer: tuple[str, str] | None) -> None:
             if answer is not None:
                 value, why = answer
@@ -453,7 +442,6 @@ class ReviewRecordScreen(_Loading):
     def override(self, kind: str, code: str | None, value: str, reason: str,
                  dialog: tuple[str, list[tuple[str, str]]]) -> None:
         from jointcheck.core.present.consolidation import override_lines
-        from jointcheck.core.records.results import publication_warning, set_result
         from jointcheck.core.records.service import RecordError
 
         app, row = self.session, self.row
@@ -491,6 +479,4 @@ class ReviewRecordScreen(_Loading):
 
 
 def _status(row: Consolidated) -> str:
-    from jointcheck.core.present.records import status_label
-
     return status_label(row.task.status)

@@ -11,12 +11,15 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Header, Input, Static
 
 from jointcheck.core.present.records import task_status
+from jointcheck.core.records.service import applicable_counts, check_dates, list_tasks
 from jointcheck.core.text import display_width
 
 from ..session import OpenTask, session_of
 from ..text import _, localise
 from ..widgets.footer import FittingFooter
+from .dashboard import DashboardScreen
 from .listing import FilteredList
+from .review import ReviewScreen
 
 if TYPE_CHECKING:  # pragma: no cover
     from jointcheck.core.records.service import Task
@@ -118,8 +121,6 @@ class TaskListScreen(FilteredList):
 
     @work(thread=True, group="tasks", exclusive=True)
     def load(self) -> None:
-        from jointcheck.core.records.service import applicable_counts, check_dates, list_tasks
-
         app = session_of(self)
         tasks = list_tasks(app.engine, officer=self.officer)
         totals = applicable_counts(app.engine, tasks, app.host)
@@ -158,16 +159,12 @@ class TaskListScreen(FilteredList):
 
     def action_review(self) -> None:
         """The office's review of the highlighted task's campaign (else the newest)."""
-        from .review import ReviewScreen
-
         key = self.highlighted_key()
         campaign = next((t.campaign_id for t in self.tasks if t.id == key), None)
         self.app.push_screen(ReviewScreen(campaign))
 
     def action_dashboard(self) -> None:
         """The campaign's progress: the app's campaign, else the example's."""
-        from .dashboard import DashboardScreen
-
         app = session_of(self)
         checklist = app.campaign or (app.fallback() if app.fallback else None)
         if checklist is None or checklist.campaign is None:
