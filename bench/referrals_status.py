@@ -156,12 +156,19 @@ def fill(url: str, n_records: int, n_referrals: int) -> None:
         f"{submitted:,} records, {len(problems):,} problems, {len(refs):,} referrals")
 
 
+CPU: list[float] = []  # the CPU time of this process in the last timed(): median of the runs
+
+
 def timed(repeat: int, fn) -> tuple[float, object]:
-    times, result = [], None
+    """The median wall time of *repeat* runs of *fn* and its last result; the median CPU
+    time of this process (not the database server's) goes to ``CPU[-1]``."""
+    times, cpu, result = [], [], None
     for _ in range(repeat):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         result = fn()
         times.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
+    CPU.append(statistics.median(cpu))
     return statistics.median(times), result
 
 
@@ -181,7 +188,8 @@ def measure(label: str, url: str, campaign: str, repeat: int) -> list[tuple[str,
 
     base, found = timed(repeat, counts)
     engine.dispose()
-    log(f"  baseline: SELECT count(*) of {', '.join(TABLES)}: {base * 1000:.0f} ms "
+    log(f"  baseline: SELECT count(*) of {', '.join(TABLES)}: {base * 1000:.0f} ms, "
+        f"CPU {CPU[-1] * 1000:.0f} ms "
         f"({', '.join(f'{t} {n:,}' for t, n in found.items())})")
 
     def run(*args: str):
@@ -192,12 +200,14 @@ def measure(label: str, url: str, campaign: str, repeat: int) -> list[tuple[str,
     figures = []
     secs, out = timed(repeat, lambda: run("status", campaign, "--as-of", AS_OF, "--format", "json"))
     data = json.loads(out)
-    log(f"  status: {secs:.3f} s (median of {repeat}); {len(data['due'])} due groups, "
-        f"{sum(g['count'] for g in data['due']):,} steps due or overdue")
+    log(f"  status: {secs:.3f} s, CPU {CPU[-1]:.3f} s (median of {repeat}); "
+        f"{len(data['due'])} due groups, "
+        f"{sum(g['count'] for g in data['due']):,} steps due or overdue, "
+        f"{len(data['repeated_inspections']['enterprises']):,} repeated inspections")
     figures.append((f"{label} status", secs))
     secs, out = timed(repeat, lambda: run("referrals", "list", campaign, "--overdue",
                                           "--as-of", AS_OF, "--format", "json"))
-    log(f"  referrals list --overdue: {secs:.3f} s (median of {repeat}); "
+    log(f"  referrals list --overdue: {secs:.3f} s, CPU {CPU[-1]:.3f} s (median of {repeat}); "
         f"{len(json.loads(out)):,} overdue")
     figures.append((f"{label} referrals list --overdue", secs))
     secs, out = timed(repeat, lambda: run("referrals", "list", campaign, "--overdue", "--as-of",

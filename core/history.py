@@ -25,7 +25,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import and_, func, insert, select, union_all
 
 from . import clock
 from .draw.algorithm import history_relevant, history_window
@@ -318,6 +318,20 @@ def campaign_limits(conn: Connection, campaign_id: str) -> dict[str, int] | None
     return {str(k): int(v) for k, v in value.items() if v is not None}
 
 
+def _candidates(conn: Connection, campaign_id: str) -> list[str]:
+    """The campaign's enterprises with two or more history entries (tasks of any campaign
+    and imported inspections), sorted: one GROUP BY ... HAVING over the credit-code indexes.
+    An enterprise whose only entry is the campaign's own task is neither inspected again
+    within any number of days nor over a yearly cap (1 or more, the campaign schema), so
+    :func:`repeated_inspections` reads and compares the history of these only."""
+    entries = union_all(select(tasks.c.credit_code.label("code")),
+                        select(ins.c.credit_code.label("code"))).subquery()
+    mine = select(tasks.c.credit_code).where(tasks.c.campaign_id == campaign_id)
+    q = (select(entries.c.code).group_by(entries.c.code)
+         .having(and_(func.count() > 1, entries.c.code.in_(mine))))
+    return sorted(conn.execute(q).scalars())
+
+
 def repeated_inspections(conn: Connection, campaign_id: str
                          ) -> tuple[list[Repeated], dict[str, int]]:
     """The campaign's drawn enterprises inspected repeatedly, and the limits its draw
@@ -331,15 +345,14 @@ def repeated_inspections(conn: Connection, campaign_id: str
     """
     declared = campaign_limits(conn, campaign_id) or {}
     limits = declared or dict(DEFAULT_WARNING_LIMITS)
-    codes = sorted(set(conn.execute(select(tasks.c.credit_code)
-                                    .where(tasks.c.campaign_id == campaign_id)).scalars()))
+    within = limits.get("exclude_within_days")
+    cap = limits.get("max_per_year")
+    codes = _candidates(conn, campaign_id)  # a cap is 1 or more (the campaign schema)
     if not codes:
         return [], declared
     by_code: dict[str, list[Inspection]] = {}
     for e in history_of(conn, codes):
         by_code.setdefault(e.credit_code, []).append(e)
-    within = limits.get("exclude_within_days")
-    cap = limits.get("max_per_year")
     out = []
     for code in codes:
         entries = by_code.get(code, [])

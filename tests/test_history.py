@@ -384,6 +384,36 @@ def test_status_and_report_warn_of_repeated_inspections(engine, store_url, tmp_p
             ] == [(other, True, False)]
 
 
+def test_warnings_count_other_campaigns_tasks_and_ignore_other_years(engine, store_url,
+                                                                      tmp_path):
+    """Every task of the campaign is checked, whether its other inspections are tasks of
+    another campaign or imported; an enterprise inspected once more in another year, or
+    only by this campaign, is not reported."""
+    from jointcheck.core.history import repeated_inspections
+
+    wide = campaign(tmp_path, "wide", sample={"ratio": 1})
+    everyone = S.run_draw(engine, wide, "w", commitment_required=False, weak_seed=True)
+    assert len(everyone.drawn) == 220
+    again = S.run_draw(engine, campaign(tmp_path, "again", sample={"count": 5}), "a",
+                       commitment_required=False, weak_seed=True)
+    twice = drawn(again)
+    last_year = sorted(drawn(everyone) - twice)[:3]
+    assert run_cli(store_url, "history", "import", history_csv(
+        tmp_path, [*last_year, sorted(twice)[0]], day="2019-12-31")).exit_code == 0
+    with engine.connect() as conn:
+        found, limits = repeated_inspections(conn, "wide")
+    assert limits == {}
+    assert {r.credit_code for r in found} == twice
+    for r in found:
+        assert (r.over_cap, r.near, r.year_count) == (True, False, 2)
+        assert sorted(e.campaign_id for e in r.inspections) == ["again", "wide"]
+    data = json.loads(run_cli(store_url, "status", str(wide.source.file), "--format",
+                              "json").output)["repeated_inspections"]
+    assert sorted(e["credit_code"] for e in data["enterprises"]) == sorted(twice)
+    with engine.connect() as conn:
+        assert {r.credit_code for r in repeated_inspections(conn, "again")[0]} == twice
+
+
 def test_publication_and_status_json_state_the_limits(engine, store_url, tmp_path):
     from jointcheck.core.reports.html import _draws_html
     from jointcheck.core.reports.publish import draws_of
