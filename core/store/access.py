@@ -16,14 +16,20 @@ Problem codes JC760–JC769 belong to this module.
 
 from __future__ import annotations
 
+import getpass
 import os
 import re
 import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+
 from ..errors import JointcheckError, Problem, problem, register
 from ..i18n import get_lang
+from .models import logins, officers
 
 if TYPE_CHECKING:  # pragma: no cover
     from sqlalchemy import Connection, Engine
@@ -154,9 +160,6 @@ def whoami(conn: Connection) -> Login | None:
     """The current login's binding, or ``None`` (SQLite, the owner, any unnamed login)."""
     if conn.dialect.name != "postgresql":
         return None
-    from sqlalchemy import select, text
-
-    from .models import logins
 
     row = conn.execute(select(logins).where(logins.c.login == text("current_user"))).first()
     return Login(**row._mapping) if row is not None else None
@@ -186,8 +189,6 @@ def read_identity(conn: Connection) -> tuple[str, str | None]:
 def login_name(url: str) -> str:
     """The login a URL connects as: its user name, else ``PGUSER``, else the OS user (as
     libpq decides)."""
-    from sqlalchemy.engine import make_url
-
     try:
         name = make_url(url).username
     except Exception:
@@ -196,7 +197,6 @@ def login_name(url: str) -> str:
         return name
     if os.environ.get("PGUSER"):
         return os.environ["PGUSER"]
-    import getpass
 
     try:
         return getpass.getuser()
@@ -307,8 +307,6 @@ def list_users(engine: Engine) -> list[Login]:
     """The named logins of the store, by name (JC766 on SQLite)."""
     from sqlalchemy import select
 
-    from .models import logins
-
     _server_only(engine)
     with engine.connect() as conn:
         return [Login(**r._mapping) for r in conn.execute(select(logins).order_by(logins.c.login))]
@@ -319,12 +317,8 @@ def add_user(engine: Engine, login: str, role: str, password: str, *,
     """Create the PostgreSQL login *login* in the group *role* and bind it (an inspector
     to the officer *cert_no* of the officer library, a department to *department*), with
     an audit entry ``users.add`` (no password in it). Raises :class:`AccessError`."""
-    from sqlalchemy import select, text
-    from sqlalchemy.exc import DBAPIError
-
+    # at call time: store, access and audit import each other (tests/test_layers.py KNOWN)
     from . import audit, begin_write
-    from .models import officers
-
     _server_only(engine)
     en = get_lang() == "en"
     if not LOGIN_PATTERN.match(login):
@@ -366,8 +360,8 @@ def remove_user(engine: Engine, login: str) -> None:
     ``users.remove``. The audit entries it wrote keep its name. Raises
     :class:`AccessError` (JC765 when there is no such login)."""
     from sqlalchemy import text
-    from sqlalchemy.exc import DBAPIError
 
+    # at call time: store, access and audit import each other (tests/test_layers.py KNOWN)
     from . import audit, begin_write
 
     _server_only(engine)
