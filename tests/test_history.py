@@ -464,3 +464,27 @@ def test_the_public_replay_refuses_an_eligible_list_holding_an_excluded_enterpri
     report = verify_public(path)
     assert not report.ok
     assert any("本应排除" in d and inspected[0] in d for d in report.differences)
+
+
+def test_inspection_limits_are_validated_with_located_errors(tmp_path):
+    import yaml
+
+    from jointcheck.examples import example_path
+
+    data = yaml.safe_load(example_path().read_text(encoding="utf-8"))
+    data["campaign"]["inspection_limits"] = {"exclude_within_day": 30, "max_per_year": 0}
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "utf-8")
+    res = CliRunner().invoke(main, ["validate", str(path)])
+    assert res.exit_code == 1
+    assert "JC201" in res.output and "exclude_within_days" in res.output  # did you mean
+    assert "JC206" in res.output and "/campaign/inspection_limits/max_per_year" in res.output
+    data["campaign"]["inspection_limits"] = {}
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "utf-8")
+    assert CliRunner().invoke(main, ["validate", str(path)]).exit_code == 1
+    data["campaign"]["inspection_limits"] = {"exclude_within_days": 365, "max_per_year": 2}
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "utf-8")
+    res = CliRunner().invoke(main, ["validate", str(path)])
+    assert res.exit_code == 0, res.output
+    limits = open_campaign(path).campaign.inspection_limits
+    assert limits == {"exclude_within_days": 365, "max_per_year": 2}
