@@ -11,8 +11,11 @@ would hide one — fails the test, as does an exit status other than 0, 1 or 2.
 
 from __future__ import annotations
 
+import os
 import random
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import click
@@ -111,8 +114,9 @@ def run_all(url: str, hostile_paths: dict[str, str]) -> list[str]:
     runner = CliRunner()
     failures = []
     for path, cmd in commands():
-        if path in (["demo"], ["inspect"]):  # these run a whole demo / open the terminal
-            continue  # app when their arguments are fine: see their own tests below
+        if path in (["demo"], ["inspect"], ["serve"]):  # these run a whole demo, open the
+            continue  # terminal app or serve until stopped when their arguments are fine:
+            # see their own tests below
         for args in variants(cmd, hostile_paths):
             result = runner.invoke(main, ["--db", url, *path, *args])
             text = result.output + (result.stderr if result.stderr_bytes is not None else "")
@@ -216,3 +220,22 @@ def test_inspect_with_hostile_arguments(store_url, hostile_paths, tmp_path, monk
     result = CliRunner().invoke(main, ["--db", store_url, "inspect", *args])
     assert result.exit_code in (1, 2), result.output
     assert "Traceback" not in result.output and "JC901" not in result.output
+
+
+@pytest.mark.parametrize("args", [["--host", "%"], ["--host", "no/such/x.csv"],
+                                  ["--host", ""], ["--port", "0"], ["--port", "abc"],
+                                  ["--font-size", "-1"], ["--public-url"]])
+def test_serve_with_hostile_arguments(store_url, tmp_path, args):
+    """Arguments that stop serve before it listens (it would serve until stopped). Run as
+    a process: serve sets the environment its app processes inherit."""
+    pytest.importorskip("textual_serve")
+    env = {**os.environ, "JOINTCHECK_LOG_DIR": str(tmp_path / "logs")}
+    out = subprocess.run([str(Path(sys.executable).with_name("jointcheck")), "--db",
+                          store_url, "serve", *args], capture_output=True, text=True,
+                         timeout=120, cwd=tmp_path, env=env)
+    assert out.returncode in (1, 2), out.stderr
+    assert "Traceback" not in out.stderr and "JC901" not in out.stderr
+    if args[0] == "--host":  # a name that does not resolve; a blank one (every interface)
+        assert ("JC781" in out.stderr and args[1] in out.stderr if args[1]
+                else out.returncode == 2 and "--host" in out.stderr)
+    assert not (tmp_path / "logs").exists()

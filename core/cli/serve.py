@@ -43,6 +43,9 @@ _ = translator({
     "exposed": ("注意：{host} 不是本机地址，请只在 TLS 反向代理之后对外提供（见 docs/deployment.md）",
                 "warning: {host} is not a loopback address; serve others only behind a TLS "
                 "reverse proxy (docs/deployment.md)"),
+    "blank_host": ("监听地址不能为空（空地址会在所有网络接口上监听）",
+                   "the address to listen on cannot be empty (an empty one listens on every "
+                   "network interface)"),
     "login": ("服务器数据库：每个浏览器连接须用本人账号登录", "server store: every browser "
               "connection logs in as its own person"),
 })
@@ -63,8 +66,17 @@ register({
 })
 
 
+def _nonblank_host(value: str) -> str:
+    """--host as given; a blank one (an unset variable in a script) would listen on every
+    interface, the opposite of what it looks like: a usage error."""
+    if not value.strip():
+        raise click.BadParameter(_("blank_host"))
+    return value
+
+
 @click.command(help=_("help"))
-@click.option("--host", default="127.0.0.1", show_default=True, help=_("host"))
+@click.option("--host", default="127.0.0.1", show_default=True, help=_("host"),
+              callback=lambda _ctx, _param, value: _nonblank_host(value))
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True,
               help=_("port"))
 @click.option("--public-url", default=None, metavar="URL", help=_("public_url"))
