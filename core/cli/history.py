@@ -56,7 +56,7 @@ def import_(ctx: click.Context, file: str, encoding: str | None, sheet: str | No
         except LibraryError as exc:
             rows = len({p.line for p in exc.problems if p.line})
             if fmt == "json":
-                echo_json({"imported": False, "errors": [p.to_json() for p in exc.problems]})
+                echo_json(exc.to_json())
             else:
                 echo_problems(exc.problems, hint_once=True)
                 if rows:

@@ -189,14 +189,14 @@ def _run_import(ctx: click.Context, kind: str, file: str, *, encoding: str | Non
             sys.exit(EXIT_INTERRUPTED)
         except LibraryError as exc:
             if fmt == "json":
-                echo_json({"imported": False, "errors": [p.to_json() for p in exc.problems]})
+                echo_json(exc.to_json())
             else:
                 echo_problems(exc.problems, hint_once=True)
             sys.exit(EXIT_INVALID)
         except driver_errors() as exc:  # about the database, not the file
             p = write_problem(db_url(ctx), exc, command_action(ctx))
             if fmt == "json":
-                echo_json({"imported": False, "errors": [p.to_json()]})
+                echo_json(LibraryError([p]).to_json())
             else:
                 echo_problems([p], hint_once=True)
             sys.exit(EXIT_INVALID)

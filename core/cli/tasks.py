@@ -53,7 +53,7 @@ def list_(ctx: click.Context, campaign: str | None, draw_id: int | None, officer
                            statuses=statuses)
         totals = applicable_counts(engine, found)
     if fmt == "json":
-        echo_json([dict(t.summary(), applicable=totals.get(t.id)) for t in found])
+        echo_json([t.to_json(totals.get(t.id)) for t in found])
         return
     if not found:
         click.echo(_("none"))

@@ -9,6 +9,8 @@ and COLUMN the header text as written in the file.
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..errors import JointcheckError, register, row_problem
 
 CODES: dict[str, tuple[str, str]] = {
@@ -116,6 +118,10 @@ register(CODES, HINTS)  # one catalogue of codes for the whole project (core/err
 
 class LibraryError(JointcheckError):
     """A library file that cannot be read at all (encoding, headers, format...)."""
+
+    def to_json(self) -> dict[str, Any]:
+        """What an import refused with ``--format json`` prints: nothing was imported."""
+        return {"imported": False, "errors": [p.to_json() for p in self.problems]}
 
 
 __all__ = ["CODES", "HINTS", "LibraryError", "row_problem"]

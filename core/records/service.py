@@ -150,8 +150,13 @@ class Task:
     def leader(self) -> Member | None:
         return next((m for m in self.team if m.leader), None)
 
+    def to_json(self, applicable: int | None = None) -> dict[str, Any]:
+        """The JSON row of ``tasks list``: :meth:`summary` and the number of items that
+        apply to the target (*applicable*, when counted)."""
+        return dict(self.summary(), applicable=applicable)
+
     def summary(self) -> dict[str, Any]:
-        """The JSON row of ``tasks list``."""
+        """The task as JSON (without the count of applicable items)."""
         return {
             "id": self.id, "draw_id": self.draw_id, "seq": self.seq,
             "campaign_id": self.campaign_id, "credit_code": self.credit_code,
