@@ -609,6 +609,44 @@ def test_two_processes_drawing_at_once(stocked, store_url, tmp_path):
         assert S.verify_stored(stocked, i).ok
 
 
+@pytest.mark.slow
+def test_two_processes_racing_one_campaign_draw_it_once(stocked, store_url, tmp_path):
+    """A campaign draws once, also when two processes race its first draw: one draws, the
+    other is refused (JC741) and records nothing. Two supplementary draws racing each other
+    both draw, never an enterprise the campaign already has, 抽取序号 never twice."""
+    path = str(campaign_file(tmp_path, sample={"ratio": 0.2}))
+
+    def race(*extra: str) -> list[subprocess.CompletedProcess]:
+        procs = [subprocess.Popen([*CLI, "draw", "run", path, "--seed", f"race {i}",
+                                   "--no-commitment", "--weak-seed", "--format", "json",
+                                   *extra], env=_env(store_url), stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True) for i in range(2)]
+        outs = [p.communicate(timeout=120) for p in procs]
+        return [subprocess.CompletedProcess(p.args, p.returncode, *out)
+                for p, out in zip(procs, outs, strict=True)]
+
+    first = race()
+    assert sorted(p.returncode for p in first) == [0, 1], [p.stderr for p in first]
+    (refused,) = [p for p in first if p.returncode == 1]
+    assert "JC741" in refused.stdout + refused.stderr
+    assert "Traceback" not in refused.stdout + refused.stderr
+    assert count(stocked, draws) == 1
+
+    more = race("--supplementary", "--reason", "测试：两个补充抽取同时进行")
+    assert [p.returncode for p in more] == [0, 0], [p.stderr for p in more]
+    with stocked.connect() as conn:
+        rows = conn.execute(sa.select(draw_targets.c.draw_id, draw_targets.c.seq,
+                                      draw_targets.c.credit_code)).all()
+        assert audit.verify(conn) == []
+        actions = list(conn.execute(sa.select(audit_log.c.action)).scalars())
+    assert actions == ["draw.run"] * 3
+    assert {r.draw_id for r in rows} == {1, 2, 3}
+    assert len({r.credit_code for r in rows}) == len(rows)  # no enterprise drawn twice
+    assert sorted(r.seq for r in rows) == list(range(1, len(rows) + 1))  # 抽取序号 continue
+    for i in (1, 2, 3):
+        assert S.verify_stored(stocked, i).ok
+
+
 def test_every_command_refuses_a_campaign_whose_policy_is_invalid(stocked, store_url,
                                                                    tmp_path):
     """One verdict for one campaign: draw commit/run refuse what checklist and classify do."""
