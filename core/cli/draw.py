@@ -18,6 +18,7 @@ from ..draw.public import public_draw_files, verify_public
 from ..draw.service import commit as do_commit
 from ..draw.service import (
     display_rows,
+    draw_report,
     list_draws,
     load_draw,
     read_export,
@@ -201,15 +202,13 @@ def run(ctx: click.Context, campaign: str | None, seed: str, no_commitment: bool
         except DrawError as exc:
             _draw_error(exc, fmt)
         if fmt == "json":
-            echo_json({**record.export(), "teams": display_rows(engine, record, names),
-                       "warnings": record.warnings})
+            echo_json(draw_report(engine, record, names).to_json())
             return
         _print_record(engine, record, names)
         click.echo(_("verify_hint", id=record.id))
 
 
 def _print_record(engine: Any, record: Any, names: dict[str, str]) -> None:
-    from ..draw.service import display_rows
     click.echo("\n".join([*record_lines(record), "",
                           *team_table(display_rows(engine, record, names))]))
 
@@ -219,7 +218,7 @@ def _print_record(engine: Any, record: Any, names: dict[str, str]) -> None:
 @format_option("text", "json")
 @click.pass_context
 def show(ctx: click.Context, draw_id: int, fmt: str) -> None:
-    from ..draw.service import display_rows, load_draw
+    from ..draw.service import load_draw
 
     with store_engine(ctx) as engine:
         try:
@@ -228,8 +227,7 @@ def show(ctx: click.Context, draw_id: int, fmt: str) -> None:
             _draw_error(exc, fmt)
         names = _installed_department_names()
         if fmt == "json":
-            echo_json({**record.export(), "actor": record.actor,
-                       "teams": display_rows(engine, record, names)})
+            echo_json(draw_report(engine, record, names).to_json())
             return
         _print_record(engine, record, names)
 

@@ -762,6 +762,26 @@ def display_rows(engine: Engine, record: DrawRecord,
         return drawn_rows(conn, record, department_names)
 
 
+@dataclass
+class DrawReport:
+    """A recorded draw as ``draw run`` and ``draw show`` print it: the export (what a third
+    party replays), who recorded it, the drawn enterprises with names and teams (no
+    personal data) and the notes of an unsampled stratum."""
+
+    record: DrawRecord
+    teams: list[dict[str, Any]]
+
+    def to_json(self) -> dict[str, Any]:
+        return {**self.record.export(), "actor": self.record.actor, "teams": self.teams,
+                "warnings": self.record.warnings}
+
+
+def draw_report(engine: Engine, record: DrawRecord,
+                department_names: Mapping[str, str] | None = None) -> DrawReport:
+    """:class:`DrawReport` of *record*, its teams read from the libraries."""
+    return DrawReport(record, display_rows(engine, record, department_names))
+
+
 # --------------------------------------------------------------------------- verifying
 
 
@@ -999,6 +1019,6 @@ def verify_files(data: Mapping[str, Any], targets_path: str | Path, officers_pat
 
 __all__ = [
     "Commitment", "DrawError", "DrawRecord", "VerifyReport", "build_parameters", "commit",
-    "display_rows", "draw_date", "list_draws", "load_draw", "read_export",
+    "DrawReport", "display_rows", "draw_date", "draw_report", "list_draws", "load_draw", "read_export",
     "run_draw", "verify_files", "verify_stored",
 ]
