@@ -16,6 +16,7 @@ import ipaddress
 import os
 import shlex
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -147,7 +148,10 @@ def _without_identity(url: str) -> str:
 
     for name in ("PGPASSWORD", "PGUSER"):
         os.environ.pop(name, None)
-    os.environ["PGPASSFILE"] = os.devnull
+    # a password file that does not exist: libpq reads none, and says nothing (it warns
+    # about /dev/null, which is not a plain file)
+    os.environ["PGPASSFILE"] = os.path.join(tempfile.mkdtemp(prefix="jointcheck-serve-"),
+                                            "no-pgpass")
     u = make_url(url)
     return URL.create(u.drivername, host=u.host, port=u.port, database=u.database,
                       query=u.query).render_as_string(hide_password=False)
