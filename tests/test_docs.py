@@ -8,14 +8,25 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import re
 from pathlib import Path
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 
-# modules that register their own codes with jointcheck.core.errors.register
-REGISTERING = ("attributes", "cases", "config", "plugins", "store", "store.audit", "store.access", "draw.algorithm", "draw.service", "draw.public",
-               "libraries.messages", "legal", "records.messages", "records.bundle", "records.drift", "calendar",
-               "referrals")
+CORE = Path(__file__).resolve().parent.parent / "core"
+
+
+def registering_modules() -> list[str]:
+    """Every module under core/ that registers its own codes (a module-level
+    ``register(...)`` call), found in the source so that a new one cannot be left out."""
+    found = []
+    for path in sorted(CORE.rglob("*.py")):
+        if re.search(r"^register\(", path.read_text(encoding="utf-8"), flags=re.MULTILINE):
+            parts = path.relative_to(CORE).with_suffix("").parts
+            found.append(".".join(parts[:-1] if parts[-1] == "__init__" else parts))
+    return found
+
+
 GROUPS = {"1": "Files and YAML", "2": "Schema", "3": "Cross-document checks", "4": "Plugins",
           "5": "Findings and classification", "6": "Library imports (see libraries.md)",
           "7": "Store, audit log and draw (see store.md, audit.md, draw.md)",
@@ -39,7 +50,7 @@ This file is generated: `.venv/bin/python tests/test_docs.py`.
 
 
 def errors_markdown() -> str:
-    for module in REGISTERING:
+    for module in registering_modules():
         importlib.import_module(f"jointcheck.core.{module}")
     from jointcheck.core.errors import CODES, HINTS
 
@@ -71,6 +82,12 @@ def test_every_hookspec_is_documented():
         params = ", ".join(inspect.signature(getattr(hookspecs, name)).parameters)
         assert f"## `{name}({params})`" in text, name
         assert getattr(hookspecs, name).__doc__, name
+
+
+def test_the_code_catalogue_is_read_from_every_registering_module():
+    modules = registering_modules()
+    assert {"config", "store", "store.audit", "draw.service", "records.bundle",
+            "cli.serve"} <= set(modules)
 
 
 def test_error_code_reference_is_current():
