@@ -62,8 +62,9 @@ register({
               "使每个人以本人的登录连接。",
               "Please require scram-sha-256 password authentication for that address in "
               "pg_hba.conf (docs/deployment.md), so that each person connects as themselves."),
-    "JC781": ("请换一个端口（--port），或停止占用该端口的程序。",
-              "Please choose another port (--port) or stop the program that uses it."),
+    "JC781": ("请换一个端口（--port），或停止占用该端口的程序；地址无法解析或不是本机地址时，请改正 --host。",
+              "Please choose another port (--port) or stop the program that uses it; if the "
+              "address does not resolve or is not this machine's, correct --host."),
 })
 
 
