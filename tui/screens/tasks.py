@@ -100,6 +100,7 @@ class TaskListScreen(FilteredList):
         self.tasks: list[Task] = []
         self.totals: dict[str, int] = {}
         self.dates: dict[str, str] = {}
+        self._filled_width = -1
 
     def compose(self) -> ComposeResult:
         yield Header(icon="≡")
@@ -110,11 +111,11 @@ class TaskListScreen(FilteredList):
 
     def on_mount(self) -> None:
         self.title = _("tasks_title")
-        self.query_one(Input).focus()
-        self.load()
+        self.query_one(Input).focus()  # the tasks load when the screen shows (resume)
 
     def on_resize(self) -> None:
-        self._fill()
+        if self.size.width != self._filled_width:  # the columns depend on the width only
+            self._fill()
 
     def on_screen_resume(self) -> None:
         self.load()
@@ -137,6 +138,7 @@ class TaskListScreen(FilteredList):
         shown = [t for t in self.tasks if matches(t, words)]
         rows = [task_values(t, self.totals.get(t.id), self.dates.get(t.id)) for t in shown]
         headers = {k: _(v) for k, v in HEADERS.items()}
+        self._filled_width = self.size.width
         columns, name_width = task_columns(self.size.width or 80, rows, headers)
         cursor = self.highlighted_key() if table.row_count else None
         table.clear(columns=True)
