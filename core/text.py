@@ -23,6 +23,18 @@ def _wide_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
+def cut(text: str, width: int) -> str:
+    """*text* within *width* display columns, ending in "…" when it was longer."""
+    if display_width(text) <= width:
+        return text
+    out = ""
+    for ch in text:
+        if display_width(out + ch) > width - 1:
+            break
+        out += ch
+    return out + "…"
+
+
 def pad(text: str, width: int) -> str:
     """*text* followed by spaces up to *width* display columns."""
     return text + " " * max(0, width - display_width(text))

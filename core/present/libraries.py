@@ -8,7 +8,8 @@ from typing import Any
 
 from ..i18n import translator
 from ..libraries.fields import FIELDS, KEY, OVERRIDE_HEADERS, mask_id_number, mask_phone
-from ..text import display_width, local_time
+from ..text import cut as cut_to
+from ..text import local_time
 
 _ = translator({
     "label_targets": ("检查对象名录库", "the target library"),
@@ -93,15 +94,8 @@ def cell(kind: str, row: Mapping[str, Any], column: str, names: Names = None) ->
 
 
 def cut(text: str, width: int = MAX_CELL) -> str:
-    """*text* cut to *width* display columns, ending with … when it was longer."""
-    if display_width(text) <= width:
-        return text
-    out = ""
-    for ch in text:
-        if display_width(out + ch) > width - 1:
-            break
-        out += ch
-    return out + "…"
+    """*text* cut to *width* display columns (a table cell's at most), ending with …"""
+    return cut_to(text, width)
 
 
 def table_rows(kind: str, rows: Iterable[Mapping[str, Any]],

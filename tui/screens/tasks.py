@@ -12,7 +12,7 @@ from textual.widgets import DataTable, Header, Input, Static
 
 from jointcheck.core.present.records import task_status
 from jointcheck.core.records.service import applicable_counts, check_dates, list_tasks
-from jointcheck.core.text import display_width
+from jointcheck.core.text import cut, display_width
 
 from ..session import OpenTask, session_of
 from ..text import _, localise
@@ -64,16 +64,6 @@ def task_columns(width: int, rows: list[dict[str, str]],
     return [k for k in COLUMNS if k in chosen], name_width
 
 
-def cut(text: str, width: int) -> str:
-    """*text* within *width* display columns, ending in "…" when cut."""
-    if display_width(text) <= width:
-        return text
-    out = ""
-    for ch in text:
-        if display_width(out + ch) > width - 1:
-            break
-        out += ch
-    return out + "…"
 
 
 def matches(task: Task, words: list[str]) -> bool:
