@@ -51,12 +51,7 @@ def _circles(graph: grimp.ImportGraph) -> list[list[str]]:
 
 # Circles known and owned by work in progress, each with what breaks it. The test fails
 # for any other circle, and for one of these once it is gone (strike it from the list).
-KNOWN = {
-    # issue 21: access's user administration writes audit entries (audit, begin_write)
-    # while audit reads access's identity and store.write_problem access's refusal;
-    # breaks when the identity reading moves below audit and the administration above it
-    ("jointcheck.core.store", "jointcheck.core.store.access", "jointcheck.core.store.audit"),
-}
+KNOWN: set[tuple[str, ...]] = set()  # none: a new circle fails this test
 
 
 def test_no_import_circles():

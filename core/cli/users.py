@@ -7,7 +7,8 @@ import sys
 import click
 
 from ..i18n import translator
-from ..store.access import AccessError, add_user, role_text
+from ..store.access import AccessError, role_text
+from ..store.users import add_user
 from ..text import local_time, table_lines
 from ._common import (
     EXIT_INVALID,
@@ -81,7 +82,8 @@ def add(ctx: click.Context, login: str, role: str, cert_no: str | None,
 @format_option("text", "json")
 @click.pass_context
 def list_(ctx: click.Context, fmt: str) -> None:
-    from ..store.access import AccessError, list_users, role_text
+    from ..store.access import AccessError, role_text
+    from ..store.users import list_users
     with store_engine(ctx) as engine:
         try:
             found = list_users(engine)
@@ -105,7 +107,8 @@ def list_(ctx: click.Context, fmt: str) -> None:
 @click.argument("login")
 @click.pass_context
 def remove(ctx: click.Context, login: str) -> None:
-    from ..store.access import AccessError, remove_user
+    from ..store.access import AccessError
+    from ..store.users import remove_user
 
     with store_engine(ctx, roles=OFFICE) as engine:
         try:

@@ -1,0 +1,90 @@
+"""The named logins' administration (``jointcheck users``): list, add and remove the
+PostgreSQL logins of a server store, each change audit-logged (docs/deployment.md).
+
+Above ``access`` (identity, refusals) and ``audit`` (which reads the identity): keeping the
+administration here is what lets ``store``, ``access`` and ``audit`` import one another in
+one direction only.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine, select, text
+from sqlalchemy.exc import DBAPIError
+
+from ..errors import problem
+from ..i18n import get_lang
+from . import audit, begin_write
+from .access import LOGIN_PATTERN, ROLES, AccessError, Login
+from .models import logins, officers
+
+
+def _server_only(engine: Engine) -> None:
+    if engine.dialect.name != "postgresql":
+        raise AccessError([problem("JC766")])
+
+
+def list_users(engine: Engine) -> list[Login]:
+    """The named logins of the store, by name (JC766 on SQLite)."""
+    _server_only(engine)
+    with engine.connect() as conn:
+        return [Login(**r._mapping) for r in conn.execute(select(logins).order_by(logins.c.login))]
+
+
+def add_user(engine: Engine, login: str, role: str, password: str, *,
+             cert_no: str | None = None, department: str | None = None) -> Login:
+    """Create the PostgreSQL login *login* in the group *role* and bind it (an inspector
+    to the officer *cert_no* of the officer library, a department to *department*), with
+    an audit entry ``users.add`` (no password in it). Raises :class:`AccessError`."""
+    _server_only(engine)
+    en = get_lang() == "en"
+    if not LOGIN_PATTERN.match(login):
+        raise AccessError([problem("JC762", login=login, reason=(
+            "not a valid login name" if en else "名称不符合要求"))])
+    if role not in ROLES:  # the CLI offers only these
+        raise ValueError(role)
+    if role == "inspector" and not cert_no:
+        raise AccessError([problem("JC763", role=role, option="--officer")])
+    if role == "department" and not department:
+        raise AccessError([problem("JC763", role=role, option="--department")])
+    if not password:
+        raise AccessError([problem("JC767")])
+    if role != "inspector":
+        cert_no = None
+    if role != "department":
+        department = None
+    try:
+        with begin_write(engine) as conn:
+            if cert_no is not None and conn.execute(
+                    select(officers.c.cert_no).where(officers.c.cert_no == cert_no)).first() is None:
+                raise AccessError([problem("JC764", cert_no=cert_no)])
+            conn.execute(text("SELECT jc_user_add(:l, :r, :c, :d, :p)"),
+                         {"l": login, "r": role, "c": cert_no, "d": department, "p": password})
+            audit.append(conn, "users.add", {"login": login, "role": role, "cert_no": cert_no,
+                                             "department": department})
+    except DBAPIError as exc:
+        state = getattr(getattr(exc.orig, "diag", None), "sqlstate", None)
+        if state == "42710":
+            raise AccessError([problem("JC762", login=login, reason=(
+                "a role of that name already exists on the server" if en
+                else "数据库服务器上已有同名的角色"))]) from exc
+        raise
+    return Login(login=login, role=role, cert_no=cert_no, department=department)
+
+
+def remove_user(engine: Engine, login: str) -> None:
+    """Drop the named login *login* (and its binding), with an audit entry
+    ``users.remove``. The audit entries it wrote keep its name. Raises
+    :class:`AccessError` (JC765 when there is no such login)."""
+
+    _server_only(engine)
+    try:
+        with begin_write(engine) as conn:
+            conn.execute(text("SELECT jc_user_remove(:l)"), {"l": login})
+            audit.append(conn, "users.remove", {"login": login})
+    except DBAPIError as exc:
+        if getattr(getattr(exc.orig, "diag", None), "sqlstate", None) == "P0002":
+            raise AccessError([problem("JC765", login=login)]) from exc
+        raise
+
+
+# --------------------------------------------------------------------------- decommissioning
