@@ -13,8 +13,6 @@ from functools import cache
 from typing import Any
 
 import jsonschema_rs
-from jsonschema import Draft202012Validator
-from referencing import Registry, Resource
 
 from jointcheck.schemas import NAMES, load_schema
 
@@ -60,6 +58,11 @@ def _type_name(t: str) -> str:
 
 @cache
 def _validator(name: str):
+    # only for a document that failed jsonschema-rs (to locate its errors): jsonschema and
+    # referencing cost ~0.15 s of `jointcheck validate`'s start-up (principle 8)
+    from jsonschema import Draft202012Validator
+    from referencing import Registry, Resource
+
     resources = [(load_schema(n)["$id"], Resource.from_contents(load_schema(n))) for n in NAMES]
     registry = Registry().with_resources(resources)
     return Draft202012Validator(load_schema(name), registry=registry)
