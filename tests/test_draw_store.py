@@ -24,6 +24,7 @@ from click.testing import CliRunner
 
 from jointcheck.core.campaign import open_campaign
 from jointcheck.core.cli import main
+from jointcheck.core.clock import reading_time
 from jointcheck.core.draw import algorithm as A
 from jointcheck.core.draw import service as S
 from jointcheck.core.draw.algorithm import DrawError
@@ -410,8 +411,13 @@ def test_cli_commit_run_show_verify(stocked, store_url, tmp_path):
     res = run_cli("--lang", "en", "draw", "verify", "1", url=store_url)
     assert res.exit_code == 0 and "consistent" in res.output
 
-    res = run_cli("draw", "list", url=store_url)
+    res = run_cli("--lang", "zh", "draw", "list", url=store_url)
     assert res.exit_code == 0 and "test-draw" in res.output
+    # the time is Beijing time, and the header says so (not UTC)
+    with stocked.connect() as conn:
+        at = conn.execute(sa.select(draws.c.created_at).where(draws.c.id == 1)).scalar_one()
+    assert "时间（北京时间）" in res.output and "UTC" not in res.output
+    assert reading_time(at) in res.output
 
     res = run_cli("draw", "show", "7", url=store_url)
     assert res.exit_code == 1 and "JC734" in res.output

@@ -37,7 +37,7 @@ _ = translator({
     "created_line": ("记录时间：{at}；操作人：{actor}", "recorded: {at} by {actor}"),
     "warning": ("提示：{text}", "note: {text}"),
     "col_id": ("编号", "id"), "col_campaign": ("实施方案", "campaign"), "col_year": ("年度", "year"),
-    "col_at": ("时间（UTC）", "time (UTC)"), "col_n": ("抽取户数", "drawn"),
+    "col_at": ("时间（北京时间）", "time (Beijing)"), "col_n": ("抽取户数", "drawn"),
     "col_commit": ("承诺", "commitment"),
     "consistent": ("一致", "一致 (consistent)"),
     "inconsistent": ("不一致", "不一致 (inconsistent)"),
