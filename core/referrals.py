@@ -250,22 +250,6 @@ class DraftResult:
     withdrawn: list[int] = field(default_factory=list)
 
 
-def _current_problems(conn: Connection, campaign_id: str,
-                      task_ids: Iterable[str] | None = None) -> list[Any]:
-    """The problems of every task's current record version, not corrected on the spot."""
-    q = (select(rp.c.task_id, rp.c.version, rp.c.department, rp.c.item_id, rp.c.refer_to,
-                rp.c.dispositions, rp.c.note, tasks.c.credit_code)
-         .join(tasks, and_(tasks.c.id == rp.c.task_id, tasks.c.version == rp.c.version))
-         .where(tasks.c.campaign_id == campaign_id)
-         .where(rp.c.corrected_on_site.is_(False))
-         .order_by(tasks.c.draw_id, tasks.c.seq, rp.c.n))
-    if task_ids is None:
-        return list(conn.execute(q))
-
-    return [r for chunk in chunks(sorted(set(task_ids)))
-            for r in conn.execute(q.where(rp.c.task_id.in_(chunk)))]
-
-
 @dataclass(frozen=True)
 class Referable:
     """A problem as the results now stand: the item's note and receiving department, and
@@ -333,42 +317,36 @@ def current_problems(engine: Engine, campaign_id: str,
         if task_ids is None:
             found = list(conn.execute(q))
         else:
-            from .draw.queries import chunks
-
             found = [r for chunk in chunks(sorted(set(task_ids)))
                      for r in conn.execute(q.where(rp.c.task_id.in_(chunk)))]
+    # not settled, overridden: the proposal needs the overrides, consolidated in full
+    full = sorted({r.task_id for r in found if r.settled is None and r.overridden})
+    loaded = {c.task.id: c for c in load(engine, campaign_id, tasks=list_tasks(
+        engine, task_ids=full))} if full else {}
+    at = {d: 10 + 3 * i for i, d in enumerate(departments)}
     out: dict[tuple[str, str, str], Referable] = {}
-
-    def keep(r: Any, results: Mapping[str, Any] | None, settled: bool) -> None:
+    for r in found:
+        settled = r.settled is not None
+        results: Mapping[str, Any] | None
+        if not settled and r.overridden:
+            row = loaded.get(r.task_id)
+            fresh = row is not None and row.task.version == r.version
+            results = row.results if row is not None and fresh else None
+        else:
+            i = at[r.department]
+            block: dict[str, Any] | None = None  # None: the results do not name it
+            if settled and r[i] is not None:
+                block = {"dispositions": listed(r[i]),
+                         "computed_dispositions": listed(r[i + 1])}
+            elif not settled and r[i + 2] is not None:
+                computed = listed(r[i + 2])
+                block = {"dispositions": computed, "computed_dispositions": computed}
+            results = {"departments": {r.department: block}} if block else None
         p = Referable(task_id=r.task_id, version=r.version, department=r.department,
                       item_id=r.item_id, refer_to=r.refer_to, credit_code=r.credit_code,
                       note=r.note, settled=settled, dispositions=item_dispositions(
                           results, r.department, listed(r.dispositions)))
         out[p.key] = p
-
-    full: list[Any] = []  # not settled, overridden: the proposal needs the overrides
-    at = {d: 10 + 3 * i for i, d in enumerate(departments)}
-    for r in found:
-        settled = r.settled is not None
-        if not settled and r.overridden:
-            full.append(r)
-            continue
-        i = at[r.department]
-        block: dict[str, Any] | None = None  # None: the results do not name the department
-        if settled and r[i] is not None:
-            block = {"dispositions": listed(r[i]), "computed_dispositions": listed(r[i + 1])}
-        elif not settled and r[i + 2] is not None:
-            computed = listed(r[i + 2])
-            block = {"dispositions": computed, "computed_dispositions": computed}
-        keep(r, {"departments": {r.department: block}} if block else None, settled)
-    if full:
-        rows = {c.task.id: c for c in load(engine, campaign_id, tasks=list_tasks(
-            engine, task_ids=sorted({r.task_id for r in full})))}
-        for r in full:
-            row = rows.get(r.task_id)
-            fresh = row is not None and row.task.version == r.version
-            results = row.results if row is not None and fresh else None
-            keep(r, results, False)
     return out
 
 
@@ -399,10 +377,8 @@ def draft(engine: Engine, campaign_id: str, on: date, *, actor: str | None = Non
     _not_future(on, today)
     who = audit.actor(engine, actor)
     result = DraftResult()
-    now_problems = current_problems(engine, campaign_id)
+    found = list(current_problems(engine, campaign_id).values())
     with begin_write(engine) as conn:
-        found = [now_problems.get((p.task_id, p.department, p.item_id)) or p
-                 for p in _current_problems(conn, campaign_id)]
         existing = {(r.task_id, r.department, r.item_id): r for r in conn.execute(
             select(referrals.c.id, referrals.c.task_id, referrals.c.department,
                    referrals.c.item_id, referrals.c.status, referrals.c.version,
