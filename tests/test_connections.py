@@ -146,6 +146,16 @@ def test_a_mark_is_one_round_trip_and_a_stale_one_still_a_conflict(pg_drawn):
         R.save_answer(drawn.engine, "99-1", key, {"result": "compliant"}, expected=0,
                       checklist=draft.checklist)
     assert missing.value.problems[0].code == "JC801"
+    from tests.recordsupport import answer_all
+
+    done = drawn.task_ids[4]
+    answer_all(drawn, done)
+    R.submit(drawn.engine, done, host=drawn.host)
+    with pytest.raises(R.RecordError) as submitted:
+        R.save_answer(drawn.engine, done, key, {"result": "compliant"},
+                      expected=R.load_draft(drawn.engine, done).answers[key].version,
+                      checklist=draft.checklist)
+    assert submitted.value.problems[0].code == "JC802"
 
 
 def test_a_mark_never_lands_after_the_submit(pg_drawn):

@@ -672,6 +672,29 @@ def _what(checklist: Checklist, key: str) -> str:
     return name
 
 
+def _stored_answer(conn: Connection, task_id: str, key: str) -> Answer:
+    """The answer *key* of task *task_id* as stored now (version 0: none yet): whose answer
+    won when a compare-and-set missed."""
+    row = conn.execute(select(task_answers).where(
+        (task_answers.c.task_id == task_id) & (task_answers.c.key == key))).first()
+    return Answer(None, 0) if row is None else Answer(row.value, row.version, row.updated_at,
+                                                      row.updated_by)
+
+
+def _refuse_closed(conn: Connection, task_id: str, *, share_lock: bool = False) -> None:
+    """Raise :class:`RecordError` when task *task_id* takes no mark: not there for this
+    login (JC801, or JC761 for another team's), or its record submitted (JC802).
+    *share_lock* (PostgreSQL): the task's row stays share-locked for the transaction."""
+    q = select(tasks.c.status, tasks.c.version).where(tasks.c.id == task_id)
+    if share_lock and conn.dialect.name == "postgresql":
+        q = q.with_for_update(read=True)
+    row = conn.execute(q).first()
+    if row is None:
+        raise _no_task(conn, task_id)
+    if row.status == SUBMITTED:
+        raise RecordError([problem("JC802", task=task_id, version=row.version)])
+
+
 def _write(conn: Connection, task_id: str, key: str, value: Any, expected: int | None,
            who: str, now: datetime, what: str) -> Answer:
     """Compare-and-set one answer (``expected`` None: overwrite whatever is stored).
@@ -680,18 +703,10 @@ def _write(conn: Connection, task_id: str, key: str, value: Any, expected: int |
     an INSERT of version 1 when it saw none; only a miss reads the row to say why."""
     where = (task_answers.c.task_id == task_id) & (task_answers.c.key == key)
 
-    def theirs() -> Answer | None:
-        row = conn.execute(select(task_answers).where(where)).first()
-        return None if row is None else Answer(row.value, row.version, row.updated_at,
-                                               row.updated_by)
-
     if expected is None:
-        current = theirs()
-        expected = current.version if current else 0
+        expected = _stored_answer(conn, task_id, key).version
     if expected == 0:
         if conn.dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as pg_insert
-
             stmt: Insert = pg_insert(task_answers).on_conflict_do_nothing()
         else:
             stmt = insert(task_answers).prefix_with("OR IGNORE")
@@ -699,13 +714,13 @@ def _write(conn: Connection, task_id: str, key: str, value: Any, expected: int |
                                             updated_at=now, updated_by=who)
                                 .returning(task_answers.c.version)).first()
         if inserted is None:  # someone stored it first
-            raise AnswerConflict(key, theirs() or Answer(None, 0), what)
+            raise AnswerConflict(key, _stored_answer(conn, task_id, key), what)
         return Answer(value, 1, now, who)
     done = conn.execute(update(task_answers).where(where & (task_answers.c.version == expected))
                         .values(value=value, version=expected + 1, updated_at=now,
                                 updated_by=who)).rowcount
     if done != 1:
-        raise AnswerConflict(key, theirs() or Answer(None, 0), what)
+        raise AnswerConflict(key, _stored_answer(conn, task_id, key), what)
     return Answer(value, expected + 1, now, who)
 
 
@@ -736,14 +751,7 @@ def _save(engine: Engine, task_id: str, key: str, value: Any, expected: int | No
         # lock, so two first marks on one task cannot deadlock
         conn.execute(update(tasks).where((tasks.c.id == task_id) & (tasks.c.status == PENDING))
                      .values(status=DRAFT, updated_at=clock.utcnow()))
-        q = select(tasks.c.status, tasks.c.version).where(tasks.c.id == task_id)
-        if conn.dialect.name == "postgresql":
-            q = q.with_for_update(read=True)  # a submit waits for this mark, not after it
-        row = conn.execute(q).first()
-        if row is None:
-            raise _no_task(conn, task_id)
-        if row.status == SUBMITTED:
-            raise RecordError([problem("JC802", task=task_id, version=row.version)])
+        _refuse_closed(conn, task_id, share_lock=True)  # a submit waits for this mark
         return _write(conn, task_id, key, value, expected, who, clock.utcnow(),
                       _what(checklist, key))
 
@@ -771,17 +779,8 @@ def _save_pg(engine: Engine, task_id: str, key: str, value: Any, expected: int,
             "m_next": expected + 1, "m_now": now, "m_who": given}).first()
         if stored is not None:
             return Answer(value, expected + 1, now, stored.updated_by)
-        row = conn.execute(select(tasks.c.status, tasks.c.version)
-                           .where(tasks.c.id == task_id)).first()
-        if row is None:
-            raise _no_task(conn, task_id)
-        if row.status == SUBMITTED:
-            raise RecordError([problem("JC802", task=task_id, version=row.version)])
-        theirs = conn.execute(select(task_answers).where(
-            (task_answers.c.task_id == task_id) & (task_answers.c.key == key))).first()
-    raise AnswerConflict(key, Answer(None, 0) if theirs is None else Answer(
-        theirs.value, theirs.version, theirs.updated_at, theirs.updated_by),
-        _what(checklist, key))
+        _refuse_closed(conn, task_id)
+        raise AnswerConflict(key, _stored_answer(conn, task_id, key), _what(checklist, key))
 
 
 @cache
