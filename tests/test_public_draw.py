@@ -94,6 +94,19 @@ def test_no_replay_files_when_the_libraries_changed_since_the_draw(settled, stor
     assert check.exit_code == 1 and "JC737" in check.output
 
 
+def test_no_replay_files_when_an_officer_changed_since_the_draw(settled, store_url, tmp_path):
+    from jointcheck.core.store.models import officers
+
+    cert = settled.draw.result["targets"][0]["team"][0]["cert_no"]
+    with begin_write(settled.engine) as conn:
+        conn.execute(sa.update(officers).where(officers.c.cert_no == cert)
+                     .values(row_digest="0" * 64))
+    out = tmp_path / "pub"
+    result = _publish(store_url, out)
+    assert f"第 {settled.draw.id} 次抽取后名录库已更新" in result.output
+    assert not (out / "draws").exists()
+
+
 def test_a_draw_with_history_exclusion_replays_from_the_public_files(store_url, tmp_path):
     """jc-draw-2: enterprises inspected within the campaign's limits are left out before
     sampling; the public files (the record carries the history as codes and dates, the

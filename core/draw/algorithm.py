@@ -597,6 +597,13 @@ def officer_pools(officers: Iterable[OfficerEntry], parameters: Parameters) -> d
     return pools
 
 
+def officers_fingerprint(pools: Mapping[str, Pool]) -> str:
+    """The fingerprint (:func:`fingerprint`) of the officers who may be drawn at all:
+    every pool's members by 执法证号 with their row digests."""
+    members = sorted((o.cert_no, o.row_digest) for p in pools.values() for o in p.officers)
+    return fingerprint([c for c, _ in members], [d for _, d in members])
+
+
 def funnel_text(funnel: Mapping[str, int]) -> str:
     en = get_lang() == "en"
     return " → ".join(f"{_STAGE_LABELS[s][1 if en else 0]} {funnel[s]}"
@@ -792,8 +799,7 @@ def draw_officers(seed: str, stage: TargetDraw, jurisdictions: Mapping[str, str 
                   file: str | None = None, max_reported: int = 20) -> DrawResult:
     """Stage 2: a team for every drawn target (*jurisdictions*: credit code -> 管辖单位)."""
     pools = officer_pools(officers, parameters)
-    members = sorted((o.cert_no, o.row_digest) for p in pools.values() for o in p.officers)
-    officers_fp = fingerprint([c for c, _ in members], [d for _, d in members])
+    officers_fp = officers_fingerprint(pools)
     conflicts: dict[str, set[str]] = {}
     for pool in pools.values():
         for o in pool.officers:

@@ -49,6 +49,7 @@ from .algorithm import (
     draw,
     excluded_codes,
     officer_pools,
+    officers_fingerprint,
 )
 from .queries import chunks
 from .service import (
@@ -120,11 +121,9 @@ def write_public(conn: Connection, record: DrawRecord, folder: Path,
     entries, _total = load_eligible_targets(conn, parameters)
     _dup, fingerprint = _set_fingerprint(entries)
     pools = officer_pools(load_officers(conn, parameters.departments), parameters)
-    members = sorted((o.cert_no, o.row_digest) for p in pools.values() for o in p.officers)
-    _dup, officers_fp = _set_fingerprint([(c, None, d) for c, d in members])
     if fingerprint != record.targets_fingerprint:
         out.unavailable = "targets"
-    elif officers_fp != record.officers_fingerprint:
+    elif officers_fingerprint(pools) != record.officers_fingerprint:
         out.unavailable = "officers"
     if out.unavailable:
         return out
