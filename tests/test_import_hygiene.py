@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -33,6 +34,20 @@ def test_light_commands_import_nothing_heavy(args):
     assert "jsonschema" not in modules
     if args == ["--help"]:
         assert "yaml" not in modules
+
+
+def test_validate_with_a_store_in_the_environment_stays_light(tmp_path):
+    """JOINTCHECK_DB set for the other commands (even to a store not created yet) does not
+    make validate open it: only ``--db`` on its command line does (the drift check)."""
+    env = {**os.environ, "JOINTCHECK_DB": f"sqlite:///{tmp_path}/none.db"}
+    probe = PROBE.replace("except SystemExit:\n    pass",
+                          "except SystemExit as exc:\n    assert not exc.code, exc.code")
+    proc = subprocess.run([sys.executable, "-c", probe.format(args=["validate"])],
+                          capture_output=True, text=True, env=env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    modules = json.loads(proc.stderr.strip().splitlines()[-1])
+    assert [m for m in modules if m.split(".")[0] in HEAVY or m.startswith(HEAVY)] == []
+    assert not (tmp_path / "none.db").exists()
 
 
 def test_the_model_plugins_import_loads_no_plugin_host():

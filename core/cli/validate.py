@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 import click
+from click.core import ParameterSource
 
 from ..errors import Verdict
 from ..i18n import translator
@@ -25,10 +26,11 @@ _ = translator({
             "invalid: {errors} errors, {warnings} warnings"),
     "help_strict": ("插件加载失败等问题也视为错误", "treat plugin failures as errors"),
     "help": ("校验已安装插件及给定的部门（department）、实施方案（campaign）、分类规则（policy）文件或目录。"
-             "给出 --db 时，还检查部门的检查事项是否在检查记录提交后被修改（JC323）。",
-             "Validate the installed plugins and the given files or directories; given --db, "
-             "also whether departments changed items after records were submitted against "
-             "them (JC323)."),
+             "在命令行给出 --db 时，还检查部门的检查事项是否在检查记录提交后被修改（JC323）；"
+             "仅设置 JOINTCHECK_DB 不会打开数据库。",
+             "Validate the installed plugins and the given files or directories; given --db "
+             "on the command line, also whether departments changed items after records were "
+             "submitted against them (JC323); JOINTCHECK_DB alone does not open the store."),
 })
 
 
@@ -39,7 +41,7 @@ _ = translator({
 @click.pass_context
 def validate(ctx: click.Context, paths: tuple[str, ...], fmt: str, strict: bool) -> None:
     config, _checklists = validate_all(paths, strict=strict)
-    if db_url(ctx) is not None:  # given the store: items changed under submitted records
+    if _store_named(ctx):  # given the store: items changed under submitted records
         from ..records.drift import drift_problems  # the store is heavy: principle 8
 
         with store_engine(ctx) as engine:
@@ -59,3 +61,12 @@ def validate(ctx: click.Context, paths: tuple[str, ...], fmt: str, strict: bool)
                          files=len(paths), warnings=len(warnings)))
     if errors:
         sys.exit(EXIT_INVALID)
+
+
+def _store_named(ctx: click.Context) -> bool:
+    """Whether ``--db`` was given on the command line: only then does validate open the
+    store (the drift check). JOINTCHECK_DB alone, set for the other commands, does not:
+    validate stays light (principle 8) and works where that store is absent or down."""
+    root = ctx.find_root()
+    return (db_url(ctx) is not None
+            and root.get_parameter_source("db_url") is ParameterSource.COMMANDLINE)
