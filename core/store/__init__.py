@@ -400,10 +400,9 @@ def write_problem(url: str | None, exc: BaseException, action: str | None = None
     shown = safe_url(url)
     if access.is_refusal(exc):
         return access.refusal(exc, action=action or "?", url=url)
-    orig = getattr(exc, "orig", None) or exc
-    detail = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
+    detail = access.driver_words(exc)
     low = detail.lower()
-    state = getattr(getattr(orig, "diag", None), "sqlstate", None) or getattr(orig, "sqlstate", None)
+    state = access.sqlstate(exc)
     if ("readonly" in low or "read-only" in low or "read only" in low
             or state == "25006" or "permission denied" in low):
         return problem("JC708", file=shown)

@@ -251,20 +251,30 @@ def hidden_task(conn: Connection, task_id: str) -> Problem | None:
     return problem("JC761", task=task_id, who=who)
 
 
+def sqlstate(exc: BaseException) -> str | None:
+    """The SQLSTATE of a driver error, wrapped by SQLAlchemy or not (None: it has none)."""
+    orig = getattr(exc, "orig", None) or exc
+    return getattr(getattr(orig, "diag", None), "sqlstate", None) or getattr(orig, "sqlstate", None)
+
+
+def driver_words(exc: BaseException) -> str:
+    """The first line of a driver error's message (wrapped by SQLAlchemy or not), else
+    the name of its class."""
+    orig = getattr(exc, "orig", None) or exc
+    return str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
+
+
 def is_refusal(exc: BaseException) -> bool:
     """Whether a driver error is PostgreSQL refusing the current login (SQLSTATE 42501:
     a missing privilege, a row-level security policy, the append-only audit trail)."""
-    orig = getattr(exc, "orig", None) or exc
-    state = getattr(getattr(orig, "diag", None), "sqlstate", None) or getattr(orig, "sqlstate", None)
-    return state == "42501"
+    return sqlstate(exc) == "42501"
 
 
 def refusal(exc: BaseException, *, action: str, url: str) -> Problem:
     """JC760 for a refusal by PostgreSQL (:func:`is_refusal`): the action and, in the
     user's language, why — which table the login may not touch, a row outside its
     policies, the append-only audit trail — never the driver's words alone."""
-    orig = getattr(exc, "orig", None) or exc
-    detail = str(orig).strip().splitlines()[0] if str(orig).strip() else ""
+    detail = driver_words(exc)
     en = get_lang() == "en"
     who = login_name(url)
     if "append-only" in detail:

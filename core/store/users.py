@@ -14,7 +14,7 @@ from sqlalchemy.exc import DBAPIError
 from ..errors import problem
 from ..i18n import get_lang
 from . import audit, begin_write
-from .access import LOGIN_PATTERN, ROLES, AccessError, Login
+from .access import LOGIN_PATTERN, ROLES, AccessError, Login, sqlstate
 from .models import logins, officers
 
 
@@ -62,8 +62,7 @@ def add_user(engine: Engine, login: str, role: str, password: str, *,
             audit.append(conn, "users.add", {"login": login, "role": role, "cert_no": cert_no,
                                              "department": department})
     except DBAPIError as exc:
-        state = getattr(getattr(exc.orig, "diag", None), "sqlstate", None)
-        if state == "42710":
+        if sqlstate(exc) == "42710":
             raise AccessError([problem("JC762", login=login, reason=(
                 "a role of that name already exists on the server" if en
                 else "数据库服务器上已有同名的角色"))]) from exc
@@ -82,7 +81,7 @@ def remove_user(engine: Engine, login: str) -> None:
             conn.execute(text("SELECT jc_user_remove(:l)"), {"l": login})
             audit.append(conn, "users.remove", {"login": login})
     except DBAPIError as exc:
-        if getattr(getattr(exc.orig, "diag", None), "sqlstate", None) == "P0002":
+        if sqlstate(exc) == "P0002":
             raise AccessError([problem("JC765", login=login)]) from exc
         raise
 
