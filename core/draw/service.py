@@ -659,16 +659,19 @@ def run_draw(engine: Engine, campaign: Campaign, seed: str, *, commitment_requir
         digest = result_digest(stored)
         history_fp = history_fingerprint(parameters.history)
         who = audit.actor(conn)
-        params_json = parameters.to_json()
-        draw_id = conn.execute(insert(draws).values(
-            campaign_id=campaign.id, campaign_kind=campaign.kind, year=parameters.year,
-            seed=seed, commitment=value if row is not None else None,
-            algorithm_version=ALGORITHM_VERSION, parameters=params_json,
-            targets_fingerprint=result.targets_fingerprint,
-            officers_fingerprint=result.officers_fingerprint, result=stored,
-            result_digest=digest, created_at=now, actor=who,
-            history_fingerprint=history_fp, funnel=funnel, reason=reason,
-        ).returning(draws.c.id)).scalar_one()
+        # the draws row, and the DrawRecord returned (its fields are the row's columns)
+        columns: dict[str, Any] = {
+            "campaign_id": campaign.id, "campaign_kind": campaign.kind,
+            "year": parameters.year, "seed": seed,
+            "commitment": value if row is not None else None,
+            "algorithm_version": ALGORITHM_VERSION, "parameters": parameters.to_json(),
+            "targets_fingerprint": result.targets_fingerprint,
+            "officers_fingerprint": result.officers_fingerprint, "result": stored,
+            "result_digest": digest, "created_at": now, "actor": who,
+            "history_fingerprint": history_fp, "funnel": funnel, "reason": reason,
+        }
+        draw_id = conn.execute(insert(draws).values(**columns)
+                               .returning(draws.c.id)).scalar_one()
         if result.targets:
             conn.execute(insert(draw_targets), [
                 {"draw_id": draw_id, "seq": t.seq, "credit_code": t.credit_code}
@@ -692,16 +695,7 @@ def run_draw(engine: Engine, campaign: Campaign, seed: str, *, commitment_requir
             "inspection_limits": dict(parameters.inspection_limits or {}) or None,
             "history_fingerprint": history_fp, "funnel": funnel,
         }, actor=who)
-    record = DrawRecord(
-        id=draw_id, campaign_id=campaign.id, campaign_kind=campaign.kind,
-        year=parameters.year, seed=seed, commitment=value if row is not None else None,
-        algorithm_version=ALGORITHM_VERSION, parameters=params_json,
-        targets_fingerprint=result.targets_fingerprint,
-        officers_fingerprint=result.officers_fingerprint, result=stored,
-        result_digest=digest, created_at=now, actor=who,
-        history_fingerprint=history_fp, funnel=funnel, reason=reason,
-    )
-    return record
+    return DrawRecord(id=draw_id, **columns)
 
 
 def unsampled_warnings(result: Mapping[str, Any]) -> list[str]:
