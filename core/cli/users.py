@@ -7,8 +7,8 @@ import sys
 import click
 
 from ..i18n import translator
-from ..store.access import AccessError, role_text
-from ..store.users import add_user
+from ..store.access import ROLES, AccessError, role_text
+from ..store.users import add_user, list_users, remove_user
 from ..text import local_time, table_lines
 from ._common import (
     EXIT_INVALID,
@@ -58,8 +58,7 @@ def users() -> None:
 
 @users.command(help=_("add"))
 @click.argument("login")
-@click.option("--role", required=True, type=click.Choice(["office", "inspector", "department",
-                                                          "auditor"]), help=_("role"))
+@click.option("--role", required=True, type=click.Choice(ROLES), help=_("role"))
 @click.option("--officer", "cert_no", default=None, metavar="执法证号", help=_("officer"))
 @click.option("--department", default=None, metavar="CODE", help=_("department"))
 @click.pass_context
@@ -82,8 +81,6 @@ def add(ctx: click.Context, login: str, role: str, cert_no: str | None,
 @format_option("text", "json")
 @click.pass_context
 def list_(ctx: click.Context, fmt: str) -> None:
-    from ..store.access import AccessError, role_text
-    from ..store.users import list_users
     with store_engine(ctx) as engine:
         try:
             found = list_users(engine)
@@ -107,9 +104,6 @@ def list_(ctx: click.Context, fmt: str) -> None:
 @click.argument("login")
 @click.pass_context
 def remove(ctx: click.Context, login: str) -> None:
-    from ..store.access import AccessError
-    from ..store.users import remove_user
-
     with store_engine(ctx, roles=OFFICE) as engine:
         try:
             remove_user(engine, login)

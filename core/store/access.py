@@ -179,8 +179,6 @@ def identity(engine: Engine) -> tuple[str, str | None]:
 
 def read_identity(conn: Connection) -> tuple[str, str | None]:
     """``(current_user, bound actor or None)`` read on *conn* (PostgreSQL)."""
-    from sqlalchemy import text
-
     user, bound = conn.execute(text("SELECT current_user, jc_actor()")).one()
     return user, bound
 
@@ -236,8 +234,6 @@ def hidden_task(conn: Connection, task_id: str) -> Problem | None:
     login (another team's task); ``None`` when there is no such task at all."""
     if conn.dialect.name != "postgresql":
         return None
-    from sqlalchemy import text
-
     if not conn.execute(text("SELECT jc_task_exists(:t)"), {"t": task_id}).scalar():
         return None
     me = whoami(conn)
@@ -312,8 +308,6 @@ def role_prefix(conn: Connection, schema: str | None = None) -> str | None:
     one) of *conn*'s database (``store_meta.role_prefix``), or None (SQLite, or a store
     below migration 0007). Read it before dropping a store's schema or database, then
     :func:`drop_roles` (roles are cluster-wide: they outlive the store)."""
-    from sqlalchemy import text
-
     if conn.dialect.name != "postgresql":
         return None
     table = f'"{schema.replace(chr(34), chr(34) * 2)}".store_meta' if schema else "store_meta"
@@ -327,8 +321,6 @@ def drop_roles(conn: Connection, prefix: str) -> list[str]:
     member of one; return their names. For a store whose schema or database was dropped
     (tests, benchmarks, decommissioning): a role that still holds privileges elsewhere is
     an error."""
-    from sqlalchemy import text
-
     groups = [r[0] for r in conn.execute(text(
         "SELECT rolname FROM pg_roles WHERE starts_with(rolname, :p)"), {"p": prefix})]
     members = [r[0] for r in conn.execute(text(
