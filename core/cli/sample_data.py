@@ -6,7 +6,7 @@ import click
 
 from ..i18n import translator
 from ..libraries.sample import campaign_specs, write_sample
-from ._common import cannot_write
+from ._common import cannot_write, open_campaign_or_fail
 
 _ = translator({
     "help": ("生成合成的名录库样例数据（targets.csv、officers.csv），用于演示、测试和基准",
@@ -38,10 +38,9 @@ _ = translator({
               help=_("opt_campaign"))
 def sample_data(n_targets: int, n_officers: int, seed: str, outdir: str,
                 campaign: str | None) -> None:
-    departments, attributes = campaign_specs((), None) if campaign is None else ([], [])
-    if campaign is not None:
-        from ._common import open_campaign_or_fail
-
+    if campaign is None:
+        departments, attributes = campaign_specs((), None)
+    else:
         opened = open_campaign_or_fail(campaign)
         departments, attributes = campaign_specs(opened.checklist.departments,
                                                  opened.campaign)
