@@ -37,7 +37,6 @@ from .yamlload import Document, load_file
 if TYPE_CHECKING:  # pragma: no cover
     from .config import Configuration
     from .plugins import PluginHost
-    from .yamlload import Document
 
 CASES_DIR = Path("tests") / "cases"
 FIELDS = ("result", "dispositions", "referrals", "overridden_by")
@@ -139,11 +138,10 @@ def load_config(host: PluginHost) -> Configuration:
 
 def _part(doc: Document, key: str) -> Document:
     """The document under *key* of *doc*, located in the same file."""
-    n = 1
     return Document(data=doc.data[key], file=doc.file,
-                    positions={p[n:]: v for p, v in doc.positions.items() if p[:n] == (key,)},
-                    key_positions={p[n:]: v for p, v in doc.key_positions.items()
-                                   if p[:n] == (key,)})
+                    positions={p[1:]: v for p, v in doc.positions.items() if p[:1] == (key,)},
+                    key_positions={p[1:]: v for p, v in doc.key_positions.items()
+                                   if p[:1] == (key,)})
 
 
 def run_case(path: str | Path, config: Configuration) -> CaseOutcome:
