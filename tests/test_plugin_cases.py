@@ -43,7 +43,7 @@ def test_a_right_case_passes_and_a_wrong_one_fails_by_name(site, tmp_path):
     assert result.stdout.splitlines() == [
         "passed  escalated.yaml",
         "FAILED  wrong.yaml",
-        "  fire_safety result: expected 5, got 8 (plugin fire_safety changed 5 to 8)",
+        "  fire_safety result: expected 5, got 8 (changed by plugin 'fire_safety': 5→8)",
         "  fire_safety referrals (receiving departments): expected none, got fire_safety",
         "2 case(s): 1 passed, 1 failed"]
     # the right case alone passes: exit 0

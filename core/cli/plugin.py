@@ -1,4 +1,5 @@
-"""``jointcheck plugin new CODE --name 名称 [--dir DIR]``: scaffold a department plugin."""
+"""``jointcheck plugin new CODE --name 名称 [--dir DIR]``: scaffold a department plugin;
+``jointcheck plugin test [DIR]``: run its cases (core/cases.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import click
 from ..cases import outcomes_json, run_cases
 from ..config import load_configuration
 from ..i18n import translator
+from ..present.results import plugin_note
 from ..scaffold import ScaffoldError, create
 from ._common import EXIT_INVALID, EXIT_OK, echo_json, echo_problems, format_option
 
@@ -56,7 +58,7 @@ _ = translator({
     "field_overridden_by": ("改判的插件", "overridden by"),
     "mismatch": ("  {department} {field}：应为 {expected}，实际为 {actual}",
                  "  {department} {field}: expected {expected}, got {actual}"),
-    "overridden": ("（插件 {plugin} 将 {before} 改判为 {after}）", " (plugin {plugin} changed {before} to {after})"),
+    "overridden": ("（{note}）", " ({note})"),
     "none": ("无", "none"),
     "summary": ("{n} 个用例：{passed} 个通过，{failed} 个未通过",
                 "{n} case(s): {passed} passed, {failed} failed"),
@@ -140,8 +142,8 @@ def test_(directory: Path, fmt: str) -> None:
             line = _("mismatch", department=m.department, field=_(f"field_{m.field}"),
                      expected=_shown(m.expected), actual=_shown(m.actual))
             if m.field == "result" and actual.get("overridden_by"):
-                line += _("overridden", plugin=actual["overridden_by"],
-                          before=actual["overridden_from"], after=actual["result"])
+                line += _("overridden", note=plugin_note(
+                    actual["overridden_by"], actual["overridden_from"], actual["result"]))
             click.echo(line)
     click.echo(_("summary", n=len(outcomes), passed=len(outcomes) - len(failed),
                  failed=len(failed)))
