@@ -44,8 +44,6 @@ from .store.models import result_settlements as rs
 if TYPE_CHECKING:  # pragma: no cover
     from sqlalchemy import Connection, Engine
 
-    from .libraries.importer import ImportReport
-
 CAMPAIGN = "campaign"
 IMPORTED = "import"
 
@@ -170,17 +168,12 @@ def _settled_results(conn: Connection, task_ids: Sequence[str]) -> dict[str, str
     return out
 
 
-def imported_inspections(conn: Connection, codes: Sequence[str] | None = None, *,
-                         as_of: datetime | None = None,
-                         between: tuple[date, date] | None = None) -> list[Inspection]:
-    """The imported inspections (those imported at or before *as_of*, dated *between*
-    its two days inclusive)."""
+def imported_inspections(conn: Connection, codes: Sequence[str] | None = None
+                         ) -> list[Inspection]:
+    """The imported inspections (of the enterprises *codes*, when given). The draw reads
+    them leaner (:func:`draw_history`)."""
     q = select(ins.c.id, ins.c.credit_code, ins.c.inspected_on, ins.c.unit, ins.c.kind,
                ins.c.matters, ins.c.source)
-    if as_of is not None:
-        q = q.where(ins.c.created_at <= as_of)
-    if between is not None:
-        q = q.where(ins.c.inspected_on.between(*between))
     rows: list[Any] = []
     if codes is None:
         rows = list(conn.execute(q))
@@ -369,11 +362,7 @@ def repeated_inspections(conn: Connection, campaign_id: str
     return out, declared
 
 
-def count_imported(conn: Connection) -> int:
-    return int(conn.execute(select(func.count()).select_from(inspections)).scalar_one())
-
-
 __all__ = ["CAMPAIGN", "IMPORTED", "Inspection", "Repeated", "campaign_inspections",
-           "count_imported", "draw_history", "history_of", "import_history",
+           "draw_history", "history_of", "import_history",
            "imported_inspections", "campaign_limits", "repeated_inspections"]
 

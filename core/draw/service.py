@@ -815,8 +815,9 @@ def _brief_team(team: Any) -> str:
     return "[" + ", ".join(parts) + "]"
 
 
-def _check_record(report: VerifyReport, data: Mapping[str, Any]) -> bool:
-    """Checks that need no replay (DrawError JC730 for a version this software lacks)."""
+def _check_record(report: VerifyReport, data: Mapping[str, Any]) -> None:
+    """Checks that need no replay, into *report* (DrawError JC730 for a version this
+    software lacks)."""
     version = data.get("algorithm_version")
     if version not in SUPPORTED_VERSIONS:
         raise DrawError([problem("JC730", version=version,
@@ -836,7 +837,6 @@ def _check_record(report: VerifyReport, data: Mapping[str, Any]) -> bool:
         if fp != data.get("history_fingerprint"):
             report.differences.append(_("history_record", recorded=data.get(
                 "history_fingerprint"), actual=fp))
-    return True
 
 
 def _compare(report: VerifyReport, data: Mapping[str, Any],
@@ -892,8 +892,7 @@ def verify_stored(engine: Engine, draw_id: int) -> VerifyReport:
         row = draw_row(conn, draw_id)
         record = _record_from_row(row)
         data = record.export()
-        if not _check_record(report, data):
-            return report
+        _check_record(report, data)
         parameters = Parameters.from_json(record.parameters, record.algorithm_version)
         # the draw_targets rows must mirror the result
         rows = conn.execute(select(draw_targets.c.seq, draw_targets.c.credit_code)
@@ -982,8 +981,7 @@ def verify_files(data: Mapping[str, Any], targets_path: str | Path, officers_pat
     A library file with invalid rows raises the reader's LibraryError (every row problem).
     """
     report = VerifyReport(data.get("draw_id"))
-    if not _check_record(report, data):
-        return report
+    _check_record(report, data)
     parameters = Parameters.from_json(data["parameters"], str(data["algorithm_version"]))
     problems: list[Any] = []
 
