@@ -107,7 +107,15 @@ def test_commands_take_a_stored_campaigns_id(stored_campaign):
     assert out.exit_code == 1 and "JC122" in out.stderr and "never-drawn" in out.stderr
 
 
-def test_validate_with_a_store_checks_it_too(store_url):
+def test_validate_with_a_store_checks_it_too(store_url, tmp_path):
     out = CliRunner().invoke(main, ["--db", store_url, "validate"])
     assert out.exit_code == 0, out.output
     assert "校验通过" in out.stdout
+    # --db on the command line opens the store (the drift check): one not created is JC701
+    missing = f"sqlite:///{tmp_path}/none.db"
+    out = CliRunner().invoke(main, ["--db", missing, "validate"])
+    assert out.exit_code == 1 and "JC701" in out.stderr
+    # JOINTCHECK_DB alone, set for the other commands, does not: validate stays light
+    out = CliRunner().invoke(main, ["validate"], env={"JOINTCHECK_DB": missing})
+    assert out.exit_code == 0 and "校验通过" in out.stdout, out.output
+    assert not (tmp_path / "none.db").exists()
