@@ -518,3 +518,29 @@ def test_the_app_says_a_refusal_instead_of_crashing(server):
         asyncio.run(run())
     finally:
         engine.dispose()
+
+
+def test_dropping_a_stores_roles_leaves_another_stores_alone(pg_store_url):
+    """The roles of the store of the schema public of a database (``jc_db_``) are not
+    those of a store in another schema of it (``jc_db_city_``), nor their logins."""
+    from jointcheck.core.store import access
+
+    prefix = f"jc_t{uuid.uuid4().hex[:8]}_"
+    mine, theirs = prefix + "office", prefix + "city_office"
+    engine = sa.create_engine(pg_store_url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            for group in (mine, theirs):
+                conn.exec_driver_sql(f'CREATE ROLE "{group}" NOLOGIN')
+                conn.exec_driver_sql(f'CREATE ROLE "{group}_login" LOGIN IN ROLE "{group}"')
+            try:
+                assert sorted(access.drop_roles(conn, prefix)) == [mine, mine + "_login"]
+                left = {r[0] for r in conn.execute(sa.text(
+                    "SELECT rolname FROM pg_roles WHERE starts_with(rolname, :p)"),
+                    {"p": prefix})}
+                assert left == {theirs, theirs + "_login"}
+            finally:
+                for role in (mine + "_login", theirs + "_login", mine, theirs):
+                    conn.exec_driver_sql(f'DROP ROLE IF EXISTS "{role}"')
+    finally:
+        engine.dispose()

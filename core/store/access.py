@@ -317,12 +317,15 @@ def role_prefix(conn: Connection, schema: str | None = None) -> str | None:
 
 
 def drop_roles(conn: Connection, prefix: str) -> list[str]:
-    """Drop the group roles whose names start with *prefix* and every login that is a
-    member of one; return their names. For a store whose schema or database was dropped
-    (tests, benchmarks, decommissioning): a role that still holds privileges elsewhere is
-    an error."""
+    """Drop the group roles *prefix* + office, inspector, department and auditor and every
+    login that is a member of one; return their names. For a store whose schema or
+    database was dropped (tests, benchmarks, decommissioning): a role that still holds
+    privileges elsewhere is an error. Only those four names: another store's prefix may
+    start with this one (``jc_db_`` of the schema public, ``jc_db_city_`` of the schema
+    city)."""
     groups = [r[0] for r in conn.execute(text(
-        "SELECT rolname FROM pg_roles WHERE starts_with(rolname, :p)"), {"p": prefix})]
+        "SELECT rolname FROM pg_roles WHERE rolname = ANY(:g)"),
+        {"g": [prefix + role for role in ROLES]})]
     members = [r[0] for r in conn.execute(text(
         "SELECT DISTINCT m.rolname FROM pg_auth_members a "
         "JOIN pg_roles g ON g.oid = a.roleid JOIN pg_roles m ON m.oid = a.member "
