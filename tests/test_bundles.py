@@ -246,6 +246,8 @@ def test_a_tampered_bundle_with_its_digest_recomputed_is_not_shown_as_matching(s
         assert shown.exit_code == 1 and "JC868" in shown.output, shown.output
     assert "与内容不符" in run("--db", store_url, "bundle", "show", str(path)).output
     assert '"digest_ok": false' in shown.output
+    # the JSON names the refusal that makes the exit status 1
+    assert [p["code"] for p in json.loads(shown.output)["office"]["refused"]] == ["JC868"]
     done = run("--db", store_url, "bundle", "import", str(path))
     assert done.exit_code == 1 and "JC868" in done.output
 

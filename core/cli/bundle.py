@@ -8,7 +8,6 @@ from typing import Any
 
 import click
 
-from ..errors import problem
 from ..i18n import translator
 from ..plugins import load_plugins
 from ..present.records import status_label
@@ -165,20 +164,12 @@ def show(ctx: click.Context, file: str, fmt: str) -> None:
         fail(exc.problems)
     url, against, why = _compare(ctx, info, states)
     compared = against is not None and against.problem is None
-    # the checks of `bundle import`: the contents match the bundle's digest, and the digest
-    # the one the office recorded when it exported the bundle (JC868 from the comparison)
-    altered = None if info.digest_ok else problem("JC868", bundle=info.bundle_id[:8])
-    if against is not None and against.problem is not None and against.problem.code == "JC868":
-        altered = against.problem
-    refused = [altered] if altered is not None else against.refused if against else []
-    if not refused and against is not None and against.problem is not None \
-            and against.problem.code in ("JC866", "JC867"):
-        # this store's own id, yet an export it never made, or of another draw: what an
-        # import refuses as not this store's bundle (another store's, JC865, is only not
-        # comparable here)
-        refused = [against.problem]
+    # what `bundle import` would refuse it for (the service's checks; without the office's
+    # store, only the contents against the bundle's own digest)
+    refused = against.refused if against is not None else service.altered(info)
+    altered = any(p.code == "JC868" for p in refused)
     if fmt == "json":
-        echo_json(dict(info.to_json(), digest_ok=altered is None, office=dict(
+        echo_json(dict(info.to_json(), digest_ok=not altered, office=dict(
             against.to_json() if against else {"compared": False}, url=url,
             reason=None if compared else why)))
         if refused:

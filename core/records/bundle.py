@@ -775,8 +775,9 @@ class Comparison:
     problem: Problem | None = None
     imported_at: datetime | None = None
     tasks: dict[str, dict[str, Any]] = field(default_factory=dict)
-    # what `bundle import` would refuse the bundle for (JC869/JC870/JC875: a record or a
-    # draft answer that does not pass its checks), found without a write
+    # what `bundle import` would refuse the bundle for, found without a write: not this
+    # store's export or of another draw (JC866, JC867), altered (JC868), a record or a
+    # draft answer that does not pass its checks (JC869, JC870, JC875)
     refused: list[Problem] = field(default_factory=list)
 
     def count(self, verdict: str) -> int:
@@ -787,6 +788,12 @@ class Comparison:
                 "problem": self.problem.to_json() if self.problem else None,
                 "imported_at": format_time(self.imported_at) if self.imported_at else None,
                 "tasks": self.tasks, "refused": [p.to_json() for p in self.refused]}
+
+
+def altered(info: BundleInfo) -> list[Problem]:
+    """JC868 when bundle *info*'s contents do not match its own digest: the one check of
+    :func:`import_bundle` made without the office's store."""
+    return [] if info.digest_ok else [problem("JC868", bundle=info.bundle_id[:8])]
 
 
 def compare(engine: Engine, info: BundleInfo, states: Mapping[str, Any], *,
@@ -802,6 +809,12 @@ def compare(engine: Engine, info: BundleInfo, states: Mapping[str, Any], *,
             base = _identify(conn, info, states)
         except BundleError as exc:
             out.problem = exc.problems[0]
+            # altered contents are refused whichever store the bundle names; another
+            # store's bundle (JC865) is only not comparable here
+            if out.problem.code != "JC868":
+                out.refused = altered(info)
+            if not out.refused and out.problem.code != "JC865":
+                out.refused = exc.problems
             return out
         out.imported_at = conn.execute(select(bundles.c.imported_at)
                                        .where(bundles.c.id == info.bundle_id)).scalar()
