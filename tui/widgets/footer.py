@@ -43,34 +43,20 @@ def fitting(items: list[tuple[str, str, str]], width: int) -> list[int]:
 
 
 class FittingFooter(Footer):
-    """A compact Footer that shows only whole keys (see the module docstring)."""
+    """A compact Footer that shows only whole keys (see the module docstring): Textual's
+    own keys, those that do not fit left out."""
 
     def __init__(self) -> None:
         super().__init__(compact=True)
 
     def compose(self) -> ComposeResult:
-        if not self._bindings_ready:
-            return
-        active = self.screen.active_bindings
-        seen: set[str] = set()
-        shown = []
-        for _node, binding, enabled, tooltip in active.values():
-            if binding.show and binding.action not in seen:
-                seen.add(binding.action)
-                shown.append((binding, enabled, tooltip))
-        items = [(b.action, self.app.get_key_display(b), b.description) for b, _e, _t in shown]
+        keys = [k for k in super().compose() if isinstance(k, FooterKey)]
+        palette = [k for k in keys if k.has_class("-command-palette")]
+        shown = [k for k in keys if k not in palette]
+        items = [(k.action, k.key_display, k.description) for k in shown]
         for i in fitting(items, self.size.width or self.app.size.width):
-            binding, enabled, tooltip = shown[i]
-            yield FooterKey(binding.key, items[i][1], binding.description, binding.action,
-                            disabled=not enabled, tooltip=tooltip).data_bind(
-                                compact=Footer.compact)
-        palette = self.app.COMMAND_PALETTE_BINDING
-        if self.show_command_palette and self.app.ENABLE_COMMAND_PALETTE and palette in active:
-            _node, binding, enabled, tooltip = active[palette]
-            yield FooterKey(binding.key, self.app.get_key_display(binding),
-                            binding.description, binding.action,
-                            classes="-command-palette", disabled=not enabled,
-                            tooltip=binding.tooltip or binding.description)
+            yield shown[i]
+        yield from palette
 
     def on_resize(self) -> None:
         self.call_after_refresh(self.recompose)
