@@ -110,19 +110,13 @@ _ = translator({
 })
 
 
-def _department_names(config: Any) -> dict[str, str]:
-    names = {}
-    for code, dept in (getattr(config, "departments", None) or {}).items():
-        names[code] = getattr(dept, "name", None) or code
-    return names
-
-
 def _installed_department_names() -> dict[str, str]:
     """Department names from the installed plugins (best effort, for `show`)."""
     try:
         from ..config import load_configuration
 
-        return _department_names(load_configuration([]))
+        return {code: dept.name or code
+                for code, dept in load_configuration([]).departments.items()}
     except Exception:  # display only: fall back to the officers' unit or the code
         return {}
 
@@ -191,8 +185,7 @@ def run(ctx: click.Context, campaign: str | None, seed: str, no_commitment: bool
         raise click.UsageError(_("supplementary_only"))
     when = _parse_date(on_date)
     opened = open_campaign_or_fail(campaign, ctx, warnings=True, fmt=fmt)
-    camp, checklist = opened.campaign, opened.checklist
-    names = _department_names(opened.config)
+    camp, checklist, names = opened.campaign, opened.checklist, opened.department_names
     with store_engine(ctx, roles=OFFICE) as engine:
         try:
             record = run_draw(engine, camp, seed.strip(), commitment_required=not no_commitment,
@@ -218,8 +211,6 @@ def _print_record(engine: Any, record: Any, names: dict[str, str]) -> None:
 @format_option("text", "json")
 @click.pass_context
 def show(ctx: click.Context, draw_id: int, fmt: str) -> None:
-    from ..draw.service import load_draw
-
     with store_engine(ctx) as engine:
         try:
             record = load_draw(engine, draw_id)
@@ -337,8 +328,6 @@ def verify(ctx: click.Context, draw_id: int | None, draw_file: str | None,
     if fmt == "json":
         echo_json(report.to_json())
     else:
-        from ..present.draw import verify_lines
-
         click.echo("\n".join(verify_lines(report)))
     if not report.ok:
         sys.exit(EXIT_INVALID)
