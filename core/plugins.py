@@ -237,14 +237,11 @@ class PluginHost:
                 continue
             seen.add(ep.name)
             dist = getattr(ep, "dist", None)
-            info = PluginInfo(name=ep.name, module=ep.module,
-                              distribution=dist.name if dist else None,
-                              version=dist.version if dist else None)
-            self.infos[ep.name] = info
-            if ep.name in blocked:
-                info.disabled = True  # not even imported
-                continue
-            self._load(ep.name, ep.load, info)
+            info = self._listed(PluginInfo(name=ep.name, module=ep.module,
+                                           distribution=dist.name if dist else None,
+                                           version=dist.version if dist else None), blocked)
+            if info is not None:
+                self._load(ep.name, ep.load, info)
         for name in sorted(blocked - seen):
             self.problems.append(problem("JC407", severity="warning", file=DISABLE_ENV,
                                          env=DISABLE_ENV, name=name,
@@ -262,24 +259,28 @@ class PluginHost:
             return
         self._register(name, obj, info)
 
+    def _listed(self, info: PluginInfo, blocked: set[str] | None = None) -> PluginInfo | None:
+        """List *info* in :attr:`infos`; ``None`` when JOINTCHECK_DISABLE_PLUGINS (or
+        *blocked*, the names read from it) blocks it: then it is not even imported."""
+        self.infos[info.name] = info
+        if info.name in (blocked if blocked is not None else disabled_names()):
+            info.disabled = True
+            return None
+        return info
+
     def load_module(self, name: str, module: str) -> None:
         """Import and register plugin *name* from *module* (``jointcheck plugin test`` of a
         package folder not installed), as its entry point would."""
-        info = PluginInfo(name=name, module=module)
-        self.infos[name] = info
-        if name in disabled_names():
-            info.disabled = True
-            return
-        self._load(name, lambda: importlib.import_module(module), info)
+        info = self._listed(PluginInfo(name=name, module=module))
+        if info is not None:
+            self._load(name, lambda: importlib.import_module(module), info)
 
     def register(self, name: str, obj: object) -> None:
         """Register an in-process plugin (tests, benchmarks, embedding applications)."""
-        info = PluginInfo(name=name, module=getattr(obj, "__name__", type(obj).__name__))
-        self.infos[name] = info
-        if name in disabled_names():
-            info.disabled = True
-            return
-        self._register(name, obj, info)
+        info = self._listed(PluginInfo(name=name,
+                                       module=getattr(obj, "__name__", type(obj).__name__)))
+        if info is not None:
+            self._register(name, obj, info)
 
     def _register(self, name: str, obj: object, info: PluginInfo) -> None:
         module = sys.modules.get(getattr(obj, "__name__", "")) if hasattr(obj, "__name__") else None
