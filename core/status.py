@@ -32,8 +32,8 @@ from .referrals import (
     WITHDRAWN,
     staleness,
 )
-from .store.models import audit_log, referrals, task_answers, tasks
 from .store.models import record_problems as rp
+from .store.models import referrals, result_overrides, task_answers, tasks
 from .store.models import result_settlements as rs
 from .store.models import result_settlements as settled
 
@@ -120,12 +120,23 @@ def pending_work(engine: Engine, campaign_id: str) -> list[Pending]:
     settle (new, amended or overridden since), referrals to correct or withdraw
     (core.referrals.staleness), and a publication that no longer matches the settled
     results (the campaign was published, and a settled result is not, or a published one
-    was amended or overridden since). Counted in SQL; ids listed up to 50."""
+    was amended or overridden since). Counted in SQL; ids listed up to 50.
+
+    What was published is read from the settlements (``published_on``; an amended
+    version's row stays) and from the overrides that undid a published settlement (the
+    settlement an override deleted is kept in its change, core.records.results.set_result);
+    a publication always marks at least one settled result (JC849)."""
     out: list[Pending] = []
     current = and_(rs.c.task_id == tasks.c.id, rs.c.version == tasks.c.version,
                    tasks.c.status == "submitted")
     in_campaign = tasks.c.campaign_id == campaign_id
     order = (tasks.c.draw_id, tasks.c.seq)
+    older = rs.alias("older")
+    reopened_published = (result_overrides.c.change[("reopened", "published_on")]
+                          .as_string().is_not(None))
+    was_published = (
+        exists().where((older.c.task_id == tasks.c.id) & older.c.published_on.is_not(None))
+        | exists().where((result_overrides.c.task_id == tasks.c.id) & reopened_published))
     with engine.connect() as conn:
         unsettled = (tasks.c.status == "submitted") & ~exists().where(current)
         n = conn.execute(select(func.count()).select_from(tasks)
@@ -134,32 +145,22 @@ def pending_work(engine: Engine, campaign_id: str) -> list[Pending]:
             ids = conn.execute(select(tasks.c.id).where(in_campaign & unsettled)
                                .order_by(*order).limit(50)).scalars().all()
             out.append(Pending(SETTLE, int(n), list(ids)))
-        published, overridden = False, set()
-        for action, payload in conn.execute(
-                select(audit_log.c.action, audit_log.c.payload)
-                .where(audit_log.c.action.in_(("results.publish", "results.override")))):
-            payload = payload or {}
-            if action == "results.publish":
-                published |= payload.get("campaign_id") == campaign_id
-            elif payload.get("published_on"):  # an override undid a published settlement
-                overridden.add(payload.get("task_id"))
-        behind: set[str] = set()
-        if published:
-            older = rs.alias("older")
+        behind: list[str] = []
+        reopened = (select(result_overrides.c.id)
+                    .join(tasks, tasks.c.id == result_overrides.c.task_id)
+                    .where(in_campaign & reopened_published).exists())
+        ever = (select(rs.c.task_id).where((rs.c.campaign_id == campaign_id)
+                                           & rs.c.published_on.is_not(None)).exists())
+        if conn.execute(select(ever | reopened)).scalar():
             published_now = exists().where(current & rs.c.published_on.is_not(None))
-            behind.update(conn.execute(select(tasks.c.id).where(in_campaign).where(
-                (exists().where(current) | exists().where(
-                    (older.c.task_id == tasks.c.id) & older.c.published_on.is_not(None)))
-                & ~published_now)).scalars())
-            if overridden:
-                behind.update(conn.execute(select(tasks.c.id).where(in_campaign).where(
-                    tasks.c.id.in_(sorted(t for t in overridden if t)))
-                    .where(~published_now)).scalars())
+            behind = sorted(conn.execute(
+                select(tasks.c.id).where(in_campaign)
+                .where((exists().where(current) | was_published) & ~published_now)).scalars())
     stale = staleness(engine, campaign_id)
     if stale:
         out.append(Pending(CORRECT, len(stale), [str(i) for i in sorted(stale)][:50]))
     if behind:
-        out.append(Pending(PUBLISH, len(behind), sorted(behind)[:50]))
+        out.append(Pending(PUBLISH, len(behind), behind[:50]))
     return out
 
 

@@ -143,6 +143,9 @@ def test_a_settled_override_reaches_every_output_and_an_amendment_propagates(dra
     assert set(todo["settle"]["examples"]) == {t1, t2}
     assert todo["correct_referrals"]["command"].startswith(f"jointcheck referrals correct {camp}")
     assert todo["publish"]["command"] == f"jointcheck publish {camp} -o 目录"
+    # out of date: task 1's published version amended, task 2's published settlement
+    # undone by the override
+    assert set(todo["publish"]["examples"]) == {t1, t2}
     for line in ("结果尚未确定", "需发更正或撤回函", "公示已过期", "jointcheck results settle",
                  "jointcheck referrals correct", "jointcheck publish"):
         assert line in view["status_text"]
