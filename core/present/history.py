@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from ..draw.algorithm import EXCLUSION_STEPS
 from ..i18n import Localized, translator
 from ..text import table_lines
 from .reports import Table, _docno
@@ -14,7 +15,6 @@ from .reports import Table, _docno
 if TYPE_CHECKING:  # pragma: no cover
     from ..history import Inspection, Repeated
     from ..model import Campaign
-    from .reports import Table
 
 _ = translator({
     "date": ("检查日期", "检查日期 (date)"),
@@ -144,8 +144,7 @@ def funnel_line(funnel: Mapping[str, int] | None, limits: Mapping[str, Any] | No
         return None
     limits = limits or {}
     steps = [_("f_library", n=funnel.get("library")), _("f_in_scope", n=funnel.get("in_scope"))]
-    for key in ("drawn_this_year", "drawn_in_campaign", "inspected_within_days",
-                "yearly_cap"):
+    for key in EXCLUSION_STEPS:
         n = funnel.get(key) or 0
         if key == "inspected_within_days" and limits.get("exclude_within_days") is None:
             continue
