@@ -7,8 +7,9 @@
 - :mod:`.sample` — synthetic libraries for demos, tests and benchmarks.
 
 docs/libraries.md describes the file formats, the validation and the row digest. This
-package imports nothing heavy at module level (docs/architecture.md#principle-8): SQLAlchemy and
-openpyxl are imported by the functions that need them.
+package imports nothing at module level (docs/architecture.md#principle-8): :mod:`.codes`,
+:mod:`.fields` and :mod:`.reader` need no SQLAlchemy (openpyxl loads for an XLSX file only);
+:mod:`.importer` and :mod:`.queries`, which work on the store, import it at their top.
 """
 
 from __future__ import annotations
