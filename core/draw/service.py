@@ -730,10 +730,15 @@ def draw_row(conn: Connection, draw_id: int) -> Any:
     return row
 
 
+def read_draw(conn: Connection, draw_id: int) -> DrawRecord:
+    """The recorded draw *draw_id* (DrawError JC734), on the caller's connection."""
+    return _record_from_row(draw_row(conn, draw_id))
+
+
 def load_draw(engine: Engine, draw_id: int) -> DrawRecord:
+    """:func:`read_draw` on a connection of its own."""
     with engine.connect() as conn:
-        row = draw_row(conn, draw_id)
-    return _record_from_row(row)
+        return read_draw(conn, draw_id)
 
 
 def list_draws(engine: Engine, campaign_id: str | None = None) -> list[DrawRecord]:
@@ -889,8 +894,7 @@ def verify_stored(engine: Engine, draw_id: int) -> VerifyReport:
 
     report = VerifyReport(draw_id)
     with engine.connect() as conn:
-        row = draw_row(conn, draw_id)
-        record = _record_from_row(row)
+        record = read_draw(conn, draw_id)
         data = record.export()
         _check_record(report, data)
         parameters = Parameters.from_json(record.parameters, record.algorithm_version)
@@ -1011,6 +1015,7 @@ def verify_files(data: Mapping[str, Any], targets_path: str | Path, officers_pat
 
 __all__ = [
     "Commitment", "DrawError", "DrawRecord", "VerifyReport", "build_parameters", "commit",
-    "DrawReport", "display_rows", "draw_date", "draw_report", "list_draws", "load_draw", "read_export",
+    "DrawReport", "display_rows", "draw_date", "draw_report", "list_draws", "load_draw",
+    "read_draw", "read_export",
     "run_draw", "verify_files", "verify_stored",
 ]

@@ -23,7 +23,7 @@ import yaml
 from ..clock import chinese_time, today
 from ..draw.algorithm import DrawError
 from ..draw.public import PublicDraw, write_public
-from ..draw.service import load_draw
+from ..draw.service import read_draw
 from ..errors import os_detail, problem
 from ..i18n import Localized
 from ..present.history import limits_text
@@ -100,7 +100,7 @@ def draws_of(engine: Engine, draw_ids: Sequence[int], folder: Path | None = None
     out = []
     with engine.connect() as conn:
         for draw_id in sorted(set(draw_ids)):
-            d = load_draw(engine, draw_id)
+            d = read_draw(conn, draw_id)
             try:
                 public = (write_public(conn, d, folder, department_names)
                           if folder is not None else PublicDraw(d.id))
