@@ -91,6 +91,22 @@ def test_validate_json_is_the_verdict():
     assert json.loads(out.stdout) == Verdict(config.problems).to_json()
 
 
+def test_import_json_is_the_import_report(store_url, tmp_path):
+    from test_import_support import TARGET_HEADERS, target_row, write_csv
+
+    path = write_csv(tmp_path / "t.csv", TARGET_HEADERS, [target_row(1), target_row(2, 登记状态="?")])
+    out = CliRunner().invoke(main, ["--db", store_url, "targets", "import", str(path),
+                                    "--format", "json"])
+    assert out.exit_code == 1  # refused: nothing imported, so the API reports the same
+    store = api.open_store(store_url)
+    try:
+        report = api.import_library(store, "targets", path)
+    finally:
+        store.dispose()
+    assert json.loads(out.stdout) == json.loads(json.dumps(report.to_json()))
+    assert "interrupted_after_commit" in report.to_json()
+
+
 def test_importing_jointcheck_core_loads_nothing_heavy():
     probe = "import json, sys, jointcheck.core; print(json.dumps(sorted(sys.modules)))"
     modules = json.loads(subprocess.run([sys.executable, "-c", probe], capture_output=True,

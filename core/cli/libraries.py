@@ -204,8 +204,7 @@ def _run_import(ctx: click.Context, kind: str, file: str, *, encoding: str | Non
     if report.interrupted_after_commit:
         click.echo(_("interrupted_committed"), err=True)
     if fmt == "json":
-        echo_json({**report.to_json(),
-                   "interrupted_after_commit": report.interrupted_after_commit})
+        echo_json(report.to_json())
         sys.exit(0 if report.imported else EXIT_INVALID)
     late = [w for w in report.warnings if w.code == "JC651"]  # "N more problems": last
     echo_problems([w for w in report.warnings if w.code != "JC651"] + report.problems + late,

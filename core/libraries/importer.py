@@ -128,6 +128,7 @@ class ImportReport:
             "rejects_file": self.rejects_file, "audit_seq": self.audit_seq,
             "missing_columns": self.missing_columns,
             "replace_missing_columns": self.replace_missing_columns,
+            "interrupted_after_commit": self.interrupted_after_commit,
         }
 
 
