@@ -53,9 +53,6 @@ def drop_schema(base: str, schema: str) -> None:
     engine = sa.create_engine(resolve_url(base), isolation_level="AUTOCOMMIT")
     try:
         with engine.connect() as conn:
-            prefix = access.role_prefix(conn, schema)
-            conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-            if prefix:
-                access.drop_roles(conn, prefix)
+            access.drop_schema(conn, schema)
     finally:
         engine.dispose()

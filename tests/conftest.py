@@ -19,8 +19,12 @@ import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sqlalchemy import Connection
 
 pytest_plugins = ["pytester"]
 
@@ -68,16 +72,23 @@ def _pg_schema_url(schema: str) -> str:
     return url.render_as_string(hide_password=False)
 
 
-def _pg_admin(statement: str) -> None:
+@contextmanager
+def _pg_admin_connection(url: str | None = None) -> Iterator[Connection]:
+    """An autocommit connection to the test database (or *url*), closed after."""
     import sqlalchemy as sa
 
-    engine = sa.create_engine(pg_base_url(), isolation_level="AUTOCOMMIT")
+    engine = sa.create_engine(url or pg_base_url(), isolation_level="AUTOCOMMIT")
     try:
         with engine.connect() as conn:
             conn.exec_driver_sql("SET lock_timeout = '20s'")
-            conn.exec_driver_sql(statement)
+            yield conn
     finally:
         engine.dispose()
+
+
+def _pg_admin(statement: str) -> None:
+    with _pg_admin_connection() as conn:
+        conn.exec_driver_sql(statement)
 
 
 @pytest.fixture(params=_engines())
@@ -100,15 +111,15 @@ def db_url(db_engine_name: str, tmp_path) -> Iterator[str]:
 def pg_schema_url() -> Iterator[str]:
     """A fresh, empty schema of the PostgreSQL test database (its URL), dropped after,
     with the cluster-wide roles its store made (group roles and logins)."""
+    from jointcheck.core.store import access
+
     schema = f"jc_test_{uuid.uuid4().hex[:12]}"
     _pg_admin(f'CREATE SCHEMA "{schema}"')
     try:
         yield _pg_schema_url(schema)
     finally:
-        prefix = _role_prefix(schema)
-        _pg_admin(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-        if prefix:
-            drop_roles(prefix)
+        with _pg_admin_connection() as conn:
+            access.drop_schema(conn, schema)
 
 
 @contextmanager
@@ -117,44 +128,19 @@ def pg_database(name: str) -> Iterator[str]:
     the cluster-wide roles its store made."""
     from sqlalchemy.engine import make_url
 
+    from jointcheck.core.store import access
+
     _pg_admin(f'CREATE DATABASE "{name}"')
     url = make_url(pg_base_url()).set(database=name).render_as_string(hide_password=False)
     try:
         yield url
     finally:
-        prefix = _role_prefix(None, url)
-        _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        if prefix:
-            drop_roles(prefix)
-
-
-def _role_prefix(schema: str | None, url: str | None = None) -> str | None:
-    """The prefix of the group roles the store in *schema* (of the test database, or the
-    current schema of *url*) made (migration 0007)."""
-    import sqlalchemy as sa
-
-    from jointcheck.core.store.access import role_prefix
-
-    engine = sa.create_engine(url or pg_base_url(), isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as conn:
-            return role_prefix(conn, schema)
-    finally:
-        engine.dispose()
-
-
-def drop_roles(prefix: str) -> None:
-    """Drop the cluster-wide roles of a test store: its group roles and their logins."""
-    import sqlalchemy as sa
-
-    from jointcheck.core.store import access
-
-    engine = sa.create_engine(pg_base_url(), isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as conn:
-            access.drop_roles(conn, prefix)
-    finally:
-        engine.dispose()
+        with _pg_admin_connection(url) as conn:
+            prefix = access.role_prefix(conn)  # its roles outlive the database
+        with _pg_admin_connection() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            if prefix:
+                access.drop_roles(conn, prefix)
 
 
 @pytest.fixture

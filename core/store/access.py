@@ -334,3 +334,13 @@ def drop_roles(conn: Connection, prefix: str) -> list[str]:
         quoted = role.replace('"', '""')
         conn.exec_driver_sql(f'DROP ROLE IF EXISTS "{quoted}"')
     return members + groups
+
+
+def drop_schema(conn: Connection, schema: str) -> list[str]:
+    """Drop *schema* of *conn*'s database with everything in it and the cluster-wide roles
+    its store made (:func:`role_prefix`, then :func:`drop_roles`); return the roles'
+    names. For a scratch store (tests, benchmarks) or decommissioning."""
+    prefix = role_prefix(conn, schema)
+    quoted = schema.replace('"', '""')
+    conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{quoted}" CASCADE')
+    return drop_roles(conn, prefix) if prefix else []
