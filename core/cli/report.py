@@ -9,7 +9,7 @@ import click
 
 from ..i18n import translator
 from ..records.service import RecordError
-from ..reports import FORMATS, default_name, write_report
+from ..reports import FORMATS, KINDS, default_name, write_report
 from ._common import campaign_id_or_fail, cannot_write, fail, store_engine
 
 _ = translator({
@@ -51,11 +51,9 @@ _ = translator({
 
 
 @click.command(help=_("help"))
-@click.argument("kind", type=click.Choice(["officers", "statistics", "summary", "record",
-                                          "repeated"]))
+@click.argument("kind", type=click.Choice(KINDS))
 @click.argument("campaign")
-@click.option("--format", "fmt", type=click.Choice(["xlsx", "csv", "json"]), default=None,
-              help=_("format"))
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None, help=_("format"))
 @click.option("-o", "--output", type=click.Path(path_type=str), default=None,
               help=_("output"))
 @click.option("--task", default=None, help=_("task"))
