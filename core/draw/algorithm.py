@@ -165,7 +165,8 @@ class Parameters:
 
     @cached_property
     def exclusion_steps(self) -> list[tuple[str, frozenset[str]]]:
-        """See :func:`exclusion_steps` (a frozen dataclass may cache: it never changes)."""
+        """The credit codes each step of :data:`EXCLUSION_STEPS` excludes, in its order
+        (not disjoint); computed once (a frozen dataclass may cache: it never changes)."""
         near, capped = history_exclusions(self.history, self.inspection_limits,
                                           self.start or self.date)
         return [("drawn_this_year", frozenset(self.exclude)),
@@ -447,16 +448,10 @@ def history_fingerprint(history: Iterable[tuple[str, str]]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def exclusion_steps(parameters: Parameters) -> list[tuple[str, frozenset[str]]]:
-    """The credit codes each step of :data:`EXCLUSION_STEPS` excludes (not disjoint);
-    computed once per :class:`Parameters`."""
-    return parameters.exclusion_steps
-
-
 def excluded_codes(parameters: Parameters) -> frozenset[str]:
     """Every credit code the draw excludes from the eligible set (§2 of docs/draw.md)."""
     out: frozenset[str] = frozenset()
-    for _step, codes in exclusion_steps(parameters):
+    for _step, codes in parameters.exclusion_steps:
         out |= codes
     return out
 
@@ -464,7 +459,7 @@ def excluded_codes(parameters: Parameters) -> frozenset[str]:
 def exclusion_funnel(in_scope_codes: Iterable[str], parameters: Parameters
                      ) -> dict[str, int]:
     """How many of the in-scope *excluded* targets each step took out (first step wins)."""
-    steps = exclusion_steps(parameters)
+    steps = parameters.exclusion_steps
     counts = dict.fromkeys(EXCLUSION_STEPS, 0)
     for code in in_scope_codes:
         for step, codes in steps:
