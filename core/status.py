@@ -35,7 +35,6 @@ from .referrals import (
 from .store.models import record_problems as rp
 from .store.models import referrals, result_overrides, task_answers, tasks
 from .store.models import result_settlements as rs
-from .store.models import result_settlements as settled
 
 if TYPE_CHECKING:  # pragma: no cover
     from sqlalchemy import Connection, Engine
@@ -173,9 +172,9 @@ def _counts(conn: Connection, campaign_id: str) -> dict[str, int]:
     counts["pending"] = by_status.get("pending", 0)
     counts["draft"] = by_status.get("draft", 0) + by_status.get("amending", 0)
     counts["submitted"] = by_status.get("submitted", 0) + by_status.get("amending", 0)
-    join = and_(settled.c.task_id == tasks.c.id, settled.c.version == tasks.c.version)
-    row = conn.execute(select(func.count(), func.count(settled.c.published_on))
-                       .select_from(settled.join(tasks, join))
+    join = and_(rs.c.task_id == tasks.c.id, rs.c.version == tasks.c.version)
+    row = conn.execute(select(func.count(), func.count(rs.c.published_on))
+                       .select_from(rs.join(tasks, join))
                        .where(tasks.c.campaign_id == campaign_id)).one()
     counts["settled"], counts["published"] = int(row[0]), int(row[1])
     problems: dict[bool, int] = dict(conn.execute(
@@ -277,11 +276,11 @@ def campaign_status(engine: Engine, campaign: Campaign, calendar: WorkCalendar, 
         # publication: the settled results not published yet
         rule = rules.get(D.PUBLICATION)
         if rule is not None and rule.event == "results_formed":
-            q = (select(settled.c.task_id, settled.c.settled_at)
-                 .join(tasks, and_(tasks.c.id == settled.c.task_id,
-                                   tasks.c.version == settled.c.version))
+            q = (select(rs.c.task_id, rs.c.settled_at)
+                 .join(tasks, and_(tasks.c.id == rs.c.task_id,
+                                   tasks.c.version == rs.c.version))
                  .where(tasks.c.campaign_id == campaign.id)
-                 .where(settled.c.published_on.is_(None)))
+                 .where(rs.c.published_on.is_(None)))
             for tid, at in conn.execute(q):
                 add(rule, beijing_date(at), owner_of(rule), tid)
         elif rule is not None:
