@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import click
 
 from ..i18n import translator
@@ -28,9 +26,6 @@ from ._common import (
     format_option,
     store_engine,
 )
-
-if TYPE_CHECKING:  # pragma: no cover
-    pass
 
 _ = translator({
     "group": ("汇总结果：联合抽查领导小组办公室审核、修改并确认各企业的抽查结果",
