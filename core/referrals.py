@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, exists, false, func, insert, or_, select, tuple_
+from sqlalchemy import and_, delete, exists, false, func, insert, or_, select, tuple_
 from sqlalchemy import update as sql_update
 
 from . import clock
@@ -372,8 +372,6 @@ def draft(engine: Engine, campaign_id: str, on: date, *, actor: str | None = Non
     settlement, and withdraw drafted ones whose problem an amendment removed. Sent
     referrals are documents of record: never changed here (``staleness`` flags them,
     ``correct`` writes the correcting or withdrawing letter)."""
-    from sqlalchemy import delete, insert, select, update
-
     _not_future(on, today)
     who = audit.actor(engine, actor)
     result = DraftResult()
@@ -406,7 +404,7 @@ def draft(engine: Engine, campaign_id: str, on: date, *, actor: str | None = Non
                                             old.refer_to) != (p.version, p.note,
                                                               list(p.dispositions or []),
                                                               p.refer_to):
-                conn.execute(update(referrals).where(referrals.c.id == old.id).values(
+                conn.execute(sql_update(referrals).where(referrals.c.id == old.id).values(
                     version=p.version, note=p.note, dispositions=list(p.dispositions or []),
                     refer_to=p.refer_to, inspected_on=dates.get((p.task_id, p.version)),
                     updated_at=now))
