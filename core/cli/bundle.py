@@ -298,8 +298,6 @@ def import_(ctx: click.Context, file: str, progress: bool, fmt: str) -> None:
 @format_option("table", "json")
 @click.pass_context
 def conflicts_(ctx: click.Context, include_resolved: bool, fmt: str) -> None:
-    from ..text import local_time, table_lines
-
     with store_engine(ctx, roles=("office", "auditor")) as engine:
         found = service.conflicts(engine, include_resolved=include_resolved)
     if fmt == "json":
