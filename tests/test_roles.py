@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from sqlalchemy.engine import make_url
 
 from jointcheck.core.cli import main
+from jointcheck.core.store import access
 from jointcheck.core.store.models import audit_log, record_versions, task_answers, tasks
 from tests.recordsupport import CAMPAIGN_ID, drawn_store, record_file, submit_task
 
@@ -91,6 +92,7 @@ def server(pg_store_url, tmp_path):
 
 
 def raw(url: str):
+    """An engine that keeps no connection open (nothing to dispose of)."""
     return sa.create_engine(url, poolclass=sa.pool.NullPool)
 
 
@@ -98,12 +100,9 @@ def refused_sql(url: str, statements, match: str, **params) -> None:
     """Each of *statements*, as the login of *url*, raises a driver error matching
     *match* (and changes nothing: its transaction rolls back)."""
     engine = raw(url)
-    try:
-        for statement in statements:
-            with pytest.raises(sa.exc.DBAPIError, match=match), engine.begin() as conn:
-                conn.execute(sa.text(statement), params)
-    finally:
-        engine.dispose()
+    for statement in statements:
+        with pytest.raises(sa.exc.DBAPIError, match=match), engine.begin() as conn:
+            conn.execute(sa.text(statement), params)
 
 
 # --------------------------------------------------------------------------- the acceptance
@@ -153,48 +152,43 @@ def test_raw_sql_as_an_inspector_changes_nothing_of_another_team(server):
     submit_task(drawn, other)  # as the owner: another team's record exists
     engine = raw(login_url(url, login))
     mine = {t for t in drawn.task_ids if cert in team_of(drawn, t)}
-    try:
-        with engine.begin() as conn:
-            seen = {r[0] for r in conn.execute(sa.text("SELECT id FROM tasks"))}
-            assert seen == mine
-            assert conn.execute(sa.text("SELECT count(*) FROM task_answers WHERE task_id = :t"),
-                                {"t": other}).scalar() == 0
-            # an UPDATE of every task touches only the team's own
-            changed = conn.execute(sa.text("UPDATE tasks SET updated_at = now()")).rowcount
-            assert changed == len(mine)
-            assert conn.execute(sa.text("UPDATE task_answers SET version = version + 1 "
-                                        "WHERE task_id = :t"), {"t": other}).rowcount == 0
-            assert conn.execute(sa.text("DELETE FROM task_answers WHERE task_id = :t"),
-                                {"t": other}).rowcount == 0
-        forbidden = [
-            ("INSERT INTO task_answers (task_id, key, value, version, updated_at, updated_by) "
-             "VALUES (:t, 'field:opinion', '\"x\"', 1, now(), jc_actor())", "row-level security"),
-            # nor an answer of the team's own task under another name
-            ("INSERT INTO task_answers (task_id, key, value, version, updated_at, updated_by) "
-             "VALUES (:o, 'field:opinion', '\"x\"', 1, now(), '周国斌')", "row-level security"),
-            ("UPDATE tasks SET team = '[]' WHERE id = :o", "permission denied"),
-            ("UPDATE record_versions SET digest = 'x'", "permission denied"),
-            ("DELETE FROM record_versions", "permission denied"),
-            ("UPDATE targets SET name = 'x'", "permission denied"),
-            ("DELETE FROM officers", "permission denied"),
-            ("INSERT INTO targets (credit_code) VALUES ('x')", "permission denied"),
-            ("UPDATE result_settlements SET results = '{}'", "permission denied"),
-            ("UPDATE audit_log SET actor = 'x'", "permission denied"),
-            ("DELETE FROM audit_log", "permission denied"),
-            ("SELECT jc_user_add('x', 'office', NULL, NULL, 'x')", "permission denied"),
-        ]
-        for statement, why in forbidden:
-            refused_sql(login_url(url, login), [statement], why, t=other, o=own)
-        # becoming the group role grants nothing more: the policies know only logins
-        with drawn.engine.connect() as conn:
-            prefix = conn.execute(sa.text(
-                "SELECT value FROM store_meta WHERE key = 'role_prefix'")).scalar_one()
-        group = prefix + "inspector"
-        with engine.begin() as conn:
-            conn.exec_driver_sql(f'SET ROLE "{group}"')
-            assert conn.execute(sa.text("SELECT count(*) FROM tasks")).scalar() == 0
-    finally:
-        engine.dispose()
+    with engine.begin() as conn:
+        seen = {r[0] for r in conn.execute(sa.text("SELECT id FROM tasks"))}
+        assert seen == mine
+        assert conn.execute(sa.text("SELECT count(*) FROM task_answers WHERE task_id = :t"),
+                            {"t": other}).scalar() == 0
+        # an UPDATE of every task touches only the team's own
+        changed = conn.execute(sa.text("UPDATE tasks SET updated_at = now()")).rowcount
+        assert changed == len(mine)
+        assert conn.execute(sa.text("UPDATE task_answers SET version = version + 1 "
+                                    "WHERE task_id = :t"), {"t": other}).rowcount == 0
+        assert conn.execute(sa.text("DELETE FROM task_answers WHERE task_id = :t"),
+                            {"t": other}).rowcount == 0
+    forbidden = [
+        ("INSERT INTO task_answers (task_id, key, value, version, updated_at, updated_by) "
+         "VALUES (:t, 'field:opinion', '\"x\"', 1, now(), jc_actor())", "row-level security"),
+        # nor an answer of the team's own task under another name
+        ("INSERT INTO task_answers (task_id, key, value, version, updated_at, updated_by) "
+         "VALUES (:o, 'field:opinion', '\"x\"', 1, now(), '周国斌')", "row-level security"),
+        ("UPDATE tasks SET team = '[]' WHERE id = :o", "permission denied"),
+        ("UPDATE record_versions SET digest = 'x'", "permission denied"),
+        ("DELETE FROM record_versions", "permission denied"),
+        ("UPDATE targets SET name = 'x'", "permission denied"),
+        ("DELETE FROM officers", "permission denied"),
+        ("INSERT INTO targets (credit_code) VALUES ('x')", "permission denied"),
+        ("UPDATE result_settlements SET results = '{}'", "permission denied"),
+        ("UPDATE audit_log SET actor = 'x'", "permission denied"),
+        ("DELETE FROM audit_log", "permission denied"),
+        ("SELECT jc_user_add('x', 'office', NULL, NULL, 'x')", "permission denied"),
+    ]
+    for statement, why in forbidden:
+        refused_sql(login_url(url, login), [statement], why, t=other, o=own)
+    # becoming the group role grants nothing more: the policies know only logins
+    with drawn.engine.connect() as conn:
+        group = access.role_prefix(conn) + "inspector"
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f'SET ROLE "{group}"')
+        assert conn.execute(sa.text("SELECT count(*) FROM tasks")).scalar() == 0
     with drawn.engine.connect() as conn:  # the owner sees the other team's record intact
         assert conn.execute(sa.select(sa.func.count()).select_from(record_versions)
                             .where(record_versions.c.task_id == other)).scalar() == 1
@@ -213,14 +207,10 @@ def test_no_role_can_change_or_delete_audit_entries(server):
                     ("UPDATE audit_log SET actor = 'x'", "DELETE FROM audit_log",
                      "TRUNCATE audit_log"), "permission denied|append-only")
     # nor write an entry under another name
-    engine = raw(login_url(url, office))
-    try:
-        with pytest.raises(sa.exc.DBAPIError, match="is not the login"), engine.begin() as conn:
-            conn.execute(sa.insert(audit_log).values(
-                seq=999, at=sa.func.now(), actor="somebody else", action="x", payload={},
-                payload_digest="0", prev_hash="0", hash="f" * 64))
-    finally:
-        engine.dispose()
+    refused_sql(login_url(url, office), [
+        "INSERT INTO audit_log (seq, at, actor, action, payload, payload_digest, prev_hash, "
+        "hash) VALUES (999, now(), 'somebody else', 'x', '{}', '0', '0', :h)"],
+        "is not the login", h="f" * 64)
     out = cli(url, "audit", "verify")
     assert out.exit_code == 0, out.output
 
@@ -288,23 +278,18 @@ def test_department_reads_its_referrals_and_results_and_records_steps(pg_store_u
     others = [r for r in rows if r.refer_to != dept]
     login = add_user(store_url, "department", "--department", dept)
     me = login_url(store_url, login)
-    engine = raw(me)
-    try:
-        with engine.connect() as conn:
-            seen = {r[0] for r in conn.execute(sa.text("SELECT id FROM referrals"))}
-            assert seen == {r.id for r in theirs}
-            results = {r[0] for r in conn.execute(sa.text("SELECT task_id FROM result_settlements"))}
-            assert results == {s.task_id for s in settlements
-                               if dept in (s.results.get("departments") or {})}
+    with raw(me).connect() as conn:
+        seen = {r[0] for r in conn.execute(sa.text("SELECT id FROM referrals"))}
+        assert seen == {r.id for r in theirs}
+        results = {r[0] for r in conn.execute(sa.text("SELECT task_id FROM result_settlements"))}
+        assert results == {s.task_id for s in settlements
+                           if dept in (s.results.get("departments") or {})}
         refused_sql(me, ("UPDATE result_settlements SET results = '{}'",
                          "DELETE FROM referrals", "UPDATE referrals SET refer_to = 'x'"),
                     "permission denied")
         if others:
-            with engine.begin() as conn:
-                assert conn.execute(sa.text("UPDATE referrals SET case_no = 'x' WHERE id = :i"),
-                                    {"i": others[0].id}).rowcount == 0
-    finally:
-        engine.dispose()
+            assert conn.execute(sa.text("UPDATE referrals SET case_no = 'x' WHERE id = :i"),
+                                {"i": others[0].id}).rowcount == 0
     # its steps through the CLI: sent by the office first, then received by the department
     office = add_user(store_url, "office")
     rid = theirs[0].id
@@ -467,8 +452,8 @@ def test_downgrade_below_the_roles_and_upgrade_again(pg_store_url):
     engine = sa.create_engine(url)
     try:
         with engine.connect() as conn:
-            prefix = conn.execute(sa.text(
-                "SELECT value FROM store_meta WHERE key = 'role_prefix'")).scalar_one()
+            prefix = access.role_prefix(conn)
+        assert prefix
         with begin_write(engine) as conn:
             cfg = alembic_config(url)
             cfg.attributes["connection"] = conn
@@ -482,10 +467,10 @@ def test_downgrade_below_the_roles_and_upgrade_again(pg_store_url):
         out = cli(url, "users", "list", "--format", "json")
         assert out.exit_code == 0 and login not in out.output
     finally:
-        engine.dispose()
-        with sa.create_engine(url).connect() as conn:  # the login outlived its group
+        with engine.connect() as conn:  # the login outlived its group
             conn.exec_driver_sql(f'DROP ROLE IF EXISTS "{login}"')
             conn.commit()
+        engine.dispose()
 
 
 def test_the_app_says_a_refusal_instead_of_crashing(server):
