@@ -43,10 +43,15 @@ def reading_time(at: Any) -> str:
         return str(at)
 
 
+def chinese_date(d: date) -> str:
+    """``2026年12月6日``: a day as documents of record write it (成文日期, 检查日期)."""
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
 def chinese_time(at: datetime | str) -> str:
     """``2026年12月6日 20:20`` (Beijing time), for documents of record."""
     b = beijing(at)
-    return f"{b.year}年{b.month}月{b.day}日 {b:%H:%M}"
+    return f"{chinese_date(b)} {b:%H:%M}"
 
 
 def utcnow() -> datetime:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from ..clock import chinese_date
 from ..i18n import translator
 from ..referrals import STATUS_NAMES
 from .calendar import due_text
@@ -130,10 +131,6 @@ def list_json(ref: Referral, checklist: Checklist | None, nxt: NextDue | None,
 
 
 # ----------------------------------------------------------------------------- letters
-
-
-def chinese_date(d: date) -> str:
-    return f"{d.year}年{d.month}月{d.day}日"
 
 
 def official_unit(days: int, unit: str) -> str:

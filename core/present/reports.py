@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from ..clock import chinese_date
 from ..libraries.fields import mask_phone as mask
 from .results import plugin_note_zh
 
@@ -236,8 +237,8 @@ def eight_results_text(results: Mapping[int, str]) -> str:
 def _day(value: Any) -> str:
     if not value:
         return "年 月 日"
-    d = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
-    return f"{d.year}年{d.month}月{d.day}日"
+    return chinese_date(value if isinstance(value, date)
+                        else date.fromisoformat(str(value)[:10]))
 
 
 def item_result_text(answer: Mapping[str, Any] | None, applies: bool) -> str:
