@@ -7,8 +7,6 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Any
 
-from .clock import reading_time
-
 
 def display_width(text: str) -> int:
     """Terminal columns of *text*: East Asian wide and full-width characters take two."""
@@ -68,13 +66,6 @@ def pairs_lines(pairs: Iterable[Sequence[Any]]) -> list[str]:
     pairs = [(str(k), "" if v is None else str(v)) for k, v in pairs]
     width = max((display_width(k) for k, _v in pairs), default=0)
     return [f"{pad(k, width)}  {v}".rstrip() for k, v in pairs]
-
-
-def local_time(at: Any) -> str:
-    """A stored time (UTC; naive is UTC) as people read it: ``YYYY-MM-DD HH:MM`` in
-    Beijing time, whatever the machine's time zone (core.clock). Machine-readable outputs
-    keep canonical.format_time."""
-    return reading_time(at)
 
 
 # -- Chinese line breaking (避头尾) ---------------------------------------------------------

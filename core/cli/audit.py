@@ -6,9 +6,10 @@ import sys
 
 import click
 
+from ..clock import reading_time
 from ..i18n import translator
 from ..store import audit as log
-from ..text import local_time, table_lines
+from ..text import table_lines
 from ._common import EXIT_INVALID, echo_json, echo_problems, format_option, store_engine
 
 _ = translator({
@@ -80,7 +81,7 @@ def list_(ctx: click.Context, limit: int, fmt: str) -> None:
         click.echo(_("empty"))
         return
     header = [_("seq"), _("at"), _("actor"), _("action"), _("hash")]
-    table = [[str(r["seq"]), local_time(r["at"]), r["actor"], r["action"], r["hash"][:16]] for r in rows]
+    table = [[str(r["seq"]), reading_time(r["at"]), r["actor"], r["action"], r["hash"][:16]] for r in rows]
     click.echo("\n".join(table_lines(header, table, rule=False)))
 
 

@@ -8,12 +8,13 @@ from typing import Any
 
 import click
 
+from ..clock import reading_time
 from ..i18n import translator
 from ..plugins import load_plugins
 from ..present.records import status_label
 from ..records import bundle as service
 from ..store import StoreError, driver_errors, open_store, resolve_url, safe_url
-from ..text import local_time, pairs_lines, table_lines
+from ..text import pairs_lines, table_lines
 from ._common import (
     EXIT_INVALID,
     OFFICE,
@@ -181,12 +182,12 @@ def show(ctx: click.Context, file: str, fmt: str) -> None:
         office = why
     else:
         office = _("store_origin", url=url) + "；" + (
-            _("imported_at", at=local_time(against.imported_at)) if against.imported_at
+            _("imported_at", at=reading_time(against.imported_at)) if against.imported_at
             else _("not_imported"))
     for line in pairs_lines([
         (_("k_bundle"), info.bundle_id), (_("k_origin"), info.origin_store),
         (_("k_draw"), str(info.draw_id)), (_("k_campaign"), info.campaign_id),
-        (_("k_created"), f"{local_time(info.created_at)} {info.created_by}"),
+        (_("k_created"), f"{reading_time(info.created_at)} {info.created_by}"),
         (_("k_digest"), digest), (_("k_store"), office),
     ]):
         click.echo(line)
@@ -307,7 +308,7 @@ def conflicts_(ctx: click.Context, include_resolved: bool, fmt: str) -> None:
         click.echo(_("no_conflicts"))
         return
     rows = ([c.bundle_id[:8], c.task_id, _state(c.office_status, c.office_version),
-             _state(c.bundle_status, c.bundle_version), local_time(c.detected_at),
+             _state(c.bundle_status, c.bundle_version), reading_time(c.detected_at),
              c.resolution or ""] for c in found)
     for line in table_lines([_("h_bundle"), _("h_task"), _("h_office"), _("h_theirs"),
                              _("h_detected"), _("h_resolution")], rows):

@@ -14,11 +14,11 @@ from typing import Any
 import click
 
 from ..classify import check_findings
+from ..clock import reading_time
 from ..errors import ConfigError
 from ..i18n import translator
 from ..present.records import record_lines, results_lines
 from ..records.service import RecordError, answers_from_file, load_draft, load_version, versions
-from ..text import local_time
 from ..yamlload import load_file
 from ._common import (
     EXIT_INVALID,
@@ -113,7 +113,7 @@ def show(ctx: click.Context, task: str, version: int | None, campaign: str | Non
             if version is not None or (draft.task.status == "submitted" and history):
                 rv, used = load_version(engine, task, version)
                 record_data, results, shown = rv.record, rv.results, rv.version
-                submitted = (local_time(rv.submitted_at), rv.submitted_by)
+                submitted = (reading_time(rv.submitted_at), rv.submitted_by)
                 reason, status, fp = rv.reason, "submitted", rv.checklist_fingerprint
                 if rv.version == draft.task.version and draft.task.status == "submitted":
                     # the current version: the joint office's settled results, else the
@@ -178,7 +178,7 @@ def show(ctx: click.Context, task: str, version: int | None, campaign: str | Non
     if history:
         click.echo(_("versions"))
         for v in history:
-            click.echo(_("version_line", n=v.version, at=local_time(v.submitted_at),
+            click.echo(_("version_line", n=v.version, at=reading_time(v.submitted_at),
                          by=v.submitted_by,
                          reason=_("reason_part", r=v.reason) if v.reason else ""))
 

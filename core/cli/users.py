@@ -6,10 +6,11 @@ import sys
 
 import click
 
+from ..clock import reading_time
 from ..i18n import translator
 from ..store.access import ROLES, AccessError, role_text
 from ..store.users import add_user, list_users, remove_user
-from ..text import local_time, table_lines
+from ..text import table_lines
 from ._common import (
     EXIT_INVALID,
     OFFICE,
@@ -94,7 +95,7 @@ def list_(ctx: click.Context, fmt: str) -> None:
         click.echo(_("none"))
         return
     rows = [(u.login, role_text(u.role), u.cert_no or "", u.department or "",
-             f"{local_time(u.created_at)} {u.created_by or ''}".strip()) for u in found]
+             f"{reading_time(u.created_at)} {u.created_by or ''}".strip()) for u in found]
     for line in table_lines([_("login"), _("role_h"), _("cert"), _("dept"), _("created")],
                             rows):
         click.echo(line)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from ..clock import reading_time
 from ..i18n import translator
-from ..text import display_width, local_time
+from ..text import display_width
 from .records import status_label
 from .results import plugin_note_of
 
@@ -211,13 +211,7 @@ def override_lines(row: Consolidated, names: Mapping[str, str]) -> list[str]:
             if change.get("remove"):
                 parts.append(_("remove", names="、".join(change["remove"])))
             out.append(_("override", target=target, what="，".join(parts), reason=o["reason"],
-                         actor=o["actor"], at=_when(o["at"])))
+                         actor=o["actor"], at=reading_time(o["at"])))
     return out
 
 
-def _when(at: str) -> str:
-    """An override's stored time (canonical UTC text) as people read it (local time)."""
-    try:
-        return local_time(datetime.fromisoformat(at))
-    except (TypeError, ValueError):  # not a time we wrote: shown as stored
-        return str(at)

@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from ..clock import reading_time
 from ..i18n import translator
-from ..text import local_time, table_lines
+from ..text import table_lines
 from .history import funnel_line, limits_text, supplementary_line
 from .team import member_text
 
@@ -88,7 +89,7 @@ def record_lines(record: DrawRecord) -> list[str]:
     lines.append(_("algo_line", v=record.algorithm_version, d=record.parameters.get("date"),
                    r=record.result_digest))
     if record.created_at is not None:
-        lines.append(_("created_line", at=local_time(record.created_at), actor=record.actor))
+        lines.append(_("created_line", at=reading_time(record.created_at), actor=record.actor))
     lines.extend(_("warning", text=text) for text in record.warnings)
     return lines
 
@@ -101,7 +102,7 @@ def draws_table(records: Iterable[DrawRecord]) -> list[str]:
     for r in records:
         s = r.summary()
         campaign = s["campaign_id"] + (_("supplementary_mark") if s.get("reason") else "")
-        rows.append([str(s["id"]), campaign, str(s["year"]), local_time(r.created_at) if r.created_at else "",
+        rows.append([str(s["id"]), campaign, str(s["year"]), reading_time(r.created_at),
                      str(s["drawn"]), (s["commitment"] or "-")[:16]])
     return table_lines(header, rows, rule=False)
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from ..clock import reading_time
 from ..i18n import translator
 from ..libraries.fields import FIELDS, KEY, OVERRIDE_HEADERS, mask_id_number, mask_phone
 from ..text import cut as cut_to
-from ..text import local_time
 
 _ = translator({
     "label_targets": ("检查对象名录库", "the target library"),
@@ -158,6 +158,6 @@ def show_pairs(kind: str, row: Mapping[str, Any], names: Names = None) -> list[l
         pairs.append([_("check_override"), plain(bool(row.get("check_override")))])
 
     for c in ("created_at", "updated_at"):
-        pairs.append([_(c), local_time(row.get(c))])
+        pairs.append([_(c), reading_time(row.get(c))])
     pairs.append([_("row_digest"), plain(row.get("row_digest"))])
     return pairs

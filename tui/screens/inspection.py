@@ -43,8 +43,9 @@ from jointcheck.core.records.service import (
     start_amendment,
     submit,
 )
-from jointcheck.core.text import flow, local_time
+from jointcheck.core.text import flow
 
+from ...core.clock import reading_time
 from ...core.clock import today as clock_today
 from ..modals.conflict import ConflictModal
 from ..modals.form import ChoiceModal, FormModal
@@ -635,7 +636,7 @@ def legal_title() -> str:
 
 
 def _version_text(v) -> str:
-    return _("version", n=v.version, at=local_time(v.submitted_at), by=v.submitted_by,
+    return _("version", n=v.version, at=reading_time(v.submitted_at), by=v.submitted_by,
              reason=_("reason_part", r=v.reason) if v.reason else "")
 
 

@@ -350,9 +350,9 @@ class ReviewRecordScreen(_Loading):
         if opinion:
             parts += [("", ""), (_("opinion"), "bold"), (opinion, "")]
         if row.is_settled and row.settled_at is not None:
-            from jointcheck.core.text import local_time
+            from jointcheck.core.clock import reading_time
 
-            parts += [("", ""), (_("settled_by", at=local_time(row.settled_at),
+            parts += [("", ""), (_("settled_by", at=reading_time(row.settled_at),
                                   by=row.settled_by or "?"), "")]
         self.query_one("#record-text", Static).update(folded(parts))
 
