@@ -55,6 +55,16 @@ def test_the_publication_folder_alone_replays_the_draw(settled, store_url, tmp_p
     roster = list(csv.reader((moved / "draws" / f"draw-{draw_id}-officers.csv")
                              .read_text("utf-8-sig").splitlines()))
     assert roster[0] == ["部门代码", "部门", "执法证号", "姓名", "单位", "管辖单位", "回避对象"]
+    # every team member is listed under the name and unit the library holds
+    from jointcheck.core.store.models import officers
+
+    listed = {r[2]: (r[3], r[4]) for r in roster[1:]}
+    certs = {m["cert_no"] for t in settled.draw.result["targets"] for m in t["team"]}
+    with settled.engine.connect() as conn:
+        held = {r.cert_no: (r.name, r.unit or "") for r in conn.execute(
+            sa.select(officers.c.cert_no, officers.c.name, officers.c.unit)
+            .where(officers.c.cert_no.in_(sorted(certs))))}
+    assert certs and all(listed[c] == held[c] and held[c][0] for c in certs)
     page = (out / "index.html").read_text("utf-8")
     assert "jointcheck draw verify --public ." in page and "如何自行复核" in page
     assert f"draws/draw-{draw_id}-targets.csv" in page

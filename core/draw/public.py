@@ -36,7 +36,6 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from ..errors import problem, register
-from ..store.models import officers as officers_table
 from ..store.models import targets
 from .algorithm import (
     SUPPORTED_VERSIONS,
@@ -51,7 +50,7 @@ from .algorithm import (
     officer_pools,
     officers_fingerprint,
 )
-from .queries import chunks
+from .queries import officer_public
 from .service import (
     VerifyReport,
     _check_record,
@@ -161,18 +160,14 @@ def write_public(conn: Connection, record: DrawRecord, folder: Path,
     # the officers who could be drawn, as the 行政执法公示 rules publish them
     drawn = {t["credit_code"] for t in record.drawn}
     pool = sorted((o for p in pools.values() for o in p.officers), key=lambda o: o.cert_no)
-    info: dict[str, tuple[str, str]] = {}
-    for chunk in chunks([o.cert_no for o in pool]):
-        for cert, name, unit in conn.execute(
-                select(officers_table.c.cert_no, officers_table.c.name, officers_table.c.unit)
-                .where(officers_table.c.cert_no.in_(list(chunk)))):
-            info[cert] = (name or "", unit or "")
+    info = officer_public(conn, [o.cert_no for o in pool])
     path = base / f"draw-{record.id}-officers.csv"
     with open(path, "w", encoding="utf-8-sig", newline="") as f:
         w = csv.writer(f)
         w.writerow(list(OFFICER_HEADERS.values()))
         for o in pool:
-            name, unit = info.get(o.cert_no, ("", ""))
+            known = info.get(o.cert_no) or {}
+            name, unit = known.get("name") or "", known.get("unit") or ""
             w.writerow([o.department, (department_names or {}).get(o.department, o.department),
                         o.cert_no, name, unit, o.jurisdiction or "",
                         "；".join(sorted(o.conflicts & drawn))])

@@ -33,16 +33,22 @@ def drawn_names(conn: Connection, record: DrawRecord
     codes = [t["credit_code"] for t in record.drawn]
     certs = sorted({m["cert_no"] for t in record.drawn for m in t.get("team", [])})
     target_names: dict[str, str] = {}
-    officer_info: dict[str, dict[str, Any]] = {}
     for chunk in chunks(codes):
         for code, name in conn.execute(select(targets.c.credit_code, targets.c.name)
                                        .where(targets.c.credit_code.in_(list(chunk)))):
             target_names[code] = name
+    return target_names, officer_public(conn, certs)
+
+
+def officer_public(conn: Connection, certs: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """``{"name", "unit"}`` by 执法证号 of the given officers, what the 行政执法公示 rules
+    publish (rows no longer in the library are absent)."""
+    out: dict[str, dict[str, Any]] = {}
     for chunk in chunks(certs):
         for r in conn.execute(select(officers.c.cert_no, officers.c.name, officers.c.unit)
                               .where(officers.c.cert_no.in_(list(chunk)))):
-            officer_info[r.cert_no] = {"name": r.name, "unit": r.unit}
-    return target_names, officer_info
+            out[r.cert_no] = {"name": r.name, "unit": r.unit}
+    return out
 
 
 def drawn_rows(conn: Connection, record: DrawRecord,
