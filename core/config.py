@@ -14,7 +14,7 @@ and the problems are reported as warnings unless ``strict`` is set, which makes 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -362,7 +362,7 @@ def _leave_out_failing_plugins(config: Configuration) -> None:
         return
     while True:
         by_plugin: dict[str, list[Problem]] = {}
-        for p in cross_check(config, campaigns=False):
+        for p in cross_check(config, leaving_out=True):
             if p.plugin and p.is_error and p.plugin in config.host.infos:
                 by_plugin.setdefault(p.plugin, []).append(p)
         if not by_plugin:
@@ -402,7 +402,10 @@ def _department_from_hook(config: Configuration, plugin: str, value: Any,
 
 # -- cross-document checks -----------------------------------------------------------------
 
-def cross_check(config: Configuration, *, campaigns: bool = True) -> list[Problem]:
+def cross_check(config: Configuration, *, leaving_out: bool = False) -> list[Problem]:
+    """The checks across documents. *leaving_out*: only what leaves an installed plugin
+    out (its departments' problems), without the campaigns' and the scaffold's
+    placeholders (warnings, looked for once, in the last pass)."""
     problems: list[Problem] = []
     known = config.departments
     attributes = known_attributes(known.values())
@@ -410,7 +413,8 @@ def cross_check(config: Configuration, *, campaigns: bool = True) -> list[Proble
     for dept in known.values():
         plugin = dept.source.plugin
         problems.extend(_edition_problems(config, dept))
-        problems.extend(placeholder_problems(config, dept))
+        if not leaving_out:
+            problems.extend(placeholder_problems(config, dept))
         seen: dict[str, Item] = {}
         for item in dept.items:
             file, i = item.source.file, item.declared_index
@@ -438,7 +442,7 @@ def cross_check(config: Configuration, *, campaigns: bool = True) -> list[Proble
                                               plugin=plugin, ref=ref))
             if default is not None:
                 problems.extend(_item_policy_problems(config, item, default))
-    for campaign in config.campaigns if campaigns else ():
+    for campaign in () if leaving_out else config.campaigns:
         problems.extend(_campaign_problems(config, campaign))
         problems.extend(condition_problems(
             (campaign.data.get("scope") or {}).get("filter"), attributes,
@@ -450,6 +454,8 @@ def cross_check(config: Configuration, *, campaigns: bool = True) -> list[Proble
 def placeholder_problems(config: Configuration, dept: Department) -> list[Problem]:
     """JC322 (warning): what the scaffold left to replace — a ``待替换`` law or edition (one
     warning per citation or edition), the example item's ``（示例）`` title."""
+    if not any(s.startswith(_PLACEHOLDERS) for s in _strings(dept.data)):
+        return []  # the usual case, found without building a path per node
     out = []
 
     def walk(node: Any, path: tuple[Any, ...]) -> None:
@@ -474,6 +480,22 @@ def placeholder_problems(config: Configuration, dept: Department) -> list[Proble
 
     walk(dept.data, ())
     return out
+
+
+_PLACEHOLDERS = (PLACEHOLDER_PREFIX, EXAMPLE_TITLE_PREFIX)
+
+
+def _strings(node: Any) -> Iterator[str]:
+    """Every string in a parsed document (mappings' values, lists' elements)."""
+    stack = [node]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, str):
+            yield value
+        elif isinstance(value, Mapping):
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
 
 
 def _edition_problems(config: Configuration, dept: Department) -> list[Problem]:
