@@ -234,9 +234,16 @@ def parse_conflicts(s: str) -> list[str]:
 _PHONE_OK = re.compile(r"^[0-9+\-()（）\s/、,，转]+$")
 
 
-def parse_phone(s: str) -> str:
+def parse_digit_text(s: str) -> str:
+    """注册号 and the like: kept as written, unless a spreadsheet wrote it as a number
+    (JC625: the check of every digit column that is not a checked code)."""
     if excel_number_text(s):
         raise Invalid("JC625", value=s)
+    return s
+
+
+def parse_phone(s: str) -> str:
+    parse_digit_text(s)
     if not _PHONE_OK.match(s):
         raise Invalid("JC623", value=s)
     if phone_lost_zero(s):
@@ -244,18 +251,9 @@ def parse_phone(s: str) -> str:
     return s
 
 
-def parse_digit_text(s: str) -> str:
-    """注册号 and the like: kept as written, unless a spreadsheet wrote it as a number."""
-    if excel_number_text(s):
-        raise Invalid("JC625", value=s)
-    return s
-
-
 def parse_cert_no(s: str) -> str:
     """执法证号: normalised as a code (see normalise_code), unless written as a number."""
-    if excel_number_text(s):
-        raise Invalid("JC625", value=s)
-    return normalise_code(s)
+    return normalise_code(parse_digit_text(s))
 
 
 _CODE_RE = re.compile(r"^[a-z][a-z0-9_]*$")
