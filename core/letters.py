@@ -48,10 +48,14 @@ PAGE_NO_PT = 14  # 4号
 LINE_PT = 28.9  # 225 mm / 22 lines
 RED = "FF0000"
 
-# the problem table's columns in millimetres (版心 156 mm), in LETTER_HEADERS order
-# (cells have 1 mm margins; the code's 18 characters need about 37 mm in a fallback font
-# with wide digits, 33 mm in 仿宋)
-COLUMNS_MM = (10, 24, 40, 25, 22, 17, 18)
+# the problem table's columns in millimetres (版心 156 mm), by position: the referral
+# letter (LETTER_HEADERS) and the correcting letter share the first four (序号, 名称,
+# 统一社会信用代码, 抽查事项) and have three text columns after them. Cells have 1 mm
+# margins. A code's 18 characters take about 33 mm in 仿宋 but up to about 44 mm in a
+# fallback face with wide Latin letters (WenQuanYi Micro Hei: a code like
+# 91410600MA3X4Y5Z6K split at 40 mm); a fixed-layout table wraps whatever does not fit
+# (w:noWrap applies to auto layout only), so the column itself is wide enough.
+COLUMNS_MM = (10, 21, 46, 22, 21, 17, 19)
 CELL_MARGIN_MM = 1
 
 
@@ -200,9 +204,6 @@ def _table(d: Any, doc: LetterDoc) -> None:
             tr_pr.append(OxmlElement("w:tblHeader"))
         for i, (cell, text) in enumerate(zip(row.cells, values, strict=True)):
             cell.width = widths[i]
-            if i == code_col and not header:
-                no_wrap = OxmlElement("w:noWrap")
-                cell._tc.get_or_add_tcPr().append(no_wrap)
             _paragraph(d, text, BODY_FONT, TABLE_PT, cell=cell, bold=header,
                        align="center" if header or i in (0, code_col) else "left")
 

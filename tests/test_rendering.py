@@ -8,6 +8,7 @@ LibreOffice run converts every file, so the module takes a few seconds.
 
 from __future__ import annotations
 
+import random
 import re
 import shutil
 import subprocess
@@ -15,6 +16,9 @@ from pathlib import Path
 
 import pytest
 
+from jointcheck.core.letters import write_docx
+from jointcheck.core.libraries.codes import CREDIT_ALPHABET
+from jointcheck.core.present.referrals import LETTER_HEADERS, TITLE, LetterDoc
 from jointcheck.core.store import upgrade
 from tests.recordsupport import CAMPAIGN_ID, run_cli, settled_store
 
@@ -24,6 +28,10 @@ pytestmark = pytest.mark.skipif(
     reason="LibreOffice (libreoffice-writer, libreoffice-calc) or poppler-utils not installed")
 
 A4 = (595.3, 841.9)  # points, portrait
+# codes as registered since 2015 (…MA + eight of the code alphabet): letters are wider than
+# digits in most faces, so these are the ones a narrow column splits
+MODERN_CODES = ["91410600MA" + "".join(random.Random(n).choices(CREDIT_ALPHABET, k=8))
+                for n in range(24)]
 
 
 def _pdf(soffice: str, files: list[Path], out: Path, profile: Path) -> None:
@@ -53,6 +61,24 @@ def _a4(size: tuple[float, float], *, landscape: bool) -> bool:
     return abs(size[0] - want[0]) < 2 and abs(size[1] - want[1]) < 2
 
 
+def _long_letter(path: Path) -> Path:
+    """A letter of 24 problems, each with a modern code: it runs over several pages."""
+    rows = [[str(n), "鹤壁市某某化工有限责任公司", code, "安全生产责任制落实情况",
+             "未按规定开展安全风险辨识和隐患排查治理", "市应急管理局", "责令改正、立案处理"]
+            for n, code in enumerate(MODERN_CODES, 1)]
+    write_docx(LetterDoc(title=TITLE, number="鹤双随机办函〔2020〕9号", addressee="市应急管理局：",
+                         opening="现将问题线索移交你单位，具体如下：", headers=list(LETTER_HEADERS),
+                         rows=rows, bases=[""] * len(rows), basis_heading="", requests=["请依法处理。"],
+                         sender="鹤壁市双随机一公开工作领导小组办公室", dated="2020年8月3日",
+                         department="市应急管理局"), path)
+    return path
+
+
+def _page_text(path: Path, page: int) -> str:
+    return subprocess.run(["pdftotext", "-f", str(page), "-l", str(page), str(path), "-"],
+                          check=True, capture_output=True, text=True).stdout
+
+
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("render")
@@ -73,6 +99,7 @@ def rendered(tmp_path_factory):
                       "-o", str(letters), "--date", "2020-08-03")
         assert out.exit_code == 0, out.output
         files += sorted(letters.glob("*.docx"))
+        files.append(_long_letter(tmp / "长函.docx"))
     finally:
         d.engine.dispose()
     pdfs = tmp / "pdf"
@@ -106,10 +133,23 @@ def test_statistics_is_legible_and_codes_are_whole(rendered):
 def test_letters_print_on_a4_portrait(rendered):
     pdfs = rendered
     letters = [p for name, p in pdfs.items() if name.startswith("移交函")]
-    assert letters
+    assert len(letters) == 2  # one per receiving department, one problem each
     for path in letters:
         pages, size = _info(path)
         assert _a4(size, landscape=False), (path.name, size)
         assert pages <= 2, (path.name, pages)
         words = [w for w, _h in _words(path)]
-        assert not any(re.fullmatch(r"9[0-9A-Z]{9}", w) for w in words)  # no split code
+        assert len([w for w in words if re.fullmatch(r"9[0-9A-Z]{17}", w)]) == 1  # whole
+
+
+def test_a_long_letter_repeats_its_header_and_keeps_every_code_whole(rendered):
+    path = rendered["长函"]
+    pages, size = _info(path)
+    assert _a4(size, landscape=False) and pages >= 2, (pages, size)
+    words = {w for w, _h in _words(path)}
+    assert [c for c in MODERN_CODES if c not in words] == []  # none split over two lines
+    # the header row at the top of every page the table runs over
+    for page in range(1, pages + 1):
+        text = _page_text(path, page)
+        if any(c in text for c in MODERN_CODES):
+            assert "统一社会信用代码" in text, page
