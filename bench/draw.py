@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 
 from pgschema import schema_url  # noqa: E402 - bench/, beside this script
+from timing import Took, stopwatch  # noqa: E402 - bench/, beside this script
 
 OUT = Path(__file__).resolve().parent / "out" / "draw"
 CAMPAIGN_ID = "bench-draw"
@@ -133,22 +134,12 @@ BASELINE = "SELECT credit_code FROM targets WHERE status IN ('存续', '在业')
 BASELINE_SCAN = "SELECT credit_code FROM targets WHERE status || '' IN ('存续', '在业')"
 
 
-def cpu_seconds() -> float:
-    """CPU time of this process and of its finished children (the draw's fingerprint
-    fork); a database server's is not counted."""
-    import resource
-
-    r = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return time.process_time() + r.ru_utime + r.ru_stime
-
-
-def baseline(engine, sql: str = BASELINE) -> tuple[float, int, float]:
+def baseline(engine, sql: str = BASELINE) -> tuple[Took, int]:
     import sqlalchemy as sa
 
-    start, cpu = time.perf_counter(), cpu_seconds()
-    with engine.connect() as conn:
+    with stopwatch() as took, engine.connect() as conn:
         codes = conn.execute(sa.text(sql)).scalars().all()
-    return time.perf_counter() - start, len(codes), cpu_seconds() - cpu
+    return took, len(codes)
 
 
 def cli(url: str, *args: str) -> tuple[float, subprocess.CompletedProcess]:
@@ -166,34 +157,33 @@ def measure(label: str, url: str, engine, campaign_path: Path, repeat: int, with
 
     campaign = open_campaign(campaign_path).campaign
     sqlite = engine.dialect.name == "sqlite"
-    base_times, draw_times, verify_times = [], [], []
-    base_cpu, draw_cpu, verify_cpu = [], [], []
+    # each run's wall and CPU time (the draw's own and its fingerprint fork's)
+    base_runs: list[Took] = []
+    draw_runs: list[Took] = []
+    verify_runs: list[Took] = []
     drawn = eligible = 0
     for i in range(repeat):
         clear_draws(engine)
-        elapsed, eligible, cpu = baseline(engine)
+        base, eligible = baseline(engine)
         if sqlite:
-            scan, _n, scan_cpu = baseline(engine, BASELINE_SCAN)
-            if scan < elapsed:
-                elapsed, cpu = scan, scan_cpu
-        base_times.append(elapsed)
-        base_cpu.append(cpu)
+            scan, _n = baseline(engine, BASELINE_SCAN)
+            base = min(base, scan, key=lambda t: t.seconds)
+        base_runs.append(base)
         seed = commit(engine, campaign).seed
         assert seed is not None
-        start, cpu = time.perf_counter(), cpu_seconds()
-        record = run_draw(engine, campaign, seed)
-        draw_times.append(time.perf_counter() - start)
-        draw_cpu.append(cpu_seconds() - cpu)
+        with stopwatch() as took:
+            record = run_draw(engine, campaign, seed)
+        draw_runs.append(took)
         drawn = len(record.drawn)
-        start, cpu = time.perf_counter(), cpu_seconds()
-        report = verify_stored(engine, record.id)
-        verify_times.append(time.perf_counter() - start)
-        verify_cpu.append(cpu_seconds() - cpu)
+        with stopwatch() as took:
+            report = verify_stored(engine, record.id)
+        verify_runs.append(took)
         assert report.ok, report.differences
-        log(f"  run {i + 1}: baseline {base_times[-1]:.2f} s, draw {draw_times[-1]:.2f} s, "
-            f"verify {verify_times[-1]:.2f} s")
-    b, d, v = (statistics.median(x) for x in (base_times, draw_times, verify_times))
-    bc, dc, vc = (statistics.median(x) for x in (base_cpu, draw_cpu, verify_cpu))
+        log(f"  run {i + 1}: baseline {base.seconds:.2f} s, draw {draw_runs[-1].seconds:.2f} s,"
+            f" verify {verify_runs[-1].seconds:.2f} s")
+    runs = (base_runs, draw_runs, verify_runs)
+    b, d, v = (statistics.median(t.seconds for t in x) for x in runs)
+    bc, dc, vc = (statistics.median(t.cpu for t in x) for x in runs)
     log(f"{label}: {eligible:,} eligible targets, {drawn:,} drawn with teams")
     log(f"  baseline SELECT of the eligible codes  median {b:.2f} s, CPU {bc:.2f} s"
         + (" (the faster of index and table scan)" if sqlite else " (client only)"))

@@ -39,6 +39,7 @@ import time
 from pathlib import Path
 
 from pgschema import scratch_schema  # noqa: E402 - bench/, beside this script
+from timing import cpu_seconds, stopwatch  # noqa: E402 - bench/, beside this script
 
 OUT = Path(__file__).resolve().parent / "out" / "import"
 TARGET_SECONDS = 20.0
@@ -116,16 +117,10 @@ def _tree(pid: int) -> list[int]:
     return pids
 
 
-def _children_cpu() -> float:
-    """CPU seconds (user + system) of this process's finished children and theirs."""
-    r = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return r.ru_utime + r.ru_stime
-
-
 def measure_import(url: str, path: Path) -> dict:
     """Run the import in a child process; wall time, import time, CPU time, memory."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    cpu = _children_cpu()
+    cpu = cpu_seconds(own=False)  # the import's processes, not this one's polling
     start = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-c", CHILD, url, str(path)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -143,7 +138,7 @@ def measure_import(url: str, path: Path) -> dict:
     result = json.loads(out.strip().splitlines()[-1])
     maxrss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     result.update(wall=wall, pss_mb=peak / 1024 if peak else None,
-                  maxrss_mb=max(maxrss, before) / 1024, cpu=_children_cpu() - cpu)
+                  maxrss_mb=max(maxrss, before) / 1024, cpu=cpu_seconds(own=False) - cpu)
     return result
 
 
@@ -152,28 +147,26 @@ def sqlite_baseline(path: Path, workdir: Path) -> tuple[str, float, float]:
     db = workdir / "baseline.db"
     binary = shutil.which("sqlite3")
     if binary:
-        start, cpu = time.perf_counter(), _children_cpu()
-        subprocess.run([binary, str(db), "-cmd", ".mode csv", f".import {path} raw_targets"],
-                       check=True, capture_output=True)
-        return ("sqlite3 command-line tool .import (no validation)",
-                time.perf_counter() - start, _children_cpu() - cpu)
+        with stopwatch() as took:
+            subprocess.run([binary, str(db), "-cmd", ".mode csv",
+                            f".import {path} raw_targets"], check=True, capture_output=True)
+        return "sqlite3 command-line tool .import (no validation)", took.seconds, took.cpu
     import csv
     import sqlite3
 
     label = ("sqlite3 binary NOT FOUND (apt install sqlite3); fallback: Python sqlite3 "
              "executemany of the raw rows (no validation)")
-    start, cpu = time.perf_counter(), time.process_time()
-    con = sqlite3.connect(db)
-    with open(path, encoding="utf-8-sig", newline="") as f:
+    with stopwatch() as took, open(path, encoding="utf-8-sig", newline="") as f:
+        con = sqlite3.connect(db)
         reader = csv.reader(f)
         header = next(reader)
         cols = ", ".join(f'"c{i}"' for i in range(len(header)))
         con.execute(f"CREATE TABLE raw_targets ({cols})")
         marks = ", ".join("?" for _ in header)
         con.executemany(f"INSERT INTO raw_targets VALUES ({marks})", reader)
-    con.commit()
-    con.close()
-    return label, time.perf_counter() - start, time.process_time() - cpu
+        con.commit()
+        con.close()
+    return label, took.seconds, took.cpu
 
 
 
@@ -188,8 +181,8 @@ def pg_baseline(url: str, path: Path) -> tuple[str, float, float]:
     with open(path, encoding="utf-8-sig", newline="") as f:
         header = f.readline().rstrip("\n").split(",")
     cols = ", ".join(f"c{i} text" for i in range(len(header)))
-    start, cpu = time.perf_counter(), time.process_time()
-    with psycopg.connect(conninfo, options=f"-csearch_path={PG_SCHEMA}") as conn:
+    options = f"-csearch_path={PG_SCHEMA}"
+    with stopwatch() as took, psycopg.connect(conninfo, options=options) as conn:
         with conn.cursor() as cur:
             cur.execute(f"CREATE TABLE raw_targets ({cols})")
             with open(path, "rb") as f, cur.copy(
@@ -197,8 +190,7 @@ def pg_baseline(url: str, path: Path) -> tuple[str, float, float]:
                 while chunk := f.read(1 << 20):
                     copy.write(chunk)
         conn.commit()
-    return ("psycopg COPY of the raw file (no validation)", time.perf_counter() - start,
-            time.process_time() - cpu)
+    return "psycopg COPY of the raw file (no validation)", took.seconds, took.cpu
 
 
 def report(engine: str, result: dict, baseline: tuple[str, float, float]) -> None:

@@ -45,17 +45,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from timing import pct  # noqa: E402 - bench/, beside this script
+
 LIMIT_SECONDS = 120.0  # the whole run, setup and cleanup included
 RESULTS = ("compliant", "noncompliant", "not_applicable")
 
 
 def log(text: str) -> None:
     print(text, flush=True)
-
-
-def pct(values: list[float], q: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))] if values else 0.0
 
 
 def _refused(exc: BaseException) -> bool:

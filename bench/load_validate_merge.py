@@ -18,8 +18,9 @@ import os
 import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from timing import Took, stopwatch  # noqa: E402 - bench/, beside this script
 
 MODULE = """\
 from pathlib import Path
@@ -73,39 +74,28 @@ def campaign_yaml(codes: list[str]) -> str:
             f"  departments: [emergency_mgmt, {', '.join(codes)}]\n  sample: {{count: 1}}\n")
 
 
-def cpu_seconds() -> float:
-    """CPU time of this process and of its finished children (the parse fork's)."""
-    import resource
-
-    r = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return time.process_time() + r.ru_utime + r.ru_stime
-
-
-def parse_floor(root: Path, campaign: Path) -> tuple[float, float]:
-    """(wall, CPU) seconds of parsing every YAML file with libyaml alone."""
+def parse_floor(root: Path, campaign: Path) -> Took:
+    """Wall and CPU seconds of parsing every YAML file with libyaml alone."""
     import yaml
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     paths = [campaign, *sorted(root.glob("jcbench_*/department.yaml"))]
-    start, cpu = time.perf_counter(), time.process_time()
-    for path in paths:
-        yaml.load(path.read_text(encoding="utf-8"), Loader=loader)  # noqa: S506 - safe loader
-    return time.perf_counter() - start, time.process_time() - cpu
+    with stopwatch() as took:
+        for path in paths:
+            yaml.load(path.read_text(encoding="utf-8"), Loader=loader)  # noqa: S506 - safe loader
+    return took
 
 
-def run_once(campaign: Path) -> tuple[float, int, int]:
+def run_once(campaign: Path) -> tuple[Took, int, int]:
+    """Wall and CPU seconds (the parse fork's included) of one load+validate+merge, the
+    merged items and the errors."""
     for mod in [m for m in sys.modules if m.startswith("jcbench_")]:
         del sys.modules[mod]
     from jointcheck.core.validate import validate_all
 
-    start, cpu = time.perf_counter(), cpu_seconds()
-    config, checklists = validate_all([campaign])
-    elapsed = time.perf_counter() - start
-    CPU.append(cpu_seconds() - cpu)
-    return elapsed, len(checklists[0].items), len(config.errors)
-
-
-CPU: list[float] = []  # CPU seconds of each run_once, in order
+    with stopwatch() as took:
+        config, checklists = validate_all([campaign])
+    return took, len(checklists[0].items), len(config.errors)
 
 
 def main() -> None:
@@ -122,31 +112,27 @@ def main() -> None:
         sys.path.insert(0, str(root))
         import jointcheck.core.validate  # noqa: F401 - import cost is not part of the figure
 
-        def measure(cache: str) -> tuple[list[float], list[float], int]:
-            times = []
-            CPU.clear()
+        def measure(cache: str) -> tuple[list[Took], int]:
+            runs = []
             for i in range(args.repeat):
                 # cold: an empty parse cache for every run; warm: one shared, filled by run 0
                 os.environ["JOINTCHECK_CACHE_DIR"] = str(root / f"cache-{cache}-{i if cache == 'cold' else 0}")
-                elapsed, n_items, n_errors = run_once(campaign)
+                took, n_items, n_errors = run_once(campaign)
                 assert n_errors == 0, "the generated configuration should be valid"
-                times.append(elapsed)
-            cpu = list(CPU)
-            if cache == "warm":
-                return times[1:], cpu[1:], n_items
-            return times, cpu, n_items
+                runs.append(took)
+            return (runs[1:] if cache == "warm" else runs), n_items
 
-        cold, cold_cpu, n_items = measure("cold")
-        warm, warm_cpu, _n = measure("warm")
+        cold, n_items = measure("cold")
+        warm, _n = measure("warm")
         floors = [parse_floor(root, campaign) for _ in range(args.repeat)]
-    base = statistics.median(f[0] for f in floors)
-    base_cpu = statistics.median(f[1] for f in floors)
+    base = statistics.median(f.seconds for f in floors)
+    base_cpu = statistics.median(f.cpu for f in floors)
     print(f"plugins={args.plugins} items/plugin={args.items} merged items={n_items}")
     print(f"baseline: libyaml C loader on the same files (no positions, no validation) "
           f"median {base:.3f} s, CPU {base_cpu:.3f} s")
-    for label, times, cpus in (("cold (empty parse cache)", cold, cold_cpu),
-                               ("warm (parse cache filled)", warm, warm_cpu)):
-        median, cpu = statistics.median(times), statistics.median(cpus)
+    for label, runs in (("cold (empty parse cache)", cold), ("warm (parse cache filled)", warm)):
+        times = [t.seconds for t in runs]
+        median, cpu = statistics.median(times), statistics.median(t.cpu for t in runs)
         print(f"{label}: load+validate+merge median {median:.3f} s, best {min(times):.3f} s "
               f"over {len(times)} runs, CPU {cpu:.3f} s; {n_items / median:,.0f} items/s; "
               f"{median / base:.1f} x baseline wall, {cpu / base_cpu:.1f} x CPU; "

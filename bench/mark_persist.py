@@ -24,6 +24,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from pgschema import scratch_schema  # noqa: E402 - bench/, beside this script
+from timing import pct  # noqa: E402 - bench/, beside this script
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -34,11 +35,6 @@ from jointcheck.core.store.models import tasks  # noqa: E402
 from tests.recordsupport import drawn_store  # noqa: E402
 
 RESULTS = ("compliant", "noncompliant", "not_applicable")
-
-
-def pct(values: list[float], q: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
 
 
 def marks(drawn, n: int, *, until=None, pause: float = 0.0) -> list[float]:

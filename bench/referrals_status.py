@@ -27,6 +27,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from pgschema import schema_url  # noqa: E402 - bench/, beside this script
+from timing import Took, stopwatch  # noqa: E402 - bench/, beside this script
 
 OUT = Path(__file__).resolve().parent / "out" / "referrals"
 PG_SCHEMA = "jointcheck_bench_referrals"
@@ -156,20 +157,16 @@ def fill(url: str, n_records: int, n_referrals: int) -> None:
         f"{submitted:,} records, {len(problems):,} problems, {len(refs):,} referrals")
 
 
-CPU: list[float] = []  # the CPU time of this process in the last timed(): median of the runs
-
-
-def timed(repeat: int, fn) -> tuple[float, object]:
-    """The median wall time of *repeat* runs of *fn* and its last result; the median CPU
-    time of this process (not the database server's) goes to ``CPU[-1]``."""
-    times, cpu, result = [], [], None
+def timed(repeat: int, fn) -> tuple[Took, object]:
+    """The median wall and CPU time (this process's, not the database server's) of
+    *repeat* runs of *fn*, and its last result."""
+    runs, result = [], None
     for _ in range(repeat):
-        start, start_cpu = time.perf_counter(), time.process_time()
-        result = fn()
-        times.append(time.perf_counter() - start)
-        cpu.append(time.process_time() - start_cpu)
-    CPU.append(statistics.median(cpu))
-    return statistics.median(times), result
+        with stopwatch() as took:
+            result = fn()
+        runs.append(took)
+    return Took(statistics.median(t.seconds for t in runs),
+                statistics.median(t.cpu for t in runs)), result
 
 
 def measure(label: str, url: str, campaign: str, repeat: int) -> list[tuple[str, float]]:
@@ -188,8 +185,8 @@ def measure(label: str, url: str, campaign: str, repeat: int) -> list[tuple[str,
 
     base, found = timed(repeat, counts)
     engine.dispose()
-    log(f"  baseline: SELECT count(*) of {', '.join(TABLES)}: {base * 1000:.0f} ms, "
-        f"CPU {CPU[-1] * 1000:.0f} ms "
+    log(f"  baseline: SELECT count(*) of {', '.join(TABLES)}: {base.seconds * 1000:.0f} ms, "
+        f"CPU {base.cpu * 1000:.0f} ms "
         f"({', '.join(f'{t} {n:,}' for t, n in found.items())})")
 
     def run(*args: str):
@@ -198,21 +195,21 @@ def measure(label: str, url: str, campaign: str, repeat: int) -> list[tuple[str,
         return out.stdout
 
     figures = []
-    secs, out = timed(repeat, lambda: run("status", campaign, "--as-of", AS_OF, "--format", "json"))
+    took, out = timed(repeat, lambda: run("status", campaign, "--as-of", AS_OF, "--format", "json"))
     data = json.loads(out)
-    log(f"  status: {secs:.3f} s, CPU {CPU[-1]:.3f} s (median of {repeat}); "
+    log(f"  status: {took.seconds:.3f} s, CPU {took.cpu:.3f} s (median of {repeat}); "
         f"{len(data['due'])} due groups, "
         f"{sum(g['count'] for g in data['due']):,} steps due or overdue, "
         f"{len(data['repeated_inspections']['enterprises']):,} repeated inspections")
-    figures.append((f"{label} status", secs))
-    secs, out = timed(repeat, lambda: run("referrals", "list", campaign, "--overdue",
+    figures.append((f"{label} status", took.seconds))
+    took, out = timed(repeat, lambda: run("referrals", "list", campaign, "--overdue",
                                           "--as-of", AS_OF, "--format", "json"))
-    log(f"  referrals list --overdue: {secs:.3f} s, CPU {CPU[-1]:.3f} s (median of {repeat}); "
-        f"{len(json.loads(out)):,} overdue")
-    figures.append((f"{label} referrals list --overdue", secs))
-    secs, out = timed(repeat, lambda: run("referrals", "list", campaign, "--overdue", "--as-of",
+    log(f"  referrals list --overdue: {took.seconds:.3f} s, CPU {took.cpu:.3f} s (median of "
+        f"{repeat}); {len(json.loads(out)):,} overdue")
+    figures.append((f"{label} referrals list --overdue", took.seconds))
+    took, out = timed(repeat, lambda: run("referrals", "list", campaign, "--overdue", "--as-of",
                                           AS_OF))
-    log(f"  referrals list --overdue (table): {secs:.3f} s")
+    log(f"  referrals list --overdue (table): {took.seconds:.3f} s")
     return figures
 
 

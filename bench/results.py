@@ -34,6 +34,8 @@ import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from timing import stopwatch  # noqa: E402 - bench/, beside this script
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out" / "results"
 CAMPAIGN = "hebi-2020-industrial-safety"
@@ -225,12 +227,12 @@ def part_summary(url: str) -> None:
     from jointcheck.core.store import open_store
 
     engine = open_store(url)
-    start, cpu = time.perf_counter(), time.process_time()
-    table, _unsettled = build_table(engine, "summary", CAMPAIGN)
-    rows = list(table.rows)
-    took, cpu = time.perf_counter() - start, time.process_time() - cpu
+    with stopwatch() as took:
+        table, _unsettled = build_table(engine, "summary", CAMPAIGN)
+        rows = list(table.rows)
     total = rows[-1][1]
-    print(json.dumps({"part": "summary", "seconds": took, "cpu": cpu, "inspected": total}))
+    print(json.dumps({"part": "summary", "seconds": took.seconds, "cpu": took.cpu,
+                      "inspected": total}))
 
 
 def part_scan(url: str) -> None:
@@ -243,15 +245,14 @@ def part_scan(url: str) -> None:
     from jointcheck.core.store.models import tasks
 
     engine = open_store(url)
-    start, cpu = time.perf_counter(), time.process_time()
-    with engine.connect() as conn:
+    with stopwatch() as took, engine.connect() as conn:
         size = conn.execute(sa.select(sa.func.sum(sa.func.length(sa.cast(rs.c.results,
                                                                            sa.Text))))
                             .select_from(rs.join(tasks, (tasks.c.id == rs.c.task_id)
                                                  & (tasks.c.version == rs.c.version)))
                             .where(tasks.c.campaign_id == CAMPAIGN)).scalar_one()
-    took, cpu = time.perf_counter() - start, time.process_time() - cpu
-    print(json.dumps({"part": "scan", "seconds": took, "cpu": cpu, "chars": int(size or 0)}))
+    print(json.dumps({"part": "scan", "seconds": took.seconds, "cpu": took.cpu,
+                      "chars": int(size or 0)}))
 
 
 def part_statistics(url: str) -> None:
@@ -259,11 +260,10 @@ def part_statistics(url: str) -> None:
     from jointcheck.core.store import open_store
 
     engine = open_store(url)
-    start, cpu = time.perf_counter(), time.process_time()
-    done = write_report(engine, "statistics", CAMPAIGN, "xlsx", OUT / "statistics.xlsx")
-    took, cpu = time.perf_counter() - start, time.process_time() - cpu
-    print(json.dumps({"part": "statistics", "seconds": took, "cpu": cpu, "rows": done.rows,
-                      "peak_mb": peak_mb()}))
+    with stopwatch() as took:
+        done = write_report(engine, "statistics", CAMPAIGN, "xlsx", OUT / "statistics.xlsx")
+    print(json.dumps({"part": "statistics", "seconds": took.seconds, "cpu": took.cpu,
+                      "rows": done.rows, "peak_mb": peak_mb()}))
 
 
 def part_baseline(url: str) -> None:
@@ -275,21 +275,21 @@ def part_baseline(url: str) -> None:
     from jointcheck.core.store.models import targets, tasks
 
     engine = open_store(url)
-    start, cpu = time.perf_counter(), time.process_time()
-    with engine.connect() as conn:
-        rows = conn.execute(sa.select(
-            tasks.c.seq, targets.c.name, targets.c.credit_code, targets.c.reg_no,
-            targets.c.legal_rep, targets.c.address, targets.c.phone, targets.c.jurisdiction,
-            targets.c.registration_authority, tasks.c.team).join(
-            targets, targets.c.credit_code == tasks.c.credit_code).order_by(tasks.c.seq)).all()
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("附件2")
-    for r in rows:
-        ws.append([*r[:9], "、".join(m["cert_no"] for m in r[9]), "未发现问题", "", "否"])
-    wb.save(OUT / "baseline.xlsx")
-    took, cpu = time.perf_counter() - start, time.process_time() - cpu
-    print(json.dumps({"part": "baseline", "seconds": took, "cpu": cpu, "rows": len(rows),
-                      "peak_mb": peak_mb()}))
+    query = sa.select(
+        tasks.c.seq, targets.c.name, targets.c.credit_code, targets.c.reg_no,
+        targets.c.legal_rep, targets.c.address, targets.c.phone, targets.c.jurisdiction,
+        targets.c.registration_authority, tasks.c.team).join(
+        targets, targets.c.credit_code == tasks.c.credit_code).order_by(tasks.c.seq)
+    with stopwatch() as took:
+        with engine.connect() as conn:
+            rows = conn.execute(query).all()
+        wb = Workbook(write_only=True)
+        ws = wb.create_sheet("附件2")
+        for r in rows:
+            ws.append([*r[:9], "、".join(m["cert_no"] for m in r[9]), "未发现问题", "", "否"])
+        wb.save(OUT / "baseline.xlsx")
+    print(json.dumps({"part": "baseline", "seconds": took.seconds, "cpu": took.cpu,
+                      "rows": len(rows), "peak_mb": peak_mb()}))
 
 
 def part_publish(url: str) -> None:
