@@ -93,8 +93,6 @@ def _font(run: Any, name: str, size: float, *, bold: bool = False,
 def _paragraph(d: Any, text: str, font: str = BODY_FONT, size: float = BODY_PT, *,
                align: str = "left", indent: bool = False, right_chars: float = 0,
                color: str | None = None, bold: bool = False, cell: Any = None) -> Any:
-    from docx.shared import Pt
-
     p = cell.paragraphs[0] if cell is not None else d.add_paragraph()
     p.alignment = {"left": WD_ALIGN_PARAGRAPH.LEFT, "center": WD_ALIGN_PARAGRAPH.CENTER,
                    "right": WD_ALIGN_PARAGRAPH.RIGHT,
@@ -163,11 +161,7 @@ def _font_table(d: Any) -> None:
 
 def _page_numbers(section: Any) -> None:
     """“— 1 —” centred at the foot of every page (4号 半角宋体)."""
-    p = section.footer.paragraphs[0]
-    _paragraph(None, "", cell=section.footer)  # alignment, spacing
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-
-    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    p = _paragraph(None, "", align="center", cell=section.footer)
     _font(p.add_run("— "), NUMBER_FONT, PAGE_NO_PT)
     field = OxmlElement("w:fldSimple")
     field.set(qn("w:instr"), "PAGE")
@@ -227,8 +221,6 @@ def write_docx(doc: LetterDoc, path: Path) -> None:
     _font_table(d)
     normal = d.styles["Normal"]
     normal.font.name = BODY_FONT
-    from docx.shared import Pt
-
     normal.font.size = Pt(BODY_PT)
 
     # 版头: 发文机关标志 in red over a red rule, 发文字号 on the right
