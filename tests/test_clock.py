@@ -56,3 +56,8 @@ def test_a_settlement_after_midnight_in_beijing_counts_from_that_beijing_day(
         assert "2020-08-02T17:30" not in out.output
     finally:
         drawn.engine.dispose()
+
+
+def test_utcnow_is_aware_utc():
+    now = clock.utcnow()
+    assert now.tzinfo is not None and now.utcoffset().total_seconds() == 0

@@ -76,7 +76,8 @@ target_rows = st.lists(st.fixed_dictionaries({
 def test_the_sql_scope_filter_selects_what_evaluate_puts_in_scope(store_url):
     import sqlalchemy as sa
 
-    from jointcheck.core.store import open_store, utcnow
+    from jointcheck.core.clock import utcnow
+    from jointcheck.core.store import open_store
     from jointcheck.core.store.models import targets
 
     engine = open_store(store_url)

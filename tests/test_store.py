@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 
-from jointcheck.core import store
+from jointcheck.core import clock, store
 from jointcheck.core.cli import main
 from jointcheck.core.store import StoreError, begin_write, open_store, sqlite_path, upgrade
 from jointcheck.core.store.models import metadata
@@ -366,7 +366,7 @@ def test_begin_write_rolls_back_on_error(store_url):
     try:
         with pytest.raises(RuntimeError), begin_write(engine) as conn:
             conn.execute(commitments.insert().values(
-                campaign_id="c", commitment="a" * 64, created_at=store.utcnow()))
+                campaign_id="c", commitment="a" * 64, created_at=clock.utcnow()))
             raise RuntimeError("boom")
         with engine.connect() as conn:
             assert conn.execute(sa.select(sa.func.count()).select_from(commitments)).scalar() == 0
@@ -376,13 +376,13 @@ def test_begin_write_rolls_back_on_error(store_url):
 
 HOLD_LOCK = textwrap.dedent("""
     import sys
-    from jointcheck.core import store
+    from jointcheck.core import clock
     from jointcheck.core.store import begin_write, open_store
     from jointcheck.core.store.models import commitments
     engine = open_store(sys.argv[1])
     with begin_write(engine) as conn:
         conn.execute(commitments.insert().values(
-            campaign_id="c", commitment="a" * 64, created_at=store.utcnow()))
+            campaign_id="c", commitment="a" * 64, created_at=clock.utcnow()))
         print("locked", flush=True)
         sys.stdin.readline()  # hold the lock until the test says so
     print("released", flush=True)
@@ -423,11 +423,6 @@ def test_begin_write_waits_for_another_process(store_url):
         engine.dispose()
     assert holder.returncode == 0
     assert entered.is_set() and seen == [1]
-
-
-def test_utcnow_is_aware_utc():
-    now = store.utcnow()
-    assert now.tzinfo is not None and now.utcoffset().total_seconds() == 0
 
 
 # --------------------------------------------------------------------------- packaging

@@ -30,7 +30,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..clock import utcnow  # noqa: F401 - the store's clock, for callers and tests
 from ..errors import JointcheckError, Problem, problem, register
 from ..i18n import get_lang
 
