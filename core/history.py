@@ -34,7 +34,7 @@ from .libraries.fields import row_digest
 from .libraries.importer import ImportReport, _file_sha256
 from .libraries.messages import LibraryError
 from .libraries.reader import open_library
-from .records.results import _settled_join
+from .records.results import settled_join
 from .store import audit, begin_write
 from .store.models import audit_log, draws, inspections, tasks
 from .store.models import inspections as ins
@@ -169,7 +169,7 @@ def _settled_results(conn: Connection, task_ids: Sequence[str]) -> dict[str, str
     out: dict[str, str] = {}
     for chunk in chunks(sorted(task_ids)):
         q = (select(tasks.c.id, rs.c.results[("joint", "result", "text")].as_string())
-             .select_from(tasks.join(rs, _settled_join(rs, tasks)))
+             .select_from(tasks.join(rs, settled_join()))
              .where(tasks.c.id.in_(list(chunk))))
         out.update({tid: text for tid, text in conn.execute(q) if text})
     return out

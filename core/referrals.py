@@ -52,8 +52,8 @@ from .model import (
     TRANSITIONS,
     WITHDRAWN,
 )
-from .records.results import item_dispositions, load
-from .records.service import SUBMITTED, list_tasks
+from .records.results import item_dispositions, load, settled_join
+from .records.service import list_tasks
 from .store import audit, begin_write
 from .store.models import record_problems as rp
 from .store.models import record_versions as rv
@@ -309,8 +309,7 @@ def current_problems(engine: Engine, campaign_id: str,
         q = (select(*cols)
              .join(tasks, and_(tasks.c.id == rp.c.task_id, tasks.c.version == rp.c.version))
              .join(rv, and_(rv.c.task_id == rp.c.task_id, rv.c.version == rp.c.version))
-             .outerjoin(rs, and_(rs.c.task_id == tasks.c.id, rs.c.version == tasks.c.version,
-                                 tasks.c.status == SUBMITTED))
+             .outerjoin(rs, settled_join())
              .where(tasks.c.campaign_id == campaign_id)
              .where(rp.c.corrected_on_site.is_(False))
              .order_by(tasks.c.draw_id, tasks.c.seq, rp.c.n))
@@ -587,8 +586,7 @@ def list_referrals(engine: Engine, *, campaign_id: str | None = None,
          .join(tasks, tasks.c.id == referrals.c.task_id)
          .outerjoin(targets, targets.c.credit_code == referrals.c.credit_code)
          .outerjoin(referral_letters, referral_letters.c.id == referrals.c.letter_id)
-         .outerjoin(rs, and_(rs.c.task_id == tasks.c.id, rs.c.version == tasks.c.version,
-                             tasks.c.status == "submitted"))
+         .outerjoin(rs, settled_join())
          .order_by(tasks.c.draw_id, tasks.c.seq, referrals.c.id))
     if campaign_id is not None:
         q = q.where(referrals.c.campaign_id == campaign_id)

@@ -21,6 +21,7 @@ from . import clock
 from . import deadlines as D
 from .clock import beijing_date
 from .history import repeated_inspections
+from .records.results import settled_join
 from .referrals import (
     CLOSED,
     DECLINED,
@@ -126,8 +127,7 @@ def pending_work(engine: Engine, campaign_id: str) -> list[Pending]:
     settlement an override deleted is kept in its change, core.records.results.set_result);
     a publication always marks at least one settled result (JC849)."""
     out: list[Pending] = []
-    current = and_(rs.c.task_id == tasks.c.id, rs.c.version == tasks.c.version,
-                   tasks.c.status == "submitted")
+    current = settled_join()
     in_campaign = tasks.c.campaign_id == campaign_id
     order = (tasks.c.draw_id, tasks.c.seq)
     older = rs.alias("older")
@@ -172,9 +172,8 @@ def _counts(conn: Connection, campaign_id: str) -> dict[str, int]:
     counts["pending"] = by_status.get("pending", 0)
     counts["draft"] = by_status.get("draft", 0) + by_status.get("amending", 0)
     counts["submitted"] = by_status.get("submitted", 0) + by_status.get("amending", 0)
-    join = and_(rs.c.task_id == tasks.c.id, rs.c.version == tasks.c.version)
     row = conn.execute(select(func.count(), func.count(rs.c.published_on))
-                       .select_from(rs.join(tasks, join))
+                       .select_from(rs.join(tasks, settled_join()))
                        .where(tasks.c.campaign_id == campaign_id)).one()
     counts["settled"], counts["published"] = int(row[0]), int(row[1])
     problems: dict[bool, int] = dict(conn.execute(
@@ -277,8 +276,7 @@ def campaign_status(engine: Engine, campaign: Campaign, calendar: WorkCalendar, 
         rule = rules.get(D.PUBLICATION)
         if rule is not None and rule.event == "results_formed":
             q = (select(rs.c.task_id, rs.c.settled_at)
-                 .join(tasks, and_(tasks.c.id == rs.c.task_id,
-                                   tasks.c.version == rs.c.version))
+                 .join(tasks, settled_join())
                  .where(tasks.c.campaign_id == campaign.id)
                  .where(rs.c.published_on.is_(None)))
             for tid, at in conn.execute(q):

@@ -115,3 +115,36 @@ def test_status_text_puts_overdue_first_and_flags_estimates(store_url, tmp_path)
         assert "23 day(s) overdue" in en.output and "(estimated)" in en.output
     finally:
         drawn.engine.dispose()
+
+
+def test_a_record_under_amendment_is_not_settled_in_status_as_in_the_results(store_url,
+                                                                              tmp_path):
+    """Issue 18: a settled record opened for amendment (修改中) has no settled result until
+    it is submitted and settled again — in status as in ``results list``, 附件2 and the
+    publication — and its publication is not due meanwhile."""
+    from jointcheck.core.records.results import load, settle
+
+    drawn = problems_store(store_url, tmp_path, submit=3)
+    try:
+        t1, _t2, _t3 = drawn.task_ids
+        settle(drawn.engine, CAMPAIGN)  # now: publication due 20 working days on
+
+        def status_now() -> dict:
+            out = cli(drawn, "status", str(drawn.campaign_path), "--format", "json",
+                      "--within", "60")
+            assert out.exit_code == 0, out.output
+            return json.loads(out.stdout)
+
+        s = status_now()
+        assert s["stages"]["settled"] == 3
+        (due,) = [g for g in s["due"] if g["deadline"] == "publication"]
+        assert due["count"] == 3
+        R.start_amendment(drawn.engine, t1, "检查日期填错")
+        settled = [r.task.id for r in load(drawn.engine, CAMPAIGN) if r.is_settled]
+        assert t1 not in settled and len(settled) == 2
+        s = status_now()
+        assert s["stages"]["submitted"] == 3 and s["stages"]["settled"] == 2
+        (due,) = [g for g in s["due"] if g["deadline"] == "publication"]
+        assert due["count"] == 2 and t1 not in due["examples"]
+    finally:
+        drawn.engine.dispose()

@@ -416,9 +416,8 @@ def _with_date(row: Consolidated) -> dict[str, Any]:
 def mark_published(conn: Connection, campaign: str, day: date) -> None:
     """Record the publication date of the campaign's settled results (是否公示 in 附件2),
     inside the caller's write transaction."""
-    conn.execute(update(rs).where((rs.c.campaign_id == campaign) & exists().where(
-        (tasks.c.id == rs.c.task_id) & (tasks.c.version == rs.c.version)
-        & (tasks.c.status == SUBMITTED))).values(published_on=day))
+    conn.execute(update(rs).where((rs.c.campaign_id == campaign)
+                                  & exists().where(settled_join())).values(published_on=day))
 
 
 def settled_version(engine: Engine, task_id: str) -> int | None:
@@ -427,8 +426,11 @@ def settled_version(engine: Engine, task_id: str) -> int | None:
     return row.task.version if row.is_settled else None
 
 
-def _settled_join(rs: Any, tasks: Any) -> Any:
-    """The settlement of a task's current submitted version (the ON clause of a join)."""
+def settled_join() -> Any:
+    """The settlement of a task's current submitted version (the ON clause of a join of
+    ``result_settlements`` and ``tasks``): what "settled" means for every output — a task
+    under amendment (修改中), or whose settlement an override undid, has none. The one
+    condition :func:`load`, the reports, the publication, status and the referrals share."""
     return and_(rs.c.task_id == tasks.c.id, rs.c.version == tasks.c.version,
                 tasks.c.status == SUBMITTED)
 
@@ -437,7 +439,7 @@ def settled_counts(conn: Connection, campaign: str) -> tuple[int, int]:
     """The number of drawn enterprises of *campaign* and of those settled."""
     drawn, settled = conn.execute(
         select(func.count(), func.count(rs.c.task_id))
-        .select_from(tasks.outerjoin(rs, _settled_join(rs, tasks)))
+        .select_from(tasks.outerjoin(rs, settled_join()))
         .where(tasks.c.campaign_id == campaign)).one()
     return int(drawn), int(settled)
 
@@ -461,7 +463,7 @@ def summary_counts(engine: Engine, campaign: str, departments: Sequence[str],
     parsed: dict[str, set[str]] = {}
     settled = 0
     with engine.connect() as conn:
-        source: Any = rs.join(tasks, _settled_join(rs, tasks))
+        source: Any = rs.join(tasks, settled_join())
         doc: Any = rs.c.results
         if conn.dialect.name == "postgresql":  # parse the json once per row, not per path
             from sqlalchemy import cast, true
@@ -524,7 +526,7 @@ def public_rows(engine: Engine, campaign: str, departments: Sequence[str]
     cols += [rs.c.results[("departments", d, "result", "text")].as_string()
              for d in departments]
     q = (select(*cols)
-         .select_from(tasks.join(rs, _settled_join(rs, tasks))
+         .select_from(tasks.join(rs, settled_join())
                       .outerjoin(targets, targets.c.credit_code == tasks.c.credit_code))
          .where(tasks.c.campaign_id == campaign)
          .order_by(tasks.c.draw_id, tasks.c.seq))
@@ -568,7 +570,7 @@ def statistics_rows(engine: Engine, campaign: str) -> Iterator[StatisticsRow]:
             rs.c.results[("dispositions",)].as_json(), rs.c.published_on, tasks.c.id]
     q = (select(*cols)
          .select_from(tasks.outerjoin(targets, targets.c.credit_code == tasks.c.credit_code)
-                      .outerjoin(rs, _settled_join(rs, tasks)))
+                      .outerjoin(rs, settled_join()))
          .where(tasks.c.campaign_id == campaign)
          .order_by(tasks.c.draw_id, tasks.c.seq))
     width = len(STATISTICS_TARGET)
