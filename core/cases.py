@@ -19,7 +19,6 @@ from __future__ import annotations
 import dataclasses
 import sys
 import tomllib
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -83,6 +82,32 @@ class CaseOutcome:
     @property
     def name(self) -> str:
         return self.file.name
+
+    def to_json(self) -> dict[str, Any]:
+        return {"case": self.name, "file": str(self.file), "passed": self.passed,
+                "mismatches": [dataclasses.asdict(m) for m in self.mismatches],
+                "problems": [p.to_json() for p in self.problems], "actual": self.actual}
+
+
+@dataclass
+class CaseRun:
+    """What ``jointcheck plugin test`` found: each case's outcome, or the problems that
+    kept every case from running (no case; the configuration's errors)."""
+
+    outcomes: list[CaseOutcome] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[CaseOutcome]:
+        return [o for o in self.outcomes if not o.passed]
+
+    @property
+    def passed(self) -> bool:
+        return not self.problems and not self.failed
+
+    def to_json(self) -> dict[str, Any]:
+        return {"passed": self.passed, "problems": [p.to_json() for p in self.problems],
+                "cases": [o.to_json() for o in self.outcomes]}
 
 
 def cases_dir(directory: str | Path) -> Path:
@@ -212,19 +237,17 @@ def run_case(path: str | Path, config: Configuration) -> CaseOutcome:
     return outcome
 
 
-def run_cases(directory: str | Path, *, host: PluginHost | None = None
-              ) -> tuple[list[CaseOutcome], list[Problem]]:
-    """Run every case of the plugin folder *directory*: the outcomes, and the problems that
-    kept all of them from running (no case; the configuration's errors)."""
+def run_cases(directory: str | Path, *, host: PluginHost | None = None) -> CaseRun:
+    """Run every case of the plugin folder *directory*."""
     files = case_files(directory)
     if not files:
         folder = str(cases_dir(directory))
-        return [], [problem("JC410", file=folder, folder=folder)]
+        return CaseRun(problems=[problem("JC410", file=folder, folder=folder)])
     host = host if host is not None else load_host(plugin_root(directory))
     config = load_config(host)
     if config.errors:
-        return [], config.errors
-    return [run_case(f, config) for f in files], []
+        return CaseRun(problems=config.errors)
+    return CaseRun(outcomes=[run_case(f, config) for f in files])
 
 
 def describe(outcome: CaseOutcome) -> list[str]:
@@ -259,10 +282,3 @@ def check_case(path: str | Path) -> None:
     outcome = run_case(path, config)
     if not outcome.passed:
         raise AssertionError(f"{outcome.name}:\n  " + "\n  ".join(describe(outcome)))
-
-
-def outcomes_json(outcomes: Iterable[CaseOutcome]) -> list[dict[str, Any]]:
-    return [{"case": o.name, "file": str(o.file), "passed": o.passed,
-             "mismatches": [dataclasses.asdict(m) for m in o.mismatches],
-             "problems": [p.to_json() for p in o.problems], "actual": o.actual}
-            for o in outcomes]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from ..cases import outcomes_json, run_cases
+from ..cases import run_cases
 from ..config import load_configuration
 from ..i18n import translator
 from ..present.results import plugin_note
@@ -122,19 +122,14 @@ def _shown(value) -> str:
                 type=click.Path(path_type=Path, file_okay=False))
 @format_option("text", "json")
 def test_(directory: Path, fmt: str) -> None:
-    outcomes, problems = run_cases(directory)
-    if problems:
-        if fmt == "json":
-            echo_json({"passed": False, "problems": [p.to_json() for p in problems],
-                       "cases": []})
-        else:
-            echo_problems(problems)
-        sys.exit(EXIT_INVALID)
-    failed = [o for o in outcomes if not o.passed]
+    run = run_cases(directory)
     if fmt == "json":
-        echo_json({"passed": not failed, "problems": [], "cases": outcomes_json(outcomes)})
-        sys.exit(EXIT_INVALID if failed else EXIT_OK)
-    for o in outcomes:
+        echo_json(run.to_json())
+        sys.exit(EXIT_OK if run.passed else EXIT_INVALID)
+    if run.problems:
+        echo_problems(run.problems)
+        sys.exit(EXIT_INVALID)
+    for o in run.outcomes:
         click.echo(_("passed" if o.passed else "failed", case=o.name))
         echo_problems([p for p in o.problems if p.is_error], err=False)
         for m in o.mismatches:
@@ -145,6 +140,6 @@ def test_(directory: Path, fmt: str) -> None:
                 line += _("overridden", note=plugin_note(
                     actual["overridden_by"], actual["overridden_from"], actual["result"]))
             click.echo(line)
-    click.echo(_("summary", n=len(outcomes), passed=len(outcomes) - len(failed),
-                 failed=len(failed)))
-    sys.exit(EXIT_INVALID if failed else EXIT_OK)
+    n, failed = len(run.outcomes), len(run.failed)
+    click.echo(_("summary", n=n, passed=n - failed, failed=failed))
+    sys.exit(EXIT_OK if run.passed else EXIT_INVALID)
