@@ -134,6 +134,15 @@ def test_inspector_submits_own_record_and_is_refused_the_rest(server, tmp_path):
     refused(out, "JC760", "targets import")
     out = cli(me, "--lang", "en", "results", "settle", CAMPAIGN_ID)
     refused(out, "JC760", "you are not allowed", "results settle")
+    # field bundles are the office's: an inspector neither exports one nor imports one
+    bundle = tmp_path / "team.jcb"
+    refused(cli(me, "bundle", "export", "--draw", str(drawn.draw.id), "--officer", cert,
+                "-o", str(bundle)), "JC760", "bundle export")
+    assert not bundle.exists()
+    out = cli(url, "bundle", "export", "--draw", str(drawn.draw.id), "--officer", cert,
+              "-o", str(bundle))
+    assert out.exit_code == 0, out.output
+    refused(cli(me, "bundle", "import", str(bundle)), "JC760", "bundle import")
     with drawn.engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(record_versions)).scalar() == 1
 
