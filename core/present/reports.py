@@ -13,7 +13,8 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from ..clock import chinese_date
-from ..libraries.fields import mask_phone as mask
+from ..libraries.fields import mask_id_number as _mask_id
+from ..libraries.fields import mask_phone as _mask_phone
 from .results import plugin_note_zh
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -99,13 +100,11 @@ class Table:
 
 
 def mask_phone(value: str | None) -> str:
-    return mask(value) if value else ""
+    return _mask_phone(value) if value else ""
 
 
 def mask_id(value: str | None) -> str:
-    from ..libraries.fields import mask_id_number as mask
-
-    return mask(value) if value else ""
+    return _mask_id(value) if value else ""
 
 
 def officer_rows(officers: Sequence[Mapping[str, Any]], *, show_personal: bool = False

@@ -24,7 +24,7 @@ from ..draw.queries import chunks
 from ..errors import Localized, os_detail, problem
 from ..history import repeated_inspections
 from ..present import reports as P
-from ..present.history import repeated_table
+from ..present.history import REPEATED_TITLE, repeated_table
 from ..present.reports import ANNEX_TITLES
 from ..records.results import (
     campaign_checklist,
@@ -35,7 +35,7 @@ from ..records.results import (
 )
 from ..records.service import RecordError
 from ..records.snapshot import load_checklist
-from ..store.models import targets, tasks
+from ..store.models import officers, targets, tasks
 
 if TYPE_CHECKING:  # pragma: no cover
     from sqlalchemy import Engine
@@ -93,10 +93,6 @@ def stored_checklist(engine: Engine, campaign: str) -> Checklist:
 
 def drawn_officers(engine: Engine, campaign: str) -> list[dict[str, Any]]:
     """The officers drawn for the campaign, in task order (组长 first in each team)."""
-    from sqlalchemy import select
-
-    from ..store.models import officers, tasks
-
     order: dict[str, None] = {}
     found: dict[str, dict[str, Any]] = {}
     cols = [officers.c[c] for c in ("cert_no", "name", "gender", "unit", "title", "phone",
@@ -138,8 +134,6 @@ def build_table(engine: Engine, kind: str, campaign: str, *, show_personal: bool
 def _repeated_table(engine: Engine, campaign: str) -> Table:
     """重复检查预警表: the campaign's drawn enterprises inspected above its limits (JC848
     when the campaign has drawn nothing; no record is needed)."""
-    from sqlalchemy import select
-
     try:
         checklist: Checklist | None = stored_checklist(engine, campaign)
     except RecordError as exc:
@@ -305,8 +299,6 @@ def write_json(path: Path, data: Any, *, rows_key: str | None = None,
 
 def default_name(kind: str, fmt: str) -> str:
     if kind == "repeated":
-        from ..present.history import REPEATED_TITLE
-
         return f"{REPEATED_TITLE}.{fmt}"
     annex = {"officers": 1, "statistics": 2, "summary": 3, "record": 4}[kind]
 

@@ -27,10 +27,10 @@ from ..draw.service import read_draw
 from ..errors import os_detail, problem
 from ..i18n import Localized
 from ..present.history import limits_text
-from ..present.reports import PUBLIC_COLUMNS
+from ..present.reports import PUBLIC_COLUMNS, public_record
 from ..records.results import mark_published, public_rows
 from ..records.service import RecordError
-from ..store import begin_write
+from ..store import audit, begin_write
 from . import cannot_write, stored_checklist, write_csv, write_json
 from .html import write_index
 
@@ -134,7 +134,6 @@ def publish(engine: Engine, campaign: str, folder: Path, *, on: date | None = No
             columns: Path | None = None, page_rows: int = PAGE_ROWS) -> Published:
     """Write the publication folder and mark the published records (JC849 when nothing
     is settled)."""
-    from ..present.reports import PUBLIC_COLUMNS, public_record
     mapping = read_columns(columns) if columns else None
     checklist = stored_checklist(engine, campaign)
     codes = [d.code for d in checklist.departments]
@@ -178,8 +177,6 @@ def publish(engine: Engine, campaign: str, folder: Path, *, on: date | None = No
     except OSError as exc:
         raise cannot_write(folder, exc) from exc
     with begin_write(engine) as conn:
-        from ..store import audit
-
         mark_published(conn, campaign, day)
         audit.append(conn, "results.publish", {"campaign_id": campaign, "count": len(settled),
                                                "published_on": day.isoformat()})
