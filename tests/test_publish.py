@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import csv
 import json
+import re
+from datetime import UTC, timedelta, timezone
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
+from jointcheck.core.draw.service import load_draw
 from jointcheck.core.records import results as RS
 from jointcheck.core.store.models import officers, targets
 from tests.browser import Browser, chromium_path
@@ -78,6 +81,14 @@ def test_publication_files_hold_settled_results_and_nothing_personal(settled, st
             leaked = [v for v in (public if path.parent.name == "draws" else personal)
                       if v in text]
             assert not leaked, (path.name, leaked[:3])
+    # the draw's time in Beijing time, as a reader writes it; no stored UTC stamp
+    at = load_draw(settled.engine, settled.draw.id).created_at
+    at = (at.replace(tzinfo=UTC) if at.tzinfo is None else at).astimezone(
+        timezone(timedelta(hours=8)))
+    page = (out / "index.html").read_text("utf-8")
+    assert f"{at.year}年{at.month}月{at.day}日 {at:%H:%M}" in page
+    assert "抽取时间（北京时间）" in page
+    assert not re.search(r"\d{4}-\d\d-\d\dT\d\d:\d\d", page)
     # 是否公示 in 附件2
     stats = tmp_path / "s.csv"
     run_cli(store_url, "report", "statistics", CAMPAIGN_ID, "--format", "csv", "-o", str(stats))
