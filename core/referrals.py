@@ -433,7 +433,6 @@ class Stale:
 
     reason: str  # "changed" | "vanished"
     problem: Referable | None
-    task_id: str = ""
 
     @property
     def action(self) -> str:
@@ -452,10 +451,11 @@ def _differs(ref: Any, p: Referable) -> bool:
         p.note, list(p.dispositions), p.refer_to)
 
 
-def staleness(engine: Engine, campaign_id: str) -> dict[int, Stale]:
-    """The sent referrals of *campaign_id* whose problem changed or vanished since they were
-    sent, by id. Drafted referrals follow the record by themselves (``draft``); withdrawn
-    ones are done.
+def staleness(engine: Engine, campaign_id: str,
+              task_ids: Iterable[str] | None = None) -> dict[int, Stale]:
+    """The sent referrals of *campaign_id* (or of its tasks *task_ids*) whose problem
+    changed or vanished since they were sent, by id. Drafted referrals follow the record by
+    themselves (``draft``); withdrawn ones are done.
 
     Only candidates are compared in full: a referral whose record was amended since (its
     version is not the task's), whose task the office overrode, or whose problem's row of
@@ -478,6 +478,8 @@ def staleness(engine: Engine, campaign_id: str) -> dict[int, Stale]:
                         rp.c.note.is_distinct_from(referrals.c.note),
                         rp.c.refer_to != referrals.c.refer_to,
                         exists().where(result_overrides.c.task_id == referrals.c.task_id))))
+        if task_ids is not None:
+            q = q.where(referrals.c.task_id.in_(sorted(set(task_ids))))
         sent = list(conn.execute(q))
     if not sent:
         return {}
@@ -488,9 +490,9 @@ def staleness(engine: Engine, campaign_id: str) -> dict[int, Stale]:
     for r in sent:
         p = now.get((r.task_id, r.department, r.item_id))
         if p is None:
-            out[r.id] = Stale("vanished", None, r.task_id)
+            out[r.id] = Stale("vanished", None)
         elif _differs(r, p):
-            out[r.id] = Stale("changed", p, r.task_id)
+            out[r.id] = Stale("changed", p)
     return out
 
 

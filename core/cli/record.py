@@ -229,8 +229,7 @@ def _store_from_file(ctx: click.Context, task: str, findings: str, campaign: str
                 rv = amend(engine, task, answers, reason, host=host, campaign=draft.checklist,
                            confirm_date=confirm_date)
                 campaign_id = draft.task.campaign_id
-                stale = [i for i, st in staleness(engine, campaign_id).items()
-                         if st.task_id == task]
+                stale = list(staleness(engine, campaign_id, [task]))
         except RecordError as exc:
             _record_error(exc, doc)
     if reason is None:
