@@ -119,13 +119,17 @@ class Configuration:
     def stand_in(self, departments: Iterable[Department]) -> None:
         """Use *departments* (a campaign's stored snapshot) for the departments no loaded
         plugin declares: what the campaign reads needs no plugin (core.campaign). The
-        errors about them being unknown (JC302) are dropped."""
-        codes = set()
+        cross-document checks are made again with them known, so that nothing is said of
+        them being unknown (JC302) or of an attribute only they declare (JC314, e.g. in the
+        campaign's scope filter); their own declarations are not checked again: the
+        snapshot is what the campaign was drawn and recorded with."""
+        stale = cross_check(self)
+        plugins = set()
         for dept in departments:
             self.departments.setdefault(dept.code, dept)
-            codes.add(dept.code)
-        self._problems = [p for p in self._problems
-                          if not (p.code == "JC302" and p.params.get("department") in codes)]
+            plugins.add(dept.source.plugin)
+        fresh = [p for p in cross_check(self) if p.plugin not in plugins]
+        self._problems = [p for p in self._problems if p not in stale] + fresh
 
     def absent(self, found: Mapping[str, Problem]) -> None:
         """Say why the departments of *found* are unknown: each JC302 about one of them

@@ -119,9 +119,10 @@ def install_fire(site: Path, plugin: str = PLUGIN,
               {f"{module}/__init__.py": plugin, f"{module}/department.yaml": department_yaml})
 
 
-def write_campaign(tmp_path: Path, count: int = 3) -> Path:
+def write_campaign(tmp_path: Path, count: int = 3, *, key_units_only: bool = False) -> Path:
     """The example campaign with 市消防救援支队 as a third department (its officers must
-    hold 消防监督检查), drawing *count* enterprises."""
+    hold 消防监督检查), drawing *count* enterprises (*key_units_only*: only
+    消防安全重点单位, a scope filter on the plugin's attribute)."""
     from jointcheck.examples import example_path
 
     data = yaml.safe_load(example_path().read_text(encoding="utf-8"))
@@ -130,6 +131,8 @@ def write_campaign(tmp_path: Path, count: int = 3) -> Path:
     c["departments"] = ["emergency_mgmt", "market_supervision", CODE]
     c["sample"] = {"count": count}
     c.setdefault("officers", {})[CODE] = {"count": 2, "qualifications": ["消防监督检查"]}
+    if key_units_only:
+        c["scope"]["filter"]["all"].append({"attribute": "fire_key_unit", "equals": True})
     path = tmp_path / "campaign.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path

@@ -21,9 +21,10 @@ def _csv(path):
         return list(csv.DictReader(f))
 
 
-def setup_campaign(url: str, tmp_path, count: int = 3):
-    """Libraries from ``sample-data --campaign``, imported, and one draw: the task ids."""
-    campaign = write_campaign(tmp_path, count)
+def setup_campaign(url: str, tmp_path, count: int = 3, **options):
+    """Libraries from ``sample-data --campaign``, imported, and one draw: the task ids
+    (*options*: kitsupport.write_campaign's)."""
+    campaign = write_campaign(tmp_path, count, **options)
     libs = tmp_path / "libs"
     made = run_cli(url, "sample-data", "--campaign", str(campaign), "-o", str(libs),
                    "--targets", "400", "--officers", "90")
@@ -250,6 +251,29 @@ def test_a_campaign_outlives_its_plugin(site, tmp_path, store_url, monkeypatch):
         assert drawn.exit_code == 1, gone
         assert "JC412" in drawn.stderr, (gone, drawn.stderr)
         assert f"插件“{CODE}”" in drawn.stderr
+
+
+def test_a_campaign_scoped_by_a_plugins_attribute_outlives_the_plugin(site, tmp_path,
+                                                                        store_url, monkeypatch):
+    """Its scope filter names 消防安全重点单位, which only the plugin declares: read from the
+    snapshot, the campaign still opens (no JC314 for an attribute no loaded plugin has)."""
+    install_fire(site)
+    campaign, tasks = setup_campaign(store_url, tmp_path, count=2, key_units_only=True)
+    assert run_cli(store_url, "record", "submit", tasks[0], "--findings",
+                   str(record_file(tmp_path))).exit_code == 0
+    before = run_cli(store_url, "status", str(campaign), "--as-of", "2020-07-21")
+    assert before.exit_code == 0, before.output
+    monkeypatch.setenv("JOINTCHECK_DISABLE_PLUGINS", CODE)
+    after = run_cli(store_url, "status", str(campaign), "--as-of", "2020-07-21")
+    assert after.exit_code == 0, after.output
+    assert after.stdout == before.stdout
+    shown = run_cli(store_url, "record", "show", tasks[0], "--campaign", str(campaign))
+    assert shown.exit_code == 0, shown.output
+    assert "插件“fire_safety”改判：5→8" in shown.stdout
+    # new work still needs the plugin, and says so
+    drawn = run_cli(store_url, "draw", "run", str(campaign), "--seed", SEED + "x",
+                    "--no-commitment", "--weak-seed")
+    assert drawn.exit_code == 1 and "JC412" in drawn.stderr
 
 
 def test_validate_given_the_store_warns_of_items_changed_under_records(site, tmp_path,
