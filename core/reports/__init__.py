@@ -302,5 +302,5 @@ def default_name(kind: str, fmt: str) -> str:
         return f"{REPEATED_TITLE}.{fmt}"
     annex = {"officers": 1, "statistics": 2, "summary": 3, "record": 4}[kind]
 
-    return f"附件{annex}_{ANNEX_TITLES[annex]}.{fmt}"
+    return f"{P.annex_label(annex)}_{ANNEX_TITLES[annex]}.{fmt}"
 

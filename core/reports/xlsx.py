@@ -14,7 +14,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, Side
 from openpyxl.utils import get_column_letter
 
-from ..present.reports import Grid, Table
+from ..present.reports import Grid, Table, annex_label
 from ..text import display_width
 
 FONT = "宋体"
@@ -172,7 +172,7 @@ def write_table(table: Table, path: Path, *, sheet: str | None = None) -> int:
     """One report table to *path*; returns the number of data rows written."""
     wb = Workbook(write_only=True)
     st = _Styles(wb)
-    ws = wb.create_sheet(title=sheet or f"附件{table.annex}")
+    ws = wb.create_sheet(title=sheet or table.label)
     rows = iter(table.rows)
     head = list(islice(rows, SAMPLE))
     ncol = len(table.keys)
@@ -203,12 +203,12 @@ def write_table(table: Table, path: Path, *, sheet: str | None = None) -> int:
     return count
 
 
-def write_grids(grids: Iterable[Grid], path: Path, *, title: str, document_number: str,
-                label: str = "附件4") -> int:
+def write_grids(grids: Iterable[Grid], path: Path, *, title: str, document_number: str) -> int:
     """附件4: one sheet per enterprise in the source's five columns, each printable on one
     A4 page where it fits."""
     wb = Workbook(write_only=True)
     st = _Styles(wb)
+    label = annex_label(4)
     widths = GRID_WIDTHS
     count = 0
     used: set[str] = set()
@@ -235,7 +235,7 @@ def write_grids(grids: Iterable[Grid], path: Path, *, title: str, document_numbe
             _merge(ws, offset + r1, c1 + 1, offset + r2, c2 + 1)
         count += 1
     if not count:
-        wb.create_sheet(title="附件4")
+        wb.create_sheet(title=label)
     wb.save(path)
     return count
 
