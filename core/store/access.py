@@ -23,7 +23,7 @@ import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, text
+from sqlalchemy import Connection, select, text
 from sqlalchemy.engine import make_url
 
 from ..errors import JointcheckError, Problem, problem, register
@@ -31,7 +31,7 @@ from ..i18n import get_lang
 from .models import logins
 
 if TYPE_CHECKING:  # pragma: no cover
-    from sqlalchemy import Connection, Engine
+    from sqlalchemy import Engine
 
 ROLES = ("office", "inspector", "department", "auditor")
 
@@ -167,13 +167,19 @@ def whoami(conn: Connection) -> Login | None:
 _identities: weakref.WeakKeyDictionary[Any, tuple[str, str | None]] = weakref.WeakKeyDictionary()
 
 
-def identity(engine: Engine) -> tuple[str, str | None]:
-    """``(current_user, bound actor or None)`` of *engine*'s login on PostgreSQL, read
-    once per engine."""
+def identity(db: Engine | Connection) -> tuple[str, str | None]:
+    """``(current_user, bound actor or None)`` of the login of *db*'s engine on
+    PostgreSQL, read once per engine: on *db* itself when it is a connection (a write
+    under way needs no second connection), else on a connection of its own."""
+    engine = db.engine
     found = _identities.get(engine)
     if found is None:
-        with engine.connect() as conn:
-            found = _identities[engine] = read_identity(conn)
+        if isinstance(db, Connection):
+            found = read_identity(db)
+        else:
+            with db.connect() as conn:
+                found = read_identity(conn)
+        _identities[engine] = found
     return found
 
 

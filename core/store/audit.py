@@ -135,11 +135,9 @@ def _name(user: str | None, bound: str | None, given: str | None) -> str:
 
 
 def _identity(db: Engine | Connection) -> tuple[str, str | None]:
-    from sqlalchemy import Connection
+    from .access import identity
 
-    from .access import identity, read_identity
-
-    return read_identity(db) if isinstance(db, Connection) else identity(db)
+    return identity(db)
 
 
 def append(conn: Connection, action: str, payload: dict[str, Any],
