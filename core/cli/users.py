@@ -8,14 +8,12 @@ import click
 
 from ..clock import reading_time
 from ..i18n import translator
-from ..store.access import ROLES, AccessError, role_text
+from ..store.access import ROLES, role_text
 from ..store.users import add_user, list_users, remove_user
 from ..text import table_lines
 from ._common import (
-    EXIT_INVALID,
     OFFICE,
     echo_json_list,
-    echo_problems,
     format_option,
     store_engine,
 )
@@ -66,13 +64,8 @@ def users() -> None:
 def add(ctx: click.Context, login: str, role: str, cert_no: str | None,
         department: str | None) -> None:
     password = _read_password(login)
-    with store_engine(ctx, roles=OFFICE) as engine:
-        try:
-            made = add_user(engine, login, role, password, cert_no=cert_no,
-                            department=department)
-        except AccessError as exc:
-            echo_problems(exc.problems)
-            sys.exit(EXIT_INVALID)
+    with store_engine(ctx, roles=OFFICE) as engine:  # says an AccessError, exit 1
+        made = add_user(engine, login, role, password, cert_no=cert_no, department=department)
     bound = f" · 执法证号 {made.cert_no}" if made.cert_no else (
         f" · {made.department}" if made.department else "")
     click.echo(_("added", login=made.login, role=role_text(made.role), bound=bound))
@@ -83,11 +76,7 @@ def add(ctx: click.Context, login: str, role: str, cert_no: str | None,
 @click.pass_context
 def list_(ctx: click.Context, fmt: str) -> None:
     with store_engine(ctx) as engine:
-        try:
-            found = list_users(engine)
-        except AccessError as exc:
-            echo_problems(exc.problems)
-            sys.exit(EXIT_INVALID)
+        found = list_users(engine)
     if fmt == "json":
         echo_json_list(u.to_json() for u in found)
         return
@@ -106,9 +95,5 @@ def list_(ctx: click.Context, fmt: str) -> None:
 @click.pass_context
 def remove(ctx: click.Context, login: str) -> None:
     with store_engine(ctx, roles=OFFICE) as engine:
-        try:
-            remove_user(engine, login)
-        except AccessError as exc:
-            echo_problems(exc.problems)
-            sys.exit(EXIT_INVALID)
+        remove_user(engine, login)
     click.echo(_("removed", login=login))
