@@ -68,12 +68,13 @@ class App:
     per process (*checklist*) instead of once per app: not what is measured here."""
 
     def __init__(self, url: str, task_id: str, n: int, checklist):
+        from jointcheck.core.records.service import item_key
         from jointcheck.core.store import open_store
 
         self.task_id, self.n = task_id, n
         self.engine = open_store(url)
         self.checklist = checklist
-        self.keys = [f"item:{i.key}" for i in checklist.items]
+        self.keys = [item_key(i) for i in checklist.items]
         self.versions = dict.fromkeys(self.keys, 0)
         self.acks: dict[str, list] = {}
 
@@ -139,13 +140,12 @@ def worker(url: str, tasks: list[tuple[int, str]], mean: float, ready, go, clock
 
     out: dict = {"lock": threading.Lock(), "steady": [], "burst": [], "refused": 0,
                  "acks": {}, "errors": []}
-    from jointcheck.core.records.service import item_key, load_draft
+    from jointcheck.core.records.service import load_draft
     from jointcheck.core.store import open_store
 
     engine = open_store(url)
     checklist = load_draft(engine, tasks[0][1]).checklist
     engine.dispose()
-    assert all(f"item:{i.key}" == item_key(i) for i in checklist.items)
     with ThreadPoolExecutor(8) as pool:  # open the apps (not timed)
         apps = list(pool.map(lambda a: App(url, a[1], a[0], checklist), tasks))
     ready.put(len(apps))
