@@ -65,6 +65,7 @@ class _Row:
         self.ws = ws
         # with *widths*, a row whose text wraps gets the height of its lines (a reader
         # does not re-measure rows: LibreOffice prints a wrapped cell cut to one line)
+        self.widths = list(widths) if widths else None
         self.room = [max(int(w) - 2, 1) for w in widths] if widths else None
         self.row = first_row  # the sheet row the next append writes
         self.cells = []
@@ -76,11 +77,10 @@ class _Row:
     def append(self, values: Sequence[Any]) -> None:
         for cell, value in zip(self.cells, values, strict=True):
             cell.value = value
-        if self.room is not None and any(
+        if self.widths is not None and self.room is not None and any(
                 isinstance(v, str) and display_width(v) > r
                 for v, r in zip(values, self.room, strict=True)):
-            self.ws.row_dimensions[self.row].height = _height(
-                values, [r + 2 for r in self.room])
+            self.ws.row_dimensions[self.row].height = _height(values, self.widths)
         self.ws.append(self.cells)
         self.row += 1
 
