@@ -728,7 +728,7 @@ def correct(engine: Engine, campaign_id: str, on: date, pattern: str, *,
     its history. Refused (JC943) when *on* is before a referral's letter was sent."""
     _not_future(on, today)
     letter_number(pattern, on.year, 1)
-    who = actor or audit.actor()
+    who = audit.actor(engine, actor)
     refs = [r for r in list_referrals(engine, campaign_id=campaign_id, department=department)
             if r.status not in (DRAFTED, WITHDRAWN)]
     stale = staleness(engine, campaign_id)
@@ -811,7 +811,7 @@ def redate(engine: Engine, referral_id: int, status: str, on: date, reason: str,
     reason = (reason or "").strip()
     if not reason:
         raise ReferralError([problem("JC951")])
-    who = actor or audit.actor()
+    who = audit.actor(engine, actor)
     with begin_write(engine) as conn:
         q = select(referrals).where(referrals.c.id == referral_id)
         if conn.dialect.name == "postgresql":
@@ -863,7 +863,7 @@ def redate_letter(engine: Engine, number: str, on: date, reason: str, pattern: s
         raise ReferralError([problem("JC951")])
     _not_future(on, today)
     letter_number(pattern, on.year, 1)
-    who = actor or audit.actor()
+    who = audit.actor(engine, actor)
     with begin_write(engine) as conn:
         lt = conn.execute(select(referral_letters)
                           .where(referral_letters.c.number == number)).first()

@@ -312,6 +312,16 @@ def test_department_reads_its_referrals_and_results_and_records_steps(pg_store_u
         row = conn.execute(sa.select(referral_table).where(referral_table.c.id == rid)).one()
         entry = conn.execute(sa.select(audit_log).order_by(audit_log.c.seq.desc())).first()
     assert row.status == "received" and entry.actor == login
+    # a step's date corrected by the office names its login, in the history as in the log
+    out = cli(login_url(store_url, office), "referrals", "redate", str(rid), "--status", "sent",
+              "--date", "2020-08-01", "--reason", "录入有误")
+    assert out.exit_code == 0, out.output
+    with settled.engine.connect() as conn:
+        history = conn.execute(sa.select(referral_table.c.history)
+                               .where(referral_table.c.id == rid)).scalar_one()
+        entry = conn.execute(sa.select(audit_log).order_by(audit_log.c.seq.desc())).first()
+    assert (entry.action, entry.actor) == ("referral.redate", office)
+    assert history[-1]["redated"] and history[-1]["by"] == office
     settled.engine.dispose()
 
 
