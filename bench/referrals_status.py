@@ -6,12 +6,15 @@ Synthetic rows are inserted directly (no draw, no submit): 100,000 targets and t
 example campaign, 95,000 submitted record versions (5,000 records still in draft with their
 检查日期), 35,000 problems (5,000 corrected on the spot) and 30,000 referrals spread over
 every status, with dates from August 2020 to December 2026 (so that some due dates reach
-2027 and are estimated).
+2027 and are estimated); 90,000 of the submitted records settled by the joint office in two
+runs (2020-08-01 and 2020-08-03, not published: the publication is due for them), 5,000
+submitted and not settled yet.
 
 Both commands are timed in process (click's CliRunner: the campaign file and plugins are
 loaded, the store opened, the output rendered), the median of ``--repeat`` runs. The
 baseline, in the same run on the same store, is a plain ``SELECT count(*)`` of each table
-the commands read (tasks, record_versions, record_problems, referrals, targets).
+the commands read (tasks, record_versions, record_problems, referrals, targets,
+result_settlements).
 
     python bench/referrals_status.py [--records 100000] [--referrals 30000] [--repeat 3] [--pg URL]
 """
@@ -34,7 +37,8 @@ PG_SCHEMA = "jointcheck_bench_referrals"
 CAMPAIGN_ID = "hebi-2020-industrial-safety"
 AS_OF = "2020-09-01"
 TARGET_SECONDS = 1.0
-TABLES = ("tasks", "record_versions", "record_problems", "referrals", "targets")
+TABLES = ("tasks", "record_versions", "record_problems", "referrals", "targets",
+          "result_settlements")
 # every synthetic record's classification: a problem left for follow-up in each department,
 # 责令改正 (what each synthetic problem proposes), so that no referral is stale
 _EIGHT = {"code": 8, "text": "发现问题待后续处理"}
@@ -60,6 +64,7 @@ def fill(url: str, n_records: int, n_referrals: int) -> None:
         record_problems,
         record_versions,
         referrals,
+        result_settlements,
         targets,
         task_answers,
         tasks,
@@ -109,6 +114,12 @@ def fill(url: str, n_records: int, n_referrals: int) -> None:
                                "results": RESULTS, "digest": "0" * 64, "submitted_at": now,
                                "submitted_by": "bench"} for n in range(1, submitted + 1)]):
             conn.execute(sa.insert(record_versions), chunk)
+        # the joint office settled all but the last 5,000 submitted records, in two runs
+        settled_at = [datetime(2020, 8, 1, 2, tzinfo=UTC), datetime(2020, 8, 3, 2, tzinfo=UTC)]
+        for chunk in batches([{"task_id": f"1-{n}", "version": 1, "campaign_id": CAMPAIGN_ID,
+                               "results": RESULTS, "settled_at": settled_at[n % 2],
+                               "settled_by": "bench"} for n in range(1, submitted - 5000 + 1)]):
+            conn.execute(sa.insert(result_settlements), chunk)
         for chunk in batches([{"task_id": f"1-{n}", "key": "field:inspected_on",
                                "value": inspected[n - 1].isoformat(), "version": 1,
                                "updated_at": now, "updated_by": "bench"}
@@ -200,7 +211,9 @@ def measure(label: str, url: str, campaign: str, repeat: int) -> list[tuple[str,
     log(f"  status: {took.seconds:.3f} s, CPU {took.cpu:.3f} s (median of {repeat}); "
         f"{len(data['due'])} due groups, "
         f"{sum(g['count'] for g in data['due']):,} steps due or overdue, "
-        f"{len(data['repeated_inspections']['enterprises']):,} repeated inspections")
+        f"{len(data['repeated_inspections']['enterprises']):,} repeated inspections, "
+        f"stages {data['stages']['settled']:,} settled, pending "
+        f"{[(p['kind'], p['count']) for p in data['pending']]}")
     figures.append((f"{label} status", took.seconds))
     took, out = timed(repeat, lambda: run("referrals", "list", campaign, "--overdue",
                                           "--as-of", AS_OF, "--format", "json"))

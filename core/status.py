@@ -10,7 +10,7 @@ date); due dates are computed once per distinct start date (WorkCalendar caches 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
@@ -207,7 +207,8 @@ def campaign_status(engine: Engine, campaign: Campaign, calendar: WorkCalendar, 
     untracked: list[str] = []
     known_events = D.campaign_event_dates(campaign)
 
-    def add(rule: D.Rule, start: date | None, owner: str, ref: str, n: int = 1) -> None:
+    def add(rule: D.Rule, start: date | None, owner: str, refs: Sequence[str], n: int = 1
+            ) -> None:
         if start is None:
             return
         due = rule.due(start, calendar)
@@ -218,8 +219,7 @@ def campaign_status(engine: Engine, campaign: Campaign, calendar: WorkCalendar, 
         if group is None:
             group = groups[key] = DueGroup(rule, due, owner)
         group.count += n
-        if len(group.refs) < 50:
-            group.refs.append(ref)
+        group.refs += refs[:50 - len(group.refs)]
 
     def owner_of(rule: D.Rule, department: str | None = None) -> str:
         if rule.owner == "相关部门" and department:
@@ -240,11 +240,11 @@ def campaign_status(engine: Engine, campaign: Campaign, calendar: WorkCalendar, 
                     start = date.fromisoformat(str(value))
                 except ValueError:
                     continue
-                add(rule, start, owner_of(rule), tid)
+                add(rule, start, owner_of(rule), [tid])
         elif rule is not None and rule.event in known_events:
             for (tid,) in conn.execute(select(tasks.c.id).where(
                     tasks.c.campaign_id == campaign.id).where(tasks.c.version == 0)):
-                add(rule, known_events[rule.event], owner_of(rule), tid)
+                add(rule, known_events[rule.event], owner_of(rule), [tid])
         # the referrals: each status owes its next step; counted per start date in SQL
         for status_, deadline in NEXT_DEADLINE.items():
             rule = rules.get(deadline)
@@ -255,14 +255,14 @@ def campaign_status(engine: Engine, campaign: Campaign, calendar: WorkCalendar, 
                 per_dept = (select(referrals.c.refer_to, func.count(), func.min(referrals.c.id))
                             .where(where).group_by(referrals.c.refer_to))
                 for dept, n, example in conn.execute(per_dept):
-                    add(rule, known_events[rule.event], owner_of(rule, dept), str(example), n)
+                    add(rule, known_events[rule.event], owner_of(rule, dept), [str(example)], n)
             elif rule.event in EVENT_COLUMN:
                 col = referrals.c[EVENT_COLUMN[rule.event]]
                 per_day = (select(referrals.c.refer_to, col, func.count(),
                                   func.min(referrals.c.id))
                            .where(where).group_by(referrals.c.refer_to, col))
                 for dept, start, n, example in conn.execute(per_day):
-                    add(rule, start, owner_of(rule, dept), str(example), n)
+                    add(rule, start, owner_of(rule, dept), [str(example)], n)
         # problems not drafted yet owe the letter too
         rule = rules.get(D.REFERRAL_LETTER)
         waiting = counts["problems"] - counts["corrected_on_site"] - counts["drafted"]
@@ -272,15 +272,22 @@ def campaign_status(engine: Engine, campaign: Campaign, calendar: WorkCalendar, 
                 key = (rule.id, due.date, owner_of(rule))
                 group = groups.setdefault(key, DueGroup(rule, due, owner_of(rule)))
                 group.count += waiting
-        # publication: the settled results not published yet
+        # publication: the settled results not published yet, counted per settlement time
+        # in SQL (one settle run gives its records one time)
         rule = rules.get(D.PUBLICATION)
         if rule is not None and rule.event == "results_formed":
-            q = (select(rs.c.task_id, rs.c.settled_at)
-                 .join(tasks, settled_join())
-                 .where(tasks.c.campaign_id == campaign.id)
-                 .where(rs.c.published_on.is_(None)))
-            for tid, at in conn.execute(q):
-                add(rule, beijing_date(at), owner_of(rule), tid)
+            unpublished = (select(rs.c.settled_at, func.count())
+                           .select_from(rs.join(tasks, settled_join()))
+                           .where(tasks.c.campaign_id == campaign.id)
+                           .where(rs.c.published_on.is_(None)))
+            for at, n in conn.execute(unpublished.group_by(rs.c.settled_at)).all():
+                start = beijing_date(at)
+                if rule.due(start, calendar).date > horizon:
+                    continue
+                examples = conn.execute(
+                    unpublished.with_only_columns(rs.c.task_id).where(rs.c.settled_at == at)
+                    .limit(50)).scalars().all()
+                add(rule, start, owner_of(rule), list(examples), n)
         elif rule is not None:
             untracked.append(rule.id)
         repeated, limits = repeated_inspections(conn, campaign.id)
