@@ -7,7 +7,7 @@ from datetime import date
 import click
 
 from ..i18n import translator
-from ..present.status import status_lines
+from ..present.status import pending_command, status_lines
 from ..status import campaign_status
 from ._common import (
     echo_json,
@@ -50,8 +50,6 @@ def status(ctx: click.Context, campaign: str, within: int, as_of: date | None,
         found = campaign_status(engine, camp, cal, today=as_of, within=within,
                                 department_names=names)
     if fmt == "json":
-        from ..present.status import pending_command
-
         data = found.to_json()
         for p in data["pending"]:
             p["command"] = pending_command(p["kind"], campaign)

@@ -65,11 +65,11 @@ COMMANDS = {
 def pending_rows(status: Status, campaign: str) -> list[tuple[str, str]]:
     """(what is left, the command that resolves it) per pending kind; *campaign*: the
     campaign argument as the user gave it."""
-    return [(_(p.kind, n=p.count), COMMANDS[p.kind].format(campaign=campaign))
-            for p in status.pending]
+    return [(_(p.kind, n=p.count), pending_command(p.kind, campaign)) for p in status.pending]
 
 
 def pending_command(kind: str, campaign: str) -> str:
+    """The command that resolves a pending *kind* (text, the JSON's ``command``)."""
     return COMMANDS[kind].format(campaign=campaign)
 
 # stage -> the stage its bar is measured against
