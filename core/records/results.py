@@ -421,9 +421,11 @@ def mark_published(conn: Connection, campaign: str, day: date) -> None:
 
 
 def settled_version(engine: Engine, task_id: str) -> int | None:
-    """The version of *task_id* whose results are settled now (None: not settled)."""
-    (row,) = load(engine, "", tasks=[_task(engine, task_id)])
-    return row.task.version if row.is_settled else None
+    """The version of *task_id* whose results are settled now (None: not settled, or no
+    such task)."""
+    with engine.connect() as conn:
+        return conn.execute(select(tasks.c.version).select_from(tasks.join(rs, settled_join()))
+                            .where(tasks.c.id == task_id)).scalar()
 
 
 def settled_join() -> Any:
