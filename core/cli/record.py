@@ -17,8 +17,18 @@ from ..classify import check_findings
 from ..clock import reading_time
 from ..errors import ConfigError
 from ..i18n import translator
-from ..present.records import record_lines, results_lines
-from ..records.service import RecordError, answers_from_file, load_draft, load_version, versions
+from ..present.records import opinion_text, record_lines, results_lines
+from ..records.results import load, settled_version
+from ..records.service import (
+    RecordError,
+    amend,
+    answers_from_file,
+    load_draft,
+    load_version,
+    versions,
+)
+from ..records.service import submit as do_submit
+from ..referrals import staleness
 from ..yamlload import load_file
 from ._common import (
     EXIT_INVALID,
@@ -118,8 +128,6 @@ def show(ctx: click.Context, task: str, version: int | None, campaign: str | Non
                 if rv.version == draft.task.version and draft.task.status == "submitted":
                     # the current version: the joint office's settled results, else the
                     # proposal (the computed results with the office's overrides)
-                    from ..records.results import load
-
                     (row,) = load(engine, "", tasks=[draft.task])
                     results, settled = row.results or results, row.is_settled
                     if row.previous is not None and row.stale_settlement is not None:
@@ -139,8 +147,6 @@ def show(ctx: click.Context, task: str, version: int | None, campaign: str | Non
         findings = record_data["findings"]
         opinion = record_data.get("opinion")
         if settled is not None:
-            from ..present.records import opinion_text
-
             opinion = opinion_text(opinion, results, settled, used)
         echo_json({
             "task_id": task, "status": status, "version": shown,
@@ -207,8 +213,6 @@ def _load_record_file(path: str, draft, host):
 
 def _store_from_file(ctx: click.Context, task: str, findings: str, campaign: str | None,
                      confirm_date: bool, reason: str | None) -> None:
-    from ..records.service import RecordError, amend, load_draft, submit
-
     host, checklist = plugins_and_checklist(campaign)
     doc = None
     stale: list[int] = []  # sent referrals the amendment made out of date
@@ -219,12 +223,9 @@ def _store_from_file(ctx: click.Context, task: str, findings: str, campaign: str
             doc, answers = _load_record_file(findings, draft, host)
             if reason is None:
                 settled = None
-                rv = submit(engine, task, host=host, campaign=draft.checklist, answers=answers,
+                rv = do_submit(engine, task, host=host, campaign=draft.checklist, answers=answers,
                             confirm_date=confirm_date)
             else:
-                from ..records.results import settled_version
-                from ..referrals import staleness
-
                 settled = settled_version(engine, task)  # before the amendment undoes it
                 rv = amend(engine, task, answers, reason, host=host, campaign=draft.checklist,
                            confirm_date=confirm_date)

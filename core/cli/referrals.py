@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from datetime import date
 from pathlib import Path
@@ -25,10 +26,22 @@ from ..present.referrals import (
     status_label,
 )
 from ..records.snapshot import load_checklist
-from ..referrals import ReferralError, staleness
+from ..referrals import (
+    DONE,
+    LETTER_NUMBER,
+    SENDER,
+    ReferralError,
+    assign_letters,
+    letter_number,
+    list_referrals,
+    next_due,
+    overdue_condition,
+    staleness,
+)
 from ..referrals import correct as do_correct
 from ..referrals import draft as do_draft
 from ..referrals import redate as do_redate
+from ..referrals import redate_letter as do_redate_letter
 from ..referrals import update as do_update
 from ..text import table_lines
 from ._common import (
@@ -176,7 +189,6 @@ def _echo_draft(result) -> None:
 def list_(ctx: click.Context, campaign: str, department: str | None, overdue: bool,
           statuses: tuple[str, ...], on: date | None, limit: int | None,
           holidays: tuple[str, ...], fmt: str) -> None:
-    from ..referrals import DONE, STATUSES, list_referrals, next_due, overdue_condition
     opened = open_campaign_or_fail(campaign, ctx, holidays=holidays, calendar=True,
                                    reading=True)
     camp, cal = opened.campaign, opened.calendar
@@ -259,12 +271,10 @@ def redate(ctx: click.Context, referral_id: int, status: str, on: date, reason: 
 @click.pass_context
 def redate_letter(ctx: click.Context, campaign: str, number: str, on: date, reason: str
                   ) -> None:
-    from ..referrals import ReferralError, redate_letter
-
     _camp, _cal, _settings, on, pattern = _letter_setup(ctx, campaign, None, on, ())
     with store_engine(ctx) as engine:
         try:
-            lt = redate_letter(engine, number, on, reason, pattern)
+            lt = do_redate_letter(engine, number, on, reason, pattern)
         except ReferralError as exc:
             fail(exc.problems)
     click.echo(_("redated_letter", old=number, date=on.isoformat(),
@@ -275,8 +285,6 @@ def _letter_setup(ctx: click.Context, campaign: str, department: str | None,
                   on: date | None, holidays: tuple[str, ...]):
     """(campaign, calendar, settings, date, 文号 pattern) of a letter command, the pattern
     checked and located at the campaign's setting."""
-    from ..referrals import LETTER_NUMBER, ReferralError, letter_number
-
     opened = open_campaign_or_fail(campaign, ctx, holidays=holidays, calendar=True,
                                    reading=True)
     camp, cal = opened.campaign, opened.calendar
@@ -287,8 +295,6 @@ def _letter_setup(ctx: click.Context, campaign: str, department: str | None,
     try:
         letter_number(pattern, on.year, 1)
     except ReferralError as exc:  # located at the campaign's setting
-        import dataclasses
-
         fail([dataclasses.replace(p, file=camp.source.file, path="/campaign/referral/"
                                   "letter_number") for p in exc.problems])
     return camp, cal, settings, on, pattern
@@ -311,7 +317,6 @@ def _letter_options(command):
 @_letter_options
 def letter(ctx: click.Context, campaign: str, department: str | None, fmt: str, output: Path,
            on: date | None, holidays: tuple[str, ...]) -> None:
-    from ..referrals import SENDER, ReferralError, assign_letters
     camp, cal, settings, on, pattern = _letter_setup(ctx, campaign, department, on, holidays)
     with store_engine(ctx, roles=OFFICE) as engine:
         try:
@@ -339,7 +344,6 @@ def letter(ctx: click.Context, campaign: str, department: str | None, fmt: str, 
 @_letter_options
 def correct(ctx: click.Context, campaign: str, department: str | None, fmt: str,
             output: Path, on: date | None, holidays: tuple[str, ...]) -> None:
-    from ..referrals import SENDER, ReferralError
     camp, _cal, settings, on, pattern = _letter_setup(ctx, campaign, department, on, holidays)
     with store_engine(ctx, roles=OFFICE) as engine:
         try:

@@ -899,8 +899,6 @@ def submit(engine: Engine, task_id: str, *, host: PluginHost | None = None,
             raise RecordError([problem("JC802", task=task.id, version=task.version)])
         checklist = _checklist_for(conn, task, campaign)
         if task.version:  # an amendment: the plugins whose hooks decided the last version
-            from ..plugins import absent_plugins
-
             gone = absent_plugins(host, _deciding_plugins(conn, task_id, task.version))
             if gone:
                 raise RecordError(gone)
