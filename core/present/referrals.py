@@ -182,8 +182,7 @@ def letter_document(letter: Letter, campaign: Campaign | None,
     for n, ref in enumerate(letter.referrals, 1):
         checklist = checklists.get(ref.checklist_fingerprint)
         basis = ""
-        item = None if checklist is None else next(
-            (i for i in checklist.items_of(ref.department) if i.id == ref.item_id), None)
+        item = None if checklist is None else checklist.item(ref.department, ref.item_id)
         if checklist is not None and item is not None:
             cited = checklist.legal_basis(item)
             cites = []
