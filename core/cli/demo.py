@@ -34,7 +34,15 @@ from ..present.draw import team_table
 from ..present.plugins import plugin_lines
 from ..present.results import result_lines
 from ..records.results import settle
-from ..records.service import RecordError, answers_from_file, list_tasks, submit, task_id_for
+from ..records.service import (
+    SUBMITTED,
+    RecordError,
+    answers_from_file,
+    get_task,
+    list_tasks,
+    submit,
+    task_id_for,
+)
 from ..reports import default_name, write_report
 from ..reports.publish import publish
 from ..store import StoreError, open_store, resolve_url, safe_url, upgrade
@@ -217,7 +225,6 @@ def _referrals_and_status(ctx, engine, checklist, host, task, finding, outdir: P
 def _reports(engine, checklist, task: str, finding: dict, host, outdir: Path) -> None:
     """Submit the sample finding as the first task's record (unless the app submitted one),
     settle the campaign's results, write the publication folder, then the four reports."""
-    from ..records.service import SUBMITTED, RecordError, answers_from_file, get_task, submit
     campaign = checklist.campaign
     try:
         with engine.connect() as conn:

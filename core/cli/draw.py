@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 
+from ..config import load_configuration
 from ..draw.algorithm import DrawError
 from ..draw.public import public_draw_files, verify_public
 from ..draw.service import commit as do_commit
@@ -27,6 +28,7 @@ from ..draw.service import (
     verify_stored,
 )
 from ..i18n import translator
+from ..libraries.messages import LibraryError
 from ..present.draw import draws_table, record_lines, team_table, verify_lines
 from ._common import (
     EXIT_INVALID,
@@ -113,8 +115,6 @@ _ = translator({
 def _installed_department_names() -> dict[str, str]:
     """Department names from the installed plugins (best effort, for `show`)."""
     try:
-        from ..config import load_configuration
-
         return {code: dept.name or code
                 for code, dept in load_configuration([]).departments.items()}
     except Exception:  # display only: fall back to the officers' unit or the code
@@ -307,8 +307,6 @@ def verify(ctx: click.Context, draw_id: int | None, draw_file: str | None,
         return
     try:
         if from_files:
-            from ..libraries.messages import LibraryError
-
             data = read_export(draw_file)  # type: ignore[arg-type]
             try:
                 report = verify_files(data, targets_file, officers_file,  # type: ignore[arg-type]

@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from ..classify import check_findings
+from ..classify import check_findings, item_applies
 from ..clock import reading_time
 from ..errors import ConfigError
 from ..i18n import translator
@@ -170,8 +170,6 @@ def show(ctx: click.Context, task: str, version: int | None, campaign: str | Non
     if used is draft.checklist:
         applies = {i.key: draft.applies(i) for i in used.items}
     else:  # a submitted version: the facts it was submitted with decide
-        from ..classify import item_applies
-
         facts = record_data["findings"].get("target") or {}
         applies = {i.key: item_applies(i, facts, host) for i in used.items}
     for line in record_lines(draft.task, used, record_data, results, status=status,
@@ -223,8 +221,8 @@ def _store_from_file(ctx: click.Context, task: str, findings: str, campaign: str
             doc, answers = _load_record_file(findings, draft, host)
             if reason is None:
                 settled = None
-                rv = do_submit(engine, task, host=host, campaign=draft.checklist, answers=answers,
-                            confirm_date=confirm_date)
+                rv = do_submit(engine, task, host=host, campaign=draft.checklist,
+                               answers=answers, confirm_date=confirm_date)
             else:
                 settled = settled_version(engine, task)  # before the amendment undoes it
                 rv = amend(engine, task, answers, reason, host=host, campaign=draft.checklist,

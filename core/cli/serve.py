@@ -21,9 +21,12 @@ from pathlib import Path
 from typing import Any
 
 import click
+from sqlalchemy.engine import URL, make_url
 
 from ..errors import os_detail, problem, register
 from ..i18n import get_lang, translator
+from ..store import StoreError, open_store, resolve_url
+from ..store.access import password_needed
 from ._common import EXIT_INVALID, db_url, echo_problems
 
 _ = translator({
@@ -87,9 +90,6 @@ def _nonblank_host(value: str) -> str:
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int, public_url: str | None,
           font_size: int) -> None:
-    from ..store import StoreError, open_store, resolve_url
-    from ..store.access import password_needed
-
     url = resolve_url(db_url(ctx))
     server = url.startswith("postgresql")
     if server:
@@ -111,7 +111,7 @@ def serve(ctx: click.Context, host: str, port: int, public_url: str | None,
     os.environ["JOINTCHECK_DB"] = url  # the children's store, never on a command line
     os.environ["JOINTCHECK_SERVED"] = "1"  # the login dialog suggests no name
     command = shlex.join([*_jointcheck(), "--lang", get_lang(), "inspect"])
-    # textual-serve and aiohttp load only for this command (principle 8)
+    # textual-serve (aiohttp) loads only to serve: not for `serve --help`, nor a refused store
     from textual_serve.server import Server
 
     class AppServer(Server):
@@ -145,8 +145,6 @@ def _jointcheck() -> list[str]:
 def _without_identity(url: str) -> str:
     """*url* with no user name or password, and the environment with none either (no
     PGUSER, PGPASSWORD or .pgpass): the app then asks each person for their login."""
-    from sqlalchemy.engine import URL, make_url
-
     for name in ("PGPASSWORD", "PGUSER"):
         os.environ.pop(name, None)
     # a password file that does not exist: libpq reads none, and says nothing (it warns
@@ -159,8 +157,6 @@ def _without_identity(url: str) -> str:
 
 
 def _where(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
     u = make_url(url)
     return f"{u.host or 'localhost'}:{u.port or 5432}/{u.database or ''}"
 

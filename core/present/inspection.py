@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from ..attributes import known_attributes
 from ..conditions import attributes_used
 from ..i18n import translator
+from .legal import format_citations, label
 from .records import MARKS, outcome_label, results_lines, unfinished_lines
 from .team import member_text
 
@@ -60,9 +61,9 @@ HEADER_FIELDS: tuple[tuple[str, tuple[str, ...]], ...] = (
 def header_pairs(target: Mapping[str, Any]) -> list[tuple[str, str]]:
     """The record header of 附件4 from the library row (— where the library has nothing)."""
     out = []
-    for label, columns in HEADER_FIELDS:
+    for heading, columns in HEADER_FIELDS:
         value = next((target.get(c) for c in columns if target.get(c) not in (None, "")), None)
-        out.append((label, str(value) if value is not None else "—"))
+        out.append((heading, str(value) if value is not None else "—"))
     return out
 
 
@@ -162,8 +163,6 @@ def department_heading(draft: Draft, code: str, name: str) -> str:
 def legal_sections(item: Item, checklist: Checklist) -> list[tuple[str, str]]:
     """The side panel of the current item: its legal basis in force, penalty articles,
     guidance and method, each under a heading that labels it as reference material."""
-    from .legal import format_citations, label
-
     basis = checklist.legal_basis(item)
     out = [(item.title, "")]
     out.append((label("legal_basis"), format_citations(basis.get("duty") or []) or _("none")))
@@ -210,6 +209,7 @@ def referral_summary(draft: Draft, result: JointResult) -> str | None:
 def _referred(draft: Draft, result: JointResult) -> list[tuple[str, str, str | None, list[str]]]:
     """(answer key, "department n. title", receiving department's name or None when
     corrected on the spot, proposed dispositions) of each 不符合 item."""
+    # principle 8: core.records.service is heavy; loaded only when this runs
     from ..records.service import item_key, problems_of
 
     checklist = draft.checklist

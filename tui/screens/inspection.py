@@ -30,6 +30,7 @@ from jointcheck.core.present.inspection import (
     referral_summary,
     visit_pairs,
 )
+from jointcheck.core.present.legal import label
 from jointcheck.core.present.records import outcome_label, result_label, results_lines, status_label
 from jointcheck.core.present.team import member_text
 from jointcheck.core.records.opinion import draft_opinion
@@ -42,12 +43,14 @@ from jointcheck.core.records.service import (
     item_key,
     start_amendment,
     submit,
+    version_draft,
 )
 from jointcheck.core.text import flow
 
 from ...core.clock import reading_time
 from ...core.clock import today as clock_today
 from ..modals.conflict import ConflictModal
+from ..modals.facts import FactsModal, shown
 from ..modals.form import ChoiceModal, FormModal
 from ..modals.pick import PickModal
 from ..modals.submit import SubmitModal
@@ -134,7 +137,7 @@ class InspectionScreen(Screen):
     def on_mount(self) -> None:
         items = self.query_one(ItemList)
         items.border_title = _("items_heading")
-        self.query_one("#legal").border_title = legal_title()
+        self.query_one("#legal").border_title = label("legal_basis")
         self.query_one("#results").border_title = _(
             "results_heading" if self.loaded.shown is None else "results_submitted")
         items.go_to_item_number(self.draft.resume_index())
@@ -387,8 +390,6 @@ class InspectionScreen(Screen):
             ("position", _("escort_position"), escort.get("position", ""))]), done)
 
     def action_facts(self) -> None:
-        from ..modals.facts import FactsModal, shown
-
         facts = correctable_facts(self.draft)
 
         def done(corrections: dict[str, Any] | None) -> None:
@@ -495,8 +496,6 @@ class InspectionScreen(Screen):
 
     @work(thread=True, group="history", exclusive=True)
     def _open_version(self, version: int) -> None:
-        from jointcheck.core.records.service import RecordError, version_draft
-
         s = self.session
         try:
             draft, rv = version_draft(s.engine, self.draft.task.id, version, host=s.host)
@@ -627,12 +626,6 @@ class InspectionScreen(Screen):
 # the order of header_pairs' fields in the wide header: name, code, legal representative,
 # phone first, then type, area, address, business scope, founding date
 HEADER_ORDER = (0, 1, 2, 6, 3, 5, 7, 8, 4)
-
-
-def legal_title() -> str:
-    from jointcheck.core.present.legal import label
-
-    return label("legal_basis")
 
 
 def _version_text(v) -> str:

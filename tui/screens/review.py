@@ -23,6 +23,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from jointcheck.core.clock import reading_time
 from jointcheck.core.errors import problem
 from jointcheck.core.i18n import get_lang
 from jointcheck.core.present.consolidation import _ as consolidation_text
@@ -36,7 +37,7 @@ from jointcheck.core.present.consolidation import (
     settled_cell,
     target_blocks,
 )
-from jointcheck.core.present.records import status_label
+from jointcheck.core.present.records import opinion_text, status_label
 from jointcheck.core.records.results import (
     campaign_checklist,
     load,
@@ -311,7 +312,6 @@ class ReviewRecordScreen(_Loading):
 
     @work(thread=True, group="record", exclusive=True)
     def load(self, notice: tuple[str, str] | None = None) -> None:
-        from jointcheck.core.records.results import load
         app = self.session
         try:
             with app.engine.connect() as conn:
@@ -344,14 +344,10 @@ class ReviewRecordScreen(_Loading):
         parts += [(line, "") for line in override_lines(row, names) or [_("no_history")]]
         opinion = (row.record or {}).get("opinion")
         if row.checklist is not None:  # with the dispositions settled, or proposed
-            from jointcheck.core.present.records import opinion_text
-
             opinion = opinion_text(opinion, row.results, row.is_settled, row.checklist)
         if opinion:
             parts += [("", ""), (_("opinion"), "bold"), (opinion, "")]
         if row.is_settled and row.settled_at is not None:
-            from jointcheck.core.clock import reading_time
-
             parts += [("", ""), (_("settled_by", at=reading_time(row.settled_at),
                                   by=row.settled_by or "?"), "")]
         self.query_one("#record-text", Static).update(folded(parts))
@@ -441,9 +437,6 @@ class ReviewRecordScreen(_Loading):
     @work(thread=True, group="override", exclusive=True)
     def override(self, kind: str, code: str | None, value: str, reason: str,
                  dialog: tuple[str, list[tuple[str, str]]]) -> None:
-        from jointcheck.core.present.consolidation import override_lines
-        from jointcheck.core.records.service import RecordError
-
         app, row = self.session, self.row
         assert row is not None
         change: dict[str, Any] = {"result": int(value)} if kind == "result" else {
