@@ -83,10 +83,16 @@ def test_task_list(engine, snap_compare, size):
 
 
 @pytest.mark.parametrize("size", [NARROW, WIDE], ids=["80x24", "120x40"])
-def test_dashboard(engine, snap_compare, size):
+def test_dashboard(engine, snap_compare, size, monkeypatch):
+    from datetime import date
+
+    from jointcheck.core import clock
     from jointcheck.core.campaign import open_campaign
     from jointcheck.examples import example_path
     from jointcheck.tui.screens.dashboard import DashboardScreen
+
+    # the dashboard counts from today (截至, 逾期 N 天): the day the snapshot was taken
+    monkeypatch.setattr(clock, "today", lambda: date(2026, 12, 6))
 
     async def run(pilot):
         await _task_list_loaded(pilot)
