@@ -77,7 +77,6 @@ class DashboardScreen(Screen):
         self.app.call_from_thread(self._loaded, found, warnings)
 
     def _loaded(self, found: Status, warnings: list[str]) -> None:
-        self.status = found
         self.query_one("#as-of", Static).update(as_of_line(found))
         # what a change left to do, with the command that resolves it (as jointcheck status)
         pending = self.query_one("#pending", Static)
@@ -95,5 +94,6 @@ class DashboardScreen(Screen):
             due.add_row(*row)
         if not found.due:
             due.add_row(_("none_due"), "", "", "", "")
+        self.status = found  # last: a screen with a status shows all of it
         for text in warnings:
             self.app.notify(text, severity="warning")
