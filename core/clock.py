@@ -28,8 +28,9 @@ def beijing_date(at: datetime | str) -> date:
 
 
 def today() -> date:
-    """Today's Beijing date (never the machine's local or the UTC date)."""
-    return datetime.now(BEIJING).date()
+    """Today's Beijing date (never the machine's local or the UTC date), from
+    :func:`utcnow`: a test that sets the time sets the day with it."""
+    return beijing_date(utcnow())
 
 
 def reading_time(at: Any) -> str:

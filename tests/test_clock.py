@@ -37,6 +37,11 @@ def test_times_read_in_beijing_on_a_utc_machine(machine_in_utc):
     assert clock.reading_time(None) == ""
 
 
+def test_today_is_the_beijing_day_of_the_clock(machine_in_utc, monkeypatch):
+    monkeypatch.setattr(clock, "utcnow", lambda: LATE_NIGHT)
+    assert clock.today() == date(2020, 8, 3)  # the UTC date is still the 2nd
+
+
 def test_a_settlement_after_midnight_in_beijing_counts_from_that_beijing_day(
         store_url, tmp_path, monkeypatch, machine_in_utc):
     drawn = problems_store(store_url, tmp_path, count=2, submit=2)

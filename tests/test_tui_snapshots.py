@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -84,15 +85,14 @@ def test_task_list(engine, snap_compare, size):
 
 @pytest.mark.parametrize("size", [NARROW, WIDE], ids=["80x24", "120x40"])
 def test_dashboard(engine, snap_compare, size, monkeypatch):
-    from datetime import date
-
     from jointcheck.core import clock
     from jointcheck.core.campaign import open_campaign
     from jointcheck.examples import example_path
     from jointcheck.tui.screens.dashboard import DashboardScreen
 
-    # the dashboard counts from today (截至, 逾期 N 天): the day the snapshot was taken
-    monkeypatch.setattr(clock, "today", lambda: date(2026, 12, 6))
+    # the dashboard counts from today (截至, 逾期 N 天), the day the snapshot was taken:
+    # 23:30 UTC on the 5th is 2026-12-06 in Beijing, and the screen says so
+    monkeypatch.setattr(clock, "utcnow", lambda: datetime(2026, 12, 5, 23, 30, tzinfo=UTC))
 
     async def run(pilot):
         await _task_list_loaded(pilot)
