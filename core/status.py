@@ -138,12 +138,10 @@ def pending_work(engine: Engine, campaign_id: str) -> list[Pending]:
         | exists().where((result_overrides.c.task_id == tasks.c.id) & reopened_published))
     with engine.connect() as conn:
         unsettled = (tasks.c.status == "submitted") & ~exists().where(current)
-        n = conn.execute(select(func.count()).select_from(tasks)
-                         .where(in_campaign & unsettled)).scalar_one()
-        if n:
-            ids = conn.execute(select(tasks.c.id).where(in_campaign & unsettled)
-                               .order_by(*order).limit(50)).scalars().all()
-            out.append(Pending(SETTLE, int(n), list(ids)))
+        first = conn.execute(select(tasks.c.id, func.count().over())  # and how many in all
+                             .where(in_campaign & unsettled).order_by(*order).limit(50)).all()
+        if first:
+            out.append(Pending(SETTLE, int(first[0][1]), [tid for tid, _n in first]))
         behind: list[str] = []
         reopened = (select(result_overrides.c.id)
                     .join(tasks, tasks.c.id == result_overrides.c.task_id)

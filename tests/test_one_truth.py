@@ -141,7 +141,7 @@ def test_a_settled_override_reaches_every_output_and_an_amendment_propagates(dra
     view = everything(drawn, tmp_path)
     todo = pending(view)
     assert set(todo) == {"settle", "correct_referrals", "publish"}
-    assert set(todo["settle"]["examples"]) == {t1, t2}
+    assert set(todo["settle"]["examples"]) == {t1, t2} and todo["settle"]["count"] == 2
     assert todo["correct_referrals"]["command"].startswith(f"jointcheck referrals correct {camp}")
     assert todo["publish"]["command"] == f"jointcheck publish {camp} -o 目录"
     # out of date: task 1's published version amended, task 2's published settlement
