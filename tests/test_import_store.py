@@ -322,7 +322,7 @@ def test_a_failing_reader_process_is_a_clear_error(engine, tmp_path, monkeypatch
             raise ValueError("boom")
         return make
 
-    monkeypatch.setattr(importer, "_tuple_maker", broken)  # the forked child inherits it
+    monkeypatch.setattr(importer, "_wire_maker", broken)  # the forked child inherits it
     path = targets_file(tmp_path / "t.csv", 3)
     rejects = tmp_path / "rejects.csv"
     with pytest.raises(LibraryError) as exc:
@@ -542,3 +542,96 @@ def test_a_nul_byte_is_a_row_error_on_every_engine(engine, tmp_path, parallel):
     assert "NUL" in p.message and "稍后重试" not in (p.hint or "")
     report = import_file(engine, "targets", path, skip_invalid=True, parallel=parallel)
     assert report.imported and report.added == 3 and report.rejected == 1
+
+
+# --- the reader process's hand-off (importer._wire_maker / _wire_reader) -------------------
+
+_TRICKY_TEXT = ["", "鹤壁测试机械有限公司", 'a "quoted" name', "back\\slash", "tab\there",
+                "line\nbreak", "cr\rlf", "\x01\x1f\x7f", "\u2028\u2029", "😀 astral",
+                "\ufeffbom", "é\u0301", "],[", '"\n"', "0392", "1e5", "true", "null"]
+
+
+def _wire_round_trip(kind, rows):
+    from jointcheck.core.libraries.importer import _wire_maker, _wire_reader
+
+    make = _wire_maker(kind)
+    return _wire_reader(kind)("\n".join(make(list(r)) for r in rows))
+
+
+def _in_process(kind, rows):
+    from jointcheck.core.libraries.importer import _tuple_maker
+
+    make = _tuple_maker(kind)
+    return [make(list(r)) for r in rows]
+
+
+def _typed(rows):
+    return [[(type(v), v) for v in row] for row in rows]
+
+
+def _values_strategy(kind):
+    from datetime import date
+
+    from hypothesis import strategies as st
+
+    from jointcheck.core.libraries.fields import DIGEST_COLUMNS
+
+    text = st.text(st.characters(blacklist_categories=("Cs",))) | st.sampled_from(_TRICKY_TEXT)
+    scalar = (text | st.booleans() | st.none() | st.integers() | st.integers(min_value=2**63)
+              | st.floats(allow_nan=False, allow_infinity=False))
+    column = {
+        "attributes": st.dictionaries(text, scalar, max_size=4),
+        "qualifications": st.lists(text, max_size=4),
+        "conflicts": st.lists(text, max_size=3),
+        "established": st.none() | st.dates(min_value=date(1, 1, 1)),
+        "cert_expiry": st.none() | st.dates(),
+        "check_override": st.booleans(),
+        "active": st.booleans(),
+    }
+    return st.tuples(*(column.get(c, text | st.none()) for c in DIGEST_COLUMNS[kind]))
+
+
+@pytest.mark.parametrize("kind", ["targets", "officers"])
+def test_the_reader_process_hands_over_exactly_the_in_process_parameters(kind):
+    """What crosses the pipe (the rows' canonical JSON) reads back into the very values,
+    types and digests the in-process reader makes: for every text (quotes, backslashes,
+    control characters, U+2028, astral characters, empty), big and small numbers, floats,
+    booleans and nulls inside the JSON columns."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from jointcheck.core.canonical import canonical_digest, canonical_text
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(_values_strategy(kind), min_size=1, max_size=5))
+    def check(rows):
+        expected = _in_process(kind, rows)
+        assert _typed(_wire_round_trip(kind, rows)) == _typed(expected)
+        for row, made in zip(rows, expected, strict=True):
+            # the digest is that of core.canonical's encoding of the row (dates as text)
+            values = [v.isoformat() if hasattr(v, "isoformat") else v for v in row]
+            assert made[-1] == canonical_digest(values)
+            for i, v in enumerate(values):
+                if isinstance(v, dict | list):
+                    assert made[i] == canonical_text(v)
+
+    check()
+    assert _wire_round_trip(kind, []) == []
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+def test_tricky_text_stores_the_same_by_either_reader(engine, tmp_path, parallel):
+    """Cells with quotes, backslashes, line breaks, control characters and U+2028 are
+    stored as written and digested as the draw's verification re-derives them, whether
+    the file is read in this process or in the reader process."""
+    names = [t for t in _TRICKY_TEXT if t.strip()]
+    rows = [target_row(i, 市场主体名称=f"名{name}", 地址=name, 行业=name)
+            for i, name in enumerate(names, start=1)]
+    path = write_csv(tmp_path / "t.csv", TARGET_HEADERS, rows)
+    report = import_file(engine, "targets", path, parallel=parallel)
+    assert report.imported and report.added == len(names), report.problems
+    got = stored(engine, "targets")
+    assert [r["address"] for r in got] == [n.strip() for n in names]
+    assert [r["row_digest"] for r in got] == [row_digest("targets", r) for r in got]
+    assert [r["row_digest"] for r in got] == \
+        [row_digest("targets", r.data) for r in iter_rows("targets", path)]

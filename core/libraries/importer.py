@@ -132,20 +132,34 @@ class ImportReport:
         }
 
 
-def _tuple_maker(kind: str) -> Callable[[list[Any]], list[Any]]:
-    """reader values (DIGEST_COLUMNS order) -> the parameters of the upsert: the values,
-    then the digest.
-
-    The hot path of a big import: one JSON encoding for the digest (same bytes as
-    :func:`fields.row_text`), cached encodings of the small JSON columns.
-    """
+def _row_encoder(kind: str) -> Callable[[list[Any]], str]:
+    """reader values (DIGEST_COLUMNS order) -> the canonical JSON of the row (the same
+    text as :func:`fields.row_text`, which its digest is taken of); the dates in *values*
+    become ISO text in place, as they are stored."""
     columns = DIGEST_COLUMNS[kind]
     canonical = canonical_encoder()
-    sha = hashlib.sha256
     dates = [i for i, c in enumerate(columns) if c in ("established", "cert_expiry")]
-    jsons = [i for i, c in enumerate(columns) if c in ("attributes", "qualifications", "conflicts")]
 
-    cache: dict[Any, str] = {}  # small JSON values recur: {"uses_special_equipment":true}
+    def encode(values: list[Any]) -> str:
+        for i in dates:
+            d = values[i]
+            if d is not None:
+                values[i] = d.isoformat()
+        return canonical(values)
+
+    return encode
+
+
+def _json_columns(kind: str) -> list[int]:
+    return [i for i, c in enumerate(DIGEST_COLUMNS[kind])
+            if c in ("attributes", "qualifications", "conflicts")]
+
+
+def _json_text() -> Callable[[Any], str]:
+    """The canonical JSON of a JSON column's value, cached: small values recur
+    (``{"uses_special_equipment":true}``)."""
+    canonical = canonical_encoder()
+    cache: dict[Any, str] = {}
 
     def to_json(value: Any) -> str:
         if not value:
@@ -163,18 +177,65 @@ def _tuple_maker(kind: str) -> Callable[[list[Any]], list[Any]]:
                 cache[key] = text
         return text
 
+    return to_json
+
+
+def _tuple_maker(kind: str) -> Callable[[list[Any]], list[Any]]:
+    """reader values (DIGEST_COLUMNS order) -> the parameters of the upsert: the values,
+    then the digest.
+
+    The hot path of a big import read in this process: one JSON encoding for the digest
+    (same bytes as :func:`fields.row_text`), cached encodings of the small JSON columns.
+    """
+    encode = _row_encoder(kind)
+    to_json = _json_text()
+    sha = hashlib.sha256
+    jsons = _json_columns(kind)
+
     def make(values: list[Any]) -> list[Any]:
-        for i in dates:
-            d = values[i]
-            if d is not None:
-                values[i] = d.isoformat()
-        text = canonical(values)
+        text = encode(values)
         for i in jsons:
             values[i] = to_json(values[i])
         values.append(sha(text.encode("utf-8")).hexdigest())
         return values
 
     return make
+
+
+def _wire_maker(kind: str) -> Callable[[list[Any]], str]:
+    """The reader process's form of :func:`_tuple_maker`: reader values -> the row as it
+    crosses the pipe, its canonical JSON (what the digest is taken of).
+
+    The text is the row's one encoding: marshal would encode every value again. The
+    other side (:func:`_wire_reader`) reads the values back and takes the digest, so
+    that the work is shared between the two processes.
+    """
+    return _row_encoder(kind)
+
+
+def _wire_reader(kind: str) -> Callable[[str], list[list[Any]]]:
+    """A batch from the reader process, its rows' canonical JSON one a line (the form
+    never holds a raw line break: JSON escapes it) -> the parameters of the upsert,
+    exactly as :func:`_tuple_maker` makes them. JSON reads back every value the canonical
+    form wrote (text, true/false, null; numbers only inside the JSON columns), the JSON
+    columns are encoded again the same way, and the digest is that of the line."""
+    to_json = _json_text()
+    jsons = _json_columns(kind)
+    loads = json.loads
+    sha = hashlib.sha256
+
+    def read(batch: str) -> list[list[Any]]:
+        if not batch:
+            return []
+        texts = batch.split("\n")
+        rows: list[list[Any]] = loads(f"[{','.join(texts)}]")
+        for row, text in zip(rows, texts, strict=True):
+            for i in jsons:
+                row[i] = to_json(row[i])
+            row.append(sha(text.encode("utf-8")).hexdigest())
+        return rows
+
+    return read
 
 
 def _reason(problems: list[Problem]) -> str:
@@ -452,12 +513,13 @@ PARALLEL_MIN_BYTES = 8 << 20
 # library then stays in memory; restored afterwards.
 SQLITE_IMPORT_CACHE_KIB = 64 * 1024
 
-Batch = tuple[list[list[Any]], list[RowResult], int]
+Batch = tuple[list[Any], list[RowResult], int]
 
 
-def _batches(lib: LibraryFile, make: Callable[[list[Any]], list[Any]]) -> Iterator[Batch]:
-    """Validated rows -> (upsert parameters, rejected rows, progress) in batches."""
-    batch: list[list[Any]] = []
+def _batches(lib: LibraryFile, make: Callable[[list[Any]], Any]) -> Iterator[Batch]:
+    """Validated rows -> (``make`` of each: upsert parameters, or the reader process's
+    rows; rejected rows; progress) in batches."""
+    batch: list[Any] = []
     bad: list[RowResult] = []
     for rownum, values, problems, cells in lib.iter_values():
         if values is not None:
@@ -476,15 +538,15 @@ def _batches(lib: LibraryFile, make: Callable[[list[Any]], list[Any]]) -> Iterat
 def _child_main(spec: dict[str, Any], lang: str, out: Any) -> None:
     """The reader process: parse and validate the file, send batches through *out*.
 
-    Valid rows travel as :mod:`marshal` bytes (three times cheaper to write than pickle;
-    they are only str, bool and None), rejected rows and the end as pickles.
+    A batch of valid rows travels as the :func:`_wire_maker` text of its rows, one a
+    line, in a :mod:`marshal` envelope (``J``), rejected rows and the end as pickles (``P``).
     """
     gc.disable()  # a short-lived process that builds no cycles
     set_lang(lang)
     try:
         lib = open_library(**spec)
-        for batch, bad, done in _batches(lib, _tuple_maker(spec["kind"])):
-            out.send_bytes(b"M" + marshal.dumps((batch, done)))
+        for batch, bad, done in _batches(lib, _wire_maker(spec["kind"])):
+            out.send_bytes(b"J" + marshal.dumps(("\n".join(batch), done)))
             if bad:
                 out.send_bytes(b"P" + pickle.dumps(("bad", bad)))
         out.send_bytes(b"P" + pickle.dumps(("end", lib.sha256)))
@@ -519,19 +581,21 @@ class _RemoteBatches:
         self.sha256: str | None = None
         self.child_traceback: str | None = None
         self.label = lib.label
+        self.kind = lib.kind
 
     def _failed(self, detail: str) -> LibraryError:
         return LibraryError([row_problem("JC631", file=self.label, detail=detail)])
 
     def __iter__(self) -> Iterator[Batch]:
+        read = _wire_reader(self.kind)
         while True:
             try:
                 msg = self._recv.recv_bytes()
             except EOFError:
                 raise self._failed("the reader process ended unexpectedly") from None
-            if msg[:1] == b"M":
-                batch, done = marshal.loads(memoryview(msg)[1:])
-                yield batch, [], done
+            if msg[:1] == b"J":
+                text, done = marshal.loads(memoryview(msg)[1:])
+                yield read(text), [], done
                 continue
             tag, value = pickle.loads(memoryview(msg)[1:])
             if tag == "bad":
