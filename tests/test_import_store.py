@@ -551,11 +551,34 @@ _TRICKY_TEXT = ["", "鹤壁测试机械有限公司", 'a "quoted" name', "back\\
                 "\ufeffbom", "é\u0301", "],[", '"\n"', "0392", "1e5", "true", "null"]
 
 
-def _wire_round_trip(kind, rows):
-    from jointcheck.core.libraries.importer import _wire_maker, _wire_reader
+def _wire_batch(kind, rows):
+    from jointcheck.core.libraries.importer import _wire_maker, _WireBatch
 
     make = _wire_maker(kind)
-    return _wire_reader(kind)("\n".join(make(list(r)) for r in rows))
+    return _WireBatch("\n".join(make(list(r)) for r in rows), len(rows))
+
+
+def _wire_round_trip(kind, rows):
+    from jointcheck.core.libraries.importer import _wire_reader
+
+    return _wire_reader(kind)(_wire_batch(kind, rows))
+
+
+def _staged(kind, batch, folder):
+    """The rows of a SQLite stage that *batch* was written into, as SQLite holds them."""
+    import sqlite3
+
+    from jointcheck.core.libraries.importer import _SqliteStage
+
+    stage = _SqliteStage(kind, folder)
+    try:
+        stage.write(batch)
+        stage.close()
+        with sqlite3.connect(stage.path) as db:
+            return [[(type(v), v) for v in row]
+                    for row in db.execute("SELECT * FROM rows ORDER BY rowid")]
+    finally:
+        stage.remove()
 
 
 def _in_process(kind, rows):
@@ -569,14 +592,18 @@ def _typed(rows):
     return [[(type(v), v) for v in row] for row in rows]
 
 
-def _values_strategy(kind):
+def _values_strategy(kind, nul=True):
+    """Rows of reader values; *nul* False leaves out U+0000, which no row of a file read
+    by the reader process holds (JC629) and SQLite's JSON functions end a text at."""
     from datetime import date
 
     from hypothesis import strategies as st
 
     from jointcheck.core.libraries.fields import DIGEST_COLUMNS
 
-    text = st.text(st.characters(blacklist_categories=("Cs",))) | st.sampled_from(_TRICKY_TEXT)
+    chars = st.characters(blacklist_categories=("Cs",),
+                          blacklist_characters="" if nul else "\x00")
+    text = st.text(chars) | st.sampled_from(_TRICKY_TEXT)
     scalar = (text | st.booleans() | st.none() | st.integers() | st.integers(min_value=2**63)
               | st.floats(allow_nan=False, allow_infinity=False))
     column = {
@@ -617,6 +644,32 @@ def test_the_reader_process_hands_over_exactly_the_in_process_parameters(kind):
 
     check()
     assert _wire_round_trip(kind, []) == []
+
+
+@pytest.mark.parametrize("kind", ["targets", "officers"])
+@pytest.mark.parametrize("sqlite_json", [True, False])
+def test_a_staged_batch_from_the_reader_process_is_the_in_process_one(
+        kind, sqlite_json, tmp_path, monkeypatch):
+    """SQLite's JSON functions spread the reader process's lines over the stage's columns
+    exactly as the in-process parameters fill them (same values, same storage types, the
+    JSON columns as core.canonical writes them); so does Python where SQLite has no JSON
+    functions."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from jointcheck.core.libraries import importer
+
+    assert importer._sqlite_reads_json(__import__("sqlite3").connect(":memory:"))
+    if not sqlite_json:
+        monkeypatch.setattr(importer, "_sqlite_reads_json", lambda db: False)
+
+    @settings(max_examples=150, deadline=None)
+    @given(st.lists(_values_strategy(kind, nul=False), min_size=1, max_size=5))
+    def check(rows):
+        expected = _staged(kind, _in_process(kind, rows), tmp_path)
+        assert _staged(kind, _wire_batch(kind, rows), tmp_path) == expected
+
+    check()
 
 
 @pytest.mark.parametrize("parallel", [False, True])

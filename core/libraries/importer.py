@@ -70,7 +70,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from .. import clock
-from ..canonical import canonical_encoder
+from ..canonical import canonical_encoder, canonical_text
 from ..errors import Problem, os_detail
 from ..gcpause import gc_paused
 from ..i18n import get_lang, set_lang
@@ -213,7 +213,7 @@ def _wire_maker(kind: str) -> Callable[[list[Any]], str]:
     return _row_encoder(kind)
 
 
-def _wire_reader(kind: str) -> Callable[[str], list[list[Any]]]:
+def _wire_reader(kind: str) -> Callable[[_WireBatch], list[list[Any]]]:
     """A batch from the reader process, its rows' canonical JSON one a line (the form
     never holds a raw line break: JSON escapes it) -> the parameters of the upsert,
     exactly as :func:`_tuple_maker` makes them. JSON reads back every value the canonical
@@ -224,10 +224,10 @@ def _wire_reader(kind: str) -> Callable[[str], list[list[Any]]]:
     loads = json.loads
     sha = hashlib.sha256
 
-    def read(batch: str) -> list[list[Any]]:
-        if not batch:
+    def read(batch: _WireBatch) -> list[list[Any]]:
+        if not batch.count:
             return []
-        texts = batch.split("\n")
+        texts = batch.lines()
         rows: list[list[Any]] = loads(f"[{','.join(texts)}]")
         for row, text in zip(rows, texts, strict=True):
             for i in jsons:
@@ -236,6 +236,24 @@ def _wire_reader(kind: str) -> Callable[[str], list[list[Any]]]:
         return rows
 
     return read
+
+
+class _WireBatch:
+    """A batch of valid rows as the reader process sent it: their :func:`_wire_maker`
+    text, one a line. A writer reads it with :func:`_wire_reader`, or SQLite's JSON
+    functions read it (:meth:`_SqliteStage.write`)."""
+
+    __slots__ = ("count", "text")
+
+    def __init__(self, text: str, count: int):
+        self.text = text
+        self.count = count
+
+    def __len__(self) -> int:
+        return self.count
+
+    def lines(self) -> list[str]:
+        return self.text.split("\n") if self.count else []
 
 
 def _reason(problems: list[Problem]) -> str:
@@ -487,8 +505,11 @@ class _PostgresWriter:
         self.copy_sql = f"COPY {STAGE_TABLE} ({names}) FROM STDIN"
         self.upsert = upsert_sql(kind, "postgresql", stamp, source=STAGE_TABLE)
         self.changed = 0
+        self.read_wire = _wire_reader(kind)
 
-    def write(self, batch: list[list[Any]]) -> None:
+    def write(self, batch: list[list[Any]] | _WireBatch) -> None:
+        if isinstance(batch, _WireBatch):
+            batch = self.read_wire(batch)
         if self.keep_absent is not None:
             batch = self.keep_absent(batch)
         cur = self.raw_cursor
@@ -513,10 +534,11 @@ PARALLEL_MIN_BYTES = 8 << 20
 # library then stays in memory; restored afterwards.
 SQLITE_IMPORT_CACHE_KIB = 64 * 1024
 
-Batch = tuple[list[Any], list[RowResult], int]
+Batch = tuple[list[Any] | _WireBatch, list[RowResult], int]
 
 
-def _batches(lib: LibraryFile, make: Callable[[list[Any]], Any]) -> Iterator[Batch]:
+def _batches(lib: LibraryFile, make: Callable[[list[Any]], Any]
+             ) -> Iterator[tuple[list[Any], list[RowResult], int]]:
     """Validated rows -> (``make`` of each: upsert parameters, or the reader process's
     rows; rejected rows; progress) in batches."""
     batch: list[Any] = []
@@ -546,7 +568,7 @@ def _child_main(spec: dict[str, Any], lang: str, out: Any) -> None:
     try:
         lib = open_library(**spec)
         for batch, bad, done in _batches(lib, _wire_maker(spec["kind"])):
-            out.send_bytes(b"J" + marshal.dumps(("\n".join(batch), done)))
+            out.send_bytes(b"J" + marshal.dumps(("\n".join(batch), len(batch), done)))
             if bad:
                 out.send_bytes(b"P" + pickle.dumps(("bad", bad)))
         out.send_bytes(b"P" + pickle.dumps(("end", lib.sha256)))
@@ -581,21 +603,19 @@ class _RemoteBatches:
         self.sha256: str | None = None
         self.child_traceback: str | None = None
         self.label = lib.label
-        self.kind = lib.kind
 
     def _failed(self, detail: str) -> LibraryError:
         return LibraryError([row_problem("JC631", file=self.label, detail=detail)])
 
     def __iter__(self) -> Iterator[Batch]:
-        read = _wire_reader(self.kind)
         while True:
             try:
                 msg = self._recv.recv_bytes()
             except EOFError:
                 raise self._failed("the reader process ended unexpectedly") from None
             if msg[:1] == b"J":
-                text, done = marshal.loads(memoryview(msg)[1:])
-                yield read(text), [], done
+                text, count, done = marshal.loads(memoryview(msg)[1:])
+                yield _WireBatch(text, count), [], done
                 continue
             tag, value = pickle.loads(memoryview(msg)[1:])
             if tag == "bad":
@@ -802,15 +822,36 @@ class _SqliteStage:
         self.columns = IMPORT_COLUMNS[kind]
         self.staged = 0  # rows staged (set once the file is read)
         self.db = sqlite3.connect(name, isolation_level=None)
-        self.db.execute("PRAGMA journal_mode = OFF")
+        self.db.execute("PRAGMA journal_mode = OFF")  # scratch: no journal, no fsync
         self.db.execute("PRAGMA synchronous = OFF")
         self.db.execute(f"CREATE TABLE rows ({', '.join(self.columns)})")
-        self.db.execute("BEGIN")
         self.sql = (f"INSERT INTO rows VALUES ({', '.join(['?'] * len(self.columns))})")
+        self.wire = _sqlite_reads_json(self.db)
+        if self.wire:
+            # a batch from the reader process: its lines (and their digests) go into
+            # "lines" (two parameters a row instead of one a column), then SQLite's JSON
+            # functions spread them over the columns, in C
+            self.db.execute("CREATE TABLE lines (line, digest)")
+            values = ", ".join(f"json_extract(line, '$[{i}]')"
+                               for i in range(len(self.columns) - 1))
+            self.spread = f"INSERT INTO rows SELECT {values}, digest FROM lines"
+        else:  # a SQLite without JSON functions: Python reads the lines
+            self.read_wire = _wire_reader(kind)
+        self.db.execute("BEGIN")
         self.rows = 0
 
-    def write(self, batch: list[list[Any]]) -> None:
-        self.db.executemany(self.sql, batch)
+    def write(self, batch: list[list[Any]] | _WireBatch) -> None:
+        if not isinstance(batch, _WireBatch):
+            self.db.executemany(self.sql, batch)
+        elif not self.wire:
+            self.db.executemany(self.sql, self.read_wire(batch))
+        else:
+            sha = hashlib.sha256
+            self.db.executemany("INSERT INTO lines VALUES (?, ?)",
+                                [(line, sha(line.encode("utf-8")).hexdigest())
+                                 for line in batch.lines()])
+            self.db.execute(self.spread)
+            self.db.execute("DELETE FROM lines")
         self.rows += len(batch)
 
     def close(self) -> None:
@@ -825,6 +866,21 @@ class _SqliteStage:
         if self._hold >= 0:
             os.close(self._hold)
             self._hold = -1
+
+
+def _sqlite_reads_json(db: sqlite3.Connection) -> bool:
+    """Whether this SQLite has the JSON functions (built in since 3.38) and reads the
+    canonical form back as Python does: a probe of the escapes it writes, and of a JSON
+    column's text (which SQLite gives back as written)."""
+    text = 'a"\\\n\x1f\u2028\u00e9\U0001f600'
+    nested = {"k": [1, "\t", 2**70, 1e16]}
+    try:
+        got = db.execute("SELECT json_extract(?1, '$[0]'), json_extract(?1, '$[1]'), "
+                         "json_extract(?1, '$[2]'), json_extract(?1, '$[3]')",
+                         (canonical_text([text, True, None, nested]),)).fetchone()
+    except sqlite3.Error:
+        return False
+    return tuple(got) == (text, 1, None, canonical_text(nested))
 
 
 def _hold(fd: int) -> int:
