@@ -14,7 +14,8 @@ and the problems are reported as warnings unless ``strict`` is set, which makes 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Iterator, Mapping
+import marshal
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -192,11 +193,20 @@ def parse_department(doc: Document, plugin: str | None = None) -> tuple[Departme
     code = data["department"]["code"]
     items = tuple(
         Item(department=code, id=raw["id"], title=raw["title"], data=raw,
-             source=Source(plugin, doc.file, doc.where(("items", i))[0]), declared_index=i)
+             source=Source(plugin, doc.file, _line(doc, ("items", i))), declared_index=i)
         for i, raw in enumerate(data["items"])
     )
     return Department(code=code, name=data["department"]["name"], data=data, items=items,
-                      source=Source(plugin, doc.file, doc.where(("department",))[0])), []
+                      source=Source(plugin, doc.file, _line(doc, ("department",)))), []
+
+
+def _line(doc: Document, path: tuple[Any, ...]) -> int | None | Callable[[], int | None]:
+    """The line of *path* in *doc*, or a function finding it when *doc* is not located yet
+    (core.yamlload: a document read by the fast loader is parsed for positions only when
+    one is asked for, such as an item's line in a checklist's provenance)."""
+    if doc.located:
+        return doc.where(path)[0]
+    return lambda: doc.where(path)[0]
 
 
 def parse_campaign(doc: Document) -> tuple[Campaign | None, list[Problem]]:
@@ -204,7 +214,7 @@ def parse_campaign(doc: Document) -> tuple[Campaign | None, list[Problem]]:
     if problems:
         return None, problems
     return Campaign(data=doc.data["campaign"],
-                    source=Source(None, doc.file, doc.where(("campaign",))[0])), []
+                    source=Source(None, doc.file, _line(doc, ("campaign",)))), []
 
 
 def parse_policy(doc: Document) -> tuple[Policy | None, list[Problem]]:
@@ -212,7 +222,7 @@ def parse_policy(doc: Document) -> tuple[Policy | None, list[Problem]]:
     if problems:
         return None, problems
     policy = Policy(id=doc.data["policy"]["id"], data=doc.data,
-                    source=Source(None, doc.file, doc.where(("policy",))[0]))
+                    source=Source(None, doc.file, _line(doc, ("policy",))))
     return policy, _check_policy(doc, policy)
 
 
@@ -458,7 +468,7 @@ def cross_check(config: Configuration, *, leaving_out: bool = False) -> list[Pro
 def placeholder_problems(config: Configuration, dept: Department) -> list[Problem]:
     """JC322 (warning): what the scaffold left to replace — a ``待替换`` law or edition (one
     warning per citation or edition), the example item's ``（示例）`` title."""
-    if not any(s.startswith(_PLACEHOLDERS) for s in _strings(dept.data)):
+    if not _may_hold_placeholders(dept.data):
         return []  # the usual case, found without building a path per node
     out = []
 
@@ -487,6 +497,20 @@ def placeholder_problems(config: Configuration, dept: Department) -> list[Proble
 
 
 _PLACEHOLDERS = (PLACEHOLDER_PREFIX, EXAMPLE_TITLE_PREFIX)
+
+
+def _may_hold_placeholders(data: Any) -> bool:
+    """Whether a string in *data* may start with a placeholder. Every string is written in
+    UTF-8 into *data* marshalled (in C, many times faster than a walk in Python), so where
+    neither prefix is found there, no string starts with one."""
+    try:
+        raw = marshal.dumps(data)
+    except ValueError:  # a value marshal cannot write (from a plugin's hook): walk it
+        return any(s.startswith(_PLACEHOLDERS) for s in _strings(data))
+    return any(prefix in raw for prefix in _PLACEHOLDER_BYTES)
+
+
+_PLACEHOLDER_BYTES = tuple(p.encode() for p in _PLACEHOLDERS)
 
 
 def _strings(node: Any) -> Iterator[str]:

@@ -6,6 +6,7 @@ as ``data`` so that snapshots (docs/architecture.md#principle-4) store exactly w
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
@@ -19,13 +20,50 @@ if TYPE_CHECKING:  # pragma: no cover
     from .legal import Edition
 
 
-@dataclass(frozen=True)
 class Source:
-    """Where a declaration came from: provenance for every item."""
+    """Where a declaration came from: provenance for every item.
+
+    The *line* may be given as a function that finds it (a document read by the fast
+    loader is located only when asked, core.yamlload): it is called once, when first read.
+    Immutable, and equal by (plugin, file, line) like the dataclass it replaces.
+    """
+
+    __slots__ = ("plugin", "file", "_line", "_find_line")
 
     plugin: str | None
     file: str | None
-    line: int | None = None
+    _line: int | None
+    _find_line: Callable[[], int | None] | None
+
+    def __init__(self, plugin: str | None, file: str | None,
+                 line: int | None | Callable[[], int | None] = None):
+        object.__setattr__(self, "plugin", plugin)
+        object.__setattr__(self, "file", file)
+        lazy = callable(line)
+        object.__setattr__(self, "_line", None if lazy else line)
+        object.__setattr__(self, "_find_line", line if lazy else None)
+
+    @property
+    def line(self) -> int | None:
+        if self._find_line is not None:
+            object.__setattr__(self, "_line", self._find_line())
+            object.__setattr__(self, "_find_line", None)
+        return self._line
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"Source is immutable: cannot set {name}")
+
+    def _key(self) -> tuple[str | None, str | None, int | None]:
+        return (self.plugin, self.file, self.line)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Source) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return f"Source(plugin={self.plugin!r}, file={self.file!r}, line={self.line!r})"
 
     def to_json(self) -> dict[str, Any]:
         return {"plugin": self.plugin, "file": self.file, "line": self.line}

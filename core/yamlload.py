@@ -4,6 +4,12 @@ Only the safe subset of YAML is accepted (no Python tags). Duplicate keys are er
 (ComplianceAsCode style), as are undecodable bytes. Every value's position is kept, keyed
 by its path inside the document, so that schema and cross-document errors can name
 ``file:line:column``.
+
+Most documents are read by a compiled loader (ryaml: serde_yaml over a Rust port of libyaml,
+the parser PyYAML's C loader uses), about eight times faster than PyYAML, which builds a
+Python node per value. It is used only where it cannot read anything differently from PyYAML
+(:func:`fast_loadable`); the positions of such a document are found when first asked for (an
+error to locate, an item's line), by parsing it again with PyYAML.
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ import contextlib
 import hashlib
 import marshal
 import os
-from dataclasses import dataclass, field
+import re
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +33,12 @@ try:  # libyaml is much faster when present
 except ImportError:  # pragma: no cover - depends on the pyyaml build
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
+_ryaml: Any
+try:  # the compiled loader for plain documents (fast_loadable); PyYAML reads all without it
+    import ryaml as _ryaml
+except ImportError:  # pragma: no cover - a declared dependency
+    _ryaml = None
+
 Path_ = tuple[str | int, ...]
 
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
@@ -36,16 +48,59 @@ _SEQ = "tag:yaml.org,2002:seq"
 _SCALARS = {_STR, _TIMESTAMP} | {f"tag:yaml.org,2002:{t}" for t in ("int", "float", "bool", "null")}
 
 
-@dataclass
 class Document:
-    """A loaded YAML (or JSON) document with the positions of its nodes."""
+    """A loaded YAML (or JSON) document with the positions of its nodes.
 
-    data: Any
-    file: str
-    # path -> (line, column), both 1-based: where the value at that path starts
-    positions: dict[Path_, tuple[int, int]] = field(default_factory=dict)
-    # path -> (line, column) of the *key* naming that path (mappings only)
-    key_positions: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    ``positions`` maps a path to the (line, column), both 1-based, where the value at that
+    path starts; ``key_positions`` a mapping's path to where the *key* naming it starts. A
+    document read by the fast loader keeps its *text* instead and finds them when first
+    asked for (parsing it again with PyYAML, which reads it the same).
+    """
+
+    __slots__ = ("data", "file", "_positions", "_key_positions", "_text")
+
+    def __init__(self, data: Any, file: str,
+                 positions: dict[Path_, tuple[int, int]] | None = None,
+                 key_positions: dict[Path_, tuple[int, int]] | None = None, *,
+                 text: str | None = None):
+        self.data = data
+        self.file = file
+        located = positions is not None or key_positions is not None or text is None
+        self._positions = (positions or {}) if located else None
+        self._key_positions = (key_positions or {}) if located else None
+        self._text = None if located else text
+
+    def __repr__(self) -> str:
+        return f"Document(file={self.file!r}, data={self.data!r})"
+
+    def with_data(self, data: Any) -> Document:
+        """This document with *data* in place of its own (same file, same positions)."""
+        return Document(data, self.file, self._positions, self._key_positions, text=self._text)
+
+    @property
+    def positions(self) -> dict[Path_, tuple[int, int]]:
+        if self._positions is None:
+            self._locate()
+        assert self._positions is not None
+        return self._positions
+
+    @property
+    def key_positions(self) -> dict[Path_, tuple[int, int]]:
+        if self._key_positions is None:
+            self._locate()
+        assert self._key_positions is not None
+        return self._key_positions
+
+    @property
+    def located(self) -> bool:
+        """Whether the positions are known (not still to be found by parsing again)."""
+        return self._positions is not None
+
+    def _locate(self) -> None:
+        assert self._text is not None
+        builder = _compose(self._text, self.file)
+        self._positions, self._key_positions, self._text = (
+            builder.positions, builder.key_positions, None)
 
     def where(self, path: Path_, *, key: bool = False) -> tuple[int | None, int | None]:
         """Best position for *path*: itself, else its nearest ancestor."""
@@ -78,6 +133,7 @@ class _Builder:
         self.positions: dict[Path_, tuple[int, int]] = {}
         self.key_positions: dict[Path_, tuple[int, int]] = {}
         self.problems: list[Problem] = []
+        self.data: Any = None
         self._constructor = yaml.constructor.SafeConstructor()
 
     def build(self, node: yaml.Node, path: Path_) -> Any:
@@ -132,7 +188,11 @@ class _Builder:
         if node.tag == _STR:
             return node.value
         construct = self._constructor.yaml_constructors[node.tag]
-        return construct(self._constructor, node)
+        try:
+            return construct(self._constructor, node)
+        except ValueError:  # YAML 1.1 calls `0b_` or `0x_` a number that Python cannot read
+            self._fail("JC101", node, path, detail=_("bad_number", value=node.value))
+            return None
 
     def _fail(self, code: str, node: yaml.Node, path: Path_, **params: Any) -> None:
         m = node.start_mark
@@ -187,6 +247,9 @@ _ = translator({
     "indent_hint": ("请让同一级的键（或列表项）使用相同的缩进。",
                     "Please indent keys (or list entries) of one level by the same amount."),
     "other": ("{detail}", "{detail}"),
+    "bad_number": ("“{value}”按 YAML 的规则是数字，却不是有效的数；如果它是文字，请给它加上引号",
+                   "'{value}' is a number by the rules of YAML but not a valid one; if it is "
+                   "text, please quote it"),
 })
 
 
@@ -259,8 +322,8 @@ _SYNTAX_HINTS = {"unclosed_quote": "unclosed_quote_hint", "unclosed_flow": "uncl
                  "indent": "indent_hint"}
 
 
-def loads(text: str, file: str = "<string>") -> Document:
-    """Parse YAML (JSON is YAML) text into a :class:`Document`, or raise :class:`ConfigError`."""
+def _compose(text: str, file: str) -> _Builder:
+    """PyYAML's reading of *text*: its data and every value's position, or ConfigError."""
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
@@ -270,10 +333,108 @@ def loads(text: str, file: str = "<string>") -> Document:
     if node is None:
         raise ConfigError([problem("JC105", file=file, line=1, column=1)])
     builder = _Builder(file)
-    data = builder.build(node, ())
+    builder.data = builder.build(node, ())
     if builder.problems:
         raise ConfigError(builder.problems)
-    return Document(data=data, file=file, positions=builder.positions,
+    return builder
+
+
+# -- the fast loader ---------------------------------------------------------------------
+#
+# ryaml reads with serde_yaml, whose parser is unsafe-libyaml, a line-by-line Rust port of
+# libyaml 0.2.5, the parser under PyYAML's CSafeLoader: the same documents are accepted and
+# every scalar has the same text. What differs is what comes after the parser: which type a
+# plain (unquoted) scalar gets (PyYAML follows YAML 1.1: yes/no/on/off are booleans, 0123
+# is octal, 1:20 is 80, 1_000 is 1000, 1e3 is text; serde_yaml does not) and how tags,
+# anchors, merge keys and non-text keys are treated (this loader refuses tags and merge keys
+# with JC107 and turns a null or float key into text). So a document goes to ryaml only when
+# its text shows none of these: every plain scalar that either could type differently starts
+# where a plain scalar can start and ends where one can end, so it would be found below.
+# Anything found sends the document to PyYAML, which is only slower. tests/test_yaml_fast.py
+# compares both readings over every YAML file of the project and the quirks of YAML 1.1.
+
+# The search is one pass of one pattern over the text with a line break put in front. It
+# opens with one set of characters, which lets the pattern engine skip most of the text
+# (Chinese prose) at once; what follows depends on which one it found. A plain scalar starts
+# after a line break and its indentation, after ``:`` (a mapping's value), ``- `` (a sequence
+# entry) or ``[ { ,`` (flow collections), and ends at white space, ``, ] }`` or ``:``; a
+# line's continuation or a colon inside a scalar only makes the search find more than it must.
+_NOT_FAST = re.compile(
+    r"[\t!&*%<=?\ufeff\]}#\n:\-\[{,](?:"
+    # where a plain scalar starts (most often: first), and only what could matter in it
+    r"(?:(?<=[\n:\[{,])[ \t]*|(?<=-)[ \t]+)(?=[ynotf~:.0-9+-])(?:"
+    r"(?P<bool>yes|no|on|off)(?=$|[\s,\]}:])"  # YAML 1.1 booleans: text for serde_yaml
+    # a null, boolean or empty key: turned into text here (and 1 and true are one key here)
+    r"|(?P<key>(?:~|null|true|false)?[ \t]*:)(?=$|[\s,\[\]{}?])"
+    # anything either could read as a number: checked by _same_number
+    r"|(?P<number>[-+]?[.0-9][0-9a-z_.:+-]*+)(?=$|[\s,\]}]))"
+    r"|(?<=[\t!&*%<=?\ufeff])(?P<refused>)"  # tags, anchors, aliases, directives, << =, ? keys
+    r"|(?<=[\]}])(?P<complex>[ \t]*:)"  # a flow collection as a key
+    r"|(?<=#)(?<![^ \t\n]#)(?P<comment>)"  # a comment: skipped by fast_loadable
+    r"|(?<=\n)(?P<marker>---|\.\.\.))",  # document markers: several documents
+    re.IGNORECASE)
+_KEY_COLON = re.compile(r"[ \t]*:(?=$|[\s,\[\]{}?])")
+_SAME_NUMBER = re.compile(  # what both read alike: plain decimals, and dates (kept as text)
+    r"[-+]?(?:0|[1-9][0-9]*)|[0-9]{4}-[0-9]{2}-[0-9]{2}|(?P<float>[-+]?(?:0|[1-9][0-9]*)\.[0-9]+)")
+
+
+def _same_number(token: str, key: bool) -> bool:
+    """Whether both loaders read the plain scalar *token* alike (*key*: as a mapping's key,
+    where a float becomes text here)."""
+    if token.endswith(":"):
+        token, key = token[:-1], True
+    same = _SAME_NUMBER.fullmatch(token)
+    return same is not None and not (key and same.group("float"))
+
+
+def fast_loadable(text: str) -> bool:
+    """Whether the fast loader reads *text* exactly as PyYAML (and this module) would."""
+    if _ryaml is None or _Loader is not getattr(yaml, "CSafeLoader", None):
+        return False
+    text = "\n" + text
+    pos = 0
+    while (found := _NOT_FAST.search(text, pos)) is not None:
+        kind, pos = found.lastgroup, found.end()
+        if kind == "number" and _same_number(
+                found["number"], _KEY_COLON.match(text, pos) is not None):
+            pos = found.start("number") + 1  # its last character may open the next scalar
+            continue
+        if kind == "comment":
+            # Comments say nothing to either loader and may be prose ("no law is cited"):
+            # a '#' after a space opens one, unless it is inside a quoted or block scalar,
+            # which neither loader types; on a line without quotes, what follows it is never
+            # a plain scalar. (A line with a quote could close a quoted scalar and go on.)
+            start, end = text.rfind("\n", 0, pos) + 1, text.find("\n", pos)
+            line = text[start:end if end >= 0 else len(text)]
+            if '"' not in line and "'" not in line:
+                pos = end if end >= 0 else len(text)
+            continue
+        return False
+    return True
+
+
+def _fast(text: str, file: str) -> Document | None:
+    """*text* read by the fast loader, or ``None`` where PyYAML must read it (it could read
+    it differently, or it has an error to locate)."""
+    if not fast_loadable(text):
+        return None
+    try:
+        data = _ryaml.loads(text)
+    except Exception:  # noqa: BLE001 - any refusal: PyYAML reads it again and locates it
+        return None
+    if data is None:
+        return None  # an empty document: PyYAML says so (JC105)
+    return Document(data=data, file=file, text=text)
+
+
+def loads(text: str, file: str = "<string>", *, fast: bool = True) -> Document:
+    """Parse YAML (JSON is YAML) text into a :class:`Document`, or raise :class:`ConfigError`
+    (*fast*: by the fast loader where it reads the text alike, else always by PyYAML)."""
+    doc = _fast(text, file) if fast else None
+    if doc is not None:
+        return doc
+    builder = _compose(text, file)
+    return Document(data=builder.data, file=file, positions=builder.positions,
                     key_positions=builder.key_positions)
 
 
@@ -285,7 +446,7 @@ def loads(text: str, file: str = "<string>") -> Document:
 # damaged or unreadable cache entry is simply ignored. Documents with errors are never
 # cached. JOINTCHECK_CACHE_DIR moves the cache; JOINTCHECK_NO_CACHE=1 turns it off.
 
-_CACHE_VERSION = b"jc-yaml-1"
+_CACHE_VERSION = b"jc-yaml-2"  # 2: positions may be None (fast loader)
 
 
 def cache_dir() -> Path | None:
@@ -299,11 +460,13 @@ def cache_dir() -> Path | None:
     return Path(base) / "jointcheck" / "yaml"
 
 
-def _cache_get(path: Path, name: str) -> Document | None:
+def _cache_get(path: Path, name: str, raw: bytes) -> Document | None:
     try:
         data, positions, key_positions = marshal.loads(path.read_bytes())
     except (OSError, ValueError, EOFError, TypeError):
         return None
+    if positions is None:  # read by the fast loader: located when asked, from the file's text
+        return Document(data=data, file=name, text=decode(raw, name))
     return Document(data=data, file=name, positions=positions, key_positions=key_positions)
 
 
@@ -316,7 +479,9 @@ def _cache_put(path: Path, doc: Document) -> None:
         if path.parent not in _made_dirs:
             path.parent.mkdir(parents=True, exist_ok=True)
             _made_dirs.add(path.parent)
-        tmp.write_bytes(marshal.dumps((doc.data, doc.positions, doc.key_positions)))
+        located = doc.located
+        tmp.write_bytes(marshal.dumps((doc.data, doc.positions if located else None,
+                                       doc.key_positions if located else None)))
         os.replace(tmp, path)  # atomic: readers see no entry or a whole one
     except (OSError, ValueError):
         pass  # an unwritable cache only costs speed
@@ -335,7 +500,7 @@ def load_file(path: str | Path, display: str | None = None) -> Document:
     if root is not None:
         key = hashlib.sha256(_CACHE_VERSION + raw).hexdigest()
         entry = root / f"{key}.marshal"
-        cached = _cache_get(entry, name)
+        cached = _cache_get(entry, name, raw)
         if cached is not None:
             return cached
     doc = loads(decode(raw, name), name)

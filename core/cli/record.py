@@ -198,7 +198,7 @@ def _load_record_file(path: str, draft, host):
     if isinstance(data, dict):
         target = data.get("target")
         given = target if isinstance(target, dict) else {}
-        doc = dataclasses.replace(doc, data={**data, "target": {**draft.target_facts, **given}})
+        doc = doc.with_data({**data, "target": {**draft.target_facts, **given}})
     problems = check_findings(doc, draft.checklist, host, schema="record")
     echo_problems(problems)
     if any(p.is_error for p in problems):  # warnings (JC506) do not stop a record
