@@ -482,7 +482,11 @@ def test_downgrade_below_the_roles_and_upgrade_again(pg_store_url):
                                           "starts_with(rolname, :p)"), {"p": prefix}).scalar()
             assert groups == 0
             assert not sa.inspect(conn).has_table("logins")
-        assert upgrade(url) == ["0007"]
+            # and the mark's function of 0008 (a mark then fails loudly, not silently)
+            assert conn.execute(sa.text("SELECT to_regproc('jc_mark')")).scalar() is None
+        assert upgrade(url)[0] == "0007"
+        with engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT to_regproc('jc_mark')")).scalar() is not None
         out = cli(url, "users", "list", "--format", "json")
         assert out.exit_code == 0 and login not in out.output
     finally:

@@ -16,10 +16,9 @@ from collections.abc import Iterable, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Text, bindparam, case, func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import OperationalError
 
@@ -761,59 +760,35 @@ def _save_pg(engine: Engine, task_id: str, key: str, value: Any, expected: int,
     """:func:`_save` on PostgreSQL in one statement, run in autocommit: one round trip,
     its own transaction (docs/store.md#connections).
 
-    A data-modifying CTE takes the task's row lock (an UPDATE that turns 待检查 into 草稿
-    and leaves any other status as it is, refusing a submitted task); the answer is written
-    (compare-and-set on its version, or inserted as version 1) only for the row it returns.
-    A submit holds the task's row FOR UPDATE, so a mark waits for it or it for the mark,
-    and a mark never lands after the submit read the answers. Only a miss reads again to
-    say why (missing task JC801, submitted JC802, someone else's answer JC803).
+    The statement calls ``jc_mark()`` (migration 0008): a data-modifying CTE that takes
+    the task's row lock (an UPDATE that turns 待检查 into 草稿 and leaves any other status
+    as it is, refusing a submitted task), then writes the answer (compare-and-set on its
+    version, or inserted as version 1) only for the row it returns. In a PL/pgSQL function
+    its plan is kept per server connection, which no statement sent from here could be
+    through a pooler in transaction mode. A submit holds the task's row FOR UPDATE, so a
+    mark waits for it or it for the mark, and a mark never lands after the submit read the
+    answers. Only a miss reads again to say why (missing task JC801, submitted JC802,
+    someone else's answer JC803).
 
     The answer's author is the named login (``jc_actor()``, docs/deployment.md), else
     *given*, else the login PostgreSQL authenticated, as :func:`audit.actor` decides."""
     now = clock.utcnow()
-    insert_first, update_next = _pg_mark_statements()
     with engine.connect() as conn:
         conn = conn.execution_options(isolation_level="AUTOCOMMIT")
-        stored = conn.execute(insert_first if expected == 0 else update_next, {
-            "m_task_id": task_id, "m_key": key, "m_value": value, "m_expected": expected,
-            "m_next": expected + 1, "m_now": now, "m_who": given}).first()
-        if stored is not None:
-            return Answer(value, expected + 1, now, stored.updated_by)
+        author = conn.execute(_PG_MARK, {"task_id": task_id, "key": key, "value": value,
+                                         "expected": expected, "now": now,
+                                         "who": given}).scalar()
+        if author is not None:
+            return Answer(value, expected + 1, now, author)
         _refuse_closed(conn, task_id)
         raise AnswerConflict(key, _stored_answer(conn, task_id, key), _what(checklist, key))
 
 
-@cache
-def _pg_mark_statements() -> tuple[Any, Any]:
-    """The two statements of :func:`_save_pg` (the first answer of a key, a next version),
-    built once: parameters m_task_id, m_key, m_value, m_expected, m_next, m_now, m_who
-    (the name given, or None); each returns the answer's author, decided in the
-    statement: the named login (``jc_actor()``), else m_who, else ``current_user``."""
-    c = task_answers.c
-    now = bindparam("m_now", type_=tasks.c.updated_at.type)
-    who = func.coalesce(func.jc_actor(type_=Text), bindparam("m_who", type_=Text),
-                        func.current_user())
-    task = (update(tasks)
-            .where((tasks.c.id == bindparam("m_task_id")) & (tasks.c.status != SUBMITTED))
-            .values(status=case((tasks.c.status == PENDING, DRAFT), else_=tasks.c.status),
-                    updated_at=case((tasks.c.status == PENDING, now), else_=tasks.c.updated_at))
-            .returning(tasks.c.id).cte("task"))
-    first = (pg_insert(task_answers)
-             .from_select(["task_id", "key", "value", "version", "updated_at", "updated_by"],
-                          select(task.c.id, bindparam("m_key", type_=c.key.type),
-                                 bindparam("m_value", type_=c.value.type),
-                                 bindparam("m_next", type_=c.version.type),
-                                 bindparam("m_now", type_=c.updated_at.type), who))
-             .on_conflict_do_nothing().add_cte(task).returning(c.updated_by))
-    following = (update(task_answers)
-                 .where((c.task_id == bindparam("m_task_id")) & (c.key == bindparam("m_key"))
-                        & (c.version == bindparam("m_expected"))
-                        & c.task_id.in_(select(task.c.id)))
-                 .values(value=bindparam("m_value", type_=c.value.type),
-                         version=bindparam("m_next"), updated_at=now,
-                         updated_by=who)
-                 .add_cte(task).returning(c.updated_by))
-    return first, following
+# jc_mark(task, key, value, expected version, now, name given) -> the answer's author, or
+# NULL when nothing was written (migration 0008)
+_PG_MARK = text("SELECT jc_mark(:task_id, :key, :value, :expected, :now, :who)").bindparams(
+    bindparam("value", type_=task_answers.c.value.type),
+    bindparam("now", type_=task_answers.c.updated_at.type))
 
 
 # --------------------------------------------------------------------------- submit / amend
