@@ -322,7 +322,9 @@ def test_a_failing_reader_process_is_a_clear_error(engine, tmp_path, monkeypatch
             raise ValueError("boom")
         return make
 
-    monkeypatch.setattr(importer, "_wire_maker", broken)  # the forked child inherits it
+    # the forked child inherits them (SQLite's reader uses the one, PostgreSQL's the other)
+    monkeypatch.setattr(importer, "_wire_maker", broken)
+    monkeypatch.setattr(importer, "_tuple_maker", broken)
     path = targets_file(tmp_path / "t.csv", 3)
     rejects = tmp_path / "rejects.csv"
     with pytest.raises(LibraryError) as exc:
