@@ -22,9 +22,9 @@ Problem codes JC721–JC739 belong to the draw (this module and core.draw.servic
 from __future__ import annotations
 
 import hashlib
-import heapq
 import hmac
 import math
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -713,8 +713,12 @@ def fingerprint(keys: list[str], digests: list[str]) -> str:
     """
     if not keys:
         return hashlib.sha256(b"").hexdigest()
-    text = "\n".join(keys) + "\n" + "\n".join(digests) + "\n"
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    # hashed part by part: the same bytes, without copying a million rows' text twice more
+    h = hashlib.sha256("\n".join(keys).encode("utf-8"))
+    h.update(b"\n")
+    h.update("\n".join(digests).encode("utf-8"))
+    h.update(b"\n")
+    return h.hexdigest()
 
 
 def _set_fingerprint(entries: list[Any]) -> tuple[str | None, str]:
@@ -728,7 +732,7 @@ def _set_fingerprint(entries: list[Any]) -> tuple[str | None, str]:
 
 
 # Runs ``fn(arg)`` and returns a function giving its result: the caller may run it elsewhere
-# (core.draw.service runs the fingerprint of a large set in a forked child); this module
+# (core.draw.service ranks a large set in a forked child); this module
 # itself never forks, starts a thread or touches anything outside its arguments.
 Beside = Callable[[Callable[[Any], Any], Any], Callable[[], Any]]
 
@@ -745,7 +749,7 @@ def draw_targets(seed: str, targets: Iterable[tuple[str, str | None, str]],
 
     The result does not depend on the order of *targets*; a duplicate credit code is an
     error (JC727), so is an empty set (JC721) or a count larger than the set (JC722).
-    *beside* may compute the set's fingerprint while this function ranks (see
+    *beside* may rank the targets while this function computes the set's fingerprint (see
     :data:`Beside`); the result is the same with or without it.
     """
     check_seed(seed)
@@ -754,9 +758,6 @@ def draw_targets(seed: str, targets: Iterable[tuple[str, str | None, str]],
     if not entries:
         raise DrawError([problem("JC721", file=file, path="campaign.scope",
                                       total=total_targets if total_targets is not None else 0)])
-    # The fingerprint (sort, duplicate check, hash): beside the ranking when the caller can.
-    fingerprinted = (beside or _here)(_set_fingerprint, entries)
-
     sample = parameters.sample
     strata_spec: list[tuple[str | None, str | None, int | None]]  # (grade, ratio, count)
     if "by_grade" in sample:
@@ -766,10 +767,26 @@ def draw_targets(seed: str, targets: Iterable[tuple[str, str | None, str]],
         strata_spec = [(None, ratio_text(sample["ratio"]), None)]
     else:
         strata_spec = [(None, None, int(sample["count"]))]
-    grades = ([g for g, _, _ in strata_spec if g is not None] if "by_grade" in sample
-              else None)
-    ranked, unsampled = _rank(seed, entries, grades)
-    duplicate, targets_fp = fingerprinted()
+    # each stratum's eligible targets and how many it draws, known before ranking: the
+    # ranking then keeps only the best of each stratum (see _best)
+    if "by_grade" in sample:
+        per_grade = Counter(map(itemgetter(1), entries))
+        sizes: dict[str | None, int] = {g: per_grade.get(g, 0) for g, _, _ in strata_spec}
+        unsampled: dict[str, int] = {}
+        for grade, n in per_grade.items():
+            if grade not in sizes:
+                unsampled[grade or ""] = unsampled.get(grade or "", 0) + n
+    else:
+        sizes, unsampled = {None: len(entries)}, {}
+    wanted = {grade: count if count is not None else sample_size(ratio or "0", sizes[grade])
+              for grade, ratio, count in strata_spec}
+    # The ranking (an HMAC a target) beside the fingerprint (sort, duplicate check, hash)
+    # when the caller can: the ranking's result is small (the best of each stratum).
+    ranked = (beside or _here)(_best, _Ranking(seed, entries, wanted, "by_grade" in sample))
+    try:
+        duplicate, targets_fp = _set_fingerprint(entries)
+    finally:
+        best_of = ranked()  # always waited for, even when the fingerprint fails
     if duplicate is not None:
         raise DrawError([problem("JC727", key=duplicate)])
     count = strata_spec[0][2]
@@ -779,12 +796,10 @@ def draw_targets(seed: str, targets: Iterable[tuple[str, str | None, str]],
 
     drawn: list[tuple[str | None, bytes, str]] = []
     strata = []
-    for grade, ratio, count in strata_spec:
-        members = ranked[grade]
-        k = count if count is not None else sample_size(ratio or "0", len(members))
-        best = heapq.nsmallest(k, members)  # (rank, credit_code): ties broken by code
+    for grade, ratio, _count in strata_spec:
+        best = best_of[grade]  # (rank, credit_code) ascending: ties broken by code
         drawn.extend((grade, r, code) for r, code in best)
-        strata.append({"grade": grade, "ratio": ratio, "eligible": len(members),
+        strata.append({"grade": grade, "ratio": ratio, "eligible": sizes[grade],
                        "drawn": len(best)})
     return TargetDraw(drawn, strata, len(entries), unsampled, targets_fp)
 
@@ -883,13 +898,31 @@ def draw(seed: str, targets: Iterable[TargetEntry], officers: Iterable[OfficerEn
                          max_reported=max_reported)
 
 
-def _rank(seed: str, entries: list[Any], grades: list[str] | None
-          ) -> tuple[dict[str | None, list[tuple[bytes, str]]], dict[str, int]]:
-    """``(rank, credit_code)`` of every target per stratum (a grade, or None for all), and
-    the number of targets per grade outside every stratum.
+@dataclass(frozen=True)
+class _Ranking:
+    """What :func:`_best` ranks: *wanted* is ``{stratum: k}``, a stratum being a grade
+    (*by_grade*) or None for all the targets. Its ``len()`` is its number of targets (what
+    a :data:`Beside` runner weighs)."""
 
-    The hot loop of the draw: HMAC-SHA256 with precomputed pads, inlined.
+    seed: str
+    entries: list[Any]
+    wanted: dict[str | None, int]
+    by_grade: bool
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+
+def _best(job: _Ranking) -> dict[str | None, list[tuple[bytes, str]]]:
+    """The *k* best ``(rank, credit_code)`` of each stratum of *job*, ascending (what
+    ``heapq.nsmallest(k, ranked)`` gives).
+
+    The hot loop of the draw: HMAC-SHA256 with precomputed pads, inlined. Every target is
+    ranked; a stratum keeps only the candidates not worse than its k-th best so far (the
+    bar falls as candidates come: sorted and cut to k whenever 2k are held), so that not
+    a million pairs are built and sorted for a few thousand drawn.
     """
+    seed, entries, wanted, by_grade = job.seed, job.entries, job.wanted, job.by_grade
     key = seed.encode("utf-8")
     if len(key) > 64:
         key = hashlib.sha256(key).digest()
@@ -898,33 +931,35 @@ def _rank(seed: str, entries: list[Any], grades: list[str] | None
     inner.update(f"target{US}".encode())
     outer = hashlib.sha256(bytes(b ^ 0x5C for b in key))
     icopy, ocopy = inner.copy, outer.copy
-    if grades is None:
-        out: list[tuple[bytes, str]] = []
-        append = out.append
-        for t in entries:
-            code = t[0]
-            h = icopy()
-            h.update(code.encode("utf-8"))
-            o = ocopy()
-            o.update(h.digest())
-            append((o.digest(), code))
-        return {None: out}, {}
-    buckets: dict[str | None, list[tuple[bytes, str]]] = {g: [] for g in grades}
-    get = buckets.get
-    missed: dict[str, int] = {}
+    above = b"\xff" * 33  # after every rank (32 bytes): no bar yet
+    # per stratum: [bar, candidates, k]; a rank after the bar cannot be among the k best
+    state: dict[str | None, list[Any]] = {g: [above if k > 0 else b"", [], k]
+                                          for g, k in wanted.items()}
+    get = state.get
     for t in entries:
-        bucket = get(t[1])
-        if bucket is None:
-            grade = t[1] or ""
-            missed[grade] = missed.get(grade, 0) + 1
-            continue
+        st = get(t[1] if by_grade else None)
+        if st is None:
+            continue  # a grade outside every stratum (counted by the caller)
         code = t[0]
         h = icopy()
         h.update(code.encode("utf-8"))
         o = ocopy()
         o.update(h.digest())
-        bucket.append((o.digest(), code))
-    return buckets, missed
+        rank = o.digest()
+        if rank > st[0]:
+            continue
+        held = st[1]
+        held.append((rank, code))
+        k = st[2]
+        if len(held) >= 2 * k:
+            held.sort()
+            del held[k:]
+            st[0] = held[-1][0]
+    out: dict[str | None, list[tuple[bytes, str]]] = {}
+    for g, (_bar, held, k) in state.items():
+        held.sort()
+        out[g] = held[:k]
+    return out
 
 
 # --------------------------------------------------------------------------- comparing
