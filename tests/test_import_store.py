@@ -674,19 +674,106 @@ def test_a_staged_batch_from_the_reader_process_is_the_in_process_one(
     check()
 
 
-@pytest.mark.parametrize("parallel", [False, True])
-def test_tricky_text_stores_the_same_by_either_reader(engine, tmp_path, parallel):
-    """Cells with quotes, backslashes, line breaks, control characters and U+2028 are
-    stored as written and digested as the draw's verification re-derives them, whether
-    the file is read in this process or in the reader process."""
+def _stored_text(engine, kind):
+    """Every stored row as the database holds it, JSON columns as their stored text."""
+    import sqlalchemy as sa
+
+    from jointcheck.core.store import models
+
+    table = getattr(models, kind)
+    columns = [sa.cast(c, sa.Text) if isinstance(c.type, sa.JSON) else c
+               for c in table.c if c.name != "id"]
+    with engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(sa.select(*columns).order_by(table.c.id))]
+
+
+def test_tricky_text_stores_the_same_by_either_reader(store_url, tmp_path, monkeypatch):
+    """Cells with quotes, backslashes, tabs, line breaks, control characters and U+2028 (in
+    plain columns and in a custom attribute) are stored as written and digested as the
+    draw's verification re-derives them, and the reader process (its hand-off to SQLite's
+    stage or as COPY text to PostgreSQL) stores exactly what the in-process reader stores,
+    byte for byte, JSON columns included."""
+    from jointcheck.core import clock
+    from jointcheck.core.store import open_store
+
+    now = clock.utcnow()
+    monkeypatch.setattr(clock, "utcnow", lambda: now)  # the same stamps in both runs
     names = [t for t in _TRICKY_TEXT if t.strip()]
-    rows = [target_row(i, 市场主体名称=f"名{name}", 地址=name, 行业=name)
+    rows = [[*target_row(i, 市场主体名称=f"名{name}", 地址=name, 行业=name), name]
             for i, name in enumerate(names, start=1)]
-    path = write_csv(tmp_path / "t.csv", TARGET_HEADERS, rows)
-    report = import_file(engine, "targets", path, parallel=parallel)
-    assert report.imported and report.added == len(names), report.problems
-    got = stored(engine, "targets")
-    assert [r["address"] for r in got] == [n.strip() for n in names]
-    assert [r["row_digest"] for r in got] == [row_digest("targets", r) for r in got]
-    assert [r["row_digest"] for r in got] == \
-        [row_digest("targets", r.data) for r in iter_rows("targets", path)]
+    path = write_csv(tmp_path / "t.csv", [*TARGET_HEADERS, "备注"], rows)
+    mapping = {"columns": {"备注": "attributes.note"}}
+    got = {}
+    for parallel in (False, True):
+        engine = open_store(store_url)
+        try:
+            report = import_file(engine, "targets", path, parallel=parallel, mapping=mapping)
+            assert report.imported and report.added == len(names), report.problems
+            one = stored(engine, "targets")
+            assert [r["address"] for r in one] == [n.strip() for n in names]
+            read = [r.data for r in iter_rows("targets", path, mapping=mapping)]
+            assert [r["attributes"] for r in one] == [r["attributes"] for r in read]
+            assert "back\\slash" in [r["attributes"].get("note") for r in one]
+            assert [r["row_digest"] for r in one] == [row_digest("targets", r) for r in one]
+            assert [r["row_digest"] for r in one] == [row_digest("targets", r) for r in read]
+            got[parallel] = _stored_text(engine, "targets")
+            with engine.begin() as conn:
+                conn.exec_driver_sql("DELETE FROM targets")
+        finally:
+            engine.dispose()
+    assert got[True] == got[False]
+
+
+@pytest.mark.parametrize("kind", ["targets", "officers"])
+def test_the_reader_process_copy_text_is_what_psycopg_writes(kind, store_url):
+    """PostgreSQL: the COPY text the reader process makes (_copy_maker) loads the very rows
+    that psycopg's own COPY of the in-process parameters loads, for tricky values."""
+    if not store_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL only: the COPY text is what goes to PostgreSQL")
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from jointcheck.core.libraries.importer import IMPORT_COLUMNS, _copy_maker
+    from jointcheck.core.store import open_store
+
+    names = ", ".join(IMPORT_COLUMNS[kind])
+    engine = open_store(store_url)
+    try:
+        with engine.connect() as conn:
+            cur = conn.connection.driver_connection.cursor()
+            for t in ("a", "b"):
+                cur.execute(f"CREATE TEMPORARY TABLE {t} AS SELECT {names} FROM {kind} "
+                            f"WITH NO DATA")
+
+            def load(table, write):
+                """The rows loaded, as text; or the error the server refused them with
+                (a generated text too long for its column, say), which must be the same."""
+                import psycopg
+
+                cur.execute(f"TRUNCATE {table}")
+                try:
+                    with (cur.connection.transaction(),  # a savepoint
+                          cur.copy(f"COPY {table} ({names}) FROM STDIN") as copy):
+                        write(copy)
+                except psycopg.DataError as exc:
+                    return type(exc).__name__
+                cur.execute(f"SELECT {', '.join(f'{c}::text' for c in IMPORT_COLUMNS[kind])} "
+                            f"FROM {table}")
+                return cur.fetchall()
+
+            @settings(max_examples=150, deadline=None)
+            @given(st.lists(_values_strategy(kind, nul=False), min_size=1, max_size=5))
+            def check(rows):
+                expected = load("a", lambda copy: [copy.write_row(r)
+                                                   for r in _in_process(kind, rows)])
+                make = _copy_maker(kind)
+                text = "".join(f"{make(list(r))}\n" for r in rows)
+                assert load("b", lambda copy: copy.write(text)) == expected
+                loaded.append(not isinstance(expected, str))
+
+            loaded: list[bool] = []
+
+            check()
+            assert sum(loaded) > len(loaded) / 2  # mostly rows the server took
+    finally:
+        engine.dispose()
