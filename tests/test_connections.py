@@ -158,6 +158,45 @@ def test_a_mark_is_one_round_trip_and_a_stale_one_still_a_conflict(pg_drawn):
     assert submitted.value.problems[0].code == "JC802"
 
 
+def test_a_mark_on_a_lost_connection_is_retried_on_a_new_one(pg_drawn, app_name):
+    """The server (or the pooler) dropped the app's idle connection: the next mark fails
+    as a lost connection, which the app's writer retries (tui/saving.is_busy), nothing is
+    stored by it, and the retry stores the mark on a new connection. A connection a mark
+    used goes back to the pool out of autocommit, so the next transaction is one."""
+    from jointcheck.tui.saving import is_busy
+
+    drawn = pg_drawn
+    tid = drawn.task_ids[1]
+    draft = R.load_draft(drawn.engine, tid, host=drawn.host)
+    key = R.item_key(draft.items[0])
+
+    def mark(value, expected):
+        return R.save_answer(drawn.engine, tid, key, {"result": value}, expected=expected,
+                             checklist=draft.checklist)
+
+    assert mark("compliant", 0).version == 1
+    with drawn.engine.connect() as conn:
+        assert conn.connection.driver_connection.autocommit is False
+    admin = sa.create_engine(pg_base_url(), poolclass=sa.pool.NullPool)
+    try:
+        with admin.connect() as conn:
+            killed = conn.execute(sa.text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE application_name = :n"), {"n": app_name}).scalar_one()
+    finally:
+        admin.dispose()
+    assert killed == 1
+    with pytest.raises(sa.exc.DBAPIError) as lost:
+        mark("noncompliant", 1)
+    assert is_busy(lost.value) and lost.value.connection_invalidated
+    assert R.load_draft(drawn.engine, tid).answers[key].version == 1
+    assert mark("noncompliant", 1).version == 2  # the retry, on a new connection
+    assert R.load_draft(drawn.engine, tid).item_answer(draft.items[0]) == {
+        "result": "noncompliant"}
+    with drawn.engine.connect() as conn:
+        assert conn.connection.driver_connection.autocommit is False
+
+
 def test_a_mark_never_lands_after_the_submit(pg_drawn):
     """Marks racing a submit either make it into version 1 or are refused (JC802)."""
     from tests.recordsupport import answer_all

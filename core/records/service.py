@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, func, insert, select, text, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import OperationalError
 
@@ -30,7 +30,7 @@ from ..clock import beijing
 from ..errors import JointcheckError, Problem, did_you_mean, problem
 from ..model import Checklist, Item
 from ..plugins import absent_plugins
-from ..store import WRITE_OPTION, audit, begin_write
+from ..store import WRITE_OPTION, audit, autocommit_row, begin_write
 from ..store.access import hidden_task
 from ..store.models import (
     bundle_tasks,
@@ -773,22 +773,20 @@ def _save_pg(engine: Engine, task_id: str, key: str, value: Any, expected: int,
     The answer's author is the named login (``jc_actor()``, docs/deployment.md), else
     *given*, else the login PostgreSQL authenticated, as :func:`audit.actor` decides."""
     now = clock.utcnow()
+    row = autocommit_row(engine, _PG_MARK, {
+        "task_id": task_id, "key": key, "value": json.dumps(value), "expected": expected,
+        "now": now, "who": given})
+    if row is not None and row[0] is not None:
+        return Answer(value, expected + 1, now, row[0])
     with engine.connect() as conn:
-        conn = conn.execution_options(isolation_level="AUTOCOMMIT")
-        author = conn.execute(_PG_MARK, {"task_id": task_id, "key": key, "value": value,
-                                         "expected": expected, "now": now,
-                                         "who": given}).scalar()
-        if author is not None:
-            return Answer(value, expected + 1, now, author)
         _refuse_closed(conn, task_id)
         raise AnswerConflict(key, _stored_answer(conn, task_id, key), _what(checklist, key))
 
 
 # jc_mark(task, key, value, expected version, now, name given) -> the answer's author, or
-# NULL when nothing was written (migration 0008)
-_PG_MARK = text("SELECT jc_mark(:task_id, :key, :value, :expected, :now, :who)").bindparams(
-    bindparam("value", type_=task_answers.c.value.type),
-    bindparam("now", type_=task_answers.c.updated_at.type))
+# NULL when nothing was written (migration 0008); run by the driver (store.autocommit_row)
+_PG_MARK = ("SELECT jc_mark(%(task_id)s, %(key)s, %(value)s::json, %(expected)s, %(now)s, "
+            "%(who)s)")
 
 
 # --------------------------------------------------------------------------- submit / amend

@@ -283,6 +283,55 @@ def release_idle(engine: Engine, idle_seconds: float = IDLE_SECONDS) -> bool:
     return True
 
 
+def autocommit_row(engine: Engine, sql: str, params: dict[str, Any]) -> Any:
+    """The first row (or None) of one statement run in autocommit, its own transaction
+    and one round trip, on the driver connection of a connection of *engine*'s pool
+    (PostgreSQL, psycopg; *sql* has the driver's ``%(name)s`` parameters).
+
+    For the statement a store runs thousands of times, a mark: SQLAlchemy's execution
+    (compiled-cache lookup, execution context, result wrapping, setting and resetting the
+    isolation level) costs more client CPU than the driver's call (0.17 against 0.10 ms a
+    mark, docs/bench.md). The connection is checked out of and back into the pool like any
+    other (its events, :func:`release_idle`, at most two), and always goes back out of
+    autocommit, or is discarded. A driver error is raised as SQLAlchemy raises it
+    (``sqlalchemy.exc.DBAPIError`` and its subclasses), with ``connection_invalidated``
+    set and the connection discarded when it was lost, so a caller tells a busy, refused
+    or lost store from this statement as from any other."""
+    from sqlalchemy.exc import DBAPIError, StatementError
+
+    dialect = engine.dialect
+    dbapi_error = dialect.loaded_dbapi.Error
+    lost = False
+
+    def wrapped(exc: Exception) -> StatementError:
+        return DBAPIError.instance(sql, params, exc, dbapi_error,
+                                   connection_invalidated=lost, dialect=dialect)
+
+    try:
+        raw = engine.raw_connection()
+    except dbapi_error as exc:
+        lost = dialect.is_disconnect(exc, None, None)
+        raise wrapped(exc) from exc
+    try:
+        driver: Any = raw.driver_connection
+        try:
+            driver.autocommit = True
+            return driver.execute(sql, params).fetchone()
+        except dbapi_error as exc:
+            lost = bool(driver.closed) or dialect.is_disconnect(exc, raw.dbapi_connection, None)
+            raise wrapped(exc) from exc
+        finally:
+            if not lost:
+                try:
+                    driver.autocommit = False
+                except dbapi_error:  # e.g. interrupted mid-statement: not given back
+                    lost = True
+            if lost:
+                raw.invalidate()
+    finally:
+        raw.close()
+
+
 @contextmanager
 def begin_write(engine: Engine) -> Iterator[Connection]:
     """A Connection in a transaction that holds the store's write lock from the start.
