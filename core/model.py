@@ -65,6 +65,9 @@ class Source:
     def __repr__(self) -> str:
         return f"Source(plugin={self.plugin!r}, file={self.file!r}, line={self.line!r})"
 
+    def __reduce__(self) -> tuple[Any, ...]:  # copies and pickles with its line found
+        return (Source, (self.plugin, self.file, self.line))
+
     def to_json(self) -> dict[str, Any]:
         return {"plugin": self.plugin, "file": self.file, "line": self.line}
 

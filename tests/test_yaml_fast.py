@@ -10,7 +10,9 @@ stand, over every YAML file of the project, and over generated documents.
 
 from __future__ import annotations
 
+import copy
 import math
+import pickle
 from pathlib import Path
 from typing import Any
 
@@ -212,6 +214,10 @@ def test_lines_of_a_fast_document_are_found_when_asked(tmp_path, monkeypatch):
                 [i.source.to_json() for i in items])
 
     fast = read()
+    config = load_configuration([tmp_path / "dept.yaml"], plugins=False)
+    source = config.departments["fast_dept"].items[1].source
+    copied = copy.deepcopy(source)  # found when copied (a function cannot be pickled)
+    assert copied == source == pickle.loads(pickle.dumps(source)) and copied.line > 1
     monkeypatch.setattr(yamlload, "_ryaml", None)
     slow = read()
     assert fast == slow
