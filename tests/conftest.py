@@ -153,6 +153,19 @@ def store_url(db_url: str) -> str:
 
 
 @pytest.fixture
+def pg_store_url() -> Iterator[str]:
+    """A store at the newest revision in a schema of its own on PostgreSQL, for what only
+    PostgreSQL has (roles, COPY); skipped, saying why, without the server's URL."""
+    from jointcheck.core.store import upgrade
+
+    if not os.environ.get(PG_ENV, "").strip():
+        pytest.skip(f"PostgreSQL: {PG_ENV} is not set")
+    with pg_schema_url() as url:
+        upgrade(url)
+        yield url
+
+
+@pytest.fixture
 def sqlite_url(tmp_path) -> str:
     """An empty SQLite file URL (SQLite-only tests)."""
     return f"sqlite:///{tmp_path / 'jointcheck.db'}"

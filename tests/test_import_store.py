@@ -725,11 +725,10 @@ def test_tricky_text_stores_the_same_by_either_reader(store_url, tmp_path, monke
 
 
 @pytest.mark.parametrize("kind", ["targets", "officers"])
-def test_the_reader_process_copy_text_is_what_psycopg_writes(kind, store_url):
+def test_the_reader_process_copy_text_is_what_psycopg_writes(kind, pg_store_url):
     """PostgreSQL: the COPY text the reader process makes (_copy_maker) loads the very rows
     that psycopg's own COPY of the in-process parameters loads, for tricky values."""
-    if not store_url.startswith("postgresql"):
-        pytest.skip("PostgreSQL only: the COPY text is what goes to PostgreSQL")
+    store_url = pg_store_url
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
@@ -761,7 +760,9 @@ def test_the_reader_process_copy_text_is_what_psycopg_writes(kind, store_url):
                             f"FROM {table}")
                 return cur.fetchall()
 
-            @settings(max_examples=150, deadline=None)
+            # derandomized: the same examples on every machine (the share the server takes
+            # below depends on them)
+            @settings(max_examples=150, deadline=None, derandomize=True)
             @given(st.lists(_values_strategy(kind, nul=False), min_size=1, max_size=5))
             def check(rows):
                 expected = load("a", lambda copy: [copy.write_row(r)
@@ -774,6 +775,8 @@ def test_the_reader_process_copy_text_is_what_psycopg_writes(kind, store_url):
             loaded: list[bool] = []
 
             check()
-            assert sum(loaded) > len(loaded) / 2  # mostly rows the server took
+            # not only refusals compared: a whole example is refused when one of its up to
+            # five rows has a text too long for its column (about half of them are)
+            assert sum(loaded) >= len(loaded) / 5
     finally:
         engine.dispose()

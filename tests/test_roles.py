@@ -6,7 +6,6 @@ name, and tests/conftest.py drops them (and the store's group roles) afterwards.
 from __future__ import annotations
 
 import json
-import os
 import uuid
 
 import pytest
@@ -59,20 +58,6 @@ def team_of(drawn, task_id: str) -> set[str]:
     with drawn.engine.connect() as conn:
         team = conn.execute(sa.select(tasks.c.team).where(tasks.c.id == task_id)).scalar_one()
     return {m["cert_no"] for m in team}
-
-
-@pytest.fixture
-def pg_store_url():
-    """A store at the newest revision in a schema of its own on PostgreSQL (the only
-    engine with roles: SQLite is single-user)."""
-    from jointcheck.core.store import upgrade
-    from tests.conftest import pg_schema_url
-
-    if not os.environ.get("JOINTCHECK_TEST_PG_URL", "").strip():
-        pytest.skip("PostgreSQL: JOINTCHECK_TEST_PG_URL is not set")
-    with pg_schema_url() as url:
-        upgrade(url)
-        yield url
 
 
 @pytest.fixture
