@@ -360,7 +360,7 @@ def _compose(text: str, file: str) -> _Builder:
 # entry) or ``[ { ,`` (flow collections), and ends at white space, ``, ] }`` or ``:``; a
 # line's continuation or a colon inside a scalar only makes the search find more than it must.
 _NOT_FAST = re.compile(
-    r"[\t!&*%<=?\ufeff\]}#\n:\-\[{,](?:"
+    r"[\t!&*%<=?\ufeff\x85\u2028\u2029\r\]}#\n:\-\[{,](?:"
     # where a plain scalar starts (most often: first), and only what could matter in it
     r"(?:(?<=[\n:\[{,])[ \t]*|(?<=-)[ \t]+)(?=[ynotf~:.0-9+-])(?:"
     r"(?P<bool>yes|no|on|off)(?=$|[\s,\]}:])"  # YAML 1.1 booleans: text for serde_yaml
@@ -369,10 +369,13 @@ _NOT_FAST = re.compile(
     # anything either could read as a number: checked by _same_number
     r"|(?P<number>[-+]?[.0-9][0-9a-z_.:+-]*+)(?=$|[\s,\]}]))"
     r"|(?<=[\t!&*%<=?\ufeff])(?P<refused>)"  # tags, anchors, aliases, directives, << =, ? keys
+    # line breaks other than LF and CRLF (libyaml also breaks lines at CR, NEL, LS and PS)
+    r"|(?<=[\x85\u2028\u2029])(?P<break>)|(?<=\r)(?!\n)(?P<lone_cr>)"
     r"|(?<=[\]}])(?P<complex>[ \t]*:)"  # a flow collection as a key
     r"|(?<=#)(?<![^ \t\n]#)(?P<comment>)"  # a comment: skipped by fast_loadable
     r"|(?<=\n)(?P<marker>---|\.\.\.))",  # document markers: several documents
     re.IGNORECASE)
+_OTHER_BREAK = re.compile(r"[\r\x85\u2028\u2029]")
 _KEY_COLON = re.compile(r"[ \t]*:(?=$|[\s,\[\]{}?])")
 _SAME_NUMBER = re.compile(  # what both read alike: plain decimals, and dates (kept as text)
     r"[-+]?(?:0|[1-9][0-9]*)|[0-9]{4}-[0-9]{2}-[0-9]{2}|(?P<float>[-+]?(?:0|[1-9][0-9]*)\.[0-9]+)")
@@ -404,10 +407,13 @@ def fast_loadable(text: str) -> bool:
             # a '#' after a space opens one, unless it is inside a quoted or block scalar,
             # which neither loader types; on a line without quotes, what follows it is never
             # a plain scalar. (A line with a quote could close a quoted scalar and go on.)
+            # (The comment ends at the LF: another line break inside is searched.)
             start, end = text.rfind("\n", 0, pos) + 1, text.find("\n", pos)
-            line = text[start:end if end >= 0 else len(text)]
-            if '"' not in line and "'" not in line:
-                pos = end if end >= 0 else len(text)
+            end = end if end >= 0 else len(text)
+            line = text[start:end]
+            if '"' not in line and "'" not in line \
+                    and not _OTHER_BREAK.search(text, pos, end - (text[end - 1] == "\r")):
+                pos = end
             continue
         return False
     return True

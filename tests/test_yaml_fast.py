@@ -146,6 +146,18 @@ BROKEN = [
     "a: 1\nb: 0b_\n", "a: [0x_]\n",
 ]
 
+# libyaml breaks lines at CR, NEL, LS and PS too: a key or a value may start after them
+LINE_BREAKS = ["a: 1\ryes: 2\r", "a: 1\u2028yes: 2\n", "a: 1\x85yes: 2\n",
+               "a: 1\u2029- 0123\n", "a: [1,\r0123]", "a: 1 # c\ryes: 2\n",
+               "a: 1\r\nyes: 2\r\n", "a: 1\r\nb: 0123\r\n"]
+
+
+@pytest.mark.parametrize("text", LINE_BREAKS)
+def test_every_line_break_of_libyaml_is_one(text):
+    same_reading(text)
+    assert not fast_loadable(text)
+
+
 
 @pytest.mark.parametrize("text", BROKEN)
 def test_broken_yaml_keeps_its_located_error(text):
@@ -164,7 +176,8 @@ def test_a_number_python_cannot_read_is_a_located_error():
 
 TOKENS = st.sampled_from(QUIRKS) | st.text(
     alphabet="0123456789.-+:_eEoxbyYesnNofaltru甲 ", min_size=0, max_size=6) | st.text(
-    alphabet="0123456789.-+:_eEoxbyYesnNofaltru~ #'\"[]{},!&*=<?甲乙", min_size=0, max_size=6)
+    alphabet="0123456789.-+:_eEoxbyYesnNofaltru~ #'\"[]{},!&*=<?甲乙\r\n\u2028", min_size=0,
+    max_size=6)
 
 
 @st.composite
