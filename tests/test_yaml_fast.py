@@ -60,7 +60,8 @@ QUIRKS = [
     # integers: octal, hexadecimal, binary, underscores, sexagesimal, leading zeros, signs
     "0123", "0o17", "0x1F", "-0x1F", "0b101", "0b", "1_000", "1__0", "0x_1", "1:20",
     "190:20:30", "12:30:00", "+12", "-0", "+0", "00", "08", "0", "7", "-1",
-    "123456789012345678901234567890", "9007199254740993",
+    "123456789012345678901234567890", "9007199254740993", "18446744073709551615",
+    "18446744073709551616", "-9223372036854775808", "-9223372036854775809",
     # floats
     "1:20.5", "1e3", "1E3", "1.5e3", "1.5e+3", "1.5E-3", "6.02e+23", "-.5", "+.5", ".5", "1.",
     "0.", "09.5", "0e0", "1.0", "-0.0", "0.1", "3.14159265358979323846", "1.5.2",
@@ -144,6 +145,9 @@ BROKEN = [
     "a: !!python/object:os.system x\n", "", "# nothing\n", "a: \x01\n", "a: \"\\q\"\n",
     "a: 1\n---\nb: 2\n", "a:\n- b\n  - c\n", "key without colon\nb: c\n", "a: b\nc\n",
     "a: 1\nb: 0b_\n", "a: [0x_]\n",
+    # duplicate keys (JC102), and keys that only the types make one or two
+    "1: a\n+1: b\n", "0: a\n-0: b\n", '"a": 1\na: 2\n', "a:\n  b: 1\n  b: 2\n",
+    "- {a: 1, a: 2}\n", "1: a\ntrue: b\n", "1.0: a\n1: b\n", "null: a\nNone: b\n",
 ]
 
 # libyaml breaks lines at CR, NEL, LS and PS too: a key or a value may start after them
