@@ -3,7 +3,7 @@
 Three places run part of their work in a forked child process, only to be faster (the
 result never depends on it): parsing many YAML files (core.yamlload.prefetch), reading a
 large library file beside the database writer (core.libraries.importer) and the draw's
-target-set fingerprint beside the ranking (core.draw.service).
+ranking of a large target set beside the set's fingerprint (core.draw.service).
 
 ``os.fork()`` copies only the calling thread: a lock held by another thread (the
 interpreter's, a logging handler's, a database driver's) stays locked forever in the

@@ -109,8 +109,8 @@ def test_result_does_not_depend_on_input_order():
     assert draw("other seed", targets, officers, p).to_json() != first
 
 
-def test_parallel_fingerprint_gives_the_same_result(monkeypatch):
-    """The services compute a large set's fingerprint in a forked child (core.forking):
+def test_parallel_ranking_gives_the_same_result(monkeypatch):
+    """The services rank a large set in a forked child (core.forking):
     the same result as in-process; the pure algorithm itself never forks."""
     import os
 
@@ -129,7 +129,7 @@ def test_parallel_fingerprint_gives_the_same_result(monkeypatch):
     serial = draw("s", targets, pool(), p)
     assert forks == []
     monkeypatch.setattr(service, "PARALLEL_THRESHOLD", 1)
-    parallel = draw("s", list(reversed(targets)), pool(), p, beside=service.fingerprint_beside)
+    parallel = draw("s", list(reversed(targets)), pool(), p, beside=service.rank_beside)
     assert forks == [1]
     assert parallel.to_json() == serial.to_json()
     assert parallel.targets_fingerprint == serial.targets_fingerprint

@@ -44,7 +44,7 @@ def test_a_million_scale_stratum_keeps_its_order_when_ranked_beside(monkeypatch)
     entries = [(f"91{i:016d}", "AB"[i % 2], "d") for i in range(20000)]
     job = A._Ranking("种子 seed", entries, {"A": 300, "B": 0}, True)
     monkeypatch.setattr(service, "PARALLEL_THRESHOLD", 1)
-    beside = service.fingerprint_beside(A._best, job)()
+    beside = service.rank_beside(A._best, job)()
     here = A._best(job)
     assert beside == here and len(here["A"]) == 300 and here["B"] == []
     assert here["A"] == heapq.nsmallest(300, [(A.target_rank("种子 seed", c), c)

@@ -168,11 +168,11 @@ def test_import_reader_forks_only_when_safe(store_url, tmp_path, forks, fork_blo
         engine.dispose()
 
 
-def test_draw_fingerprint_forks_only_when_safe(monkeypatch, forks, fork_blocked):
+def test_draw_ranking_forks_only_when_safe(monkeypatch, forks, fork_blocked):
     monkeypatch.setattr(service, "PARALLEL_THRESHOLD", 1)
     targets = [target(i, grade="ABC"[i % 3]) for i in range(2000)]
     p = params(sample={"ratio": "0.01"})
-    blocked = draw("s", targets, pool(), p, beside=service.fingerprint_beside)
+    blocked = draw("s", targets, pool(), p, beside=service.rank_beside)
     assert forks.calls == 0
     inline = draw("s", list(reversed(targets)), pool(), p)
     assert forks.calls == 0  # the pure algorithm alone never forks
@@ -181,6 +181,6 @@ def test_draw_fingerprint_forks_only_when_safe(monkeypatch, forks, fork_blocked)
     if fork_blocked == "env":
         monkeypatch.delenv(forking.NO_FORK_ENV)
         forks.allowed = True
-        forked = draw("s", targets, pool(), p, beside=service.fingerprint_beside)
+        forked = draw("s", targets, pool(), p, beside=service.rank_beside)
         assert forks.calls == 1
         assert forked.to_json() == inline.to_json()

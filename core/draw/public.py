@@ -56,9 +56,9 @@ from .service import (
     _check_record,
     _compare,
     excluded_listed,
-    fingerprint_beside,
     load_eligible_targets,
     load_officers,
+    rank_beside,
     read_export,
 )
 
@@ -252,7 +252,7 @@ def verify_public(path: Path) -> VerifyReport:
     result: DrawResult | DrawError
     try:
         result = draw(str(data["seed"]), targets, officers, parameters,
-                      total_targets=len(targets), beside=fingerprint_beside)
+                      total_targets=len(targets), beside=rank_beside)
     except DrawError as exc:
         result = exc
     _compare(report, data, result, public=True)

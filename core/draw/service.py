@@ -454,7 +454,7 @@ PARALLEL_THRESHOLD = 100_000
 PARALLEL_ENV = "JOINTCHECK_DRAW_PARALLEL"
 
 
-def fingerprint_beside(fn: Callable[[Any], Any], entries: Any) -> Callable[[], Any]:
+def rank_beside(fn: Callable[[Any], Any], entries: Any) -> Callable[[], Any]:
     """The :data:`~.algorithm.Beside` runner of the draw's services (see above); *entries*
     is the work to run beside, its ``len()`` the number of targets."""
     if (len(entries) >= PARALLEL_THRESHOLD
@@ -470,7 +470,7 @@ def replay(conn: Connection, seed: str, parameters: Parameters, *, file: str | N
     with gc_paused():  # a million short-lived tuples: the cyclic GC would only walk them
         entries, total = load_eligible_targets(conn, parameters)
         stage = draw_targets(seed, entries, parameters, total_targets=total, file=file,
-                             beside=fingerprint_beside)
+                             beside=rank_beside)
         del entries
     jurisdictions = load_jurisdictions(conn, [code for _, _, code in stage.drawn])
     officer_rows = load_officers(conn, parameters.departments)
@@ -1010,7 +1010,7 @@ def verify_files(data: Mapping[str, Any], targets_path: str | Path, officers_pat
     try:
         result: DrawResult | DrawError = draw(str(data["seed"]), entries, officer_rows,
                                               parameters, total_targets=total,
-                                              beside=fingerprint_beside)
+                                              beside=rank_beside)
     except DrawError as exc:
         result = exc
     _compare(report, data, result)
