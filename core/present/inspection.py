@@ -209,8 +209,10 @@ def referral_summary(draft: Draft, result: JointResult) -> str | None:
 def _referred(draft: Draft, result: JointResult) -> list[tuple[str, str, str | None, list[str]]]:
     """(answer key, "department n. title", receiving department's name or None when
     corrected on the spot, proposed dispositions) of each 不符合 item."""
-    # principle 8: core.records.service is heavy; loaded only when this runs
+    # principle 8: core.records.service and core.referrals (under present.referrals) are
+    # heavy; loaded only when this runs
     from ..records.service import item_key, problems_of
+    from .referrals import department_name
 
     checklist = draft.checklist
     numbers = {item_key(item): n for n, item in enumerate(checklist.items, 1)}
@@ -219,15 +221,10 @@ def _referred(draft: Draft, result: JointResult) -> list[tuple[str, str, str | N
         item = checklist.item(p["department"], p["item_id"])
         assert item is not None  # problems_of walks the checklist's own items
         key = item_key(item)
-        where = f"{_dept_name(checklist, p['department'])} {numbers[key]}. {item.title}"
-        to = None if p["corrected_on_site"] else _dept_name(checklist, p["refer_to"])
+        where = f"{department_name(p['department'], checklist)} {numbers[key]}. {item.title}"
+        to = None if p["corrected_on_site"] else department_name(p["refer_to"], checklist)
         out.append((key, where, to, list(p["dispositions"])))
     return out
-
-
-def _dept_name(checklist: Checklist, code: str) -> str:
-    dept = checklist.department(code)
-    return dept.name if dept else code
 
 
 def live_result_lines(result: JointResult, checklist: Checklist,
