@@ -26,7 +26,7 @@ from sqlalchemy.engine import URL, make_url
 from ..errors import os_detail, problem, register
 from ..i18n import get_lang, translator
 from ..store import StoreError, open_store, resolve_url
-from ..store.access import password_needed
+from ..store.access import password_needed, server_address
 from ._common import EXIT_INVALID, db_url, echo_problems
 
 _ = translator({
@@ -102,7 +102,7 @@ def serve(ctx: click.Context, host: str, port: int, public_url: str | None,
             sys.exit(EXIT_INVALID)
     else:
         if server:  # the server let a connection in without a password: a shared identity
-            echo_problems([problem("JC780", where=_where(url))])
+            echo_problems([problem("JC780", where=server_address(url))])
             sys.exit(EXIT_INVALID)
     click.echo(_("login") if server else _("sqlite"), err=True)
     if not _loopback(host):
@@ -154,11 +154,6 @@ def _without_identity(url: str) -> str:
     u = make_url(url)
     return URL.create(u.drivername, host=u.host, port=u.port, database=u.database,
                       query=u.query).render_as_string(hide_password=False)
-
-
-def _where(url: str) -> str:
-    u = make_url(url)
-    return f"{u.host or 'localhost'}:{u.port or 5432}/{u.database or ''}"
 
 
 def _loopback(host: str) -> bool:

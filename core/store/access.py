@@ -207,6 +207,13 @@ def login_name(url: str) -> str:
         return "?"
 
 
+def server_address(url: str) -> str:
+    """``host:port/database`` of a server store's URL, as messages and the login dialog
+    name the server (libpq's localhost and 5432 where the URL gives none)."""
+    u = make_url(url)
+    return f"{u.host or 'localhost'}:{u.port or 5432}/{u.database or ''}"
+
+
 def password_needed(found: Problem) -> bool:
     """Whether a connection problem is a server asking for a password that none was
     configured for (no password in the URL, no ``PGPASSWORD``, no ``.pgpass`` entry):

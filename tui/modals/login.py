@@ -15,7 +15,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label
 
 from jointcheck.core.store import StoreError, open_store
-from jointcheck.core.store.access import login_name
+from jointcheck.core.store.access import login_name, server_address
 
 from ..text import _, localise
 from .form import OkCancelModal
@@ -32,10 +32,9 @@ class LoginModal(OkCancelModal[Engine]):
         super().__init__()
         localise(self)
         self.url = url
-        parsed = make_url(url)
         # served to browsers (jointcheck serve), the server's own user means nobody: ask
         self.user = "" if os.environ.get("JOINTCHECK_SERVED") else login_name(url)
-        self.where = f"{parsed.host or 'localhost'}:{parsed.port or 5432}/{parsed.database or ''}"
+        self.where = server_address(url)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="login-dialog"):
