@@ -139,6 +139,7 @@ class Browser:
         if full_page:
             params["captureBeyondViewport"] = True
         data = self.send("Page.captureScreenshot", **params)["data"]
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(base64.b64decode(data))
         return path
 

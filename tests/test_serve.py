@@ -182,7 +182,6 @@ def test_a_mark_made_in_the_browser_survives_closing_the_tab(store, tmp_path):
     first = R.list_tasks(engine)[0]
     port = free_port()
     proc = start_serve(store, port)
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     try:
         wait_http(port, proc)
         with Browser() as browser:
