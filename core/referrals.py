@@ -301,6 +301,7 @@ def current_problems(engine: Engine, campaign_id: str,
                            rs.c.task_id.label("settled"),
                            exists().where(result_overrides.c.task_id == rp.c.task_id)
                            .label("overridden")]
+        first = len(cols)  # each department's three columns follow, in its order
         for d in departments:
             # as text, parsed once per distinct value
             cols += [rs.c.results[("departments", d, "dispositions")].as_string(),
@@ -322,7 +323,7 @@ def current_problems(engine: Engine, campaign_id: str,
     full = sorted({r.task_id for r in found if r.settled is None and r.overridden})
     loaded = {c.task.id: c for c in load(engine, campaign_id, tasks=list_tasks(
         engine, task_ids=full))} if full else {}
-    at = {d: 10 + 3 * i for i, d in enumerate(departments)}
+    at = {d: first + 3 * i for i, d in enumerate(departments)}
     out: dict[tuple[str, str, str], Referable] = {}
     for r in found:
         settled = r.settled is not None
