@@ -377,8 +377,12 @@ _NOT_FAST = re.compile(
     re.IGNORECASE)
 _OTHER_BREAK = re.compile(r"[\r\x85\u2028\u2029]")
 _KEY_COLON = re.compile(r"[ \t]*:(?=$|[\s,\[\]{}?])")
-_SAME_NUMBER = re.compile(  # what both read alike: plain decimals, and dates (kept as text)
-    r"[-+]?(?:0|[1-9][0-9]*)|[0-9]{4}-[0-9]{2}-[0-9]{2}|(?P<float>[-+]?(?:0|[1-9][0-9]*)\.[0-9]+)")
+# What both read alike: plain decimals, and dates (kept as text). At most 38 digits before
+# the point: ryaml holds an integer in 128 bits (a longer one becomes a float there, or text
+# once it overflows one), PyYAML's is exact.
+_SAME_NUMBER = re.compile(
+    r"[-+]?(?:0|[1-9][0-9]{0,37})|[0-9]{4}-[0-9]{2}-[0-9]{2}"
+    r"|(?P<float>[-+]?(?:0|[1-9][0-9]{0,37})\.[0-9]+)")
 
 
 def _same_number(token: str, key: bool) -> bool:
