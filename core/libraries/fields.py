@@ -375,9 +375,12 @@ DIGEST_COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "history": ("credit_code", "inspected_on", "kind", "matters", "unit"),
 }
-_BOOL_COLUMNS = frozenset({"check_override", "active"})
-_LIST_COLUMNS = frozenset({"qualifications", "conflicts"})
-_DATE_COLUMNS = frozenset({"established", "cert_expiry", "inspected_on"})
+# The digested columns by type (the rest are text): how the digest and the import's
+# parameters read each one.
+BOOL_COLUMNS = frozenset({"check_override", "active"})
+LIST_COLUMNS = frozenset({"qualifications", "conflicts"})
+JSON_COLUMNS = LIST_COLUMNS | {"attributes"}  # stored as JSON
+DATE_COLUMNS = frozenset({"established", "cert_expiry", "inspected_on"})
 
 def is_department_code(s: str) -> bool:
     return bool(_CODE_RE.match(s)) and len(s) <= 64
@@ -432,25 +435,25 @@ def mask_id_number(number: str) -> str:
 
 def _canonical_value(column: str, value: Any) -> Any:
     if value is None or value == "":
-        if column in _LIST_COLUMNS:
+        if column in LIST_COLUMNS:
             return []
         if column == "attributes":
             return {}
-        if column in _BOOL_COLUMNS:
+        if column in BOOL_COLUMNS:
             return column == "active"  # the stored defaults: active, no override
         return None
-    if column in _DATE_COLUMNS:
+    if column in DATE_COLUMNS:
         if isinstance(value, datetime):
             return value.date().isoformat()
         if isinstance(value, date):
             return value.isoformat()
         return str(value)[:10]
-    if column in _BOOL_COLUMNS:
+    if column in BOOL_COLUMNS:
         return bool(value)
-    if column in _LIST_COLUMNS or column == "attributes":
+    if column in JSON_COLUMNS:
         if isinstance(value, str):
             value = json.loads(value)
-        return list(value) if column in _LIST_COLUMNS else dict(value)
+        return list(value) if column in LIST_COLUMNS else dict(value)
     return value
 
 
@@ -472,7 +475,8 @@ def row_digest(kind: str, row: Mapping[str, Any]) -> str:
 
 
 __all__ = [
-    "CREDIT_ALPHABET", "DIGEST_COLUMNS", "FIELDS", "HISTORY_FIELDS", "KEY", "KINDS",
+    "BOOL_COLUMNS", "CREDIT_ALPHABET", "DATE_COLUMNS", "DIGEST_COLUMNS", "JSON_COLUMNS",
+    "LIST_COLUMNS", "FIELDS", "HISTORY_FIELDS", "KEY", "KINDS",
     "READABLE_KINDS",
     "OFFICER_FIELDS", "OVERRIDE_HEADERS", "TARGET_FIELDS", "Field", "Invalid", "canonical_row",
     "field_for", "header_table", "normalise_header", "row_digest", "row_text",

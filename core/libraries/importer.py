@@ -75,7 +75,14 @@ from ..errors import Problem, os_detail
 from ..gcpause import gc_paused
 from ..i18n import get_lang, set_lang
 from ..store import WRITE_OPTION, audit, begin_write, models, sqlite_path
-from .fields import DIGEST_COLUMNS, KEY, REASON_HEADER
+from .fields import (
+    BOOL_COLUMNS,
+    DATE_COLUMNS,
+    DIGEST_COLUMNS,
+    JSON_COLUMNS,
+    KEY,
+    REASON_HEADER,
+)
 from .messages import LibraryError, row_problem
 from .reader import CSV_SUFFIXES, LibraryFile, RowResult, open_library
 
@@ -138,7 +145,7 @@ def _row_encoder(kind: str) -> Callable[[list[Any]], str]:
     become ISO text in place, as they are stored."""
     columns = DIGEST_COLUMNS[kind]
     canonical = canonical_encoder()
-    dates = [i for i, c in enumerate(columns) if c in ("established", "cert_expiry")]
+    dates = [i for i, c in enumerate(columns) if c in DATE_COLUMNS]
 
     def encode(values: list[Any]) -> str:
         for i in dates:
@@ -151,8 +158,7 @@ def _row_encoder(kind: str) -> Callable[[list[Any]], str]:
 
 
 def _json_columns(kind: str) -> list[int]:
-    return [i for i, c in enumerate(DIGEST_COLUMNS[kind])
-            if c in ("attributes", "qualifications", "conflicts")]
+    return [i for i, c in enumerate(DIGEST_COLUMNS[kind]) if c in JSON_COLUMNS]
 
 
 def _json_text() -> Callable[[Any], str]:
@@ -738,8 +744,7 @@ class _KeepAbsent:
         self.attribute_fields = {f.attribute: f.column for f in absent if f.attribute}
         self.defaults = {f.column: (list(f.default) if isinstance(f.default, tuple)
                                     else f.default) for f in absent}
-        self.jsons = [i for i, c in enumerate(self.columns)
-                      if c in ("attributes", "qualifications", "conflicts")]
+        self.jsons = _json_columns(kind)
         self.canonical = canonical_encoder()
         self.kept: set[str] = set()  # absent columns whose stored value mattered
         self.kept_rows: set[str] = set()  # keys of the rows that kept a value
@@ -1076,7 +1081,7 @@ def _keep_absent_in_stage(conn: Connection, kind: str, keep: _KeepAbsent) -> Non
     batch (by rowid), inside the write transaction."""
     columns = IMPORT_COLUMNS[kind]
     key = KEY[kind]
-    bools = [i for i, c in enumerate(columns) if c in ("check_override", "active")]
+    bools = [i for i, c in enumerate(columns) if c in BOOL_COLUMNS]
     stage = f"{_SqliteStage.SCHEMA}.rows"
     raw = _driver_connection(conn)
     select = (f"SELECT rowid, {', '.join(columns)} FROM {stage} WHERE rowid > ? AND "
