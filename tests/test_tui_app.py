@@ -11,7 +11,14 @@ import pytest
 pytest.importorskip("textual")
 
 from textual.widgets import Input, OptionList, TextArea  # noqa: E402
-from tui_support import build_store, copy_store, pick_tasks, until  # noqa: E402
+from tui_support import (  # noqa: E402
+    build_store,
+    make_app,
+    opened_copy,
+    pick_tasks,
+    settled,
+    until,
+)
 
 from jointcheck.core.plugins import load_plugins  # noqa: E402
 from jointcheck.core.records.service import (  # noqa: E402
@@ -19,8 +26,7 @@ from jointcheck.core.records.service import (  # noqa: E402
     save_answer,
     versions,
 )
-from jointcheck.core.store import open_store  # noqa: E402
-from jointcheck.tui.app import Crashed, InspectApp, load_record  # noqa: E402
+from jointcheck.tui.app import Crashed  # noqa: E402
 from jointcheck.tui.screens.inspection import InspectionScreen  # noqa: E402
 from jointcheck.tui.screens.tasks import TaskListScreen  # noqa: E402
 
@@ -34,30 +40,12 @@ def store_template(tmp_path_factory):
 
 @pytest.fixture
 def engine(store_template, tmp_path):
-    eng = open_store(copy_store(store_template, tmp_path))
-    yield eng
-    eng.dispose()
+    yield from opened_copy(store_template, tmp_path)
 
 
 @pytest.fixture
 def tasks(engine):
     return pick_tasks(engine)
-
-
-def make_app(engine, task_id=None, **kw) -> InspectApp:
-    host = load_plugins()
-    loaded = load_record(engine, task_id, host, None) if task_id else None
-    return InspectApp(engine, host=host, task_id=task_id, loaded=loaded, actor="tester", **kw)
-
-
-
-async def settled(pilot) -> InspectionScreen:
-    """The inspection screen once everything typed is stored."""
-    await until(pilot, lambda: isinstance(pilot.app.screen, InspectionScreen))
-    screen = pilot.app.screen
-    if screen.saver is not None:
-        await until(pilot, lambda: screen.saver.pending == 0 and screen.save_state == "saved")
-    return screen
 
 
 def stored(engine, task_id):

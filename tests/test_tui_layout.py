@@ -11,11 +11,17 @@ import pytest
 pytest.importorskip("textual")
 
 from textual.widgets import DataTable, OptionList  # noqa: E402
-from tui_support import build_store, copy_store, pick_tasks, until  # noqa: E402
+from tui_support import (  # noqa: E402
+    build_store,
+    make_app,
+    opened_copy,
+    pick_tasks,
+    settled,
+    until,
+)
 
 from jointcheck.core.plugins import load_plugins  # noqa: E402
 from jointcheck.core.records import service as R  # noqa: E402
-from jointcheck.core.store import open_store  # noqa: E402
 from jointcheck.core.text import (  # noqa: E402
     NO_LINE_END,
     NO_LINE_START,
@@ -24,8 +30,6 @@ from jointcheck.core.text import (  # noqa: E402
     line_breaks,
     wrap_lines,
 )
-from jointcheck.tui.app import InspectApp, load_record  # noqa: E402
-from jointcheck.tui.screens.inspection import InspectionScreen  # noqa: E402
 from jointcheck.tui.screens.tasks import TaskListScreen, task_columns  # noqa: E402
 from jointcheck.tui.widgets.footer import FittingFooter, fitting  # noqa: E402
 
@@ -109,23 +113,7 @@ def store_template(tmp_path_factory):
 
 @pytest.fixture
 def engine(store_template, tmp_path):
-    eng = open_store(copy_store(store_template, tmp_path))
-    yield eng
-    eng.dispose()
-
-
-def make_app(engine, task_id=None) -> InspectApp:
-    host = load_plugins()
-    loaded = load_record(engine, task_id, host, None) if task_id else None
-    return InspectApp(engine, host=host, task_id=task_id, loaded=loaded, actor="tester")
-
-
-async def inspection(pilot) -> InspectionScreen:
-    await until(pilot, lambda: isinstance(pilot.app.screen, InspectionScreen))
-    screen = pilot.app.screen
-    await until(pilot, lambda: screen.saver is None
-                or (screen.saver.pending == 0 and screen.save_state == "saved"))
-    return screen
+    yield from opened_copy(store_template, tmp_path)
 
 
 def footer_words(screen) -> list[tuple[str, int, int]]:
@@ -149,7 +137,7 @@ def test_every_task_shows_its_id_and_every_footer_key_is_whole(engine, size):
             assert ids == [t.id for t in app.screen.tasks]
             assert sum(c.get_render_width(table) for c in table.columns.values()) <= size[0]
             await pilot.press("enter")
-            screen = await inspection(pilot)
+            screen = await settled(pilot)
             await pilot.pause()
             words = footer_words(screen)
             assert words and all(right <= size[0] for _t, _x, right in words), words
@@ -168,7 +156,7 @@ def test_help_lists_enter_for_the_item_note_under_one_name(engine):
     async def run():
         app = make_app(engine, pick_tasks(engine)["special"])
         async with app.run_test(size=(80, 24)) as pilot:
-            screen = await inspection(pilot)
+            screen = await settled(pilot)
             rows = app.binding_rows(screen)
             assert ("⏎", "问题说明") in rows
             assert ("r", "备注") in rows  # the record's own 备注, a different thing
@@ -198,7 +186,7 @@ def test_the_submit_dialog_lists_what_will_be_referred_and_jumps_to_its_answer(e
     async def run():
         app = make_app(engine, task)
         async with app.run_test(size=(80, 24)) as pilot:
-            screen = await inspection(pilot)
+            screen = await settled(pilot)
             live = str(screen.query_one("#results").render())
             assert "提交后将移交 1 项问题：应急管理局 1 项" in live
             await pilot.press("ctrl+s")
@@ -216,7 +204,7 @@ def test_the_submit_dialog_lists_what_will_be_referred_and_jumps_to_its_answer(e
             await until(pilot, lambda: app.screen is screen)
             assert screen.items.current == items[0]
             await pilot.press("c")  # corrected on the spot after all
-            await inspection(pilot)
+            await settled(pilot)
             assert "提交后将移交" not in str(screen.query_one("#results").render())
             await pilot.press("ctrl+s")
             await until(pilot, lambda: app.screen.query("#referrals"))
@@ -239,14 +227,14 @@ def test_every_action_is_reachable_by_touch(engine):
     async def run():
         app = make_app(engine, task)
         async with app.run_test(size=(80, 24)) as pilot:
-            screen = await inspection(pilot)
+            screen = await settled(pilot)
 
             def keys():  # the footer is laid out anew when the bindings change
                 return {k.description: k for k in screen.query(FooterKey)}
 
             first = screen.items.current
             await pilot.click(keys()["不符合"])
-            await inspection(pilot)
+            await settled(pilot)
             draft = R.load_draft(engine, task, host=load_plugins())
             assert draft.item_answer(first)["result"] == "noncompliant"
             await pilot.click(keys()["提交"])

@@ -15,10 +15,9 @@ pytest.importorskip("pytest_textual_snapshot")
 
 from jointcheck.core.i18n import set_lang  # noqa: E402
 from jointcheck.core.plugins import load_plugins  # noqa: E402
-from jointcheck.core.store import open_store  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).parent))
-from tui_support import build_store, copy_store, pick_tasks  # noqa: E402
+from tui_support import build_store, make_app, opened_copy, pick_tasks  # noqa: E402
 
 NARROW, WIDE = (80, 24), (120, 40)
 
@@ -31,17 +30,11 @@ def template(tmp_path_factory):
 @pytest.fixture
 def engine(template, tmp_path, monkeypatch):
     monkeypatch.setenv("TEXTUAL_ANIMATIONS", "none")
-    eng = open_store(copy_store(template, tmp_path))
-    yield eng
-    eng.dispose()
+    yield from opened_copy(template, tmp_path)
 
 
 def app_for(engine, task=None):
-    from jointcheck.tui.app import InspectApp, load_record
-
-    host = load_plugins()
-    loaded = load_record(engine, task, host, None) if task else None
-    return InspectApp(engine, host=host, task_id=task, loaded=loaded, actor="snapshot")
+    return make_app(engine, task, actor="snapshot")
 
 
 def acting(*keys):

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import shutil
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 SEED = "tui-tests"
 
@@ -45,6 +47,28 @@ def copy_store(template: Path, directory: Path) -> str:
     target = directory / "jointcheck.db"
     shutil.copy(template, target)
     return f"sqlite:///{target}"
+
+
+def opened_copy(template: Path, directory: Path) -> Iterator[Any]:
+    """An Engine on a copy of *template* in *directory*, disposed after: a test file's
+    ``engine`` fixture is ``yield from opened_copy(template, tmp_path)``."""
+    from jointcheck.core.store import open_store
+
+    engine = open_store(copy_store(template, directory))
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+def make_app(engine, task_id: str | None = None, actor: str = "tester", **kw: Any) -> Any:
+    """The inspectors' app on *engine*, opened on *task_id*'s record (else the task list)."""
+    from jointcheck.core.plugins import load_plugins
+    from jointcheck.tui.app import InspectApp, load_record
+
+    host = load_plugins()
+    loaded = load_record(engine, task_id, host, None) if task_id else None
+    return InspectApp(engine, host=host, task_id=task_id, loaded=loaded, actor=actor, **kw)
 
 
 def pick_tasks(engine) -> dict[str, str]:
@@ -94,3 +118,14 @@ async def until(pilot, condition, timeout: float = 15.0) -> None:
         if time.monotonic() > end:
             raise AssertionError("condition not met in time")
         await pilot.pause(0.05)
+
+
+async def settled(pilot) -> Any:
+    """The inspection screen once everything typed is stored."""
+    from jointcheck.tui.screens.inspection import InspectionScreen
+
+    await until(pilot, lambda: isinstance(pilot.app.screen, InspectionScreen))
+    screen = pilot.app.screen
+    await until(pilot, lambda: screen.saver is None
+                or (screen.saver.pending == 0 and screen.save_state == "saved"))
+    return screen
