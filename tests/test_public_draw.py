@@ -150,12 +150,15 @@ def test_a_draw_with_history_exclusion_replays_from_the_public_files(store_url, 
         engine.dispose()
 
 
+@pytest.mark.parametrize("damage", ["version", "parameters"])
 def test_a_draw_record_that_cannot_be_replayed_does_not_stop_the_publication(
-        settled, store_url, tmp_path):
+        settled, store_url, tmp_path, damage):
     from jointcheck.core.store.models import draws
 
+    change = ({"algorithm_version": "jc-draw-99"} if damage == "version"
+              else {"parameters": {"campaign_id": CAMPAIGN_ID}})  # JC731: no sample, ...
     with begin_write(settled.engine) as conn:
-        conn.execute(sa.update(draws).values(algorithm_version="jc-draw-99"))
+        conn.execute(sa.update(draws).values(**change))
     out = tmp_path / "pub"
     _publish(store_url, out)
     assert "无法由本软件重放" in (out / "index.html").read_text("utf-8")

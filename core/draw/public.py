@@ -111,12 +111,18 @@ def _stratified(parameters: Parameters) -> bool:
 def write_public(conn: Connection, record: DrawRecord, folder: Path,
                  department_names: Mapping[str, str] | None = None) -> PublicDraw:
     """Write the replay files of *record* into ``folder/draws`` (see the module doc);
-    *department_names*: code -> name for the 部门 column."""
+    *department_names*: code -> name for the 部门 column. A record this software cannot
+    replay (an algorithm version it lacks, parameters it cannot read) or libraries changed
+    since the draw get no files: :attr:`PublicDraw.unavailable` says why."""
     out = PublicDraw(record.id)
     if record.algorithm_version not in SUPPORTED_VERSIONS:
         out.unavailable = "record"
         return out
-    parameters = Parameters.from_json(record.parameters, record.algorithm_version)
+    try:
+        parameters = Parameters.from_json(record.parameters, record.algorithm_version)
+    except DrawError:  # JC731: parameters this software cannot read
+        out.unavailable = "record"
+        return out
     entries, _total = load_eligible_targets(conn, parameters)
     _dup, fingerprint = _set_fingerprint(entries)
     pools = officer_pools(load_officers(conn, parameters.departments), parameters)

@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from ..clock import chinese_time, today
-from ..draw.algorithm import DrawError
 from ..draw.public import PublicDraw, write_public
 from ..draw.service import read_draw
 from ..errors import os_detail, problem
@@ -101,11 +100,8 @@ def draws_of(engine: Engine, draw_ids: Sequence[int], folder: Path | None = None
     with engine.connect() as conn:
         for draw_id in sorted(set(draw_ids)):
             d = read_draw(conn, draw_id)
-            try:
-                public = (write_public(conn, d, folder, department_names)
-                          if folder is not None else PublicDraw(d.id))
-            except DrawError:  # a record this software cannot replay: say so on the page
-                public = PublicDraw(d.id, unavailable="record")
+            public = (write_public(conn, d, folder, department_names)
+                      if folder is not None else PublicDraw(d.id))
             out.append({"id": d.id, "seed": d.seed, "commitment": d.commitment,
                         "algorithm_version": d.algorithm_version,
                         "targets_fingerprint": d.targets_fingerprint,
