@@ -53,8 +53,8 @@ class Document:
 
     ``positions`` maps a path to the (line, column), both 1-based, where the value at that
     path starts; ``key_positions`` a mapping's path to where the *key* naming it starts. A
-    document read by the fast loader keeps its *text* instead and finds them when first
-    asked for (parsing it again with PyYAML, which reads it the same).
+    document read by the fast loader is given its *text* instead of them and finds them when
+    first asked for (parsing it again with PyYAML, which reads it the same).
     """
 
     __slots__ = ("data", "file", "_positions", "_key_positions", "_text")
@@ -65,10 +65,9 @@ class Document:
                  text: str | None = None):
         self.data = data
         self.file = file
-        located = positions is not None or key_positions is not None or text is None
-        self._positions = (positions or {}) if located else None
-        self._key_positions = (key_positions or {}) if located else None
-        self._text = None if located else text
+        self._positions = positions or {}
+        self._key_positions = key_positions or {}
+        self._text = text  # to parse for the positions when asked (fast loader), else None
 
     def __repr__(self) -> str:
         return f"Document(file={self.file!r}, data={self.data!r})"
@@ -79,28 +78,24 @@ class Document:
 
     @property
     def positions(self) -> dict[Path_, tuple[int, int]]:
-        if self._positions is None:
-            self._locate()
-        assert self._positions is not None
+        self._locate()
         return self._positions
 
     @property
     def key_positions(self) -> dict[Path_, tuple[int, int]]:
-        if self._key_positions is None:
-            self._locate()
-        assert self._key_positions is not None
+        self._locate()
         return self._key_positions
 
     @property
     def located(self) -> bool:
         """Whether the positions are known (not still to be found by parsing again)."""
-        return self._positions is not None
+        return self._text is None
 
     def _locate(self) -> None:
-        assert self._text is not None
-        builder = _compose(self._text, self.file)
-        self._positions, self._key_positions, self._text = (
-            builder.positions, builder.key_positions, None)
+        if self._text is not None:
+            builder = _compose(self._text, self.file)
+            self._positions, self._key_positions, self._text = (
+                builder.positions, builder.key_positions, None)
 
     def where(self, path: Path_, *, key: bool = False) -> tuple[int | None, int | None]:
         """Best position for *path*: itself, else its nearest ancestor."""
