@@ -126,7 +126,9 @@ def test_serve_answers_with_the_apps_page_on_loopback(store):
     try:
         page = wait_http(port, proc)
         assert "jointcheck 检查界面" in page and "textual-terminal" in page
-        assert "fontsize" not in page or 'data-font-size="18"' in page  # tablet default
+        assert 'data-font-size="18"' in page  # the tablet default (--font-size)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/?fontsize=14", timeout=5) as r:
+            assert 'data-font-size="14"' in r.read().decode("utf-8")  # the page's own wins
         with socket.create_connection(("127.0.0.1", port)):
             pass
     finally:
