@@ -63,6 +63,25 @@ def test_a_run_wider_than_the_line_is_folded_rather_than_lost():
     assert wrap_lines("（" + "安" * 30 + "）", 10)[0] == "（安安安安"
 
 
+def test_the_app_wraps_text_by_the_rule_in_textual_and_rich():
+    """linebreak.install() (InspectApp does it) puts the rule where Textual and rich wrap
+    text; with Textual pinned, a release that moves their line breaker fails here."""
+    import rich.text
+    import textual.content
+    from rich.console import Console
+
+    from jointcheck.tui import linebreak
+
+    linebreak.install()
+    assert textual.content.divide_line is line_breaks and rich.text.divide_line is line_breaks
+    for width in range(6, 60):
+        for lines in ([line.plain for line in textual.content.Content(LEGAL).wrap(width)],
+                      [line.plain for line in rich.text.Text(LEGAL).wrap(Console(), width)]):
+            for before, after in zip(lines, lines[1:], strict=False):
+                assert after.lstrip()[0] not in NO_LINE_START, (width, before, after)
+                assert before.rstrip()[-1] not in NO_LINE_END, (width, before, after)
+
+
 def test_header_pairs_flow_whole_and_wrap_only_when_alone_too_wide():
     pairs = ["市场主体名称 浚县博远食品股份有限公司", "统一社会信用代码/注册号 914106215031352066",
              "法定代表人 杨艳霞", "成立日期 2001-10-28"]
