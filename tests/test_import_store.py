@@ -313,7 +313,9 @@ def test_two_processes_importing_at_once(store_url, tmp_path):
         engine.dispose()
 
 
-def test_a_failing_reader_process_is_a_clear_error(engine, tmp_path, monkeypatch):
+@pytest.mark.parametrize("replace_missing_columns", [False, True])  # PostgreSQL: params, COPY
+def test_a_failing_reader_process_is_a_clear_error(engine, tmp_path, monkeypatch,
+                                                   replace_missing_columns):
     from jointcheck.core.libraries import importer
     from jointcheck.core.libraries.messages import LibraryError
 
@@ -322,13 +324,14 @@ def test_a_failing_reader_process_is_a_clear_error(engine, tmp_path, monkeypatch
             raise ValueError("boom")
         return make
 
-    # the forked child inherits them (SQLite's reader uses the one, PostgreSQL's the other)
+    # the forked child inherits it: every form the reader process sends (lines for
+    # SQLite's stage, COPY text or parameters for PostgreSQL) is made from its encoding
     monkeypatch.setattr(importer, "_wire_maker", broken)
-    monkeypatch.setattr(importer, "_tuple_maker", broken)
     path = targets_file(tmp_path / "t.csv", 3)
     rejects = tmp_path / "rejects.csv"
     with pytest.raises(LibraryError) as exc:
-        import_file(engine, "targets", path, parallel=True, rejects=rejects)
+        import_file(engine, "targets", path, parallel=True, rejects=rejects,
+                    replace_missing_columns=replace_missing_columns)
     (p,) = exc.value.problems
     assert p.code == "JC631" and p.message.endswith("ValueError: boom")
     assert stored(engine, "targets") == [] and audit_entries(engine) == []

@@ -139,10 +139,16 @@ class ImportReport:
         }
 
 
-def _row_encoder(kind: str) -> Callable[[list[Any]], str]:
+def _wire_maker(kind: str) -> Callable[[list[Any]], str]:
     """reader values (DIGEST_COLUMNS order) -> the canonical JSON of the row (the same
     text as :func:`fields.row_text`, which its digest is taken of); the dates in *values*
-    become ISO text in place, as they are stored."""
+    become ISO text in place, as they are stored.
+
+    The row's one encoding: :func:`_tuple_maker` takes the digest of it; the reader
+    process sends it as it is (marshal would encode every value again), and the other
+    side (:func:`_wire_reader`, or SQLite's JSON functions) reads the values back and
+    takes the digest, so that the work is shared between the two processes.
+    """
     columns = DIGEST_COLUMNS[kind]
     canonical = canonical_encoder()
     dates = [i for i, c in enumerate(columns) if c in DATE_COLUMNS]
@@ -199,7 +205,7 @@ def _tuple_maker(kind: str) -> Callable[[list[Any]], list[Any]]:
 
 def _tuple_maker_from(kind: str) -> Callable[[list[Any]], tuple[str, list[Any]]]:
     """:func:`_tuple_maker` that also gives the row's canonical text."""
-    encode = _row_encoder(kind)
+    encode = _wire_maker(kind)
     to_json = _json_text()
     sha = hashlib.sha256
     jsons = _json_columns(kind)
@@ -212,17 +218,6 @@ def _tuple_maker_from(kind: str) -> Callable[[list[Any]], tuple[str, list[Any]]]
         return text, values
 
     return make
-
-
-def _wire_maker(kind: str) -> Callable[[list[Any]], str]:
-    """The reader process's form of :func:`_tuple_maker`: reader values -> the row as it
-    crosses the pipe, its canonical JSON (what the digest is taken of).
-
-    The text is the row's one encoding: marshal would encode every value again. The
-    other side (:func:`_wire_reader`) reads the values back and takes the digest, so
-    that the work is shared between the two processes.
-    """
-    return _row_encoder(kind)
 
 
 def _wire_reader(kind: str) -> Callable[[_WireBatch], list[list[Any]]]:
@@ -471,8 +466,6 @@ class _DeferSigint:
 
     def stop(self) -> None:
         if self._previous is not None:
-            import signal
-
             signal.signal(signal.SIGINT, self._previous)
             self._previous = None
 
