@@ -136,11 +136,25 @@ def test_every_yaml_file_of_the_project_reads_the_same():
     files = project_yaml_files()
     assert len(files) >= 10
     for path in files:
-        text = path.read_text("utf-8")
-        same_reading(text)
-        fast, slow = loads(text, str(path)), loads(text, str(path), fast=False)
-        if not fast.located:  # read by ryaml: located later, at the same places
-            assert fast.positions == slow.positions and fast.key_positions == slow.key_positions
+        same_reading(path.read_text("utf-8"))
+
+
+def test_a_valid_declaration_is_parsed_once(tmp_path, monkeypatch):
+    """Loading a valid declaration read by the fast loader does not parse it again with
+    PyYAML (the fast path's whole point); an item's line is found when first asked for,
+    where PyYAML puts it."""
+    monkeypatch.setenv("JOINTCHECK_NO_CACHE", "1")
+    text = (ROOT / "plugins" / "market_supervision" / "department.yaml").read_text("utf-8")
+    dept = text.replace("market_supervision", "fast_dept")
+    path = tmp_path / "dept.yaml"
+    path.write_text(dept, encoding="utf-8")
+    config = load_configuration([path], plugins=False)
+    doc = config.documents[str(path)]
+    assert config.errors == [] and not doc.located
+    source = config.departments["fast_dept"].items[3].source
+    assert not doc.located
+    assert source.line == loads(dept, fast=False).where(("items", 3))[0] > 1
+    assert doc.located
 
 
 BROKEN = [
