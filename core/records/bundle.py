@@ -811,10 +811,8 @@ def compare(engine: Engine, info: BundleInfo, states: Mapping[str, Any], *,
             out.problem = exc.problems[0]
             # altered contents are refused whichever store the bundle names; another
             # store's bundle (JC865) is only not comparable here
-            if out.problem.code != "JC868":
-                out.refused = altered(info)
-            if not out.refused and out.problem.code != "JC865":
-                out.refused = exc.problems
+            out.refused = altered(info) or ([] if out.problem.code == "JC865"
+                                            else exc.problems)
             return out
         out.imported_at = conn.execute(select(bundles.c.imported_at)
                                        .where(bundles.c.id == info.bundle_id)).scalar()
