@@ -451,7 +451,8 @@ def loads(text: str, file: str = "<string>", *, fast: bool = True) -> Document:
 # damaged or unreadable cache entry is simply ignored. Documents with errors are never
 # cached. JOINTCHECK_CACHE_DIR moves the cache; JOINTCHECK_NO_CACHE=1 turns it off.
 
-_CACHE_VERSION = b"jc-yaml-2"  # 2: positions may be None (fast loader)
+# 2: positions may be None (fast loader); 3: integers of 39+ digits no longer read by it
+_CACHE_VERSION = b"jc-yaml-3"
 
 
 def cache_dir() -> Path | None:
