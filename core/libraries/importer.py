@@ -913,7 +913,6 @@ class _SqliteStage:
         else:  # a SQLite without JSON functions: Python reads the lines
             self.read_wire = _wire_reader(kind)
         self.db.execute("BEGIN")
-        self.rows = 0
 
     def write(self, batch: list[list[Any]] | _WireBatch) -> None:
         if not isinstance(batch, _WireBatch):
@@ -927,7 +926,6 @@ class _SqliteStage:
                                  for line in batch.lines()])
             self.db.execute(self.spread)
             self.db.execute("DELETE FROM lines")
-        self.rows += len(batch)
 
     def close(self) -> None:
         if self.db.in_transaction:
