@@ -8,8 +8,9 @@ current login is (:func:`whoami`), the actor its audit entries carry, and the wo
 refusal (:func:`refusal`), so that a refused action is a located problem in the user's
 language instead of a driver error. SQLite is single-user: nobody is bound there.
 
-``users add`` / ``users remove`` call the SECURITY DEFINER functions ``jc_user_add`` and
-``jc_user_remove`` that the migration owner made (only the office group may execute them).
+``users add`` / ``users remove`` (core/store/users.py) call the SECURITY DEFINER functions
+``jc_user_add`` and ``jc_user_remove`` that the migration owner made (only the office group
+may execute them).
 
 Problem codes JC760–JC769 belong to this module.
 """
@@ -159,7 +160,6 @@ def whoami(conn: Connection) -> Login | None:
     """The current login's binding, or ``None`` (SQLite, the owner, any unnamed login)."""
     if conn.dialect.name != "postgresql":
         return None
-
     row = conn.execute(select(logins).where(logins.c.login == text("current_user"))).first()
     return Login(**row._mapping) if row is not None else None
 
@@ -200,7 +200,6 @@ def login_name(url: str) -> str:
         return name
     if os.environ.get("PGUSER"):
         return os.environ["PGUSER"]
-
     try:
         return getpass.getuser()
     except Exception:
@@ -313,7 +312,7 @@ def refusal(exc: BaseException, *, action: str, url: str) -> Problem:
     return problem("JC760", action=action, reason=reason)
 
 
-# --------------------------------------------------------------------------- users
+# --------------------------------------------------------------------------- decommissioning
 
 
 def role_prefix(conn: Connection, schema: str | None = None) -> str | None:

@@ -74,7 +74,6 @@ def remove_user(engine: Engine, login: str) -> None:
     """Drop the named login *login* (and its binding), with an audit entry
     ``users.remove``. The audit entries it wrote keep its name. Raises
     :class:`AccessError` (JC765 when there is no such login)."""
-
     _server_only(engine)
     try:
         with begin_write(engine) as conn:
@@ -84,6 +83,3 @@ def remove_user(engine: Engine, login: str) -> None:
         if sqlstate(exc) == "P0002":
             raise AccessError([problem("JC765", login=login)]) from exc
         raise
-
-
-# --------------------------------------------------------------------------- decommissioning
