@@ -12,7 +12,7 @@ for the record's own fields (:data:`FIELDS`).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -439,22 +439,19 @@ def _check_facts(value: Mapping[str, Any], checklist: Checklist) -> None:
 # --------------------------------------------------------------------------- transactions
 
 
-def _record_tx(engine: Engine):
+@contextmanager
+def _record_tx(engine: Engine) -> Iterator[Connection]:
     """A short transaction for one record write, with no store-wide lock.
 
     SQLite: BEGIN IMMEDIATE (one writer at a time is the engine's own rule; waits up to
     the busy timeout). PostgreSQL: an ordinary READ COMMITTED transaction; the task's row
     is locked by the statements themselves (row-level, never an advisory lock).
     """
-    @contextmanager
-    def tx():
-        with engine.connect() as conn:
-            if conn.dialect.name == "sqlite":
-                conn.execution_options(**{WRITE_OPTION: True})
-            with conn.begin():
-                yield conn
-
-    return tx()
+    with engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            conn.execution_options(**{WRITE_OPTION: True})
+        with conn.begin():
+            yield conn
 
 
 def _member_names(conn: Connection, certs: Iterable[str]) -> dict[str, str]:
