@@ -702,20 +702,32 @@ def test_tricky_text_stores_the_same_by_either_reader(store_url, tmp_path, monke
     stage or as COPY text to PostgreSQL) stores exactly what the in-process reader stores,
     byte for byte, JSON columns included."""
     from jointcheck.core import clock
+    from jointcheck.core.libraries import importer
     from jointcheck.core.store import open_store
 
     now = clock.utcnow()
-    monkeypatch.setattr(clock, "utcnow", lambda: now)  # the same stamps in both runs
+    monkeypatch.setattr(clock, "utcnow", lambda: now)  # the same stamps in every run
+    modes = []  # what the reader process sent, run by run
+
+    class Remote(importer._RemoteBatches):
+        def __init__(self, lib, mode):
+            modes.append(mode)
+            super().__init__(lib, mode)
+
+    monkeypatch.setattr(importer, "_RemoteBatches", Remote)
     names = [t for t in _TRICKY_TEXT if t.strip()]
     rows = [[*target_row(i, 市场主体名称=f"名{name}", 地址=name, 行业=name), name]
             for i, name in enumerate(names, start=1)]
     path = write_csv(tmp_path / "t.csv", [*TARGET_HEADERS, "备注"], rows)
     mapping = {"columns": {"备注": "attributes.note"}}
     got = {}
-    for parallel in (False, True):
+    # the file lacks columns: keeping their stored values, PostgreSQL's reader process
+    # sends the values (params); replacing them, COPY text
+    for parallel, replace in ((False, False), (True, False), (True, True)):
         engine = open_store(store_url)
         try:
-            report = import_file(engine, "targets", path, parallel=parallel, mapping=mapping)
+            report = import_file(engine, "targets", path, parallel=parallel, mapping=mapping,
+                                 replace_missing_columns=replace)
             assert report.imported and report.added == len(names), report.problems
             one = stored(engine, "targets")
             assert [r["address"] for r in one] == [n.strip() for n in names]
@@ -724,12 +736,14 @@ def test_tricky_text_stores_the_same_by_either_reader(store_url, tmp_path, monke
             assert "back\\slash" in [r["attributes"].get("note") for r in one]
             assert [r["row_digest"] for r in one] == [row_digest("targets", r) for r in one]
             assert [r["row_digest"] for r in one] == [row_digest("targets", r) for r in read]
-            got[parallel] = _stored_text(engine, "targets")
+            got[parallel, replace] = _stored_text(engine, "targets")
             with engine.begin() as conn:
                 conn.exec_driver_sql("DELETE FROM targets")
+            sqlite = engine.dialect.name == "sqlite"
         finally:
             engine.dispose()
-    assert got[True] == got[False]
+    assert modes == (["lines", "lines"] if sqlite else ["params", "copy"])
+    assert got[True, False] == got[False, False] == got[True, True]
 
 
 @pytest.mark.parametrize("kind", ["targets", "officers"])
