@@ -136,14 +136,24 @@ def line_breaks(text: str, width: int, fold: bool = True) -> list[int]:
     return breaks
 
 
-def wrap_lines(text: str, width: int) -> list[str]:
-    """*text* cut into lines of at most *width* columns by ``line_breaks``, each
-    right-stripped (for plain-text output that wraps Chinese)."""
-    out: list[str] = []
+def break_offsets(text: str, width: int) -> list[int]:
+    """``line_breaks`` over a text of several paragraphs: the offsets that begin its lines
+    2, 3, …, after each newline and within each paragraph."""
+    offsets: list[int] = []
+    start = 0
     for paragraph in text.split("\n"):
-        cuts = [0, *line_breaks(paragraph, width), len(paragraph)]
-        out.extend(paragraph[a:b].rstrip() for a, b in zip(cuts, cuts[1:], strict=False))
-    return out
+        offsets.extend(start + cut for cut in line_breaks(paragraph, width))
+        start += len(paragraph) + 1
+        if start <= len(text):
+            offsets.append(start)
+    return offsets
+
+
+def wrap_lines(text: str, width: int) -> list[str]:
+    """*text* cut into lines of at most *width* columns by ``break_offsets``, each
+    right-stripped (for plain-text output that wraps Chinese)."""
+    cuts = [0, *break_offsets(text, width), len(text)]
+    return [text[a:b].rstrip() for a, b in zip(cuts, cuts[1:], strict=False)]
 
 
 def flow(parts: Sequence[str], width: int, sep: str = "   ") -> list[str]:

@@ -15,7 +15,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from jointcheck.core.present.inspection import department_heading, item_lines
-from jointcheck.core.text import line_breaks
+from jointcheck.core.text import break_offsets
 
 if TYPE_CHECKING:  # pragma: no cover
     from jointcheck.core.model import Item
@@ -25,8 +25,8 @@ STYLES = {"compliant": "green", "noncompliant": "bold red", "not_applicable": "d
 
 
 class Hanging:
-    """A head (``  2 ✗``) with a body wrapped beside it under a hanging indent. Chinese
-    text folds at any character, other text at a space where it can. Measured for every
+    """A head (``  2 ✗``) with a body wrapped beside it under a hanging indent, broken by
+    core.text.break_offsets (避头尾 for Chinese, spaces for other text). Measured for every
     item at startup: the wrap is computed by cell width once per width, not by Rich's
     word wrapper."""
 
@@ -37,7 +37,7 @@ class Hanging:
 
     def lines(self, width: int) -> list[Text]:
         if width not in self._lines:
-            parts = list(self.body.divide(fold_offsets(self.body.plain, width)))
+            parts = list(self.body.divide(break_offsets(self.body.plain, width)))
             for part in parts:
                 part.rstrip()  # the newline or the space a line was broken at
             self._lines[width] = parts
@@ -68,20 +68,6 @@ def folded(parts: list[tuple[str, str]]) -> Group:
     """Lines of text (each with its style) for a Static, Chinese folded at any character
     instead of moved whole to the next line as one long "word"."""
     return Group(*[Hanging(Text(""), Text(text, style=style)) for text, style in parts])
-
-
-def fold_offsets(text: str, width: int) -> list[int]:
-    """Where to break *text* into lines of at most *width* cells: at each newline, and
-    within a paragraph by core.text.line_breaks (spaces, between Chinese characters, and
-    never before closing or after opening punctuation: 避头尾)."""
-    offsets: list[int] = []
-    start = 0
-    for paragraph in text.split("\n"):
-        offsets.extend(start + cut for cut in line_breaks(paragraph, width))
-        start += len(paragraph) + 1
-        if start <= len(text):
-            offsets.append(start)
-    return offsets
 
 
 class ItemList(OptionList):
