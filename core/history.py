@@ -29,7 +29,7 @@ from sqlalchemy import and_, func, insert, select, union_all
 
 from . import clock
 from .draw.algorithm import history_relevant, history_window
-from .draw.queries import chunks
+from .draw.queries import chunks, rows_in
 from .libraries.fields import row_digest
 from .libraries.importer import ImportReport, _file_sha256
 from .libraries.messages import LibraryError
@@ -104,18 +104,6 @@ def _draw_starts(conn: Connection, before_draw: int | None) -> dict[int, date]:
     return out
 
 
-def _of_codes(conn: Connection, q: Any, column: Any, codes: Sequence[str] | None
-              ) -> list[Any]:
-    """The rows of *q*, only those whose *column* is one of *codes* when given (in
-    chunks of IN lists)."""
-    if codes is None:
-        return list(conn.execute(q))
-    rows: list[Any] = []
-    for chunk in chunks(sorted(set(codes))):
-        rows.extend(conn.execute(q.where(column.in_(list(chunk)))))
-    return rows
-
-
 def campaign_inspections(conn: Connection, codes: Sequence[str] | None = None, *,
                          before_draw: int | None = None, as_of: datetime | None = None,
                          with_results: bool = False) -> list[Inspection]:
@@ -131,7 +119,7 @@ def campaign_inspections(conn: Connection, codes: Sequence[str] | None = None, *
                tasks.c.team)
     if before_draw is not None:
         q = q.where(tasks.c.draw_id < before_draw)
-    rows = _of_codes(conn, q, tasks.c.credit_code, codes)
+    rows = rows_in(conn, q, tasks.c.credit_code, codes)
     if not rows:
         return []
     dated: dict[str, tuple[int, date | None]] = {}
@@ -181,7 +169,7 @@ def imported_inspections(conn: Connection, codes: Sequence[str] | None = None
     them leaner (:func:`draw_history`)."""
     q = select(ins.c.id, ins.c.credit_code, ins.c.inspected_on, ins.c.unit, ins.c.kind,
                ins.c.matters, ins.c.source)
-    rows = _of_codes(conn, q, ins.c.credit_code, codes)
+    rows = rows_in(conn, q, ins.c.credit_code, codes)
     return [Inspection(credit_code=r.credit_code, on=_day(r.inspected_on) or date.min,
                        source=IMPORTED, units=(r.unit,), inspected=True, import_id=r.id,
                        kind=r.kind, matters=r.matters, file=r.source)

@@ -36,7 +36,7 @@ from sqlalchemy import update as sql_update
 from . import clock
 from . import deadlines as D
 from .deadlines import campaign_event_dates
-from .draw.queries import chunks
+from .draw.queries import rows_in
 from .errors import JointcheckError, problem, register
 from .i18n import Localized, translator
 from .model import (
@@ -314,11 +314,7 @@ def current_problems(engine: Engine, campaign_id: str,
              .where(tasks.c.campaign_id == campaign_id)
              .where(rp.c.corrected_on_site.is_(False))
              .order_by(tasks.c.draw_id, tasks.c.seq, rp.c.n))
-        if task_ids is None:
-            found = list(conn.execute(q))
-        else:
-            found = [r for chunk in chunks(sorted(set(task_ids)))
-                     for r in conn.execute(q.where(rp.c.task_id.in_(chunk)))]
+        found = rows_in(conn, q, rp.c.task_id, task_ids)
     # not settled, overridden: the proposal needs the overrides, consolidated in full
     full = sorted({r.task_id for r in found if r.settled is None and r.overridden})
     loaded = {c.task.id: c for c in load(engine, campaign_id, tasks=list_tasks(

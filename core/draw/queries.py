@@ -26,6 +26,18 @@ def chunks(values: Sequence[str], size: int = 500) -> Iterable[Sequence[str]]:
         yield values[i:i + size]
 
 
+def rows_in(conn: Connection, q: Any, column: Any, values: Iterable[str] | None
+            ) -> list[Any]:
+    """The rows of *q*; only those whose *column* is one of *values* when given (read in
+    :func:`chunks` of IN lists, each chunk in *q*'s order)."""
+    if values is None:
+        return list(conn.execute(q))
+    rows: list[Any] = []
+    for chunk in chunks(sorted(set(values))):
+        rows.extend(conn.execute(q.where(column.in_(list(chunk)))))
+    return rows
+
+
 def drawn_names(conn: Connection, record: DrawRecord
                 ) -> tuple[dict[str, str], dict[str, dict[str, Any]]]:
     """Display data of a draw: target names by credit code, and officers' ``{"name",
