@@ -235,3 +235,26 @@ def test_review_override_dialog_at_80_columns(engine, reviewed, snap_compare):
 def test_review_settle_dialog_with_missing_records(engine, reviewed, snap_compare):
     assert snap_compare(review_app(engine), terminal_size=NARROW,
                         run_before=reviewing("ctrl+s", modal="#allow-missing"))
+
+
+@pytest.mark.parametrize("size", [NARROW, WIDE], ids=["80x24", "120x40"])
+def test_login_dialog_as_served(snap_compare, size, monkeypatch):
+    """What a browser tab of ``jointcheck serve`` opens on with a server store: the login
+    dialog naming the server, no login suggested (the server's own user is nobody's)."""
+    from textual.widgets import Input
+
+    from jointcheck.tui.app import InspectApp
+    from jointcheck.tui.modals.login import LoginModal
+
+    monkeypatch.setenv("TEXTUAL_ANIMATIONS", "none")
+    monkeypatch.setenv("JOINTCHECK_SERVED", "1")
+
+    async def run(pilot):
+        while not isinstance(pilot.app.screen, LoginModal):
+            await pilot.pause(0.05)
+        for widget in pilot.app.screen.query(Input):
+            widget.cursor_blink = False
+        await pilot.pause()
+
+    app = InspectApp(None, host=load_plugins(), login_url="postgresql+psycopg://db.example:5432/jc")
+    assert snap_compare(app, terminal_size=size, run_before=run)
