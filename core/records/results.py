@@ -262,7 +262,7 @@ def load(engine: Engine, campaign: str, *, with_record: bool = False,
                 row.overrides.append({
                     "id": r.id, "record_version": r.record_version, "department": r.department,
                     "change": change, "reason": r.reason, "actor": r.actor,
-                    "at": _iso(r.at)})
+                    "at": format_time(r.at)})
         for each in rows.values():  # settled rows whose version was skipped above
             if each.settled is not None and each.task.id not in fps:
                 fps[each.task.id] = each.task.checklist_fingerprint or ""
@@ -270,10 +270,6 @@ def load(engine: Engine, campaign: str, *, with_record: bool = False,
     for task_id, fp in fps.items():
         rows[task_id].checklist = checklists.get(fp)
     return [rows[t.id] for t in found]
-
-
-def _iso(at: datetime) -> str:
-    return format_time(at)
 
 
 def campaign_checklist(rows: Sequence[Consolidated]) -> Checklist | None:
@@ -327,7 +323,7 @@ def set_result(engine: Engine, task_id: str, *, reason: str, department: str | N
     stored = dict(change)
     if row.is_settled:  # kept with the override, shown beside the new proposal
         stored["reopened"] = {"results": row.settled, "settled_by": row.settled_by,
-                              "settled_at": _iso(row.settled_at) if row.settled_at else None,
+                              "settled_at": format_time(row.settled_at) if row.settled_at else None,
                               "published_on": row.published_on.isoformat()
                               if row.published_on else None}
     with begin_write(engine) as conn:
