@@ -532,6 +532,57 @@ def test_a_busy_store_is_said_and_nothing_is_lost(sqlite_url, tmp_path, monkeypa
         engine.dispose()
 
 
+def test_the_apps_writer_retries_a_mark_refused_as_busy_until_it_is_stored(sqlite_url, tmp_path,
+                                                                           monkeypatch):
+    """A mark refused as busy (JC820: the lock held past the busy timeout, e.g. by an
+    import) is retried by the app's writer (tui/saving.py), as JC820's hint promises, and
+    stored once the lock is released: never rejected, never dropped."""
+    import sqlite3
+
+    from jointcheck.core import store
+    from jointcheck.core.store import upgrade
+    from jointcheck.tui.saving import Busy, Rejected, Saved, Saver
+
+    upgrade(sqlite_url)
+    d = drawn_store(sqlite_url, tmp_path, count=1)
+    d.engine.dispose()
+    monkeypatch.setattr(store, "BUSY_TIMEOUT_MS", 200)
+    engine = store.open_store(sqlite_url)
+    holder = sqlite3.connect(store.sqlite_path(sqlite_url), isolation_level=None,
+                             check_same_thread=False)  # released on the writer's thread
+    try:
+        draft = R.load_draft(engine, d.task_ids[0], host=d.host)
+        key = R.item_key(draft.items[0])
+        holder.execute("BEGIN IMMEDIATE")
+        posted: list[object] = []
+        done = threading.Event()
+
+        def post(message):
+            posted.append(message)
+            if isinstance(message, Saved | Rejected):
+                done.set()
+
+        def backoff(seconds):  # the writer waits before its next try: the import ends
+            if holder.in_transaction:
+                holder.execute("ROLLBACK")
+
+        saver = Saver(engine, d.task_ids[0], draft.checklist, {}, post, sleep=backoff)
+        writer = threading.Thread(target=saver.run)
+        writer.start()
+        saver.save(key, {"result": "compliant"}, expected=0)
+        assert done.wait(10)
+        saver.stop()
+        writer.join(5)
+        busy, saved = posted
+        assert isinstance(busy, Busy) and isinstance(busy.error, R.StoreBusy)
+        assert isinstance(saved, Saved) and saved.answer.version == 1
+        stored = R.load_draft(engine, d.task_ids[0]).answers[key]
+        assert (stored.version, stored.value) == (1, {"result": "compliant"})
+    finally:
+        holder.close()
+        engine.dispose()
+
+
 def test_a_sqlite_import_takes_the_write_lock_only_to_write(sqlite_url, tmp_path, monkeypatch):
     """While a library file is read and validated, an inspector's mark is stored at once
     (the import holds the store's write lock only for its final write)."""

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.exc import DBAPIError, OperationalError
 from textual.message import Message
 
-from jointcheck.core.records.service import AnswerConflict, RecordError, save_answer
+from jointcheck.core.records.service import AnswerConflict, RecordError, StoreBusy, save_answer
 
 if TYPE_CHECKING:  # pragma: no cover
     from sqlalchemy import Engine
@@ -120,8 +120,9 @@ class _Job:
 
 def is_busy(exc: BaseException) -> bool:
     """Whether *exc* means "the store cannot take this write now, try again": SQLite
-    locked or busy, a lost or refused connection."""
-    if isinstance(exc, OperationalError):
+    locked or busy (a mark says so as :class:`StoreBusy`, JC820), a lost or refused
+    connection."""
+    if isinstance(exc, StoreBusy | OperationalError):
         return True
     return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
 
