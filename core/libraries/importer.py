@@ -206,41 +206,48 @@ def _tuple_maker(kind: str) -> Callable[[list[Any]], list[Any]]:
 def _tuple_maker_from(kind: str) -> Callable[[list[Any]], tuple[str, list[Any]]]:
     """:func:`_tuple_maker` that also gives the row's canonical text."""
     encode = _wire_maker(kind)
+    params = _params_maker(kind)
+
+    def make(values: list[Any]) -> tuple[str, list[Any]]:
+        text = encode(values)
+        return text, params(values, text)
+
+    return make
+
+
+def _params_maker(kind: str) -> Callable[[list[Any], str], list[Any]]:
+    """(a row's values, dates as ISO text; its canonical text) -> the parameters of the
+    upsert: the JSON columns as their canonical text (cached), then the digest of the
+    row's text. The one step after the encoding, whichever process made the text
+    (:func:`_tuple_maker_from`, :func:`_wire_reader`)."""
     to_json = _json_text()
     sha = hashlib.sha256
     jsons = _json_columns(kind)
 
-    def make(values: list[Any]) -> tuple[str, list[Any]]:
-        text = encode(values)
+    def params(values: list[Any], text: str) -> list[Any]:
         for i in jsons:
             values[i] = to_json(values[i])
         values.append(sha(text.encode("utf-8")).hexdigest())
-        return text, values
+        return values
 
-    return make
+    return params
 
 
 def _wire_reader(kind: str) -> Callable[[_WireBatch], list[list[Any]]]:
     """A batch from the reader process, its rows' canonical JSON one a line (the form
     never holds a raw line break: JSON escapes it) -> the parameters of the upsert,
     exactly as :func:`_tuple_maker` makes them. JSON reads back every value the canonical
-    form wrote (text, true/false, null; numbers only inside the JSON columns), the JSON
-    columns are encoded again the same way, and the digest is that of the line."""
-    to_json = _json_text()
-    jsons = _json_columns(kind)
+    form wrote (text, true/false, null; numbers only inside the JSON columns), then
+    :func:`_params_maker` finishes each row from its line."""
+    params = _params_maker(kind)
     loads = json.loads
-    sha = hashlib.sha256
 
     def read(batch: _WireBatch) -> list[list[Any]]:
         if not batch.count:
             return []
         texts = batch.lines()
         rows: list[list[Any]] = loads(f"[{','.join(texts)}]")
-        for row, text in zip(rows, texts, strict=True):
-            for i in jsons:
-                row[i] = to_json(row[i])
-            row.append(sha(text.encode("utf-8")).hexdigest())
-        return rows
+        return [params(row, text) for row, text in zip(rows, texts, strict=True)]
 
     return read
 
