@@ -109,8 +109,6 @@ def inspector(app: App, schedule: list[float], burst_at: float, deadline: float,
                                            checklist=app.checklist,
                                            actor=f"inspector{app.n}")
                     break
-                except R.StoreBusy:
-                    continue
                 except Exception as exc:  # noqa: BLE001 - what the app retries
                     if not is_busy(exc) or time.monotonic() > deadline:
                         raise
