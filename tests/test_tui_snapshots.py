@@ -140,6 +140,12 @@ def test_inspection_screen(engine, snap_compare, lang, size):
                         run_before=acting("1", "2", "k", "c", "j", "1", "1"))
 
 
+def test_facts_dialog_at_80_columns(engine, snap_compare):
+    """The correction form (f) in 24 rows: its facts scroll, OK and Cancel stay on screen."""
+    app = app_for(engine, pick_tasks(engine)["special"])
+    assert snap_compare(app, terminal_size=NARROW, run_before=acting("f"))
+
+
 def test_legal_basis_panel_at_80_columns(engine, snap_compare):
     app = app_for(engine, pick_tasks(engine)["special"])
     assert snap_compare(app, terminal_size=NARROW, run_before=acting("j", "l"))

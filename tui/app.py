@@ -56,6 +56,7 @@ class InspectApp(App[int]):
     CSS_PATH = "jointcheck.tcss"
     TITLE = "jointcheck"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]  # 24 rows, 40 rows
     BINDINGS = [
         Binding("q", "quit", "quit", id="quit"),
         Binding("question_mark", "help", "help", key_display="?", id="help"),
