@@ -21,6 +21,7 @@ import getpass
 import os
 import re
 import weakref
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -174,19 +175,10 @@ def identity(db: Engine | Connection) -> tuple[str, str | None]:
     engine = db.engine
     found = _identities.get(engine)
     if found is None:
-        if isinstance(db, Connection):
-            found = read_identity(db)
-        else:
-            with db.connect() as conn:
-                found = read_identity(conn)
-        _identities[engine] = found
+        with nullcontext(db) if isinstance(db, Connection) else db.connect() as conn:
+            user, bound = conn.execute(text("SELECT current_user, jc_actor()")).one()
+        found = _identities[engine] = (user, bound)
     return found
-
-
-def read_identity(conn: Connection) -> tuple[str, str | None]:
-    """``(current_user, bound actor or None)`` read on *conn* (PostgreSQL)."""
-    user, bound = conn.execute(text("SELECT current_user, jc_actor()")).one()
-    return user, bound
 
 
 def login_name(url: str) -> str:

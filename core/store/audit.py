@@ -111,8 +111,7 @@ def actor(db: Engine | Connection | None = None, given: str | None = None) -> st
     else ``$JOINTCHECK_ACTOR``, else the login PostgreSQL authenticated (``current_user``)
     or, on SQLite, the operating-system user name.
     """
-    user, bound = (_identity(db) if db is not None and db.dialect.name == "postgresql"
-                   else (None, None))
+    user, bound = _identity(db) if db is not None else (None, None)
     return _name(user, bound, given)
 
 
@@ -134,8 +133,12 @@ def _name(user: str | None, bound: str | None, given: str | None) -> str:
         return f"uid:{os.getuid()}" if hasattr(os, "getuid") else "unknown"
 
 
-def _identity(db: Engine | Connection) -> tuple[str, str | None]:
-    from .access import identity
+def _identity(db: Engine | Connection) -> tuple[str | None, str | None]:
+    """(current_user, bound actor) of a PostgreSQL store's login (access.identity, read
+    once per engine), else (None, None): SQLite has no logins."""
+    if db.dialect.name != "postgresql":
+        return None, None
+    from .access import identity  # access imports sqlalchemy: audit stays light
 
     return identity(db)
 
@@ -167,7 +170,7 @@ def append_many(conn: Connection, entries: list[tuple[str, dict[str, Any], str |
         raise TypeError("audit payload must be a dict")
     if not entries:
         return []
-    user, bound = _identity(conn) if conn.dialect.name == "postgresql" else (None, None)
+    user, bound = _identity(conn)
     last = conn.execute(
         select(audit_log.c.seq, audit_log.c.hash).order_by(audit_log.c.seq.desc()).limit(1)
     ).first()
