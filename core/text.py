@@ -5,6 +5,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
+from itertools import accumulate, takewhile
 from typing import Any
 
 
@@ -18,19 +19,21 @@ def display_width(text: str) -> int:
 @lru_cache(maxsize=4096)
 def _wide_width(text: str) -> int:
     # long tables repeat the same names and titles row after row
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return sum(_char_width(ch) for ch in text)
+
+
+def _char_width(ch: str) -> int:
+    return 2 if unicodedata.east_asian_width(ch) in "WF" else 1
 
 
 def cut(text: str, width: int) -> str:
     """*text* within *width* display columns, ending in "…" when it was longer."""
     if display_width(text) <= width:
         return text
-    out = ""
-    for ch in text:
-        if display_width(out + ch) > width - 1:
-            break
-        out += ch
-    return out + "…"
+    # the characters whose running width leaves a column for the "…"
+    kept = sum(1 for _ in takewhile(lambda used: used < width,
+                                    accumulate(_char_width(ch) for ch in text)))
+    return text[:kept] + "…"
 
 
 def pad(text: str, width: int) -> str:
@@ -128,7 +131,7 @@ def line_breaks(text: str, width: int, fold: bool = True) -> list[int]:
             breaks.append(begin)
         column = 0
         for j in range(begin, end):
-            w = 2 if _wide(text[j]) else 1
+            w = _char_width(text[j])
             if column + w > width and column and not text[j].isspace():
                 breaks.append(j)
                 column = 0
