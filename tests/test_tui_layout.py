@@ -171,6 +171,33 @@ def test_every_task_shows_its_id_and_every_footer_key_is_whole(engine, size):
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_no_footer_key_runs_into_another_or_the_palette(engine, lang):
+    """Whatever the width and language, the keys and the palette (^p) docked right stay
+    apart: the room left for the keys is what the palette key takes in this language
+    (English "^p Commands" is wider than "^p 命令")."""
+    from jointcheck.core.i18n import set_lang
+
+    set_lang(lang)
+
+    async def run():
+        app = make_app(engine, pick_tasks(engine)["special"])
+        async with app.run_test(size=(60, 24)) as pilot:
+            screen = await settled(pilot)
+            # 61, 62, 68, 69, 71: where a fixed palette width let "? Help" run into it
+            for width in (61, 62, 68, 69, 71, 80, 100, 120):
+                await pilot.resize_terminal(width, 24)
+                await pilot.pause()
+                await pilot.pause(0.05)
+                words = sorted(footer_words(screen), key=lambda w: w[1])
+                assert words[-1][2] <= width, (width, words)
+                for left, right in zip(words, words[1:], strict=False):
+                    assert right[1] >= left[2], (width, left, right)
+
+    asyncio.run(run())
+
+
+@pytest.mark.slow
 def test_help_lists_enter_for_the_item_note_under_one_name(engine):
     async def run():
         app = make_app(engine, pick_tasks(engine)["special"])

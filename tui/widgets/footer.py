@@ -16,7 +16,6 @@ from textual.widgets._footer import FooterKey
 from jointcheck.core.text import display_width
 
 HELP_ACTION = "help"
-PALETTE_WIDTH = 10  # "▏^p 命令 " docked right, with its border
 
 
 def key_width(key_display: str, description: str) -> int:
@@ -26,8 +25,9 @@ def key_width(key_display: str, description: str) -> int:
 
 def fitting(items: list[tuple[str, str, str]], width: int) -> list[int]:
     """Indices of *items* ``(action, key_display, description)`` that fit *width* whole,
-    in order; the help key is kept first of all, and shown last."""
-    budget = width - PALETTE_WIDTH
+    in order; the help key is kept first of all, and shown last. *width* is what the
+    palette key docked right leaves."""
+    budget = width
     help_at = [i for i, item in enumerate(items) if item[0] == HELP_ACTION]
     for i in help_at[:1]:
         budget -= key_width(items[i][1], items[i][2])
@@ -54,7 +54,9 @@ class FittingFooter(Footer):
         palette = [k for k in keys if k.has_class("-command-palette")]
         shown = [k for k in keys if k not in palette]
         items = [(k.action, k.key_display, k.description) for k in shown]
-        for i in fitting(items, self.size.width or self.app.size.width):
+        width = (self.size.width or self.app.size.width) - sum(
+            key_width(k.key_display, k.description) for k in palette)
+        for i in fitting(items, width):
             yield shown[i]
         yield from palette
 
