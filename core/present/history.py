@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from ..draw.algorithm import EXCLUSION_STEPS
 from ..i18n import Localized, translator
 from ..text import table_lines
-from .reports import Table, _docno
+from .reports import Table, campaign_docno
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..history import Inspection, Repeated
@@ -191,7 +191,7 @@ def repeated_table(campaign: Campaign | None, items: list[Repeated], limits: Map
     """The report 重复检查预警表 (``report repeated``): the drawn enterprises inspected
     above the limits, with every inspection that makes it so (always Chinese)."""
     prefix = campaign.report_title_prefix if campaign else ""
-    return Table(annex=0, title=prefix + REPEATED_TITLE, document_number=_docno(campaign),
+    return Table(annex=0, title=prefix + REPEATED_TITLE, document_number=campaign_docno(campaign),
                  keys=[k for k, _h in REPEATED_COLUMNS],
                  header=[[h for _k, h in REPEATED_COLUMNS]],
                  rows=repeated_report_rows(items, limits, names, department_names))

@@ -123,7 +123,7 @@ def officer_rows(officers: Sequence[Mapping[str, Any]], *, show_personal: bool =
 def officers_table(campaign: Campaign | None, officers: Sequence[Mapping[str, Any]], *,
                    show_personal: bool = False) -> Table:
     return Table(annex=1, title=annex_title(1, campaign),
-                 document_number=_docno(campaign), keys=[k for k, _h in OFFICER_COLUMNS],
+                 document_number=campaign_docno(campaign), keys=[k for k, _h in OFFICER_COLUMNS],
                  header=[[h for _k, h in OFFICER_COLUMNS]],
                  rows=officer_rows(officers, show_personal=show_personal), landscape=False,
                  widths=OFFICER_WIDTHS, centered=frozenset({0, 2}))
@@ -175,7 +175,7 @@ def statistics_table(campaign: Campaign | None, rows: Iterable[StatisticsRow],
                      names: Mapping[str, str] | None = None) -> Table:
     """附件2: one row per drawn enterprise (core.records.results.statistics_rows); results
     only where settled; *names*: department names by code."""
-    return Table(annex=2, title=annex_title(2, campaign), document_number=_docno(campaign),
+    return Table(annex=2, title=annex_title(2, campaign), document_number=campaign_docno(campaign),
                  keys=[k for k, _h in STATISTICS_COLUMNS],
                  header=[[h for _k, h in STATISTICS_COLUMNS]],
                  rows=(statistics_row(r, names) for r in rows), widths=STATISTICS_WIDTHS,
@@ -201,7 +201,7 @@ def summary_table(campaign: Campaign | None, checklist: Checklist,
               + list(DISPOSITIONS))
     keys = (["unit", "inspected"] + [f"result_{c}" for c in codes]
             + ["责令改正", "立案处理", "函告许可部门", "移送司法机关"])
-    return Table(annex=3, title=annex_title(3, campaign), document_number=_docno(campaign),
+    return Table(annex=3, title=annex_title(3, campaign), document_number=campaign_docno(campaign),
                  keys=keys, header=[top, bottom], rows=body,
                  header_merges=[(0, 0, 1, 0), (0, 1, 1, 1), (0, 2, 0, 1 + n),
                                 (0, 2 + n, 0, 5 + n)],
@@ -359,7 +359,8 @@ def _iso(value: Any) -> str | None:
     return value.isoformat() if isinstance(value, date) else (str(value) if value else None)
 
 
-def _docno(campaign: Campaign | None) -> str:
+def campaign_docno(campaign: Campaign | None) -> str:
+    """The campaign's 文号 as every annex and report heads it ("" without one)."""
     return (campaign.document_number or "") if campaign else ""
 
 

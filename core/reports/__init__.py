@@ -188,7 +188,7 @@ def _write_records(engine: Engine, campaign: str, fmt: str, path: Path,
     if task is not None and not chosen:
         raise RecordError([problem("JC852", task=task, campaign=campaign)])
     title = P.annex_title(4, checklist.campaign)
-    docno = P._docno(checklist.campaign)
+    docno = P.campaign_docno(checklist.campaign)
     if fmt == "xlsx":
         from .xlsx import write_grids
 
