@@ -6,6 +6,7 @@ order of the targets, in this process or ranked in a forked child."""
 from __future__ import annotations
 
 import heapq
+import os
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -44,7 +45,18 @@ def test_a_million_scale_stratum_keeps_its_order_when_ranked_beside(monkeypatch)
     entries = [(f"91{i:016d}", "AB"[i % 2], "d") for i in range(20000)]
     job = A._Ranking("种子 seed", entries, {"A": 300, "B": 0}, True)
     monkeypatch.setattr(service, "PARALLEL_THRESHOLD", 1)
+    monkeypatch.delenv("JOINTCHECK_NO_FORK", raising=False)
+    monkeypatch.delenv(service.PARALLEL_ENV, raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    real_fork, forks = os.fork, []
+
+    def counting_fork():
+        forks.append(1)
+        return real_fork()
+
+    monkeypatch.setattr(os, "fork", counting_fork)
     beside = service.rank_beside(A._best, job)()
+    assert forks == [1]  # ranked in a forked child indeed
     here = A._best(job)
     assert beside == here and len(here["A"]) == 300 and here["B"] == []
     assert here["A"] == heapq.nsmallest(300, [(A.target_rank("种子 seed", c), c)
