@@ -51,6 +51,7 @@ def test_f2_opens_the_dashboard_with_overdue_steps_first(sqlite_url, tmp_path):
                 "2020-07-27", "移交记录表", "1", "检查组"]
             assert second[1:] == ["2020-08-10", "移交问题线索", "2",
                                   "市“双随机、一公开”工作领导小组办公室"]
+            assert due.display and not screen.query_one("#none-due").display
             await pilot.press("escape")
             await pilot.pause()
             assert not isinstance(app.screen, DashboardScreen)

@@ -50,6 +50,7 @@ class DashboardScreen(Screen):
         yield Static("", id="pending")
         yield DataTable(id="stages", cursor_type="row", show_header=False)
         yield Static(_("due_heading"), classes="line")
+        yield Static(_("none_due"), id="none-due", classes="line")
         yield DataTable(id="due", cursor_type="row", zebra_stripes=True)
         yield FittingFooter()
 
@@ -58,6 +59,7 @@ class DashboardScreen(Screen):
         self.sub_title = self.campaign.document_number or self.campaign.id
         self.query_one("#stages", DataTable).add_columns("", "", "")
         self.query_one("#due", DataTable).add_columns(*due_header())
+        self.query_one("#none-due").display = False
         self.load()
 
     def action_reload(self) -> None:
@@ -92,8 +94,10 @@ class DashboardScreen(Screen):
         due.clear()
         for row in due_rows(found):
             due.add_row(*row)
-        if not found.due:
-            due.add_row(_("none_due"), "", "", "", "")
+        # nothing due: a line saying so, as jointcheck status prints, not a table whose
+        # first column is widened by that sentence
+        due.display = bool(found.due)
+        self.query_one("#none-due").display = not found.due
         self.status = found  # last: a screen with a status shows all of it
         for text in warnings:
             self.app.notify(text, severity="warning")
