@@ -230,6 +230,39 @@ def test_a_mark_never_lands_after_the_submit(pg_drawn):
     assert all(o == "JC802" for o in outcomes if isinstance(o, str))
 
 
+def test_a_mark_in_flight_holds_back_a_submit_but_not_the_teams_other_marks(pg_drawn):
+    """Migration 0009: a mark on a draft locks the task's row FOR KEY SHARE instead of
+    rewriting it. While one inspector's mark is in flight (its transaction held open
+    here), the submit's FOR UPDATE must wait, a teammate's mark on another item must not,
+    and neither mark makes a new version of the task's row."""
+    import psycopg
+
+    drawn = pg_drawn
+    tid = drawn.task_ids[3]
+    draft = R.load_draft(drawn.engine, tid, host=drawn.host)
+    first, second = (R.item_key(i) for i in draft.items[:2])
+    R.save_answer(drawn.engine, tid, first, {"result": "compliant"}, expected=0,
+                  checklist=draft.checklist)  # 待检查 -> 草稿
+    dsn = drawn.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    mark = "SELECT jc_mark(%s, %s, %s::json, %s, now(), 'x')"
+    row = "SELECT status, xmin::text FROM tasks WHERE id = %s"
+    with psycopg.connect(dsn) as held, psycopg.connect(dsn, autocommit=True) as other:
+        other.execute("SET lock_timeout = '2s'")
+        status, version = other.execute(row, (tid,)).fetchone()
+        assert status == "draft"
+        # the mark in flight: its transaction not yet committed
+        assert held.execute(mark, (tid, first, '{"result": "noncompliant"}', 1)).fetchone()[0]
+        with pytest.raises(psycopg.errors.LockNotAvailable):  # the submit's lock waits
+            other.execute("SELECT 1 FROM tasks WHERE id = %s FOR UPDATE NOWAIT", (tid,))
+        # a teammate's mark on another item goes through at once (no lock_timeout hit)
+        assert other.execute(mark, (tid, second, '{"result": "compliant"}', 0)).fetchone()[0]
+        held.commit()
+        assert other.execute(row, (tid,)).fetchone() == (status, version)  # not rewritten
+    stored = R.load_draft(drawn.engine, tid).answers
+    assert (stored[first].version, stored[first].value) == (2, {"result": "noncompliant"})
+    assert (stored[second].version, stored[second].value) == (1, {"result": "compliant"})
+
+
 def test_an_idle_engine_holds_no_connection(pg_drawn, app_name):
     drawn = pg_drawn
     tid = drawn.task_ids[2]

@@ -757,14 +757,13 @@ def _save_pg(engine: Engine, task_id: str, key: str, value: Any, expected: int,
     """:func:`_save` on PostgreSQL in one statement, run in autocommit: one round trip,
     its own transaction (docs/store.md#connections).
 
-    The statement calls ``jc_mark()`` (migration 0008): a data-modifying CTE that takes
-    the task's row lock (an UPDATE that turns 待检查 into 草稿 and leaves any other status
-    as it is, refusing a submitted task), then writes the answer (compare-and-set on its
-    version, or inserted as version 1) only for the row it returns. In a PL/pgSQL function
-    its plan is kept per server connection, which no statement sent from here could be
-    through a pooler in transaction mode. A submit holds the task's row FOR UPDATE, so a
-    mark waits for it or it for the mark, and a mark never lands after the submit read the
-    answers. Only a miss reads again to say why (missing task JC801, submitted JC802,
+    The statement calls ``jc_mark()`` (migrations 0008, 0009): it takes the task's row
+    lock (the first mark's UPDATE that turns 待检查 into 草稿, else ``FOR KEY SHARE``;
+    none on a submitted task), then writes the answer (compare-and-set on its version, or
+    inserted as version 1). In a PL/pgSQL function the plans are kept per server
+    connection, which no statement sent from here could be through a pooler in
+    transaction mode. A submit holds the task's row FOR UPDATE, so a mark waits for it or
+    it for the mark, and a mark never lands after the submit read the answers. Only a miss reads again to say why (missing task JC801, submitted JC802,
     someone else's answer JC803).
 
     The answer's author is the named login (``jc_actor()``, docs/deployment.md), else
@@ -781,7 +780,7 @@ def _save_pg(engine: Engine, task_id: str, key: str, value: Any, expected: int,
 
 
 # jc_mark(task, key, value, expected version, now, name given) -> the answer's author, or
-# NULL when nothing was written (migration 0008); run by the driver (store.autocommit_row)
+# NULL when nothing was written (migrations 0008, 0009); run by the driver (store.autocommit_row)
 _PG_MARK = ("SELECT jc_mark(%(task_id)s, %(key)s, %(value)s::json, %(expected)s, %(now)s, "
             "%(who)s)")
 
