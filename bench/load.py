@@ -9,7 +9,9 @@ itself:
    starts PgBouncer (transaction mode, ``tests/pgbouncer.py``) on 127.0.0.1 in front of
    that server; everything below goes through PgBouncer;
 2. upgrades it, imports sample libraries and draws one task per inspector;
-3. runs N simulated inspectors in ``--processes`` (2) worker processes, one thread each.
+3. runs N simulated inspectors in ``--processes`` (2) worker processes at a lower
+   priority than the server and PgBouncer (``nice`` 10: the apps stand for laptops
+   elsewhere, whose CPU is not the server's), one thread each.
    Each opens the store as the app does (its own Engine: at most two connections, none while idle
    -- ``release_idle`` every few seconds --, no pre-ping) and marks one item of its task
    about every ``--mean`` seconds (Poisson arrivals), retrying a busy store as the app's
@@ -18,9 +20,16 @@ itself:
    not count every acknowledged write of that item, or its value is not the last one;
 5. stops PgBouncer and drops the database.
 
+With ``--named-logins`` each app logs in as a named login of its own (an inspector of its
+task's team, made as ``jointcheck users add`` makes it), as docs/deployment.md asks of a
+server store; PgBouncer then keeps a pool per login (one server connection each, no cap
+per database unless ``--db-cap N``), so the server needs a connection per login at work:
+on a stock server (``max_connections`` 100) about 90 inspectors at most.
+
 A mark's latency is the wall time of ``records.service.save_answer`` as the app calls it
 (including a reconnect after an idle spell). ``refused`` counts marks whose connection the
-pooler or the server refused at least once. Beside the wall times it prints the worker
+pooler or the server refused at least once, and apps that could not open the store
+because it was refused. Beside the wall times it prints the worker
 processes' CPU time per mark (the machine may be shared: wall times are noisy, CPU times
 less so). The last line is::
 
@@ -41,6 +50,7 @@ import threading
 import time
 import uuid
 from pathlib import Path
+from queue import Empty
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -49,8 +59,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from timing import pct  # noqa: E402 - bench/, beside this script
 
 LIMIT_SECONDS = 120.0  # the whole run, setup and cleanup included
+TAIL_SECONDS = 15.0  # kept for what follows the marking
 RESULTS = ("compliant", "noncompliant", "not_applicable")
 SWITCH_INTERVAL = 0.05  # s: the worker processes' sys.setswitchinterval (default 0.005)
+SIMULATOR_NICE = 10  # the worker processes yield the cores to the server and PgBouncer
 
 
 def log(text: str) -> None:
@@ -131,7 +143,7 @@ def inspector(app: App, schedule: list[float], burst_at: float, deadline: float,
         app.engine.dispose()
 
 
-def worker(url: str, tasks: list[tuple[int, str]], mean: float, ready, go, clock,
+def worker(tasks: list[tuple[int, str, str]], mean: float, ready, go, clock,
            queue) -> None:
     """A process of inspectors (one thread each): opens every app, says it is *ready*,
     waits for *go*, marks from the start time ``clock[0]`` for ``clock[1]`` seconds; puts
@@ -143,17 +155,44 @@ def worker(url: str, tasks: list[tuple[int, str]], mean: float, ready, go, clock
     from jointcheck.core.records.service import load_draft
     from jointcheck.core.store import open_store
 
-    engine = open_store(url)
-    checklist = load_draft(engine, tasks[0][1]).checklist
-    engine.dispose()
+    def refused_open(task_id: str, exc: BaseException) -> None:
+        with out["lock"]:
+            out["errors"].append(f"{task_id}: the app could not open the store: "
+                                 f"{type(exc).__name__}: {exc}"[:300])
+            out["refused"] += _refused(exc)
+
+    try:
+        engine = open_store(tasks[0][2])
+        checklist = load_draft(engine, tasks[0][1]).checklist
+        engine.dispose()
+    except Exception as exc:  # noqa: BLE001 - counted and shown: this process marks nothing
+        for task in tasks:
+            refused_open(task[1], exc)
+        ready.put(0)
+        go.wait()
+        queue.put({k: v for k, v in out.items() if k != "lock"} | {"cpu": 0.0})
+        return
+
+    def open_app(task: tuple[int, str, str]) -> App | None:
+        try:
+            return App(task[2], task[1], task[0], checklist)
+        except Exception as exc:  # noqa: BLE001 - counted and shown, the others go on
+            refused_open(task[1], exc)
+            return None
+
     with ThreadPoolExecutor(8) as pool:  # open the apps (not timed)
-        apps = list(pool.map(lambda a: App(url, a[1], a[0], checklist), tasks))
+        apps = [app for app in pool.map(open_app, tasks) if app is not None]
     # The simulator's own costs, which 500 apps in one interpreter have and one app on a
     # laptop does not: the cyclic garbage collector walking every app's engine and
     # checklist (0.17 s a full pass, holding every thread), and waiting threads forcing
     # the interpreter lock from each other every 5 ms. Neither touches the mark's path.
     gc.freeze()
     sys.setswitchinterval(SWITCH_INTERVAL)
+    # The 1,000 apps stand for 1,000 laptops, whose CPU is not the server's; here they
+    # share the server's cores. Lower priority (nice) is the nearest this machine comes
+    # to keeping them apart: the server and PgBouncer take a mark as soon as it arrives
+    # (their queueing is all measured), and the apps wait for the cores they leave.
+    os.nice(SIMULATOR_NICE)
     ready.put(len(apps))
     go.wait()
     start_at, seconds = clock[0], clock[1]
@@ -183,16 +222,46 @@ def worker(url: str, tasks: list[tuple[int, str]], mean: float, ready, go, clock
     queue.put(figures | {"cpu": time.process_time() - cpu0})
 
 
-def prepare(url: str, inspectors: int, work: Path):
+def prepare(url: str, inspectors: int, work: Path, *, named: str | None = None):
+    """Upgrade, import and draw one task per inspector: the task ids, and with *named* a
+    named login for each task (an inspector of its team; a member on no other task where
+    there is one) with its password, named ``insp_<named>_<n>``."""
     from jointcheck.core.store import upgrade
+    from jointcheck.core.store.users import add_user
     from tests.recordsupport import drawn_store
 
     upgrade(url)
     # about a fifth of the sample libraries' targets is eligible for the example campaign
     drawn = drawn_store(url, work, count=inspectors, targets=max(300, 7 * inspectors),
-                        officers=200)
-    drawn.engine.dispose()
-    return drawn.task_ids
+                        officers=max(200, 4 * inspectors) if named else 200)
+    logins: list[tuple[str, str] | None] = [None] * len(drawn.task_ids)
+    try:
+        if named:
+            import secrets
+
+            import sqlalchemy as sa
+
+            from jointcheck.core.store.models import tasks
+
+            with drawn.engine.connect() as conn:
+                teams = {r.id: [m["cert_no"] for m in r.team]
+                         for r in conn.execute(sa.select(tasks.c.id, tasks.c.team))}
+            seen: dict[str, int] = {}
+            for team in teams.values():
+                for cert in team:
+                    seen[cert] = seen.get(cert, 0) + 1
+            made: dict[str, tuple[str, str]] = {}
+            for n, task_id in enumerate(drawn.task_ids):
+                cert = min(teams[task_id], key=lambda c: (seen[c], c))
+                if cert not in made:
+                    login = f"insp_{named}_{n}"
+                    password = secrets.token_urlsafe(12)
+                    add_user(drawn.engine, login, "inspector", password, cert_no=cert)
+                    made[cert] = (login, password)
+                logins[n] = made[cert]
+    finally:
+        drawn.engine.dispose()
+    return drawn.task_ids, logins
 
 
 def alone(url: str, task_ids: list[str], n: int = 100) -> tuple[list[float], list[float]]:
@@ -271,9 +340,17 @@ def main() -> None:
                     help="PgBouncer's server connections (default: this machine's CPUs, "
                     "where the server runs; docs/store.md#a-province-pgbouncer-in-front)")
     ap.add_argument("--processes", type=int, default=2, help="worker processes")
+    ap.add_argument("--named-logins", action="store_true",
+                    help="each app logs in as a named login of its own (a PgBouncer pool per "
+                    "login, one server connection each)")
+    ap.add_argument("--db-cap", type=int, default=None, metavar="N",
+                    help="with --named-logins: at most N server connections in all "
+                    "(PgBouncer's max_db_connections)")
     args = ap.parse_args()
     if not args.pg:
         ap.error("--pg URL (or JOINTCHECK_TEST_PG_URL) is required")
+    if args.db_cap is not None and not args.named_logins:
+        ap.error("--db-cap goes with --named-logins (without, --pool is the cap)")
 
     import sqlalchemy as sa
 
@@ -289,14 +366,43 @@ def main() -> None:
     name = f"jc_load_{uuid.uuid4().hex[:10]}"
     admin = sa.create_engine(base, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
     with admin.connect() as conn:
+        if args.named_logins and not args.db_cap:
+            # a PgBouncer pool per login: a server connection per inspector at work
+            free = conn.exec_driver_sql(
+                "SELECT current_setting('max_connections')::int"
+                " - current_setting('superuser_reserved_connections')::int"
+                " - (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend')"
+                ).scalar_one()
+            if args.inspectors + 5 > free:
+                admin.dispose()
+                sys.exit(f"--named-logins: each of the {args.inspectors:,} inspectors' logins "
+                         f"needs a server connection of its own, and the server has {free} "
+                         f"free (max_connections); raise max_connections, use fewer "
+                         f"inspectors or --db-cap N")
         conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
     try:
-        with bouncer(base, pool_size=args.pool, max_clients=2 * args.inspectors + 50) as b, \
+        named = args.named_logins
+        with bouncer(base, pool_size=1 if named else args.pool,
+                     max_clients=2 * args.inspectors + 50, named_logins=named,
+                     db_cap=args.db_cap) as b, \
                 tempfile.TemporaryDirectory() as tmp:
             url = b.url(name)
-            log(f"PgBouncer (transaction mode, {args.pool} server connections) on "
+            servers = ("a pool per named login, one server connection each, "
+                       + (f"at most {args.db_cap} in all" if args.db_cap else "no cap")
+                       if named else f"{args.pool} server connections")
+            log(f"PgBouncer (transaction mode, {servers}) on "
                 f"127.0.0.1:{b.port}; database {name}; {os.cpu_count()} CPUs")
-            task_ids = prepare(url, args.inspectors, Path(tmp))
+            task_ids, logins = prepare(url, args.inspectors, Path(tmp),
+                                       named=name.rsplit("_", 1)[1] if named else None)
+            urls = [url] * len(task_ids)
+            if named:
+                from sqlalchemy.engine import make_url
+
+                b.add_logins(dict(x for x in logins if x is not None))
+                urls = [make_url(url).set(username=x[0], password=x[1])
+                        .render_as_string(hide_password=False) if x else url for x in logins]
+                log(f"{len({x for x in logins if x}):,} named logins "
+                    f"(insp_{name.rsplit('_', 1)[1]}_…)")
             log(f"prepared {len(task_ids):,} tasks in {time.monotonic() - began:.1f} s")
             bare, single = alone(url, task_ids)
             log(f"one client alone: single-row UPDATE (baseline) median "
@@ -306,20 +412,30 @@ def main() -> None:
             ctx = multiprocessing.get_context("spawn")
             ready, queue, go = ctx.Queue(), ctx.Queue(), ctx.Event()
             clock = ctx.Array("d", 2)  # start (time.monotonic, one clock per machine), seconds
-            shares = [list(enumerate(task_ids))[i::args.processes]
-                      for i in range(args.processes)]
-            procs = [ctx.Process(target=worker, args=(url, share, args.mean, ready, go, clock,
+            apps = [(n, t, u) for n, (t, u) in enumerate(zip(task_ids, urls, strict=True))]
+            shares = [apps[i::args.processes] for i in range(args.processes)]
+            procs = [ctx.Process(target=worker, args=(share, args.mean, ready, go, clock,
                                                       queue))
                      for share in shares]
             for p in procs:
                 p.start()
             opened = sum(ready.get(timeout=60) for _ in procs)
             log(f"{opened:,} apps open in {time.monotonic() - began:.0f} s")
-            # what follows the marking (the last marks, read-back, cleanup) took up to 14 s
-            seconds = min(args.seconds, LIMIT_SECONDS - (time.monotonic() - began) - 25)
+            # what follows the marking (the last marks, read-back, cleanup; printed as
+            # "after the marking") took up to 14 s on a machine at load average 9
+            seconds = min(args.seconds,
+                          LIMIT_SECONDS - (time.monotonic() - began) - TAIL_SECONDS)
             clock[0], clock[1] = time.monotonic() + 1, seconds
             go.set()
-            parts = [queue.get(timeout=seconds + 10) for _ in procs]
+            parts = []
+            for _ in procs:
+                try:
+                    parts.append(queue.get(timeout=seconds + 10))
+                except Empty:
+                    parts.append({"steady": [], "burst": [], "refused": 0, "acks": {},
+                                  "cpu": 0.0,
+                                  "errors": ["a worker process ended without its figures"]})
+            marked = clock[0] + seconds  # the end of the marking window
             for p in procs:
                 p.join(5)
                 if p.is_alive():
@@ -330,7 +446,9 @@ def main() -> None:
             refused = sum(part["refused"] for part in parts)
             cpu = sum(part["cpu"] for part in parts)
             errors = [e for part in parts for e in part["errors"]]
-            marks, lost = read_back(url, acks)
+            # straight from the server, not through the pooler the load may have swamped
+            marks, lost = read_back(sa.engine.make_url(base).set(database=name)
+                                    .render_as_string(hide_password=False), acks)
     finally:
         store = sa.create_engine(sa.engine.make_url(base).set(database=name),
                                  poolclass=sa.pool.NullPool)
@@ -338,7 +456,17 @@ def main() -> None:
             prefix = role_prefix(conn)  # roles are cluster-wide: they outlive the database
         store.dispose()
         with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            # named logins' server connections end a moment after PgBouncer stops; FORCE
+            # cannot end them for us (they are other roles' backends): wait for them
+            give_up = time.monotonic() + 15
+            while True:
+                try:
+                    conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                    break
+                except sa.exc.DBAPIError:
+                    if time.monotonic() > give_up:
+                        raise
+                    time.sleep(0.3)
             if prefix:
                 drop_roles(conn, prefix)
         admin.dispose()
@@ -359,7 +487,8 @@ def main() -> None:
     if everything:
         log(f"  client CPU {cpu:.1f} s = {cpu / len(everything) * 1000:.2f} ms per mark "
             f"(mean wall {statistics.fmean(everything):.1f} ms); whole run "
-            f"{time.monotonic() - began:.0f} s")
+            f"{time.monotonic() - began:.0f} s, of which after the marking "
+            f"{time.monotonic() - marked:.0f} s")
     log(f"inspectors={args.inspectors} marks={marks} lost={lost} refused={refused} "
         f"p50={pct(everything, .5):.1f} p95={pct(everything, .95):.1f} "
         f"p99={pct(everything, .99):.1f} ms")

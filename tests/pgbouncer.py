@@ -7,9 +7,23 @@ and for bench/load.py (docs/store.md#a-province-pgbouncer-in-front).
 It starts the ``pgbouncer`` binary (Debian package ``pgbouncer``; ``.ci/run`` installs it)
 in the foreground as a child of this process, with a configuration written to a fresh
 folder: every database name is passed to the server of *server_url*, clients
-authenticate with SCRAM against the one user and password of that URL, which PgBouncer
-also uses to log in to the server. As root it runs as the ``postgres`` user (PgBouncer
-refuses to run as root). Leaving the block stops it and removes the folder.
+authenticate with SCRAM against the user and password of that URL (and of every login
+given to :meth:`Bouncer.add_login`), which PgBouncer also uses to log in to the server. As
+root it runs as the ``postgres`` user (PgBouncer refuses to run as root). Leaving the
+block stops it and removes the folder.
+
+Two configurations, as docs/store.md#a-province-pgbouncer-in-front gives them:
+
+- one login for every app (the default): *pool_size* server connections in all
+  (``default_pool_size`` and ``max_db_connections``);
+- ``named_logins=True``, each app logging in as its own login: PgBouncer keeps a pool per
+  login; at most *pool_size* server connections per login, given back after
+  *server_idle_timeout* s, and no cap per database (with one, a login whose pool has no
+  server connection closes another login's idle one and opens its own: a new server
+  process for nearly every mark; *db_cap* sets one, to measure that).
+
+A client waits at most 15 s for a server connection (``query_wait_timeout``; PgBouncer's
+default is 120 s), so that a starved pool fails a test soon instead of stalling it.
 """
 
 from __future__ import annotations
@@ -59,6 +73,21 @@ class Bouncer:
                           host="127.0.0.1", port=self.port, database=database,
                           query=query).render_as_string(hide_password=False)
 
+    def add_login(self, user: str, password: str) -> None:
+        """Let *user* log in through PgBouncer (and to the server) with *password*."""
+        self.add_logins({user: password})
+
+    def add_logins(self, passwords: dict[str, str]) -> None:
+        """Let each user of *passwords* log in with its password: added to the auth file,
+        which PgBouncer reads again on SIGHUP."""
+        with (self.folder / "userlist.txt").open("a", encoding="utf-8") as f:
+            f.writelines(f"{_quote(u)} {_quote(p)}\n" for u, p in passwords.items())
+        reloads = self.log().count("SIGHUP")
+        self.process.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 10
+        while self.log().count("SIGHUP") == reloads and time.monotonic() < deadline:
+            time.sleep(0.02)  # (past the deadline, the next login says whether it took)
+
     def log(self) -> str:
         path = self.folder / "pgbouncer.log"
         return path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
@@ -70,7 +99,8 @@ def _quote(value: str) -> str:
 
 @contextmanager
 def bouncer(server_url: str, *, pool_size: int = 10, max_clients: int = 100,
-            port: int | None = None) -> Iterator[Bouncer]:
+            port: int | None = None, named_logins: bool = False,
+            server_idle_timeout: int = 10, db_cap: int | None = None) -> Iterator[Bouncer]:
     """PgBouncer (transaction mode) on 127.0.0.1 in front of *server_url*'s server."""
     from sqlalchemy.engine import make_url
 
@@ -87,6 +117,10 @@ def bouncer(server_url: str, *, pool_size: int = 10, max_clients: int = 100,
         folder.chmod(0o755)
     (folder / "userlist.txt").write_text(f"{_quote(user)} {_quote(password)}\n",
                                          encoding="utf-8")
+    limits = (f"server_idle_timeout = {server_idle_timeout}" if named_logins
+              else f"max_db_connections = {pool_size}")
+    if named_logins and db_cap:
+        limits += f"\nmax_db_connections = {db_cap}"
     (folder / "pgbouncer.ini").write_text(f"""\
 [databases]
 * = host={server.host or '127.0.0.1'} port={server.port or 5432}
@@ -100,7 +134,8 @@ auth_file = {folder / 'userlist.txt'}
 pool_mode = transaction
 default_pool_size = {pool_size}
 max_client_conn = {max_clients}
-max_db_connections = {pool_size}
+{limits}
+query_wait_timeout = 15
 logfile = {folder / 'pgbouncer.log'}
 log_connections = 0
 log_disconnections = 0

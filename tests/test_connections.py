@@ -380,6 +380,75 @@ def test_the_store_works_through_pgbouncer_in_transaction_mode(bouncer_db, tmp_p
         drawn.engine.dispose()
 
 
+def test_named_logins_through_pgbouncer_keep_their_rights(tmp_path):
+    """docs/store.md: with a named login per inspector, PgBouncer keeps a pool per login
+    (the configuration for that: at most one server connection per login, no cap per
+    database). Three inspectors of different teams mark in turn and all at once through
+    it: every mark goes through and carries its own login -- PgBouncer never lends one
+    login's server connection to another, so the server's ``current_user`` is always the
+    app's login -- and a mark on another team's task is refused (JC761)."""
+    from tests.test_roles import PASSWORD, add_user, login_url, team_of
+
+    if pgbouncer.binary() is None:
+        pytest.skip("pgbouncer is not installed (Debian package pgbouncer; .ci/run installs it)")
+    name = f"jc_test_{uuid.uuid4().hex[:12]}"
+    with pg_database(name), \
+            pgbouncer.bouncer(pg_base_url(), pool_size=1, max_clients=50,
+                              named_logins=True) as b:
+        url = b.url(name)
+        upgrade(url)
+        drawn = drawn_store(url, tmp_path, count=6)
+        engines = []
+        try:
+            # three tasks, each with a member on no other of the three
+            chosen: list[tuple[str, str]] = []
+            for tid in drawn.task_ids:
+                others = set().union(*(team_of(drawn, t) for t in drawn.task_ids if t != tid))
+                own = sorted(team_of(drawn, tid) - others)
+                if own:
+                    chosen.append((tid, own[0]))
+            assert len(chosen) >= 3, chosen
+            chosen = chosen[:3]
+            logins = [add_user(url, "inspector", "--officer", cert) for _tid, cert in chosen]
+            for login in logins:
+                b.add_login(login, PASSWORD)
+            engines = [open_store(login_url(url, login)) for login in logins]
+            drafts = [R.load_draft(e, tid, host=drawn.host)
+                      for e, (tid, _cert) in zip(engines, chosen, strict=True)]
+
+            def mark(n: int, k: int) -> R.Answer:
+                item = drafts[n].items[k]
+                return R.save_answer(engines[n], chosen[n][0], R.item_key(item),
+                                     {"result": "compliant"}, expected=0,
+                                     checklist=drafts[n].checklist)
+
+            for n in range(3):  # in turn: each login's pool gets a server connection
+                assert mark(n, 0).updated_by == f"{logins[n]} (执法证号 {chosen[n][1]})"
+            results: dict[int, object] = {}
+
+            def at_once(n: int) -> None:
+                try:
+                    results[n] = mark(n, 1).updated_by
+                except BaseException as exc:  # noqa: BLE001 - asserted below
+                    results[n] = exc
+
+            threads = [threading.Thread(target=at_once, args=(n,)) for n in range(3)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(60)
+            assert results == {n: f"{logins[n]} (执法证号 {chosen[n][1]})" for n in range(3)}
+            with pytest.raises(R.RecordError) as other_team:
+                R.save_answer(engines[0], chosen[1][0], R.item_key(drafts[1].items[2]),
+                              {"result": "compliant"}, expected=0,
+                              checklist=drafts[1].checklist)
+            assert other_team.value.problems[0].code == "JC761"
+        finally:
+            for e in engines:
+                e.dispose()
+            drawn.engine.dispose()
+
+
 def test_a_schema_in_the_url_is_refused_through_pgbouncer(bouncer, bouncer_db):
     """PgBouncer refuses the ``options`` startup parameter: the store says it cannot
     connect (JC702) instead of silently using another schema."""
@@ -432,7 +501,8 @@ def test_the_load_bench_counts_a_mark_lost_unless_read_back(pg_drawn):
 
 
 @pytest.mark.slow
-def test_the_load_bench_runs_through_pgbouncer_and_loses_nothing():
+@pytest.mark.parametrize("logins", [[], ["--named-logins"]], ids=["one login", "named"])
+def test_the_load_bench_runs_through_pgbouncer_and_loses_nothing(logins):
     import re
     import subprocess
     import sys
@@ -443,14 +513,18 @@ def test_the_load_bench_runs_through_pgbouncer_and_loses_nothing():
     root = Path(__file__).resolve().parent.parent
     out = subprocess.run([sys.executable, str(root / "bench" / "load.py"), "--inspectors", "6",
                           "--seconds", "4", "--mean", "1", "--processes", "1", "--pool", "2",
-                          "--pg", pg_base_url()], capture_output=True, text=True, timeout=120,
-                         cwd=root)
+                          "--pg", pg_base_url(), *logins], capture_output=True, text=True,
+                         timeout=120, cwd=root)
     assert out.returncode == 0, out.stdout + out.stderr
     last = out.stdout.strip().splitlines()[-1]
     found = re.fullmatch(r"inspectors=6 marks=(\d+) lost=0 refused=0 p50=[\d.]+ p95=[\d.]+ "
                          r"p99=[\d.]+ ms", last)
     assert found, last
     assert int(found.group(1)) >= 6  # at least the burst, one mark each
+    made = re.search(r"(\d+) named logins", out.stdout)
+    assert bool(made) == bool(logins), out.stdout
+    if made:
+        assert 1 <= int(made.group(1)) <= 6
     # it cleaned up: the database it made is gone
     name = re.search(r"database (jc_load_[0-9a-f]+)", out.stdout)
     assert name, out.stdout
@@ -459,6 +533,11 @@ def test_the_load_bench_runs_through_pgbouncer_and_loses_nothing():
         with engine.connect() as conn:
             left = conn.execute(sa.text("SELECT count(*) FROM pg_database WHERE datname = :n"),
                                 {"n": name.group(1)}).scalar_one()
+            # and the cluster-wide roles: the store's groups and the named logins in them
+            roles = conn.execute(sa.text(
+                "SELECT count(*) FROM pg_roles WHERE rolname LIKE :g OR rolname LIKE :i"),
+                {"g": f"jc_{name.group(1)}\\_%",
+                 "i": f"insp\\_{name.group(1).rsplit('_', 1)[1]}\\_%"}).scalar_one()
     finally:
         engine.dispose()
-    assert left == 0
+    assert (left, roles) == (0, 0)
