@@ -327,10 +327,20 @@ def read_back(url: str, acks: dict[str, dict[str, list]]) -> tuple[int, int]:
     return marks, lost
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"at least 1, not {value}")
+    return value
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--inspectors", type=int, default=1000)
+    ap.add_argument("--inspectors", type=_positive, default=1000)
     ap.add_argument("--pg", metavar="URL", default=os.environ.get("JOINTCHECK_TEST_PG_URL"),
                     help="a PostgreSQL database whose role may CREATE DATABASE")
     ap.add_argument("--seconds", type=float, default=100.0, help="marking time at most "
@@ -365,6 +375,10 @@ def main() -> None:
         ap.error("the load goes to loopback only: --pg must name 127.0.0.1 or localhost")
     name = f"jc_load_{uuid.uuid4().hex[:10]}"
     admin = sa.create_engine(base, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    try:
+        admin.connect().close()
+    except sa.exc.DBAPIError as exc:
+        ap.error(f"cannot connect to --pg: {str(exc.orig).strip().splitlines()[-1]}")
     with admin.connect() as conn:
         if args.named_logins and not args.db_cap:
             # a PgBouncer pool per login: a server connection per inspector at work
