@@ -319,14 +319,13 @@ def test_a_failing_reader_process_is_a_clear_error(engine, tmp_path, monkeypatch
     from jointcheck.core.libraries import importer
     from jointcheck.core.libraries.messages import LibraryError
 
-    def broken(kind, extra=()):
-        def make(values):
-            raise ValueError("boom")
-        return make
+    def broken(lib, make):
+        raise ValueError("boom")
+        yield  # a generator, as the batches are
 
     # the forked child inherits it: every form the reader process sends (lines for
-    # SQLite's stage, COPY text or parameters for PostgreSQL) is made from its encoding
-    monkeypatch.setattr(importer, "_wire_maker", broken)
+    # SQLite's stage, COPY text or parameters for PostgreSQL) comes in its batches
+    monkeypatch.setattr(importer, "_batches", broken)
     path = targets_file(tmp_path / "t.csv", 3)
     rejects = tmp_path / "rejects.csv"
     with pytest.raises(LibraryError) as exc:

@@ -4,7 +4,8 @@
   every target ``conditions.evaluate`` puts in scope, and exactly those when it says it is
   exact, on both engines.
 - The library reader's generated fast row path (core/libraries/reader.py) never accepts a
-  row the general path rejects and never reads a value differently, on invalid cells too.
+  row the general path rejects and never reads a value differently, on invalid cells too;
+  nor does its form for the importer, which writes the row's canonical JSON directly.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ from test_import_support import (
 from jointcheck.core.conditions import evaluate
 from jointcheck.core.draw.algorithm import TARGET_COLUMNS
 from jointcheck.core.draw.service import sql_filter
-from jointcheck.core.libraries.fields import DIGEST_COLUMNS, Invalid
+from jointcheck.core.libraries.fields import DIGEST_COLUMNS, KEY, Invalid, row_text
+from jointcheck.core.libraries.importer import _wire_maker
 from jointcheck.core.libraries.reader import _Slow, iter_rows, open_library
 
 pytestmark = pytest.mark.slow
@@ -120,18 +122,25 @@ def test_the_sql_scope_filter_selects_what_evaluate_puts_in_scope(store_url):
 TARGET_CELLS: dict[str, list[str]] = {
     "统一社会信用代码": [code(1), code(2), bad_check(code(3)), code(4).lower(), f" {code(5)} ",
                    code(6)[:17], "91410611I0000000SX", "９１４１０６１１０００００００１Ｘ",
-                   "9.14106E+17", ""],
-    "市场主体名称": ["甲公司", "", "  ", "名" * 300, "A&B 公司"],
+                   "9.14106E+17", "", "9.13E+17", "91410611MA4000001E", "91410611ma4000001e",
+                   "91410611MA4000001I", "914106100000017000", "914106100000017000 ",
+                   code(7) + "0", code(8)[:17] + "Ｘ", "91410611\u3000" + code(9)[8:],
+                   "914106110000000I01", "91410611-00000001", "٩١٤١٠٦١١٠٠٠٠٠٠٠٠١X"],
+    "市场主体名称": ["甲公司", "", "  ", "名" * 300, "A&B 公司", '鹤壁"乙"公司', "a\\b",
+               "一\n二", "tab\there", "\x01", "\u2028", "😀", " 甲公司\u3000"],
     "法定代表人": ["张三", "", "x" * 200],
     "地址": ["河南省鹤壁市淇滨区九州路1号", ""],
-    "联系电话": ["0392-3331234", "13812345678", "abc", "1", "", "+86 138 1234 5678"],
+    "联系电话": ["0392-3331234", "13812345678", "abc", "1", "", "+86 138 1234 5678",
+             " 0392-4179717 ", "3923700330", "03923700330", "0392-41797171", "039-1234567",
+             "０３９２-4179717", "1381234567８", "4.10621E+14", "0392-4179717\n",
+             "23812345678", "4001234567", "0392—4179717", "1" * 40],
     "管辖单位": ["淇滨区", ""],
     "成立日期": ["2010-05-01", "2010/5/1", "2010-13-01", "40328", "2010-05-01 10:00:00",
              "abc", "", "20100501"],
     "登记状态": ["存续", "在业", "注销", "歇业中", "", "存续 "],
     "行业": ["工业", "", "商业"],
-    "信用风险等级": ["A", "b", "E", "", "甲", "A级"],
-    "使用特种设备": ["是", "否", "Y", "N", "maybe", "", "TRUE"],
+    "信用风险等级": ["A", "b", "E", "", "甲", "A级", 'A"'],
+    "使用特种设备": ["是", "否", "Y", "N", "maybe", "", "TRUE", " 是 "],
     "校验码例外": ["是", "否", "", "x"],
 }
 OFFICER_CELLS: dict[str, list[str]] = {
@@ -165,18 +174,31 @@ def _rows(kind: str) -> st.SearchStrategy[list[list[str]]]:
 def test_the_fast_row_path_agrees_with_the_general_one_on_invalid_cells(kind, tmp_path):
     headers = TABLES[kind][0]
     path = tmp_path / f"{kind}.csv"
-    seen = {"fast": 0, "general": 0, "rejected": 0}
+    seen = {"fast": 0, "general": 0, "rejected": 0, "wire": 0}
+    encode = _wire_maker(kind)
 
     @settings(max_examples=150, deadline=None)
     @given(rows=_rows(kind))
     def check(rows: list[list[str]]) -> None:
         write_csv(path, headers, rows)
         lib = open_library(kind, path)
+        wire = lib._build_fast(wire=True)
         general: dict[int, tuple[dict[str, Any] | None, list[str]]] = {}
         for rownum, cells in lib._rows:
             data, problems = lib._make_row(rownum, cells)
             general[rownum] = (data, [p.format() for p in problems or []])
             seen["rejected"] += bool(problems)
+            # the importer's form: the row's key and canonical text, written directly
+            try:
+                key, text = wire(cells)
+            except (Invalid, _Slow):
+                pass
+            else:
+                seen["wire"] += 1
+                assert not problems, (cells, general[rownum][1])
+                assert data is not None and key == data[KEY[kind]], cells
+                assert text == row_text(kind, data), cells
+                assert text == encode([data[c] for c in DIGEST_COLUMNS[kind]]), cells
             try:
                 fast = lib._fast(cells)
             except (Invalid, _Slow):
@@ -196,6 +218,12 @@ def test_the_fast_row_path_agrees_with_the_general_one_on_invalid_cells(kind, tm
             assert shown == problems
             if not r.problems:
                 assert r.data == data
+        # the importer's reading of the file: the same rows, problems and texts
+        values = [(n, encode(v) if v is not None else None, [p.format() for p in ps or []])
+                  for n, v, ps, _cells in open_library(kind, path).iter_values()]
+        texts = [(n, t, [p.format() for p in ps or []])
+                 for n, t, ps, _cells in open_library(kind, path).iter_wire(encode)]
+        assert texts == values
 
     check()
     # the cell pools make rows of every kind: read fast, left to the general path, rejected

@@ -594,15 +594,18 @@ SQLITE_IMPORT_CACHE_KIB = 64 * 1024
 Batch = tuple[list[Any] | _WireBatch, list[RowResult], int]
 
 
-def _batches(lib: LibraryFile, make: Callable[[list[Any]], Any]
+def _batches(lib: LibraryFile, make: Callable[[list[Any]], Any] | None
              ) -> Iterator[tuple[list[Any], list[RowResult], int]]:
     """Validated rows -> (``make`` of each: upsert parameters, or the reader process's
-    rows; rejected rows; progress) in batches."""
+    rows; rejected rows; progress) in batches. Without ``make``, each row's
+    :func:`_wire_maker` text, as :meth:`~.reader.LibraryFile.iter_wire` writes it."""
     batch: list[Any] = []
     bad: list[RowResult] = []
-    for rownum, values, problems, cells in lib.iter_values():
+    rows: Iterator[tuple[int, Any, list[Problem] | None, list[str]]] = (
+        lib.iter_values() if make is not None else lib.iter_wire(_wire_maker(lib.kind)))
+    for rownum, values, problems, cells in rows:
         if values is not None:
-            batch.append(make(values))
+            batch.append(make(values) if make is not None else values)
             if len(batch) >= BATCH:
                 yield batch, bad, lib.done
                 batch, bad = [], []
@@ -620,7 +623,8 @@ def _child_main(spec: dict[str, Any], lang: str, out: Any, mode: str) -> None:
     A batch of valid rows travels, by *mode* (:func:`_consume` chooses it):
 
     - ``lines`` (a SQLite stage): the :func:`_wire_maker` text of its rows, one a line
-      (``J``): the parent takes the digests, so that the two processes share the work;
+      (``J``), written by the reader itself (:meth:`~.reader.LibraryFile.iter_wire`):
+      the parent takes the digests, so that the two processes share the work;
     - ``copy`` (PostgreSQL): the :func:`_copy_maker` text of its rows (``C``), which the
       parent, busy waiting for the server, hands over whole;
     - ``params`` (PostgreSQL keeping the columns a file lacks, which needs the values):
@@ -634,7 +638,9 @@ def _child_main(spec: dict[str, Any], lang: str, out: Any, mode: str) -> None:
     try:
         lib = open_library(**spec)
         kind = spec["kind"]
-        make = {"lines": _wire_maker, "copy": _copy_maker, "params": _tuple_maker}[mode](kind)
+        # lines: the reader writes each row's text itself (LibraryFile.iter_wire)
+        make = None if mode == "lines" else {"copy": _copy_maker,
+                                             "params": _tuple_maker}[mode](kind)
         for batch, bad, done in _batches(lib, make):
             if mode == "lines":
                 out.send_bytes(b"J" + marshal.dumps(("\n".join(batch), len(batch), done)))

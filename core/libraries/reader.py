@@ -20,20 +20,27 @@ import io
 import itertools
 import math
 import operator
+import re
 import zipfile
 from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any
 
+from ..canonical import canonical_encoder
 from ..config import load_configuration
 from ..errors import Problem
 from ..i18n import get_lang, translator
+from .codes import CREDIT_ALPHABET, CREDIT_WEIGHTS
 from .fields import (
+    BOOL_COLUMNS,
+    DATE_COLUMNS,
     DIGEST_COLUMNS,
     FIELDS,
     IGNORED_HEADERS,
+    JSON_COLUMNS,
     KEY,
     KINDS,
     OVERRIDE_HEADERS,
@@ -45,6 +52,9 @@ from .fields import (
     is_department_code,
     normalise_header,
     parse_bool,
+    parse_credit_code,
+    parse_digit_text,
+    parse_phone,
 )
 from .messages import LibraryError, row_problem
 
@@ -692,74 +702,123 @@ class LibraryFile:
         self._key_bound = self.bound[self._key]
         self._fast = self._build_fast()
 
-    def _build_fast(self) -> Callable[[list[str]], list[Any]]:
+    def _build_fast(self, wire: bool = False) -> Callable[[list[str]], Any]:
         """Generate the fast path of :meth:`_make_row` for this file's columns.
 
         It handles a row that is entirely valid and raises (:class:`Invalid` or
         :class:`_Slow`) at the first doubt; the general :meth:`_make_row` then builds the
         row again and reports every problem. Straight-line code per column instead of a
-        loop over the plan roughly halves the cost of a million-row file.
+        loop over the plan roughly halves the cost of a million-row file, and the usual
+        form of the busiest cells is checked in line (:func:`_fast_parse`): anything else
+        goes through the field's own parser.
+
+        With *wire* the function returns ``(key, text)``, *text* being the canonical JSON of
+        the row's values (what :func:`~.fields.row_text` gives for the row), written piece
+        by piece: one C call per text value instead of the canonical encoder's walk of the
+        whole row (:meth:`iter_wire`).
         """
-        env: dict[str, Any] = {"_Slow": _Slow}
+        env: dict[str, Any] = {"_Slow": _Slow, "E": encode_basestring,
+                               "C": canonical_encoder(), **_FAST_ENV}
         src = ["def fast(cells):"]
         width = 1 + max([p[0] for p in self._plan]
                         + [a[0] for a in self.attribute_columns]
                         + [b.index for b in self.bound.values()])
         src.append(f"    if len(cells) < {width}:")
         src.append(f"        cells = cells + [''] * ({width} - len(cells))")
-        values: dict[str, str] = {}
-        attrs: list[tuple[str, str]] = []
+        values: dict[str, str] = {}  # column -> the variable holding its value
+        texts: dict[str, str] = {}  # wire: column -> the variable holding its JSON text
+        attrs: list[tuple[str, str, Any]] = []
         for k, (index, _header, column, parse, max_len, attribute, required) in enumerate(self._plan):
             var = f"v{k}"
-            src.append(f"    {var} = cells[{index}].strip()")
             default = self._template.get(column) if attribute is None else None
             default_src = "[]" if isinstance(default, list) else repr(default)
+            inline = _usual_form(parse, var, index)
+            if inline is not None:
+                src.extend(f"    {line}" for line in inline)
+                src.append("    else:")
+                indent = "        "
+            else:
+                indent = "    "
+            src.append(f"{indent}{var} = cells[{index}].strip()")
             if required:
-                src.append(f"    if not {var}:")
-                src.append("        raise _Slow")
+                src.append(f"{indent}if not {var}:")
+                src.append(f"{indent}    raise _Slow")
             if parse is not None:
                 env[f"P{k}"] = parse
+                call = _parse_call(parse, f"P{k}", var)
                 if required:
-                    src.append(f"    {var} = P{k}({var})")
+                    src.append(f"{indent}{var} = {call}")
                 else:
-                    src.append(f"    {var} = P{k}({var}) if {var} else {default_src}")
-            elif not required:
-                src.append(f"    {var} = {var} or {default_src}")
+                    src.append(f"{indent}{var} = {call} if {var} else {default_src}")
+            elif not required and not wire:
+                src.append(f"{indent}{var} = {var} or {default_src}")
             if max_len is not None:
                 src.append(f"    if {var} is not None and len({var}) > {max_len}:")
                 src.append("        raise _Slow")
             if attribute is None:
                 values[column] = var
+                if wire:
+                    text = f"j{k}"
+                    src.append(f"    {text} = {_json_source(column, var, parse, required)}")
+                    texts[column] = text
             else:
-                attrs.append((attribute, var))
+                attrs.append((attribute, var, parse))
         if self.kind == "targets":
-            src.append("    attrs = {}")
-            for name, var in attrs:
-                src.append(f"    if {var} is not None:")
-                src.append(f"        attrs[{name!r}] = {var}")
-            if self.attribute_columns:
-                env["_custom"] = self._custom_attributes
-                src.append("    _custom(cells, attrs)")
+            if wire and len(attrs) == 1 and attrs[0][2] is parse_bool \
+                    and not self.attribute_columns:
+                # the usual file: one yes/no attribute, three possible texts
+                name, var, _parse = attrs[0]
+                env["_ATTRS"] = {None: "{}", True: env["C"]({name: True}),
+                                 False: env["C"]({name: False})}
+                src.append(f"    jattrs = _ATTRS[{var}]")
+            else:
+                src.append("    attrs = {}")
+                for name, var, _parse in attrs:
+                    src.append(f"    if {var} is not None:")
+                    src.append(f"        attrs[{name!r}] = {var}")
+                if self.attribute_columns:
+                    env["_custom"] = self._custom_attributes
+                    src.append("    _custom(cells, attrs)")
+                if wire:
+                    src.append("    jattrs = C(attrs)")
             values["attributes"] = "attrs"
+            texts["attributes"] = "jattrs"
             values["check_override"] = "False"
+            texts["check_override"] = "'false'"
         elif self.kind == "officers":
             dept = self.bound.get("department")
             env["_resolve"] = self.departments.resolve
             src.append(f"    d = cells[{dept.index}].strip()" if dept else "    d = ''")
             if "unit" in values:
-                src.append(f"    if not d and {values['unit']}:")
-                src.append(f"        d = {values['unit']}")
+                unit = values["unit"]
+                src.append(f"    if not d and {unit}:")
+                src.append(f"        d = {unit}")
             src.append("    department = _resolve(d) if d else None")
             src.append("    if department is None or len(department) > 64:")
             src.append("        raise _Slow")
             values["department"] = "department"
+            if wire:
+                src.append("    jdepartment = E(department)")
+                texts["department"] = "jdepartment"
         for column, default in self._template.items():
             if column not in values:
                 values[column] = "[]" if isinstance(default, list) else repr(default)
+                if wire:
+                    text = f"jd_{column}"
+                    env[text] = env["C"](default)
+                    texts[column] = text
         # the values in DIGEST_COLUMNS order (the importer's and the digest's order)
         assert set(values) == set(DIGEST_COLUMNS[self.kind]), sorted(values)
-        items = ", ".join(values[c] for c in DIGEST_COLUMNS[self.kind])
-        src.append(f"    return [{items}]")
+        if wire:
+            assert set(texts) == set(DIGEST_COLUMNS[self.kind]), sorted(texts)
+            parts = []
+            for c in DIGEST_COLUMNS[self.kind]:
+                t = texts[c]
+                parts.append(t[1:-1] if t.startswith("'") else "{" + t + "}")
+            src.append(f"    return {values[self._key]}, f'[{','.join(parts)}]'")
+        else:
+            items = ", ".join(values[c] for c in DIGEST_COLUMNS[self.kind])
+            src.append(f"    return [{items}]")
         code = compile("\n".join(src), f"<jointcheck fast row: {self.kind}>", "exec")
         exec(code, env)  # noqa: S102 - source generated above from the field tables
         return env["fast"]
@@ -803,12 +862,23 @@ class LibraryFile:
         The lean form of the iteration, for the importer; ``values`` is a fresh list the
         caller may change.
         """
+        return self._iterate(None)
+
+    def iter_wire(self, encode: Callable[[list[Any]], str]
+                  ) -> Iterator[tuple[int, str | None, list[Problem] | None, list[str]]]:
+        """:meth:`iter_values` with each valid row's canonical JSON text in place of its
+        values: *encode* (values -> text) gives it for a row the fast path leaves to the
+        general one; the fast path writes it directly (:meth:`_build_fast`), the same
+        text."""
+        return self._iterate(encode)
+
+    def _iterate(self, encode: Callable[[list[Any]], str] | None) -> Iterator[Any]:
         if self._started:
             raise RuntimeError("a LibraryFile can be iterated only once")
         self._started = True
         seen: dict[str, int] = {}
         label = self.label
-        fast = self._fast
+        fast = self._fast if encode is None else self._build_fast(wire=True)
         slow = self._make_row
         getter = operator.itemgetter(*DIGEST_COLUMNS[self.kind])
         key_index = DIGEST_COLUMNS[self.kind].index(self._key)
@@ -825,7 +895,7 @@ class LibraryFile:
         rownum = 0
         try:
             for rownum, cells in rows:  # noqa: B007 - rownum is used after the loop
-                values: list[Any] | None
+                values: Any
                 if raw is not None and raw.nul:
                     nul = self._nul_problem(rownum, cells)
                     if nul is not None:
@@ -842,14 +912,24 @@ class LibraryFile:
                                cells)
                         continue
                 try:
-                    values = fast(cells)
+                    if encode is None:
+                        values = fast(cells)
+                        value = values[key_index]
+                    else:
+                        value, values = fast(cells)
                     problems = None
                 except (Invalid, _Slow):
                     if not any(c.strip() for c in cells):
                         continue  # a blank line
                     data, problems = slow(rownum, cells)
-                    values = list(getter(data)) if data is not None else None
-                value = values[key_index] if values is not None else self._key_of(cells)
+                    if data is not None:
+                        values = list(getter(data))
+                        value = values[key_index]
+                        if encode is not None:
+                            values = encode(values)
+                    else:
+                        values = None
+                        value = self._key_of(cells)
                 if value is not None and self._unique:
                     first = seen.setdefault(value, rownum)
                     if first != rownum:
@@ -1031,6 +1111,75 @@ class LibraryFile:
                                         column=where.header, column_index=where.index + 1,
                                         value=text, known=self.departments.known()))
         return problems
+
+
+# --- the generated fast row: the usual forms of the busiest cells -------------------------------
+# What each form accepts, the field's own parser accepts and returns unchanged (the forms are
+# only shortcuts; tests/test_properties.py holds them against the parsers).
+
+# 0392-4179717, 13812345678: no spreadsheet number, every character allowed, no lost 0
+_PHONE_USUAL = re.compile(r"(?:0[0-9]{2,3}-[0-9]{7,8}|1[0-9]{10})")
+_FAST_ENV: dict[str, Any] = {
+    # the check character by the weighted sum mod 31 (GB 32100-2015, codes.py)
+    "_credit_check": "".join(CREDIT_ALPHABET[(31 - r) % 31] for r in range(31)),
+    "_credit_tables": tuple({c: i * w for i, c in enumerate(CREDIT_ALPHABET)}
+                            for w in CREDIT_WEIGHTS),
+    "_lookup": dict.__getitem__,
+    "_phone_usual": _PHONE_USUAL.fullmatch,
+}
+
+
+def _usual_form(parse: Callable[[str], Any] | None, var: str, index: int) -> list[str] | None:
+    """Source lines of the generated fast row that take the usual form of a cell parsed by
+    *parse* into *var* without calling it (an ``if`` block: the caller adds the ``else``
+    that calls the parser), or None.
+
+    A credit code: 18 ASCII letters and digits (no blank, no full-width character) whose
+    check character matches, not ending in 000 (JC634 asks about those) is exactly what
+    :func:`~.fields.parse_credit_code` returns upper-cased; a lower-case code is
+    upper-cased, as it does. Anything else, valid or not, is left to the parser.
+    """
+    if parse is parse_credit_code:
+        return [
+            f"{var} = cells[{index}]",
+            f"if len({var}) == 18 and {var}.isascii() and {var}.isalnum():",
+            f"    {var} = {var}.upper()",
+            "    try:",
+            f"        if (_credit_check[sum(map(_lookup, _credit_tables, {var})) % 31]"
+            f" != {var}[17] or {var}.endswith('000')):",
+            "            raise _Slow",
+            "    except KeyError:  # a letter outside the code's alphabet",
+            "        raise _Slow from None",
+        ]
+    return None
+
+
+def _parse_call(parse: Callable[[str], Any], name: str, var: str) -> str:
+    """The expression that parses the stripped, non-empty *var* with *parse* (bound to
+    *name*), skipping the call for the usual form of the cell."""
+    if parse is parse_digit_text:  # its own first test: digits are never a number's form
+        return f"({var} if {var}.isdigit() else {name}({var}))"
+    if parse is parse_phone:
+        return f"({var} if _phone_usual({var}) else {name}({var}))"
+    return f"{name}({var})"
+
+
+def _json_source(column: str, var: str, parse: Callable[[str], Any] | None,
+                 required: bool) -> str:
+    """The expression of the canonical JSON text of *column*'s value in *var* (as the
+    canonical encoder writes it inside the row: E is json's string encoder, C the
+    canonical encoder)."""
+    if column in DATE_COLUMNS:
+        return f"'\"' + {var}.isoformat() + '\"' if {var} is not None else 'null'"
+    if column in BOOL_COLUMNS:
+        return f"'true' if {var} else 'false'"
+    if column in JSON_COLUMNS:
+        return f"C({var})"
+    if parse is parse_credit_code and required:  # 18 letters and digits: nothing to escape
+        return f"'\"' + {var} + '\"'"
+    if parse is None:  # text, '' when the cell is empty
+        return f"E({var}) if {var} else 'null'"
+    return f"E({var}) if {var} is not None else 'null'"
 
 
 class _Slow(Exception):
