@@ -560,7 +560,8 @@ def _wire_batch(kind, rows):
     from jointcheck.core.libraries.importer import _wire_maker, _WireBatch
 
     make = _wire_maker(kind)
-    return _WireBatch("\n".join(make(list(r)) for r in rows), len(rows))
+    text = "\n".join(make(list(r)) for r in rows)
+    return _WireBatch(text.encode("utf-8"), len(rows))  # as the reader process sends it
 
 
 def _wire_round_trip(kind, rows):

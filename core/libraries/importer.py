@@ -254,12 +254,14 @@ def _wire_reader(kind: str) -> Callable[[_WireBatch], list[list[Any]]]:
 
 class _WireBatch:
     """A batch of valid rows as the reader process sent it: their :func:`_wire_maker`
-    text, one a line. A writer reads it with :func:`_wire_reader`, or SQLite's JSON
-    functions read it (:meth:`_SqliteStage.write`)."""
+    text, one a line, as text or as its UTF-8 bytes (what the reader process sends:
+    the digest is taken of those bytes and SQLite stores them as they are, so that the
+    writer never decodes or encodes the text). A writer reads it with
+    :func:`_wire_reader`, or SQLite's JSON functions read it (:meth:`_SqliteStage.write`)."""
 
     __slots__ = ("count", "text")
 
-    def __init__(self, text: str, count: int):
+    def __init__(self, text: str | bytes, count: int):
         self.text = text
         self.count = count
 
@@ -267,7 +269,17 @@ class _WireBatch:
         return self.count
 
     def lines(self) -> list[str]:
-        return self.text.split("\n") if self.count else []
+        if not self.count:
+            return []
+        text = self.text if isinstance(self.text, str) else self.text.decode("utf-8")
+        return text.split("\n")
+
+    def utf8_lines(self) -> list[bytes]:
+        """The lines as UTF-8 bytes (a byte 0x0A is only ever a line break in UTF-8)."""
+        if not self.count:
+            return []
+        data = self.text.encode("utf-8") if isinstance(self.text, str) else self.text
+        return data.split(b"\n")
 
 
 class _CopyBatch(_WireBatch):
@@ -622,8 +634,8 @@ def _child_main(spec: dict[str, Any], lang: str, out: Any, mode: str) -> None:
 
     A batch of valid rows travels, by *mode* (:func:`_consume` chooses it):
 
-    - ``lines`` (a SQLite stage): the :func:`_wire_maker` text of its rows, one a line
-      (``J``), written by the reader itself (:meth:`~.reader.LibraryFile.iter_wire`):
+    - ``lines`` (a SQLite stage): the :func:`_wire_maker` text of its rows, one a line,
+      in UTF-8 (``J``), written by the reader itself (:meth:`~.reader.LibraryFile.iter_wire`):
       the parent takes the digests, so that the two processes share the work;
     - ``copy`` (PostgreSQL): the :func:`_copy_maker` text of its rows (``C``), which the
       parent, busy waiting for the server, hands over whole;
@@ -642,8 +654,9 @@ def _child_main(spec: dict[str, Any], lang: str, out: Any, mode: str) -> None:
         make = None if mode == "lines" else {"copy": _copy_maker,
                                              "params": _tuple_maker}[mode](kind)
         for batch, bad, done in _batches(lib, make):
-            if mode == "lines":
-                out.send_bytes(b"J" + marshal.dumps(("\n".join(batch), len(batch), done)))
+            if mode == "lines":  # the text as a message of its own: no copy into a marshal
+                out.send_bytes(b"J" + marshal.dumps((len(batch), done)))
+                out.send_bytes("\n".join(batch).encode("utf-8"))
             elif mode == "copy":
                 text = "".join([f"{line}\n" for line in batch])
                 out.send_bytes(b"C" + marshal.dumps((text, len(batch), done)))
@@ -662,6 +675,19 @@ def _child_main(spec: dict[str, Any], lang: str, out: Any, mode: str) -> None:
         out.close()
 
 
+def _widen_pipe(conn: Any) -> None:
+    """Give the pipe to the reader process a 1 MiB buffer (Linux; the default 64 KiB
+    makes the two processes take turns every 64 KiB of a batch of several MB)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        return
+    setpipe = getattr(fcntl, "F_SETPIPE_SZ", None)  # Linux only
+    if setpipe is not None:
+        with contextlib.suppress(OSError):  # above /proc/sys/fs/pipe-max-size: as it is
+            fcntl.fcntl(conn.fileno(), setpipe, 1 << 20)
+
+
 class _RemoteBatches:
     """Batches from a child process that reads the file, so that parsing and validation
     (Python) run on one core while the database works on another.
@@ -676,6 +702,7 @@ class _RemoteBatches:
                 "mapping": lib.mapping, "sheet": None, "label": lib.label,
                 "allow_check_override": lib.allow_check_override}
         self._recv, send = ctx.Pipe(duplex=False)
+        _widen_pipe(send)
         self._proc = ctx.Process(target=_child_main, args=(spec, get_lang(), send, mode),
                                  name="jointcheck-import-reader", daemon=True)
         self._proc.start()
@@ -694,8 +721,12 @@ class _RemoteBatches:
             except EOFError:
                 raise self._failed("the reader process ended unexpectedly") from None
             if msg[:1] == b"J":
-                text, count, done = marshal.loads(memoryview(msg)[1:])
-                yield _WireBatch(text, count), [], done
+                count, done = marshal.loads(memoryview(msg)[1:])
+                try:
+                    data = self._recv.recv_bytes()
+                except EOFError:
+                    raise self._failed("the reader process ended unexpectedly") from None
+                yield _WireBatch(data, count), [], done
                 continue
             if msg[:1] == b"C":
                 text, count, done = marshal.loads(memoryview(msg)[1:])
@@ -934,9 +965,8 @@ class _SqliteStage:
             self.db.executemany(self.sql, self.read_wire(batch))
         else:
             sha = hashlib.sha256
-            self.db.executemany("INSERT INTO lines VALUES (?, ?)",
-                                [(line, sha(line.encode("utf-8")).hexdigest())
-                                 for line in batch.lines()])
+            self.db.executemany("INSERT INTO lines VALUES (CAST(? AS TEXT), ?)",
+                                [(line, sha(line).hexdigest()) for line in batch.utf8_lines()])
             self.db.execute(self.spread)
             self.db.execute("DELETE FROM lines")
 
