@@ -21,6 +21,7 @@ import itertools
 import math
 import operator
 import re
+import string
 import zipfile
 from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -45,6 +46,7 @@ from .fields import (
     KINDS,
     OVERRIDE_HEADERS,
     READABLE_KINDS,
+    STATUSES,
     Field,
     Invalid,
     field_for,
@@ -54,7 +56,9 @@ from .fields import (
     parse_bool,
     parse_credit_code,
     parse_digit_text,
+    parse_grade,
     parse_phone,
+    parse_status,
 )
 from .messages import LibraryError, row_problem
 
@@ -1126,6 +1130,9 @@ _FAST_ENV: dict[str, Any] = {
                             for w in CREDIT_WEIGHTS),
     "_lookup": dict.__getitem__,
     "_phone_usual": _PHONE_USUAL.fullmatch,
+    "_statuses": frozenset(STATUSES),  # each its own parse_status
+    "_letters": frozenset(string.ascii_uppercase),  # each its own parse_grade (A, B...)
+    "_yes_no": {"是": True, "否": False},  # as parse_bool reads them
 }
 
 
@@ -1161,6 +1168,12 @@ def _parse_call(parse: Callable[[str], Any], name: str, var: str) -> str:
         return f"({var} if {var}.isdigit() else {name}({var}))"
     if parse is parse_phone:
         return f"({var} if _phone_usual({var}) else {name}({var}))"
+    if parse is parse_status:
+        return f"({var} if {var} in _statuses else {name}({var}))"
+    if parse is parse_grade:
+        return f"({var} if {var} in _letters else {name}({var}))"
+    if parse is parse_bool:
+        return f"(_yes_no[{var}] if {var} in _yes_no else {name}({var}))"
     return f"{name}({var})"
 
 
