@@ -323,6 +323,31 @@ def test_a_busy_store_delays_a_mark_honestly_and_loses_nothing(engine, tasks, mo
     asyncio.run(run())
 
 
+def test_the_review_says_a_busy_store_apart_from_other_store_errors(tmp_path):
+    """The review's writes (an override, settling) show SQLite's "database is locked" as
+    the busy sentence, any other driver error with its own words, and leave a bug alone."""
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    from jointcheck.tui.screens.review import store_failure
+
+    holder = sqlite3.connect(tmp_path / "s.db", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    other = sqlite3.connect(tmp_path / "s.db", timeout=0, isolation_level=None)
+    with pytest.raises(sqlite3.OperationalError) as locked:
+        other.execute("BEGIN IMMEDIATE")
+    with pytest.raises(sqlite3.OperationalError) as missing:
+        other.execute("SELECT * FROM nowhere")
+    holder.close()
+    other.close()
+    assert store_failure(OperationalError("BEGIN", {}, locked.value)) == [
+        "数据库正忙（另一项写入正在进行），修改未保存，请稍后再试。"]
+    assert store_failure(OperationalError("SELECT", {}, missing.value)) == [
+        "无法读写数据库：no such table: nowhere"]
+    assert store_failure(ValueError("a bug")) is None
+
+
 def test_an_edit_by_another_officer_is_shown_and_the_choice_is_kept(engine, tasks):
     task = tasks["special"]
 

@@ -77,7 +77,11 @@ class StoreBusy(RecordError):
         super().__init__([problem("JC820")])
 
 
-def _busy(exc: BaseException) -> bool:
+def write_timed_out(exc: BaseException) -> bool:
+    """Whether the driver error *exc* is the store not taking a write in time (SQLite
+    locked or busy past its busy timeout, PostgreSQL lock timeout): nothing was stored,
+    the same write later will be (:class:`StoreBusy`). Narrower than tui.saving.is_busy,
+    which also retries a lost connection."""
     text = str(getattr(exc, "orig", exc)).lower()
     return "database is locked" in text or "database is busy" in text \
         or "lock timeout" in text or "could not obtain lock" in text
@@ -735,7 +739,7 @@ def save_answer(engine: Engine, task_id: str, key: str, value: Any, *, expected:
         return _save(engine, task_id, key, value, expected, checklist,
                      audit.actor(engine, actor))
     except OperationalError as exc:
-        if _busy(exc):
+        if write_timed_out(exc):
             raise StoreBusy() from exc
         raise
 

@@ -45,7 +45,12 @@ from jointcheck.core.records.results import (
     set_result,
     settle,
 )
-from jointcheck.core.records.service import RecordError, _busy, get_task, list_tasks
+from jointcheck.core.records.service import (
+    RecordError,
+    get_task,
+    list_tasks,
+    write_timed_out,
+)
 
 from ..modals.override import OverrideModal
 from ..modals.settle import SettleModal
@@ -70,7 +75,9 @@ def store_failure(exc: BaseException) -> list[str] | None:
     if isinstance(exc, RecordError):
         return [problem_text(p) for p in exc.problems]
     if isinstance(exc, SQLAlchemyError):
-        return [_("busy_write") if _busy(exc) else _("store_error", error=_first_line(exc))]
+        if write_timed_out(exc):
+            return [_("busy_write")]
+        return [_("store_error", error=_first_line(exc))]
     return None
 
 
