@@ -141,6 +141,8 @@ TARGET_CELLS: dict[str, list[str]] = {
     "行业": ["工业", "", "商业"],
     "信用风险等级": ["A", "b", "E", "", "甲", "A级", 'A"', "Ａ", "AB", "ß"],
     "使用特种设备": ["是", "否", "Y", "N", "maybe", "", "TRUE", " 是 ", "有", "√"],
+    "注册号": ["410611000012345", "", "9.14106E+17", "410611000012345.0", "410,611,000,012,345",
+            "ABC-123", "４１０６１１", " 410611 "],
     "校验码例外": ["是", "否", "", "x"],
 }
 OFFICER_CELLS: dict[str, list[str]] = {
@@ -160,7 +162,7 @@ OFFICER_CELLS: dict[str, list[str]] = {
     "在岗": ["是", "否", "", "maybe"],
     "回避对象": ["", code(1), "bad", f"{code(1)};{code(2)}"],
 }
-TABLES = {"targets": (TARGET_HEADERS + ["校验码例外"], TARGET_CELLS),
+TABLES = {"targets": (TARGET_HEADERS + ["注册号", "校验码例外"], TARGET_CELLS),
           "officers": (OFFICER_HEADERS, OFFICER_CELLS)}
 
 
