@@ -737,7 +737,8 @@ def _set_fingerprint(entries: list[Any]) -> tuple[str | None, str]:
 Beside = Callable[[Callable[[Any], Any], Any], Callable[[], Any]]
 
 
-def _here(fn: Callable[[Any], Any], arg: Any) -> Callable[[], Any]:
+def run_here(fn: Callable[[Any], Any], arg: Any) -> Callable[[], Any]:
+    """The :data:`Beside` runner that runs ``fn(arg)`` at once, in this process."""
     value = fn(arg)
     return lambda: value
 
@@ -782,7 +783,7 @@ def draw_targets(seed: str, targets: Iterable[tuple[str, str | None, str]],
               for grade, ratio, count in strata_spec}
     # The ranking (an HMAC a target) beside the fingerprint (sort, duplicate check, hash)
     # when the caller can: the ranking's result is small (the best of each stratum).
-    ranked = (beside or _here)(_best, _Ranking(seed, entries, wanted, "by_grade" in sample))
+    ranked = (beside or run_here)(_best, _Ranking(seed, entries, wanted, "by_grade" in sample))
     try:
         duplicate, targets_fp = _set_fingerprint(entries)
     finally:

@@ -58,6 +58,7 @@ from .algorithm import (
     officer_entry,
     ratio_text,
     result_digest,
+    run_here,
 )
 from .queries import chunks, drawn_rows
 
@@ -454,14 +455,12 @@ PARALLEL_THRESHOLD = 100_000
 PARALLEL_ENV = "JOINTCHECK_DRAW_PARALLEL"
 
 
-def rank_beside(fn: Callable[[Any], Any], entries: Any) -> Callable[[], Any]:
-    """The :data:`~.algorithm.Beside` runner of the draw's services (see above); *entries*
-    is the work to run beside, its ``len()`` the number of targets."""
-    if (len(entries) >= PARALLEL_THRESHOLD
-            and os.environ.get(PARALLEL_ENV, "1").strip() != "0"):
-        return beside(fn, entries)
-    value = fn(entries)
-    return lambda: value
+def rank_beside(fn: Callable[[Any], Any], job: Any) -> Callable[[], Any]:
+    """The :data:`~.algorithm.Beside` runner of the draw's services (see above); ``len(job)``
+    is the number of targets it ranks."""
+    large = (len(job) >= PARALLEL_THRESHOLD
+             and os.environ.get(PARALLEL_ENV, "1").strip() != "0")
+    return (beside if large else run_here)(fn, job)
 
 
 def replay(conn: Connection, seed: str, parameters: Parameters, *, file: str | None = None
