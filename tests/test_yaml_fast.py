@@ -157,6 +157,24 @@ def test_a_valid_declaration_is_parsed_once(tmp_path, monkeypatch):
     assert doc.located
 
 
+def test_pyyaml_reads_everything_without_ryaml_or_when_it_fails(monkeypatch):
+    """The fallback: where ryaml is not installed, or refuses a document the check let
+    through, PyYAML reads it (located at once) and the data are the same."""
+    text = (ROOT / "plugins" / "market_supervision" / "department.yaml").read_text("utf-8")
+    fast = loads(text)
+    assert not fast.located  # read by ryaml
+
+    class Failing:
+        @staticmethod
+        def loads(_text: str) -> Any:
+            raise ValueError("refused")
+
+    for stand_in in (None, Failing):
+        monkeypatch.setattr(yamlload, "_ryaml", stand_in)
+        slow = loads(text)
+        assert slow.located and exact(slow.data) == exact(fast.data), stand_in
+
+
 BROKEN = [
     "a: 'x\nb: c\n", 'a: "x\n', "a: [1, 2\n", "a: {b: 1\n", "a:\n\tb: c\n", "a: b\n\tc: d\n",
     "campaign：\n  id: x\n", "a: b: c\n", "- a\nb: c\n", "a:\n  b: 1\n c: 2\n", "a: 1\na: 2\n",
