@@ -24,31 +24,29 @@ class Source:
     """Where a declaration came from: provenance for every item.
 
     The *line* may be given as a function that finds it (a document read by the fast
-    loader is located only when asked, core.yamlload): it is called once, when first read.
-    Immutable, and equal by (plugin, file, line) like the dataclass it replaces.
+    loader is located only when asked, core.yamlload): it is called once, when first read,
+    and its result takes its place. Immutable, and equal by (plugin, file, line).
     """
 
-    __slots__ = ("plugin", "file", "_line", "_find_line")
+    __slots__ = ("plugin", "file", "_line")
 
     plugin: str | None
     file: str | None
-    _line: int | None
-    _find_line: Callable[[], int | None] | None
+    _line: int | None | Callable[[], int | None]
 
     def __init__(self, plugin: str | None, file: str | None,
                  line: int | None | Callable[[], int | None] = None):
         object.__setattr__(self, "plugin", plugin)
         object.__setattr__(self, "file", file)
-        lazy = callable(line)
-        object.__setattr__(self, "_line", None if lazy else line)
-        object.__setattr__(self, "_find_line", line if lazy else None)
+        object.__setattr__(self, "_line", line)
 
     @property
     def line(self) -> int | None:
-        if self._find_line is not None:
-            object.__setattr__(self, "_line", self._find_line())
-            object.__setattr__(self, "_find_line", None)
-        return self._line
+        line = self._line
+        if callable(line):
+            line = line()
+            object.__setattr__(self, "_line", line)
+        return line
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(f"Source is immutable: cannot set {name}")
