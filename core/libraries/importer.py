@@ -253,39 +253,40 @@ def _wire_reader(kind: str) -> Callable[[_WireBatch], list[list[Any]]]:
 
 
 class _WireBatch:
-    """A batch of valid rows as the reader process sent it: their :func:`_wire_maker`
-    text, one a line, as text or as its UTF-8 bytes (what the reader process sends:
-    the digest is taken of those bytes and SQLite stores them as they are, so that the
-    writer never decodes or encodes the text). A writer reads it with
-    :func:`_wire_reader`, or SQLite's JSON functions read it (:meth:`_SqliteStage.write`)."""
+    """A batch of valid rows as the reader process sends it: their :func:`_wire_maker`
+    text, one a line, in UTF-8 (the digest is taken of those bytes and SQLite stores them
+    as they are, so that the writer never decodes or encodes the text). A writer reads it
+    with :func:`_wire_reader`, or SQLite's JSON functions read it
+    (:meth:`_SqliteStage.write`)."""
 
-    __slots__ = ("count", "text")
+    __slots__ = ("count", "data")
 
-    def __init__(self, text: str | bytes, count: int):
-        self.text = text
+    def __init__(self, data: bytes, count: int):
+        self.data = data
         self.count = count
 
     def __len__(self) -> int:
         return self.count
 
     def lines(self) -> list[str]:
-        if not self.count:
-            return []
-        text = self.text if isinstance(self.text, str) else self.text.decode("utf-8")
-        return text.split("\n")
+        return self.data.decode("utf-8").split("\n") if self.count else []
 
     def utf8_lines(self) -> list[bytes]:
         """The lines as UTF-8 bytes (a byte 0x0A is only ever a line break in UTF-8)."""
-        if not self.count:
-            return []
-        data = self.text.encode("utf-8") if isinstance(self.text, str) else self.text
-        return data.split(b"\n")
+        return self.data.split(b"\n") if self.count else []
 
 
-class _CopyBatch(_WireBatch):
+class _CopyBatch:
     """A batch of valid rows as COPY text (:func:`_copy_maker`), for PostgreSQL."""
 
-    __slots__ = ()
+    __slots__ = ("count", "text")
+
+    def __init__(self, text: str, count: int):
+        self.text = text
+        self.count = count
+
+    def __len__(self) -> int:
+        return self.count
 
 
 def _copy_maker(kind: str) -> Callable[[list[Any]], str]:
@@ -603,7 +604,7 @@ PARALLEL_MIN_BYTES = 8 << 20
 # library then stays in memory; restored afterwards.
 SQLITE_IMPORT_CACHE_KIB = 64 * 1024
 
-Batch = tuple[list[Any] | _WireBatch, list[RowResult], int]
+Batch = tuple[list[Any] | _WireBatch | _CopyBatch, list[RowResult], int]
 
 
 def _batches(lib: LibraryFile, make: Callable[[list[Any]], Any] | None
