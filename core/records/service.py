@@ -767,8 +767,9 @@ def _save_pg(engine: Engine, task_id: str, key: str, value: Any, expected: int,
     inserted as version 1). In a PL/pgSQL function the plans are kept per server
     connection, which no statement sent from here could be through a pooler in
     transaction mode. A submit holds the task's row FOR UPDATE, so a mark waits for it or
-    it for the mark, and a mark never lands after the submit read the answers. Only a miss reads again to say why (missing task JC801, submitted JC802,
-    someone else's answer JC803).
+    it for the mark, and a mark never lands after the submit read the answers. Only a miss
+    reads again to say why (missing task JC801, submitted JC802, someone else's answer
+    JC803).
 
     The answer's author is the named login (``jc_actor()``, docs/deployment.md), else
     *given*, else the login PostgreSQL authenticated, as :func:`audit.actor` decides."""
