@@ -346,14 +346,14 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=100.0, help="marking time at most "
                     f"(shortened so that the whole run takes at most {LIMIT_SECONDS:.0f} s)")
     ap.add_argument("--mean", type=float, default=5.0, help="mean seconds between marks")
-    ap.add_argument("--pool", type=int, default=os.cpu_count() or 2,
+    ap.add_argument("--pool", type=_positive, default=None,
                     help="PgBouncer's server connections (default: this machine's CPUs, "
                     "where the server runs; docs/store.md#a-province-pgbouncer-in-front)")
-    ap.add_argument("--processes", type=int, default=2, help="worker processes")
+    ap.add_argument("--processes", type=_positive, default=2, help="worker processes")
     ap.add_argument("--named-logins", action="store_true",
                     help="each app logs in as a named login of its own (a PgBouncer pool per "
                     "login, one server connection each)")
-    ap.add_argument("--db-cap", type=int, default=None, metavar="N",
+    ap.add_argument("--db-cap", type=_positive, default=None, metavar="N",
                     help="with --named-logins: at most N server connections in all "
                     "(PgBouncer's max_db_connections)")
     args = ap.parse_args()
@@ -361,6 +361,10 @@ def main() -> None:
         ap.error("--pg URL (or JOINTCHECK_TEST_PG_URL) is required")
     if args.db_cap is not None and not args.named_logins:
         ap.error("--db-cap goes with --named-logins (without, --pool is the cap)")
+    if args.pool is not None and args.named_logins:
+        ap.error("--pool goes without --named-logins (with, each login has a pool of one "
+                 "server connection; --db-cap N caps them)")
+    pool = args.pool or os.cpu_count() or 2
 
     import sqlalchemy as sa
 
@@ -380,7 +384,7 @@ def main() -> None:
     except sa.exc.DBAPIError as exc:
         ap.error(f"cannot connect to --pg: {str(exc.orig).strip().splitlines()[-1]}")
     with admin.connect() as conn:
-        if args.named_logins and not args.db_cap:
+        if args.named_logins and args.db_cap is None:
             # a PgBouncer pool per login: a server connection per inspector at work
             free = conn.exec_driver_sql(
                 "SELECT current_setting('max_connections')::int"
@@ -396,14 +400,14 @@ def main() -> None:
         conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
     try:
         named = args.named_logins
-        with bouncer(base, pool_size=1 if named else args.pool,
+        with bouncer(base, pool_size=1 if named else pool,
                      max_clients=2 * args.inspectors + 50, named_logins=named,
                      db_cap=args.db_cap) as b, \
                 tempfile.TemporaryDirectory() as tmp:
             url = b.url(name)
             servers = ("a pool per named login, one server connection each, "
                        + (f"at most {args.db_cap} in all" if args.db_cap else "no cap")
-                       if named else f"{args.pool} server connections")
+                       if named else f"{pool} server connections")
             log(f"PgBouncer (transaction mode, {servers}) on "
                 f"127.0.0.1:{b.port}; database {name}; {os.cpu_count()} CPUs")
             task_ids, logins = prepare(url, args.inspectors, Path(tmp),
@@ -427,7 +431,7 @@ def main() -> None:
             ready, queue, go = ctx.Queue(), ctx.Queue(), ctx.Event()
             clock = ctx.Array("d", 2)  # start (time.monotonic, one clock per machine), seconds
             apps = [(n, t, u) for n, (t, u) in enumerate(zip(task_ids, urls, strict=True))]
-            shares = [apps[i::args.processes] for i in range(args.processes)]
+            shares = [apps[i::args.processes] for i in range(min(args.processes, len(apps)))]
             procs = [ctx.Process(target=worker, args=(share, args.mean, ready, go, clock,
                                                       queue))
                      for share in shares]
