@@ -225,7 +225,7 @@ def worker(tasks: list[tuple[int, str, str]], mean: float, ready, go, clock,
 def prepare(url: str, inspectors: int, work: Path, *, named: str | None = None):
     """Upgrade, import and draw one task per inspector: the task ids, and with *named* a
     named login for each task (an inspector of its team; a member on no other task where
-    there is one) with its password, named ``insp_<named>_<n>``."""
+    there is one) with its password, named ``insp_<named>_<n>`` (without, no logins)."""
     from jointcheck.core.store import upgrade
     from jointcheck.core.store.users import add_user
     from tests.recordsupport import drawn_store
@@ -234,7 +234,7 @@ def prepare(url: str, inspectors: int, work: Path, *, named: str | None = None):
     # about a fifth of the sample libraries' targets is eligible for the example campaign
     drawn = drawn_store(url, work, count=inspectors, targets=max(300, 7 * inspectors),
                         officers=max(200, 4 * inspectors) if named else 200)
-    logins: list[tuple[str, str] | None] = [None] * len(drawn.task_ids)
+    logins: list[tuple[str, str]] = []
     try:
         if named:
             import secrets
@@ -258,7 +258,7 @@ def prepare(url: str, inspectors: int, work: Path, *, named: str | None = None):
                     password = secrets.token_urlsafe(12)
                     add_user(drawn.engine, login, "inspector", password, cert_no=cert)
                     made[cert] = (login, password)
-                logins[n] = made[cert]
+                logins.append(made[cert])
     finally:
         drawn.engine.dispose()
     return drawn.task_ids, logins
@@ -377,7 +377,8 @@ def main() -> None:
     host = sa.engine.make_url(base).host or ""
     if not (host.startswith("127.") or host in ("localhost", "::1", "")):
         ap.error("the load goes to loopback only: --pg must name 127.0.0.1 or localhost")
-    name = f"jc_load_{uuid.uuid4().hex[:10]}"
+    tag = uuid.uuid4().hex[:10]  # of the database and the named logins
+    name = f"jc_load_{tag}"
     admin = sa.create_engine(base, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
     try:
         admin.connect().close()
@@ -411,16 +412,13 @@ def main() -> None:
             log(f"PgBouncer (transaction mode, {servers}) on "
                 f"127.0.0.1:{b.port}; database {name}; {os.cpu_count()} CPUs")
             task_ids, logins = prepare(url, args.inspectors, Path(tmp),
-                                       named=name.rsplit("_", 1)[1] if named else None)
+                                       named=tag if named else None)
             urls = [url] * len(task_ids)
             if named:
-                from sqlalchemy.engine import make_url
-
-                b.add_logins(dict(x for x in logins if x is not None))
-                urls = [make_url(url).set(username=x[0], password=x[1])
-                        .render_as_string(hide_password=False) if x else url for x in logins]
-                log(f"{len({x for x in logins if x}):,} named logins "
-                    f"(insp_{name.rsplit('_', 1)[1]}_…)")
+                b.add_logins(dict(logins))
+                urls = [sa.engine.make_url(url).set(username=login, password=password)
+                        .render_as_string(hide_password=False) for login, password in logins]
+                log(f"{len(set(logins)):,} named logins (insp_{tag}_…)")
             log(f"prepared {len(task_ids):,} tasks in {time.monotonic() - began:.1f} s")
             bare, single = alone(url, task_ids)
             log(f"one client alone: single-row UPDATE (baseline) median "
