@@ -8,7 +8,7 @@ It starts the ``pgbouncer`` binary (Debian package ``pgbouncer``; ``.ci/run`` in
 in the foreground as a child of this process, with a configuration written to a fresh
 folder: every database name is passed to the server of *server_url*, clients
 authenticate with SCRAM against the user and password of that URL (and of every login
-given to :meth:`Bouncer.add_login`), which PgBouncer also uses to log in to the server. As
+given to :meth:`Bouncer.add_logins`), which PgBouncer also uses to log in to the server. As
 root it runs as the ``postgres`` user (PgBouncer refuses to run as root). Leaving the
 block stops it and removes the folder.
 
@@ -18,9 +18,10 @@ Two configurations, as docs/store.md#a-province-pgbouncer-in-front gives them:
   (``default_pool_size`` and ``max_db_connections``);
 - ``named_logins=True``, each app logging in as its own login: PgBouncer keeps a pool per
   login; at most *pool_size* server connections per login, given back after
-  *server_idle_timeout* s, and no cap per database (with one, a login whose pool has no
-  server connection closes another login's idle one and opens its own: a new server
-  process for nearly every mark; *db_cap* sets one, to measure that).
+  *server_idle_timeout* s (60, as docs/store.md gives it), and no cap per database (with
+  one, a login whose pool has no server connection closes another login's idle one and
+  opens its own: a new server process for nearly every mark; *db_cap* sets one, to
+  measure that).
 
 A client waits at most 15 s for a server connection (``query_wait_timeout``; PgBouncer's
 default is 120 s), so that a starved pool fails a test soon instead of stalling it.
@@ -100,7 +101,7 @@ def _quote(value: str) -> str:
 @contextmanager
 def bouncer(server_url: str, *, pool_size: int = 10, max_clients: int = 100,
             port: int | None = None, named_logins: bool = False,
-            server_idle_timeout: int = 10, db_cap: int | None = None) -> Iterator[Bouncer]:
+            server_idle_timeout: int = 60, db_cap: int | None = None) -> Iterator[Bouncer]:
     """PgBouncer (transaction mode) on 127.0.0.1 in front of *server_url*'s server."""
     from sqlalchemy.engine import make_url
 
