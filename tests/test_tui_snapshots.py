@@ -13,6 +13,7 @@ import pytest
 
 pytest.importorskip("pytest_textual_snapshot")
 
+from jointcheck.core import clock  # noqa: E402
 from jointcheck.core.i18n import set_lang  # noqa: E402
 from jointcheck.core.plugins import load_plugins  # noqa: E402
 
@@ -31,10 +32,6 @@ def template(tmp_path_factory):
 def engine(template, tmp_path, monkeypatch):
     monkeypatch.setenv("TEXTUAL_ANIMATIONS", "none")
     yield from opened_copy(template, tmp_path)
-
-
-def app_for(engine, task=None):
-    return make_app(engine, task, actor="snapshot")
 
 
 def acting(*keys):
@@ -73,12 +70,11 @@ async def _task_list_loaded(pilot):
 @pytest.mark.parametrize("size", [NARROW, WIDE], ids=["80x24", "120x40"])
 def test_task_list(engine, snap_compare, size):
     # at 80 columns: 任务, 抽取序号, 状态, the name (cut with …) and the check date
-    assert snap_compare(app_for(engine), terminal_size=size, run_before=_task_list_loaded)
+    assert snap_compare(make_app(engine), terminal_size=size, run_before=_task_list_loaded)
 
 
 @pytest.mark.parametrize("size", [NARROW, WIDE], ids=["80x24", "120x40"])
 def test_dashboard(engine, snap_compare, size, monkeypatch):
-    from jointcheck.core import clock
     from jointcheck.core.campaign import open_campaign
     from jointcheck.examples import example_path
     from jointcheck.tui.screens.dashboard import DashboardScreen
@@ -96,14 +92,14 @@ def test_dashboard(engine, snap_compare, size, monkeypatch):
             await pilot.pause(0.05)
         await pilot.pause()
 
-    app = app_for(engine)
+    app = make_app(engine)
     app.session.campaign = open_campaign(example_path()).checklist
     assert snap_compare(app, terminal_size=size, run_before=run)
 
 
 @pytest.mark.parametrize("size", [NARROW, WIDE], ids=["80x24", "120x40"])
 def test_help_screen(engine, snap_compare, size):
-    app = app_for(engine, pick_tasks(engine)["special"])
+    app = make_app(engine, pick_tasks(engine)["special"])
     assert snap_compare(app, terminal_size=size, run_before=acting("question_mark"))
 
 
@@ -121,12 +117,12 @@ def test_submit_dialog_with_referrals(engine, snap_compare, size):
     for key, value in values.items():
         R.save_answer(engine, task, key, value, expected=draft.version_of(key),
                       checklist=draft.checklist)
-    assert snap_compare(app_for(engine, task), terminal_size=size,
+    assert snap_compare(make_app(engine, task), terminal_size=size,
                         run_before=acting("ctrl+s"))
 
 
 def test_item_note_editor_at_80_columns(engine, snap_compare):
-    app = app_for(engine, pick_tasks(engine)["special"])
+    app = make_app(engine, pick_tasks(engine)["special"])
     assert snap_compare(app, terminal_size=NARROW, run_before=acting("2", "k", "enter"))
 
 
@@ -134,7 +130,7 @@ def test_item_note_editor_at_80_columns(engine, snap_compare):
 @pytest.mark.parametrize("size", [NARROW, WIDE], ids=["80x24", "120x40"])
 def test_inspection_screen(engine, snap_compare, lang, size):
     set_lang(lang)
-    app = app_for(engine, pick_tasks(engine)["special"])
+    app = make_app(engine, pick_tasks(engine)["special"])
     # four items answered (one 不符合 corrected on the spot): the live result is 5
     assert snap_compare(app, terminal_size=size,
                         run_before=acting("1", "2", "k", "c", "j", "1", "1"))
@@ -142,17 +138,17 @@ def test_inspection_screen(engine, snap_compare, lang, size):
 
 def test_facts_dialog_at_80_columns(engine, snap_compare):
     """The correction form (f) in 24 rows: its facts scroll, OK and Cancel stay on screen."""
-    app = app_for(engine, pick_tasks(engine)["special"])
+    app = make_app(engine, pick_tasks(engine)["special"])
     assert snap_compare(app, terminal_size=NARROW, run_before=acting("f"))
 
 
 def test_legal_basis_panel_at_80_columns(engine, snap_compare):
-    app = app_for(engine, pick_tasks(engine)["special"])
+    app = make_app(engine, pick_tasks(engine)["special"])
     assert snap_compare(app, terminal_size=NARROW, run_before=acting("j", "l"))
 
 
 def test_submit_dialog_with_problems(engine, snap_compare):
-    app = app_for(engine, pick_tasks(engine)["special"])
+    app = make_app(engine, pick_tasks(engine)["special"])
     assert snap_compare(app, terminal_size=WIDE, run_before=acting("1", "2", "ctrl+s"))
 
 
@@ -165,11 +161,8 @@ CLERK = "办公室张三"
 def reviewed(engine, monkeypatch):
     """Four of six tasks submitted and settled, then the first one's 应急管理局 result
     changed from 8 to 5 (which unsettles it), at a fixed time."""
-    from datetime import UTC, datetime
-
     from tui_support import submit_for_review
 
-    import jointcheck.core.clock as clock
     from jointcheck.core.records import results as RS
 
     monkeypatch.setattr(clock, "utcnow", lambda: datetime(2020, 7, 20, 9, 30, tzinfo=UTC))
