@@ -136,7 +136,6 @@ def test_index_html_in_a_real_browser(settled, store_url, tmp_path):
     index = (out / "index.html").resolve()
     url = index.as_uri()
     rows = RS.load(settled.engine, CAMPAIGN_ID)
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with Browser() as b:
         b.open(url, 1280, 900)
         b.drain()
