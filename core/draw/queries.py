@@ -44,23 +44,17 @@ def drawn_names(conn: Connection, record: DrawRecord
     "unit"}`` by 执法证号 (rows no longer in the libraries are absent)."""
     codes = [t["credit_code"] for t in record.drawn]
     certs = sorted({m["cert_no"] for t in record.drawn for m in t.get("team", [])})
-    target_names: dict[str, str] = {}
-    for chunk in chunks(codes):
-        for code, name in conn.execute(select(targets.c.credit_code, targets.c.name)
-                                       .where(targets.c.credit_code.in_(list(chunk)))):
-            target_names[code] = name
+    target_names = dict(rows_in(conn, select(targets.c.credit_code, targets.c.name),
+                                targets.c.credit_code, codes))
     return target_names, officer_public(conn, certs)
 
 
 def officer_public(conn: Connection, certs: Sequence[str]) -> dict[str, dict[str, Any]]:
     """``{"name", "unit"}`` by 执法证号 of the given officers, what the 行政执法公示 rules
     publish (rows no longer in the library are absent)."""
-    out: dict[str, dict[str, Any]] = {}
-    for chunk in chunks(certs):
-        for r in conn.execute(select(officers.c.cert_no, officers.c.name, officers.c.unit)
-                              .where(officers.c.cert_no.in_(list(chunk)))):
-            out[r.cert_no] = {"name": r.name, "unit": r.unit}
-    return out
+    q = select(officers.c.cert_no, officers.c.name, officers.c.unit)
+    return {r.cert_no: {"name": r.name, "unit": r.unit}
+            for r in rows_in(conn, q, officers.c.cert_no, certs)}
 
 
 def drawn_rows(conn: Connection, record: DrawRecord,

@@ -60,7 +60,7 @@ from .algorithm import (
     result_digest,
     run_here,
 )
-from .queries import chunks, drawn_rows
+from .queries import chunks, drawn_rows, rows_in
 
 if TYPE_CHECKING:  # pragma: no cover
     from sqlalchemy import Connection, Engine
@@ -437,12 +437,8 @@ def _fetch_all(result: Any) -> list[tuple]:
 
 def load_jurisdictions(conn: Connection, codes: Sequence[str]) -> dict[str, str | None]:
     """管辖单位 of the given targets (only the drawn ones are needed)."""
-    found: dict[str, str | None] = {}
-    for chunk in chunks(list(codes)):
-        found.update((code, jur) for code, jur in conn.execute(
-            select(targets.c.credit_code, targets.c.jurisdiction)
-            .where(targets.c.credit_code.in_(list(chunk)))))
-    return found
+    return dict(rows_in(conn, select(targets.c.credit_code, targets.c.jurisdiction),
+                        targets.c.credit_code, codes))
 
 
 # The ranking of a large target set (an HMAC a target; the child sends back only the best
