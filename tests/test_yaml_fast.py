@@ -198,15 +198,12 @@ def test_every_line_break_of_libyaml_is_one(text):
     assert not fast_loadable(text)
 
 
-
 @pytest.mark.parametrize("text", BROKEN)
 def test_broken_yaml_keeps_its_located_error(text):
     """A document with an error is located by PyYAML, with the fast loader on or not."""
     same_reading(text)
 
 
-# the quirks; tokens of what numbers, booleans and keys are made of (mostly read by ryaml);
-# and tokens with every indicator (mostly sent to PyYAML)
 def test_a_number_python_cannot_read_is_a_located_error():
     """YAML 1.1 calls `0b_` a binary number; reading it was a ValueError (a traceback)."""
     problems = reading("a: 1\nb: 0b_\n", fast=False)
@@ -214,6 +211,8 @@ def test_a_number_python_cannot_read_is_a_located_error():
     assert "0b_" in problems[1][0][3]
 
 
+# the quirks; tokens of what numbers, booleans and keys are made of (mostly read by ryaml);
+# and tokens with every indicator (mostly sent to PyYAML)
 TOKENS = st.sampled_from(QUIRKS) | st.text(
     alphabet="0123456789.-+:_eEoxbyYesnNofaltru甲 ", min_size=0, max_size=6) | st.text(
     alphabet="0123456789.-+:_eEoxbyYesnNofaltru~ #'\"[]{},!&*=<?甲乙\r\n\u2028", min_size=0,
