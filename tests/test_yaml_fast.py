@@ -42,9 +42,11 @@ def exact(value: Any) -> Any:
 def reading(text: str, *, fast: bool) -> Any:
     """What this module makes of *text*: its exact data, or its located problems."""
     try:
-        return ("data", exact(loads(text, "doc.yaml", fast=fast).data))
+        doc = loads(text, "doc.yaml", fast=fast)
     except ConfigError as exc:
         return ("problems", [(p.code, p.line, p.column, p.message) for p in exc.problems])
+    assert fast or doc.located, "fast=False: read by PyYAML, the reading compared against"
+    return ("data", exact(doc.data))
 
 
 def same_reading(text: str) -> None:
