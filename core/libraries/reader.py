@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import hashlib
 import io
 import itertools
@@ -704,7 +705,13 @@ class LibraryFile:
         self._key = KEY.get(self.kind, "credit_code")
         self._key_header = next(f.header for f in fields if f.column == self._key)
         self._key_bound = self.bound[self._key]
-        self._fast = self._build_fast()
+
+    @functools.cached_property
+    def _fast(self) -> Callable[[list[str]], list[Any]]:
+        """The generated fast row of :meth:`iter_values` (:meth:`iter_wire` builds its own
+        form instead): built when first used, so that a file read only for the wire, or only
+        opened by the parent of a reader process, compiles just the form it runs."""
+        return self._build_fast()
 
     def _build_fast(self, wire: bool = False) -> Callable[[list[str]], Any]:
         """Generate the fast path of :meth:`_make_row` for this file's columns.
@@ -713,8 +720,8 @@ class LibraryFile:
         :class:`_Slow`) at the first doubt; the general :meth:`_make_row` then builds the
         row again and reports every problem. Straight-line code per column instead of a
         loop over the plan roughly halves the cost of a million-row file, and the usual
-        form of the busiest cells is checked in line (:func:`_fast_parse`): anything else
-        goes through the field's own parser.
+        form of the busiest cells is checked in line (:func:`_usual_form`,
+        :func:`_parse_call`): anything else goes through the field's own parser.
 
         With *wire* the function returns ``(key, text)``, *text* being the canonical JSON of
         the row's values (what :func:`~.fields.row_text` gives for the row), written piece
