@@ -337,19 +337,26 @@ def commitment_of(seed: str) -> str:
 # --------------------------------------------------------------------------- hashing
 
 
-def keyed_hasher(seed: str, prefix: str) -> Callable[[bytes], bytes]:
-    """``f(m) = HMAC-SHA256(key=UTF-8 seed, msg=UTF-8 prefix + m)`` with precomputed pads.
-
-    Equal to ``hmac.digest(seed, prefix + m, "sha256")`` (RFC 2104), about twice as fast
-    because the keyed inner and outer states are computed once.
-    """
+def _keyed_states(seed: str, prefix: str) -> tuple[Any, Any]:
+    """The inner (already fed *prefix*) and outer SHA-256 states of HMAC-SHA256 keyed
+    with the UTF-8 *seed* (RFC 2104): ``HMAC(m)`` is the outer state's copy fed the inner
+    state's copy's digest of *m*."""
     key = seed.encode("utf-8")
     if len(key) > 64:
         key = hashlib.sha256(key).digest()
     key = key.ljust(64, b"\0")
     inner = hashlib.sha256(bytes(b ^ 0x36 for b in key))
     inner.update(prefix.encode("utf-8"))
-    outer = hashlib.sha256(bytes(b ^ 0x5C for b in key))
+    return inner, hashlib.sha256(bytes(b ^ 0x5C for b in key))
+
+
+def keyed_hasher(seed: str, prefix: str) -> Callable[[bytes], bytes]:
+    """``f(m) = HMAC-SHA256(key=UTF-8 seed, msg=UTF-8 prefix + m)`` with precomputed pads.
+
+    Equal to ``hmac.digest(seed, prefix + m, "sha256")`` (RFC 2104), about twice as fast
+    because the keyed inner and outer states are computed once.
+    """
+    inner, outer = _keyed_states(seed, prefix)
 
     def digest(message: bytes) -> bytes:
         i = inner.copy()
@@ -918,19 +925,13 @@ def _best(job: _Ranking) -> dict[str | None, list[tuple[bytes, str]]]:
     """The *k* best ``(rank, credit_code)`` of each stratum of *job*, ascending (what
     ``heapq.nsmallest(k, ranked)`` gives).
 
-    The hot loop of the draw: HMAC-SHA256 with precomputed pads, inlined. Every target is
+    The hot loop of the draw: :func:`keyed_hasher`'s digest, inlined. Every target is
     ranked; a stratum keeps only the candidates not worse than its k-th best so far (the
     bar falls as candidates come: sorted and cut to k whenever 2k are held), so that not
     a million pairs are built and sorted for a few thousand drawn.
     """
     seed, entries, wanted, by_grade = job.seed, job.entries, job.wanted, job.by_grade
-    key = seed.encode("utf-8")
-    if len(key) > 64:
-        key = hashlib.sha256(key).digest()
-    key = key.ljust(64, b"\0")
-    inner = hashlib.sha256(bytes(b ^ 0x36 for b in key))
-    inner.update(f"target{US}".encode())
-    outer = hashlib.sha256(bytes(b ^ 0x5C for b in key))
+    inner, outer = _keyed_states(seed, f"target{US}")
     icopy, ocopy = inner.copy, outer.copy
     above = b"\xff" * 33  # after every rank (32 bytes): no bar yet
     # per stratum: [bar, candidates, k]; a rank after the bar cannot be among the k best
