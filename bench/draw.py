@@ -157,7 +157,7 @@ def measure(label: str, url: str, engine, campaign_path: Path, repeat: int, with
 
     campaign = open_campaign(campaign_path).campaign
     sqlite = engine.dialect.name == "sqlite"
-    # each run's wall and CPU time (the draw's own and its fingerprint fork's)
+    # each run's wall and CPU time (the draw's own and its ranking fork's)
     base_runs: list[Took] = []
     draw_runs: list[Took] = []
     verify_runs: list[Took] = []
