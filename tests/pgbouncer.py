@@ -74,13 +74,9 @@ class Bouncer:
                           host="127.0.0.1", port=self.port, database=database,
                           query=query).render_as_string(hide_password=False)
 
-    def add_login(self, user: str, password: str) -> None:
-        """Let *user* log in through PgBouncer (and to the server) with *password*."""
-        self.add_logins({user: password})
-
     def add_logins(self, passwords: dict[str, str]) -> None:
-        """Let each user of *passwords* log in with its password: added to the auth file,
-        which PgBouncer reads again on SIGHUP."""
+        """Let each user of *passwords* log in through PgBouncer (and to the server) with
+        its password: added to the auth file, which PgBouncer reads again on SIGHUP."""
         with (self.folder / "userlist.txt").open("a", encoding="utf-8") as f:
             f.writelines(f"{_quote(u)} {_quote(p)}\n" for u, p in passwords.items())
         reloads = self.log().count("SIGHUP")

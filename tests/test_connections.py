@@ -410,8 +410,7 @@ def test_named_logins_through_pgbouncer_keep_their_rights(tmp_path):
             assert len(chosen) >= 3, chosen
             chosen = chosen[:3]
             logins = [add_user(url, "inspector", "--officer", cert) for _tid, cert in chosen]
-            for login in logins:
-                b.add_login(login, PASSWORD)
+            b.add_logins(dict.fromkeys(logins, PASSWORD))
             engines = [open_store(login_url(url, login)) for login in logins]
             drafts = [R.load_draft(e, tid, host=drawn.host)
                       for e, (tid, _cert) in zip(engines, chosen, strict=True)]
