@@ -774,11 +774,11 @@ def _save_pg(engine: Engine, task_id: str, key: str, value: Any, expected: int,
     The answer's author is the named login (``jc_actor()``, docs/deployment.md), else
     *given*, else the login PostgreSQL authenticated, as :func:`audit.actor` decides."""
     now = clock.utcnow()
-    row = autocommit_row(engine, _PG_MARK, {
+    author = autocommit_row(engine, _PG_MARK, {
         "task_id": task_id, "key": key, "value": json.dumps(value), "expected": expected,
-        "now": now, "who": given})
-    if row is not None and row[0] is not None:
-        return Answer(value, expected + 1, now, row[0])
+        "now": now, "who": given})[0]  # SELECT f(...) answers one row
+    if author is not None:
+        return Answer(value, expected + 1, now, author)
     with engine.connect() as conn:
         _refuse_closed(conn, task_id)
         raise AnswerConflict(key, _stored_answer(conn, task_id, key), _what(checklist, key))
