@@ -1,6 +1,7 @@
 """A store for the app's tests, built with the CLI's own services: the sample libraries
 imported, the example campaign (drawing six enterprises instead of one) committed and
-drawn. Built once per session and copied per test (SQLite file)."""
+drawn. Built once by each test file (a module- or session-scoped fixture, half a second)
+and copied per test (SQLite file): ``yield from opened_copy(template, tmp_path)``."""
 
 from __future__ import annotations
 
