@@ -19,13 +19,17 @@ GRADES = ["A", "B", "C", None, ""]
 
 @st.composite
 def rankings(draw):
-    codes = draw(st.lists(st.text("0123456789ABCDQ", min_size=1, max_size=6), unique=True,
-                          max_size=300))
-    entries = [(c, draw(st.sampled_from(GRADES)), "d") for c in codes]
+    # up to 300 targets in any order, and k often small beside its stratum: the bar (the
+    # candidates cut to k whenever 2k are held) must be crossed many times, not only by
+    # the few large lists of unique codes hypothesis would generate
+    n = draw(st.integers(0, 300))
+    codes = [f"91{i:x}" for i in draw(st.permutations(range(n)))]
+    grades = draw(st.lists(st.sampled_from(GRADES), min_size=n, max_size=n))
+    entries = [(c, g, "d") for c, g in zip(codes, grades, strict=True)]
     by_grade = draw(st.booleans())
     strata = draw(st.lists(st.sampled_from(["A", "B", "C"]), unique=True, min_size=1)
                   ) if by_grade else [None]
-    wanted = {g: draw(st.integers(0, 120)) for g in strata}
+    wanted = {g: draw(st.integers(0, 10) | st.integers(0, 120)) for g in strata}
     return draw(st.text(min_size=1, max_size=10)), entries, wanted, by_grade
 
 
