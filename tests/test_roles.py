@@ -338,6 +338,33 @@ def test_users_add_checks_what_it_is_given(server):
     assert out.exit_code == 0 and login in out.output and cert in out.output
 
 
+def test_users_add_asks_for_the_password_only_when_it_can_add(server, monkeypatch):
+    """Every refusal that needs no password comes before the password prompt."""
+    from jointcheck.core.cli import users as users_cli
+
+    drawn, url, login, cert, own, other = server
+    asked = []
+
+    def read_password(name: str) -> str:
+        asked.append(name)
+        return PASSWORD
+
+    monkeypatch.setattr(users_cli, "_read_password", read_password)
+    for args, code in (((unique("i"), "--role", "inspector"), "JC763"),
+                       ((unique("d"), "--role", "department"), "JC763"),
+                       ((unique("i"), "--role", "inspector", "--officer", "NOPE"), "JC764"),
+                       ((login, "--role", "auditor"), "JC762"),
+                       (("Bad Name", "--role", "auditor"), "JC762")):
+        refused(cli(url, "users", "add", *args), code)
+    refused(cli(login_url(url, login), "users", "add", unique("a"), "--role", "office"),
+            "JC760")
+    assert asked == []
+    new = unique("a")
+    out = cli(url, "users", "add", new, "--role", "auditor")
+    assert out.exit_code == 0, out.output
+    assert asked == [new]
+
+
 def test_users_on_sqlite_say_it_is_single_user(sqlite_url):
     from jointcheck.core.store import upgrade
 

@@ -8,7 +8,7 @@ one direction only.
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Connection, Engine, select, text
 from sqlalchemy.exc import DBAPIError
 
 from ..errors import problem
@@ -30,11 +30,12 @@ def list_users(engine: Engine) -> list[Login]:
         return [Login(**r._mapping) for r in conn.execute(select(logins).order_by(logins.c.login))]
 
 
-def add_user(engine: Engine, login: str, role: str, password: str, *,
-             cert_no: str | None = None, department: str | None = None) -> Login:
-    """Create the PostgreSQL login *login* in the group *role* and bind it (an inspector
-    to the officer *cert_no* of the officer library, a department to *department*), with
-    an audit entry ``users.add`` (no password in it). Raises :class:`AccessError`."""
+def check_new_user(engine: Engine, login: str, role: str, *, cert_no: str | None = None,
+                   department: str | None = None) -> None:
+    """What :func:`add_user` checks before it needs the password: a server store, a valid
+    login name not taken on the server, the option the role needs, an officer in the
+    library. A command calls it before it asks for the password, so that nobody types a
+    password twice to be told of a missing option. Raises :class:`AccessError`."""
     _server_only(engine)
     en = get_lang() == "en"
     if not LOGIN_PATTERN.match(login):
@@ -46,6 +47,33 @@ def add_user(engine: Engine, login: str, role: str, password: str, *,
         raise AccessError([problem("JC763", role=role, option="--officer")])
     if role == "department" and not department:
         raise AccessError([problem("JC763", role=role, option="--department")])
+    with engine.connect() as conn:
+        if conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :l"),
+                        {"l": login}).first() is not None:
+            raise _taken(login)
+        if role == "inspector":
+            _check_officer(conn, cert_no)
+
+
+def _taken(login: str) -> AccessError:
+    return AccessError([problem("JC762", login=login, reason=(
+        "a role of that name already exists on the server" if get_lang() == "en"
+        else "数据库服务器上已有同名的角色"))])
+
+
+def _check_officer(conn: Connection, cert_no: str | None) -> None:
+    if conn.execute(select(officers.c.cert_no).where(officers.c.cert_no == cert_no)
+                    ).first() is None:
+        raise AccessError([problem("JC764", cert_no=cert_no)])
+
+
+def add_user(engine: Engine, login: str, role: str, password: str, *,
+             cert_no: str | None = None, department: str | None = None) -> Login:
+    """Create the PostgreSQL login *login* in the group *role* and bind it (an inspector
+    to the officer *cert_no* of the officer library, a department to *department*), with
+    an audit entry ``users.add`` (no password in it). Raises :class:`AccessError`
+    (:func:`check_new_user`'s refusals, JC767 for an empty password)."""
+    check_new_user(engine, login, role, cert_no=cert_no, department=department)
     if not password:
         raise AccessError([problem("JC767")])
     if role != "inspector":
@@ -54,18 +82,15 @@ def add_user(engine: Engine, login: str, role: str, password: str, *,
         department = None
     try:
         with begin_write(engine) as conn:
-            if cert_no is not None and conn.execute(
-                    select(officers.c.cert_no).where(officers.c.cert_no == cert_no)).first() is None:
-                raise AccessError([problem("JC764", cert_no=cert_no)])
+            if cert_no is not None:  # again: the library may have changed meanwhile
+                _check_officer(conn, cert_no)
             conn.execute(text("SELECT jc_user_add(:l, :r, :c, :d, :p)"),
                          {"l": login, "r": role, "c": cert_no, "d": department, "p": password})
             audit.append(conn, "users.add", {"login": login, "role": role, "cert_no": cert_no,
                                              "department": department})
     except DBAPIError as exc:
-        if sqlstate(exc) == "42710":
-            raise AccessError([problem("JC762", login=login, reason=(
-                "a role of that name already exists on the server" if en
-                else "数据库服务器上已有同名的角色"))]) from exc
+        if sqlstate(exc) == "42710":  # taken meanwhile
+            raise _taken(login) from exc
         raise
     return Login(login=login, role=role, cert_no=cert_no, department=department)
 
