@@ -164,12 +164,27 @@ def test_a_server_url_loses_its_identity_for_the_apps(monkeypatch):
 
     monkeypatch.setenv("PGPASSWORD", "secret")
     monkeypatch.setenv("PGUSER", "office")
+    monkeypatch.setenv("PGPASSFILE", "")  # restored after the test
     url = _without_identity("postgresql+psycopg://office:secret@db.example:5432/jc")
     assert url == "postgresql+psycopg://db.example:5432/jc"
     assert "PGPASSWORD" not in os.environ and "PGUSER" not in os.environ
     assert not Path(os.environ["PGPASSFILE"]).exists()  # no password file at all
     assert _loopback("127.0.0.1") and _loopback("::1") and _loopback("localhost")
     assert not _loopback("0.0.0.0") and not _loopback("192.0.2.1")
+
+
+def test_serve_leaves_no_folder_behind(tmp_path):
+    """The private folder of the absent password file goes when the process ends."""
+    code = ("import os; from jointcheck.core.cli.serve import _without_identity; "
+            "_without_identity('postgresql+psycopg://u:p@h/db'); "
+            "print(os.path.dirname(os.environ['PGPASSFILE']))")
+    env = dict(os.environ, TMPDIR=str(tmp_path))
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                         text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    folder = Path(out.stdout.strip())
+    assert folder.parent == tmp_path and folder.name.startswith("jointcheck-serve-")
+    assert not folder.exists() and list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.slow

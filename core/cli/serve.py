@@ -12,9 +12,11 @@ in without a password.
 
 from __future__ import annotations
 
+import atexit
 import ipaddress
 import os
 import shlex
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -148,9 +150,11 @@ def _without_identity(url: str) -> str:
     for name in ("PGPASSWORD", "PGUSER"):
         os.environ.pop(name, None)
     # a password file that does not exist: libpq reads none, and says nothing (it warns
-    # about /dev/null, which is not a plain file)
-    os.environ["PGPASSFILE"] = os.path.join(tempfile.mkdtemp(prefix="jointcheck-serve-"),
-                                            "no-pgpass")
+    # about /dev/null, which is not a plain file); in a folder of our own, so that nobody
+    # else can put one there, removed when the server stops
+    folder = tempfile.mkdtemp(prefix="jointcheck-serve-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    os.environ["PGPASSFILE"] = os.path.join(folder, "no-pgpass")
     u = make_url(url)
     return URL.create(u.drivername, host=u.host, port=u.port, database=u.database,
                       query=u.query).render_as_string(hide_password=False)
