@@ -31,9 +31,9 @@ from . import clock
 from .draw.algorithm import history_relevant, history_window
 from .draw.queries import chunks, rows_in
 from .libraries.fields import row_digest
-from .libraries.importer import ImportReport, _file_sha256
+from .libraries.importer import ImportReport
 from .libraries.messages import LibraryError
-from .libraries.reader import open_library
+from .libraries.reader import file_sha256, open_library
 from .records.results import settled_join
 from .store import audit, begin_write
 from .store.models import audit_log, draws, inspections, tasks
@@ -243,7 +243,7 @@ def import_history(engine: Engine, path: str | Path, *, encoding: str | None = N
         lib.close()
     if problems:
         raise LibraryError(problems)
-    report.sha256 = lib.sha256 or _file_sha256(lib.path)
+    report.sha256 = lib.sha256 or file_sha256(lib.path)
     with begin_write(engine) as conn:
         known: set[str] = set()
         for chunk in chunks(sorted(rows)):

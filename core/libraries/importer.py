@@ -84,7 +84,7 @@ from .fields import (
     REASON_HEADER,
 )
 from .messages import LibraryError, row_problem
-from .reader import CSV_SUFFIXES, LibraryFile, RowResult, open_library
+from .reader import CSV_SUFFIXES, LibraryFile, RowResult, file_sha256, open_library
 
 if TYPE_CHECKING:  # pragma: no cover
     from sqlalchemy import Connection, Engine
@@ -420,7 +420,7 @@ def import_file(engine: Engine, kind: str, path: str | Path, *, encoding: str | 
                 _load(conn, kind, lib, report, skip_invalid=skip_invalid, rejects=rej,
                       progress=progress, max_problems=max_problems, now=clock.utcnow(),
                       parallel=parallel, keep_absent=keep)
-            report.sha256 = lib.sha256 or _file_sha256(lib.path)
+            report.sha256 = lib.sha256 or file_sha256(lib.path)
             payload = {
                 "kind": kind, "file": lib.path.name, "sha256": report.sha256,
                 "rows": report.rows, "added": report.added, "updated": report.updated,
@@ -502,14 +502,6 @@ def _test_pause(point: str, until: Callable[[], bool] | None = None) -> None:
     end = time.monotonic() + float(spec.partition(":")[2] or 5)
     while time.monotonic() < end and not (until and until()):
         time.sleep(0.02)
-
-
-def _file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 # The parameters of one row: the digested columns, then the digest. created_at and

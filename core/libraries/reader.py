@@ -309,6 +309,15 @@ class _CountingRaw(io.RawIOBase):
         super().close()
 
 
+def file_sha256(path: str | Path) -> str:
+    """The SHA-256 of a file's bytes (hex)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(_CHUNK):
+            h.update(chunk)
+    return h.hexdigest()
+
+
 def _first_decode_error(path: Path, encoding: str) -> tuple[int, int, int] | None:
     """(byte offset, line, byte) of the first byte *encoding* cannot decode, or None."""
     decoder = codecs.getincrementaldecoder(encoding)("strict")
