@@ -10,7 +10,10 @@ every status, with dates from August 2020 to December 2026 (so that some due dat
 runs (2020-08-01 and 2020-08-03, not published: the publication is due for them), 5,000
 submitted and not settled yet.
 
-Both commands are timed in process (click's CliRunner: the campaign file and plugins are
+Each task's team is four of 400 synthetic officers; ``tasks list --officer`` (an inspector's
+task list, about 1,000 of the 100,000 tasks) is timed too, with the same target.
+
+The commands are timed in process (click's CliRunner: the campaign file and plugins are
 loaded, the store opened, the output rendered), the median of ``--repeat`` runs. The
 baseline, in the same run on the same store, is a plain ``SELECT count(*)`` of each table
 the commands read (tasks, record_versions, record_problems, referrals, targets,
@@ -52,6 +55,13 @@ def log(text: str) -> None:
 
 
 
+OFFICERS = 400  # the teams' synthetic officers (not in the officer library)
+
+
+def officer_cert(n: int) -> str:
+    return f"41061{n:06d}"
+
+
 def fill(url: str, n_records: int, n_referrals: int) -> None:
     """Insert the synthetic rows (in batches, one transaction)."""
     import sqlalchemy as sa
@@ -81,6 +91,12 @@ def fill(url: str, n_records: int, n_referrals: int) -> None:
     n_draft = n_records // 20
     submitted = n_records - n_draft
 
+    def team(n: int) -> list[dict]:
+        """Four of OFFICERS synthetic officers, two of each department, the first leads."""
+        members = rnd.sample(range(OFFICERS), 4)
+        return [{"cert_no": officer_cert(m), "department": "emergency_mgmt" if j < 2
+                 else "market_supervision", "leader": j == 0} for j, m in enumerate(members)]
+
     def batches(rows, size=5000):
         for i in range(0, len(rows), size):
             yield rows[i:i + size]
@@ -100,7 +116,7 @@ def fill(url: str, n_records: int, n_referrals: int) -> None:
                               for n, c in enumerate(codes, 1)]):
             conn.execute(sa.insert(targets), chunk)
         task_rows = [{"id": f"1-{n}", "draw_id": 1, "seq": n, "campaign_id": CAMPAIGN_ID,
-                      "credit_code": codes[n - 1], "team": [],
+                      "credit_code": codes[n - 1], "team": team(n),
                       "status": "submitted" if n <= submitted else "draft",
                       "checklist_fingerprint": fp, "version": 1 if n <= submitted else 0,
                       "created_at": now, "updated_at": now} for n in range(1, n_records + 1)]
@@ -223,6 +239,12 @@ def measure(label: str, url: str, campaign: str, repeat: int) -> list[tuple[str,
     took, out = timed(repeat, lambda: run("referrals", "list", campaign, "--overdue", "--as-of",
                                           AS_OF))
     log(f"  referrals list --overdue (table): {took.seconds:.3f} s")
+    # an inspector's task list (the app's first screen asks the same of the store)
+    took, out = timed(repeat, lambda: run("tasks", "list", "--officer", officer_cert(7),
+                                          "--format", "json"))
+    log(f"  tasks list --officer (one officer's tasks among all): {took.seconds:.3f} s, "
+        f"CPU {took.cpu:.3f} s (median of {repeat}); {len(json.loads(out)):,} tasks")
+    figures.append((f"{label} tasks list --officer", took.seconds))
     return figures
 
 

@@ -37,6 +37,27 @@ def drawn(store_url, tmp_path):
     d.engine.dispose()
 
 
+def test_an_officers_tasks_are_exactly_those_whose_team_has_them(drawn):
+    """The database picks an officer's tasks (PostgreSQL through its team index, SQLite
+    reading the JSON in C): exactly the tasks a member of whose team has that 执法证号, for
+    every officer drawn, for numbers that are a prefix of another's, that hold LIKE's
+    wildcards or a quote, or are not ASCII."""
+    ids = drawn.task_ids
+    odd = ["4106", "41_06%", 'a"b\\c', "鹤壁001", "ＡＢ1"]
+    with drawn.engine.begin() as conn:
+        for i, cert in enumerate(odd):
+            task_id = ids[i % len(ids)]
+            team = conn.execute(sa.select(tasks.c.team).where(tasks.c.id == task_id)).scalar_one()
+            team.append({"cert_no": cert, "department": EM, "leader": False})
+            conn.execute(sa.update(tasks).where(tasks.c.id == task_id).values(team=team))
+        teams = dict(conn.execute(sa.select(tasks.c.id, tasks.c.team)).all())
+    officers = {m["cert_no"] for team in teams.values() for m in team}
+    assert set(odd) <= officers
+    for officer in officers | {"41", "鹤壁", "%", "_"}:
+        mine = [t for t in ids if any(m["cert_no"] == officer for m in teams[t])]
+        assert [t.id for t in R.list_tasks(drawn.engine, officer=officer)] == mine, officer
+
+
 def _special(drawn, want: bool) -> str:
     """A task whose enterprise uses (or does not use) special equipment."""
     found = [tid for tid in drawn.task_ids

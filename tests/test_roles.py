@@ -365,6 +365,44 @@ def test_users_add_asks_for_the_password_only_when_it_can_add(server, monkeypatc
     assert asked == [new]
 
 
+def _plan(engine, statement: str, params=None) -> str:
+    """PostgreSQL's plan of *statement*, sequential scans discouraged (a table of four
+    tasks would be read whole whatever its indexes): an index in the plan is one that can
+    answer the statement."""
+    with engine.connect() as conn:
+        conn.exec_driver_sql("SET enable_seqscan = off")
+        return "\n".join(r[0] for r in conn.exec_driver_sql(f"EXPLAIN {statement}", params))
+
+
+def test_an_officers_tasks_are_found_through_the_team_index(server):
+    """"The tasks of this officer" is answered by ix_tasks_team_members (migration 0010),
+    not by reading every task's team, whose cost grows with the store: for a named
+    inspector's every statement on tasks (the row-level security), and for the task list
+    of one officer (the app's first screen, ``tasks --officer``)."""
+    from jointcheck.core.records.service import list_tasks
+
+    drawn, url, login, cert, own, other = server
+    assert "ix_tasks_team_members" in _plan(raw(login_url(url, login)), "SELECT id FROM tasks")
+
+    engine = raw(url)
+    statements = []
+
+    @sa.event.listens_for(engine, "before_cursor_execute")
+    def grab(conn, cursor, statement, parameters, context, executemany):
+        if "FROM tasks" in statement and "@>" in statement:
+            statements.append((statement, parameters))
+
+    with engine.connect() as conn:
+        teams = dict(conn.execute(sa.select(tasks.c.id, tasks.c.team)).all())
+    for officer in (cert, *{m["cert_no"] for t in teams.values() for m in t}):
+        mine = [t for t, team in teams.items() if any(m["cert_no"] == officer for m in team)]
+        assert sorted(t.id for t in list_tasks(engine, officer=officer)) == sorted(mine)
+    assert list_tasks(engine, officer="NOBODY") == []
+    assert statements
+    statement, params = statements[0]
+    assert "ix_tasks_team_members" in _plan(engine, statement, params)
+
+
 def test_users_on_sqlite_say_it_is_single_user(sqlite_url):
     from jointcheck.core.store import upgrade
 

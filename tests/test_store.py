@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from jointcheck.core import clock, store
 from jointcheck.core.cli import main
 from jointcheck.core.store import StoreError, begin_write, open_store, sqlite_path, upgrade
-from jointcheck.core.store.models import metadata
+from jointcheck.core.store.models import include_object, metadata
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -74,7 +74,8 @@ def test_upgrade_creates_exactly_the_model_tables(db_url):
     try:
         with engine.connect() as conn:
             tables = set(sa.inspect(conn).get_table_names())
-            diff = compare_metadata(MigrationContext.configure(conn), metadata)
+            context = MigrationContext.configure(conn, opts={"include_object": include_object})
+            diff = compare_metadata(context, metadata)
     finally:
         engine.dispose()
     assert tables == set(metadata.tables) | {"alembic_version"}

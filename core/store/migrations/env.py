@@ -10,7 +10,7 @@ from __future__ import annotations
 from alembic import context
 
 from jointcheck.core.store import create_engine_for
-from jointcheck.core.store.models import metadata
+from jointcheck.core.store.models import include_object, metadata
 
 config = context.config
 target_metadata = metadata
@@ -23,6 +23,7 @@ def _configure(connection) -> None:
         # SQLite cannot ALTER most things: let autogenerate write batch operations.
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=include_object,
     )
 
 
