@@ -58,6 +58,39 @@ def test_an_officers_tasks_are_exactly_those_whose_team_has_them(drawn):
         assert [t.id for t in R.list_tasks(drawn.engine, officer=officer)] == mine, officer
 
 
+def test_the_items_answered_are_counted_alike_for_a_few_tasks_and_for_the_store(
+        drawn, monkeypatch):
+    """The n of 草稿 n/m in the task list: for a few tasks (an inspector's list) the answers
+    of those tasks only, for most of the store one pass over every answer; either way the
+    items the draft itself counts (a note without a mark, an answer cleared again: none)."""
+    ids = drawn.task_ids
+    draft = R.load_draft(drawn.engine, ids[0], host=drawn.host)
+    items = [i for i in draft.items if draft.applies(i)]
+    for task_id, n in zip(ids, (3, 1, 0, 2), strict=True):
+        d = R.load_draft(drawn.engine, task_id, host=drawn.host)
+        for item in items[:n]:
+            R.save_answer(drawn.engine, task_id, R.item_key(item), {"result": "compliant"},
+                          expected=d.version_of(R.item_key(item)), checklist=d.checklist)
+    # a field is not an item; a note typed before the mark (no result yet) and an answer
+    # cleared again count for nothing
+    R.save_answer(drawn.engine, ids[2], R.field_key("inspected_on"), "2020-07-15",
+                  expected=0, checklist=draft.checklist)
+    R.save_answer(drawn.engine, ids[2], R.item_key(items[1]), {"result": None, "note": "待核"},
+                  expected=0, checklist=draft.checklist)
+    d = R.load_draft(drawn.engine, ids[2], host=drawn.host)
+    R.save_answer(drawn.engine, ids[2], R.item_key(items[0]), None,
+                  expected=d.version_of(R.item_key(items[0])), checklist=d.checklist)
+    want = {ids[0]: 3, ids[1]: 1, ids[2]: 0, ids[3]: 2}
+    # what the draft itself says (草稿 n/m on the task's own screen)
+    assert {t: R.load_draft(drawn.engine, t, host=drawn.host).progress()[0]
+            for t in ids} == want
+    for limit in (R.ANSWERED_BY_LIST, 0):  # by the tasks' ids; one pass over all answers
+        monkeypatch.setattr(R, "ANSWERED_BY_LIST", limit)
+        assert {t.id: t.answered for t in R.list_tasks(drawn.engine)} == want
+        assert {t.id: t.answered for t in R.list_tasks(drawn.engine, task_ids=ids[1:3])} == {
+            ids[1]: 1, ids[2]: 0}
+
+
 def _special(drawn, want: bool) -> str:
     """A task whose enterprise uses (or does not use) special equipment."""
     found = [tid for tid in drawn.task_ids

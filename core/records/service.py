@@ -27,6 +27,7 @@ from ..attributes import known_attributes, target_problems
 from ..canonical import canonical_json, format_time, sha256_hex
 from ..classify import classify, follow_up_result
 from ..clock import beijing
+from ..draw.queries import chunks
 from ..errors import JointcheckError, Problem, did_you_mean, problem
 from ..model import Checklist, Item
 from ..plugins import absent_plugins
@@ -516,6 +517,11 @@ def create_tasks(conn: Connection, draw_id: int, campaign_id: str, result: Mappi
     return len(rows)
 
 
+# list_tasks counts the answers of at most this many tasks by their ids (IN lists of
+# 500), of more in one pass over all answers
+ANSWERED_BY_LIST = 5_000
+
+
 def list_tasks(engine: Engine, *, campaign: str | None = None, draw: int | None = None,
                officer: str | None = None, statuses: Iterable[str] = (),
                task_ids: Iterable[str] = ()) -> list[Task]:
@@ -538,14 +544,19 @@ def list_tasks(engine: Engine, *, campaign: str | None = None, draw: int | None 
         names = _member_names(conn, (m["cert_no"] for r in rows for m in r.team))
         targets = _targets(conn, (r.credit_code for r in rows))
         counts: dict[str, int] = {}
-        if rows:
-            stats = (select(task_answers.c.task_id, func.count())
-                     .where(task_answers.c.key.like("item:%"))
-                     .where(task_answers.c.value.is_not(None))
-                     .group_by(task_answers.c.task_id))
-            if len(rows) <= 500:
-                stats = stats.where(task_answers.c.task_id.in_([r.id for r in rows]))
+        # an item counts when its answer has a result, as Draft.progress counts it (a
+        # cleared answer is stored as JSON null, a note alone has no result)
+        result = task_answers.c.value["result"].as_string()
+        stats = (select(task_answers.c.task_id, func.count())
+                 .where(task_answers.c.key.like("item:%"))
+                 .where(result.is_not(None), result != "")
+                 .group_by(task_answers.c.task_id))
+        if len(rows) > ANSWERED_BY_LIST:  # most of the store: one pass over every answer
             counts = {tid: n for tid, n in conn.execute(stats)}
+        else:  # a few tasks (an inspector's): their answers only, whatever the store holds
+            for chunk in chunks([r.id for r in rows]):
+                found = conn.execute(stats.where(task_answers.c.task_id.in_(chunk)))
+                counts.update((tid, n) for tid, n in found)
         out_in = _bundles_out(conn, [r.id for r in rows])
     out = []
     for r in rows:
