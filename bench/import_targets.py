@@ -14,7 +14,10 @@ How it is measured: the import runs in a child process (``import_file`` timed in
 interpreter start-up excluded; the whole process is timed too). Memory is the peak, polled
 every 20 ms, of the summed PSS of the child and its own children (the importer reads the
 file in a second process for large files) — PSS counts pages shared after ``fork`` once —
-alongside ``getrusage(RUSAGE_CHILDREN).ru_maxrss``, the largest single process. CPU time
+alongside ``getrusage(RUSAGE_CHILDREN).ru_maxrss``, the largest single process. The
+polling is done in a second run of the same import into a fresh store, not in the timed
+one: reading the processes' memory maps every 20 ms took about 0.3 s of CPU over a
+200,000-row import, and on two cores slowed the import it watched by about 0.1 s. CPU time
 (user + system, from ``getrusage``) is printed beside the wall time: the machine may be
 shared, and the CPU ratio moves less with its load. On PostgreSQL only the client's CPU
 is counted (the server's is not), so only the wall ratio is given there.
@@ -117,15 +120,16 @@ def _tree(pid: int) -> list[int]:
     return pids
 
 
-def measure_import(url: str, path: Path) -> dict:
-    """Run the import in a child process; wall time, import time, CPU time, memory."""
+def measure_import(url: str, path: Path, *, poll: bool) -> dict:
+    """Run the import in a child process; wall time, import time, CPU time, and with
+    *poll* its peak memory (the polling costs the machine CPU: not in a timed run)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     cpu = cpu_seconds(own=False)  # the import's processes, not this one's polling
     start = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-c", CHILD, url, str(path)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     peak = 0
-    can_poll = Path("/proc").is_dir()
+    can_poll = poll and Path("/proc").is_dir()
     while proc.poll() is None:
         if can_poll:
             peak = max(peak, sum(_pss_kib(p) for p in _tree(proc.pid)))
@@ -193,6 +197,11 @@ def pg_baseline(url: str, path: Path) -> tuple[str, float, float]:
     return "psycopg COPY of the raw file (no validation)", took.seconds, took.cpu
 
 
+def memory_of(result: dict) -> dict:
+    """The memory figures of a polled run."""
+    return {k: result[k] for k in ("pss_mb", "maxrss_mb")}
+
+
 def report(engine: str, result: dict, baseline: tuple[str, float, float]) -> None:
     label, base, base_cpu = baseline
     ok_time = result["elapsed"] <= TARGET_SECONDS
@@ -206,7 +215,7 @@ def report(engine: str, result: dict, baseline: tuple[str, float, float]) -> Non
     log(f"  child process wall     {result['wall']:7.2f} s   (interpreter start-up included)")
     if result["pss_mb"] is not None:
         log(f"peak memory (PSS, sum)   {result['pss_mb']:7.0f} MB  target <= {TARGET_MB:.0f} MB"
-            f"  {'OK' if ok_mem else 'MISSED'}")
+            f"  {'OK' if ok_mem else 'MISSED'}  (a second run, polled)")
         if engine == "PostgreSQL":
             log("  (the import's own processes; the PostgreSQL server's memory is not counted)")
     log(f"largest process (maxrss) {result['maxrss_mb']:7.0f} MB")
@@ -236,15 +245,23 @@ def main() -> None:
             work = Path(tmp)
             url = f"sqlite:///{work / 'bench.db'}"
             upgrade(url)
-            result = measure_import(url, path)
+            result = measure_import(url, path, poll=False)
+            for name in ("bench.db", "bench.db-wal", "bench.db-shm"):  # its disk space back
+                (work / name).unlink(missing_ok=True)
+            again = f"sqlite:///{work / 'memory.db'}"
+            upgrade(again)
+            result.update(memory_of(measure_import(again, path, poll=True)))
             baseline = sqlite_baseline(path, work)
             report("SQLite", result, baseline)
     if args.pg:
         with scratch_schema(args.pg, PG_SCHEMA) as url:
             upgrade(url)
-            result = measure_import(url, path)
+            result = measure_import(url, path, poll=False)
+        with scratch_schema(args.pg, PG_SCHEMA) as url:
+            upgrade(url)
+            result.update(memory_of(measure_import(url, path, poll=True)))
             baseline = pg_baseline(args.pg, path)
-            report("PostgreSQL", result, baseline)
+        report("PostgreSQL", result, baseline)
 
 
 if __name__ == "__main__":
