@@ -25,7 +25,7 @@ import sys
 import time
 from pathlib import Path
 
-from pgschema import schema_url  # noqa: E402 - bench/, beside this script
+from pgschema import check_reachable, schema_url  # noqa: E402 - bench/, beside this script
 from timing import Took, stopwatch  # noqa: E402 - bench/, beside this script
 
 OUT = Path(__file__).resolve().parent / "out" / "draw"
@@ -213,6 +213,7 @@ def main() -> None:
     ap.add_argument("--pg", metavar="URL", help="also run on this PostgreSQL database")
     ap.add_argument("--no-cli", action="store_true", help="skip the command-line timings")
     args = ap.parse_args()
+    check_reachable(ap, args.pg)
 
     OUT.mkdir(parents=True, exist_ok=True)
     tpath, opath = sample_files(args.targets, args.officers)

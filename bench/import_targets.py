@@ -41,7 +41,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from pgschema import scratch_schema  # noqa: E402 - bench/, beside this script
+from pgschema import check_reachable, scratch_schema  # noqa: E402 - bench/, beside this script
 from timing import cpu_seconds, stopwatch  # noqa: E402 - bench/, beside this script
 
 OUT = Path(__file__).resolve().parent / "out" / "import"
@@ -234,6 +234,7 @@ def main() -> None:
     parser.add_argument("--no-sqlite", action="store_true", help="only PostgreSQL")
     parser.add_argument("--seed", default="2020")
     args = parser.parse_args()
+    check_reachable(parser, args.pg)
 
     from jointcheck.core.store import upgrade
 

@@ -56,6 +56,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from pgschema import check_reachable  # noqa: E402 - bench/, beside this script
 from timing import pct  # noqa: E402 - bench/, beside this script
 
 LIMIT_SECONDS = 120.0  # the whole run, setup and cleanup included
@@ -379,11 +380,8 @@ def main() -> None:
         ap.error("the load goes to loopback only: --pg must name 127.0.0.1 or localhost")
     tag = uuid.uuid4().hex[:10]  # of the database and the named logins
     name = f"jc_load_{tag}"
+    check_reachable(ap, base)
     admin = sa.create_engine(base, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
-    try:
-        admin.connect().close()
-    except sa.exc.DBAPIError as exc:
-        ap.error(f"cannot connect to --pg: {str(exc.orig).strip().splitlines()[-1]}")
     with admin.connect() as conn:
         if args.named_logins and args.db_cap is None:
             # a PgBouncer pool per login: a server connection per inspector at work

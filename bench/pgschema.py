@@ -5,6 +5,29 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
+
+
+def check_reachable(parser: Any, base: str | None) -> None:
+    """``--pg URL`` answers, or the usage error *parser* prints says why in one line
+    (before a run spends minutes on SQLite first)."""
+    if not base:
+        return
+    import sqlalchemy as sa
+
+    from jointcheck.core.store import resolve_url
+
+    url = resolve_url(base)
+    if not url.startswith("postgresql"):
+        parser.error(f"--pg must be a PostgreSQL URL (postgresql://…), not {base!r}")
+    try:
+        engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+        engine.connect().close()
+    except sa.exc.DBAPIError as exc:
+        why = " ".join(line.strip() for line in str(exc.orig).splitlines() if line.strip())
+        parser.error(f"cannot connect to --pg: {why}")
+    except (sa.exc.ArgumentError, ValueError) as exc:
+        parser.error(f"--pg is not a database URL: {exc}")
 
 
 def admin(base: str, statement: str) -> None:

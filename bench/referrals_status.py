@@ -32,7 +32,7 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from pgschema import schema_url  # noqa: E402 - bench/, beside this script
+from pgschema import check_reachable, schema_url  # noqa: E402 - bench/, beside this script
 from timing import Took, stopwatch  # noqa: E402 - bench/, beside this script
 
 OUT = Path(__file__).resolve().parent / "out" / "referrals"
@@ -255,6 +255,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--pg", default=None, metavar="URL")
     args = parser.parse_args()
+    check_reachable(parser, args.pg)
 
     from jointcheck.examples import example_path
 

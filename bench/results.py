@@ -34,6 +34,7 @@ import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from pgschema import check_reachable  # noqa: E402 - bench/, beside this script
 from timing import stopwatch  # noqa: E402 - bench/, beside this script
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -364,6 +365,7 @@ def main() -> None:
     parser.add_argument("--url", help="the store of a --part run (set by the parent)")
     parser.add_argument("--pg", metavar="URL", help="also run on this PostgreSQL database")
     args = parser.parse_args()
+    check_reachable(parser, args.pg)
     if args.part != "all":
         {"summary": part_summary, "scan": part_scan, "statistics": part_statistics,
          "baseline": part_baseline, "publish": part_publish}[args.part](args.url)
