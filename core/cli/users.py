@@ -9,7 +9,7 @@ import click
 from ..clock import reading_time
 from ..i18n import translator
 from ..store.access import ROLES, role_text
-from ..store.users import add_user, check_new_user, list_users, remove_user
+from ..store.users import add_user, list_users, remove_user
 from ..text import table_lines
 from ._common import (
     OFFICE,
@@ -64,10 +64,9 @@ def users() -> None:
 def add(ctx: click.Context, login: str, role: str, cert_no: str | None,
         department: str | None) -> None:
     with store_engine(ctx, roles=OFFICE) as engine:  # says an AccessError, exit 1
-        # the password is asked for last: after every check that can refuse without it
-        check_new_user(engine, login, role, cert_no=cert_no, department=department)
-        password = _read_password(login)
-        made = add_user(engine, login, role, password, cert_no=cert_no, department=department)
+        # the password is asked for last, after every check that can refuse without it
+        made = add_user(engine, login, role, lambda: _read_password(login), cert_no=cert_no,
+                        department=department)
     bound = f" · 执法证号 {made.cert_no}" if made.cert_no else (
         f" · {made.department}" if made.department else "")
     click.echo(_("added", login=made.login, role=role_text(made.role), bound=bound))

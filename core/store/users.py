@@ -8,6 +8,8 @@ one direction only.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy import Connection, Engine, select, text
 from sqlalchemy.exc import DBAPIError
 
@@ -30,12 +32,11 @@ def list_users(engine: Engine) -> list[Login]:
         return [Login(**r._mapping) for r in conn.execute(select(logins).order_by(logins.c.login))]
 
 
-def check_new_user(engine: Engine, login: str, role: str, *, cert_no: str | None = None,
-                   department: str | None = None) -> None:
+def _check_new_user(engine: Engine, login: str, role: str, *, cert_no: str | None,
+                    department: str | None) -> None:
     """What :func:`add_user` checks before it needs the password: a server store, a valid
     login name not taken on the server, the option the role needs, an officer in the
-    library. A command calls it before it asks for the password, so that nobody types a
-    password twice to be told of a missing option. Raises :class:`AccessError`."""
+    library."""
     _server_only(engine)
     en = get_lang() == "en"
     if not LOGIN_PATTERN.match(login):
@@ -67,13 +68,18 @@ def _check_officer(conn: Connection, cert_no: str | None) -> None:
         raise AccessError([problem("JC764", cert_no=cert_no)])
 
 
-def add_user(engine: Engine, login: str, role: str, password: str, *,
+def add_user(engine: Engine, login: str, role: str, password: str | Callable[[], str], *,
              cert_no: str | None = None, department: str | None = None) -> Login:
     """Create the PostgreSQL login *login* in the group *role* and bind it (an inspector
     to the officer *cert_no* of the officer library, a department to *department*), with
-    an audit entry ``users.add`` (no password in it). Raises :class:`AccessError`
-    (:func:`check_new_user`'s refusals, JC767 for an empty password)."""
-    check_new_user(engine, login, role, cert_no=cert_no, department=department)
+    an audit entry ``users.add`` (no password in it). Raises :class:`AccessError`.
+
+    *password* may be a function that asks for it (a command's prompt): it is called
+    once every check that needs no password has passed, so that nobody types a password
+    twice to be told of a missing option or a name taken."""
+    _check_new_user(engine, login, role, cert_no=cert_no, department=department)
+    if callable(password):
+        password = password()
     if not password:
         raise AccessError([problem("JC767")])
     if role != "inspector":
