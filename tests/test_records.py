@@ -84,8 +84,8 @@ def test_the_items_answered_are_counted_alike_for_a_few_tasks_and_for_the_store(
     # what the draft itself says (草稿 n/m on the task's own screen)
     assert {t: R.load_draft(drawn.engine, t, host=drawn.host).progress()[0]
             for t in ids} == want
-    for limit in (R.ANSWERED_BY_LIST, 0):  # by the tasks' ids; one pass over all answers
-        monkeypatch.setattr(R, "ANSWERED_BY_LIST", limit)
+    for limit in (R.TASKS_BY_ID, 0):  # by the tasks' ids; one pass over all answers
+        monkeypatch.setattr(R, "TASKS_BY_ID", limit)
         assert {t.id: t.answered for t in R.list_tasks(drawn.engine)} == want
         assert {t.id: t.answered for t in R.list_tasks(drawn.engine, task_ids=ids[1:3])} == {
             ids[1]: 1, ids[2]: 0}

@@ -27,7 +27,7 @@ from ..attributes import known_attributes, target_problems
 from ..canonical import canonical_json, format_time, sha256_hex
 from ..classify import classify, follow_up_result
 from ..clock import beijing
-from ..draw.queries import chunks
+from ..draw.queries import rows_in
 from ..errors import JointcheckError, Problem, did_you_mean, problem
 from ..model import Checklist, Item
 from ..plugins import absent_plugins
@@ -461,24 +461,17 @@ def _record_tx(engine: Engine) -> Iterator[Connection]:
 
 
 def _member_names(conn: Connection, certs: Iterable[str]) -> dict[str, str]:
-    certs = sorted(set(certs))
-    names: dict[str, str] = {}
-    for i in range(0, len(certs), 500):
-        for cert, name in conn.execute(select(officers.c.cert_no, officers.c.name)
-                                       .where(officers.c.cert_no.in_(certs[i:i + 500]))):
-            names[cert] = name
-    return names
+    return dict(rows_in(conn, select(officers.c.cert_no, officers.c.name),
+                        officers.c.cert_no, certs))
 
 
 def _targets(conn: Connection, codes: Iterable[str]) -> dict[str, dict[str, Any]]:
-    codes = sorted(set(codes))
     cols = [targets.c[c] for c in HEADER_COLUMNS] + [targets.c.attributes]
     out: dict[str, dict[str, Any]] = {}
-    for i in range(0, len(codes), 500):
-        for row in conn.execute(select(*cols).where(targets.c.credit_code.in_(codes[i:i + 500]))):
-            data = {str(k): v for k, v in row._mapping.items()}
-            data["attributes"] = data["attributes"] or {}
-            out[data["credit_code"]] = data
+    for row in rows_in(conn, select(*cols), targets.c.credit_code, codes):
+        data = {str(k): v for k, v in row._mapping.items()}
+        data["attributes"] = data["attributes"] or {}
+        out[data["credit_code"]] = data
     return out
 
 
@@ -517,9 +510,9 @@ def create_tasks(conn: Connection, draw_id: int, campaign_id: str, result: Mappi
     return len(rows)
 
 
-# list_tasks counts the answers of at most this many tasks by their ids (IN lists of
-# 500), of more in one pass over all answers
-ANSWERED_BY_LIST = 5_000
+# list_tasks reads the answers and bundles of at most this many tasks by their ids (IN
+# lists of 500: an inspector's tasks, whatever the store holds), of more in one pass
+TASKS_BY_ID = 5_000
 
 
 def list_tasks(engine: Engine, *, campaign: str | None = None, draw: int | None = None,
@@ -543,7 +536,6 @@ def list_tasks(engine: Engine, *, campaign: str | None = None, draw: int | None 
         rows = list(conn.execute(q))
         names = _member_names(conn, (m["cert_no"] for r in rows for m in r.team))
         targets = _targets(conn, (r.credit_code for r in rows))
-        counts: dict[str, int] = {}
         # an item counts when its answer has a result, as Draft.progress counts it (a
         # cleared answer is stored as JSON null, a note alone has no result)
         result = task_answers.c.value["result"].as_string()
@@ -551,13 +543,9 @@ def list_tasks(engine: Engine, *, campaign: str | None = None, draw: int | None 
                  .where(task_answers.c.key.like("item:%"))
                  .where(result.is_not(None), result != "")
                  .group_by(task_answers.c.task_id))
-        if len(rows) > ANSWERED_BY_LIST:  # most of the store: one pass over every answer
-            counts = {tid: n for tid, n in conn.execute(stats)}
-        else:  # a few tasks (an inspector's): their answers only, whatever the store holds
-            for chunk in chunks([r.id for r in rows]):
-                found = conn.execute(stats.where(task_answers.c.task_id.in_(chunk)))
-                counts.update((tid, n) for tid, n in found)
-        out_in = _bundles_out(conn, [r.id for r in rows])
+        found = [r.id for r in rows] if len(rows) <= TASKS_BY_ID else None
+        counts: dict[str, int] = dict(rows_in(conn, stats, task_answers.c.task_id, found))
+        out_in = _bundles_out(conn, found)
     out = []
     for r in rows:
         task = _task_from_row(r, names, targets.get(r.credit_code))
@@ -567,13 +555,14 @@ def list_tasks(engine: Engine, *, campaign: str | None = None, draw: int | None 
     return out
 
 
-def _bundles_out(conn: Connection, task_ids: list[str]) -> dict[str, tuple[str, str]]:
-    """The field bundle each task is out in (state ``out`` or ``conflict``), if any."""
+def _bundles_out(conn: Connection, task_ids: list[str] | None
+                 ) -> dict[str, tuple[str, str]]:
+    """The field bundle each of *task_ids* (None: every task) is out in (state ``out``
+    or ``conflict``), if any."""
     q = (select(bundle_tasks.c.task_id, bundle_tasks.c.bundle_id, bundle_tasks.c.state)
          .where(bundle_tasks.c.state.in_(("out", "conflict"))))
-    if len(task_ids) <= 500:
-        q = q.where(bundle_tasks.c.task_id.in_(task_ids))
-    return {tid: (bid, state) for tid, bid, state in conn.execute(q)}
+    return {tid: (bid, state)
+            for tid, bid, state in rows_in(conn, q, bundle_tasks.c.task_id, task_ids)}
 
 
 def applicable_counts(engine: Engine, tasks: Iterable[Task],
