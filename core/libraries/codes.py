@@ -23,7 +23,7 @@ CREDIT_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 CREDIT_WEIGHTS = tuple(pow(3, i, 31) for i in range(17))
 _CREDIT_VALUE = {c: i for i, c in enumerate(CREDIT_ALPHABET)}
 # (weight, symbol) -> weighted value, so that the hot loop is one dict lookup per symbol
-_CREDIT_TABLES = tuple({c: (v * w) for c, v in _CREDIT_VALUE.items()} for w in CREDIT_WEIGHTS)
+CREDIT_TABLES = tuple({c: (v * w) for c, v in _CREDIT_VALUE.items()} for w in CREDIT_WEIGHTS)
 
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK = "10X98765432"
@@ -97,7 +97,7 @@ def credit_code_check_char(first17: str) -> str:
     if len(first17) != 17:
         raise ValueError(f"expected 17 characters, got {len(first17)}")
     try:
-        total = sum(table[c] for table, c in zip(_CREDIT_TABLES, first17, strict=True))
+        total = sum(table[c] for table, c in zip(CREDIT_TABLES, first17, strict=True))
     except KeyError as exc:
         raise ValueError(f"{exc.args[0]!r} is not a symbol of the credit-code alphabet") from None
     return CREDIT_ALPHABET[(31 - total % 31) % 31]
@@ -112,7 +112,7 @@ def credit_code_problem(s: str) -> str | None:
         return "length"
     try:
         # map() stops at the shorter input: the 17 weighted positions
-        total = sum(map(_lookup, _CREDIT_TABLES, s))
+        total = sum(map(_lookup, CREDIT_TABLES, s))
     except KeyError:
         return "alphabet"
     last = s[17]

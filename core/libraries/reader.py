@@ -35,7 +35,7 @@ from ..canonical import canonical_encoder
 from ..config import load_configuration
 from ..errors import Problem
 from ..i18n import get_lang, translator
-from .codes import CREDIT_ALPHABET, CREDIT_WEIGHTS
+from .codes import CREDIT_ALPHABET, CREDIT_TABLES
 from .fields import (
     BOOL_COLUMNS,
     DATE_COLUMNS,
@@ -1142,8 +1142,7 @@ _PHONE_USUAL = re.compile(r"(?:0[0-9]{2,3}-[0-9]{7,8}|1[0-9]{10})")
 _FAST_ENV: dict[str, Any] = {
     # the check character by the weighted sum mod 31 (GB 32100-2015, codes.py)
     "_credit_check": "".join(CREDIT_ALPHABET[(31 - r) % 31] for r in range(31)),
-    "_credit_tables": tuple({c: i * w for i, c in enumerate(CREDIT_ALPHABET)}
-                            for w in CREDIT_WEIGHTS),
+    "_credit_tables": CREDIT_TABLES,  # credit_code_problem's weighted values
     "_lookup": dict.__getitem__,
     "_phone_usual": _PHONE_USUAL.fullmatch,
     "_statuses": frozenset(STATUSES),  # each its own parse_status
