@@ -178,7 +178,7 @@ def _paths_agree(kind: str, path: Any, seen: dict[str, int]) -> None:
     same; and the reader's iterations yield what the general path says."""
     encode = _wire_maker(kind)
     lib = open_library(kind, path)
-    wire = lib._build_fast(wire=True)
+    fast_row, wire = lib._build_fast(), lib._build_fast(wire=True)
     general: dict[int, tuple[dict[str, Any] | None, list[str]]] = {}
     for rownum, cells in lib._rows:
         data, problems = lib._make_row(rownum, cells)
@@ -196,7 +196,7 @@ def _paths_agree(kind: str, path: Any, seen: dict[str, int]) -> None:
             assert text == row_text(kind, data), cells
             assert text == encode([data[c] for c in DIGEST_COLUMNS[kind]]), cells
         try:
-            fast = lib._fast(cells)
+            fast = fast_row(cells)
         except (Invalid, _Slow):
             seen["general"] += 1
             continue  # the general path decides (and reports)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import functools
 import hashlib
 import io
 import itertools
@@ -715,13 +714,6 @@ class LibraryFile:
         self._key_header = next(f.header for f in fields if f.column == self._key)
         self._key_bound = self.bound[self._key]
 
-    @functools.cached_property
-    def _fast(self) -> Callable[[list[str]], list[Any]]:
-        """The generated fast row of :meth:`iter_values` (:meth:`iter_wire` builds its own
-        form instead): built when first used, so that a file read only for the wire, or only
-        opened by the parent of a reader process, compiles just the form it runs."""
-        return self._build_fast()
-
     def _build_fast(self, wire: bool = False) -> Callable[[list[str]], Any]:
         """Generate the fast path of :meth:`_make_row` for this file's columns.
 
@@ -898,7 +890,9 @@ class LibraryFile:
         self._started = True
         seen: dict[str, int] = {}
         label = self.label
-        fast = self._fast if encode is None else self._build_fast(wire=True)
+        # built here, not in the constructor: each iteration compiles only the form it runs
+        # (none in the parent of a reader process)
+        fast = self._build_fast(wire=encode is not None)
         slow = self._make_row
         getter = operator.itemgetter(*DIGEST_COLUMNS[self.kind])
         key_index = DIGEST_COLUMNS[self.kind].index(self._key)
