@@ -707,19 +707,18 @@ class _RemoteBatches:
     def _failed(self, detail: str) -> LibraryError:
         return LibraryError([row_problem("JC631", file=self.label, detail=detail)])
 
+    def _receive(self) -> bytes:
+        try:
+            return self._recv.recv_bytes()
+        except EOFError:
+            raise self._failed("the reader process ended unexpectedly") from None
+
     def __iter__(self) -> Iterator[Batch]:
         while True:
-            try:
-                msg = self._recv.recv_bytes()
-            except EOFError:
-                raise self._failed("the reader process ended unexpectedly") from None
-            if msg[:1] == b"J":
+            msg = self._receive()
+            if msg[:1] == b"J":  # its text follows as a message of its own
                 count, done = marshal.loads(memoryview(msg)[1:])
-                try:
-                    data = self._recv.recv_bytes()
-                except EOFError:
-                    raise self._failed("the reader process ended unexpectedly") from None
-                yield _WireBatch(data, count), [], done
+                yield _WireBatch(self._receive(), count), [], done
                 continue
             if msg[:1] == b"C":
                 text, count, done = marshal.loads(memoryview(msg)[1:])
