@@ -957,6 +957,8 @@ class _SqliteStage:
             self.db.executemany(self.sql, self.read_wire(batch))
         else:
             sha = hashlib.sha256
+            # CAST: a bytes parameter is a BLOB, which SQLite 3.45+ may read as JSONB; the
+            # line is JSON text (SQLite 3.40 reads it either way, so no test here sees this)
             self.db.executemany("INSERT INTO lines VALUES (CAST(? AS TEXT), ?)",
                                 [(line, sha(line).hexdigest()) for line in batch.utf8_lines()])
             self.db.execute(self.spread)
