@@ -310,11 +310,8 @@ class _CountingRaw(io.RawIOBase):
 
 def file_sha256(path: str | Path) -> str:
     """The SHA-256 of a file's bytes (hex)."""
-    h = hashlib.sha256()
     with open(path, "rb") as f:
-        while chunk := f.read(_CHUNK):
-            h.update(chunk)
-    return h.hexdigest()
+        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 def _first_decode_error(path: Path, encoding: str) -> tuple[int, int, int] | None:
