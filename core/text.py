@@ -22,8 +22,12 @@ def _wide_width(text: str) -> int:
     return sum(_char_width(ch) for ch in text)
 
 
+def _wide(ch: str) -> bool:
+    return unicodedata.east_asian_width(ch) in "WF"
+
+
 def _char_width(ch: str) -> int:
-    return 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+    return 2 if _wide(ch) else 1
 
 
 def cut(text: str, width: int) -> str:
@@ -77,10 +81,6 @@ def pairs_lines(pairs: Iterable[Sequence[Any]]) -> list[str]:
 # break anywhere else; Latin words and numbers break only at spaces, as everywhere.
 NO_LINE_START = frozenset("，。、；：？！）】》」』〉〕］｝”’…—～·％%,.;:?!)]}>")
 NO_LINE_END = frozenset("（【《「『〈〔［｛“‘([{<")
-
-
-def _wide(ch: str) -> bool:
-    return unicodedata.east_asian_width(ch) in "WF"
 
 
 def line_breaks(text: str, width: int, fold: bool = True) -> list[int]:
