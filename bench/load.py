@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import math
 import multiprocessing
 import os
 import random
@@ -338,15 +339,25 @@ def _positive(text: str) -> int:
     return value
 
 
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not (0 < value < math.inf):
+        raise argparse.ArgumentTypeError(f"more than 0 seconds, not {text}")
+    return value
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--inspectors", type=_positive, default=1000)
     ap.add_argument("--pg", metavar="URL", default=os.environ.get("JOINTCHECK_TEST_PG_URL"),
                     help="a PostgreSQL database whose role may CREATE DATABASE")
-    ap.add_argument("--seconds", type=float, default=100.0, help="marking time at most "
+    ap.add_argument("--seconds", type=_seconds, default=100.0, help="marking time at most "
                     f"(shortened so that the whole run takes at most {LIMIT_SECONDS:.0f} s)")
-    ap.add_argument("--mean", type=float, default=5.0, help="mean seconds between marks")
+    ap.add_argument("--mean", type=_seconds, default=5.0, help="mean seconds between marks")
     ap.add_argument("--pool", type=_positive, default=None,
                     help="PgBouncer's server connections (default: this machine's CPUs, "
                     "where the server runs; docs/store.md#a-province-pgbouncer-in-front)")
