@@ -25,6 +25,7 @@ import sys
 import time
 from pathlib import Path
 
+from argtypes import positive  # noqa: E402 - bench/, beside this script
 from pgschema import check_reachable, schema_url  # noqa: E402 - bench/, beside this script
 from timing import Took, stopwatch  # noqa: E402 - bench/, beside this script
 
@@ -207,9 +208,9 @@ def measure(label: str, url: str, engine, campaign_path: Path, repeat: int, with
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--targets", type=int, default=1_000_000)
-    ap.add_argument("--officers", type=int, default=400)
-    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--targets", type=positive, default=1_000_000)
+    ap.add_argument("--officers", type=positive, default=400)
+    ap.add_argument("--repeat", type=positive, default=3)
     ap.add_argument("--pg", metavar="URL", help="also run on this PostgreSQL database")
     ap.add_argument("--no-cli", action="store_true", help="skip the command-line timings")
     args = ap.parse_args()

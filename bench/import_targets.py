@@ -41,6 +41,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from argtypes import positive  # noqa: E402 - bench/, beside this script
 from pgschema import check_reachable, scratch_schema  # noqa: E402 - bench/, beside this script
 from timing import cpu_seconds, stopwatch  # noqa: E402 - bench/, beside this script
 
@@ -229,7 +230,7 @@ def report(engine: str, result: dict, baseline: tuple[str, float, float]) -> Non
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("n", nargs="?", type=int, default=1_000_000)
+    parser.add_argument("n", nargs="?", type=positive, default=1_000_000)
     parser.add_argument("--pg", metavar="URL", default=None, help="also run on PostgreSQL")
     parser.add_argument("--no-sqlite", action="store_true", help="only PostgreSQL")
     parser.add_argument("--seed", default="2020")

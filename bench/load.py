@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import math
 import multiprocessing
 import os
 import random
@@ -57,6 +56,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from argtypes import duration, positive  # noqa: E402 - bench/, beside this script
 from pgschema import check_reachable  # noqa: E402 - bench/, beside this script
 from timing import pct  # noqa: E402 - bench/, beside this script
 
@@ -329,43 +329,23 @@ def read_back(url: str, acks: dict[str, dict[str, list]]) -> tuple[int, int]:
     return marks, lost
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"at least 1, not {value}")
-    return value
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not (0 < value < math.inf):
-        raise argparse.ArgumentTypeError(f"more than 0 seconds, not {text}")
-    return value
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--inspectors", type=_positive, default=1000)
+    ap.add_argument("--inspectors", type=positive, default=1000)
     ap.add_argument("--pg", metavar="URL", default=os.environ.get("JOINTCHECK_TEST_PG_URL"),
                     help="a PostgreSQL database whose role may CREATE DATABASE")
-    ap.add_argument("--seconds", type=_seconds, default=100.0, help="marking time at most "
+    ap.add_argument("--seconds", type=duration, default=100.0, help="marking time at most "
                     f"(shortened so that the whole run takes at most {LIMIT_SECONDS:.0f} s)")
-    ap.add_argument("--mean", type=_seconds, default=5.0, help="mean seconds between marks")
-    ap.add_argument("--pool", type=_positive, default=None,
+    ap.add_argument("--mean", type=duration, default=5.0, help="mean seconds between marks")
+    ap.add_argument("--pool", type=positive, default=None,
                     help="PgBouncer's server connections (default: this machine's CPUs, "
                     "where the server runs; docs/store.md#a-province-pgbouncer-in-front)")
-    ap.add_argument("--processes", type=_positive, default=2, help="worker processes")
+    ap.add_argument("--processes", type=positive, default=2, help="worker processes")
     ap.add_argument("--named-logins", action="store_true",
                     help="each app logs in as a named login of its own (a PgBouncer pool per "
                     "login, one server connection each)")
-    ap.add_argument("--db-cap", type=_positive, default=None, metavar="N",
+    ap.add_argument("--db-cap", type=positive, default=None, metavar="N",
                     help="with --named-logins: at most N server connections in all "
                     "(PgBouncer's max_db_connections)")
     args = ap.parse_args()

@@ -32,6 +32,7 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from argtypes import positive  # noqa: E402 - bench/, beside this script
 from pgschema import check_reachable, schema_url  # noqa: E402 - bench/, beside this script
 from timing import Took, stopwatch  # noqa: E402 - bench/, beside this script
 
@@ -250,9 +251,9 @@ def measure(label: str, url: str, campaign: str, repeat: int) -> list[tuple[str,
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--records", type=int, default=100_000)
+    parser.add_argument("--records", type=positive, default=100_000)
     parser.add_argument("--referrals", type=int, default=30_000)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=positive, default=3)
     parser.add_argument("--pg", default=None, metavar="URL")
     args = parser.parse_args()
     check_reachable(parser, args.pg)

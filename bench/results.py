@@ -34,6 +34,7 @@ import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from argtypes import positive  # noqa: E402 - bench/, beside this script
 from pgschema import check_reachable  # noqa: E402 - bench/, beside this script
 from timing import stopwatch  # noqa: E402 - bench/, beside this script
 
@@ -359,16 +360,17 @@ def browser_figures() -> dict:
 
 
 def main() -> None:
+    parts = {"summary": part_summary, "scan": part_scan, "statistics": part_statistics,
+             "baseline": part_baseline, "publish": part_publish}
     parser = argparse.ArgumentParser()
-    parser.add_argument("--records", type=int, default=100_000)
-    parser.add_argument("--part", default="all")
+    parser.add_argument("--records", type=positive, default=100_000)
+    parser.add_argument("--part", default="all", choices=["all", *parts])
     parser.add_argument("--url", help="the store of a --part run (set by the parent)")
     parser.add_argument("--pg", metavar="URL", help="also run on this PostgreSQL database")
     args = parser.parse_args()
     check_reachable(parser, args.pg)
     if args.part != "all":
-        {"summary": part_summary, "scan": part_scan, "statistics": part_statistics,
-         "baseline": part_baseline, "publish": part_publish}[args.part](args.url)
+        parts[args.part](args.url)
         return
     report("SQLite", store(args.records), args.records, browser=True)
     if args.pg:
