@@ -60,9 +60,9 @@ def test_an_officers_tasks_are_exactly_those_whose_team_has_them(drawn):
 
 def test_the_items_answered_are_counted_alike_for_a_few_tasks_and_for_the_store(
         drawn, monkeypatch):
-    """The n of 草稿 n/m in the task list: for a few tasks (an inspector's list) the answers
-    of those tasks only, for most of the store one pass over every answer; either way the
-    items the draft itself counts (a note without a mark, an answer cleared again: none)."""
+    """The n of 草稿 n/m in the task list is what the draft itself counts (a note without a
+    mark, an answer cleared again: none), whether the answers are read by the tasks' ids
+    (a few tasks, an inspector's) or in one pass over every answer (most of the store)."""
     ids = drawn.task_ids
     draft = R.load_draft(drawn.engine, ids[0], host=drawn.host)
     items = [i for i in draft.items if draft.applies(i)]
