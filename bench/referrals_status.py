@@ -13,6 +13,13 @@ submitted and not settled yet.
 Each task's team is four of 400 synthetic officers; ``tasks list --officer`` (an inspector's
 task list, about 1,000 of the 100,000 tasks) is timed too, with the same target.
 
+On PostgreSQL the commands then run again as named logins (docs/deployment.md), where the
+row-level security decides what each statement sees: a department (emergency_mgmt: its
+20,000 referrals and the settled results naming it) runs ``status`` and ``referrals list
+--overdue``, and an inspector (the officer of the task list above, bound by ``users add
+--officer``) runs ``tasks list --officer``; same target. The logins are dropped with the
+schema.
+
 The commands are timed in process (click's CliRunner: the campaign file and plugins are
 loaded, the store opened, the output rendered), the median of ``--repeat`` runs. The
 baseline, in the same run on the same store, is a plain ``SELECT count(*)`` of each table
@@ -197,31 +204,42 @@ def timed(repeat: int, fn) -> tuple[Took, object]:
                 statistics.median(t.cpu for t in runs)), result
 
 
-def measure(label: str, url: str, campaign: str, repeat: int) -> list[tuple[str, float]]:
+def measure(label: str, url: str, campaign: str, repeat: int, *, baseline: bool = True,
+            department: bool = True, inspector: bool = True) -> list[tuple[str, float]]:
     import sqlalchemy as sa
     from click.testing import CliRunner
 
     from jointcheck.core.cli import main
     from jointcheck.core.store import open_store
 
-    engine = open_store(url)
+    if baseline:
+        engine = open_store(url)
 
-    def counts() -> dict:
-        with engine.connect() as conn:
-            return {t: conn.execute(sa.text(f"SELECT count(*) FROM {t}")).scalar()
-                    for t in TABLES}
+        def counts() -> dict:
+            with engine.connect() as conn:
+                return {t: conn.execute(sa.text(f"SELECT count(*) FROM {t}")).scalar()
+                        for t in TABLES}
 
-    base, found = timed(repeat, counts)
-    engine.dispose()
-    log(f"  baseline: SELECT count(*) of {', '.join(TABLES)}: {base.seconds * 1000:.0f} ms, "
-        f"CPU {base.cpu * 1000:.0f} ms "
-        f"({', '.join(f'{t} {n:,}' for t, n in found.items())})")
+        base, found = timed(repeat, counts)
+        engine.dispose()
+        log(f"  baseline: SELECT count(*) of {', '.join(TABLES)}: {base.seconds * 1000:.0f} ms, "
+            f"CPU {base.cpu * 1000:.0f} ms "
+            f"({', '.join(f'{t} {n:,}' for t, n in found.items())})")
 
     def run(*args: str):
         out = CliRunner().invoke(main, ["--db", url, *args])
         assert out.exit_code == 0, out.output
         return out.stdout
 
+    figures: list[tuple[str, float]] = []
+    if department:
+        figures += _department_figures(label, run, campaign, repeat)
+    if inspector:
+        figures += _inspector_figures(label, run, repeat)
+    return figures
+
+
+def _department_figures(label: str, run, campaign: str, repeat: int) -> list[tuple[str, float]]:
     figures = []
     took, out = timed(repeat, lambda: run("status", campaign, "--as-of", AS_OF, "--format", "json"))
     data = json.loads(out)
@@ -240,12 +258,56 @@ def measure(label: str, url: str, campaign: str, repeat: int) -> list[tuple[str,
     took, out = timed(repeat, lambda: run("referrals", "list", campaign, "--overdue", "--as-of",
                                           AS_OF))
     log(f"  referrals list --overdue (table): {took.seconds:.3f} s")
+    return figures
+
+
+def _inspector_figures(label: str, run, repeat: int) -> list[tuple[str, float]]:
+    figures = []
     # an inspector's task list (the app's first screen asks the same of the store)
     took, out = timed(repeat, lambda: run("tasks", "list", "--officer", officer_cert(7),
                                           "--format", "json"))
     log(f"  tasks list --officer (one officer's tasks among all): {took.seconds:.3f} s, "
         f"CPU {took.cpu:.3f} s (median of {repeat}); {len(json.loads(out)):,} tasks")
     figures.append((f"{label} tasks list --officer", took.seconds))
+    return figures
+
+
+def named_logins(url: str, campaign: str, repeat: int) -> list[tuple[str, float]]:
+    """The department's and the inspector's commands, each as a named login of its own
+    (made here with ``users add``; the schema's drop removes them)."""
+    import secrets
+    import uuid
+
+    import sqlalchemy as sa
+
+    from jointcheck.core.store import begin_write, open_store
+    from jointcheck.core.store.models import officers
+    from jointcheck.core.store.users import add_user
+
+    engine = open_store(url)
+    cert = officer_cert(7)
+    now = datetime.now(UTC)
+    with begin_write(engine) as conn:  # users add binds an inspector to the officer library
+        conn.execute(sa.insert(officers).values(
+            cert_no=cert, name="基准测试检查人员", department="emergency_mgmt",
+            qualifications=[], active=True, conflicts=[], row_digest="0" * 64,
+            created_at=now, updated_at=now))
+    tag = uuid.uuid4().hex[:8]
+    logins = {"department": (f"bench_dept_{tag}", secrets.token_urlsafe(12)),
+              "inspector": (f"bench_insp_{tag}", secrets.token_urlsafe(12))}
+    for role, (login, password) in logins.items():
+        add_user(engine, login, role, password, cert_no=cert if role == "inspector" else None,
+                 department="emergency_mgmt" if role == "department" else None)
+    engine.dispose()
+    figures = []
+    for role, (login, password) in logins.items():
+        as_login = (sa.engine.make_url(url).set(username=login, password=password)
+                    .render_as_string(hide_password=False))
+        who = "a department (emergency_mgmt)" if role == "department" else f"an inspector ({cert})"
+        log(f"PostgreSQL, as the named login of {who}:")
+        figures += measure(f"PostgreSQL {role} login", as_login, campaign, repeat,
+                           baseline=False, department=role == "department",
+                           inspector=role == "inspector")
     return figures
 
 
@@ -274,6 +336,8 @@ def main() -> None:
         log(f"{label}:")
         fill(url, args.records, args.referrals)
         figures += measure(label, url, campaign, args.repeat)
+        if label == "PostgreSQL":
+            figures += named_logins(url, campaign, args.repeat)
     worst = max(s for _l, s in figures)
     log(f"slowest: {worst:.3f} s (target <= {TARGET_SECONDS:.0f} s): "
         f"{'ok' if worst <= TARGET_SECONDS else 'OVER TARGET'}")
