@@ -403,6 +403,90 @@ def test_an_officers_tasks_are_found_through_the_team_index(server):
     assert "ix_tasks_team_members" in _plan(engine, statement, params)
 
 
+def _department_sees(url: str) -> tuple[set[str], set[str]]:
+    """(the tasks, the settlements' tasks) the login of *url* can read."""
+    with raw(url).connect() as conn:
+        return ({r[0] for r in conn.execute(sa.text("SELECT id FROM tasks"))},
+                {r[0] for r in conn.execute(sa.text("SELECT task_id FROM result_settlements"))})
+
+
+def _naming(engine, dept: str) -> tuple[set[str], set[str]]:
+    """What a department login of *dept* should read, as the owner finds it in Python: the
+    tasks of its referrals or of the settlements naming it; those settlements' tasks."""
+    from jointcheck.core.store.models import referrals as referral_table
+    from jointcheck.core.store.models import result_settlements
+
+    with engine.connect() as conn:
+        referred = {r.task_id for r in conn.execute(sa.select(referral_table))
+                    if r.refer_to == dept}
+        named = {r.task_id for r in conn.execute(sa.select(result_settlements))
+                 if dept in (r.results.get("departments") or {})}
+    return referred | named, named
+
+
+def test_a_departments_rows_follow_its_settled_results(pg_store_url, tmp_path):
+    """A department reads the settlements that name it and the tasks of those and of its
+    referrals; which settlements name it is kept by PostgreSQL from the results themselves
+    (migration 0011), so a result changed by the office changes what the department sees at
+    once, and the policy reads that list, not each settlement's JSON. Migration 0011 undone
+    and made again, the department sees the same rows each time."""
+    from datetime import date
+
+    from alembic import command
+
+    from jointcheck.core import referrals
+    from jointcheck.core.store import alembic_config, begin_write, upgrade
+    from jointcheck.core.store.models import result_settlements
+    from tests.recordsupport import settled_store
+
+    settled = settled_store(pg_store_url, tmp_path)
+    referrals.draft(settled.engine, CAMPAIGN_ID, date(2020, 8, 1))
+    engine = settled.engine
+    me = {}
+    for dept in ("emergency_mgmt", "market_supervision"):
+        me[dept] = login_url(pg_store_url, add_user(pg_store_url, "department",
+                                                    "--department", dept))
+        expected = _naming(engine, dept)
+        assert expected[1], "every settlement names both departments"
+        assert _department_sees(me[dept]) == expected
+    plan = _plan(raw(me["emergency_mgmt"]), "SELECT task_id FROM result_settlements")
+    assert "departments" in plan and "results" not in plan, plan
+
+    # the office takes market_supervision out of one settlement's results (no referral of
+    # that task goes to it): the department loses that settlement and its task, and the
+    # other department sees what it saw
+    with engine.connect() as conn:
+        rows = {r.task_id: r for r in conn.execute(sa.select(result_settlements))}
+        referred = {r[0] for r in conn.execute(sa.text(
+            "SELECT task_id FROM referrals WHERE refer_to = 'market_supervision'"))}
+    tid = sorted(set(rows) - referred)[0]
+    results = dict(rows[tid].results)
+    results["departments"] = {k: v for k, v in results["departments"].items()
+                              if k != "market_supervision"}
+    before = _department_sees(me["emergency_mgmt"])
+    with begin_write(engine) as conn:
+        conn.execute(sa.update(result_settlements).where(result_settlements.c.task_id == tid)
+                     .values(results=results))
+    tasks_seen, settled_seen = _department_sees(me["market_supervision"])
+    assert tid not in tasks_seen and tid not in settled_seen
+    assert (tasks_seen, settled_seen) == _naming(engine, "market_supervision")
+    assert _department_sees(me["emergency_mgmt"]) == before
+
+    # 0011 undone (0007's policies, reading the JSON) and made again: the same rows
+    seen = {dept: _department_sees(url) for dept, url in me.items()}
+    with begin_write(engine) as conn:
+        cfg = alembic_config(pg_store_url)
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0010")
+    with engine.connect() as conn:
+        columns = {c["name"] for c in sa.inspect(conn).get_columns("result_settlements")}
+    assert "departments" not in columns
+    assert {dept: _department_sees(url) for dept, url in me.items()} == seen
+    assert upgrade(pg_store_url) == ["0011"]
+    assert {dept: _department_sees(url) for dept, url in me.items()} == seen
+    engine.dispose()
+
+
 def test_users_on_sqlite_say_it_is_single_user(sqlite_url):
     from jointcheck.core.store import upgrade
 

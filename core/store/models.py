@@ -200,11 +200,17 @@ Index("ix_tasks_credit_code", tasks.c.credit_code)
 # see in_team. Not in this metadata (SQLite has no such index): autogenerate and the
 # schema comparison leave the server-only indexes be (include_object).
 SERVER_ONLY_INDEXES = frozenset({"ix_tasks_team_members"})
+# and result_settlements.departments, the department codes of a settlement's results, a
+# column it generates from them for the departments' row-level security (migration 0011)
+SERVER_ONLY_COLUMNS = frozenset({("result_settlements", "departments")})
 
 
 def include_object(obj: Any, name: str | None, type_: str, reflected: bool,
                    compare_to: Any) -> bool:
-    """Alembic's ``include_object``: every object but :data:`SERVER_ONLY_INDEXES`."""
+    """Alembic's ``include_object``: every object but :data:`SERVER_ONLY_INDEXES` and
+    :data:`SERVER_ONLY_COLUMNS`."""
+    if type_ == "column":
+        return (getattr(obj.table, "name", None), name) not in SERVER_ONLY_COLUMNS
     return not (type_ == "index" and name in SERVER_ONLY_INDEXES)
 
 
