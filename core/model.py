@@ -79,7 +79,7 @@ class Item:
     source: Source
     declared_index: int
 
-    @property
+    @cached_property  # asked for every item of every task a list counts
     def key(self) -> str:
         return f"{self.department}.{self.id}"
 

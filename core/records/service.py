@@ -189,6 +189,7 @@ class Draft:
     host: PluginHost | None = None
     _applies: dict[str, bool] = field(default_factory=dict, repr=False)
     _applies_for: Any = field(default=None, repr=False)  # the corrections _applies is for
+    _facts: dict[str, Any] | None = field(default=None, repr=False)  # target_facts, for it
 
     # -- reading answers ---------------------------------------------------------------
 
@@ -220,15 +221,22 @@ class Draft:
         return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in facts.items()}
 
     def applies(self, item: Item) -> bool:
+        return self._applicability()[item.key]
+
+    def _applicability(self) -> dict[str, bool]:
+        """Whether each item of the checklist applies, by key: decided when first asked
+        and again when the facts are corrected, for every item from the same facts (one
+        mapping for all, as classify passes findings.target)."""
         corrections = self.field("target")
-        if corrections != self._applies_for:  # the facts were corrected: decide anew
-            self._applies.clear()
-            self._applies_for = corrections
-        if item.key not in self._applies:
+        if self._facts is None or corrections != self._applies_for:
             from ..classify import item_applies
 
-            self._applies[item.key] = item_applies(item, self.target_facts, self.host)
-        return self._applies[item.key]
+            facts = self.target_facts
+            self._applies = {i.key: item_applies(i, facts, self.host)
+                             for i in self.checklist.items}
+            self._applies_for = corrections
+            self._facts = facts
+        return self._applies
 
     @property
     def items(self) -> list[Item]:
@@ -236,7 +244,8 @@ class Draft:
 
     def progress(self) -> tuple[int, int]:
         """(answered, applicable) items."""
-        applicable = [i for i in self.items if self.applies(i)]
+        applies = self._applicability()
+        applicable = [i for i in self.checklist.items if applies[i.key]]
         return sum(1 for i in applicable if self.item_answer(i)), len(applicable)
 
     def unfinished(self) -> tuple[int, int] | None:
