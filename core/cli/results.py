@@ -20,7 +20,7 @@ from ..text import table_lines
 from ._common import (
     OFFICE,
     campaign_id_or_fail,
-    echo_json,
+    echo_json_list,
     echo_problems,
     fail,
     format_option,
@@ -75,7 +75,7 @@ def list_(ctx: click.Context, campaign: str, fmt: str) -> None:
     with store_engine(ctx) as engine:
         rows = load(engine, campaign_id_or_fail(campaign, engine, fmt))
     if fmt == "json":
-        echo_json([r.to_json() for r in rows])
+        echo_json_list(r.to_json() for r in rows)
         return
     if not rows:
         click.echo(_("none"))

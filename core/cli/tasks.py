@@ -8,7 +8,7 @@ from ..i18n import translator
 from ..present.records import task_header, task_row
 from ..records.service import applicable_counts, list_tasks
 from ..text import table_lines
-from ._common import campaign_id_or_fail, echo_json, fail, format_option, store_engine
+from ._common import campaign_id_or_fail, echo_json_list, fail, format_option, store_engine
 
 _ = translator({
     "group": ("检查任务（每个抽取的检查对象一项）", "Inspection tasks (one per drawn target)"),
@@ -54,7 +54,7 @@ def list_(ctx: click.Context, campaign: str | None, draw_id: int | None, officer
                            statuses=statuses)
         totals = applicable_counts(engine, found)
     if fmt == "json":
-        echo_json([t.to_json(totals.get(t.id)) for t in found])
+        echo_json_list(t.to_json(totals.get(t.id)) for t in found)
         return
     if not found:
         click.echo(_("none"))
