@@ -91,6 +91,29 @@ def test_the_items_answered_are_counted_alike_for_a_few_tasks_and_for_the_store(
             ids[1]: 1, ids[2]: 0}
 
 
+def test_a_task_list_reads_the_same_for_a_few_tasks_and_for_the_store(drawn, monkeypatch):
+    """Each task of a list — the whole store, one officer's, a few by id — is the task as
+    read alone (get_task: team with names, enterprise, status), whether the list reads the
+    enterprises by the tasks' codes (a few tasks) or by the list's own query (many)."""
+    ids = drawn.task_ids
+    with drawn.engine.connect() as conn:
+        alone = {t: R.get_task(conn, t) for t in ids}
+
+    def seen(tasks):
+        return {t.id: (t.summary(), t.target) for t in tasks}
+
+    officer = alone[ids[0]].team[1].cert_no
+    for limit in (R.TASKS_BY_ID, 0):
+        monkeypatch.setattr(R, "TASKS_BY_ID", limit)
+        assert seen(R.list_tasks(drawn.engine)) == seen(alone.values())
+        mine = seen(R.list_tasks(drawn.engine, officer=officer))
+        assert ids[0] in mine and mine == seen(
+            t for t in alone.values() if officer in {m.cert_no for m in t.team})
+        assert seen(R.list_tasks(drawn.engine, task_ids=ids[1:3])) == seen(
+            alone[t] for t in ids[1:3])
+        assert all(t.target["name"] for t in R.list_tasks(drawn.engine))
+
+
 def _special(drawn, want: bool) -> str:
     """A task whose enterprise uses (or does not use) special equipment."""
     found = [tid for tid in drawn.task_ids

@@ -53,6 +53,7 @@ from ..store.models import (
 from .service import (
     AMENDING,
     SUBMITTED,
+    TASK_COLUMNS,
     Answer,
     Draft,
     PreparedVersion,
@@ -569,13 +570,14 @@ def _locked_tasks(conn: Connection, task_ids: list[str], *,
     unless *lock* is False, read in a few statements instead of three per task."""
     rows = []
     for part in chunks(sorted(task_ids)):
-        q = select(tasks).where(tasks.c.id.in_(part))
+        q = select(*TASK_COLUMNS).where(tasks.c.id.in_(part))
         if lock and conn.dialect.name == "postgresql":
             q = q.with_for_update()
         rows += list(conn.execute(q))
     names = _member_names(conn, (m["cert_no"] for r in rows for m in r.team))
     found = _targets(conn, (r.credit_code for r in rows))
-    return {r.id: _task_from_row(r, names, found.get(r.credit_code)) for r in rows}
+    members: dict[tuple[str, str, bool], Any] = {}
+    return {r.id: _task_from_row(r, names, found.get(r.credit_code), members) for r in rows}
 
 
 def _apply(task: Task, checklist: Any, theirs: Mapping[str, Any], ours: Mapping[str, Any],

@@ -474,20 +474,45 @@ def _member_names(conn: Connection, certs: Iterable[str]) -> dict[str, str]:
                         officers.c.cert_no, certs))
 
 
-def _targets(conn: Connection, codes: Iterable[str]) -> dict[str, dict[str, Any]]:
+def _targets(conn: Connection, codes: Iterable[str], *, of: Any = None
+             ) -> dict[str, dict[str, Any]]:
+    """The header columns and attributes of the targets *codes* by credit code; with *of*
+    (a SELECT of credit codes: many of them) those it selects, in one statement."""
     cols = [targets.c[c] for c in HEADER_COLUMNS] + [targets.c.attributes]
+    if of is not None:
+        rows = list(conn.execute(select(*cols).where(targets.c.credit_code.in_(of))))
+    else:
+        rows = rows_in(conn, select(*cols), targets.c.credit_code, codes)
+    names = [*HEADER_COLUMNS, "attributes"]
+    code = names.index("credit_code")
     out: dict[str, dict[str, Any]] = {}
-    for row in rows_in(conn, select(*cols), targets.c.credit_code, codes):
-        data = {str(k): v for k, v in row._mapping.items()}
+    for row in rows:
+        data = dict(zip(names, row, strict=True))
         data["attributes"] = data["attributes"] or {}
-        out[data["credit_code"]] = data
+        out[row[code]] = data
     return out
 
 
-def _task_from_row(row: Any, names: Mapping[str, str], target: dict[str, Any] | None) -> Task:
-    team = [Member(cert_no=m["cert_no"], department=m["department"],
-                   leader=bool(m.get("leader")), name=names.get(m["cert_no"]))
-            for m in row.team]
+# what a Task is made of (_task_from_row): a task's other columns are not read
+TASK_COLUMNS = (tasks.c.id, tasks.c.draw_id, tasks.c.seq, tasks.c.campaign_id,
+                tasks.c.credit_code, tasks.c.team, tasks.c.status, tasks.c.version,
+                tasks.c.checklist_fingerprint, tasks.c.amend_reason)
+
+
+def _task_from_row(row: Any, names: Mapping[str, str], target: dict[str, Any] | None,
+                   members: dict[tuple[str, str, bool], Member] | None = None) -> Task:
+    """The Task of a *row* of :data:`TASK_COLUMNS`. *members*: the team members made so
+    far (immutable, shared by the tasks of one list: an officer is in many teams)."""
+    if members is None:
+        members = {}
+    team = []
+    for m in row.team:
+        key = (m["cert_no"], m["department"], bool(m.get("leader")))
+        member = members.get(key)
+        if member is None:
+            member = members[key] = Member(cert_no=key[0], department=key[1], leader=key[2],
+                                           name=names.get(key[0]))
+        team.append(member)
     return Task(id=row.id, draw_id=row.draw_id, seq=row.seq, campaign_id=row.campaign_id,
                 credit_code=row.credit_code, team=team, status=row.status,
                 version=row.version, checklist_fingerprint=row.checklist_fingerprint,
@@ -528,7 +553,7 @@ def list_tasks(engine: Engine, *, campaign: str | None = None, draw: int | None 
                officer: str | None = None, statuses: Iterable[str] = (),
                task_ids: Iterable[str] = ()) -> list[Task]:
     """Tasks in draw and 抽取序号 order, with names, team and the number of items answered."""
-    q = select(tasks).order_by(tasks.c.draw_id, tasks.c.seq)
+    q = select(*TASK_COLUMNS).order_by(tasks.c.draw_id, tasks.c.seq)
     if campaign:
         q = q.where(tasks.c.campaign_id == campaign)
     if draw is not None:
@@ -543,8 +568,10 @@ def list_tasks(engine: Engine, *, campaign: str | None = None, draw: int | None 
         if officer:  # the database reads the teams (PostgreSQL: through an index)
             q = q.where(in_team(officer, conn.dialect.name))
         rows = list(conn.execute(q))
-        names = _member_names(conn, (m["cert_no"] for r in rows for m in r.team))
-        targets = _targets(conn, (r.credit_code for r in rows))
+        names = _member_names(conn, {m["cert_no"] for r in rows for m in r.team})
+        many = len(rows) > TASKS_BY_ID  # read by the query's own filter, not by their ids
+        codes = q.with_only_columns(tasks.c.credit_code).order_by(None) if many else None
+        targets = _targets(conn, (r.credit_code for r in rows), of=codes)
         # an item counts when its answer has a result, as Draft.progress counts it (a
         # cleared answer is stored as JSON null, a note alone has no result)
         result = task_answers.c.value["result"].as_string()
@@ -552,12 +579,13 @@ def list_tasks(engine: Engine, *, campaign: str | None = None, draw: int | None 
                  .where(task_answers.c.key.like("item:%"))
                  .where(result.is_not(None), result != "")
                  .group_by(task_answers.c.task_id))
-        found = [r.id for r in rows] if len(rows) <= TASKS_BY_ID else None
+        found = None if many else [r.id for r in rows]
         counts: dict[str, int] = dict(rows_in(conn, stats, task_answers.c.task_id, found))
         out_in = _bundles_out(conn, found)
     out = []
+    members: dict[tuple[str, str, bool], Member] = {}
     for r in rows:
-        task = _task_from_row(r, names, targets.get(r.credit_code))
+        task = _task_from_row(r, names, targets.get(r.credit_code), members)
         task.answered = counts.get(r.id, 0)
         task.bundle, task.bundle_state = out_in.get(r.id, (None, None))
         out.append(task)
@@ -618,7 +646,7 @@ def _no_task(conn: Connection, task_id: str) -> RecordError:
 def get_task(conn: Connection, task_id: str, *, lock: str | None = None) -> Task:
     """The task *task_id* (JC801 when there is none). *lock*: ``share`` or ``update``
     locks the task's row on PostgreSQL for the rest of the transaction."""
-    q = select(tasks).where(tasks.c.id == task_id)
+    q = select(*TASK_COLUMNS).where(tasks.c.id == task_id)
     if lock and conn.dialect.name == "postgresql":
         q = q.with_for_update(read=(lock == "share"))
     row = conn.execute(q).first()
