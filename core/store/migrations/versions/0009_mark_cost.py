@@ -25,13 +25,12 @@ docs/bench.md): the server's CPU per mark fell from 0.16-0.18 ms to 0.12-0.13 ms
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Sequence
-from pathlib import Path
-from types import ModuleType
 
 import sqlalchemy as sa
 from alembic import op
+
+from jointcheck.core.store.migrations import sibling
 
 revision: str = "0009"
 down_revision: str | Sequence[str] | None = "0008"
@@ -42,20 +41,10 @@ LOOKUPS = ("jc_actor", "jc_login_cert", "jc_login_department")
 MARK_SIGNATURE = "jc_mark(text, text, json, integer, timestamptz, text)"
 
 
-def _sibling(name: str) -> ModuleType:
-    """The migration module *name* of this folder (their file names are not importable)."""
-    path = Path(__file__).with_name(f"{name}.py")
-    spec = importlib.util.spec_from_file_location(f"_jointcheck_migration_{name}", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def _lookups(conn: sa.Connection) -> dict[str, str]:
     """Migration 0007's statement creating each login lookup (the one definition of what
     they return), by name."""
-    roles = _sibling("0007_roles")
+    roles = sibling("0007_roles")
     database, schema = conn.execute(
         sa.text("SELECT current_database(), current_schema()")).one()
     s = roles.q(schema)
@@ -84,7 +73,7 @@ def upgrade() -> None:
         return
     for statement in _lookups(conn).values():
         conn.exec_driver_sql(_as_plpgsql(statement).replace("%", "%%"))
-    s = _sibling("0007_roles").q(conn.execute(sa.text("SELECT current_schema()")).scalar_one())
+    s = sibling("0007_roles").q(conn.execute(sa.text("SELECT current_schema()")).scalar_one())
     conn.exec_driver_sql(f"""CREATE OR REPLACE FUNCTION {s}.jc_mark(p_task text, p_key text,
         p_value json, p_expected integer, p_now timestamptz, p_who text)
     RETURNS text LANGUAGE plpgsql AS $$
@@ -128,6 +117,6 @@ def downgrade() -> None:
     for statement in _lookups(conn).values():
         conn.exec_driver_sql(statement.replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1)
                              .replace("%", "%%"))
-    s = _sibling("0007_roles").q(conn.execute(sa.text("SELECT current_schema()")).scalar_one())
+    s = sibling("0007_roles").q(conn.execute(sa.text("SELECT current_schema()")).scalar_one())
     conn.exec_driver_sql(f"DROP FUNCTION {s}.{MARK_SIGNATURE}")
-    _sibling("0008_mark_function").upgrade()  # 0008's jc_mark, as that migration made it
+    sibling("0008_mark_function").upgrade()  # 0008's jc_mark, as that migration made it

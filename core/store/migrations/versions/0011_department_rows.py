@@ -29,13 +29,12 @@ Same rows visible to the same logins. SQLite (one office, no policies) has neith
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Sequence
-from pathlib import Path
-from types import ModuleType
 
 import sqlalchemy as sa
 from alembic import op
+
+from jointcheck.core.store.migrations import sibling
 
 revision: str = "0011"
 down_revision: str | Sequence[str] | None = "0010"
@@ -47,23 +46,13 @@ KEYS = "jc_object_keys"
 POLICIES = ("department_tasks", "department_results")
 
 
-def _sibling(name: str) -> ModuleType:
-    """The migration module *name* of this folder (their file names are not importable)."""
-    path = Path(__file__).with_name(f"{name}.py")
-    spec = importlib.util.spec_from_file_location(f"_jointcheck_migration_{name}", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def _names(conn: sa.Connection) -> tuple[str, str, str]:
     """(the schema, the prefix of the store's group roles as migration 0007 recorded it,
     the department group's quoted name)."""
     schema = conn.execute(sa.text("SELECT current_schema()")).scalar_one()
     prefix = conn.execute(sa.text(
         "SELECT value FROM store_meta WHERE key = 'role_prefix'")).scalar_one()
-    return schema, prefix, _sibling("0007_roles").q(prefix + "department")
+    return schema, prefix, sibling("0007_roles").q(prefix + "department")
 
 
 def upgrade() -> None:
@@ -71,7 +60,7 @@ def upgrade() -> None:
     if conn.dialect.name != "postgresql":
         return
     schema, _prefix, department = _names(conn)
-    s = _sibling("0007_roles").q(schema)
+    s = sibling("0007_roles").q(schema)
     my_department = f"(SELECT {s}.jc_login_department())"
     for statement in (
         # IMMUTABLE (a generated column needs it): the same keys for the same value
@@ -100,7 +89,7 @@ def downgrade() -> None:
     if conn.dialect.name != "postgresql":
         return
     schema, prefix, _department = _names(conn)
-    roles = _sibling("0007_roles")
+    roles = sibling("0007_roles")
     s = roles.q(schema)
     # migration 0007's own statements: the one definition of the policies it made
     made = [st for st in roles._statements(schema, prefix)
