@@ -488,6 +488,42 @@ def test_correcting_the_enterprise_facts_on_site_changes_which_items_apply(engin
     asyncio.run(run())
 
 
+def test_their_facts_kept_in_a_conflict_redraw_which_items_apply(engine, tasks):
+    """Another officer corrected the enterprise's facts (no special equipment after all)
+    while this one corrected its phone: keeping theirs in the conflict greys out the
+    special-equipment items at once, as the officer's own correction would."""
+    from textual.widgets import Select
+
+    from jointcheck.core.records.service import field_key
+
+    task = tasks["special"]
+
+    def shown(screen, item) -> str:
+        index = screen.items.index_of[item.key]
+        return screen.items.get_option_at_index(index).prompt._renderable.body.plain
+
+    async def run():
+        app = make_app(engine, task)
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = await settled(pilot)
+            ms_items = screen.draft.checklist.items_of("market_supervision")
+            assert all(screen.draft.applies(i) for i in ms_items)
+            save_answer(engine, task, field_key("target"), {"uses_special_equipment": False},
+                        expected=0, checklist=screen.draft.checklist, actor="officer-b")
+            await pilot.press("f")
+            await until(pilot, lambda: isinstance(app.screen.focused, Select))
+            app.screen.query_one("#f-phone", Input).value = "13900000000"
+            await pilot.click("#ok")
+            await until(pilot, lambda: app.screen.query("#keep-theirs"))
+            await pilot.click("#keep-theirs")
+            screen = await settled(pilot)
+            assert not any(screen.draft.applies(i) for i in ms_items)
+            assert all("不适用于该企业" in shown(screen, i) for i in ms_items)
+        assert stored(engine, task).field("target") == {"uses_special_equipment": False}
+
+    asyncio.run(run())
+
+
 def test_a_mistyped_fact_correction_is_refused_by_the_store(engine, tasks):
     """The service refuses a correction naming an unknown attribute or a value of the
     wrong type: either would silently change which items apply."""

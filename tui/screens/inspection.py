@@ -613,6 +613,8 @@ class InspectionScreen(Screen):
                 item = next((i for i in self.draft.checklist.items if item_key(i) == key), None)
                 if item is not None:
                     self.items.refresh_item(item)
+                elif key == field_key("target"):  # their facts decide which items apply
+                    self.items.refresh_all()
                 self.refresh_all()
 
         self._set_state("unsaved")
