@@ -20,7 +20,9 @@ Now:
 - ``result_settlements.departments`` is the settlement's department codes (the keys of
   ``results -> 'departments'``, sorted), a column PostgreSQL generates and stores from
   ``results`` itself (``GENERATED ALWAYS … STORED``: nobody writes it, nobody can forget
-  to), read by the policy as a plain array;
+  to), read by the policy as a plain array. Only an object's keys count (results always
+  hold ``departments`` as an object keyed by department code; 0007's ``?`` would also
+  have matched an array's text elements);
 - the tasks policy asks the same question as one set, ``id IN (… UNION ALL …)``, which
   PostgreSQL costs as what it is.
 
