@@ -17,8 +17,8 @@ On PostgreSQL the commands then run again as named logins (docs/deployment.md), 
 row-level security decides what each statement sees: a department (emergency_mgmt: its
 20,000 referrals and the settled results naming it) runs ``status`` and ``referrals list
 --overdue``, and an inspector (the officer of the task list above, bound by ``users add
---officer``) runs ``tasks list --officer``; same target. The logins are dropped with the
-schema.
+--officer``) runs ``tasks list --officer``; same target. The logins are removed at the end
+(``users remove``; the schema's next drop removes any a killed run left).
 
 The commands are timed in process (click's CliRunner: the campaign file and plugins are
 loaded, the store opened, the output rendered), the median of ``--repeat`` runs. The
@@ -282,7 +282,7 @@ def named_logins(url: str, campaign: str, repeat: int) -> list[tuple[str, float]
 
     from jointcheck.core.store import begin_write, open_store
     from jointcheck.core.store.models import officers
-    from jointcheck.core.store.users import add_user
+    from jointcheck.core.store.users import add_user, remove_user
 
     engine = open_store(url)
     cert = officer_cert(7)
@@ -295,19 +295,27 @@ def named_logins(url: str, campaign: str, repeat: int) -> list[tuple[str, float]
     tag = uuid.uuid4().hex[:8]
     logins = {"department": (f"bench_dept_{tag}", secrets.token_urlsafe(12)),
               "inspector": (f"bench_insp_{tag}", secrets.token_urlsafe(12))}
-    for role, (login, password) in logins.items():
-        add_user(engine, login, role, password, cert_no=cert if role == "inspector" else None,
-                 department="emergency_mgmt" if role == "department" else None)
-    engine.dispose()
     figures = []
-    for role, (login, password) in logins.items():
-        as_login = (sa.engine.make_url(url).set(username=login, password=password)
-                    .render_as_string(hide_password=False))
-        who = "a department (emergency_mgmt)" if role == "department" else f"an inspector ({cert})"
-        log(f"PostgreSQL, as the named login of {who}:")
-        figures += measure(f"PostgreSQL {role} login", as_login, campaign, repeat,
-                           baseline=False, department=role == "department",
-                           inspector=role == "inspector")
+    made = []
+    try:
+        for role, (login, password) in logins.items():
+            add_user(engine, login, role, password,
+                     cert_no=cert if role == "inspector" else None,
+                     department="emergency_mgmt" if role == "department" else None)
+            made.append(login)
+        for role, (login, password) in logins.items():
+            as_login = (sa.engine.make_url(url).set(username=login, password=password)
+                        .render_as_string(hide_password=False))
+            who = ("a department (emergency_mgmt)" if role == "department"
+                   else f"an inspector ({cert})")
+            log(f"PostgreSQL, as the named login of {who}:")
+            figures += measure(f"PostgreSQL {role} login", as_login, campaign, repeat,
+                               baseline=False, department=role == "department",
+                               inspector=role == "inspector")
+    finally:  # no login with a password left on the server
+        for login in made:
+            remove_user(engine, login)
+        engine.dispose()
     return figures
 
 
