@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import Select, bindparam, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import OperationalError
 
@@ -187,9 +187,8 @@ class Draft:
     checklist: Checklist
     answers: dict[str, Answer]
     host: PluginHost | None = None
-    _applies: dict[str, bool] = field(default_factory=dict, repr=False)
+    _applies: dict[str, bool] | None = field(default=None, repr=False)  # by item key
     _applies_for: Any = field(default=None, repr=False)  # the corrections _applies is for
-    _facts: dict[str, Any] | None = field(default=None, repr=False)  # target_facts, for it
 
     # -- reading answers ---------------------------------------------------------------
 
@@ -228,14 +227,13 @@ class Draft:
         and again when the facts are corrected, for every item from the same facts (one
         mapping for all, as classify passes findings.target)."""
         corrections = self.field("target")
-        if self._facts is None or corrections != self._applies_for:
+        if self._applies is None or corrections != self._applies_for:
             from ..classify import item_applies
 
             facts = self.target_facts
             self._applies = {i.key: item_applies(i, facts, self.host)
                              for i in self.checklist.items}
             self._applies_for = corrections
-            self._facts = facts
         return self._applies
 
     @property
@@ -474,13 +472,13 @@ def _member_names(conn: Connection, certs: Iterable[str]) -> dict[str, str]:
                         officers.c.cert_no, certs))
 
 
-def _targets(conn: Connection, codes: Iterable[str], *, of: Any = None
+def _targets(conn: Connection, codes: Iterable[str] | Select[Any]
              ) -> dict[str, dict[str, Any]]:
-    """The header columns and attributes of the targets *codes* by credit code; with *of*
-    (a SELECT of credit codes: many of them) those it selects, in one statement."""
+    """The header columns and attributes of the targets *codes* by credit code; *codes*
+    may be a SELECT of credit codes (many of them: one statement, not IN lists)."""
     cols = [targets.c[c] for c in HEADER_COLUMNS] + [targets.c.attributes]
-    if of is not None:
-        rows = list(conn.execute(select(*cols).where(targets.c.credit_code.in_(of))))
+    if isinstance(codes, Select):
+        rows = list(conn.execute(select(*cols).where(targets.c.credit_code.in_(codes))))
     else:
         rows = rows_in(conn, select(*cols), targets.c.credit_code, codes)
     names = [*HEADER_COLUMNS, "attributes"]
@@ -570,8 +568,8 @@ def list_tasks(engine: Engine, *, campaign: str | None = None, draw: int | None 
         rows = list(conn.execute(q))
         names = _member_names(conn, {m["cert_no"] for r in rows for m in r.team})
         many = len(rows) > TASKS_BY_ID  # read by the query's own filter, not by their ids
-        codes = q.with_only_columns(tasks.c.credit_code).order_by(None) if many else None
-        targets = _targets(conn, (r.credit_code for r in rows), of=codes)
+        targets = _targets(conn, q.with_only_columns(tasks.c.credit_code).order_by(None)
+                           if many else [r.credit_code for r in rows])
         # an item counts when its answer has a result, as Draft.progress counts it (a
         # cleared answer is stored as JSON null, a note alone has no result)
         result = task_answers.c.value["result"].as_string()
