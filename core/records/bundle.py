@@ -576,8 +576,7 @@ def _locked_tasks(conn: Connection, task_ids: list[str], *,
         rows += list(conn.execute(q))
     names = _member_names(conn, (m["cert_no"] for r in rows for m in r.team))
     found = _targets(conn, (r.credit_code for r in rows))
-    members: dict[tuple[str, str, bool], Any] = {}
-    return {r.id: _task_from_row(r, names, found.get(r.credit_code), members) for r in rows}
+    return {r.id: _task_from_row(r, names, found.get(r.credit_code)) for r in rows}
 
 
 def _apply(task: Task, checklist: Any, theirs: Mapping[str, Any], ours: Mapping[str, Any],
