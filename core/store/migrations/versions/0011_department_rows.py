@@ -32,6 +32,7 @@ Same rows visible to the same logins. SQLite (one office, no policies) has neith
 from __future__ import annotations
 
 from collections.abc import Sequence
+from types import ModuleType
 
 import sqlalchemy as sa
 from alembic import op
@@ -48,21 +49,22 @@ KEYS = "jc_object_keys"
 POLICIES = ("department_tasks", "department_results")
 
 
-def _names(conn: sa.Connection) -> tuple[str, str, str]:
-    """(the schema, the prefix of the store's group roles as migration 0007 recorded it,
-    the department group's quoted name)."""
+def _store(conn: sa.Connection) -> tuple[ModuleType, str, str]:
+    """(migration 0007, the store's schema, the prefix of its group roles as 0007 recorded
+    it)."""
+    roles = sibling("0007_roles")
     schema = conn.execute(sa.text("SELECT current_schema()")).scalar_one()
     prefix = conn.execute(sa.text(
         "SELECT value FROM store_meta WHERE key = 'role_prefix'")).scalar_one()
-    return schema, prefix, sibling("0007_roles").q(prefix + "department")
+    return roles, schema, prefix
 
 
 def upgrade() -> None:
     conn = op.get_bind()
     if conn.dialect.name != "postgresql":
         return
-    schema, _prefix, department = _names(conn)
-    s = sibling("0007_roles").q(schema)
+    roles, schema, prefix = _store(conn)
+    s, department = roles.q(schema), roles.q(prefix + "department")
     my_department = f"(SELECT {s}.jc_login_department())"
     for statement in (
         # IMMUTABLE (a generated column needs it): the same keys for the same value
@@ -90,8 +92,7 @@ def downgrade() -> None:
     conn = op.get_bind()
     if conn.dialect.name != "postgresql":
         return
-    schema, prefix, _department = _names(conn)
-    roles = sibling("0007_roles")
+    roles, schema, prefix = _store(conn)
     s = roles.q(schema)
     # migration 0007's own statements: the one definition of the policies it made
     made = [st for st in roles._statements(schema, prefix)
