@@ -204,39 +204,41 @@ def timed(repeat: int, fn) -> tuple[Took, object]:
                 statistics.median(t.cpu for t in runs)), result
 
 
-def measure(label: str, url: str, campaign: str, repeat: int, *, baseline: bool = True,
-            department: bool = True, inspector: bool = True) -> list[tuple[str, float]]:
-    import sqlalchemy as sa
+def runner(url: str):
+    """A function running a jointcheck command on *url* in process (its stdout)."""
     from click.testing import CliRunner
 
     from jointcheck.core.cli import main
-    from jointcheck.core.store import open_store
-
-    if baseline:
-        engine = open_store(url)
-
-        def counts() -> dict:
-            with engine.connect() as conn:
-                return {t: conn.execute(sa.text(f"SELECT count(*) FROM {t}")).scalar()
-                        for t in TABLES}
-
-        base, found = timed(repeat, counts)
-        engine.dispose()
-        log(f"  baseline: SELECT count(*) of {', '.join(TABLES)}: {base.seconds * 1000:.0f} ms, "
-            f"CPU {base.cpu * 1000:.0f} ms "
-            f"({', '.join(f'{t} {n:,}' for t, n in found.items())})")
 
     def run(*args: str):
         out = CliRunner().invoke(main, ["--db", url, *args])
         assert out.exit_code == 0, out.output
         return out.stdout
 
-    figures: list[tuple[str, float]] = []
-    if department:
-        figures += _department_figures(label, run, campaign, repeat)
-    if inspector:
-        figures += _inspector_figures(label, run, repeat)
-    return figures
+    return run
+
+
+def measure(label: str, url: str, campaign: str, repeat: int) -> list[tuple[str, float]]:
+    """The baseline, then the department's and the inspector's commands, on *url*."""
+    import sqlalchemy as sa
+
+    from jointcheck.core.store import open_store
+
+    engine = open_store(url)
+
+    def counts() -> dict:
+        with engine.connect() as conn:
+            return {t: conn.execute(sa.text(f"SELECT count(*) FROM {t}")).scalar()
+                    for t in TABLES}
+
+    base, found = timed(repeat, counts)
+    engine.dispose()
+    log(f"  baseline: SELECT count(*) of {', '.join(TABLES)}: {base.seconds * 1000:.0f} ms, "
+        f"CPU {base.cpu * 1000:.0f} ms "
+        f"({', '.join(f'{t} {n:,}' for t, n in found.items())})")
+    run = runner(url)
+    return (_department_figures(label, run, campaign, repeat)
+            + _inspector_figures(label, run, repeat))
 
 
 def _department_figures(label: str, run, campaign: str, repeat: int) -> list[tuple[str, float]]:
@@ -274,7 +276,7 @@ def _inspector_figures(label: str, run, repeat: int) -> list[tuple[str, float]]:
 
 def named_logins(url: str, campaign: str, repeat: int) -> list[tuple[str, float]]:
     """The department's and the inspector's commands, each as a named login of its own
-    (made here with ``users add``; the schema's drop removes them)."""
+    (made here with ``users add``, removed at the end with ``users remove``)."""
     import secrets
     import uuid
 
@@ -309,9 +311,10 @@ def named_logins(url: str, campaign: str, repeat: int) -> list[tuple[str, float]
             who = ("a department (emergency_mgmt)" if role == "department"
                    else f"an inspector ({cert})")
             log(f"PostgreSQL, as the named login of {who}:")
-            figures += measure(f"PostgreSQL {role} login", as_login, campaign, repeat,
-                               baseline=False, department=role == "department",
-                               inspector=role == "inspector")
+            label = f"PostgreSQL {role} login"
+            figures += (_department_figures(label, runner(as_login), campaign, repeat)
+                        if role == "department" else
+                        _inspector_figures(label, runner(as_login), repeat))
     finally:  # no login with a password left on the server
         for login in made:
             remove_user(engine, login)
