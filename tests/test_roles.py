@@ -392,12 +392,8 @@ def test_an_officers_tasks_are_found_through_the_team_index(server):
         if "FROM tasks" in statement and "@>" in statement:
             statements.append((statement, parameters))
 
-    with engine.connect() as conn:
-        teams = dict(conn.execute(sa.select(tasks.c.id, tasks.c.team)).all())
-    for officer in (cert, *{m["cert_no"] for t in teams.values() for m in t}):
-        mine = [t for t, team in teams.items() if any(m["cert_no"] == officer for m in team)]
-        assert sorted(t.id for t in list_tasks(engine, officer=officer)) == sorted(mine)
-    assert list_tasks(engine, officer="NOBODY") == []
+    # which tasks it finds, for every officer and odd numbers, is tests/test_records.py's
+    assert own in {t.id for t in list_tasks(engine, officer=cert)}
     assert statements
     statement, params = statements[0]
     assert "ix_tasks_team_members" in _plan(engine, statement, params)
