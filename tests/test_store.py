@@ -151,6 +151,51 @@ def test_sqlite_store_uses_wal_and_foreign_keys(sqlite_url):
         engine.dispose()
 
 
+def _page_size(url: str) -> int:
+    import sqlite3
+
+    con = sqlite3.connect(sqlite_path(url))
+    try:
+        return con.execute("PRAGMA page_size").fetchone()[0]
+    finally:
+        con.close()
+
+
+def test_a_new_sqlite_store_has_16_kib_pages_and_an_old_one_keeps_its_own(tmp_path):
+    """A store made now has the page size a big import writes fastest with; a store made
+    with SQLite's 4 KiB pages (every store before) is upgraded, written and read as it is,
+    never rewritten behind its administrator's back."""
+    import sqlite3
+
+    from jointcheck.core.libraries.importer import import_file
+    from jointcheck.core.libraries.sample import write_sample
+
+    new = f"sqlite:///{tmp_path / 'new.db'}"
+    upgrade(new)
+    assert _page_size(new) == store.SQLITE_PAGE_SIZE == 16384
+
+    old = tmp_path / "old.db"
+    con = sqlite3.connect(old)  # what SQLite (and jointcheck before) made: 4 KiB, WAL
+    con.execute("PRAGMA page_size = 4096")
+    con.execute("PRAGMA journal_mode = WAL")
+    con.close()
+    old_url = f"sqlite:///{old}"
+    upgrade(old_url)
+    targets, _officers = write_sample(tmp_path / "lib", targets=300, officers=0, seed=4)
+    for url in (old_url, new):
+        engine = open_store(url)
+        try:
+            report = import_file(engine, "targets", targets, parallel=False)
+            assert report.imported and report.added == 300
+            with engine.connect() as conn:
+                assert conn.exec_driver_sql("SELECT count(*) FROM targets").scalar() == 300
+                assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+        finally:
+            engine.dispose()
+    assert _page_size(old_url) == 4096
+    assert _page_size(new) == 16384
+
+
 def test_foreign_keys_are_enforced(store_url):
     engine = open_store(store_url)
     try:

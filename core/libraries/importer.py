@@ -74,7 +74,7 @@ from ..canonical import canonical_encoder, canonical_text
 from ..errors import Problem, os_detail
 from ..gcpause import gc_paused
 from ..i18n import get_lang, set_lang
-from ..store import WRITE_OPTION, audit, begin_write, models, sqlite_path
+from ..store import SQLITE_PAGE_SIZE, WRITE_OPTION, audit, begin_write, models, sqlite_path
 from .fields import (
     BOOL_COLUMNS,
     DATE_COLUMNS,
@@ -932,6 +932,7 @@ class _SqliteStage:
         self.columns = IMPORT_COLUMNS[kind]
         self.staged = 0  # rows staged (set once the file is read)
         self.db = sqlite3.connect(name, isolation_level=None)
+        self.db.execute(f"PRAGMA page_size = {SQLITE_PAGE_SIZE}")  # the store's, see there
         self.db.execute("PRAGMA journal_mode = OFF")  # scratch: no journal, no fsync
         self.db.execute("PRAGMA synchronous = OFF")
         self.db.execute(f"CREATE TABLE rows ({', '.join(self.columns)})")
