@@ -10,15 +10,20 @@ With ``--pg URL`` the same import runs on PostgreSQL (a fresh schema
 ``jointcheck_bench_import`` of that database, dropped afterwards), against a baseline of
 psycopg ``COPY`` of the raw file into a table of text columns.
 
+The import fills an empty library table (the first import of a library, which a SQLite
+store writes by copying its stage's table whole); then the same file is imported again,
+a refresh whose every row is unchanged (the upsert), and its time printed beside it.
+
 How it is measured: the import runs in a child process (``import_file`` timed inside it,
-interpreter start-up excluded; the whole process is timed too). Memory is the peak, polled
+interpreter start-up excluded; the whole process is timed too, the refresh included). Memory is the peak, polled
 every 20 ms, of the summed PSS of the child and its own children (the importer reads the
 file in a second process for large files) — PSS counts pages shared after ``fork`` once —
 alongside ``getrusage(RUSAGE_CHILDREN).ru_maxrss``, the largest single process. The
 polling is done in a second run of the same import into a fresh store, not in the timed
 one: reading the processes' memory maps every 20 ms took about 0.3 s of CPU over a
 200,000-row import, and on two cores slowed the import it watched by about 0.1 s. CPU time
-(user + system, from ``getrusage``) is printed beside the wall time: the machine may be
+(user + system, from ``getrusage``, of the first import's process and its reader process,
+taken in the child around ``import_file``) is printed beside the wall time: the machine may be
 shared, and the CPU ratio moves less with its load. On PostgreSQL only the client's CPU
 is counted (the server's is not), so only the wall ratio is given there.
 
@@ -43,7 +48,7 @@ from pathlib import Path
 
 from argtypes import positive  # noqa: E402 - bench/, beside this script
 from pgschema import check_reachable, scratch_schema  # noqa: E402 - bench/, beside this script
-from timing import cpu_seconds, stopwatch  # noqa: E402 - bench/, beside this script
+from timing import stopwatch  # noqa: E402 - bench/, beside this script
 
 OUT = Path(__file__).resolve().parent / "out" / "import"
 TARGET_SECONDS = 20.0
@@ -51,16 +56,26 @@ TARGET_MB = 500.0
 PG_SCHEMA = "jointcheck_bench_import"
 
 CHILD = r"""
-import json, sys, time
+import json, resource, sys, time
 from jointcheck.core.store import open_store
 from jointcheck.core.libraries.importer import import_file
+
+def cpu():  # this process's and its reader process's (reaped when the import ends)
+    return sum(r.ru_utime + r.ru_stime for r in (resource.getrusage(resource.RUSAGE_SELF),
+                                                 resource.getrusage(resource.RUSAGE_CHILDREN)))
+
 engine = open_store(sys.argv[1])
-start = time.perf_counter()
+start, cpu_start = time.perf_counter(), cpu()
 report = import_file(engine, "targets", sys.argv[2])
-elapsed = time.perf_counter() - start
+elapsed, cpu_used = time.perf_counter() - start, cpu() - cpu_start
+start = time.perf_counter()
+again = import_file(engine, "targets", sys.argv[2])  # the same file again: a refresh
+refresh = time.perf_counter() - start
 engine.dispose()
 print(json.dumps({"elapsed": elapsed, "imported": report.imported, "added": report.added,
-                  "rows": report.rows, "rejected": report.rejected}))
+                  "rows": report.rows, "rejected": report.rejected, "cpu": cpu_used,
+                  "refresh": refresh,
+                  "refresh_unchanged": again.unchanged}))
 """
 
 
@@ -125,7 +140,6 @@ def measure_import(url: str, path: Path, *, poll: bool) -> dict:
     """Run the import in a child process; wall time, import time, CPU time, and with
     *poll* its peak memory (the polling costs the machine CPU: not in a timed run)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    cpu = cpu_seconds(own=False)  # the import's processes, not this one's polling
     start = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-c", CHILD, url, str(path)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -143,7 +157,7 @@ def measure_import(url: str, path: Path, *, poll: bool) -> dict:
     result = json.loads(out.strip().splitlines()[-1])
     maxrss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     result.update(wall=wall, pss_mb=peak / 1024 if peak else None,
-                  maxrss_mb=max(maxrss, before) / 1024, cpu=cpu_seconds(own=False) - cpu)
+                  maxrss_mb=max(maxrss, before) / 1024)
     return result
 
 
@@ -226,6 +240,8 @@ def report(engine: str, result: dict, baseline: tuple[str, float, float]) -> Non
     log(f"ratio import / baseline  {result['elapsed'] / base:7.2f} x wall"
         + (f", {result['cpu'] / base_cpu:.2f} x CPU" if engine == "SQLite" and base_cpu > 0
            else ""))
+    log(f"refresh (the same file again, {result['refresh_unchanged']:,} rows unchanged) "
+        f"{result['refresh']:.2f} s = {result['refresh'] / base:.2f} x baseline wall")
 
 
 def main() -> None:

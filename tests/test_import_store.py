@@ -800,3 +800,129 @@ def test_the_reader_process_copy_text_is_what_psycopg_writes(kind, pg_store_url)
             assert all(loaded)  # the values fit their columns: every example compared
     finally:
         engine.dispose()
+
+
+def _sqlite_rows(url, kind):
+    """Every row of *kind* as SQLite holds it: (key, id, every other column's storage type
+    and value), by key."""
+    import sqlite3
+
+    from jointcheck.core.libraries.fields import KEY
+    from jointcheck.core.store import sqlite_path
+
+    con = sqlite3.connect(sqlite_path(url))
+    try:
+        names = [r[1] for r in con.execute(f"PRAGMA table_info({kind})")]
+        others = [n for n in names if n != "id"]
+        select = ", ".join(f"typeof({n}), {n}" for n in others)
+        key = others.index(KEY[kind])
+        return {r[2 + 2 * key]: (r[0], r[1:])
+                for r in con.execute(f"SELECT id, {select} FROM {kind}")}
+    finally:
+        con.close()
+
+
+def _library_file(kind, tmp_path):
+    from jointcheck.core.libraries.sample import write_sample
+
+    targets, officers = write_sample(tmp_path / kind, targets=400, officers=120, seed=11)
+    return targets if kind == "targets" else officers
+
+
+def _one_row_file(kind, tmp_path, n):
+    if kind == "targets":
+        return targets_file(tmp_path / f"one-{n}.csv", 1, start=n)
+    return officers_file(tmp_path / f"one-{n}.csv", 1, start=n)
+
+
+@pytest.mark.parametrize("kind", ["targets", "officers"])
+@pytest.mark.parametrize("parallel", [False, True])
+def test_the_first_import_of_a_library_stores_what_the_upsert_stores(
+        kind, parallel, tmp_path, monkeypatch):
+    """Into an empty library table, a SQLite import stages the rows as the store holds them
+    and copies that table whole; the result is the upsert's, row for row: the same values
+    of the same storage types, ids in the file's order, the same stamps, and indexes that
+    check out and serve the next import."""
+    from jointcheck.core import clock
+    from jointcheck.core.libraries import importer
+    from jointcheck.core.store import open_store, upgrade
+
+    now = clock.utcnow()
+    monkeypatch.setattr(clock, "utcnow", lambda: now)
+    transfers = []
+
+    class Stage(importer._SqliteStage):
+        def close(self):
+            transfers.append(self.transfer)
+            super().close()
+
+    monkeypatch.setattr(importer, "_SqliteStage", Stage)
+    path = _library_file(kind, tmp_path)
+    extra = _one_row_file(kind, tmp_path, 999_999)
+    urls = {}
+    for way in ("first", "upsert"):
+        urls[way] = f"sqlite:///{tmp_path / way}.db"
+        upgrade(urls[way])
+        engine = open_store(urls[way])
+        try:
+            if way == "upsert":  # a table holding one row already: the upsert
+                assert import_file(engine, kind, extra).added == 1
+            report = import_file(engine, kind, path, parallel=parallel)
+            assert report.imported and (report.added, report.updated) == (report.rows, 0)
+        finally:
+            engine.dispose()
+    assert transfers == [True, True, False]  # each table's first import only
+    first, upsert = (_sqlite_rows(urls[w], kind) for w in ("first", "upsert"))
+    del upsert[next(r.data[importer.KEY[kind]] for r in iter_rows(kind, extra))]
+    assert {k: v[1] for k, v in first.items()} == {k: v[1] for k, v in upsert.items()}
+    keys = [r.data[importer.KEY[kind]] for r in iter_rows(kind, path)]
+    assert sorted(keys, key=lambda k: first[k][0]) == keys  # ids in the file's order
+    assert [first[k][0] for k in keys] == [upsert[k][0] - 1 for k in keys]
+
+    engine = open_store(urls["first"])
+    try:
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+        changed = _one_row_file(kind, tmp_path, 999_998)  # a refresh: one row more
+        again = import_file(engine, kind, path)
+        assert (again.added, again.updated, again.unchanged) == (0, 0, len(keys))
+        assert import_file(engine, kind, changed).added == 1
+    finally:
+        engine.dispose()
+    assert len(_sqlite_rows(urls["first"], kind)) == len(keys) + 1
+
+
+def test_a_library_filled_while_its_first_import_reads_is_upserted(sqlite_url, tmp_path,
+                                                                   monkeypatch):
+    """The table was empty when the import began and another import filled it meanwhile:
+    the staged rows are upserted (no row twice, the other import's row kept, the row both
+    files hold taking this file's values), as into any table holding rows."""
+    from jointcheck.core.libraries import importer
+    from jointcheck.core.store import open_store, upgrade
+
+    upgrade(sqlite_url)
+    engine = open_store(sqlite_url)
+    path = targets_file(tmp_path / "t.csv", 50)
+    other = write_csv(tmp_path / "other.csv", TARGET_HEADERS,
+                      [target_row(7, 市场主体名称="另一次导入的名称"), target_row(500)])
+    real = importer._definition_if_empty
+
+    def meanwhile(e, kind):
+        found = real(e, kind)
+        assert found  # empty when this import began...
+        monkeypatch.setattr(importer, "_definition_if_empty", real)
+        assert import_file(engine, "targets", other).added == 2  # ...then filled
+        return found
+
+    monkeypatch.setattr(importer, "_definition_if_empty", meanwhile)
+    try:
+        report = import_file(engine, "targets", path)
+        assert (report.added, report.updated, report.not_in_file) == (49, 1, 1)
+        rows = {r["credit_code"]: r for r in stored(engine, "targets")}
+        assert len(rows) == 51
+        assert rows[code(7)]["name"] == target_row(7)[1] != "另一次导入的名称"
+        assert code(500) in rows
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+    finally:
+        engine.dispose()
