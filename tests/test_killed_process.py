@@ -69,6 +69,63 @@ def test_import_killed_midway_leaves_the_store_unchanged(store_url, tmp_path):
         assert list(store_dir.glob(".jointcheck-import-*.tmp")) == []
 
 
+def _children(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            return [int(c) for c in f.read().split()]
+    except OSError:
+        return []
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(") ")[-1][:1] not in ("Z", "X")  # a zombie is gone
+    except OSError:
+        return False
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads /proc for the reader process")
+def test_an_import_whose_own_process_is_killed_leaves_no_reader_behind(sqlite_url, tmp_path):
+    """kill -9 of the import's process alone (an administrator's kill, the OOM killer),
+    not of its reader process: the reader ends at once instead of waiting forever on a
+    pipe nobody reads, holding the stage's lock; the next import clears the stage away."""
+    from jointcheck.core.store import upgrade
+
+    upgrade(sqlite_url)
+    targets, _officers = write_sample(tmp_path / "libs", targets=150_000, officers=10, seed=9)
+    cmd = [sys.executable, "-c", "from jointcheck.core.cli import main; main()",
+           "--db", sqlite_url, "targets", "import", str(targets), "--progress"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            start_new_session=True)
+    readers: list[int] = []
+    try:
+        deadline = time.monotonic() + 60
+        seen = b""
+        while time.monotonic() < deadline and b"%" not in seen:
+            seen += os.read(proc.stderr.fileno(), 256)
+        readers.extend(_children(proc.pid))
+        assert len(readers) == 1 and proc.poll() is None, "no reader process to watch"
+        proc.kill()  # the import's own process only
+        proc.wait(timeout=30)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and _alive(readers[0]):
+            time.sleep(0.05)
+        assert not _alive(readers[0]), "the reader process outlived its import"
+    finally:  # nothing of this test left running, whatever it found
+        proc.kill()
+        for reader in readers:
+            if _alive(reader):
+                os.kill(reader, signal.SIGKILL)
+    store_dir = sqlite_path(sqlite_url).parent
+    (left,) = store_dir.glob(".jointcheck-import-*.tmp")
+    os.utime(left, (time.time() - 60, time.time() - 60))
+    done = subprocess.run(cmd[:-1], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert list(store_dir.glob(".jointcheck-import-*.tmp")) == []
+
+
 def test_a_running_imports_stage_is_never_swept(tmp_path):
     """The sweep deletes only stage files whose import died: a live one is locked."""
     from jointcheck.core.libraries import importer

@@ -629,7 +629,8 @@ def _batches(lib: LibraryFile, make: Callable[[list[Any]], Any] | None
     yield batch, bad, lib.done
 
 
-def _child_main(spec: dict[str, Any], lang: str, out: Any, mode: str) -> None:
+def _child_main(spec: dict[str, Any], lang: str, out: Any, mode: str,
+                parent_end: Any = None) -> None:
     """The reader process: parse and validate the file, send batches through *out*.
 
     A batch of valid rows travels, by *mode* (:func:`_consume` chooses it):
@@ -644,35 +645,55 @@ def _child_main(spec: dict[str, Any], lang: str, out: Any, mode: str) -> None:
       than pickle; only str, bool and None).
 
     Each in a marshal envelope; rejected rows and the end as pickles (``P``).
+
+    *parent_end*, the parent's end of the pipe (a fork's copy), is closed first: were it
+    kept, a parent killed midway (``kill -9``) would leave this process waiting forever to
+    write into a full pipe, holding the stage's lock. Closed, its next write fails and it
+    ends without a word (nobody is left to read one).
     """
+    if parent_end is not None:
+        parent_end.close()
     gc.disable()  # a short-lived process that builds no cycles
     set_lang(lang)
+    message: tuple[str, Any] | None = None
     try:
-        lib = open_library(**spec)
-        kind = spec["kind"]
-        # lines: the reader writes each row's text itself (LibraryFile.iter_wire)
-        make = None if mode == "lines" else {"copy": _copy_maker,
-                                             "params": _tuple_maker}[mode](kind)
-        for batch, bad, done in _batches(lib, make):
-            if mode == "lines":  # the text as a message of its own: no copy into a marshal
-                out.send_bytes(b"J" + marshal.dumps((len(batch), done)))
-                out.send_bytes("\n".join(batch).encode("utf-8"))
-            elif mode == "copy":
-                text = "".join([f"{line}\n" for line in batch])
-                out.send_bytes(b"C" + marshal.dumps((text, len(batch), done)))
-            else:
-                out.send_bytes(b"M" + marshal.dumps((batch, done)))
-            if bad:
-                out.send_bytes(b"P" + pickle.dumps(("bad", bad)))
-        out.send_bytes(b"P" + pickle.dumps(("end", lib.sha256)))
+        _send_batches(spec, out, mode)
+    except (BrokenPipeError, ConnectionResetError):
+        pass  # the importer is gone (killed): nobody is left to tell
     except LibraryError as exc:
-        out.send_bytes(b"P" + pickle.dumps(("library_error", exc.problems)))
+        message = ("library_error", exc.problems)
     except BaseException:  # reported by the parent as JC631
         import traceback
 
-        out.send_bytes(b"P" + pickle.dumps(("error", traceback.format_exc())))
+        message = ("error", traceback.format_exc())
+    try:
+        if message is not None:
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                out.send_bytes(b"P" + pickle.dumps(message))
     finally:
         out.close()
+
+
+def _send_batches(spec: dict[str, Any], out: Any, mode: str) -> None:
+    """Read and validate the file of *spec*, sending its batches as :func:`_child_main`
+    says, then the end."""
+    lib = open_library(**spec)
+    kind = spec["kind"]
+    # lines: the reader writes each row's text itself (LibraryFile.iter_wire)
+    make = None if mode == "lines" else {"copy": _copy_maker,
+                                         "params": _tuple_maker}[mode](kind)
+    for batch, bad, done in _batches(lib, make):
+        if mode == "lines":  # the text as a message of its own: no copy into a marshal
+            out.send_bytes(b"J" + marshal.dumps((len(batch), done)))
+            out.send_bytes("\n".join(batch).encode("utf-8"))
+        elif mode == "copy":
+            text = "".join([f"{line}\n" for line in batch])
+            out.send_bytes(b"C" + marshal.dumps((text, len(batch), done)))
+        else:
+            out.send_bytes(b"M" + marshal.dumps((batch, done)))
+        if bad:
+            out.send_bytes(b"P" + pickle.dumps(("bad", bad)))
+    out.send_bytes(b"P" + pickle.dumps(("end", lib.sha256)))
 
 
 def _widen_pipe(conn: Any) -> None:
@@ -703,7 +724,8 @@ class _RemoteBatches:
                 "allow_check_override": lib.allow_check_override}
         self._recv, send = ctx.Pipe(duplex=False)
         _widen_pipe(send)
-        self._proc = ctx.Process(target=_child_main, args=(spec, get_lang(), send, mode),
+        self._proc = ctx.Process(target=_child_main,
+                                 args=(spec, get_lang(), send, mode, self._recv),
                                  name="jointcheck-import-reader", daemon=True)
         self._proc.start()
         send.close()
