@@ -700,7 +700,7 @@ def test_tricky_text_stores_the_same_by_either_reader(store_url, tmp_path, monke
     plain columns and in a custom attribute) are stored as written and digested as the
     draw's verification re-derives them, and the reader process (its hand-off to SQLite's
     stage or as COPY text to PostgreSQL) stores exactly what the in-process reader stores,
-    byte for byte, JSON columns included."""
+    byte for byte, JSON columns included, into a table holding rows or into an empty one."""
     from jointcheck.core import clock
     from jointcheck.core.libraries import importer
     from jointcheck.core.store import open_store
@@ -719,31 +719,38 @@ def test_tricky_text_stores_the_same_by_either_reader(store_url, tmp_path, monke
     rows = [[*target_row(i, 市场主体名称=f"名{name}", 地址=name, 行业=name), name]
             for i, name in enumerate(names, start=1)]
     path = write_csv(tmp_path / "t.csv", [*TARGET_HEADERS, "备注"], rows)
+    seed = targets_file(tmp_path / "seed.csv", 1, start=900)  # a table that holds a row
     mapping = {"columns": {"备注": "attributes.note"}}
     got = {}
-    # the file lacks columns: keeping their stored values, PostgreSQL's reader process
-    # sends the values (params); replacing them, COPY text
-    for parallel, replace in ((False, False), (True, False), (True, True)):
+    # into a table holding a row (the upsert), the file lacking columns: keeping their
+    # stored values, PostgreSQL's reader process sends the values (params); replacing
+    # them, COPY text; into an empty table, SQLite copies its stage whole and PostgreSQL
+    # COPYs into the table itself
+    runs = ((False, False, True), (True, False, True), (True, True, True), (True, True, False))
+    for parallel, replace, seeded in runs:
         engine = open_store(store_url)
         try:
+            with engine.begin() as conn:
+                conn.exec_driver_sql("DELETE FROM targets")
+            if seeded:
+                assert import_file(engine, "targets", seed).added == 1
             report = import_file(engine, "targets", path, parallel=parallel, mapping=mapping,
                                  replace_missing_columns=replace)
             assert report.imported and report.added == len(names), report.problems
-            one = stored(engine, "targets")
+            one = [r for r in stored(engine, "targets") if r["credit_code"] != code(900)]
             assert [r["address"] for r in one] == [n.strip() for n in names]
             read = [r.data for r in iter_rows("targets", path, mapping=mapping)]
             assert [r["attributes"] for r in one] == [r["attributes"] for r in read]
             assert "back\\slash" in [r["attributes"].get("note") for r in one]
             assert [r["row_digest"] for r in one] == [row_digest("targets", r) for r in one]
             assert [r["row_digest"] for r in one] == [row_digest("targets", r) for r in read]
-            got[parallel, replace] = _stored_text(engine, "targets")
-            with engine.begin() as conn:
-                conn.exec_driver_sql("DELETE FROM targets")
+            got[parallel, replace, seeded] = [
+                r for r in _stored_text(engine, "targets") if r[0] != code(900)]
             sqlite = engine.dialect.name == "sqlite"
         finally:
             engine.dispose()
-    assert modes == (["lines", "lines"] if sqlite else ["params", "copy"])
-    assert got[True, False] == got[False, False] == got[True, True]
+    assert modes == (["lines"] * 3 if sqlite else ["params", "copy", "copy"])
+    assert len(set(map(tuple, got.values()))) == 1, "the write paths stored different rows"
 
 
 @pytest.mark.parametrize("kind", ["targets", "officers"])
@@ -926,3 +933,59 @@ def test_a_library_filled_while_its_first_import_reads_is_upserted(sqlite_url, t
             assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize("kind", ["targets", "officers"])
+@pytest.mark.parametrize("parallel", [False, True])
+def test_the_first_import_into_postgresql_stores_what_the_upsert_stores(
+        kind, parallel, pg_store_url, tmp_path, monkeypatch):
+    """Into an empty library table a PostgreSQL import copies its batches straight into
+    the table; the rows are the upsert's, column for column: ids in the file's order, the
+    same stamps; the next imports upsert against them."""
+    import sqlalchemy as sa
+
+    from jointcheck.core import clock
+    from jointcheck.core.libraries import importer
+    from jointcheck.core.store import models, open_store
+
+    now = clock.utcnow()
+    monkeypatch.setattr(clock, "utcnow", lambda: now)
+    direct = []
+
+    class Writer(importer._PostgresWriter):
+        def finish(self):
+            direct.append(self.direct)
+            return super().finish()
+
+    monkeypatch.setattr(importer, "_PostgresWriter", Writer)
+    path = _library_file(kind, tmp_path)
+    extra = _one_row_file(kind, tmp_path, 999_999)
+    key = importer.KEY[kind]
+    table = getattr(models, kind)
+
+    def rows(engine):
+        with engine.connect() as conn:
+            found = conn.execute(sa.select(table)).mappings().all()
+        return {r[key]: (r["id"], {c: v for c, v in r.items() if c != "id"}) for r in found}
+
+    engine = open_store(pg_store_url)
+    try:
+        report = import_file(engine, kind, path, parallel=parallel)
+        assert report.imported and (report.added, report.updated) == (report.rows, 0)
+        first = rows(engine)
+        with engine.begin() as conn:
+            conn.execute(sa.delete(table))
+        assert import_file(engine, kind, extra).added == 1
+        report = import_file(engine, kind, path, parallel=parallel)
+        assert (report.added, report.updated, report.not_in_file) == (report.rows, 0, 1)
+        upsert = rows(engine)
+        again = import_file(engine, kind, path)
+        assert (again.added, again.updated, again.unchanged) == (0, 0, report.rows)
+    finally:
+        engine.dispose()
+    assert direct == [True, True, False, False]  # into an empty table only
+    del upsert[next(r.data[key] for r in iter_rows(kind, extra))]
+    assert {k: v[1] for k, v in first.items()} == {k: v[1] for k, v in upsert.items()}
+    keys = [r.data[key] for r in iter_rows(kind, path)]
+    for stored_rows in (first, upsert):
+        assert sorted(keys, key=lambda k: stored_rows[k][0]) == keys  # the file's order

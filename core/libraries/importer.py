@@ -557,25 +557,48 @@ def _driver_connection(conn: Connection) -> Any:
 class _PostgresWriter:
     """PostgreSQL: each batch goes by ``COPY`` into a temporary table, then the upsert as
     ``INSERT ... SELECT`` from it (row-by-row statements are several times slower over a
-    socket). Batch by batch, so that the server works while the next batch is read."""
+    socket). Batch by batch, so that the server works while the next batch is read.
+
+    Into a table that holds no row (*empty*: the library's first import, counted inside
+    the write transaction, whose lock keeps every other import out until the commit), each
+    batch goes by ``COPY`` straight into the table, the import's time appended to each
+    line: there is nothing to upsert against.
+    """
 
     def __init__(self, conn: Connection, kind: str, stamp: str,
-                 keep_absent: _KeepAbsent | None = None):
-        self.keep_absent = keep_absent
+                 keep_absent: _KeepAbsent | None = None, *, empty: bool = False):
         self.raw_cursor = _driver_connection(conn).cursor()
         names = ", ".join(IMPORT_COLUMNS[kind])
+        self.changed = 0
+        self.direct = empty
+        if empty:
+            self.keep_absent = None  # nothing stored to keep
+            self.copy_sql = f"COPY {kind} ({names}, created_at, updated_at) FROM STDIN"
+            self.stamps = [stamp, stamp]
+            self.line_end = f"\t{_copy_cell(stamp)}\t{_copy_cell(stamp)}\n"
+            self.remote_mode = "copy"
+            return
+        self.keep_absent = keep_absent
         self.raw_cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{STAGE_TABLE}")
         self.raw_cursor.execute(f"CREATE TEMPORARY TABLE {STAGE_TABLE} ON COMMIT DROP AS "
                                 f"SELECT {names} FROM {kind} WITH NO DATA")
         self.copy_sql = f"COPY {STAGE_TABLE} ({names}) FROM STDIN"
         self.upsert = upsert_sql(kind, "postgresql", stamp, source=STAGE_TABLE)
-        self.changed = 0
         # what the reader process sends (_child_main): the values where the columns a
         # file lacks are filled in here, else COPY text
         self.remote_mode = "params" if keep_absent is not None else "copy"
 
     def write(self, batch: list[list[Any]] | _CopyBatch) -> None:
         cur = self.raw_cursor
+        if self.direct:
+            with cur.copy(self.copy_sql) as copy:
+                if isinstance(batch, _CopyBatch):  # a line feed only ever ends a COPY line
+                    copy.write(batch.text.replace("\n", self.line_end))
+                else:
+                    for row in batch:
+                        copy.write_row([*row, *self.stamps])
+            self.changed += len(batch)
+            return
         if isinstance(batch, _CopyBatch):
             with cur.copy(self.copy_sql) as copy:
                 copy.write(batch.text)
@@ -590,7 +613,8 @@ class _PostgresWriter:
         cur.execute(f"TRUNCATE {STAGE_TABLE}")
 
     def finish(self) -> int:
-        self.raw_cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{STAGE_TABLE}")
+        if not self.direct:
+            self.raw_cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{STAGE_TABLE}")
         return self.changed
 
     def close(self) -> None:
@@ -908,7 +932,7 @@ def _load(conn: Connection, kind: str, lib: LibraryFile, report: ImportReport, *
     fill in the report's counts."""
     table = getattr(models, kind)
     before = conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
-    writer = _PostgresWriter(conn, kind, stamp, keep_absent)
+    writer = _PostgresWriter(conn, kind, stamp, keep_absent, empty=before == 0)
     try:
         staged, failed = _consume(lib, writer, report, skip_invalid=skip_invalid,
                                   rejects=rejects, progress=progress,
