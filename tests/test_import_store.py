@@ -899,6 +899,26 @@ def test_the_first_import_of_a_library_stores_what_the_upsert_stores(
     assert len(_sqlite_rows(urls["first"], kind)) == len(keys) + 1
 
 
+def test_a_library_table_with_a_generated_column_is_still_imported(sqlite_url, tmp_path):
+    """A column someone added to the table by hand, computed by SQLite, cannot be copied
+    whole: the first import upserts instead, and the column is computed for every row."""
+    from jointcheck.core.store import open_store, upgrade
+
+    upgrade(sqlite_url)
+    engine = open_store(sqlite_url)
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("ALTER TABLE targets ADD COLUMN name_length INTEGER "
+                                 "GENERATED ALWAYS AS (length(name)) VIRTUAL")
+        report = import_file(engine, "targets", targets_file(tmp_path / "t.csv", 20))
+        assert report.imported and report.added == 20
+        with engine.connect() as conn:
+            got = conn.exec_driver_sql("SELECT name, name_length FROM targets").all()
+        assert len(got) == 20 and all(n == len(name) for name, n in got)
+    finally:
+        engine.dispose()
+
+
 def test_a_library_filled_while_its_first_import_reads_is_upserted(sqlite_url, tmp_path,
                                                                    monkeypatch):
     """The table was empty when the import began and another import filled it meanwhile:

@@ -86,7 +86,8 @@ def _alive(pid: int) -> bool:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads /proc for the reader process")
+@pytest.mark.skipif(not os.path.exists(f"/proc/{os.getpid()}/task/{os.getpid()}/children"),
+                    reason="finds the reader process in /proc/PID/task/PID/children (Linux)")
 def test_an_import_whose_own_process_is_killed_leaves_no_reader_behind(sqlite_url, tmp_path):
     """kill -9 of the import's process alone (an administrator's kill, the OOM killer),
     not of its reader process: the reader ends at once instead of waiting forever on a

@@ -163,8 +163,9 @@ def _page_size(url: str) -> int:
 
 def test_a_new_sqlite_store_has_16_kib_pages_and_an_old_one_keeps_its_own(tmp_path):
     """A store made now has the page size a big import writes fastest with; a store made
-    with SQLite's 4 KiB pages (every store before) is upgraded, written and read as it is,
-    never rewritten behind its administrator's back."""
+    with SQLite's 4 KiB pages (every store before) is upgraded, written and read as it is:
+    nothing rewrites it behind its administrator's back (SQLite itself ignores a page size
+    asked of a file that has pages; only a VACUUM would apply it)."""
     import sqlite3
 
     from jointcheck.core.libraries.importer import import_file

@@ -1151,10 +1151,14 @@ def _stage_sqlite(engine: Engine, kind: str, lib: LibraryFile, report: ImportRep
 
 def _definition_if_empty(engine: Engine, kind: str) -> list[str] | None:
     """The statements that made *kind*'s table and its indexes in this SQLite store, if the
-    table holds no row (the first import of a library), else None."""
+    table holds no row (the first import of a library) and has no generated or hidden
+    column (which ``SELECT *`` would give and the copy's ``INSERT`` would refuse: a column
+    someone added by hand), else None."""
     table = getattr(models, kind)
     with engine.connect() as conn:
         if conn.execute(sa.select(sa.literal(1)).select_from(table).limit(1)).first():
+            return None
+        if any(r[6] for r in conn.exec_driver_sql(f"PRAGMA table_xinfo({kind})")):
             return None
         rows = conn.exec_driver_sql(
             "SELECT sql FROM sqlite_master WHERE tbl_name = ? AND type IN ('table', 'index') "
