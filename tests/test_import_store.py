@@ -829,6 +829,32 @@ def _sqlite_rows(url, kind):
         con.close()
 
 
+def _written_whole(monkeypatch) -> list[bool]:
+    """Fix the clock (the same stamps in every import) and record, import by import,
+    whether its rows went whole into an empty table (SQLite's stage copied, PostgreSQL's
+    batches COPYed into the table) rather than through the upsert."""
+    from jointcheck.core import clock
+    from jointcheck.core.libraries import importer
+
+    now = clock.utcnow()
+    monkeypatch.setattr(clock, "utcnow", lambda: now)
+    whole: list[bool] = []
+
+    class Stage(importer._SqliteStage):
+        def close(self):
+            whole.append(self.transfer)
+            super().close()
+
+    class Writer(importer._PostgresWriter):
+        def finish(self):
+            whole.append(self.direct)
+            return super().finish()
+
+    monkeypatch.setattr(importer, "_SqliteStage", Stage)
+    monkeypatch.setattr(importer, "_PostgresWriter", Writer)
+    return whole
+
+
 def _library_file(kind, tmp_path):
     from jointcheck.core.libraries.sample import write_sample
 
@@ -850,20 +876,10 @@ def test_the_first_import_of_a_library_stores_what_the_upsert_stores(
     and copies that table whole; the result is the upsert's, row for row: the same values
     of the same storage types, ids in the file's order, the same stamps, and indexes that
     check out and serve the next import."""
-    from jointcheck.core import clock
     from jointcheck.core.libraries import importer
     from jointcheck.core.store import open_store, upgrade
 
-    now = clock.utcnow()
-    monkeypatch.setattr(clock, "utcnow", lambda: now)
-    transfers = []
-
-    class Stage(importer._SqliteStage):
-        def close(self):
-            transfers.append(self.transfer)
-            super().close()
-
-    monkeypatch.setattr(importer, "_SqliteStage", Stage)
+    transfers = _written_whole(monkeypatch)
     path = _library_file(kind, tmp_path)
     extra = _one_row_file(kind, tmp_path, 999_999)
     urls = {}
@@ -964,20 +980,10 @@ def test_the_first_import_into_postgresql_stores_what_the_upsert_stores(
     same stamps; the next imports upsert against them."""
     import sqlalchemy as sa
 
-    from jointcheck.core import clock
     from jointcheck.core.libraries import importer
     from jointcheck.core.store import models, open_store
 
-    now = clock.utcnow()
-    monkeypatch.setattr(clock, "utcnow", lambda: now)
-    direct = []
-
-    class Writer(importer._PostgresWriter):
-        def finish(self):
-            direct.append(self.direct)
-            return super().finish()
-
-    monkeypatch.setattr(importer, "_PostgresWriter", Writer)
+    direct = _written_whole(monkeypatch)
     path = _library_file(kind, tmp_path)
     extra = _one_row_file(kind, tmp_path, 999_999)
     key = importer.KEY[kind]
