@@ -654,7 +654,7 @@ def _batches(lib: LibraryFile, make: Callable[[list[Any]], Any] | None
 
 
 def _child_main(spec: dict[str, Any], lang: str, out: Any, mode: str,
-                parent_end: Any = None) -> None:
+                parent_end: Any) -> None:
     """The reader process: parse and validate the file, send batches through *out*.
 
     A batch of valid rows travels, by *mode* (:func:`_consume` chooses it):
@@ -675,8 +675,7 @@ def _child_main(spec: dict[str, Any], lang: str, out: Any, mode: str,
     write into a full pipe, holding the stage's lock. Closed, its next write fails and it
     ends without a word (nobody is left to read one).
     """
-    if parent_end is not None:
-        parent_end.close()
+    parent_end.close()
     gc.disable()  # a short-lived process that builds no cycles
     set_lang(lang)
     message: tuple[str, Any] | None = None
@@ -996,16 +995,16 @@ class _SqliteStage:
         self.db.execute(f"PRAGMA page_size = {SQLITE_PAGE_SIZE}")  # the store's, see there
         self.db.execute("PRAGMA journal_mode = OFF")  # scratch: no journal, no fsync
         self.db.execute("PRAGMA synchronous = OFF")
-        self.transfer = bool(like) and stamp is not None and self._make_like(like or [])
-        self.table = kind if self.transfer else "rows"
         names = ", ".join(self.columns)
         stamps = ""
-        if self.transfer:
-            assert stamp is not None
+        self.transfer = False
+        if like and stamp is not None and self._make_like(like):  # the store's table
+            self.transfer = True
             names += ", created_at, updated_at"
             stamps = f", {_stamp_literal(stamp)}" * 2
         else:
-            self.db.execute(f"CREATE TABLE rows ({', '.join(self.columns)})")
+            self.db.execute(f"CREATE TABLE rows ({names})")
+        self.table = kind if self.transfer else "rows"
         self.sql = (f"INSERT INTO {self.table} ({names}) "
                     f"VALUES ({', '.join(['?'] * len(self.columns))}{stamps})")
         self.wire = _sqlite_reads_json(self.db)
